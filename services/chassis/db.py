@@ -1,0 +1,330 @@
+"""Each service's own database: metadata with the chassis tables, the engine, and the unit of
+work that commits business rows, outbox events, inbox marks and audit entries together."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from opentelemetry import propagate
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    insert,
+    text,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.contracts import EventContract
+
+log = logging.getLogger(__name__)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for an append-only log.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def new_metadata() -> MetaData:
+    """Metadata for one service's database, already holding the chassis tables."""
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    outbox = Table(
+        "outbox",
+        metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(100), nullable=False),
+        Column("schema_version", Integer, nullable=False),
+        Column("office_id", String(64), nullable=False),
+        Column("occurred_at", UTCDateTime, nullable=False),
+        Column("correlation_id", String(64), nullable=False),
+        Column("causation_id", String(64), nullable=True),
+        Column("traceparent", String(64), nullable=True),
+        Column("payload", Text, nullable=False),
+        Column("sent_at", UTCDateTime, nullable=True),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", String(200), nullable=True),
+    )
+    Index(
+        "ix_outbox_pending",
+        outbox.c.id,
+        postgresql_where=outbox.c.sent_at.is_(None),
+        sqlite_where=outbox.c.sent_at.is_(None),
+    )
+    Table(
+        "inbox",
+        metadata,
+        Column("event_id", String(36), primary_key=True),
+        Column("consumer", String(100), primary_key=True),
+        Column("event_type", String(100), nullable=False),
+        Column("processed_at", UTCDateTime, nullable=False),
+    )
+    Table(
+        "audit_log",
+        metadata,
+        Column("id", BigId, primary_key=True, autoincrement=True),
+        Column("office_id", String(64), nullable=False, index=True),
+        Column("actor", String(100), nullable=False),
+        Column("action", String(50), nullable=False),
+        Column("subject_type", String(50), nullable=False),
+        Column("subject_id", String(64), nullable=False),
+        Column("origin", String(100), nullable=True),
+        Column("occurred_at", UTCDateTime, nullable=False),
+    )
+    return metadata
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine that behaves under eventlet on both backends."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(database)), exist_ok=True)
+        # One connection: a second SQLite writer would block the whole eventlet hub until the
+        # busy timeout. Greenthreads queue for the connection instead.
+        engine = create_engine(
+            url,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+            connect_args={"check_same_thread": False, "timeout": 30},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    # psycopg2 is cooperative once eventlet has monkey-patched it (`nameko run` does).
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=30)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Database errors that mean "try again later", not "this message is bad"."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        name = type(exc.orig).__name__
+        return name in {"OperationalError", "InterfaceError"} or "locked" in str(exc.orig)
+    return False
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """An event as a consumer sees it: envelope fields plus the loaded payload."""
+
+    event_id: str
+    event_type: str
+    schema_version: int
+    office_id: str
+    occurred_at: datetime
+    correlation_id: str
+    causation_id: str | None
+    traceparent: str | None
+    payload: dict[str, Any]
+
+
+class UnitOfWork:
+    """One transaction: business rows, the events they cause, inbox marks and audit entries."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        correlation_id: str,
+        causation_id: str | None,
+        on_commit: Callable[[], None],
+    ) -> None:
+        self.session = session
+        self.correlation_id = correlation_id
+        self.causation_id = causation_id
+        self._on_commit = on_commit
+        self._events_written = 0
+
+    @property
+    def _metadata_tables(self) -> Mapping[str, Table]:
+        info = self.session.info
+        return info["tables"]  # type: ignore[no-any-return]
+
+    def emit(self, contract: EventContract, payload: Mapping[str, Any], *, office_id: str) -> str:
+        """Write an event to the outbox inside this transaction; it is published after commit."""
+        body = contract.dump(payload)
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        event_id = str(uuid.uuid4())
+        self.session.execute(
+            insert(self._metadata_tables["outbox"]).values(
+                event_id=event_id,
+                event_type=contract.event_type,
+                schema_version=contract.version,
+                office_id=office_id,
+                occurred_at=utcnow(),
+                correlation_id=self.correlation_id,
+                causation_id=self.causation_id,
+                traceparent=carrier.get("traceparent"),
+                payload=json.dumps(body, separators=(",", ":")),
+                attempts=0,
+            )
+        )
+        self._events_written += 1
+        return event_id
+
+    def claim(self, incoming: IncomingEvent, consumer: str) -> bool:
+        """Record `(event_id, consumer)`; False when this consumer already handled the event.
+
+        The row commits with the handler's effects, so a redelivered event changes nothing.
+        """
+        inbox = self._metadata_tables["inbox"]
+        values = {
+            "event_id": incoming.event_id,
+            "consumer": consumer,
+            "event_type": incoming.event_type,
+            "processed_at": utcnow(),
+        }
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            stmt: Any = pg_insert(inbox).values(values).on_conflict_do_nothing()
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            stmt = sqlite_insert(inbox).values(values).on_conflict_do_nothing()
+        result = self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def audit(
+        self,
+        *,
+        office_id: str,
+        actor: str,
+        action: str,
+        subject_type: str,
+        subject_id: str,
+        origin: str | None = None,
+    ) -> None:
+        """Append who did what to which record. Ids only, never content."""
+        self.session.execute(
+            insert(self._metadata_tables["audit_log"]).values(
+                office_id=office_id,
+                actor=actor,
+                action=action,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                origin=origin,
+                occurred_at=utcnow(),
+            )
+        )
+
+    def commit(self) -> None:
+        self.session.commit()
+        if self._events_written:
+            self._events_written = 0
+            self._on_commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._events_written = 0
+
+
+class DatabaseAccess:
+    """The narrow interface a worker gets: open units of work, read in a session, ping."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], metadata: MetaData, on_events: Callable[[], None]
+    ) -> None:
+        self._sessions = sessions
+        self._metadata = metadata
+        self._on_events = on_events
+
+    @contextmanager
+    def unit_of_work(
+        self, *, cause: IncomingEvent | None = None, correlation_id: str | None = None
+    ) -> Iterator[UnitOfWork]:
+        """Commit explicitly with `uow.commit()`; anything left uncommitted is rolled back."""
+        session = self._sessions()
+        session.info["tables"] = self._metadata.tables
+        uow = UnitOfWork(
+            session,
+            correlation_id=(cause.correlation_id if cause else None)
+            or correlation_id
+            or str(uuid.uuid4()),
+            causation_id=cause.event_id if cause else None,
+            on_commit=self._on_events,
+        )
+        try:
+            yield uow
+        except BaseException:
+            uow.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for queries; nothing it does is committed."""
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def ping(self) -> None:
+        with self._sessions() as session:
+            session.execute(text("SELECT 1"))

@@ -1,0 +1,153 @@
+"""Inspect and replay dead-lettered events.
+
+    python -m services.chassis.dlq list
+    python -m services.chassis.dlq show cases--intake.submission_received [--limit 20]
+    python -m services.chassis.dlq replay cases--intake.submission_received [--limit N]
+
+`show` prints envelopes and reasons, never payloads (they may hold personal data). `replay`
+sends each message back to the queue it failed from; consumers are idempotent, so a replayed
+event that had in fact been handled changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from kombu import Connection, Producer
+
+from services.chassis.config import load_settings
+from services.chassis.messaging import (
+    REASON_HEADER,
+    RETRIES_HEADER,
+    dead_letter_queue,
+    declare_topology,
+)
+from services.contracts import SUBSCRIPTIONS, Subscription
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    event_id: str | None
+    event_type: str | None
+    office_id: str | None
+    reason: str
+    failed_at: str | None
+
+
+def _subscription(queue: str) -> Subscription:
+    for subscription in SUBSCRIPTIONS:
+        if queue in (subscription.queue, f"{subscription.queue}.dlq"):
+            return subscription
+    raise SystemExit(f"unknown queue {queue!r}; `list` shows the queues")
+
+
+def _reason(headers: dict[str, Any]) -> str:
+    if headers.get(REASON_HEADER):
+        return str(headers[REASON_HEADER])
+    deaths = headers.get("x-death") or []
+    if deaths:
+        return f"broker: {deaths[0].get('reason', 'unknown')}"
+    return "unknown"
+
+
+def counts(amqp_uri: str) -> dict[str, int]:
+    result: dict[str, int] = {}
+    with Connection(amqp_uri) as connection, connection.channel() as channel:
+        declare_topology(channel)
+        for subscription in SUBSCRIPTIONS:
+            queue = dead_letter_queue(subscription)
+            _, message_count, _ = queue(channel).queue_declare(passive=True)
+            result[queue.name] = message_count
+    return result
+
+
+def _drain(amqp_uri: str, subscription: Subscription, limit: int) -> Iterator[tuple[Any, Any]]:
+    with Connection(amqp_uri) as connection, connection.channel() as channel:
+        queue = dead_letter_queue(subscription)(channel)
+        for _ in range(limit):
+            message = queue.get(no_ack=False, accept=["json"])
+            if message is None:
+                return
+            yield channel, message
+
+
+def peek(amqp_uri: str, queue: str, limit: int = 20) -> list[DeadLetter]:
+    letters = []
+    messages = []
+    for _, message in _drain(amqp_uri, _subscription(queue), limit):
+        messages.append(message)
+        headers = dict(message.headers or {})
+        letters.append(
+            DeadLetter(
+                event_id=headers.get("event_id"),
+                event_type=headers.get("event_type"),
+                office_id=headers.get("office_id"),
+                reason=_reason(headers),
+                failed_at=headers.get("x-casework-failed-at"),
+            )
+        )
+    # Put everything back, in order, once we have seen it all.
+    for message in messages:
+        message.requeue()
+    return letters
+
+
+def replay(amqp_uri: str, queue: str, limit: int = 1_000_000) -> int:
+    subscription = _subscription(queue)
+    replayed = 0
+    for channel, message in _drain(amqp_uri, subscription, limit):
+        headers = {
+            key: value
+            for key, value in dict(message.headers or {}).items()
+            if not key.startswith("x-casework-") and key != "x-death" and key != RETRIES_HEADER
+        }
+        Producer(channel).publish(
+            message.body,
+            exchange="",
+            routing_key=subscription.queue,
+            headers=headers,
+            content_type=message.content_type,
+            content_encoding=message.content_encoding,
+            delivery_mode=2,
+        )
+        message.ack()
+        replayed += 1
+    return replayed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m services.chassis.dlq",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="dead-letter queues and how many messages each holds")
+    show = sub.add_parser("show", help="envelopes and reasons of a queue's dead letters")
+    show.add_argument("queue")
+    show.add_argument("--limit", type=int, default=20)
+    again = sub.add_parser("replay", help="send dead letters back to their queue")
+    again.add_argument("queue")
+    again.add_argument("--limit", type=int, default=1_000_000)
+    parser.add_argument("--amqp-uri", default=None)
+    args = parser.parse_args(argv)
+    amqp_uri = args.amqp_uri or load_settings("chassis").amqp_uri
+
+    if args.command == "list":
+        for name, count in sorted(counts(amqp_uri).items()):
+            print(f"{count:8d}  {name}")
+    elif args.command == "show":
+        for letter in peek(amqp_uri, args.queue, args.limit):
+            print(json.dumps(letter.__dict__))
+    else:
+        print(f"replayed {replay(amqp_uri, args.queue, args.limit)} message(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""JSON over nameko `@http`: one place that maps errors to status codes and bodies."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from services.chassis.errors import CaseworkError, PayloadTooLarge, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+MAX_JSON_BYTES = 64 * 1024
+
+
+def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body, separators=(",", ":"), default=str),
+        status=status,
+        mimetype="application/json",
+        headers=dict(headers or {}),
+    )
+
+
+def read_json(request: Request, max_bytes: int = MAX_JSON_BYTES) -> dict[str, Any]:
+    """The request's JSON object, or a 4xx error that says what is wrong with it."""
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
+    raw = request.get_data(cache=False)
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
+    if not request.mimetype or request.mimetype != "application/json":
+        raise ValidationFailed("send the body as application/json")
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError:
+        raise ValidationFailed("request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ValidationFailed("request body must be a JSON object")
+    return body
+
+
+def validation_error(exc: ValidationError) -> ValidationFailed:
+    fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    return ValidationFailed("some fields are missing or invalid", fields=fields)
+
+
+def json_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain and validation errors into JSON 4xx; anything unexpected into a JSON 500."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            error = validation_error(exc)
+            return json_response(error.status, {"error": error.to_dict()})
+        except CaseworkError as exc:
+            return json_response(exc.status, {"error": exc.to_dict()})
+        except HTTPException as exc:
+            code = exc.code or 400
+            return json_response(
+                code,
+                {"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}},
+            )
+        except Exception:
+            log.exception("unexpected error in %s", fn.__name__)
+            return json_response(
+                500,
+                {
+                    "error": {
+                        "code": "internal_error",
+                        "message": "something went wrong on our side",
+                    }
+                },
+            )
+
+    return wrapper

@@ -1,0 +1,159 @@
+"""The outbox relay: publishes events committed in business transactions, with confirms.
+
+Woken right after each commit that wrote events (the normal case) and by its own timer, which
+picks up whatever a crash or a broker outage left pending.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+import eventlet
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.chassis.db import utcnow
+from services.chassis.messaging import EventPublisher, envelope_body, envelope_headers
+from services.chassis.observability import service_metric
+
+log = logging.getLogger(__name__)
+
+SENT_RETENTION = timedelta(days=7)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        outbox: Table,
+        publisher: EventPublisher,
+        *,
+        service: str,
+        batch_size: int = 200,
+        interval_seconds: float = 1.0,
+    ) -> None:
+        self._sessions = sessions
+        self._outbox = outbox
+        self._publisher = publisher
+        self._batch_size = batch_size
+        self._interval = interval_seconds
+        self._wakeup = threading.Event()
+        self._stopping = False
+        self._last_purge = utcnow()
+        self._published = service_metric(
+            "counter", service, "outbox_published_total", "Outbox events published (confirmed)"
+        )
+        self._failures = service_metric(
+            "counter",
+            service,
+            "outbox_publish_failures_total",
+            "Outbox publish attempts that failed",
+        )
+        self._pending = service_metric(
+            "gauge", service, "outbox_pending", "Outbox events not yet published"
+        )
+        self._oldest = service_metric(
+            "gauge", service, "outbox_oldest_pending_seconds", "Age of the oldest unpublished event"
+        )
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wakeup.set()
+
+    def run(self) -> None:
+        failures = 0
+        while not self._stopping:
+            self._wakeup.wait(self._interval)
+            self._wakeup.clear()
+            try:
+                while not self._stopping and self.publish_batch() == self._batch_size:
+                    pass
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                self._failures.inc()
+                log.warning("outbox relay could not publish (%s); retrying", type(exc).__name__)
+                eventlet.sleep(min(10.0, 0.5 * 2**failures))
+            try:
+                self.observe()
+                self.purge_sent()
+            except Exception as exc:
+                log.warning("outbox bookkeeping failed (%s)", type(exc).__name__)
+
+    def publish_batch(self) -> int:
+        """Publish up to one batch of pending events; returns how many were pending."""
+        outbox = self._outbox
+        error: Exception | None = None
+        with self._sessions() as session, session.begin():
+            rows = (
+                session.execute(
+                    select(outbox)
+                    .where(outbox.c.sent_at.is_(None))
+                    .order_by(outbox.c.id)
+                    .limit(self._batch_size)
+                    # Several instances of one service never publish the same row at once.
+                    .with_for_update(skip_locked=True)
+                )
+                .mappings()
+                .all()
+            )
+            sent: list[int] = []
+            for row in rows:
+                try:
+                    self._publisher.publish(
+                        envelope_body(dict(row), json.loads(row["payload"])),
+                        envelope_headers(dict(row)),
+                    )
+                except Exception as exc:
+                    error = exc
+                    session.execute(
+                        update(outbox)
+                        .where(outbox.c.id == row["id"])
+                        .values(attempts=outbox.c.attempts + 1, last_error=type(exc).__name__)
+                    )
+                    break
+                sent.append(row["id"])
+            if sent:
+                session.execute(
+                    update(outbox).where(outbox.c.id.in_(sent)).values(sent_at=utcnow())
+                )
+        self._published.inc(len(sent))
+        if error is not None:
+            raise error
+        return len(rows)
+
+    def observe(self) -> None:
+        outbox = self._outbox
+        with self._sessions() as session:
+            count, oldest = session.execute(
+                select(func.count(), func.min(outbox.c.occurred_at)).where(
+                    outbox.c.sent_at.is_(None)
+                )
+            ).one()
+        self._pending.set(count)
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=utcnow().tzinfo)
+        self._oldest.set((utcnow() - oldest).total_seconds() if oldest else 0)
+
+    def purge_sent(self) -> None:
+        now = utcnow()
+        if now - self._last_purge < timedelta(minutes=10):
+            return
+        self._last_purge = now
+        with self._sessions() as session, session.begin():
+            session.execute(
+                delete(self._outbox).where(self._outbox.c.sent_at < now - SENT_RETENTION)
+            )
+
+    def pending_count(self) -> Any:
+        with self._sessions() as session:
+            return session.execute(
+                select(func.count()).where(self._outbox.c.sent_at.is_(None))
+            ).scalar_one()

@@ -1,0 +1,166 @@
+"""pytest fixtures shared by every service's tests (loaded from the top-level conftest).
+
+- `db_backend`: every database test runs on SQLite (the embedded default) and PostgreSQL.
+- `service_database(service, metadata)`: a clean database for that service, its URL exported
+  as `CASEWORK_<SERVICE>_DATABASE_URL` so the service under test finds it.
+- `amqp_uri`: a fresh RabbitMQ vhost per test (nameko's `rabbit_config`).
+- `web_address`: a free loopback port for the service's `@http` endpoints.
+- `publish_event` / `wait_until`: drive and observe real services.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from kombu import Connection, Producer
+from nameko import config
+from sqlalchemy import MetaData, create_engine, text
+
+from services.chassis.messaging import EVENTS_EXCHANGE, declare_topology
+from services.contracts import EventContract
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CASEWORK_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+_created_databases: set[str] = set()
+
+
+def postgres_url(database: str) -> str:
+    base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
+    return f"{base}/{database}"
+
+
+def ensure_postgres_database(database: str) -> str:
+    if database not in _created_databases:
+        engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}
+            ).scalar()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{database}"'))
+        engine.dispose()
+        _created_databases.add(database)
+    return postgres_url(database)
+
+
+def reset_schema(url: str, metadata: MetaData) -> None:
+    engine = create_engine(url)
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def service_database(
+    db_backend: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str, MetaData], str]:
+    def make(service: str, metadata: MetaData) -> str:
+        if db_backend == "sqlite":
+            url = f"sqlite:///{tmp_path}/{service}.db"
+        else:
+            url = ensure_postgres_database(f"casework_test_{service}")
+        reset_schema(url, metadata)
+        monkeypatch.setenv(f"CASEWORK_{service.upper()}_DATABASE_URL", url)
+        return url
+
+    return make
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def web_address() -> Iterator[str]:
+    address = f"127.0.0.1:{free_port()}"
+    with config.patch({"WEB_SERVER_ADDRESS": address}):
+        yield address
+
+
+@pytest.fixture
+def amqp_uri(rabbit_config: None) -> str:
+    uri = str(config["AMQP_URI"])
+    with Connection(uri) as connection, connection.channel() as channel:
+        declare_topology(channel)
+    return uri
+
+
+def envelope(
+    contract: EventContract,
+    payload: Mapping[str, Any],
+    *,
+    office_id: str,
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id or str(uuid.uuid4()),
+        "event_type": contract.event_type,
+        "schema_version": contract.version,
+        "office_id": office_id,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "correlation_id": str(uuid.uuid4()),
+        "causation_id": None,
+        "traceparent": None,
+        "payload": contract.dump(payload),
+    }
+
+
+@pytest.fixture
+def publish_event(amqp_uri: str) -> Callable[..., dict[str, Any]]:
+    """Publish an event as its producer's outbox relay would; returns the envelope."""
+
+    def publish(
+        contract: EventContract,
+        payload: Mapping[str, Any],
+        *,
+        office_id: str,
+        event_id: str | None = None,
+        raw_body: Any = None,
+    ) -> dict[str, Any]:
+        body = (
+            raw_body
+            if raw_body is not None
+            else envelope(contract, payload, office_id=office_id, event_id=event_id)
+        )
+        with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
+            Producer(connection.channel(), exchange=EVENTS_EXCHANGE).publish(
+                json.dumps(body),
+                routing_key=contract.event_type,
+                content_type="application/json",
+                content_encoding="utf-8",
+                delivery_mode=2,
+                mandatory=True,
+            )
+        return body if isinstance(body, dict) else {}
+
+    return publish
+
+
+def wait_until(
+    predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05, message: str = ""
+) -> Any:
+    """Poll until `predicate()` is truthy; fail the test with `message` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(message or f"condition not met within {timeout}s")
+        time.sleep(interval)

@@ -1,0 +1,130 @@
+"""What intake accepts over HTTP: strict schemas, unknown fields rejected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from services.intake.domain.submissions import (
+    CATEGORIES,
+    ConstituentDetails,
+    PrivacyConsent,
+    SubmitRequest,
+    signature_matches,
+)
+
+AGENCY_CODE = validate.Regexp(r"^[A-Z][A-Z0-9-]{1,19}$", error="use the agency's code, e.g. SSA")
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class AddressSchema(StrictSchema):
+    line1 = fields.String(required=True, validate=validate.Length(1, 200))
+    line2 = fields.String(load_default=None, validate=validate.Length(max=200))
+    city = fields.String(required=True, validate=validate.Length(1, 100))
+    state = fields.String(required=True, validate=validate.Length(2, 50))
+    postal_code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9 -]{3,12}$"))
+
+
+class ConstituentSchema(StrictSchema):
+    first_name = fields.String(required=True, validate=validate.Length(1, 100))
+    last_name = fields.String(required=True, validate=validate.Length(1, 100))
+    email = fields.Email(load_default=None, validate=validate.Length(max=254))
+    phone = fields.String(
+        load_default=None,
+        validate=validate.Regexp(r"^\+?[0-9 ().-]{7,25}$", error="not a phone number"),
+    )
+    address = fields.Nested(AddressSchema, load_default=None)
+    preferred_language = fields.String(load_default="en", validate=validate.OneOf(["en", "es"]))
+
+    @validates_schema
+    def needs_a_way_to_reply(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("email") and not data.get("phone") and not data.get("address"):
+            raise ValidationError("give an email, a phone number or a postal address", "email")
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> ConstituentDetails:
+        address = data.get("address")
+        if address:
+            address = {key: value for key, value in address.items() if value}
+        return ConstituentDetails(
+            first_name=data["first_name"].strip(),
+            last_name=data["last_name"].strip(),
+            email=data.get("email"),
+            phone=data.get("phone"),
+            address=address,
+            preferred_language=data["preferred_language"],
+        )
+
+
+class PrivacyReleaseSchema(StrictSchema):
+    signed = fields.Boolean(
+        required=True, validate=validate.Equal(True, error="must be true to sign")
+    )
+    signature_name = fields.String(required=True, validate=validate.Length(1, 200))
+    agencies = fields.List(
+        fields.String(validate=AGENCY_CODE), required=True, validate=validate.Length(1, 10)
+    )
+
+
+class SubmissionSchema(StrictSchema):
+    constituent = fields.Nested(ConstituentSchema, required=True)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    agency = fields.String(load_default=None, validate=AGENCY_CODE)
+    subject = fields.String(required=True, validate=validate.Length(3, 200))
+    description = fields.String(required=True, validate=validate.Length(1, 10_000))
+    urgent = fields.Boolean(load_default=False)
+    urgency_reason = fields.String(load_default=None, validate=validate.Length(max=500))
+    channel = fields.String(
+        load_default="web", validate=validate.OneOf(["web", "email", "phone", "walk_in", "letter"])
+    )
+    privacy_release = fields.Nested(PrivacyReleaseSchema, load_default=None)
+
+    @validates_schema
+    def signature_is_the_constituents(self, data: dict[str, Any], **_: Any) -> None:
+        release = data.get("privacy_release")
+        constituent = data.get("constituent")
+        if release and isinstance(constituent, ConstituentDetails):
+            consent = PrivacyConsent(release["signature_name"], tuple(release["agencies"]))
+            if not signature_matches(consent, constituent):
+                raise ValidationError(
+                    {"signature_name": ["type your full name exactly as given above to sign"]},
+                    "privacy_release",
+                )
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> SubmitRequest:
+        release = data.get("privacy_release")
+        return SubmitRequest(
+            constituent=data["constituent"],
+            category=data["category"],
+            agency=data.get("agency"),
+            subject=data["subject"].strip(),
+            description=data["description"],
+            urgent=data["urgent"],
+            urgency_reason=data.get("urgency_reason"),
+            channel=data["channel"],
+            privacy_release=PrivacyConsent(release["signature_name"], tuple(release["agencies"]))
+            if release
+            else None,
+        )
+
+
+class ReceiptSchema(Schema):
+    submission_id = fields.String()
+    tracking_code = fields.String()
+    status = fields.String()
+    received_at = fields.String()
+    privacy_release_recorded = fields.Boolean()

@@ -1,0 +1,50 @@
+"""Intake's nameko entrypoints: translate HTTP and events into handler calls, nothing more."""
+
+from __future__ import annotations
+
+from nameko.web.handlers import http
+from werkzeug.wrappers import Request, Response
+
+from services.chassis.errors import ValidationFailed
+from services.chassis.http import json_errors, json_response, read_json
+from services.chassis.messaging import event_handler
+from services.chassis.service import Database, ServiceBase
+from services.contracts import OFFICE_REGISTERED
+from services.intake import handlers
+from services.intake.domain.submissions import ConsentEvidence
+from services.intake.models import Base
+from services.intake.schemas import ReceiptSchema, SubmissionSchema
+
+
+def idempotency_key(request: Request) -> str | None:
+    """A client that retries after a lost response sends the same key and gets the same receipt."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 8 <= len(key) <= 100:
+        raise ValidationFailed(
+            "Idempotency-Key must be 8 to 100 characters",
+            fields={"Idempotency-Key": ["bad length"]},
+        )
+    return key
+
+
+class IntakeService(ServiceBase):
+    name = "intake"
+    db = Database(Base.metadata)
+
+    @http("POST", "/api/v1/offices/<string:office_id>/submissions")
+    @json_errors
+    def submit(self, request: Request, office_id: str) -> Response:
+        submit_request = SubmissionSchema().load(read_json(request))
+        receipt = handlers.accept_submission(
+            self.db,
+            office_id,
+            submit_request,
+            ConsentEvidence(ip=request.remote_addr, user_agent=request.user_agent.string),
+            idempotency_key=idempotency_key(request),
+            correlation_id=request.headers.get("X-Correlation-ID"),
+        )
+        return json_response(202, ReceiptSchema().dump(receipt))
+
+    @event_handler(OFFICE_REGISTERED)
+    def record_office(self, event: handlers.IncomingEvent) -> None:
+        handlers.record_office(self.db, event)

@@ -1,0 +1,214 @@
+"""Intake's real entrypoints against a real broker and both databases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+from kombu import Connection
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from services.chassis.testing import wait_until
+from services.contracts import OFFICE_REGISTERED, SUBMISSION_RECEIVED
+from services.intake.models import Base, PrivacyRelease, Submission
+from services.intake.service import IntakeService
+
+OFFICE = "rep-lopez"
+
+
+def valid_submission(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "constituent": {
+            "first_name": "Maria",
+            "last_name": "Lopez",
+            "email": "Maria.Lopez@example.org",
+            "phone": "(202) 555-0134",
+            "address": {
+                "line1": "12 Elm St",
+                "city": "Springfield",
+                "state": "IL",
+                "postal_code": "62701",
+            },
+        },
+        "category": "social_security",
+        "agency": "SSA",
+        "subject": "Retirement benefit delayed since August",
+        "description": "My retirement payments stopped in August and nobody calls back.",
+        "privacy_release": {"signed": True, "signature_name": "maria  lopez", "agencies": ["SSA"]},
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def intake(
+    service_database: Callable[..., str],
+    amqp_uri: str,
+    web_address: str,
+    container_factory: Any,
+    publish_event: Callable[..., Any],
+) -> Iterator[dict[str, Any]]:
+    url = service_database("intake", Base.metadata)
+    container = container_factory(IntakeService)
+    container.start()
+    publish_event(
+        OFFICE_REGISTERED,
+        {
+            "office_id": OFFICE,
+            "name": "Office of Rep. Lopez",
+            "reply_to_email": "casework@lopez.example.gov",
+        },
+        office_id=OFFICE,
+    )
+    engine = create_engine(url)
+    wait_until(lambda: _count(engine, "offices"), message="office projection not written")
+    yield {"base": f"http://{web_address}", "engine": engine, "amqp_uri": amqp_uri}
+    engine.dispose()
+
+
+def _count(engine: Any, table: str) -> int:
+    with Session(engine) as session:
+        return int(
+            session.execute(
+                select(func.count()).select_from(Base.metadata.tables[table])
+            ).scalar_one()
+        )
+
+
+def _submit(
+    intake: dict[str, Any], body: Any, office: str = OFFICE, **kwargs: Any
+) -> requests.Response:
+    return requests.post(
+        f"{intake['base']}/api/v1/offices/{office}/submissions", json=body, timeout=10, **kwargs
+    )
+
+
+def _queued_events(amqp_uri: str, queue: str) -> list[dict[str, Any]]:
+    bodies: list[dict[str, Any]] = []
+    with Connection(amqp_uri) as connection, connection.channel() as channel:
+        while True:
+            message = channel.basic_get(queue, no_ack=True)
+            if message is None:
+                return bodies
+            bodies.append(json.loads(message.body))
+
+
+def test_a_valid_submission_is_accepted_stored_and_announced(intake: dict[str, Any]) -> None:
+    response = _submit(intake, valid_submission())
+
+    assert response.status_code == 202, response.text
+    receipt = response.json()
+    assert receipt["status"] == "received"
+    assert receipt["privacy_release_recorded"] is True
+    assert len(receipt["tracking_code"]) == 9
+    with Session(intake["engine"]) as session:
+        submission = session.get(Submission, receipt["submission_id"])
+        assert submission is not None and submission.office_id == OFFICE
+        release = session.scalars(select(PrivacyRelease)).one()
+        assert release.agencies == ["SSA"] and release.signer_ip == "127.0.0.1"
+
+    events = wait_until(
+        lambda: _queued_events(intake["amqp_uri"], "cases--intake.submission_received"),
+        message="submission_received never reached the cases queue",
+    )
+    assert len(events) == 1
+    event = events[0]
+    assert event["event_type"] == SUBMISSION_RECEIVED.event_type
+    assert event["office_id"] == OFFICE
+    assert event["payload"]["tracking_code"] == receipt["tracking_code"]
+    assert "description" not in event["payload"]
+
+
+def test_unknown_fields_are_rejected_naming_the_field(intake: dict[str, Any]) -> None:
+    response = _submit(intake, valid_submission(ssn="123-45-6789"))
+
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "validation_failed"
+    assert "ssn" in error["fields"]
+    assert "123-45-6789" not in response.text
+
+
+def test_missing_and_invalid_fields_are_each_named(intake: dict[str, Any]) -> None:
+    body = valid_submission(category="aliens", subject="")
+    del body["description"]
+
+    response = _submit(intake, body)
+
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == {"category", "subject", "description"}
+
+
+def test_a_signature_that_is_not_the_constituents_name_is_refused(intake: dict[str, Any]) -> None:
+    body = valid_submission(
+        privacy_release={"signed": True, "signature_name": "Someone Else", "agencies": ["SSA"]}
+    )
+
+    response = _submit(intake, body)
+
+    assert response.status_code == 422
+    assert "privacy_release" in response.json()["error"]["fields"]
+
+
+def test_a_body_that_is_not_json_gets_a_clear_400_class_error(intake: dict[str, Any]) -> None:
+    response = requests.post(
+        f"{intake['base']}/api/v1/offices/{OFFICE}/submissions",
+        data=b"{not json",
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == "request body is not valid JSON"
+
+
+def test_an_oversized_body_is_refused(intake: dict[str, Any]) -> None:
+    body = valid_submission(description="x" * 70_000)
+
+    assert _submit(intake, body).status_code == 413
+
+
+def test_an_unknown_office_is_a_404(intake: dict[str, Any]) -> None:
+    response = _submit(intake, valid_submission(), office="rep-nobody")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_returning_constituent_is_matched_by_email(intake: dict[str, Any]) -> None:
+    first = _submit(intake, valid_submission())
+    again = valid_submission(subject="Medicare card never arrived", category="medicare")
+    again["constituent"]["email"] = "maria.lopez@EXAMPLE.org"
+    second = _submit(intake, again)
+
+    assert first.status_code == second.status_code == 202
+    assert first.json()["tracking_code"] != second.json()["tracking_code"]
+    assert _count(intake["engine"], "constituents") == 1
+    assert _count(intake["engine"], "submissions") == 2
+
+
+def test_a_retried_request_with_the_same_idempotency_key_gets_the_same_receipt(
+    intake: dict[str, Any],
+) -> None:
+    headers = {"Idempotency-Key": "portal-4f1c9a7e"}
+    first = _submit(intake, valid_submission(), headers=headers)
+    second = _submit(intake, valid_submission(), headers=headers)
+
+    assert first.status_code == second.status_code == 202
+    assert first.json() == second.json()
+    assert _count(intake["engine"], "submissions") == 1
+
+
+def test_health_and_metrics_endpoints(intake: dict[str, Any]) -> None:
+    assert requests.get(f"{intake['base']}/live", timeout=5).json()["status"] == "live"
+    ready = requests.get(f"{intake['base']}/ready", timeout=5)
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+    _submit(intake, valid_submission())
+    metrics = requests.get(f"{intake['base']}/metrics", timeout=5).text
+    assert 'casework_intake_entrypoint_calls_total{entrypoint="submit",outcome="ok"}' in metrics
+    assert "casework_intake_outbox_pending" in metrics
