@@ -1,7 +1,11 @@
 """Eventlet must patch the standard library before anything imports sockets or threads:
 nameko containers hang under plain pytest otherwise."""
 
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message=".*Eventlet is deprecated", category=DeprecationWarning)
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,6 @@ from kombu import Connection, Producer
 from services.chassis.config import load_settings
 from services.chassis.messaging import (
     REASON_HEADER,
-    RETRIES_HEADER,
     dead_letter_queue,
     declare_topology,
 )
@@ -66,57 +66,69 @@ def counts(amqp_uri: str) -> dict[str, int]:
     return result
 
 
-def _drain(amqp_uri: str, subscription: Subscription, limit: int) -> Iterator[tuple[Any, Any]]:
+def _envelope(message: Any, headers: dict[str, Any]) -> dict[str, Any]:
+    """Envelope fields from the headers, else from the body (a message not sent by a relay)."""
+    if headers.get("event_id"):
+        return headers
+    try:
+        body = json.loads(message.body)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+@contextmanager
+def _dead_letters(amqp_uri: str, subscription: Subscription) -> Iterator[Callable[[], Any]]:
+    """Yield a getter for the next unacked dead letter (None when the queue is empty)."""
     with Connection(amqp_uri) as connection, connection.channel() as channel:
         queue = dead_letter_queue(subscription)(channel)
-        for _ in range(limit):
-            message = queue.get(no_ack=False, accept=["json"])
-            if message is None:
-                return
-            yield channel, message
+        yield lambda: queue.get(no_ack=False, accept=["json"])
 
 
 def peek(amqp_uri: str, queue: str, limit: int = 20) -> list[DeadLetter]:
     letters = []
-    messages = []
-    for _, message in _drain(amqp_uri, _subscription(queue), limit):
-        messages.append(message)
-        headers = dict(message.headers or {})
-        letters.append(
-            DeadLetter(
-                event_id=headers.get("event_id"),
-                event_type=headers.get("event_type"),
-                office_id=headers.get("office_id"),
-                reason=_reason(headers),
-                failed_at=headers.get("x-casework-failed-at"),
+    with _dead_letters(amqp_uri, _subscription(queue)) as next_letter:
+        seen: list[Any] = []
+        while len(seen) < limit and (message := next_letter()) is not None:
+            seen.append(message)
+            headers = dict(message.headers or {})
+            envelope = _envelope(message, headers)
+            letters.append(
+                DeadLetter(
+                    event_id=envelope.get("event_id"),
+                    event_type=envelope.get("event_type"),
+                    office_id=envelope.get("office_id"),
+                    reason=_reason(headers),
+                    failed_at=headers.get("x-casework-failed-at"),
+                )
             )
-        )
-    # Put everything back, in order, once we have seen it all.
-    for message in messages:
-        message.requeue()
+        # Put everything back, once we have seen it all.
+        for message in seen:
+            message.requeue()
     return letters
 
 
 def replay(amqp_uri: str, queue: str, limit: int = 1_000_000) -> int:
     subscription = _subscription(queue)
     replayed = 0
-    for channel, message in _drain(amqp_uri, subscription, limit):
-        headers = {
-            key: value
-            for key, value in dict(message.headers or {}).items()
-            if not key.startswith("x-casework-") and key != "x-death" and key != RETRIES_HEADER
-        }
-        Producer(channel).publish(
-            message.body,
-            exchange="",
-            routing_key=subscription.queue,
-            headers=headers,
-            content_type=message.content_type,
-            content_encoding=message.content_encoding,
-            delivery_mode=2,
-        )
-        message.ack()
-        replayed += 1
+    with _dead_letters(amqp_uri, subscription) as next_letter:
+        while replayed < limit and (message := next_letter()) is not None:
+            headers = {
+                key: value
+                for key, value in dict(message.headers or {}).items()
+                if not key.startswith("x-casework-") and key != "x-death"
+            }
+            Producer(message.channel).publish(
+                message.body,
+                exchange="",
+                routing_key=subscription.queue,
+                headers=headers,
+                content_type=message.content_type,
+                content_encoding=message.content_encoding,
+                delivery_mode=2,
+            )
+            message.ack()
+            replayed += 1
     return replayed
 
 

@@ -19,9 +19,10 @@ from werkzeug.wrappers import Request, Response
 from services.chassis.config import load_settings
 from services.chassis.db import DatabaseAccess, create_db_engine
 from services.chassis.http import json_response
-from services.chassis.messaging import EventPublisher
-from services.chassis.observability import Instrumentation, setup_tracing
+from services.chassis.messaging import EventPublisher, dead_letter_queue
+from services.chassis.observability import Instrumentation, service_metric, setup_tracing
 from services.chassis.outbox import OutboxRelay
+from services.contracts import SUBSCRIPTIONS
 
 log = logging.getLogger(__name__)
 
@@ -99,4 +100,22 @@ class ServiceBase:
 
     @http("GET", "/metrics")
     def metrics(self, request: Request) -> Response:
+        observe_dead_letters(self.name, config[AMQP_URI_CONFIG_KEY])
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+
+def observe_dead_letters(service: str, amqp_uri: str) -> None:
+    """Messages waiting in this service's dead-letter queues, read at scrape time."""
+    gauge = service_metric(
+        "gauge", service, "dead_letter_messages", "Messages in dead-letter queues", ["queue"]
+    )
+    try:
+        with Connection(amqp_uri, connect_timeout=2) as connection:
+            channel = connection.channel()
+            for subscription in SUBSCRIPTIONS:
+                if subscription.consumer == service:
+                    queue = dead_letter_queue(subscription)
+                    _, count, _ = queue(channel).queue_declare(passive=True)
+                    gauge.labels(queue.name).set(count)
+    except Exception as exc:
+        log.warning("could not read dead-letter queue depths (%s)", type(exc).__name__)

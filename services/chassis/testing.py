@@ -24,7 +24,7 @@ from kombu import Connection, Producer
 from nameko import config
 from sqlalchemy import MetaData, create_engine, text
 
-from services.chassis.messaging import EVENTS_EXCHANGE, declare_topology
+from services.chassis.messaging import EVENTS_EXCHANGE, declare_topology, envelope_headers
 from services.contracts import EventContract
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -138,9 +138,11 @@ def publish_event(amqp_uri: str) -> Callable[..., dict[str, Any]]:
             if raw_body is not None
             else envelope(contract, payload, office_id=office_id, event_id=event_id)
         )
+        headers = envelope_headers(body) if isinstance(body, dict) and "event_id" in body else {}
         with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
             Producer(connection.channel(), exchange=EVENTS_EXCHANGE).publish(
                 json.dumps(body),
+                headers=headers,
                 routing_key=contract.event_type,
                 content_type="application/json",
                 content_encoding="utf-8",

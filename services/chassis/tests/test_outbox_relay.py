@@ -1,0 +1,121 @@
+"""The relay publishes pending events in order, marks them sent, and keeps what failed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import pytest
+from sqlalchemy import MetaData, select
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+from services.chassis.db import DatabaseAccess, create_db_engine, new_metadata
+from services.chassis.outbox import OutboxRelay
+from services.contracts import STAFF_MEMBER_ADDED
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class FakePublisher:
+    def __init__(self, fail_on: int | None = None) -> None:
+        self.published: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        self.fail_on = fail_on
+
+    def publish(self, body: Mapping[str, Any], headers: Mapping[str, Any]) -> None:
+        if self.fail_on is not None and len(self.published) == self.fail_on:
+            raise ConnectionError("broker away")
+        self.published.append((dict(body), dict(headers)))
+
+
+@pytest.fixture
+def sessions(service_database: Callable[[str, MetaData], str]) -> Iterator[sessionmaker[Any]]:
+    engine = create_db_engine(service_database("chassis", Base.metadata))
+    yield sessionmaker(engine)
+    engine.dispose()
+
+
+def write_events(sessions: sessionmaker[Any], count: int) -> list[str]:
+    access = DatabaseAccess(sessions, Base.metadata, lambda: None)
+    ids = []
+    with access.unit_of_work() as uow:
+        for n in range(count):
+            ids.append(
+                uow.emit(
+                    STAFF_MEMBER_ADDED,
+                    {"user_id": f"u-{n}", "display_name": "A", "role": "caseworker"},
+                    office_id="rep-a",
+                )
+            )
+        uow.commit()
+    return ids
+
+
+def relay(
+    sessions: sessionmaker[Any], publisher: FakePublisher, batch_size: int = 200
+) -> OutboxRelay:
+    return OutboxRelay(
+        sessions,
+        Base.metadata.tables["outbox"],
+        publisher,  # type: ignore[arg-type]
+        service="chassis",
+        batch_size=batch_size,
+    )
+
+
+def pending(sessions: sessionmaker[Any]) -> list[Any]:
+    outbox = Base.metadata.tables["outbox"]
+    with sessions() as session:
+        return list(session.execute(select(outbox).where(outbox.c.sent_at.is_(None))).mappings())
+
+
+def test_pending_events_are_published_in_order_with_their_envelope(sessions: Any) -> None:
+    ids = write_events(sessions, 3)
+    publisher = FakePublisher()
+
+    assert relay(sessions, publisher).publish_batch() == 3
+
+    assert [body["event_id"] for body, _ in publisher.published] == ids
+    body, headers = publisher.published[0]
+    assert body["event_type"] == "gateway.staff_member_added" and body["office_id"] == "rep-a"
+    assert body["payload"]["user_id"] == "u-0"
+    assert headers["event_id"] == ids[0] and headers["schema_version"] == 1
+    assert pending(sessions) == []
+
+
+def test_a_broker_failure_keeps_the_rest_pending_and_a_later_run_publishes_each_once(
+    sessions: Any,
+) -> None:
+    ids = write_events(sessions, 5)
+    failing = FakePublisher(fail_on=2)
+
+    with pytest.raises(ConnectionError):
+        relay(sessions, failing).publish_batch()
+
+    left = pending(sessions)
+    assert [row["event_id"] for row in left] == ids[2:]
+    assert left[0]["attempts"] == 1 and left[0]["last_error"] == "ConnectionError"
+    healthy = FakePublisher()
+    relay(sessions, healthy).publish_batch()
+    assert [body["event_id"] for body, _ in failing.published + healthy.published] == ids
+    assert pending(sessions) == []
+
+
+def test_large_backlogs_go_out_in_batches(sessions: Any) -> None:
+    write_events(sessions, 5)
+    publisher = FakePublisher()
+    outbox_relay = relay(sessions, publisher, batch_size=2)
+
+    assert [outbox_relay.publish_batch() for _ in range(4)] == [2, 2, 1, 0]
+    assert len(publisher.published) == 5
+
+
+def test_pending_count_and_age_are_exposed_as_gauges(sessions: Any) -> None:
+    from prometheus_client import REGISTRY
+
+    write_events(sessions, 2)
+    relay(sessions, FakePublisher()).observe()
+    assert REGISTRY.get_sample_value("casework_chassis_outbox_pending") == 2
+    age = REGISTRY.get_sample_value("casework_chassis_outbox_oldest_pending_seconds")
+    assert age is not None and 0 <= age < 60
