@@ -73,35 +73,54 @@ def broker_reachable(amqp_uri: str) -> bool:
 
 
 class ServiceBase:
-    """Health and metrics endpoints; subclasses set `name` and `db = Database(...)`."""
+    """Health and metrics endpoints; subclasses set `name` and `db = Database(...)`.
+
+    The endpoints are attached to each subclass, never to this class, so `nameko run <module>`
+    does not mistake the imported base for a service of its own.
+    """
 
     name: str
     db: Any
     instrumentation = Instrumentation()
 
-    @http("GET", "/live")
-    def live(self, request: Request) -> Response:
-        return json_response(200, {"status": "live", "service": self.name})
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for path, implementation in (
+            ("/live", _live),
+            ("/ready", _ready),
+            ("/metrics", _metrics),
+        ):
+            name = implementation.__name__.lstrip("_")
 
-    @http("GET", "/ready")
-    def ready(self, request: Request) -> Response:
-        checks: dict[str, str] = {}
-        try:
-            self.db.ping()
-            checks["database"] = "ok"
-        except Exception as exc:
-            checks["database"] = type(exc).__name__
-        checks["broker"] = "ok" if broker_reachable(config[AMQP_URI_CONFIG_KEY]) else "unreachable"
-        ready = all(value == "ok" for value in checks.values())
-        return json_response(
-            200 if ready else 503,
-            {"status": "ready" if ready else "not_ready", "service": self.name, "checks": checks},
-        )
+            def endpoint(self: Any, request: Request, _impl: Any = implementation) -> Response:
+                return _impl(self, request)  # type: ignore[no-any-return]
 
-    @http("GET", "/metrics")
-    def metrics(self, request: Request) -> Response:
-        observe_dead_letters(self.name, config[AMQP_URI_CONFIG_KEY])
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+            endpoint.__name__ = name
+            setattr(cls, name, http("GET", path)(endpoint))
+
+
+def _live(service: Any, request: Request) -> Response:
+    return json_response(200, {"status": "live", "service": service.name})
+
+
+def _ready(service: Any, request: Request) -> Response:
+    checks: dict[str, str] = {}
+    try:
+        service.db.ping()
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = type(exc).__name__
+    checks["broker"] = "ok" if broker_reachable(config[AMQP_URI_CONFIG_KEY]) else "unreachable"
+    ready = all(value == "ok" for value in checks.values())
+    return json_response(
+        200 if ready else 503,
+        {"status": "ready" if ready else "not_ready", "service": service.name, "checks": checks},
+    )
+
+
+def _metrics(service: Any, request: Request) -> Response:
+    observe_dead_letters(service.name, config[AMQP_URI_CONFIG_KEY])
+    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
 
 def observe_dead_letters(service: str, amqp_uri: str) -> None:
