@@ -151,7 +151,9 @@ def create_db_engine(url: str) -> Engine:
 
         return engine
     # psycopg2 is cooperative once eventlet has monkey-patched it (`nameko run` does).
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=30)
+    # No pre-ping: it costs a round trip per transaction; a dropped connection is invalidated
+    # on first use instead, and that error is transient (HTTP 503, event retried).
+    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800, pool_timeout=30)
 
 
 def is_transient(exc: BaseException) -> bool:

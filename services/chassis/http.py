@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from services.chassis.db import is_transient
 from services.chassis.errors import CaseworkError, PayloadTooLarge, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,14 @@ def json_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 code,
                 {"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}},
             )
-        except Exception:
+        except Exception as exc:
+            if is_transient(exc):
+                log.warning("database unavailable in %s (%s)", fn.__name__, type(exc).__name__)
+                return json_response(
+                    503,
+                    {"error": {"code": "temporarily_unavailable", "message": "try again shortly"}},
+                    headers={"Retry-After": "5"},
+                )
             log.exception("unexpected error in %s", fn.__name__)
             return json_response(
                 500,

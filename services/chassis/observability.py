@@ -78,6 +78,7 @@ class Instrumentation(DependencyProvider):
             "gauge", service, "entrypoint_in_flight", "Workers running now", ["entrypoint"]
         )
         self._started: dict[int, tuple[float, Any, Any]] = {}
+        self._tracer = trace.get_tracer("casework")
 
     def worker_setup(self, worker_ctx: Any) -> None:
         entrypoint = worker_ctx.entrypoint.method_name
@@ -91,9 +92,7 @@ class Instrumentation(DependencyProvider):
         if traceparent:
             carrier["traceparent"] = traceparent
         parent = propagate.extract(carrier)
-        span = trace.get_tracer("casework").start_span(
-            f"{self.service}.{entrypoint}", context=parent
-        )
+        span = self._tracer.start_span(f"{self.service}.{entrypoint}", context=parent)
         span.set_attribute("casework.service", self.service)
         span.set_attribute("casework.entrypoint", entrypoint)
         token = otel_context.attach(trace.set_span_in_context(span, parent))

@@ -7,6 +7,7 @@ fields are a bug); consumers load tolerantly (fields they do not know are ignore
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,12 +91,20 @@ class EventContract:
 
     def dump(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Validate an outgoing payload strictly and return its wire form."""
-        loaded = self.schema(unknown=RAISE).load(payload)
-        return dict(self.schema().dump(loaded))
+        strict, _, wire = _schemas(self.schema)
+        return dict(wire.dump(strict.load(payload)))
 
     def load(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Read an incoming payload, ignoring fields this consumer does not know."""
-        return dict(self.schema(unknown=EXCLUDE).load(payload))
+        _, tolerant, _ = _schemas(self.schema)
+        return dict(tolerant.load(payload))
+
+
+@functools.cache
+def _schemas(schema: type[Schema]) -> tuple[Schema, Schema, Schema]:
+    # Schema instances are stateless once built and building one deep-copies every field:
+    # build each variant once per process (this is on every request's path).
+    return schema(unknown=RAISE), schema(unknown=EXCLUDE), schema()
 
 
 SUBMISSION_RECEIVED = EventContract(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.chassis.db import DatabaseAccess, IncomingEvent, UnitOfWork, utcnow
@@ -53,44 +55,52 @@ def _accept(
     evidence: ConsentEvidence,
     idempotency_key: str | None,
 ) -> Receipt:
+    # Core statements, not ORM flushes: this is the path every submission takes.
     session = uow.session
-    if session.get(Office, office_id) is None:
+    if not _office_exists(uow, office_id):
         raise NotFound(f"there is no office {office_id!r} taking requests here")
     if idempotency_key:
-        earlier = session.scalars(
-            select(Submission).where(
+        earlier = session.execute(
+            select(Submission.id, Submission.tracking_code, Submission.received_at).where(
                 Submission.office_id == office_id, Submission.idempotency_key == idempotency_key
             )
         ).first()
         if earlier is not None:
-            return _receipt(earlier, release_recorded=_has_release(uow, earlier.id))
+            return Receipt(
+                submission_id=earlier.id,
+                tracking_code=earlier.tracking_code,
+                received_at=earlier.received_at.isoformat(),
+                privacy_release_recorded=_has_release(uow, earlier.id),
+            )
 
     now = utcnow()
-    constituent = _match_or_create(uow, office_id, request.constituent)
-    submission = Submission(
-        id=str(uuid.uuid4()),
-        office_id=office_id,
-        tracking_code=new_tracking_code(),
-        constituent_id=constituent.id,
-        channel=request.channel,
-        category=request.category,
-        agency_hint=request.agency,
-        subject=request.subject,
-        description=request.description,
-        urgent=request.urgent,
-        urgency_reason=request.urgency_reason,
-        idempotency_key=idempotency_key,
-        received_at=now,
+    constituent_id, email, language = _match_or_create(uow, office_id, request.constituent, now)
+    submission_id = str(uuid.uuid4())
+    tracking_code = new_tracking_code()
+    session.execute(
+        insert(Submission).values(
+            id=submission_id,
+            office_id=office_id,
+            tracking_code=tracking_code,
+            constituent_id=constituent_id,
+            channel=request.channel,
+            category=request.category,
+            agency_hint=request.agency,
+            subject=request.subject,
+            description=request.description,
+            urgent=request.urgent,
+            urgency_reason=request.urgency_reason,
+            idempotency_key=idempotency_key,
+            received_at=now,
+        )
     )
-    session.add(submission)
-    session.flush()  # the release references both rows; the ORM has no relationship to order by
     if request.privacy_release is not None:
-        session.add(
-            PrivacyRelease(
+        session.execute(
+            insert(PrivacyRelease).values(
                 id=str(uuid.uuid4()),
                 office_id=office_id,
-                constituent_id=constituent.id,
-                submission_id=submission.id,
+                constituent_id=constituent_id,
+                submission_id=submission_id,
                 signature_name=request.privacy_release.signature_name,
                 agencies=list(request.privacy_release.agencies),
                 consent_text_version=CONSENT_TEXT_VERSION,
@@ -99,70 +109,99 @@ def _accept(
                 signer_user_agent=(evidence.user_agent or "")[:300] or None,
             )
         )
-    session.flush()
     uow.emit(
         SUBMISSION_RECEIVED,
         {
-            "submission_id": submission.id,
-            "tracking_code": submission.tracking_code,
-            "constituent_id": constituent.id,
+            "submission_id": submission_id,
+            "tracking_code": tracking_code,
+            "constituent_id": constituent_id,
             "constituent_name": request.constituent.display_name,
-            "contact_email": constituent.email,
-            "preferred_language": constituent.preferred_language,
-            "channel": submission.channel,
-            "category": submission.category,
-            "agency_hint": submission.agency_hint,
-            "subject": submission.subject,
-            "urgent": submission.urgent,
+            "contact_email": email,
+            "preferred_language": language,
+            "channel": request.channel,
+            "category": request.category,
+            "agency_hint": request.agency,
+            "subject": request.subject,
+            "urgent": request.urgent,
             "privacy_release_signed": request.privacy_release is not None,
             "received_at": now,
         },
         office_id=office_id,
     )
     uow.commit()
-    return _receipt(submission, release_recorded=request.privacy_release is not None)
+    return Receipt(
+        submission_id=submission_id,
+        tracking_code=tracking_code,
+        received_at=now.isoformat(),
+        privacy_release_recorded=request.privacy_release is not None,
+    )
 
 
-def _match_or_create(uow: UnitOfWork, office_id: str, details: ConstituentDetails) -> Constituent:
-    """A returning constituent is found by email, else by phone, within the office only."""
+# Offices are registered rarely and never removed: remember the ones seen, per database.
+_known_offices: WeakKeyDictionary[object, set[str]] = WeakKeyDictionary()
+
+
+def _office_exists(uow: UnitOfWork, office_id: str) -> bool:
+    bind = uow.session.get_bind()
+    known = _known_offices.setdefault(bind, set())
+    if office_id in known:
+        return True
+    if uow.session.execute(select(Office.office_id).where(Office.office_id == office_id)).first():
+        known.add(office_id)
+        return True
+    return False
+
+
+def _match_or_create(
+    uow: UnitOfWork, office_id: str, details: ConstituentDetails, now: datetime
+) -> tuple[str, str | None, str]:
+    """A returning constituent is found by email, else by phone, within the office only.
+
+    Returns the constituent's id, email and preferred language.
+    """
     email = normalise_email(details.email)
     phone = normalise_phone(details.phone)
     session = uow.session
+    columns = (Constituent.id, Constituent.email)
     existing = None
     if email:
-        existing = session.scalars(
-            select(Constituent).where(
+        existing = session.execute(
+            select(*columns).where(
                 Constituent.office_id == office_id, Constituent.email_normalised == email
             )
         ).first()
     if existing is None and phone:
-        existing = session.scalars(
-            select(Constituent).where(
+        existing = session.execute(
+            select(*columns).where(
                 Constituent.office_id == office_id, Constituent.phone_normalised == phone
             )
         ).first()
     if existing is not None:
         # Keep the freshest contact details the constituent gave us.
-        existing.phone = details.phone or existing.phone
-        existing.phone_normalised = phone or existing.phone_normalised
-        existing.address = details.address or existing.address
-        existing.preferred_language = details.preferred_language
-        return existing
-    constituent = Constituent(
-        id=str(uuid.uuid4()),
-        office_id=office_id,
-        first_name=details.first_name,
-        last_name=details.last_name,
-        email=details.email,
-        email_normalised=email,
-        phone=details.phone,
-        phone_normalised=phone,
-        address=details.address,
-        preferred_language=details.preferred_language,
-        created_at=utcnow(),
+        changes: dict[str, object] = {"preferred_language": details.preferred_language}
+        if phone:
+            changes.update(phone=details.phone, phone_normalised=phone)
+        if details.address:
+            changes["address"] = details.address
+        session.execute(update(Constituent).where(Constituent.id == existing.id).values(changes))
+        return existing.id, existing.email, details.preferred_language
+    constituent_id = str(uuid.uuid4())
+    session.execute(
+        insert(Constituent).values(
+            id=constituent_id,
+            office_id=office_id,
+            first_name=details.first_name,
+            last_name=details.last_name,
+            email=details.email,
+            email_normalised=email,
+            phone=details.phone,
+            phone_normalised=phone,
+            address=details.address,
+            preferred_language=details.preferred_language,
+            created_at=now,
+        )
     )
-    session.add(constituent)
-    return constituent
+    return constituent_id, details.email, details.preferred_language
 
 
 def _has_release(uow: UnitOfWork, submission_id: str) -> bool:
@@ -171,15 +210,6 @@ def _has_release(uow: UnitOfWork, submission_id: str) -> bool:
             select(PrivacyRelease.id).where(PrivacyRelease.submission_id == submission_id)
         ).first()
         is not None
-    )
-
-
-def _receipt(submission: Submission, *, release_recorded: bool) -> Receipt:
-    return Receipt(
-        submission_id=submission.id,
-        tracking_code=submission.tracking_code,
-        received_at=submission.received_at.isoformat(),
-        privacy_release_recorded=release_recorded,
     )
 
 

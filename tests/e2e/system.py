@@ -1,0 +1,255 @@
+"""The whole system as separate processes: each service under `nameko run` with its own
+database, a fresh RabbitMQ vhost, and a real SMTP server writing to a Maildir.
+
+Used by the end-to-end and fault-injection tests; nothing here reaches into a service's code,
+only its HTTP endpoints, its database (read-only) and the broker.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from sqlalchemy import create_engine, text
+
+from services.chassis.testing import ensure_postgres_database, free_port, postgres_url
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("intake", "cases", "agencies", "notify", "metrics", "gateway")
+MANAGEMENT = os.environ.get("CASEWORK_TEST_RABBIT_API", "http://guest:guest@127.0.0.1:15672")
+DEMO_OFFICE = "rep-demo"
+
+
+@dataclass
+class System:
+    workdir: Path
+    backend: str = "postgresql"
+    vhost: str = field(default_factory=lambda: f"casework_e2e_{uuid.uuid4().hex[:10]}")
+    ports: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    database_urls: dict[str, str] = field(default_factory=dict)
+    smtp_port: int = 0
+
+    @property
+    def amqp_uri(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
+
+    @property
+    def maildir(self) -> Path:
+        return self.workdir / "maildir"
+
+    def url(self, service: str, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.ports[service]}{path}"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._create_vhost()
+        for service in SERVICES:
+            self.ports[service] = free_port()
+            self.database_urls[service] = self._fresh_database(service)
+        self._migrate()
+        self._start_smtp()
+        for service in SERVICES:
+            self.start_service(service)
+        for service in SERVICES:
+            self.wait_ready(service)
+        self.run_python("-m", "services.gateway.seed")
+        self.wait_for(self._office_known, 30, "intake never learned the demo office")
+
+    def stop(self) -> None:
+        for name in list(self.processes):
+            self.stop_process(name)
+        requests.delete(f"{MANAGEMENT}/api/vhosts/{self.vhost}", timeout=10)
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            CASEWORK_AMQP_URI=self.amqp_uri,
+            CASEWORK_SMTP_HOST="127.0.0.1",
+            CASEWORK_SMTP_PORT=str(self.smtp_port),
+            CASEWORK_OUTBOX_INTERVAL_SECONDS="0.5",
+            PYTHONUNBUFFERED="1",
+        )
+        for service in SERVICES:
+            env[f"CASEWORK_{service.upper()}_DATABASE_URL"] = self.database_urls[service]
+            env[f"CASEWORK_{service.upper()}_HTTP_ADDRESS"] = f"127.0.0.1:{self.ports[service]}"
+        return env
+
+    def start_service(self, service: str) -> None:
+        log = open(self.workdir / f"{service}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.processes[service] = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "nameko",
+                "run",
+                f"services.{service}.service",
+                "--config",
+                f"services/{service}/config.yaml",
+            ],
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self, service: str) -> None:
+        """SIGKILL: no clean shutdown, in-flight messages are redelivered by the broker."""
+        process = self.processes.pop(service)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop_process(self, name: str) -> None:
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+    def wait_ready(self, service: str, timeout: float = 60) -> None:
+        def ready() -> bool:
+            process = self.processes[service]
+            if process.poll() is not None:
+                raise AssertionError(f"{service} exited:\n{self.log_tail(service)}")
+            try:
+                return requests.get(self.url(service, "/ready"), timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        self.wait_for(ready, timeout, f"{service} not ready:\n{self.log_tail(service)}")
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.workdir / f"{name}.log"
+        if not path.exists():
+            return "(no log)"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def run_python(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, *args],
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"{args} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    @staticmethod
+    def wait_for(predicate: Any, timeout: float, message: str | Callable[[], str]) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.2)
+        raise AssertionError(message() if callable(message) else message)
+
+    # -- observations ------------------------------------------------------------------------
+
+    def submit(self, n: int = 0, office: str = DEMO_OFFICE, **extra: Any) -> requests.Response:
+        body = {
+            "constituent": {
+                "first_name": "Test",
+                "last_name": f"Constituent{n}",
+                "email": f"constituent{n}@example.org",
+            },
+            "category": "veterans",
+            "subject": f"Disability claim pending for months ({n})",
+            "description": "Filed in March, no decision yet.",
+            **extra,
+        }
+        return requests.post(
+            self.url("intake", f"/api/v1/offices/{office}/submissions"), json=body, timeout=10
+        )
+
+    def query(self, service: str, sql: str, **params: Any) -> list[Any]:
+        engine = create_engine(self.database_urls[service])
+        try:
+            with engine.connect() as connection:
+                return list(connection.execute(text(sql), params))
+        finally:
+            engine.dispose()
+
+    def emails(self) -> list[Any]:
+        return list(mailbox.Maildir(self.maildir, create=False)) if self.maildir.exists() else []
+
+    def queue_depths(self) -> dict[str, int]:
+        queues = requests.get(f"{MANAGEMENT}/api/queues/{self.vhost}", timeout=10).json()
+        return {q["name"]: int(q.get("messages", 0)) for q in queues}
+
+    def outbox_pending(self) -> dict[str, int]:
+        return {
+            service: int(
+                self.query(service, "SELECT count(*) FROM outbox WHERE sent_at IS NULL")[0][0]
+            )
+            for service in SERVICES
+        }
+
+    # -- setup helpers -----------------------------------------------------------------------
+
+    def _create_vhost(self) -> None:
+        requests.put(f"{MANAGEMENT}/api/vhosts/{self.vhost}", timeout=10).raise_for_status()
+        requests.put(
+            f"{MANAGEMENT}/api/permissions/{self.vhost}/guest",
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+            timeout=10,
+        ).raise_for_status()
+
+    def _fresh_database(self, service: str) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.workdir}/{service}.db"
+        name = f"casework_e2e_{service}"
+        ensure_postgres_database(name)
+        engine = create_engine(postgres_url(name), isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return postgres_url(name)
+
+    def _migrate(self) -> None:
+        self.run_python("-m", "services.chassis.migrate", *SERVICES)
+
+    def _start_smtp(self) -> None:
+        self.smtp_port = free_port()
+        self.maildir.mkdir(parents=True, exist_ok=True)
+        log = open(self.workdir / "smtp.log", "ab")  # noqa: SIM115 - closed with the process
+        self.processes["smtp"] = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{self.smtp_port}",
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                str(self.maildir),
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def _office_known(self) -> bool:
+        return bool(
+            self.query("intake", "SELECT 1 FROM offices WHERE office_id = :o", o=DEMO_OFFICE)
+        )

@@ -1,0 +1,104 @@
+"""A submission crosses all five services, each its own `nameko run` process and database."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+import pytest
+import requests
+from kombu import Connection, Producer
+
+from services.chassis.messaging import EVENTS_EXCHANGE
+from tests.e2e.system import DEMO_OFFICE, System
+
+pytestmark = pytest.mark.e2e
+
+
+def case_for(system: System, submission_id: str) -> Any:
+    rows = system.query(
+        "cases",
+        "SELECT id, reference, assigned_to_id FROM cases WHERE submission_id = :s",
+        s=submission_id,
+    )
+    return rows[0] if rows else None
+
+
+def emails_with(system: System, tracking_code: str) -> list[Any]:
+    return [m for m in system.emails() if tracking_code in m.get_payload(decode=True).decode()]
+
+
+def test_a_submission_becomes_an_assigned_case_an_email_a_metric_and_a_row_on_the_staff_page(
+    running_system: System,
+) -> None:
+    system = running_system
+    response = system.submit(1)
+    assert response.status_code == 202, response.text
+    receipt = response.json()
+
+    case = system.wait_for(lambda: case_for(system, receipt["submission_id"]), 30, "no case opened")
+    assert case.assigned_to_id, "the demo office has caseworkers; round-robin must assign"
+    [email] = system.wait_for(
+        lambda: emails_with(system, receipt["tracking_code"]), 30, "no acknowledgement email"
+    )
+    assert email["To"] == "constituent1@example.org"
+
+    def counted() -> bool:
+        text = requests.get(system.url("metrics", "/metrics"), timeout=5).text
+        series = f'casework_metrics_office_acknowledgements_sent_total{{office="{DEMO_OFFICE}"}}'
+        match = re.search(re.escape(series) + r" (\S+)", text)
+        return bool(match and float(match.group(1)) >= 1)
+
+    system.wait_for(counted, 30, "metrics never counted the acknowledgement")
+    page = requests.get(system.url("gateway", f"/offices/{DEMO_OFFICE}/cases"), timeout=10)
+    assert page.status_code == 200
+    assert case.reference in page.text
+
+
+def test_the_same_event_delivered_twice_or_re_sent_under_a_new_id_opens_one_case(
+    running_system: System,
+) -> None:
+    system = running_system
+    receipt = system.submit(2).json()
+    system.wait_for(lambda: case_for(system, receipt["submission_id"]), 30, "no case opened")
+    system.wait_for(lambda: emails_with(system, receipt["tracking_code"]), 30, "no email")
+    [row] = system.query(
+        "intake",
+        "SELECT event_id, payload, occurred_at FROM outbox "
+        "WHERE event_type = 'intake.submission_received' AND payload LIKE :p",
+        p=f"%{receipt['submission_id']}%",
+    )
+    envelope = {
+        "event_id": row.event_id,
+        "event_type": "intake.submission_received",
+        "schema_version": 1,
+        "office_id": DEMO_OFFICE,
+        "occurred_at": str(row.occurred_at),
+        "correlation_id": str(uuid.uuid4()),
+        "causation_id": None,
+        "traceparent": None,
+        "payload": json.loads(row.payload),
+    }
+    with Connection(system.amqp_uri) as connection:
+        producer = Producer(connection.channel(), exchange=EVENTS_EXCHANGE)
+        for event_id in (row.event_id, str(uuid.uuid4())):
+            producer.publish(
+                json.dumps({**envelope, "event_id": event_id}),
+                routing_key="intake.submission_received",
+                content_type="application/json",
+                delivery_mode=2,
+            )
+
+    def drained() -> bool:
+        depths = system.queue_depths()
+        return all(depths[q] == 0 for q in depths if q.endswith("submission_received"))
+
+    system.wait_for(drained, 30, "duplicates never consumed")
+    system.wait_for(lambda: all(v == 0 for v in system.outbox_pending().values()), 30, "outbox")
+    cases = system.query(
+        "cases", "SELECT count(*) FROM cases WHERE submission_id = :s", s=receipt["submission_id"]
+    )
+    assert cases[0][0] == 1
+    assert len(emails_with(system, receipt["tracking_code"])) == 1
