@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.chassis.db import is_transient
 from services.chassis.errors import CaseworkError, PayloadTooLarge, ValidationFailed
+from services.chassis.observability import service_metric
 
 log = logging.getLogger(__name__)
 
@@ -58,36 +59,41 @@ def json_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        service = getattr(args[0], "name", "unknown") if args else "unknown"
+
+        def refused(status: int, body: dict[str, Any], **extra: Any) -> Response:
+            service_metric(
+                "counter",
+                service,
+                "http_refusals_total",
+                "HTTP requests answered with an error",
+                ["code"],
+            ).labels(body["code"]).inc()
+            return json_response(status, {"error": body}, **extra)
+
         try:
             return fn(*args, **kwargs)
         except ValidationError as exc:
             error = validation_error(exc)
-            return json_response(error.status, {"error": error.to_dict()})
+            return refused(error.status, error.to_dict())
         except CaseworkError as exc:
-            return json_response(exc.status, {"error": exc.to_dict()})
+            return refused(exc.status, exc.to_dict())
         except HTTPException as exc:
             code = exc.code or 400
-            return json_response(
-                code,
-                {"error": {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}},
+            return refused(
+                code, {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}
             )
         except Exception as exc:
             if is_transient(exc):
                 log.warning("database unavailable in %s (%s)", fn.__name__, type(exc).__name__)
-                return json_response(
+                return refused(
                     503,
-                    {"error": {"code": "temporarily_unavailable", "message": "try again shortly"}},
+                    {"code": "temporarily_unavailable", "message": "try again shortly"},
                     headers={"Retry-After": "5"},
                 )
             log.exception("unexpected error in %s", fn.__name__)
-            return json_response(
-                500,
-                {
-                    "error": {
-                        "code": "internal_error",
-                        "message": "something went wrong on our side",
-                    }
-                },
+            return refused(
+                500, {"code": "internal_error", "message": "something went wrong on our side"}
             )
 
     return wrapper

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import make_url
 
 from services.chassis.config import load_settings
 
@@ -21,8 +22,9 @@ MIGRATED_SERVICES = ("intake", "cases", "agencies", "notify", "metrics", "gatewa
 
 def alembic_config(service: str, database_url: str | None = None) -> Config:
     url = database_url or load_settings(service).database_url
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-        os.makedirs(os.path.dirname(os.path.abspath(url.removeprefix("sqlite:///"))), exist_ok=True)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
     cfg = Config()
     cfg.set_main_option("script_location", str(SERVICES_DIR / service / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))

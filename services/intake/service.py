@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.errors import ValidationFailed
 from services.chassis.http import json_errors, json_response, read_json
 from services.chassis.messaging import event_handler
+from services.chassis.observability import service_metric
 from services.chassis.service import Database, ServiceBase
 from services.contracts import OFFICE_REGISTERED
 from services.intake import handlers
 from services.intake.domain.submissions import ConsentEvidence
 from services.intake.models import Base
 from services.intake.schemas import ReceiptSchema, SubmissionSchema
+
+# Built once: building a schema deep-copies its fields.
+SUBMISSION = SubmissionSchema()
+RECEIPT = ReceiptSchema()
+
+
+def accepted_total(service: str) -> Any:
+    return service_metric(
+        "counter", service, "submissions_accepted_total", "Submissions accepted", ["channel"]
+    )
 
 
 def idempotency_key(request: Request) -> str | None:
@@ -34,7 +47,7 @@ class IntakeService(ServiceBase):
     @http("POST", "/api/v1/offices/<string:office_id>/submissions")
     @json_errors
     def submit(self, request: Request, office_id: str) -> Response:
-        submit_request = SubmissionSchema().load(read_json(request))
+        submit_request = SUBMISSION.load(read_json(request))
         receipt = handlers.accept_submission(
             self.db,
             office_id,
@@ -43,7 +56,8 @@ class IntakeService(ServiceBase):
             idempotency_key=idempotency_key(request),
             correlation_id=request.headers.get("X-Correlation-ID"),
         )
-        return json_response(202, ReceiptSchema().dump(receipt))
+        accepted_total(self.name).labels(submit_request.channel).inc()
+        return json_response(202, RECEIPT.dump(receipt))
 
     @event_handler(OFFICE_REGISTERED)
     def record_office(self, event: handlers.IncomingEvent) -> None:

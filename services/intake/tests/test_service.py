@@ -212,3 +212,7 @@ def test_health_and_metrics_endpoints(intake: dict[str, Any]) -> None:
     metrics = requests.get(f"{intake['base']}/metrics", timeout=5).text
     assert 'casework_intake_entrypoint_calls_total{entrypoint="submit",outcome="ok"}' in metrics
     assert "casework_intake_outbox_pending" in metrics
+    assert 'casework_intake_submissions_accepted_total{channel="web"}' in metrics
+    _submit(intake, {"constituent": {}})
+    metrics = requests.get(f"{intake['base']}/metrics", timeout=5).text
+    assert 'casework_intake_http_refusals_total{code="validation_failed"}' in metrics

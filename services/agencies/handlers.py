@@ -1,0 +1,136 @@
+"""Agencies' service layer: directory look-ups, and the agency suggested for each new case
+(one unit of work per event, so the suggestion and its event commit together)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.agencies.domain.directory import (
+    Agency,
+    AgencyDirectory,
+    Suggestion,
+    SuggestionBasis,
+    normalise_code,
+)
+from services.agencies.models import Agency as AgencyRow
+from services.agencies.models import AgencyCategory, AgencySuggestion
+from services.chassis.db import DatabaseAccess, IncomingEvent, UnitOfWork, utcnow
+from services.chassis.errors import NotFound, PermanentMessageError
+from services.chassis.observability import service_metric
+from services.contracts import AGENCY_SUGGESTED
+
+CONSUMER = "agencies"
+CASE_ID_MAX_LENGTH = 64
+# Two events for one case committing at once clash on (office_id, case_id); the retry sees the
+# winner's row and records nothing more.
+ATTEMPTS = 2
+
+suggestions_recorded = service_metric(
+    "counter",
+    "agencies",
+    "suggestions_total",
+    "Agency suggestions recorded for newly opened cases, by what they rest on",
+    ["reason"],
+)
+for _basis in SuggestionBasis:
+    suggestions_recorded.labels(_basis.value)  # every series exists from start-up, at 0
+
+
+def load_directory(session: Session) -> AgencyDirectory:
+    categories: dict[str, list[str]] = {}
+    for row in session.scalars(select(AgencyCategory).order_by(AgencyCategory.category)):
+        categories.setdefault(row.agency_code, []).append(row.category)
+    return AgencyDirectory.of(
+        Agency(
+            code=row.code,
+            name=row.name,
+            liaison_office=row.liaison_office,
+            website_url=row.website_url,
+            typical_response_days=row.typical_response_days,
+            categories=tuple(categories.get(row.code, ())),
+        )
+        for row in session.scalars(select(AgencyRow).order_by(AgencyRow.code))
+    )
+
+
+def list_agencies(db: DatabaseAccess) -> list[Agency]:
+    with db.read() as session:
+        return list(load_directory(session).agencies.values())
+
+
+def get_agency(db: DatabaseAccess, code: str) -> Agency:
+    with db.read() as session:
+        agency = load_directory(session).find(code)
+    if agency is None:
+        raise NotFound(f"there is no agency with code {normalise_code(code)!r} in the directory")
+    return agency
+
+
+def suggest_agency(db: DatabaseAccess, category: str, agency_hint: str | None) -> Suggestion:
+    with db.read() as session:
+        return load_directory(session).suggest(category, agency_hint)
+
+
+def suggest_for_opened_case(db: DatabaseAccess, event: IncomingEvent) -> None:
+    """Record which agency a new case concerns and announce it; a redelivery changes nothing."""
+    case_id = event.payload["case_id"]
+    if len(case_id) > CASE_ID_MAX_LENGTH:
+        raise PermanentMessageError(f"case_id is longer than {CASE_ID_MAX_LENGTH} characters")
+    recorded: Suggestion | None = None
+    for attempt in range(ATTEMPTS):
+        try:
+            with db.unit_of_work(cause=event) as uow:
+                recorded = _suggest_for_case(uow, event, case_id)
+            break
+        except IntegrityError:
+            if attempt == ATTEMPTS - 1:
+                raise
+    if recorded is not None:
+        suggestions_recorded.labels(recorded.basis.value).inc()
+
+
+def _suggest_for_case(uow: UnitOfWork, event: IncomingEvent, case_id: str) -> Suggestion | None:
+    if not uow.claim(event, CONSUMER):
+        return None
+    session = uow.session
+    office_id = event.office_id
+    already = session.scalars(
+        select(AgencySuggestion.id).where(
+            AgencySuggestion.office_id == office_id, AgencySuggestion.case_id == case_id
+        )
+    ).first()
+    if already is not None:
+        # The same case announced again under another event id: the first suggestion stands.
+        uow.commit()
+        return None
+    suggestion = load_directory(session).suggest(
+        event.payload["category"], event.payload.get("agency_hint")
+    )
+    session.add(
+        AgencySuggestion(
+            id=str(uuid.uuid4()),
+            office_id=office_id,
+            case_id=case_id,
+            agency_code=suggestion.agency.code if suggestion.agency else None,
+            reason=suggestion.reason,
+            suggested_at=utcnow(),
+        )
+    )
+    session.flush()
+    if suggestion.agency is not None:
+        uow.emit(
+            AGENCY_SUGGESTED,
+            {
+                "case_id": case_id,
+                "agency_code": suggestion.agency.code,
+                "agency_name": suggestion.agency.name,
+                "reason": suggestion.reason,
+            },
+            office_id=office_id,
+        )
+    uow.commit()
+    return suggestion

@@ -1,0 +1,130 @@
+"""The agency suggestion rule and code handling, without a database or broker."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.agencies.domain.directory import (
+    CATEGORIES,
+    Agency,
+    AgencyDirectory,
+    SuggestionBasis,
+    normalise_code,
+)
+
+DIRECTORY = AgencyDirectory.of(
+    [
+        Agency(
+            "SSA",
+            "Social Security Administration",
+            "OLCA",
+            "https://www.ssa.gov/",
+            30,
+            ("social_security",),
+        ),
+        Agency(
+            "VA",
+            "Department of Veterans Affairs",
+            "OCLA",
+            "https://www.va.gov/",
+            125,
+            ("veterans",),
+        ),
+        Agency(
+            "CMS",
+            "Centers for Medicare & Medicaid Services",
+            "OL",
+            "https://www.cms.gov/",
+            30,
+            (
+                "medicare",
+                "medicaid",
+            ),
+        ),
+        Agency(
+            "DOS-PPT",
+            "Department of State - Passport Services",
+            "CA",
+            "https://travel.state.gov/",
+            42,
+            ("passport",),
+        ),
+    ]
+)
+KNOWN_CODES = sorted(DIRECTORY.agencies)
+
+categories = st.one_of(st.sampled_from(CATEGORIES), st.text(max_size=30))
+known_hints = st.builds(
+    lambda code, lower, pad: " " * pad + (code.lower() if lower else code) + " " * pad,
+    st.sampled_from(KNOWN_CODES),
+    st.booleans(),
+    st.integers(0, 2),
+)
+hints = st.one_of(st.none(), known_hints, st.text(max_size=25))
+
+
+@given(categories, hints)
+def test_any_category_and_hint_give_a_known_agency_or_none(category: str, hint: str | None) -> None:
+    suggestion = DIRECTORY.suggest(category, hint)
+
+    if suggestion.agency is None:
+        assert suggestion.basis is SuggestionBasis.NONE
+        assert suggestion.reason == "none"
+    else:
+        assert DIRECTORY.agencies[suggestion.agency.code] == suggestion.agency
+
+
+@given(categories, known_hints)
+def test_a_known_hint_always_wins_over_the_category(category: str, hint: str) -> None:
+    suggestion = DIRECTORY.suggest(category, hint)
+
+    assert suggestion.agency is not None
+    assert suggestion.agency.code == hint.strip().upper()
+    assert suggestion.reason == "hint"
+
+
+@given(
+    st.sampled_from(CATEGORIES), st.one_of(st.none(), st.sampled_from(["NASA", "", "  ", "s s a"]))
+)
+def test_without_a_known_hint_the_category_decides(category: str, hint: str | None) -> None:
+    suggestion = DIRECTORY.suggest(category, hint)
+
+    expected = DIRECTORY.for_category(category)
+    assert suggestion.agency == expected
+    if expected is not None:
+        assert suggestion.reason == f"category:{category}"
+
+
+def test_a_hint_for_another_agency_beats_the_category_mapping() -> None:
+    suggestion = DIRECTORY.suggest("social_security", "va")
+
+    assert suggestion.agency is not None and suggestion.agency.code == "VA"
+    assert suggestion.basis is SuggestionBasis.HINT
+
+
+def test_both_medicare_and_medicaid_go_to_cms() -> None:
+    for category in ("medicare", "medicaid"):
+        suggestion = DIRECTORY.suggest(category)
+        assert suggestion.agency is not None and suggestion.agency.code == "CMS"
+        assert suggestion.reason == f"category:{category}"
+
+
+def test_the_other_category_without_a_hint_has_no_suggestion() -> None:
+    suggestion = DIRECTORY.suggest("other", None)
+
+    assert suggestion.agency is None
+    assert suggestion.reason == "none"
+
+
+def test_a_category_nobody_maps_and_an_unknown_hint_have_no_suggestion() -> None:
+    assert DIRECTORY.suggest("tax", "NASA").agency is None
+
+
+def test_an_empty_directory_never_suggests() -> None:
+    assert AgencyDirectory().suggest("social_security", "SSA").agency is None
+
+
+def test_agency_codes_are_read_in_any_case_and_without_stray_spaces() -> None:
+    assert normalise_code("  dos-ppt ") == "DOS-PPT"
+    assert normalise_code("   ") is None
+    assert normalise_code(None) is None
+    assert DIRECTORY.find("Va") is DIRECTORY.agencies["VA"]

@@ -1,0 +1,402 @@
+"""Agencies' real entrypoints against a real broker and both databases, on a schema built by
+the service's own Alembic migrations (so the seeded directory is what production gets)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+from alembic import command
+from kombu import Connection
+from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ClusterRpcClient
+from prometheus_client import REGISTRY
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from services.agencies.domain.directory import CATEGORIES
+from services.agencies.models import Agency, AgencyCategory, AgencySuggestion, Base
+from services.agencies.service import AgenciesService
+from services.chassis.migrate import alembic_config, upgrade
+from services.chassis.testing import ensure_postgres_database, wait_until
+from services.contracts import CASE_OPENED
+
+OFFICE = "rep-lopez"
+SEEDED_CODES = {
+    "SSA",
+    "VA",
+    "USCIS",
+    "DOS-PPT",
+    "IRS",
+    "CMS",
+    "HUD",
+    "OPM",
+    "FEMA",
+    "ED-FSA",
+    "USPS",
+    "SBA",
+}
+SUGGESTED_QUEUE = "cases--agencies.agency_suggested"
+CONSUMED_QUEUE = "agencies--cases.case_opened"
+FIRST_REVISION = "eaf8e642afeb"
+
+
+@pytest.fixture
+def migrated_url(db_backend: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty database brought to head by the real migrations (schema and seed data)."""
+    if db_backend == "sqlite":
+        url = f"sqlite:///{tmp_path}/agencies.db"
+    else:
+        url = ensure_postgres_database("casework_test_agencies_migrated")
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade("agencies", url)
+    monkeypatch.setenv("CASEWORK_AGENCIES_DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
+def engine(migrated_url: str) -> Iterator[Engine]:
+    engine = create_engine(migrated_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def agencies(
+    migrated_url: str,
+    engine: Engine,
+    amqp_uri: str,
+    web_address: str,
+    container_factory: Any,
+) -> dict[str, Any]:
+    container = container_factory(AgenciesService)
+    container.start()
+    return {"engine": engine, "amqp_uri": amqp_uri, "base": f"http://{web_address}"}
+
+
+def case_opened(**overrides: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "case_id": str(uuid.uuid4()),
+        "reference": "CW-2026-000042",
+        "submission_id": str(uuid.uuid4()),
+        "tracking_code": "K7QX-M2PD",
+        "constituent_id": str(uuid.uuid4()),
+        "category": "social_security",
+        "agency_hint": None,
+        "urgent": False,
+        "opened_at": "2026-11-23T14:05:01+00:00",
+    }
+    payload.update(overrides)
+    return payload
+
+
+def _sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def _handled() -> float:
+    return _sample(
+        "casework_agencies_entrypoint_calls_total",
+        entrypoint="suggest_for_opened_case",
+        outcome="ok",
+    )
+
+
+def _suggestions_counted(reason: str) -> float:
+    return _sample("casework_agencies_suggestions_total", reason=reason)
+
+
+def _suggestions(engine: Engine) -> list[AgencySuggestion]:
+    with Session(engine) as session:
+        return list(session.scalars(select(AgencySuggestion)))
+
+
+def _count(engine: Engine, table: str) -> int:
+    with Session(engine) as session:
+        return int(
+            session.execute(
+                select(func.count()).select_from(Base.metadata.tables[table])
+            ).scalar_one()
+        )
+
+
+def _outbox_drained(engine: Engine) -> bool:
+    outbox = Base.metadata.tables["outbox"]
+    with Session(engine) as session:
+        pending = session.execute(
+            select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+        ).scalar_one()
+    return pending == 0
+
+
+def _queued(amqp_uri: str, queue: str) -> list[Any]:
+    messages: list[Any] = []
+    with Connection(amqp_uri) as connection, connection.channel() as channel:
+        while (message := channel.basic_get(queue, no_ack=True)) is not None:
+            messages.append(message)
+    return messages
+
+
+def _queued_events(amqp_uri: str, queue: str) -> list[dict[str, Any]]:
+    return [json.loads(message.body) for message in _queued(amqp_uri, queue)]
+
+
+def rpc_client() -> ClusterRpcClient:
+    return ClusterRpcClient(timeout=10)
+
+
+# The directory, as the data migration seeds it
+
+
+def test_the_migration_seeds_the_federal_agency_directory(engine: Engine) -> None:
+    with Session(engine) as session:
+        agencies = {agency.code: agency for agency in session.scalars(select(Agency))}
+        routed = {
+            category: code
+            for category, code in session.execute(
+                select(AgencyCategory.category, AgencyCategory.agency_code)
+            )
+        }
+
+    assert set(agencies) >= SEEDED_CODES
+    assert agencies["SSA"].name == "Social Security Administration"
+    assert agencies["IRS"].liaison_office == "Taxpayer Advocate Service"
+    assert agencies["VA"].typical_response_days == 125
+    assert agencies["DOS-PPT"].website_url == "https://travel.state.gov/"
+    assert all(agency.website_url.startswith("https://") for agency in agencies.values())
+    assert all(agency.liaison_office for agency in agencies.values())
+    assert set(routed) == set(CATEGORIES) - {"other"}
+    assert routed["medicare"] == routed["medicaid"] == "CMS"
+    assert routed["student_loans"] == "ED-FSA"
+
+
+def test_the_directory_seed_rolls_back_and_reapplies(migrated_url: str, engine: Engine) -> None:
+    command.downgrade(alembic_config("agencies", migrated_url), FIRST_REVISION)
+    assert _count(engine, "agencies") == _count(engine, "agency_categories") == 0
+
+    upgrade("agencies", migrated_url)
+    assert _count(engine, "agencies") == len(SEEDED_CODES)
+
+
+# Suggesting an agency for each new case
+
+
+def test_a_case_whose_hint_is_a_known_agency_gets_that_agency_suggested_and_announced(
+    agencies: dict[str, Any], publish_event: Callable[..., dict[str, Any]]
+) -> None:
+    hinted_before = _suggestions_counted("hint")
+    payload = case_opened(category="social_security", agency_hint="VA")
+
+    sent = publish_event(CASE_OPENED, payload, office_id=OFFICE)
+
+    suggestions = wait_until(
+        lambda: _suggestions(agencies["engine"]), message="no suggestion recorded"
+    )
+    assert [(s.office_id, s.case_id, s.agency_code, s.reason) for s in suggestions] == [
+        (OFFICE, payload["case_id"], "VA", "hint")
+    ]
+    events = wait_until(
+        lambda: _queued_events(agencies["amqp_uri"], SUGGESTED_QUEUE),
+        message="agency_suggested never reached the cases queue",
+    )
+    assert len(events) == 1
+    event = events[0]
+    assert event["event_type"] == "agencies.agency_suggested"
+    assert event["office_id"] == OFFICE
+    assert event["causation_id"] == sent["event_id"]
+    assert event["correlation_id"] == sent["correlation_id"]
+    assert event["payload"] == {
+        "case_id": payload["case_id"],
+        "agency_code": "VA",
+        "agency_name": "Department of Veterans Affairs",
+        "reason": "hint",
+    }
+    assert _suggestions_counted("hint") == hinted_before + 1
+
+
+def test_a_case_with_an_unknown_hint_gets_the_agency_its_category_maps_to(
+    agencies: dict[str, Any], publish_event: Callable[..., dict[str, Any]]
+) -> None:
+    by_category_before = _suggestions_counted("category")
+
+    publish_event(
+        CASE_OPENED, case_opened(category="medicaid", agency_hint="NASA"), office_id=OFFICE
+    )
+
+    events = wait_until(
+        lambda: _queued_events(agencies["amqp_uri"], SUGGESTED_QUEUE),
+        message="agency_suggested never reached the cases queue",
+    )
+    assert [event["payload"]["agency_code"] for event in events] == ["CMS"]
+    assert events[0]["payload"]["reason"] == "category:medicaid"
+    assert _suggestions(agencies["engine"])[0].reason == "category:medicaid"
+    assert _suggestions_counted("category") == by_category_before + 1
+
+
+def test_a_redelivered_case_opened_event_leaves_one_suggestion_and_one_event(
+    agencies: dict[str, Any], publish_event: Callable[..., dict[str, Any]]
+) -> None:
+    handled_before = _handled()
+    by_category_before = _suggestions_counted("category")
+    payload = case_opened(category="passport")
+    first = publish_event(CASE_OPENED, payload, office_id=OFFICE)
+    wait_until(lambda: _suggestions(agencies["engine"]), message="no suggestion recorded")
+
+    publish_event(CASE_OPENED, payload, office_id=OFFICE, event_id=first["event_id"])
+    # The same case announced again under a new event id must not be suggested twice either.
+    publish_event(CASE_OPENED, payload, office_id=OFFICE)
+    wait_until(lambda: _handled() >= handled_before + 3, message="not every delivery was handled")
+    wait_until(lambda: _outbox_drained(agencies["engine"]), message="outbox never drained")
+
+    suggestions = _suggestions(agencies["engine"])
+    assert [(s.agency_code, s.reason) for s in suggestions] == [("DOS-PPT", "category:passport")]
+    assert _count(agencies["engine"], "outbox") == 1
+    assert len(_queued_events(agencies["amqp_uri"], SUGGESTED_QUEUE)) == 1
+    assert _suggestions_counted("category") == by_category_before + 1
+
+
+def test_a_case_in_the_other_category_records_no_suggestion_and_announces_nothing(
+    agencies: dict[str, Any], publish_event: Callable[..., dict[str, Any]]
+) -> None:
+    handled_before = _handled()
+    none_before = _suggestions_counted("none")
+    payload = case_opened(category="other", agency_hint=None)
+
+    publish_event(CASE_OPENED, payload, office_id=OFFICE)
+    wait_until(lambda: _handled() >= handled_before + 1, message="case_opened never handled")
+
+    suggestions = _suggestions(agencies["engine"])
+    assert [(s.case_id, s.agency_code, s.reason) for s in suggestions] == [
+        (payload["case_id"], None, "none")
+    ]
+    assert _count(agencies["engine"], "outbox") == 0
+    assert _queued_events(agencies["amqp_uri"], SUGGESTED_QUEUE) == []
+    assert _suggestions_counted("none") == none_before + 1
+
+
+def test_the_same_case_id_in_two_offices_gets_a_suggestion_in_each(
+    agencies: dict[str, Any], publish_event: Callable[..., dict[str, Any]]
+) -> None:
+    payload = case_opened(category="tax")
+
+    publish_event(CASE_OPENED, payload, office_id=OFFICE)
+    publish_event(CASE_OPENED, payload, office_id="sen-okafor")
+
+    suggestions = wait_until(
+        lambda: len(found := _suggestions(agencies["engine"])) == 2 and found,
+        message="each office should get its own suggestion",
+    )
+    assert {(s.office_id, s.agency_code) for s in suggestions} == {
+        (OFFICE, "IRS"),
+        ("sen-okafor", "IRS"),
+    }
+
+
+def test_a_case_opened_event_with_an_oversized_case_id_is_dead_lettered_with_a_reason(
+    agencies: dict[str, Any], publish_event: Callable[..., dict[str, Any]]
+) -> None:
+    publish_event(CASE_OPENED, case_opened(case_id="c" * 65), office_id=OFFICE)
+
+    dead = wait_until(
+        lambda: _queued(agencies["amqp_uri"], f"{CONSUMED_QUEUE}.dlq"),
+        message="the bad event was not dead-lettered",
+    )
+    assert len(dead) == 1
+    assert dead[0].headers["x-casework-reason"] == (
+        "PermanentMessageError: case_id is longer than 64 characters"
+    )
+    assert _suggestions(agencies["engine"]) == []
+
+
+# RPC
+
+
+def test_staff_can_list_the_directory_and_look_up_one_agency_by_rpc(
+    agencies: dict[str, Any],
+) -> None:
+    with rpc_client() as client:
+        listed = client.agencies.list_agencies()
+        va = client.agencies.get_agency(" va ")
+
+    assert {agency["code"] for agency in listed} == SEEDED_CODES
+    assert va == {
+        "code": "VA",
+        "name": "Department of Veterans Affairs",
+        "liaison_office": "Office of Congressional and Legislative Affairs",
+        "website_url": "https://www.va.gov/",
+        "liaison_url": "https://www.va.gov/",
+        "category_codes": ["veterans"],
+        "typical_response_days": 125,
+    }
+    cms = next(agency for agency in listed if agency["code"] == "CMS")
+    assert cms["category_codes"] == ["medicaid", "medicare"]
+
+
+def test_looking_up_an_agency_that_is_not_in_the_directory_is_not_found(
+    agencies: dict[str, Any],
+) -> None:
+    with rpc_client() as client, pytest.raises(RemoteError) as raised:
+        client.agencies.get_agency("NASA")
+    assert raised.value.exc_type == "NotFound"
+    assert "NASA" in raised.value.value
+
+    with rpc_client() as client, pytest.raises(RemoteError) as malformed:
+        client.agencies.get_agency("not a code!")
+    assert malformed.value.exc_type == "ValidationFailed"
+    assert "code" in malformed.value.value
+
+
+def test_suggest_agency_by_rpc_prefers_a_known_hint_then_the_category(
+    agencies: dict[str, Any],
+) -> None:
+    with rpc_client() as client:
+        by_category = client.agencies.suggest_agency("tax")
+        by_hint = client.agencies.suggest_agency("tax", agency_hint="ssa")
+        by_keyword = client.agencies.suggest_agency(category="housing", agency_hint="NASA")
+        nothing = client.agencies.suggest_agency("other")
+
+    assert by_category == {
+        "code": "IRS",
+        "name": "Internal Revenue Service",
+        "reason": "category:tax",
+    }
+    assert by_hint == {"code": "SSA", "name": "Social Security Administration", "reason": "hint"}
+    assert by_keyword is not None and by_keyword["code"] == "HUD"
+    assert nothing is None
+
+
+def test_suggest_agency_by_rpc_refuses_an_unknown_category_naming_the_argument(
+    agencies: dict[str, Any],
+) -> None:
+    with rpc_client() as client, pytest.raises(RemoteError) as raised:
+        client.agencies.suggest_agency("aliens")
+
+    assert raised.value.exc_type == "ValidationFailed"
+    assert raised.value.value.startswith("invalid arguments: category:")
+
+
+# Health and metrics
+
+
+def test_health_and_metrics_endpoints(agencies: dict[str, Any]) -> None:
+    assert requests.get(f"{agencies['base']}/live", timeout=5).json()["status"] == "live"
+    ready = requests.get(f"{agencies['base']}/ready", timeout=5)
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+    metrics = requests.get(f"{agencies['base']}/metrics", timeout=5).text
+    reasons = {
+        line.split('reason="')[1].split('"')[0]
+        for line in metrics.splitlines()
+        if line.startswith("casework_agencies_suggestions_total{")
+    }
+    assert reasons == {"hint", "category", "none"}
