@@ -1,0 +1,249 @@
+"""Notify's real entrypoints against RabbitMQ, both databases and a real SMTP server."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+import requests
+from kombu import Connection
+from nameko.testing.services import entrypoint_hook
+from prometheus_client import REGISTRY
+from sqlalchemy import create_engine, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from services.chassis.errors import ValidationFailed
+from services.chassis.testing import wait_until
+from services.contracts import (
+    ACKNOWLEDGEMENT_SENT,
+    CASE_OPENED,
+    OFFICE_REGISTERED,
+    SUBMISSION_RECEIVED,
+)
+from services.notify.models import Base, Delivery, Office
+from services.notify.service import NotifyService
+from services.notify.tests.conftest import MailServer
+
+OFFICE = "rep-lopez"
+REPLY_TO = "casework@lopez.example.gov"
+
+
+@dataclass
+class Notify:
+    container: Any
+    engine: Engine
+    amqp_uri: str
+    base: str
+    publish: Callable[..., dict[str, Any]]
+
+    def deliveries(self) -> list[tuple[str, int]]:
+        with Session(self.engine) as session:
+            return [(d.status, d.attempts) for d in session.scalars(select(Delivery))]
+
+
+@pytest.fixture
+def notify(
+    service_database: Callable[..., str],
+    smtp_port: int,
+    amqp_uri: str,
+    web_address: str,
+    container_factory: Any,
+    publish_event: Callable[..., dict[str, Any]],
+) -> Iterator[Notify]:
+    url = service_database("notify", Base.metadata)
+    container = container_factory(NotifyService)
+    container.start()
+    publish_event(
+        OFFICE_REGISTERED,
+        {"office_id": OFFICE, "name": "Office of Rep. Ana Lopez", "reply_to_email": REPLY_TO},
+        office_id=OFFICE,
+    )
+    engine = create_engine(url)
+
+    def office_known() -> bool:
+        with Session(engine) as session:
+            return session.get(Office, OFFICE) is not None
+
+    wait_until(office_known, message="office projection not written")
+    yield Notify(container, engine, amqp_uri, f"http://{web_address}", publish_event)
+    engine.dispose()
+
+
+def submission(submission_id: str, **overrides: Any) -> dict[str, Any]:
+    payload = dict(SUBMISSION_RECEIVED.example, submission_id=submission_id)
+    payload.update(overrides)
+    return payload
+
+
+def opened(submission_id: str, case_id: str = "case-1") -> dict[str, Any]:
+    return dict(CASE_OPENED.example, submission_id=submission_id, case_id=case_id)
+
+
+def handled_ok(entrypoint: str) -> float:
+    value = REGISTRY.get_sample_value(
+        "casework_notify_entrypoint_calls_total", {"entrypoint": entrypoint, "outcome": "ok"}
+    )
+    return value or 0.0
+
+
+def queued_events(amqp_uri: str, queue: str) -> list[dict[str, Any]]:
+    bodies: list[dict[str, Any]] = []
+    with Connection(amqp_uri) as connection, connection.channel() as channel:
+        while True:
+            message = channel.basic_get(queue, no_ack=True)
+            if message is None:
+                return bodies
+            bodies.append(json.loads(message.body))
+
+
+def one_message(
+    messages_to: Callable[[str], list[EmailMessage]], address: str = "maria@example.org"
+) -> EmailMessage:
+    [message] = wait_until(lambda: messages_to(address), message="no acknowledgement arrived")
+    time.sleep(0.5)  # a duplicate would arrive right behind the first
+    [message] = messages_to(address)
+    return message
+
+
+@pytest.mark.parametrize("case_first", [False, True], ids=["submission-first", "case-first"])
+def test_a_constituent_gets_one_acknowledgement_whichever_event_arrives_first(
+    notify: Notify,
+    messages_to: Callable[[str], list[EmailMessage]],
+    case_first: bool,
+) -> None:
+    submission_id = str(uuid.uuid4())
+    events = [
+        (SUBMISSION_RECEIVED, submission(submission_id)),
+        (CASE_OPENED, opened(submission_id)),
+    ]
+    if case_first:
+        events.reverse()
+    for contract, payload in events:
+        notify.publish(contract, payload, office_id=OFFICE)
+
+    message = one_message(messages_to)
+    assert message["Subject"] == "We received your request \N{EN DASH} tracking code K7QX-M2PD"
+    assert message["To"].addresses[0].addr_spec == "maria@example.org"
+    assert message["Reply-To"] == REPLY_TO
+    [sender] = message["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (
+        "Office of Rep. Ana Lopez",
+        "casework@localhost",
+    )
+    assert message["Message-ID"].endswith("@localhost>")
+    assert "CW-2026-000042" in message.get_content()
+
+    [announced] = wait_until(
+        lambda: queued_events(notify.amqp_uri, "metrics--notify.acknowledgement_sent"),
+        message="notify.acknowledgement_sent was never published",
+    )
+    assert announced["event_type"] == ACKNOWLEDGEMENT_SENT.event_type
+    assert announced["office_id"] == OFFICE
+    assert announced["payload"]["case_id"] == "case-1"
+    assert announced["payload"]["submission_id"] == submission_id
+    assert "@" not in json.dumps(announced)
+    assert notify.deliveries() == [("sent", 1)]
+
+
+def test_the_same_case_opened_delivered_twice_sends_one_email(
+    notify: Notify, messages_to: Callable[[str], list[EmailMessage]]
+) -> None:
+    submission_id = str(uuid.uuid4())
+    notify.publish(SUBMISSION_RECEIVED, submission(submission_id), office_id=OFFICE)
+    event_id = str(uuid.uuid4())
+    before = handled_ok("acknowledge_case")
+
+    for _ in range(2):
+        notify.publish(CASE_OPENED, opened(submission_id), office_id=OFFICE, event_id=event_id)
+
+    wait_until(
+        lambda: handled_ok("acknowledge_case") - before >= 2,
+        message="both deliveries of case_opened were not handled",
+    )
+    one_message(messages_to)
+    assert notify.deliveries() == [("sent", 1)]
+    events = wait_until(
+        lambda: queued_events(notify.amqp_uri, "cases--notify.acknowledgement_sent")
+    )
+    time.sleep(0.3)
+    assert len(events + queued_events(notify.amqp_uri, "cases--notify.acknowledgement_sent")) == 1
+
+
+def test_an_acknowledgement_refused_while_the_mail_server_is_down_goes_once_it_is_back(
+    notify: Notify, idle_mail_server: MailServer
+) -> None:
+    submission_id = str(uuid.uuid4())
+    notify.publish(SUBMISSION_RECEIVED, submission(submission_id), office_id=OFFICE)
+    notify.publish(CASE_OPENED, opened(submission_id), office_id=OFFICE)
+
+    wait_until(
+        lambda: notify.deliveries() == [("failed", 1)],
+        message="the refused attempt was not recorded as failed",
+    )
+    idle_mail_server.start()
+
+    wait_until(lambda: notify.deliveries() and notify.deliveries()[0][0] == "sent", timeout=20)
+    time.sleep(0.5)
+    assert len(idle_mail_server.received) == 1
+    [(status, attempts)] = notify.deliveries()
+    assert status == "sent" and attempts >= 2
+
+    metrics = requests.get(f"{notify.base}/metrics", timeout=5).text
+    assert 'casework_notify_delivery_failures_total{channel="email"}' in metrics
+    assert 'casework_notify_messages_sent_total{channel="email",kind="acknowledgement"}' in metrics
+    assert 'casework_notify_smtp_send_seconds_count{outcome="refused"}' in metrics
+    assert "example.org" not in metrics
+
+
+def test_a_submission_without_an_email_address_is_listed_as_skipped(
+    notify: Notify, mail_server: MailServer
+) -> None:
+    submission_id = str(uuid.uuid4())
+    notify.publish(CASE_OPENED, opened(submission_id, "case-9"), office_id=OFFICE)
+    notify.publish(
+        SUBMISSION_RECEIVED, submission(submission_id, contact_email=None), office_id=OFFICE
+    )
+
+    wait_until(lambda: notify.deliveries() == [("skipped", 0)])
+    with entrypoint_hook(notify.container, "list_deliveries") as list_deliveries:
+        [delivery] = list_deliveries(OFFICE, "case-9")
+    assert mail_server.received == []
+    assert delivery["kind"] == "acknowledgement" and delivery["channel"] == "email"
+    assert (delivery["status"], delivery["attempts"], delivery["sent_at"]) == ("skipped", 0, None)
+
+
+def test_list_deliveries_answers_per_office_and_case_without_addresses(
+    notify: Notify, messages_to: Callable[[str], list[EmailMessage]]
+) -> None:
+    submission_id = str(uuid.uuid4())
+    notify.publish(SUBMISSION_RECEIVED, submission(submission_id), office_id=OFFICE)
+    notify.publish(CASE_OPENED, opened(submission_id), office_id=OFFICE)
+    one_message(messages_to)
+    wait_until(lambda: notify.deliveries() == [("sent", 1)])
+
+    with entrypoint_hook(notify.container, "list_deliveries") as list_deliveries:
+        [delivery] = list_deliveries(OFFICE, "case-1")
+        assert list_deliveries("rep-someone-else", "case-1") == []
+        with pytest.raises(ValidationFailed) as invalid:
+            list_deliveries("Not An Office!", "")
+
+    assert set(delivery) == {
+        "delivery_id",
+        "kind",
+        "channel",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+    }
+    assert (delivery["status"], delivery["attempts"]) == ("sent", 1)
+    assert delivery["sent_at"] >= delivery["created_at"]
+    assert "@" not in json.dumps(delivery)
+    assert set(invalid.value.fields) == {"office_id", "case_id"}
