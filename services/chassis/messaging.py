@@ -232,6 +232,8 @@ def _raw_publish(
             content_type=message.content_type,
             content_encoding=message.content_encoding,
             delivery_mode=2,
+            # Unroutable (no such queue) must fail loudly so the caller requeues, not drop it.
+            mandatory=True,
             retry=True,
             retry_policy={"max_retries": 3},
         )

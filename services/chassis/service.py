@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request, Response
 from services.chassis.config import load_settings
 from services.chassis.db import DatabaseAccess, create_db_engine
 from services.chassis.http import json_response
-from services.chassis.messaging import EventPublisher, dead_letter_queue
+from services.chassis.messaging import EventPublisher, dead_letter_queue, declare_topology
 from services.chassis.observability import Instrumentation, service_metric, setup_tracing
 from services.chassis.outbox import OutboxRelay
 from services.contracts import SUBSCRIPTIONS
@@ -50,6 +50,12 @@ class Database(DependencyProvider):
         self.access = DatabaseAccess(self.sessions, self.metadata, self.relay.wake)
 
     def start(self) -> None:
+        # Every service declares the whole topology before consuming or publishing, so a
+        # consume-only service still has its dead-letter queues and early events have a queue.
+        with Connection(config[AMQP_URI_CONFIG_KEY], connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=3)
+            with connection.channel() as channel:
+                declare_topology(channel)
         self.container.spawn_managed_thread(self.relay.run, identifier="outbox_relay")
 
     def stop(self) -> None:
