@@ -249,6 +249,8 @@ class EventHandler(Consumer):
 
     def __init__(self, contract: EventContract, **kwargs: Any) -> None:
         self.contract = contract
+        # A deliberate "not yet, retry later" is logged as a warning, not as a failure.
+        kwargs.setdefault("expected_exceptions", (TransientError,))
         super().__init__(queue=None, **kwargs)
 
     def setup(self) -> None:

@@ -1,0 +1,91 @@
+"""Cases' tables: cases and their timeline, the office roster used for routing, and the
+per-office counters that number case references."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from services.chassis.db import BigId, UTCDateTime, new_metadata
+
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        # The second wall behind the inbox: a submission redelivered under a new event id
+        # still cannot become a second case.
+        UniqueConstraint("office_id", "submission_id", name="uq_cases_office_submission"),
+        UniqueConstraint("office_id", "reference", name="uq_cases_office_reference"),
+        Index("ix_cases_office_opened", "office_id", "opened_at"),
+        Index("ix_cases_office_status", "office_id", "status"),
+        Index("ix_cases_office_assignee", "office_id", "assigned_to_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str] = mapped_column(String(20))
+    submission_id: Mapped[str] = mapped_column(String(36))
+    tracking_code: Mapped[str] = mapped_column(String(20))
+    constituent_id: Mapped[str] = mapped_column(String(36))
+    # First and last name as intake joined them (100 characters each).
+    constituent_name: Mapped[str] = mapped_column(String(250))
+    subject: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(40))
+    agency_hint: Mapped[str | None] = mapped_column(String(20))
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(30))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_to_id: Mapped[str | None] = mapped_column(String(64))
+    assigned_to_name: Mapped[str | None] = mapped_column(String(200))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    agency_code: Mapped[str | None] = mapped_column(String(20))
+    agency_name: Mapped[str | None] = mapped_column(String(200))
+
+    # Loaded only when asked for (the case page), never by accident in a loop over cases.
+    timeline: Mapped[list[TimelineEntry]] = relationship(
+        lazy="raise", order_by=lambda: (TimelineEntry.at, TimelineEntry.id)
+    )
+
+
+class TimelineEntry(Base):
+    """What happened to a case, in order; summaries hold no sensitive identifiers."""
+
+    __tablename__ = "case_timeline"
+    __table_args__ = (Index("ix_case_timeline_case_at", "case_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    office_id: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(30))
+    summary: Mapped[str] = mapped_column(String(300))
+
+
+class StaffMember(Base):
+    """Projection of `gateway.staff_member_added`: who in an office can take cases."""
+
+    __tablename__ = "staff_members"
+
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    # When gateway said so: an older event delivered late must not undo a newer role change.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReferenceCounter(Base):
+    """The last reference number an office used in a year."""
+
+    __tablename__ = "case_reference_counters"
+
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)
