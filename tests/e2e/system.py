@@ -230,7 +230,7 @@ class System:
 
     def _start_smtp(self) -> None:
         self.smtp_port = free_port()
-        self.maildir.mkdir(parents=True, exist_ok=True)
+        mailbox.Maildir(self.maildir, create=True)  # with its tmp/new/cur folders
         log = open(self.workdir / "smtp.log", "ab")  # noqa: SIM115 - closed with the process
         self.processes["smtp"] = subprocess.Popen(
             [

@@ -43,7 +43,7 @@ def test_a_submission_becomes_an_assigned_case_an_email_a_metric_and_a_row_on_th
     [email] = system.wait_for(
         lambda: emails_with(system, receipt["tracking_code"]), 30, "no acknowledgement email"
     )
-    assert email["To"] == "constituent1@example.org"
+    assert email["To"] == "Test Constituent1 <constituent1@example.org>"
 
     def counted() -> bool:
         text = requests.get(system.url("metrics", "/metrics"), timeout=5).text
