@@ -33,6 +33,18 @@ POSTGRES_ADMIN_URL = os.environ.get(
 _created_databases: set[str] = set()
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the per-run databases this run created."""
+    if not _created_databases:
+        return
+    engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for database in sorted(_created_databases):
+            if database.endswith(f"_{os.getpid()}"):
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    engine.dispose()
+
+
 def postgres_url(database: str) -> str:
     base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
     return f"{base}/{database}"
@@ -72,7 +84,8 @@ def service_database(
         if db_backend == "sqlite":
             url = f"sqlite:///{tmp_path}/{service}.db"
         else:
-            url = ensure_postgres_database(f"casework_test_{service}")
+            # One database per service and test run: parallel runs must not drop each other's.
+            url = ensure_postgres_database(f"casework_test_{service}_{os.getpid()}")
         reset_schema(url, metadata)
         monkeypatch.setenv(f"CASEWORK_{service.upper()}_DATABASE_URL", url)
         return url

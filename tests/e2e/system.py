@@ -216,7 +216,7 @@ class System:
     def _fresh_database(self, service: str) -> str:
         if self.backend == "sqlite":
             return f"sqlite:///{self.workdir}/{service}.db"
-        name = f"casework_e2e_{service}"
+        name = f"casework_e2e_{service}_{os.getpid()}"
         ensure_postgres_database(name)
         engine = create_engine(postgres_url(name), isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:

@@ -4,6 +4,7 @@ the service's own Alembic migrations (so the seeded directory is what production
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -52,7 +53,7 @@ def migrated_url(db_backend: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
     if db_backend == "sqlite":
         url = f"sqlite:///{tmp_path}/agencies.db"
     else:
-        url = ensure_postgres_database("casework_test_agencies_migrated")
+        url = ensure_postgres_database(f"casework_test_agencies_migrated_{os.getpid()}")
         engine = create_engine(url, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
