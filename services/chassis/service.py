@@ -82,7 +82,8 @@ class ServiceBase:
     """Health and metrics endpoints; subclasses set `name` and `db = Database(...)`.
 
     The endpoints are attached to each subclass, never to this class, so `nameko run <module>`
-    does not mistake the imported base for a service of its own.
+    does not mistake the imported base for a service of its own. Their method names are
+    prefixed so a dependency such as `metrics = ServiceRpc("metrics")` cannot shadow them.
     """
 
     name: str
@@ -96,7 +97,7 @@ class ServiceBase:
             ("/ready", _ready),
             ("/metrics", _metrics),
         ):
-            name = implementation.__name__.lstrip("_")
+            name = f"health_{implementation.__name__.lstrip('_')}"
 
             def endpoint(self: Any, request: Request, _impl: Any = implementation) -> Response:
                 return _impl(self, request)  # type: ignore[no-any-return]

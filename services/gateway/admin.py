@@ -1,0 +1,151 @@
+"""Legislature IT's commands for member offices and their staff.
+
+    python -m services.gateway.admin add-office rep-lopez --name "Office of Rep. Ana Lopez" \\
+        --reply-to casework@lopez.example.gov
+    python -m services.gateway.admin add-staff rep-lopez --name "Sam Rivera" \\
+        --email sam.rivera@lopez.example.gov --role caseworker
+    python -m services.gateway.admin list-offices
+
+Each change is written with its event to gateway's outbox in one transaction; the running
+gateway's relay publishes it. Exit status: 0 done, 1 refused (unknown office, duplicate email,
+database not ready), 2 invalid input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from marshmallow import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
+
+from services.chassis.config import load_settings
+from services.chassis.db import DatabaseAccess, create_db_engine
+from services.chassis.errors import CaseworkError
+from services.gateway import handlers
+from services.gateway.domain.staff import ROLES, OfficeChange
+from services.gateway.models import Base
+from services.gateway.schemas import AddStaffMemberSchema, RegisterOfficeSchema
+
+NOT_READY = (
+    "the gateway database is not reachable or not migrated "
+    "(run `python -m services.chassis.migrate gateway`)"
+)
+OFFICE_MESSAGES = {
+    OfficeChange.CREATED: "registered {office_id} ({name}); gateway.office_registered queued",
+    OfficeChange.UPDATED: "updated {office_id} ({name}); gateway.office_registered queued",
+    OfficeChange.UNCHANGED: "office {office_id} is already registered as {name}; nothing to do",
+}
+
+
+@contextmanager
+def gateway_database() -> Iterator[DatabaseAccess]:
+    """Gateway's own database, as the running service would open it."""
+    engine = create_db_engine(load_settings("gateway").database_url)
+    try:
+        # Nothing to wake here: the running gateway's relay polls the outbox.
+        yield DatabaseAccess(
+            sessionmaker(engine, expire_on_commit=False), Base.metadata, lambda: None
+        )
+    finally:
+        engine.dispose()
+
+
+def operator() -> str:
+    """Who ran the command, for the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name in some containers
+        return "cli"
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(
+        prog="python -m services.gateway.admin",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = cli.add_subparsers(dest="command", required=True)
+    office = commands.add_parser("add-office", help="register a member office, or rename it")
+    office.add_argument("office_id", help="a slug such as rep-lopez (lower case, digits, -)")
+    office.add_argument("--name", required=True, help='e.g. "Office of Rep. Ana Lopez"')
+    office.add_argument("--reply-to", required=True, help="the address constituents reply to")
+    staff = commands.add_parser("add-staff", help="add a staff member to an office")
+    staff.add_argument("office_id")
+    staff.add_argument("--name", required=True, help="the name colleagues know them by")
+    staff.add_argument("--email", required=True)
+    staff.add_argument("--role", required=True, help=f"one of: {', '.join(ROLES)}")
+    commands.add_parser("list-offices", help="every office with its reply-to and staff count")
+    return cli
+
+
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "add-office":
+            command = RegisterOfficeSchema().load(
+                {"office_id": args.office_id, "name": args.name, "reply_to_email": args.reply_to}
+            )
+            with gateway_database() as db:
+                change = handlers.register_office(db, command, actor=operator())
+            print(OFFICE_MESSAGES[change].format(**vars(command)), file=out)
+        elif args.command == "add-staff":
+            staff = AddStaffMemberSchema().load(
+                {
+                    "office_id": args.office_id,
+                    "display_name": args.name,
+                    "email": args.email,
+                    "role": args.role,
+                }
+            )
+            with gateway_database() as db:
+                outcome = handlers.add_staff_member(db, staff, actor=operator())
+            member = outcome.member
+            print(
+                f"added {member.display_name} <{member.email}> to {member.office_id} as "
+                f"{member.role} (user id {member.user_id}); gateway.staff_member_added queued",
+                file=out,
+            )
+        else:
+            with gateway_database() as db:
+                offices = handlers.list_offices(db)
+            if not offices:
+                print("no offices yet; add one with add-office", file=out)
+            for office in offices:
+                print(
+                    f"{office.office_id:<24} {office.name:<40} {office.reply_to_email:<36} "
+                    f"{office.staff_count:>3} staff",
+                    file=out,
+                )
+    except ValidationError as exc:
+        for field, problems in sorted(exc.normalized_messages().items()):
+            print(f"error: {_option(field)}: {'; '.join(map(str, problems))}", file=err)
+        return 2
+    except CaseworkError as exc:
+        print(f"error: {exc.message}", file=err)
+        return 1
+    except SQLAlchemyError as exc:
+        print(f"error: {NOT_READY} ({type(exc).__name__})", file=err)
+        return 1
+    return 0
+
+
+def _option(field: str) -> str:
+    """Name a schema field the way the command line spells it."""
+    return {
+        "office_id": "office_id",
+        "name": "--name",
+        "display_name": "--name",
+        "reply_to_email": "--reply-to",
+        "email": "--email",
+        "role": "--role",
+    }.get(field, field)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

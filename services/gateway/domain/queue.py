@@ -1,0 +1,118 @@
+"""An office's case queue as staff see it: the rows, the office's counts, paging and dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.chassis.errors import CaseworkError
+
+# The statuses `cases.list_cases` filters by. Cases owns the lifecycle: a status it adds
+# later is still shown in the queue, just not offered as a filter until it is listed here.
+CASE_STATUSES = (
+    "open",
+    "waiting_on_agency",
+    "waiting_on_constituent",
+    "resolved",
+    "closed",
+)
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+class ServiceUnavailable(CaseworkError):
+    """A service the queue needs did not answer in time (it may be down or overloaded)."""
+
+    code = "service_unavailable"
+    status = 503
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"{service} did not answer in time; try again in a minute")
+        self.service = service
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    case_id: str
+    reference: str
+    status: str
+    subject: str
+    category: str
+    constituent_name: str
+    urgent: bool
+    opened_at: datetime
+    assigned_to_id: str | None
+    assigned_to_name: str | None
+    agency_code: str | None
+
+
+@dataclass(frozen=True)
+class OfficeCounts:
+    received: int
+    opened: int
+    assigned: int
+    acknowledged: int
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str | None = None
+    limit: int = DEFAULT_PAGE_SIZE
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: tuple[CaseSummary, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class CaseQueue:
+    office_id: str
+    office_name: str
+    query: QueueFilter
+    page: CasePage
+    counts: OfficeCounts | None  # None when metrics did not answer in time
+
+    @property
+    def first_shown(self) -> int:
+        return self.query.offset + 1 if self.page.cases else 0
+
+    @property
+    def last_shown(self) -> int:
+        return self.query.offset + len(self.page.cases)
+
+    @property
+    def previous_offset(self) -> int | None:
+        if self.query.offset <= 0:
+            return None
+        return max(0, self.query.offset - self.query.limit)
+
+    @property
+    def next_offset(self) -> int | None:
+        following = self.query.offset + self.query.limit
+        return following if following < self.page.total else None
+
+
+def status_label(status: str) -> str:
+    """`waiting_on_agency` reads as "Waiting on agency"."""
+    return status.replace("_", " ").capitalize()
+
+
+def category_label(category: str) -> str:
+    return category.replace("_", " ").capitalize()
+
+
+def human_date(moment: datetime, now: datetime) -> str:
+    """How long ago a case was opened, the way a caseworker would say it."""
+    local = moment.astimezone(now.tzinfo)
+    days = (now.date() - local.date()).days
+    if days <= 0:
+        return "Today"
+    if days == 1:
+        return "Yesterday"
+    if days < 7:
+        return f"{days} days ago"
+    return f"{local.day} {local.strftime('%b %Y')}"

@@ -1,0 +1,153 @@
+"""What gateway accepts (admin commands, queue queries) and what it reads from other services'
+replies. Input is strict (unknown fields rejected); replies are read tolerantly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
+
+from services.gateway.domain.queue import (
+    CASE_STATUSES,
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    CasePage,
+    CaseSummary,
+    OfficeCounts,
+    QueueFilter,
+)
+from services.gateway.domain.staff import OFFICE_ID, ROLES, AddStaffMember, RegisterOffice
+
+OFFICE_ID_RULE = validate.Regexp(
+    OFFICE_ID,
+    error="use 2 to 63 lower-case letters, digits and hyphens, starting with a letter or digit "
+    "(for example rep-lopez)",
+)
+NOT_BLANK = validate.Regexp(r"\s*\S", error="must not be blank")
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class TolerantSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class RegisterOfficeSchema(StrictSchema):
+    office_id = fields.String(required=True, validate=OFFICE_ID_RULE)
+    name = fields.String(required=True, validate=validate.And(validate.Length(max=200), NOT_BLANK))
+    reply_to_email = fields.Email(required=True, validate=validate.Length(max=254))
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> RegisterOffice:
+        return RegisterOffice(
+            office_id=data["office_id"],
+            name=data["name"].strip(),
+            reply_to_email=data["reply_to_email"].strip(),
+        )
+
+
+class AddStaffMemberSchema(StrictSchema):
+    office_id = fields.String(required=True, validate=OFFICE_ID_RULE)
+    display_name = fields.String(
+        required=True, validate=validate.And(validate.Length(max=200), NOT_BLANK)
+    )
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    role = fields.String(
+        required=True,
+        validate=validate.OneOf(ROLES, error=f"choose one of: {', '.join(ROLES)}"),
+    )
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> AddStaffMember:
+        return AddStaffMember(
+            office_id=data["office_id"],
+            display_name=data["display_name"].strip(),
+            email=data["email"],
+            role=data["role"],
+        )
+
+
+class QueueQuerySchema(StrictSchema):
+    """`?status=open&limit=50&offset=0` on the case queue page and API."""
+
+    status = fields.String(
+        load_default=None,
+        validate=validate.OneOf(CASE_STATUSES, error=f"choose one of: {', '.join(CASE_STATUSES)}"),
+    )
+    limit = fields.Integer(
+        load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(1, MAX_PAGE_SIZE)
+    )
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> QueueFilter:
+        return QueueFilter(status=data["status"], limit=data["limit"], offset=data["offset"])
+
+
+class CaseSummarySchema(TolerantSchema):
+    """One row of `cases.list_cases` (fields gateway does not show are ignored)."""
+
+    case_id = fields.String(required=True)
+    reference = fields.String(required=True)
+    status = fields.String(required=True)
+    subject = fields.String(required=True)
+    category = fields.String(required=True)
+    constituent_name = fields.String(required=True)
+    urgent = fields.Boolean(required=True)
+    opened_at = fields.AwareDateTime(required=True)
+    assigned_to_id = fields.String(load_default=None, allow_none=True)
+    assigned_to_name = fields.String(load_default=None, allow_none=True)
+    agency_code = fields.String(load_default=None, allow_none=True)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> CaseSummary:
+        return CaseSummary(**data)
+
+
+class CasePageSchema(TolerantSchema):
+    cases = fields.List(fields.Nested(CaseSummarySchema), required=True)
+    total = fields.Integer(required=True, validate=validate.Range(min=0))
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> CasePage:
+        return CasePage(cases=tuple(data["cases"]), total=data["total"])
+
+
+class OfficeCountsSchema(TolerantSchema):
+    received = fields.Integer(required=True)
+    opened = fields.Integer(required=True)
+    assigned = fields.Integer(load_default=0)
+    acknowledged = fields.Integer(required=True)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> OfficeCounts:
+        return OfficeCounts(**data)
+
+
+class CaseRowOutSchema(Schema):
+    case_id = fields.String()
+    reference = fields.String()
+    status = fields.String()
+    subject = fields.String()
+    category = fields.String()
+    constituent_name = fields.String()
+    urgent = fields.Boolean()
+    opened_at = fields.DateTime(format="iso")
+    assigned_to_id = fields.String(allow_none=True)
+    assigned_to_name = fields.String(allow_none=True)
+    agency_code = fields.String(allow_none=True)
+
+
+class CaseQueueOutSchema(Schema):
+    """The staff JSON API's view of a queue: the rows exactly as the page lists them."""
+
+    office_id = fields.String()
+    status = fields.String(attribute="query.status", allow_none=True)
+    limit = fields.Integer(attribute="query.limit")
+    offset = fields.Integer(attribute="query.offset")
+    total = fields.Integer(attribute="page.total")
+    cases = fields.List(fields.Nested(CaseRowOutSchema), attribute="page.cases")

@@ -1,0 +1,244 @@
+"""What gateway's service and browser tests share: fake `cases` and `metrics` services that
+answer over real RPC with fixed data, and readers for pages and queues."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import requests
+from kombu import Connection
+from nameko.rpc import rpc
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from services.gateway.models import Base
+
+RPC_TIMEOUT_SECONDS = 1
+OFFICE = "rep-demo"
+OFFICE_NAME = "Office of Rep. Jordan Demo"
+OTHER_OFFICE = "rep-lopez"
+
+
+def _case(number: int, days_ago: int, **fields: Any) -> dict[str, Any]:
+    opened = datetime.now(UTC) - timedelta(days=days_ago, minutes=5)
+    row: dict[str, Any] = {
+        "case_id": f"00000000-0000-4000-8000-{number:012d}",
+        "reference": f"CW-2026-{number:06d}",
+        "status": "open",
+        "subject": "Retirement benefit delayed since August",
+        "category": "social_security",
+        "constituent_name": "Maria Lopez",
+        "urgent": False,
+        "opened_at": opened.isoformat(),
+        "assigned_to_id": "u-sam",
+        "assigned_to_name": "Sam Rivera",
+        "agency_code": "SSA",
+        # Fields the queue does not show: a tolerant reader ignores them.
+        "tracking_code": "K7QX-M2PD",
+    }
+    row.update(fields)
+    return row
+
+
+# Newest first, as cases.list_cases answers.
+DEMO_CASES = [
+    _case(
+        6,
+        0,
+        subject="Passport needed for <b>flight</b> on Friday",
+        category="passport",
+        constituent_name="Tomás Herrera",
+        urgent=True,
+        agency_code="DOS",
+        assigned_to_id=None,
+        assigned_to_name=None,
+    ),
+    _case(
+        5,
+        1,
+        subject="Green card renewal stuck at USCIS",
+        category="immigration",
+        constituent_name="Mei Chen",
+        agency_code="USCIS",
+        assigned_to_id="u-ana",
+        assigned_to_name="Ana Morales (immigration)",
+    ),
+    _case(
+        4,
+        3,
+        status="waiting_on_agency",
+        subject="Disability claim decision overdue",
+        category="veterans",
+        constituent_name="Robert Hayes",
+        agency_code="VA",
+        assigned_to_id="u-dana",
+        assigned_to_name="Dana Whitfield",
+    ),
+    _case(3, 9),
+    _case(
+        2,
+        20,
+        status="closed",
+        subject="Medicare card never arrived",
+        category="medicare",
+        constituent_name="Linda Park",
+        agency_code="CMS",
+    ),
+    _case(
+        1,
+        40,
+        status="waiting_on_constituent",
+        subject="IRS refund held for identity check",
+        category="tax",
+        constituent_name="James O'Neil",
+        agency_code=None,
+    ),
+]
+DEMO_COUNTS = {"received": 7, "opened": 6, "assigned": 5, "acknowledged": 4}
+
+
+class FakeCases:
+    """Answers `cases.list_cases` like the real service, for one office's fixed cases."""
+
+    name = "cases"
+
+    @rpc
+    def list_cases(
+        self,
+        office_id: str,
+        status: str | None = None,
+        assigned_to: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        rows = [
+            row
+            for row in (DEMO_CASES if office_id == OFFICE else [])
+            if status is None or row["status"] == status
+        ]
+        return {"cases": rows[offset : offset + limit], "total": len(rows)}
+
+
+class FakeMetrics:
+    name = "metrics"
+
+    @rpc
+    def office_counts(self, office_id: str) -> dict[str, int]:
+        return dict(DEMO_COUNTS) if office_id == OFFICE else dict.fromkeys(DEMO_COUNTS, 0)
+
+
+@dataclass
+class Gateway:
+    """A gateway container under test, and what the tests do with it."""
+
+    base: str
+    engine: Engine
+    amqp_uri: str
+    container_factory: Any
+
+    def start(self, *services: type) -> None:
+        for service in services:
+            self.container_factory(service).start()
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return requests.get(f"{self.base}{path}", timeout=10, **kwargs)
+
+    def count(self, table: str) -> int:
+        with Session(self.engine) as session:
+            return int(
+                session.execute(
+                    select(func.count()).select_from(Base.metadata.tables[table])
+                ).scalar_one()
+            )
+
+    def outbox_drained(self) -> bool:
+        outbox = Base.metadata.tables["outbox"]
+        with Session(self.engine) as session:
+            pending = session.execute(
+                select(func.count()).where(outbox.c.sent_at.is_(None))
+            ).scalar_one()
+        return pending == 0
+
+
+class PageReader(HTMLParser):
+    """The parts of a page the tests look at: headings, table rows, alerts, `lang`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lang: str | None = None
+        self.headings: dict[str, list[str]] = {}
+        self.header_cells: list[str] = []
+        self.rows: list[list[str]] = []
+        self.alerts: list[str] = []
+        self.labels_for: list[str] = []
+        self._stack: list[str] = []
+        self._text: list[str] = []
+        self._row: list[str] | None = None
+        self._in_thead = False
+        self._alert_depth: int | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "html":
+            self.lang = attributes.get("lang")
+        if tag == "label" and attributes.get("for"):
+            self.labels_for.append(str(attributes["for"]))
+        if tag == "thead":
+            self._in_thead = True
+        if tag == "tr" and not self._in_thead:
+            self._row = []
+        if attributes.get("role") == "alert":
+            self._alert_depth = len(self._stack)
+            self.alerts.append("")
+        if tag in {"h1", "h2", "th", "td"}:
+            self._text = []
+        self._stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._stack and self._stack[-1] != tag:
+            self._stack.pop()
+        if self._stack:
+            self._stack.pop()
+        text = " ".join("".join(self._text).split())
+        if tag in {"h1", "h2"}:
+            self.headings.setdefault(tag, []).append(text)
+        if tag in {"th", "td"}:
+            if self._in_thead:
+                self.header_cells.append(text)
+            elif self._row is not None:
+                self._row.append(text)
+        if tag == "thead":
+            self._in_thead = False
+        if tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+        if self._alert_depth is not None and len(self._stack) == self._alert_depth:
+            self._alert_depth = None
+
+    def handle_data(self, data: str) -> None:
+        self._text.append(data)
+        if self._alert_depth is not None:
+            self.alerts[-1] += data
+
+
+def read_page(html: str) -> PageReader:
+    reader = PageReader()
+    reader.feed(html)
+    reader.close()
+    return reader
+
+
+def drain(amqp_uri: str, queue: str) -> list[dict[str, Any]]:
+    """Every message waiting in `queue`, removed from it."""
+    bodies: list[dict[str, Any]] = []
+    with Connection(amqp_uri) as connection, connection.channel() as channel:
+        while True:
+            message = channel.basic_get(queue, no_ack=True)
+            if message is None:
+                return bodies
+            bodies.append(json.loads(message.body))

@@ -1,0 +1,407 @@
+"""Gateway's real entrypoints against a real broker and both databases, with small fake `cases`
+and `metrics` services answering over real RPC."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from kombu import Connection, Exchange, Queue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.chassis.testing import wait_until
+from services.contracts import OFFICE_REGISTERED, STAFF_MEMBER_ADDED
+from services.gateway import admin, seed
+from services.gateway.models import Office, User
+from services.gateway.tests.support import (
+    DEMO_CASES,
+    OFFICE,
+    OFFICE_NAME,
+    OTHER_OFFICE,
+    RPC_TIMEOUT_SECONDS,
+    FakeCases,
+    FakeMetrics,
+    Gateway,
+    drain,
+    read_page,
+)
+
+OFFICE_QUEUE = "intake--gateway.office_registered"
+STAFF_QUEUE = "cases--gateway.staff_member_added"
+
+
+def run_admin(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = admin.main(list(argv), out=out, err=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def register_lopez() -> None:
+    status, _, err = run_admin(
+        "add-office",
+        OTHER_OFFICE,
+        "--name",
+        "Office of Rep. Ana Lopez",
+        "--reply-to",
+        "casework@lopez.example.gov",
+    )
+    assert status == 0, err
+
+
+def rpc_failures(gateway: Gateway, service: str) -> float:
+    """The failure counter as Prometheus scrapes it (counters live as long as the process)."""
+    sample = f'casework_gateway_rpc_failures_total{{service="{service}"}} '
+    for line in gateway.get("/metrics").text.splitlines():
+        if line.startswith(sample):
+            return float(line.removeprefix(sample))
+    return 0.0
+
+
+def queue_depth(amqp_uri: str, queue: str) -> int:
+    with Connection(amqp_uri) as connection, connection.channel() as channel:
+        _, depth, _ = channel.queue_declare(queue, passive=True)
+        return int(depth)
+
+
+def silent_service(amqp_uri: str, service: str) -> None:
+    """The service's RPC queue exists (it ran once) but nobody consumes it: only the deadline
+    stops a caller waiting."""
+    with Connection(amqp_uri) as connection, connection.channel() as channel:
+        Queue(
+            f"rpc-{service}",
+            exchange=Exchange("nameko-rpc", type="topic", durable=True),
+            routing_key=f"{service}.*",
+            durable=True,
+        )(channel).declare()
+
+
+def test_the_home_page_lists_offices_from_gateways_own_database(demo_office: Gateway) -> None:
+    register_lopez()
+
+    response = demo_office.get("/")
+
+    assert response.status_code == 200
+    page = read_page(response.text)
+    assert page.lang == "en"
+    assert page.header_cells == ["Office", "Office ID", "Replies from", "Staff"]
+    assert page.rows == [
+        ["Office of Rep. Ana Lopez", OTHER_OFFICE, "casework@lopez.example.gov", "0"],
+        [OFFICE_NAME, OFFICE, "casework@demo.example.gov", "5"],
+    ]
+    assert f'href="/offices/{OFFICE}/cases"' in response.text
+
+
+def test_the_case_queue_page_shows_each_case_and_the_offices_counts(demo_office: Gateway) -> None:
+    response = demo_office.get(f"/offices/{OFFICE}/cases")
+
+    assert response.status_code == 200, response.text
+    page = read_page(response.text)
+    assert page.headings["h1"] == [OFFICE_NAME]
+    assert page.header_cells == [
+        "Reference",
+        "Constituent",
+        "Subject",
+        "Category",
+        "Agency",
+        "Assigned to",
+        "Status",
+        "Opened",
+        "Urgent",
+    ]
+    assert [row[0] for row in page.rows] == [case["reference"] for case in DEMO_CASES]
+    assert page.rows[0] == [
+        "CW-2026-000006",
+        "Tomás Herrera",
+        "Passport needed for <b>flight</b> on Friday",
+        "Passport",
+        "DOS",
+        "Unassigned",
+        "Open",
+        "Today",
+        "Urgent",
+    ]
+    assert page.rows[1][7] == "Yesterday"
+    assert page.rows[2][6:8] == ["Waiting on agency", "3 days ago"]
+    assert page.rows[5][4] == "Not yet known"
+    # Autoescaped: a subject is text, never markup.
+    assert "&lt;b&gt;flight&lt;/b&gt;" in response.text
+    assert "<b>flight</b>" not in response.text
+    assert "Requests received" in response.text and ">7<" in response.text
+    assert page.labels_for == ["status"]
+
+
+def test_the_status_filter_reaches_the_case_service(demo_office: Gateway) -> None:
+    response = demo_office.get(f"/offices/{OFFICE}/cases", params={"status": "waiting_on_agency"})
+
+    assert response.status_code == 200
+    assert [row[0] for row in read_page(response.text).rows] == ["CW-2026-000004"]
+    assert '<option value="waiting_on_agency" selected>' in response.text
+
+
+def test_a_long_queue_is_paged_with_links_that_keep_the_filter(demo_office: Gateway) -> None:
+    response = demo_office.get(f"/offices/{OFFICE}/cases", params={"status": "open", "limit": 2})
+
+    page = read_page(response.text)
+    assert [row[0] for row in page.rows] == ["CW-2026-000006", "CW-2026-000005"]
+    assert "1\u20132 of 3" in response.text
+    assert 'href="?status=open&amp;offset=2&amp;limit=2"' in response.text
+    assert "Previous" not in response.text
+
+
+def test_an_unknown_status_on_the_page_is_a_400_that_names_the_choices(
+    demo_office: Gateway,
+) -> None:
+    response = demo_office.get(f"/offices/{OFFICE}/cases", params={"status": "lost"})
+
+    assert response.status_code == 400
+    assert "status: choose one of: open" in response.text
+
+
+def test_the_api_lists_the_same_cases_as_json(demo_office: Gateway) -> None:
+    response = demo_office.get(f"/api/v1/offices/{OFFICE}/cases")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["office_id"] == OFFICE
+    assert body["total"] == len(DEMO_CASES)
+    assert body["status"] is None and body["limit"] == 50 and body["offset"] == 0
+    first = body["cases"][0]
+    assert first["reference"] == "CW-2026-000006"
+    assert first["urgent"] is True and first["assigned_to_name"] is None
+    assert first["opened_at"] == DEMO_CASES[0]["opened_at"]
+    assert "tracking_code" not in first
+
+
+def test_the_api_filters_and_pages(demo_office: Gateway) -> None:
+    response = demo_office.get(
+        f"/api/v1/offices/{OFFICE}/cases", params={"status": "open", "limit": 2, "offset": 1}
+    )
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["total"] == 3
+    assert [case["reference"] for case in body["cases"]] == ["CW-2026-000005", "CW-2026-000003"]
+
+
+BAD_QUERIES = [
+    {"status": "lost"},
+    {"limit": "0"},
+    {"limit": "many"},
+    {"offset": "-1"},
+    {"sort": "name"},
+]
+
+
+def test_the_api_refuses_a_bad_query_naming_the_parameter(demo_office: Gateway) -> None:
+    for params in BAD_QUERIES:
+        response = demo_office.get(f"/api/v1/offices/{OFFICE}/cases", params=params)
+
+        assert response.status_code == 422, params
+        error = response.json()["error"]
+        assert error["code"] == "validation_failed"
+        assert set(error["fields"]) == set(params)
+
+
+def test_an_unknown_office_is_a_404_page_and_a_404_in_the_api(demo_office: Gateway) -> None:
+    page = demo_office.get("/offices/rep-nobody/cases")
+    api = demo_office.get("/api/v1/offices/rep-nobody/cases")
+
+    assert page.status_code == 404
+    assert "text/html" in page.headers["Content-Type"]
+    assert read_page(page.text).headings["h1"] == ["Not found"]
+    assert api.status_code == 404
+    assert api.json()["error"]["code"] == "not_found"
+
+
+def test_without_a_case_service_the_page_says_the_list_is_unavailable(
+    gateway: Gateway,
+) -> None:
+    seed.main(out=io.StringIO())
+    gateway.start(FakeMetrics)
+    failures_before = rpc_failures(gateway, "cases")
+
+    began = time.monotonic()
+    response = gateway.get(f"/offices/{OFFICE}/cases")
+
+    assert time.monotonic() - began < RPC_TIMEOUT_SECONDS + 2
+    assert response.status_code == 503
+    page = read_page(response.text)
+    assert page.headings["h1"] == [OFFICE_NAME]
+    assert "The case list is unavailable right now" in page.alerts[0]
+    assert page.rows == []
+    assert rpc_failures(gateway, "cases") == failures_before + 1
+
+
+def test_a_case_service_that_never_answers_gives_503_within_the_deadline(
+    gateway: Gateway,
+) -> None:
+    seed.main(out=io.StringIO())
+    silent_service(gateway.amqp_uri, "cases")
+
+    began = time.monotonic()
+    page = gateway.get(f"/offices/{OFFICE}/cases")
+    api = gateway.get(f"/api/v1/offices/{OFFICE}/cases")
+    elapsed = time.monotonic() - began
+
+    assert RPC_TIMEOUT_SECONDS * 2 <= elapsed < RPC_TIMEOUT_SECONDS * 2 + 3
+    assert page.status_code == 503
+    assert "unavailable right now" in page.text
+    assert api.status_code == 503
+    assert api.json()["error"]["code"] == "service_unavailable"
+    # The requests expire with their deadline: a recovering service will not answer them.
+    wait_until(
+        lambda: queue_depth(gateway.amqp_uri, "rpc-cases") == 0,
+        timeout=RPC_TIMEOUT_SECONDS + 3,
+        message="expired RPC requests are still queued for cases",
+    )
+
+
+def test_without_metrics_the_queue_is_still_shown_without_figures(gateway: Gateway) -> None:
+    seed.main(out=io.StringIO())
+    gateway.start(FakeCases)
+
+    failures_before = rpc_failures(gateway, "metrics")
+    not_running = gateway.get(f"/offices/{OFFICE}/cases")
+    silent_service(gateway.amqp_uri, "metrics")
+    began = time.monotonic()
+    not_answering = gateway.get(f"/offices/{OFFICE}/cases")
+
+    assert time.monotonic() - began < RPC_TIMEOUT_SECONDS + 2
+    for response in (not_running, not_answering):
+        assert response.status_code == 200
+        assert len(read_page(response.text).rows) == len(DEMO_CASES)
+        assert "Figures are unavailable right now." in response.text
+    assert rpc_failures(gateway, "metrics") == failures_before + 2
+
+
+def test_every_page_carries_the_security_headers(demo_office: Gateway) -> None:
+    paths = [
+        "/",
+        f"/offices/{OFFICE}/cases",
+        "/offices/rep-nobody/cases",
+        f"/api/v1/offices/{OFFICE}/cases",
+        "/static/gateway.css",
+    ]
+    for path in paths:
+        headers = demo_office.get(path).headers
+        assert headers["Content-Security-Policy"].startswith("default-src 'self'"), path
+        assert "unsafe-inline" not in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["X-Frame-Options"] == "DENY"
+    assert demo_office.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_add_office_announces_the_office_and_again_only_when_renamed(gateway: Gateway) -> None:
+    command = ["add-office", OTHER_OFFICE, "--reply-to", "casework@lopez.example.gov"]
+
+    assert run_admin(*command, "--name", "Office of Rep. Ana Lopez")[0] == 0
+    assert run_admin(*command, "--name", "Office of Rep. Ana Lopez")[0] == 0
+    status, out, _ = run_admin(*command, "--name", "Office of Rep. Ana López")
+
+    assert status == 0 and out.startswith("updated rep-lopez")
+    wait_until(gateway.outbox_drained, message="the gateway's relay never published the events")
+    events = drain(gateway.amqp_uri, OFFICE_QUEUE)
+    assert [event["event_type"] for event in events] == [OFFICE_REGISTERED.event_type] * 2
+    assert [event["payload"]["name"] for event in events] == [
+        "Office of Rep. Ana Lopez",
+        "Office of Rep. Ana López",
+    ]
+    assert {event["office_id"] for event in events} == {OTHER_OFFICE}
+    assert gateway.count("offices") == 1
+
+
+def test_add_staff_announces_the_member_to_cases(gateway: Gateway) -> None:
+    register_lopez()
+
+    status, out, _ = run_admin(
+        "add-staff",
+        OTHER_OFFICE,
+        "--name",
+        "Sam Rivera",
+        "--email",
+        "Sam.Rivera@Lopez.example.gov",
+        "--role",
+        "caseworker",
+    )
+
+    assert status == 0, out
+    events = wait_until(
+        lambda: drain(gateway.amqp_uri, STAFF_QUEUE),
+        message="staff_member_added never reached the cases queue",
+    )
+    assert len(events) == 1
+    event = events[0]
+    assert event["event_type"] == STAFF_MEMBER_ADDED.event_type
+    assert event["office_id"] == OTHER_OFFICE
+    with Session(gateway.engine) as session:
+        user = session.scalars(select(User)).one()
+    assert user.email == "sam.rivera@lopez.example.gov" and user.password_hash is None
+    assert event["payload"] == {
+        "user_id": user.id,
+        "display_name": "Sam Rivera",
+        "role": "caseworker",
+    }
+
+
+def test_add_staff_refuses_a_duplicate_email_and_an_unknown_office(gateway: Gateway) -> None:
+    register_lopez()
+    member = ["--name", "Sam Rivera", "--email", "sam@lopez.example.gov", "--role", "caseworker"]
+    assert run_admin("add-staff", OTHER_OFFICE, *member)[0] == 0
+
+    duplicate = run_admin(
+        "add-staff",
+        OTHER_OFFICE,
+        "--name",
+        "Samuel Rivera",
+        "--email",
+        "SAM@lopez.example.gov",
+        "--role",
+        "supervisor",
+    )
+    unknown = run_admin("add-staff", "rep-nobody", *member)
+
+    assert duplicate[0] == 1
+    assert "already has a staff member with email sam@lopez.example.gov" in duplicate[2]
+    assert unknown[0] == 1 and "there is no office 'rep-nobody'" in unknown[2]
+    assert gateway.count("users") == 1
+
+
+def test_the_seed_creates_the_demo_office_once_and_announces_it_once(gateway: Gateway) -> None:
+    first = io.StringIO()
+    assert seed.main(out=first) == 0
+    wait_until(gateway.outbox_drained, message="the gateway's relay never published the seed")
+    outbox_rows = gateway.count("outbox")
+
+    second = io.StringIO()
+    assert seed.main(out=second) == 0
+
+    assert "office rep-demo created" in first.getvalue()
+    assert "added Ana Morales (immigration) (caseworker)" in first.getvalue()
+    assert "already there" in second.getvalue() and "added" not in second.getvalue()
+    assert gateway.count("outbox") == outbox_rows == 6
+    assert gateway.count("users") == 5 and gateway.count("offices") == 1
+    with Session(gateway.engine) as session:
+        office = session.get(Office, OFFICE)
+        roles = sorted(session.scalars(select(User.role)).all())
+    assert office is not None and office.name == OFFICE_NAME
+    assert roles == ["caseworker"] * 3 + ["office_admin", "supervisor"]
+    offices = drain(gateway.amqp_uri, OFFICE_QUEUE)
+    staff = drain(gateway.amqp_uri, STAFF_QUEUE)
+    assert [event["payload"]["office_id"] for event in offices] == [OFFICE]
+    assert sorted(event["payload"]["role"] for event in staff) == roles
+    assert {event["office_id"] for event in staff} == {OFFICE}
+
+
+def test_health_and_red_metrics(demo_office: Gateway) -> None:
+    assert demo_office.get("/live").json()["status"] == "live"
+    assert demo_office.get("/ready").json()["checks"] == {"database": "ok", "broker": "ok"}
+    demo_office.get(f"/offices/{OFFICE}/cases")
+
+    metrics = demo_office.get("/metrics").text
+
+    assert (
+        'casework_gateway_entrypoint_calls_total{entrypoint="case_queue_page",outcome="ok"}'
+        in metrics
+    )

@@ -1,0 +1,148 @@
+"""Server-rendered staff pages: the Jinja2 environment (autoescaping on), security headers on
+every response, and errors shown as pages instead of stack traces."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from marshmallow import ValidationError
+from werkzeug.wrappers import Request, Response
+
+from services.chassis.db import utcnow
+from services.chassis.errors import CaseworkError
+from services.gateway.domain.queue import (
+    CASE_STATUSES,
+    DEFAULT_PAGE_SIZE,
+    QueueFilter,
+    category_label,
+    human_date,
+    status_label,
+)
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+STYLESHEET = (HERE / "static" / "gateway.css").read_text(encoding="utf-8")
+
+# The stylesheet is served from /static, so no inline style or script is ever needed.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates.filters["status_label"] = status_label
+templates.filters["category_label"] = category_label
+templates.filters["human_date"] = lambda moment: human_date(moment, utcnow())
+templates.globals["statuses"] = CASE_STATUSES
+
+
+def page_query(query: QueueFilter, offset: int) -> dict[str, Any]:
+    """The query string of another page of the same queue."""
+    wanted: dict[str, Any] = {"status": query.status, "offset": offset}
+    if query.limit != DEFAULT_PAGE_SIZE:
+        wanted["limit"] = query.limit
+    return {name: value for name, value in wanted.items() if value is not None}
+
+
+templates.globals["page_query"] = page_query
+
+
+def render(template: str, status: int = 200, **context: Any) -> Response:
+    html = templates.get_template(template).render(**context)
+    # Case lists hold personal data: no shared or browser cache keeps a copy.
+    return Response(
+        html,
+        status=status,
+        mimetype="text/html",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def secured(fn: Callable[..., Response]) -> Callable[..., Response]:
+    """Add the security headers to whatever the entrypoint answers."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        response = fn(*args, **kwargs)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return wrapper
+
+
+ERROR_TITLES = {
+    400: "That request was not understood",
+    404: "Not found",
+    409: "That conflicts with what is already there",
+    422: "That request was not understood",
+    503: "Unavailable right now",
+}
+
+
+def page_errors(fn: Callable[..., Response]) -> Callable[..., Response]:
+    """The HTML twin of the chassis `json_errors`: a page a person can act on, never a trace."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationError as exc:
+            return error_page(
+                400, "Some values in the address are not valid", _field_problems(exc.messages)
+            )
+        except CaseworkError as exc:
+            return error_page(exc.status, exc.message, _field_problems(exc.fields))
+        except Exception:
+            log.exception("unexpected error in %s", fn.__name__)
+            return error_page(500, "Something went wrong on our side", [])
+
+    return wrapper
+
+
+def error_page(status: int, message: str, problems: list[str]) -> Response:
+    return render(
+        "error.html",
+        status=status,
+        title=ERROR_TITLES.get(status, "Something went wrong"),
+        message=message,
+        problems=problems,
+    )
+
+
+def _field_problems(messages: Any) -> list[str]:
+    """`{"status": ["choose one of: ..."]}` as `["status: choose one of: ..."]`."""
+    if isinstance(messages, Mapping):
+        return [f"{name}: {_joined(errors)}" for name, errors in sorted(messages.items())]
+    return [_joined(messages)] if messages else []
+
+
+def _joined(errors: Any) -> str:
+    return "; ".join(str(item) for item in errors) if isinstance(errors, list) else str(errors)
+
+
+def query_args(request: Request) -> dict[str, str]:
+    """The query string as schema input; an empty value (a form's "All") means "not given"."""
+    return {name: value for name, value in request.args.items() if value != ""}
+
+
+def stylesheet() -> Response:
+    return Response(
+        STYLESHEET, mimetype="text/css", headers={"Cache-Control": "public, max-age=3600"}
+    )
