@@ -35,6 +35,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.chassis.config import env_int
 from services.contracts import EventContract
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,15 @@ def create_db_engine(url: str) -> Engine:
     # psycopg2 is cooperative once eventlet has monkey-patched it (`nameko run` does).
     # No pre-ping: it costs a round trip per transaction; a dropped connection is invalidated
     # on first use instead, and that error is transient (HTTP 503, event retried).
-    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800, pool_timeout=30)
+    # A small pool per process: six services (and several instances of some) share one
+    # server's max_connections (100 by default); workers beyond the pool wait their turn.
+    return create_engine(
+        url,
+        pool_size=env_int("CASEWORK_DB_POOL_SIZE", 5),
+        max_overflow=env_int("CASEWORK_DB_MAX_OVERFLOW", 5),
+        pool_recycle=1800,
+        pool_timeout=30,
+    )
 
 
 def is_transient(exc: BaseException) -> bool:
