@@ -1,47 +1,72 @@
-"""Metrics' service layer: each event handler updates the read models in one unit of work, and
-the queries behind the RPC methods and the Prometheus collector read them.
+"""Metrics' service layer: each event handler records what it saw in one unit of work, the
+roll-up folds counted events into daily totals, and the queries behind the RPC methods and the
+Prometheus collector read them.
 
-Counters move only by SQL increments inside upserts (`INSERT ... ON CONFLICT DO UPDATE SET n =
-n + 1`), which PostgreSQL applies atomically under concurrent workers; no value is read into
-Python and written back.
+No handler updates a row shared with events about other submissions or cases. A handler appends
+one fact row for its office's daily count and touches only the rows of its own submission or
+case; a caseload is counted from who holds each case. Only the roll-up writes the daily totals,
+one roll-up at a time, and a read sums totals and facts in one statement, so it sees a roll-up
+entirely or not at all.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Subquery,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from services.chassis.db import DatabaseAccess, IncomingEvent, utcnow
+from services.chassis.db import DatabaseAccess, IncomingEvent, UTCDateTime, utcnow
 from services.metrics.domain.acknowledgements import (
     WINDOW,
     AcknowledgementTimes,
     seconds_to_acknowledge,
     summarise,
 )
-from services.metrics.domain.caseload import Assignment, CaseloadChange, CaseworkerLoad, assign
+from services.metrics.domain.caseload import Assignment, CaseworkerLoad, assign
 from services.metrics.domain.office_stats import (
+    COUNTERS,
+    CountedEvent,
     DailyCounts,
+    DailyIncrement,
     OfficeCounts,
     daily_series,
     days_covered,
+    fold,
     increment_for,
     stats_day,
 )
 from services.metrics.models import (
     AcknowledgementTiming,
+    Base,
     CaseAssignment,
-    CaseworkerCaseload,
     OfficeDailyStats,
+    OfficeEventFact,
 )
 
+log = logging.getLogger(__name__)
+
 CONSUMER = "metrics"
+
+# Facts folded per roll-up transaction: keeps each transaction, and what it holds locked, short.
+ROLL_UP_BATCH = 5000
+# Any constant will do: advisory locks are per database, and this database is metrics' alone.
+ROLL_UP_LOCK = 0x6D65_7472_6963_7301
 
 
 def _insert(session: Session, model: type[Any]) -> Any:
@@ -54,6 +79,51 @@ def _insert(session: Session, model: type[Any]) -> Any:
     raise RuntimeError(f"metrics runs on PostgreSQL or SQLite, not {dialect}")
 
 
+# What each event writes, built once. The upserts are SQL text, which PostgreSQL and SQLite
+# both read: SQLAlchemy 2.0 cannot cache the compiled form of a dialect INSERT ... ON CONFLICT,
+# and compiling one per event cost more CPU than the rest of the handler.
+_COUNT_EVENT = insert(Base.metadata.tables[OfficeEventFact.__tablename__])
+_RECEIVED = text(
+    """
+    INSERT INTO acknowledgement_timings (office_id, submission_id, received_at)
+    VALUES (:office_id, :submission_id, :received_at)
+    ON CONFLICT (office_id, submission_id) DO UPDATE
+    SET received_at = coalesce(acknowledgement_timings.received_at, excluded.received_at)
+    """
+).bindparams(bindparam("received_at", type_=UTCDateTime()))
+_CASE_OPENED = text(
+    """
+    INSERT INTO acknowledgement_timings (office_id, submission_id, case_id)
+    VALUES (:office_id, :submission_id, :case_id)
+    ON CONFLICT (office_id, submission_id) DO UPDATE
+    SET case_id = coalesce(acknowledgement_timings.case_id, excluded.case_id)
+    """
+)
+# The first acknowledgement is the one the constituent waited for.
+_ACKNOWLEDGED = text(
+    """
+    INSERT INTO acknowledgement_timings (office_id, submission_id, case_id, acknowledged_at)
+    VALUES (:office_id, :submission_id, :case_id, :acknowledged_at)
+    ON CONFLICT (office_id, submission_id) DO UPDATE
+    SET case_id = coalesce(acknowledgement_timings.case_id, excluded.case_id),
+        acknowledged_at = CASE
+            WHEN acknowledgement_timings.acknowledged_at IS NULL
+              OR excluded.acknowledged_at < acknowledgement_timings.acknowledged_at
+            THEN excluded.acknowledged_at
+            ELSE acknowledgement_timings.acknowledged_at
+        END
+    """
+).bindparams(bindparam("acknowledged_at", type_=UTCDateTime()))
+_FIRST_ASSIGNMENT = text(
+    """
+    INSERT INTO case_assignments
+        (office_id, case_id, caseworker_id, caseworker_name, assigned_at)
+    VALUES (:office_id, :case_id, :caseworker_id, :caseworker_name, :assigned_at)
+    ON CONFLICT (office_id, case_id) DO NOTHING
+    """
+).bindparams(bindparam("assigned_at", type_=UTCDateTime()))
+
+
 # Events -------------------------------------------------------------------------------------
 
 
@@ -61,17 +131,13 @@ def record_submission_received(db: DatabaseAccess, event: IncomingEvent) -> None
     with db.unit_of_work(cause=event) as uow:
         if not uow.claim(event, CONSUMER):
             return
-        table = AcknowledgementTiming
-        stmt = _insert(uow.session, table).values(
-            office_id=event.office_id,
-            submission_id=event.payload["submission_id"],
-            received_at=event.payload["received_at"],
-        )
         uow.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["office_id", "submission_id"],
-                set_={"received_at": func.coalesce(table.received_at, stmt.excluded.received_at)},
-            )
+            _RECEIVED,
+            {
+                "office_id": event.office_id,
+                "submission_id": event.payload["submission_id"],
+                "received_at": event.payload["received_at"],
+            },
         )
         _count(uow.session, event)
         uow.commit()
@@ -81,8 +147,13 @@ def record_case_opened(db: DatabaseAccess, event: IncomingEvent) -> None:
     with db.unit_of_work(cause=event) as uow:
         if not uow.claim(event, CONSUMER):
             return
-        _note_case(
-            uow.session, event.office_id, event.payload["submission_id"], event.payload["case_id"]
+        uow.session.execute(
+            _CASE_OPENED,
+            {
+                "office_id": event.office_id,
+                "submission_id": event.payload["submission_id"],
+                "case_id": event.payload["case_id"],
+            },
         )
         _count(uow.session, event)
         uow.commit()
@@ -93,15 +164,10 @@ def record_case_assigned(db: DatabaseAccess, event: IncomingEvent) -> None:
         if not uow.claim(event, CONSUMER):
             return
         payload = event.payload
-        incoming = Assignment(payload["caseworker_id"], payload["assigned_at"])
-        change = _assign_case(uow.session, event.office_id, payload["case_id"], incoming)
-        for caseworker_id, delta in change.deltas:
-            if caseworker_id == incoming.caseworker_id:
-                _add_to_caseload(
-                    uow.session, event.office_id, caseworker_id, payload["caseworker_name"], delta
-                )
-            else:
-                _take_from_caseload(uow.session, event.office_id, caseworker_id)
+        incoming = Assignment(
+            payload["caseworker_id"], payload["caseworker_name"], payload["assigned_at"]
+        )
+        _assign_case(uow.session, event.office_id, payload["case_id"], incoming)
         _count(uow.session, event)
         uow.commit()
 
@@ -110,145 +176,165 @@ def record_acknowledgement_sent(db: DatabaseAccess, event: IncomingEvent) -> Non
     with db.unit_of_work(cause=event) as uow:
         if not uow.claim(event, CONSUMER):
             return
-        table = AcknowledgementTiming
-        stmt = _insert(uow.session, table).values(
-            office_id=event.office_id,
-            submission_id=event.payload["submission_id"],
-            case_id=event.payload["case_id"],
-            acknowledged_at=event.payload["sent_at"],
-        )
-        # The first acknowledgement is the one the constituent waited for.
-        first = or_(
-            table.acknowledged_at.is_(None), stmt.excluded.acknowledged_at < table.acknowledged_at
-        )
         uow.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["office_id", "submission_id"],
-                set_={
-                    "case_id": func.coalesce(table.case_id, stmt.excluded.case_id),
-                    "acknowledged_at": case(
-                        (first, stmt.excluded.acknowledged_at), else_=table.acknowledged_at
-                    ),
-                },
-            )
+            _ACKNOWLEDGED,
+            {
+                "office_id": event.office_id,
+                "submission_id": event.payload["submission_id"],
+                "case_id": event.payload["case_id"],
+                "acknowledged_at": event.payload["sent_at"],
+            },
         )
         _count(uow.session, event)
         uow.commit()
 
 
 def _count(session: Session, event: IncomingEvent) -> None:
-    """Add the event to its office's counters for the UTC day it happened.
-
-    Last in every transaction: the day's row is the one all workers contend for, so it is
-    locked for as short a time as possible.
-    """
-    increment = increment_for(event.event_type)
-    table = OfficeDailyStats
-    stmt = _insert(session, table).values(
-        office_id=event.office_id,
-        day=stats_day(event.occurred_at),
-        received=increment.received,
-        opened=increment.opened,
-        assigned=increment.assigned,
-        acknowledged=increment.acknowledged,
-    )
-    counters = ("received", "opened", "assigned", "acknowledged")
+    """Append the event to its office's count for the UTC day it happened: a new row, so
+    workers counting events of the same office and day never wait for one another."""
     session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["office_id", "day"],
-            set_={name: getattr(table, name) + stmt.excluded[name] for name in counters},
-        )
+        _COUNT_EVENT,
+        {
+            "office_id": event.office_id,
+            "day": stats_day(event.occurred_at),
+            **asdict(increment_for(event.event_type)),
+        },
     )
 
 
-def _note_case(session: Session, office_id: str, submission_id: str, case_id: str) -> None:
-    table = AcknowledgementTiming
-    stmt = _insert(session, table).values(
-        office_id=office_id, submission_id=submission_id, case_id=case_id
+def _assign_case(session: Session, office_id: str, case_id: str, incoming: Assignment) -> None:
+    """Record who holds the case. Only this case's assignments wait on its row, which stays
+    locked until commit, so two of them never both read the same previous holder."""
+    first_assignment = session.execute(
+        _FIRST_ASSIGNMENT,
+        {
+            "office_id": office_id,
+            "case_id": case_id,
+            "caseworker_id": incoming.caseworker_id,
+            "caseworker_name": incoming.caseworker_name,
+            "assigned_at": incoming.assigned_at,
+        },
     )
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["office_id", "submission_id"],
-            set_={"case_id": func.coalesce(table.case_id, stmt.excluded.case_id)},
-        )
-    )
-
-
-def _assign_case(
-    session: Session, office_id: str, case_id: str, incoming: Assignment
-) -> CaseloadChange:
-    """Record who holds the case; the row stays locked until commit, so two assignments of one
-    case never both read the same previous holder."""
-    first_assignment: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-        _insert(session, CaseAssignment)
-        .values(
-            office_id=office_id,
-            case_id=case_id,
-            caseworker_id=incoming.caseworker_id,
-            assigned_at=incoming.assigned_at,
-        )
-        .on_conflict_do_nothing(index_elements=["office_id", "case_id"])
-    )
-    if first_assignment.rowcount:
-        return assign(None, incoming)
+    if first_assignment.rowcount:  # type: ignore[attr-defined]
+        return
     held = session.scalars(
         select(CaseAssignment)
         .where(CaseAssignment.office_id == office_id, CaseAssignment.case_id == case_id)
         .with_for_update()
     ).one()
-    change = assign(Assignment(held.caseworker_id, held.assigned_at), incoming)
-    held.caseworker_id = change.holder.caseworker_id
-    held.assigned_at = change.holder.assigned_at
+    holder = assign(
+        Assignment(held.caseworker_id, held.caseworker_name, held.assigned_at), incoming
+    )
+    held.caseworker_id = holder.caseworker_id
+    held.caseworker_name = holder.caseworker_name
+    held.assigned_at = holder.assigned_at
     session.flush()
-    return change
 
 
-def _add_to_caseload(
-    session: Session, office_id: str, caseworker_id: str, name: str, delta: int
-) -> None:
-    table = CaseworkerCaseload
+# Roll-up ------------------------------------------------------------------------------------
+
+
+def roll_up(db: DatabaseAccess, batch_size: int = ROLL_UP_BATCH) -> int:
+    """Fold every counted event into its office's daily total; returns how many were folded.
+
+    Each batch deletes its facts and adds exactly the deleted rows (`DELETE ... RETURNING`) to
+    the totals in one transaction, so a fact committed meanwhile is left for the next roll-up,
+    never lost, and no fact is folded twice. On PostgreSQL a transaction-scoped advisory lock
+    lets one instance fold at a time; the others return at once. SQLite has one writer anyway.
+    """
+    folded = 0
+    while True:
+        with db.unit_of_work() as uow:
+            if not _roll_up_lock(uow.session):
+                return folded
+            taken = _take_facts(uow.session, batch_size)
+            _add_to_totals(uow.session, fold(taken))
+            uow.commit()
+        folded += len(taken)
+        if len(taken) < batch_size:
+            if folded:
+                log.debug("folded %d counted events into daily totals", folded)
+            return folded
+
+
+def _roll_up_lock(session: Session) -> bool:
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(
+        session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ROLL_UP_LOCK})
+    )
+
+
+def _take_facts(session: Session, batch_size: int) -> list[CountedEvent]:
+    """Delete the oldest facts, up to `batch_size`, and return exactly those deleted."""
+    fact = OfficeEventFact
+    oldest = select(fact.id).order_by(fact.id).limit(batch_size)
+    deleted = session.execute(
+        delete(fact)
+        .where(fact.id.in_(oldest))
+        .returning(fact.office_id, fact.day, *(getattr(fact, name) for name in COUNTERS))
+        .execution_options(synchronize_session=False)
+    )
+    return [
+        CountedEvent(office_id, day, DailyIncrement(*counts)) for office_id, day, *counts in deleted
+    ]
+
+
+def _add_to_totals(session: Session, additions: dict[tuple[str, date], DailyIncrement]) -> None:
+    if not additions:
+        return
+    table = OfficeDailyStats
+    # Sorted, so two writers (there should never be two) would lock rows in the same order.
     stmt = _insert(session, table).values(
-        office_id=office_id, caseworker_id=caseworker_id, name=name, open_cases=delta
+        [
+            {"office_id": office_id, "day": day, **asdict(increment)}
+            for (office_id, day), increment in sorted(additions.items())
+        ]
     )
     session.execute(
         stmt.on_conflict_do_update(
-            index_elements=["office_id", "caseworker_id"],
-            set_={
-                "name": stmt.excluded.name,
-                "open_cases": table.open_cases + stmt.excluded.open_cases,
-            },
+            index_elements=["office_id", "day"],
+            set_={name: getattr(table, name) + stmt.excluded[name] for name in COUNTERS},
         )
-    )
-
-
-def _take_from_caseload(session: Session, office_id: str, caseworker_id: str) -> None:
-    session.execute(
-        update(CaseworkerCaseload)
-        .where(
-            CaseworkerCaseload.office_id == office_id,
-            CaseworkerCaseload.caseworker_id == caseworker_id,
-        )
-        .values(open_cases=CaseworkerCaseload.open_cases - 1)
     )
 
 
 # Queries ------------------------------------------------------------------------------------
 
 
+def _counted(office_id: str | None = None, days: tuple[date, date] | None = None) -> Subquery:
+    """Folded totals and facts not folded yet, as one set of rows to sum.
+
+    Summed in a single statement, which reads one snapshot: a roll-up that commits meanwhile
+    is seen entirely (facts gone, totals grown) or not at all, never half.
+    """
+    parts = []
+    for model in (OfficeDailyStats, OfficeEventFact):
+        conditions: list[ColumnElement[bool]] = []
+        if office_id is not None:
+            conditions.append(model.office_id == office_id)
+        if days is not None:
+            conditions.append(model.day.between(*days))
+        parts.append(
+            select(
+                model.office_id,
+                model.day,
+                *(getattr(model, name).label(name) for name in COUNTERS),
+            ).where(*conditions)
+        )
+    return union_all(*parts).subquery("counted")
+
+
+def _sums(counted: Subquery) -> list[Any]:
+    return [func.coalesce(func.sum(counted.c[name]), 0) for name in COUNTERS]
+
+
 def office_counts(db: DatabaseAccess, office_id: str) -> OfficeCounts:
     """All-time totals for one office; an office with no events yet counts zero."""
-    table = OfficeDailyStats
+    counted = _counted(office_id)
     with db.read() as session:
-        row = session.execute(
-            select(
-                func.coalesce(func.sum(table.received), 0),
-                func.coalesce(func.sum(table.opened), 0),
-                func.coalesce(func.sum(table.assigned), 0),
-                func.coalesce(func.sum(table.acknowledged), 0),
-            ).where(table.office_id == office_id)
-        ).one()
-    received, opened, assigned, acknowledged = (int(value) for value in row)
-    return OfficeCounts(received, opened, assigned, acknowledged)
+        row = session.execute(select(*_sums(counted))).one()
+    return OfficeCounts(*(int(value) for value in row))
 
 
 def office_daily(
@@ -256,29 +342,39 @@ def office_daily(
 ) -> list[DailyCounts]:
     """The last `days` UTC days of one office, oldest first, ending today."""
     today = today or utcnow().date()
-    first, last = days_covered(today, days)
-    table = OfficeDailyStats
+    counted = _counted(office_id, days_covered(today, days))
     with db.read() as session:
-        rows = session.scalars(
-            select(table).where(table.office_id == office_id, table.day.between(first, last))
-        ).all()
-        counts = [
-            DailyCounts(row.day, row.received, row.opened, row.assigned, row.acknowledged)
-            for row in rows
-        ]
+        rows = session.execute(select(counted.c.day, *_sums(counted)).group_by(counted.c.day))
+        counts = [DailyCounts(day, *(int(value) for value in sums)) for day, *sums in rows]
     return daily_series(counts, today=today, days=days)
 
 
 def caseload(db: DatabaseAccess, office_id: str) -> list[CaseworkerLoad]:
-    """Caseworkers of one office, busiest first."""
-    table = CaseworkerCaseload
+    """Caseworkers of one office holding cases now, busiest first, each under the name their
+    latest assignment gave."""
+    table = CaseAssignment
+    held = (
+        select(
+            table.caseworker_id,
+            table.caseworker_name.label("name"),
+            func.count().over(partition_by=table.caseworker_id).label("open_cases"),
+            func.row_number()
+            .over(
+                partition_by=table.caseworker_id,
+                order_by=(table.assigned_at.desc(), table.case_id.desc()),
+            )
+            .label("recency"),
+        )
+        .where(table.office_id == office_id)
+        .subquery("held")
+    )
     with db.read() as session:
-        rows = session.scalars(
-            select(table)
-            .where(table.office_id == office_id)
-            .order_by(table.open_cases.desc(), table.name, table.caseworker_id)
-        ).all()
-        return [CaseworkerLoad(row.caseworker_id, row.name, row.open_cases) for row in rows]
+        rows = session.execute(
+            select(held.c.caseworker_id, held.c.name, held.c.open_cases)
+            .where(held.c.recency == 1)
+            .order_by(held.c.open_cases.desc(), held.c.name, held.c.caseworker_id)
+        )
+        return [CaseworkerLoad(caseworker_id, name, int(n)) for caseworker_id, name, n in rows]
 
 
 @dataclass(frozen=True)
@@ -292,22 +388,16 @@ class BusinessSnapshot:
 def business_snapshot(db: DatabaseAccess, now: datetime | None = None) -> BusinessSnapshot:
     """Counts across every office, for operators: aggregate numbers only, no case content."""
     now = now or utcnow()
-    table = OfficeDailyStats
+    counted = _counted()
     timing = AcknowledgementTiming
     waits: dict[str, list[float]] = defaultdict(list)
     with db.read() as session:
         totals = {
-            office_id: OfficeCounts(int(received), int(opened), int(assigned), int(acknowledged))
-            for office_id, received, opened, assigned, acknowledged in session.execute(
-                select(
-                    table.office_id,
-                    func.sum(table.received),
-                    func.sum(table.opened),
-                    func.sum(table.assigned),
-                    func.sum(table.acknowledged),
-                )
-                .group_by(table.office_id)
-                .order_by(table.office_id)
+            office_id: OfficeCounts(*(int(value) for value in sums))
+            for office_id, *sums in session.execute(
+                select(counted.c.office_id, *_sums(counted))
+                .group_by(counted.c.office_id)
+                .order_by(counted.c.office_id)
             )
         }
         recent = session.execute(

@@ -1,22 +1,48 @@
-"""Metrics' read models: office daily counters, open caseload per caseworker, which caseworker
-holds each case, and when each submission was received and acknowledged."""
+"""Metrics' read models: office daily counts (facts appended by events, folded into daily
+totals by the roll-up), which caseworker holds each case, and when each submission was received
+and acknowledged.
+
+No event handler updates a row that events about other submissions or cases also write: under
+load, a shared counter row serialises every worker on its lock.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Index, Integer, String
+from sqlalchemy import CheckConstraint, Date, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from services.chassis.db import UTCDateTime, new_metadata
+from services.chassis.db import BigId, UTCDateTime, new_metadata
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
+class OfficeEventFact(Base):
+    """One counted event: its office, UTC day and the counter it moves. Appended by the event's
+    handler in the transaction that claims the event, never updated; the roll-up adds it to
+    `OfficeDailyStats` and deletes it in one transaction."""
+
+    __tablename__ = "office_event_facts"
+    __table_args__ = (
+        CheckConstraint("received + opened + assigned + acknowledged = 1", name="one_event"),
+        Index("ix_office_event_facts_office_id_day", "office_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    office_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    received: Mapped[int] = mapped_column(SmallInteger)
+    opened: Mapped[int] = mapped_column(SmallInteger)
+    assigned: Mapped[int] = mapped_column(SmallInteger)
+    acknowledged: Mapped[int] = mapped_column(SmallInteger)
+
+
 class OfficeDailyStats(Base):
-    """One row per office and UTC day; counters only ever grow, by SQL upserts."""
+    """Folded totals, one row per office and UTC day, written only by the roll-up (one at a
+    time). An office's counts are these totals plus its facts not folded yet."""
 
     __tablename__ = "office_daily_stats"
 
@@ -28,26 +54,16 @@ class OfficeDailyStats(Base):
     acknowledged: Mapped[int] = mapped_column(Integer)
 
 
-class CaseworkerCaseload(Base):
-    """A caseworker's open cases. The name is staff's display name, shown on the dashboard."""
-
-    __tablename__ = "caseworker_caseloads"
-    __table_args__ = (CheckConstraint("open_cases >= 0", name="open_cases_not_negative"),)
-
-    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    caseworker_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    open_cases: Mapped[int] = mapped_column(Integer)
-
-
 class CaseAssignment(Base):
-    """Who holds each case now, so a reassignment moves the case between caseloads."""
+    """Who holds each case now, written only by that case's assignment events; caseloads are
+    counted from these rows. The name is staff's display name, shown on the dashboard."""
 
     __tablename__ = "case_assignments"
 
     office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     caseworker_id: Mapped[str] = mapped_column(String(64))
+    caseworker_name: Mapped[str] = mapped_column(String(200))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

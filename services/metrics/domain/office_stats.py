@@ -1,10 +1,10 @@
-"""Per-office daily counters: which counter each event moves, on which day, and the series a
-dashboard draws from them."""
+"""Per-office daily counters: which counter each event moves, on which day, how counted events
+fold into daily totals, and the series a dashboard draws from them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 
 MAX_DAYS = 366
@@ -12,12 +12,18 @@ MAX_DAYS = 366
 
 @dataclass(frozen=True)
 class DailyIncrement:
-    """What one event adds to its office's row for the day."""
+    """What one event, or several folded together, add to an office's total for the day."""
 
     received: int = 0
     opened: int = 0
     assigned: int = 0
     acknowledged: int = 0
+
+    def __add__(self, other: DailyIncrement) -> DailyIncrement:
+        return DailyIncrement(*(getattr(self, name) + getattr(other, name) for name in COUNTERS))
+
+
+COUNTERS = tuple(counter.name for counter in fields(DailyIncrement))
 
 
 # Keyed by event type so the rule reads in one place; the handlers look their event up here.
@@ -34,6 +40,25 @@ def increment_for(event_type: str) -> DailyIncrement:
         return INCREMENTS[event_type]
     except KeyError:
         raise ValueError(f"{event_type} moves no daily counter") from None
+
+
+@dataclass(frozen=True)
+class CountedEvent:
+    """One event as its office's count for the day remembers it until it is folded."""
+
+    office_id: str
+    day: date
+    increment: DailyIncrement
+
+
+def fold(events: Iterable[CountedEvent]) -> dict[tuple[str, date], DailyIncrement]:
+    """What the events add to each office's total for each day; offices and days without events
+    are absent, so nothing is written for them."""
+    totals: dict[tuple[str, date], DailyIncrement] = {}
+    for event in events:
+        key = (event.office_id, event.day)
+        totals[key] = totals.get(key, DailyIncrement()) + event.increment
+    return totals
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
+from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -17,10 +17,14 @@ from services.metrics.domain.acknowledgements import (
 )
 from services.metrics.domain.caseload import Assignment, assign
 from services.metrics.domain.office_stats import (
+    COUNTERS,
+    INCREMENTS,
     MAX_DAYS,
+    CountedEvent,
     DailyCounts,
     DailyIncrement,
     daily_series,
+    fold,
     increment_for,
     stats_day,
 )
@@ -33,6 +37,63 @@ def test_each_event_moves_exactly_its_own_counter() -> None:
     assert increment_for("cases.case_opened") == DailyIncrement(opened=1)
     assert increment_for("cases.case_assigned") == DailyIncrement(assigned=1)
     assert increment_for("notify.acknowledgement_sent") == DailyIncrement(acknowledged=1)
+
+
+def test_increments_add_counter_by_counter() -> None:
+    total = DailyIncrement(received=2, assigned=1) + DailyIncrement(received=1, acknowledged=4)
+
+    assert total == DailyIncrement(received=3, assigned=1, acknowledged=4)
+
+
+def test_folding_adds_up_events_per_office_and_day_and_leaves_out_the_rest() -> None:
+    monday, tuesday = date(2026, 11, 23), date(2026, 11, 24)
+    events = [
+        CountedEvent("rep-a", monday, increment_for("intake.submission_received")),
+        CountedEvent("rep-a", monday, increment_for("cases.case_opened")),
+        CountedEvent("rep-a", monday, increment_for("intake.submission_received")),
+        CountedEvent("rep-a", tuesday, increment_for("notify.acknowledgement_sent")),
+        CountedEvent("rep-b", monday, increment_for("cases.case_assigned")),
+    ]
+
+    assert fold(events) == {
+        ("rep-a", monday): DailyIncrement(received=2, opened=1),
+        ("rep-a", tuesday): DailyIncrement(acknowledged=1),
+        ("rep-b", monday): DailyIncrement(assigned=1),
+    }
+    assert fold([]) == {}
+
+
+counted_events = st.lists(
+    st.builds(
+        CountedEvent,
+        office_id=st.sampled_from(["rep-a", "rep-b"]),
+        day=st.dates(date(2026, 11, 20), date(2026, 11, 24)),
+        increment=st.sampled_from(sorted(INCREMENTS)).map(increment_for),
+    ),
+    max_size=40,
+)
+
+
+@given(counted_events, st.integers(0, 40))
+def test_folding_in_batches_gives_the_same_totals_as_folding_at_once(
+    events: list[CountedEvent], cut: int
+) -> None:
+    at_once = fold(events)
+    in_batches: Counter[tuple[str, date, str]] = Counter()
+    for batch in (events[:cut], events[cut:]):
+        for (office_id, day), increment in fold(batch).items():
+            for name in COUNTERS:
+                in_batches[(office_id, day, name)] += getattr(increment, name)
+
+    assert +in_batches == Counter(
+        {
+            (office_id, day, name): getattr(increment, name)
+            for (office_id, day), increment in at_once.items()
+            for name in COUNTERS
+            if getattr(increment, name)
+        }
+    )
+    assert sum(sum(asdict(increment).values()) for increment in at_once.values()) == len(events)
 
 
 def test_an_event_metrics_does_not_count_is_refused() -> None:
@@ -74,41 +135,33 @@ def test_a_series_must_cover_between_one_day_and_a_year(days: int) -> None:
         daily_series([], today=date(2026, 11, 23), days=days)
 
 
-def test_the_first_assignment_adds_the_case_to_that_caseload() -> None:
-    change = assign(None, Assignment("u-1", NOON))
-
-    assert change.holder == Assignment("u-1", NOON)
-    assert change.deltas == (("u-1", 1),)
+def test_the_first_assignment_gives_the_case_its_holder() -> None:
+    assert assign(None, Assignment("u-1", "Ana Diaz", NOON)) == Assignment("u-1", "Ana Diaz", NOON)
 
 
-def test_a_reassignment_moves_the_case_between_caseloads() -> None:
-    change = assign(Assignment("u-2", NOON), Assignment("u-1", NOON + timedelta(hours=1)))
+def test_a_later_assignment_moves_the_case_to_its_caseworker() -> None:
+    later = Assignment("u-1", "Ana Diaz", NOON + timedelta(hours=1))
 
-    assert change.holder.caseworker_id == "u-1"
-    assert change.deltas == (("u-1", 1), ("u-2", -1))
-    assert change.moves_the_case
+    assert assign(Assignment("u-2", "Ben Okafor", NOON), later) == later
 
 
 def test_an_assignment_older_than_the_one_known_changes_nothing() -> None:
-    current = Assignment("u-2", NOON)
+    current = Assignment("u-2", "Ben Okafor", NOON)
 
-    change = assign(current, Assignment("u-1", NOON - timedelta(minutes=5)))
-
-    assert change.holder == current
-    assert change.deltas == ()
+    assert assign(current, Assignment("u-1", "Ana Diaz", NOON - timedelta(minutes=5))) == current
 
 
-def test_the_same_caseworker_assigned_again_keeps_the_count_but_refreshes_the_name() -> None:
-    change = assign(Assignment("u-1", NOON), Assignment("u-1", NOON + timedelta(days=1)))
+def test_the_same_caseworker_assigned_again_later_keeps_the_case_under_the_new_name() -> None:
+    renamed = Assignment("u-1", "Ana Diaz-Reyes", NOON + timedelta(days=1))
 
-    assert change.deltas == (("u-1", 0),)
-    assert not change.moves_the_case
+    assert assign(Assignment("u-1", "Ana Diaz", NOON), renamed) == renamed
 
 
 assignments = st.lists(
     st.builds(
         Assignment,
         caseworker_id=st.sampled_from(["u-1", "u-2", "u-3"]),
+        caseworker_name=st.just("Sam Rivera"),
         assigned_at=st.integers(0, 5).map(lambda minutes: NOON + timedelta(minutes=minutes)),
     ),
     min_size=1,
@@ -117,30 +170,19 @@ assignments = st.lists(
 
 
 @given(assignments, st.data())
-def test_whatever_order_assignments_arrive_in_the_latest_holds_the_case_once(
+def test_whatever_order_assignments_arrive_in_the_latest_holds_the_case(
     events: list[Assignment], data: st.DataObject
 ) -> None:
     shuffled = data.draw(st.permutations(events))
-    outcomes = []
+    holders = []
     for order in (events, shuffled):
         holder = None
-        caseloads: Counter[str] = Counter()
         for incoming in order:
-            change = assign(holder, incoming)
-            holder = change.holder
-            caseloads.update(dict(change.deltas))
-        outcomes.append((holder, +caseloads))
+            holder = assign(holder, incoming)
+        holders.append(holder)
 
-    (first_holder, first_loads), (second_holder, second_loads) = outcomes
     latest = max(events, key=lambda a: (a.assigned_at, a.caseworker_id))
-    assert first_holder == second_holder == latest
-    assert first_loads == second_loads == Counter({latest.caseworker_id: 1})
-
-
-def test_deltas_are_ordered_by_caseworker_so_workers_lock_rows_alike() -> None:
-    for before, after in itertools.permutations(["u-9", "u-1"]):
-        change = assign(Assignment(before, NOON), Assignment(after, NOON + timedelta(seconds=1)))
-        assert [caseworker for caseworker, _ in change.deltas] == ["u-1", "u-9"]
+    assert holders == [latest, latest]
 
 
 def test_waits_are_measured_in_seconds_and_never_negative() -> None:

@@ -4,6 +4,7 @@ RPC and on /metrics."""
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -15,9 +16,10 @@ import requests
 from kombu import Connection, Producer
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcClient
+from nameko.testing.services import entrypoint_hook
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, create_engine, func, select
 
 from services.chassis.messaging import (
     EVENTS_EXCHANGE,
@@ -34,7 +36,7 @@ from services.contracts import (
     SUBSCRIPTIONS,
     EventContract,
 )
-from services.metrics.models import Base
+from services.metrics.models import Base, OfficeEventFact
 from services.metrics.service import MetricsService
 
 from .events import acknowledgement_sent, case_assigned, case_opened, submission_received
@@ -50,6 +52,7 @@ Event = tuple[EventContract, dict[str, Any], str]
 class Metrics:
     base: str
     amqp_uri: str
+    container: Any
 
     def scrape(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         """Every sample on /metrics, keyed by name and sorted labels."""
@@ -100,7 +103,7 @@ def metrics_service(
             MetricsService, {"max_workers": WORKERS, "PREFETCH_COUNT": WORKERS}
         )
         container.start()
-        return Metrics(base=f"http://{web_address}", amqp_uri=amqp_uri)
+        return Metrics(base=f"http://{web_address}", amqp_uri=amqp_uri, container=container)
 
     return start
 
@@ -207,6 +210,48 @@ def test_metrics_endpoint_shows_each_offices_series_from_the_database(metrics: M
     assert office("time_to_acknowledgement_seconds", LOPEZ, quantile="0.95") == pytest.approx(120)
     assert office("time_to_acknowledgement_seconds", CHEN, quantile="0.5") == pytest.approx(30)
     assert samples[("casework_metrics_read_models_up", ())] == 1
+
+
+def unfolded_facts() -> int:
+    engine = create_engine(os.environ["CASEWORK_METRICS_DATABASE_URL"])
+    with engine.connect() as connection:
+        count = connection.scalar(select(func.count()).select_from(OfficeEventFact))
+    engine.dispose()
+    return int(count or 0)
+
+
+def test_the_roll_up_timer_folds_every_fact_and_no_answer_or_series_changes(
+    metrics: Metrics,
+) -> None:
+    metrics.publish(
+        one_submission(LOPEZ, waited=timedelta(seconds=60))
+        + one_submission(LOPEZ, waited=timedelta(seconds=120), caseworker=("u-2", "Ana Diaz"))
+        + one_submission(CHEN, waited=timedelta(seconds=30))
+    )
+    wait_until(counts_reach(LOPEZ, {"received": 2, "opened": 2, "assigned": 2, "acknowledged": 2}))
+    wait_until(counts_reach(CHEN, {"received": 1, "opened": 1, "assigned": 1, "acknowledged": 1}))
+
+    def shown() -> tuple[Any, ...]:
+        business = {
+            key: value
+            for key, value in metrics.scrape().items()
+            if key[0].startswith("casework_metrics_office_")
+        }
+        answers = [
+            rpc(method, office_id=office_id)
+            for method in ("office_counts", "office_daily", "caseload")
+            for office_id in (LOPEZ, CHEN)
+        ]
+        return business, answers
+
+    before = shown()
+    assert unfolded_facts() == 12
+
+    with entrypoint_hook(metrics.container, "roll_up_counts") as roll_up_counts:
+        roll_up_counts()
+
+    assert unfolded_facts() == 0
+    assert shown() == before
 
 
 def test_rpc_arguments_are_validated_and_named_in_the_error(metrics: Metrics) -> None:

@@ -1,0 +1,154 @@
+"""Metrics' migrations on SQLite and PostgreSQL: they build the schema the models describe, and
+moving to the append-only facts and back loses no count."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+from services.chassis.db import DatabaseAccess, create_db_engine
+from services.chassis.migrate import alembic_config, upgrade
+from services.chassis.testing import ensure_postgres_database
+from services.contracts import CASE_ASSIGNED, SUBMISSION_RECEIVED
+from services.metrics import handlers
+from services.metrics.domain.caseload import CaseworkerLoad
+from services.metrics.domain.office_stats import DailyCounts, OfficeCounts
+from services.metrics.models import Base
+
+from .events import case_assigned, incoming, submission_received
+
+FIRST_REVISION = "6c447600c8f6"
+LOPEZ = "rep-lopez"
+MONDAY = date(2026, 11, 23)
+NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def empty_url(db_backend: str, tmp_path: Path) -> str:
+    if db_backend == "sqlite":
+        return f"sqlite:///{tmp_path}/metrics.db"
+    url = ensure_postgres_database(f"casework_test_metrics_migrated_{os.getpid()}")
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(empty_url: str) -> Iterator[Engine]:
+    engine = create_engine(empty_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(empty_url: str) -> Iterator[DatabaseAccess]:
+    engine = create_db_engine(empty_url)
+    yield DatabaseAccess(
+        sessionmaker(engine, expire_on_commit=False), Base.metadata, on_events=lambda: None
+    )
+    engine.dispose()
+
+
+def downgrade(url: str) -> None:
+    command.downgrade(alembic_config("metrics", url), FIRST_REVISION)
+
+
+def test_the_migrated_schema_is_the_one_the_models_describe(empty_url: str, engine: Engine) -> None:
+    upgrade("metrics", empty_url)
+
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_upgrading_keeps_the_daily_counts_and_caseloads_kept_before(
+    empty_url: str, engine: Engine, db: DatabaseAccess
+) -> None:
+    upgrade("metrics", empty_url, revision=FIRST_REVISION)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO office_daily_stats VALUES (:office, :day, 5, 4, 4, 3)"),
+            {"office": LOPEZ, "day": MONDAY},
+        )
+        for case_id, caseworker_id in (("c-1", "u-1"), ("c-2", "u-1"), ("c-3", "u-2")):
+            connection.execute(
+                text("INSERT INTO case_assignments VALUES (:office, :case, :worker, :at)"),
+                {"office": LOPEZ, "case": case_id, "worker": caseworker_id, "at": NOON},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO caseworker_caseloads VALUES "
+                "(:office, 'u-1', 'Ana Diaz', 2), (:office, 'u-2', 'Ben Okafor', 1)"
+            ),
+            {"office": LOPEZ},
+        )
+
+    upgrade("metrics", empty_url)
+
+    assert handlers.office_counts(db, LOPEZ) == OfficeCounts(5, 4, 4, 3)
+    assert handlers.caseload(db, LOPEZ) == [
+        CaseworkerLoad("u-1", "Ana Diaz", 2),
+        CaseworkerLoad("u-2", "Ben Okafor", 1),
+    ]
+    handlers.record_submission_received(
+        db,
+        incoming(
+            SUBMISSION_RECEIVED, submission_received("s-9", NOON), office_id=LOPEZ, occurred_at=NOON
+        ),
+    )
+    assert handlers.office_daily(db, LOPEZ, days=1, today=MONDAY) == [
+        DailyCounts(MONDAY, received=6, opened=4, assigned=4, acknowledged=3)
+    ]
+
+
+def test_downgrading_folds_the_facts_and_rebuilds_the_caseloads(
+    empty_url: str, engine: Engine, db: DatabaseAccess
+) -> None:
+    upgrade("metrics", empty_url)
+    for number in range(3):
+        handlers.record_submission_received(
+            db,
+            incoming(
+                SUBMISSION_RECEIVED,
+                submission_received(f"s-{number}", NOON),
+                office_id=LOPEZ,
+                occurred_at=NOON,
+            ),
+        )
+    handlers.roll_up(db)  # some counts folded, some not
+    for case_id, caseworker, name in (("c-1", "u-1", "Ana"), ("c-2", "u-1", "Ana Diaz")):
+        handlers.record_case_assigned(
+            db,
+            incoming(
+                CASE_ASSIGNED,
+                case_assigned(case_id, caseworker, name, NOON.replace(minute=int(case_id[-1]))),
+                office_id=LOPEZ,
+                occurred_at=NOON,
+            ),
+        )
+    shown = (handlers.office_counts(db, LOPEZ), handlers.caseload(db, LOPEZ))
+
+    downgrade(empty_url)
+
+    with engine.connect() as connection:
+        totals = connection.execute(text("SELECT * FROM office_daily_stats")).all()
+        # SQLite gives the day back as text.
+        assert [(office, str(day), *counts) for office, day, *counts in totals] == [
+            (LOPEZ, MONDAY.isoformat(), 3, 0, 2, 0)
+        ]
+        assert connection.execute(text("SELECT * FROM caseworker_caseloads")).all() == [
+            (LOPEZ, "u-1", "Ana Diaz", 2)
+        ]
+    upgrade("metrics", empty_url)
+    assert (handlers.office_counts(db, LOPEZ), handlers.caseload(db, LOPEZ)) == shown
