@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    bindparam,
     create_engine,
     event,
     insert,
@@ -190,6 +191,14 @@ class IncomingEvent:
     payload: dict[str, Any]
 
 
+# Built once, in SQL both PostgreSQL and SQLite accept: SQLAlchemy cannot cache a
+# dialect-specific `insert().on_conflict_do_nothing()`, and every consumed event runs this.
+CLAIM = text(
+    "INSERT INTO inbox (event_id, consumer, event_type, processed_at) "
+    "VALUES (:event_id, :consumer, :event_type, :processed_at) ON CONFLICT DO NOTHING"
+).bindparams(bindparam("processed_at", type_=UTCDateTime()))
+
+
 class UnitOfWork:
     """One transaction: business rows, the events they cause, inbox marks and audit entries."""
 
@@ -240,23 +249,15 @@ class UnitOfWork:
 
         The row commits with the handler's effects, so a redelivered event changes nothing.
         """
-        inbox = self._metadata_tables["inbox"]
-        values = {
-            "event_id": incoming.event_id,
-            "consumer": consumer,
-            "event_type": incoming.event_type,
-            "processed_at": utcnow(),
-        }
-        dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            stmt: Any = pg_insert(inbox).values(values).on_conflict_do_nothing()
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            stmt = sqlite_insert(inbox).values(values).on_conflict_do_nothing()
-        result = self.session.execute(stmt)
+        result = self.session.execute(
+            CLAIM,
+            {
+                "event_id": incoming.event_id,
+                "consumer": consumer,
+                "event_type": incoming.event_type,
+                "processed_at": utcnow(),
+            },
+        )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def audit(
