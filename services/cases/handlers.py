@@ -7,10 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import String, Table, func, insert, literal, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from services.cases.allocation import (
+    Allocation,
+    take_turn_apart,
+    take_turn_inline,
+)
 from services.cases.domain.cases import (
     CaseQuery,
     CaseStatus,
@@ -22,9 +28,9 @@ from services.cases.domain.cases import (
     format_reference,
     opened_summary,
 )
-from services.cases.domain.routing import ROUND_ROBIN, RosterMember, next_in_rotation
-from services.cases.models import Base, Case, ReferenceCounter, StaffMember, TimelineEntry
-from services.chassis.db import DatabaseAccess, IncomingEvent, UnitOfWork, utcnow
+from services.cases.domain.routing import ROUND_ROBIN
+from services.cases.models import Base, Case, StaffMember, TimelineEntry
+from services.chassis.db import DatabaseAccess, IncomingEvent, UnitOfWork, UTCDateTime, utcnow
 from services.chassis.errors import NotFound, TransientError
 from services.chassis.observability import service_metric
 from services.contracts import CASE_ASSIGNED, CASE_OPENED
@@ -88,123 +94,104 @@ def open_case(db: DatabaseAccess, event: IncomingEvent) -> None:
 
 
 def _open(uow: UnitOfWork, event: IncomingEvent) -> OpenedCase | None:
-    if not uow.claim(event, CONSUMER):
-        return None
     session = uow.session
     office_id = event.office_id
     submission = event.payload
-    existing = session.scalars(
-        select(Case.id).where(
-            Case.office_id == office_id, Case.submission_id == submission["submission_id"]
-        )
-    ).first()
-    if existing is not None:
-        return None
-
     opened_at = utcnow()
-    case = Case(
-        id=case_id_for(office_id, submission["submission_id"]),
-        office_id=office_id,
-        reference=_next_reference(session, office_id, opened_at.year),
-        submission_id=submission["submission_id"],
-        tracking_code=submission["tracking_code"],
-        constituent_id=submission["constituent_id"],
-        constituent_name=submission["constituent_name"],
-        subject=submission["subject"],
-        category=submission["category"],
-        agency_hint=submission["agency_hint"],
-        urgent=submission["urgent"],
-        status=CaseStatus.OPEN.value,
-        opened_at=opened_at,
+    allocation: Allocation | None
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        # Before this unit of work's first statement, so the worker holds one connection at a
+        # time; see take_turn_apart for what a failure after this point leaves behind.
+        allocation = take_turn_apart(
+            bind,
+            event_id=event.event_id,
+            consumer=CONSUMER,
+            office_id=office_id,
+            submission_id=submission["submission_id"],
+            now=opened_at,
+        )
+        if not uow.claim(event, CONSUMER) or allocation is None:
+            return None
+    else:
+        if not uow.claim(event, CONSUMER) or _has_case(uow, office_id, submission):
+            return None
+        allocation = take_turn_inline(session, office_id, opened_at)
+
+    cases = _table(Case)
+    case_id = case_id_for(office_id, submission["submission_id"])
+    reference = format_reference(opened_at.year, allocation.number)
+    turn = allocation.turn
+    # A plain INSERT: the dialects' ON CONFLICT forms are compiled afresh for every statement,
+    # and a clash (the same submission announced twice at once) is retried and found.
+    session.execute(
+        insert(cases).values(
+            id=case_id,
+            office_id=office_id,
+            reference=reference,
+            submission_id=submission["submission_id"],
+            tracking_code=submission["tracking_code"],
+            constituent_id=submission["constituent_id"],
+            constituent_name=submission["constituent_name"],
+            subject=submission["subject"],
+            category=submission["category"],
+            agency_hint=submission["agency_hint"],
+            urgent=submission["urgent"],
+            status=CaseStatus.OPEN.value,
+            opened_at=opened_at,
+            assigned_to_id=turn.user_id if turn else None,
+            assigned_to_name=turn.display_name if turn else None,
+            assigned_at=turn.assigned_at if turn else None,
+        )
     )
-    session.add(case)
-    _note(session, case, opened_at, TimelineKind.OPENED, opened_summary(case.tracking_code))
+    notes = [(opened_at, TimelineKind.OPENED, opened_summary(submission["tracking_code"]))]
+    if turn is not None:
+        notes.append(
+            (
+                turn.assigned_at,
+                TimelineKind.ASSIGNED,
+                assigned_summary(turn.display_name, ROUND_ROBIN),
+            )
+        )
+    _note(session, office_id, case_id, *notes)
     uow.emit(
         CASE_OPENED,
         {
-            "case_id": case.id,
-            "reference": case.reference,
-            "submission_id": case.submission_id,
-            "tracking_code": case.tracking_code,
-            "constituent_id": case.constituent_id,
-            "category": case.category,
-            "agency_hint": case.agency_hint,
-            "urgent": case.urgent,
+            "case_id": case_id,
+            "reference": reference,
+            "submission_id": submission["submission_id"],
+            "tracking_code": submission["tracking_code"],
+            "constituent_id": submission["constituent_id"],
+            "category": submission["category"],
+            "agency_hint": submission["agency_hint"],
+            "urgent": submission["urgent"],
             "opened_at": opened_at,
         },
         office_id=office_id,
     )
-    assigned = _assign_round_robin(uow, case)
-    return OpenedCase(ROUND_ROBIN if assigned else None)
-
-
-def _next_reference(session: Session, office_id: str, year: int) -> str:
-    """Take the office's next number for the year.
-
-    The counter row is created if missing (without failing when another worker creates it at
-    the same moment), then incremented in one statement: PostgreSQL holds the row lock until
-    commit, so concurrent openings queue up instead of reading the same number. SQLite has a
-    single writer anyway.
-    """
-    counters = _table(ReferenceCounter)
-    session.execute(
-        _insert_ignoring_conflict(session, counters).values(
-            office_id=office_id, year=year, last_number=0
-        )
-    )
-    number = session.execute(
-        update(counters)
-        .where(counters.c.office_id == office_id, counters.c.year == year)
-        .values(last_number=counters.c.last_number + 1)
-        .returning(counters.c.last_number)
-    ).scalar_one()
-    return format_reference(year, int(number))
-
-
-def _assign_round_robin(uow: UnitOfWork, case: Case) -> bool:
-    """Give the case to whoever's turn it is; leave it unassigned if nobody takes cases."""
-    session = uow.session
-    # Concurrent openings in one office must take turns, or two cases opened at once go to
-    # the same person. The reference counter's row lock already orders them; locking the
-    # roster too keeps that true whatever order the statements come in.
-    roster = session.scalars(
-        select(StaffMember)
-        .where(StaffMember.office_id == case.office_id)
-        .order_by(StaffMember.user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
-    chosen = next_in_rotation(
-        RosterMember(row.user_id, row.display_name, row.role, row.last_assigned_at)
-        for row in roster
-    )
-    if chosen is None:
-        return False
-    assigned_at = utcnow()
-    member = next(row for row in roster if row.user_id == chosen.user_id)
-    member.last_assigned_at = assigned_at
-    case.assigned_to_id = member.user_id
-    case.assigned_to_name = member.display_name
-    case.assigned_at = assigned_at
-    _note(
-        session,
-        case,
-        assigned_at,
-        TimelineKind.ASSIGNED,
-        assigned_summary(member.display_name, ROUND_ROBIN),
-    )
+    if turn is None:
+        return OpenedCase(None)
     uow.emit(
         CASE_ASSIGNED,
         {
-            "case_id": case.id,
-            "caseworker_id": member.user_id,
-            "caseworker_name": member.display_name,
+            "case_id": case_id,
+            "caseworker_id": turn.user_id,
+            "caseworker_name": turn.display_name,
             "method": ROUND_ROBIN,
-            "assigned_at": assigned_at,
+            "assigned_at": turn.assigned_at,
         },
-        office_id=case.office_id,
+        office_id=office_id,
     )
-    return True
+    return OpenedCase(ROUND_ROBIN)
+
+
+def _has_case(uow: UnitOfWork, office_id: str, submission: dict[str, Any]) -> bool:
+    existing = uow.session.execute(
+        select(Case.id).where(
+            Case.office_id == office_id, Case.submission_id == submission["submission_id"]
+        )
+    ).first()
+    return existing is not None
 
 
 def record_staff_member(db: DatabaseAccess, event: IncomingEvent) -> None:
@@ -241,44 +228,60 @@ def record_agency_suggestion(db: DatabaseAccess, event: IncomingEvent) -> None:
         if not uow.claim(event, CONSUMER):
             return
         suggestion = event.payload
-        case = _case_for_event(uow.session, event)
-        case.agency_code = suggestion["agency_code"]
-        case.agency_name = suggestion["agency_name"]
+        cases = _table(Case)
+        updated = uow.session.execute(
+            update(cases)
+            .where(cases.c.office_id == event.office_id, cases.c.id == suggestion["case_id"])
+            .values(agency_code=suggestion["agency_code"], agency_name=suggestion["agency_name"])
+        )
+        if not updated.rowcount:  # type: ignore[attr-defined]
+            raise _crossed(event)
         # When the case learned of it: a suggestion that overtook its case must not be dated
         # before the case opened.
         _note(
             uow.session,
-            case,
-            utcnow(),
-            TimelineKind.AGENCY_SUGGESTED,
-            agency_suggested_summary(suggestion["agency_code"], suggestion["agency_name"]),
+            event.office_id,
+            suggestion["case_id"],
+            (
+                utcnow(),
+                TimelineKind.AGENCY_SUGGESTED,
+                agency_suggested_summary(suggestion["agency_code"], suggestion["agency_name"]),
+            ),
         )
         uow.commit()
 
 
 def record_acknowledgement(db: DatabaseAccess, event: IncomingEvent) -> None:
+    """One statement besides the inbox mark: the note is written only if the case is here."""
     with db.unit_of_work(cause=event) as uow:
         if not uow.claim(event, CONSUMER):
             return
-        case = _case_for_event(uow.session, event)
-        _note(
-            uow.session,
-            case,
-            event.payload["sent_at"],
-            TimelineKind.ACKNOWLEDGEMENT_SENT,
-            acknowledgement_summary(event.payload["channel"]),
+        cases = _table(Case)
+        timeline = _table(TimelineEntry)
+        at = event.payload["sent_at"]
+        summary = acknowledgement_summary(event.payload["channel"])
+        added = uow.session.execute(
+            insert(timeline).from_select(
+                ["office_id", "case_id", "at", "kind", "summary"],
+                select(
+                    cases.c.office_id,
+                    cases.c.id,
+                    literal(at, UTCDateTime()),
+                    literal(TimelineKind.ACKNOWLEDGEMENT_SENT.value, String()),
+                    literal(summary, String()),
+                ).where(
+                    cases.c.office_id == event.office_id, cases.c.id == event.payload["case_id"]
+                ),
+            )
         )
+        if not added.rowcount:  # type: ignore[attr-defined]
+            raise _crossed(event)
         uow.commit()
 
 
-def _case_for_event(session: Session, event: IncomingEvent) -> Case:
-    """The case an event is about; if it is not here yet the events crossed: retry later."""
-    case = session.scalars(
-        select(Case).where(Case.office_id == event.office_id, Case.id == event.payload["case_id"])
-    ).first()
-    if case is None:
-        raise TransientError(f"{event.event_type} arrived before its case was opened")
-    return case
+def _crossed(event: IncomingEvent) -> TransientError:
+    """An event about a case that is not here yet: the events crossed, so retry later."""
+    return TransientError(f"{event.event_type} arrived before its case was opened")
 
 
 def list_cases(db: DatabaseAccess, office_id: str, query: CaseQuery, reader: Reader) -> CasePage:
@@ -331,23 +334,25 @@ def _audit_read(uow: UnitOfWork, case: Case, reader: Reader, action: str) -> Non
     )
 
 
-def _note(session: Session, case: Case, at: datetime, kind: TimelineKind, summary: str) -> None:
-    session.add(
-        TimelineEntry(
-            office_id=case.office_id, case_id=case.id, at=at, kind=kind.value, summary=summary
-        )
+def _note(
+    session: Session, office_id: str, case_id: str, *notes: tuple[datetime, TimelineKind, str]
+) -> None:
+    """Add to a case's timeline. Several notes go as one executemany (one round trip, and
+    unlike a multi-row VALUES its compiled form is cached)."""
+    session.execute(
+        insert(_table(TimelineEntry)),
+        [
+            {
+                "office_id": office_id,
+                "case_id": case_id,
+                "at": at,
+                "kind": kind.value,
+                "summary": summary,
+            }
+            for at, kind, summary in notes
+        ],
     )
 
 
 def _table(model: type[Base]) -> Table:
     return Base.metadata.tables[model.__tablename__]
-
-
-def _insert_ignoring_conflict(session: Session, table: Table) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).on_conflict_do_nothing()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 ASSIGNABLE_ROLES = frozenset({"caseworker", "supervisor"})
 ROUND_ROBIN = "round_robin"
+# The finest step a stored timestamp keeps (both databases store microseconds).
+TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -40,3 +42,19 @@ def next_in_rotation(roster: Iterable[RosterMember]) -> RosterMember | None:
             member.user_id,
         ),
     )
+
+
+def turn_taken_at(now: datetime, roster: Iterable[RosterMember]) -> datetime:
+    """When a turn taken `now` is dated: never at or before the office's latest turn.
+
+    The rotation orders people by when they last had a case, so turns must be dated in the order
+    they were taken; a clock read before waiting for the office's turn (or on another host)
+    could otherwise date this one earlier and hand the next case to whoever just had one.
+    """
+    latest = max(
+        (member.last_assigned_at for member in roster if member.last_assigned_at is not None),
+        default=None,
+    )
+    if latest is None or now > latest:
+        return now
+    return latest + TICK

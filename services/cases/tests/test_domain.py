@@ -13,7 +13,7 @@ from services.cases.domain.cases import (
     case_id_for,
     format_reference,
 )
-from services.cases.domain.routing import RosterMember, next_in_rotation
+from services.cases.domain.routing import TICK, RosterMember, next_in_rotation, turn_taken_at
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -143,3 +143,29 @@ def test_round_robin_shares_cases_evenly_whatever_the_roster_and_its_history(
         assert max(per_member) - min(per_member) <= 1
     else:
         assert not counts
+
+
+def test_a_turn_is_dated_now_when_now_is_after_every_earlier_turn() -> None:
+    roster = [
+        RosterMember("u-1", "Alex Chen", "caseworker", T0),
+        RosterMember("u-2", "Jo Park", "caseworker"),
+    ]
+    assert turn_taken_at(T0 + timedelta(seconds=1), roster) == T0 + timedelta(seconds=1)
+    assert turn_taken_at(T0, []) == T0
+
+
+@given(st.integers(-120, 0))
+def test_a_clock_behind_the_latest_turn_dates_the_new_one_just_after_it(seconds: int) -> None:
+    roster = [
+        RosterMember("u-1", "Alex Chen", "caseworker", T0),
+        RosterMember("u-2", "Sam Rivera", "office_admin", T0 - timedelta(hours=1)),
+    ]
+    taken = turn_taken_at(T0 + timedelta(seconds=seconds), roster)
+    assert taken == T0 + TICK
+    # So the rotation moves on: whoever just had a case is now the one who waited least.
+    rotated = [
+        RosterMember("u-1", "Alex Chen", "caseworker", taken),
+        RosterMember("u-3", "Jo Park", "caseworker", T0 - timedelta(minutes=1)),
+    ]
+    chosen = next_in_rotation(rotated)
+    assert chosen is not None and chosen.user_id == "u-3"
