@@ -27,6 +27,25 @@ from dataclasses import dataclass, field
 import pika
 
 
+def service_cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by each local `nameko run services.<name>.service` process."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    usage: dict[str, float] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                args = f.read().split(b"\0")
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        service = next((a.decode() for a in args if a.startswith(b"services.")), None)
+        if b"run" in args and service:
+            name = service.split(".")[1]
+            usage[name] = usage.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return usage
+
+
 @dataclass
 class Results:
     sent_at: dict[str, float] = field(default_factory=dict)
@@ -143,6 +162,7 @@ def main() -> int:
 
     results = Results()
     seen: dict[str, float] = {}
+    cpu_before = service_cpu_seconds()
     stop = threading.Event()
     listener = threading.Thread(target=listen, args=(args.amqp_uri, queue, stop, seen), daemon=True)
     listener.start()
@@ -173,6 +193,7 @@ def main() -> int:
     cleanup.channel().queue_delete(queue)
     cleanup.close()
 
+    cpu_after = service_cpu_seconds()
     for submission_id, sent in results.sent_at.items():
         if submission_id in seen:
             results.opened_seconds.append(seen[submission_id] - sent)
@@ -197,6 +218,11 @@ def main() -> int:
     )
     if results.opened_seconds:
         print(f"to case opened mean     {statistics.mean(results.opened_seconds) * ms:.0f} ms")
+    if accepted and cpu_after:
+        # Includes work still queued from earlier runs if the system was not idle at the start.
+        spent = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in sorted(cpu_after)}
+        per = ", ".join(f"{name} {seconds / accepted * ms:.1f}" for name, seconds in spent.items())
+        print(f"CPU ms per submission   {per} (total {sum(spent.values()) / accepted * ms:.1f})")
     return 0 if accepted == args.requests and len(results.opened_seconds) == accepted else 1
 
 

@@ -29,7 +29,6 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
-    insert,
     text,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -227,8 +226,11 @@ class UnitOfWork:
         carrier: dict[str, str] = {}
         propagate.inject(carrier)
         event_id = str(uuid.uuid4())
+        # A bare Table.insert() with a parameter dict compiles once; .values(...) would build
+        # and key a new statement on every event.
         self.session.execute(
-            insert(self._metadata_tables["outbox"]).values(
+            self._metadata_tables["outbox"].insert(),
+            dict(
                 event_id=event_id,
                 event_type=contract.event_type,
                 schema_version=contract.version,
@@ -239,7 +241,9 @@ class UnitOfWork:
                 traceparent=carrier.get("traceparent"),
                 payload=json.dumps(body, separators=(",", ":")),
                 attempts=0,
-            )
+                sent_at=None,
+                last_error=None,
+            ),
         )
         self._events_written += 1
         return event_id
@@ -272,7 +276,8 @@ class UnitOfWork:
     ) -> None:
         """Append who did what to which record. Ids only, never content."""
         self.session.execute(
-            insert(self._metadata_tables["audit_log"]).values(
+            self._metadata_tables["audit_log"].insert(),
+            dict(
                 office_id=office_id,
                 actor=actor,
                 action=action,
@@ -280,7 +285,7 @@ class UnitOfWork:
                 subject_id=subject_id,
                 origin=origin,
                 occurred_at=utcnow(),
-            )
+            ),
         )
 
     def commit(self) -> None:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.chassis.db import DatabaseAccess, IncomingEvent, UnitOfWork, utcnow
@@ -22,9 +22,22 @@ from services.intake.domain.submissions import (
     normalise_email,
     normalise_phone,
 )
-from services.intake.models import Constituent, Office, PrivacyRelease, Submission
+from services.intake.models import Base, Constituent, Office, PrivacyRelease, Submission
 
 CONSUMER = "intake"
+
+# The statements every submission runs, built once so SQLAlchemy compiles them once.
+INSERT_CONSTITUENT = Base.metadata.tables["constituents"].insert()
+INSERT_SUBMISSION = Base.metadata.tables["submissions"].insert()
+INSERT_RELEASE = Base.metadata.tables["privacy_releases"].insert()
+CONSTITUENT_BY_EMAIL = select(Constituent.id, Constituent.email).where(
+    Constituent.office_id == bindparam("office_id"),
+    Constituent.email_normalised == bindparam("email"),
+)
+CONSTITUENT_BY_PHONE = select(Constituent.id, Constituent.email).where(
+    Constituent.office_id == bindparam("office_id"),
+    Constituent.phone_normalised == bindparam("phone"),
+)
 # A unique-key clash (tracking code, or the same Idempotency-Key sent twice at once) is retried.
 ATTEMPTS = 3
 
@@ -78,7 +91,8 @@ def _accept(
     submission_id = str(uuid.uuid4())
     tracking_code = new_tracking_code()
     session.execute(
-        insert(Submission).values(
+        INSERT_SUBMISSION,
+        dict(
             id=submission_id,
             office_id=office_id,
             tracking_code=tracking_code,
@@ -92,11 +106,12 @@ def _accept(
             urgency_reason=request.urgency_reason,
             idempotency_key=idempotency_key,
             received_at=now,
-        )
+        ),
     )
     if request.privacy_release is not None:
         session.execute(
-            insert(PrivacyRelease).values(
+            INSERT_RELEASE,
+            dict(
                 id=str(uuid.uuid4()),
                 office_id=office_id,
                 constituent_id=constituent_id,
@@ -107,7 +122,7 @@ def _accept(
                 signed_at=now,
                 signer_ip=evidence.ip,
                 signer_user_agent=(evidence.user_agent or "")[:300] or None,
-            )
+            ),
         )
     uow.emit(
         SUBMISSION_RECEIVED,
@@ -162,19 +177,14 @@ def _match_or_create(
     email = normalise_email(details.email)
     phone = normalise_phone(details.phone)
     session = uow.session
-    columns = (Constituent.id, Constituent.email)
     existing = None
     if email:
         existing = session.execute(
-            select(*columns).where(
-                Constituent.office_id == office_id, Constituent.email_normalised == email
-            )
+            CONSTITUENT_BY_EMAIL, {"office_id": office_id, "email": email}
         ).first()
     if existing is None and phone:
         existing = session.execute(
-            select(*columns).where(
-                Constituent.office_id == office_id, Constituent.phone_normalised == phone
-            )
+            CONSTITUENT_BY_PHONE, {"office_id": office_id, "phone": phone}
         ).first()
     if existing is not None:
         # Keep the freshest contact details the constituent gave us.
@@ -187,7 +197,8 @@ def _match_or_create(
         return existing.id, existing.email, details.preferred_language
     constituent_id = str(uuid.uuid4())
     session.execute(
-        insert(Constituent).values(
+        INSERT_CONSTITUENT,
+        dict(
             id=constituent_id,
             office_id=office_id,
             first_name=details.first_name,
@@ -199,7 +210,7 @@ def _match_or_create(
             address=details.address,
             preferred_language=details.preferred_language,
             created_at=now,
-        )
+        ),
     )
     return constituent_id, details.email, details.preferred_language
 
