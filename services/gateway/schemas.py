@@ -7,8 +7,8 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
 
+from services.contracts.vocabulary import CASE_STATUSES
 from services.gateway.domain.queue import (
-    CASE_STATUSES,
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     CasePage,

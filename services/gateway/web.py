@@ -15,8 +15,8 @@ from werkzeug.wrappers import Request, Response
 
 from services.chassis.db import utcnow
 from services.chassis.errors import CaseworkError
+from services.contracts.vocabulary import CASE_STATUSES
 from services.gateway.domain.queue import (
-    CASE_STATUSES,
     DEFAULT_PAGE_SIZE,
     QueueFilter,
     category_label,

@@ -14,8 +14,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from services.contracts.vocabulary import CATEGORIES
 from services.intake.domain.submissions import (
-    CATEGORIES,
     ConstituentDetails,
     PrivacyConsent,
     SubmitRequest,

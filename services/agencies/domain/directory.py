@@ -7,23 +7,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from services.contracts.vocabulary import CATEGORIES as contract_categories
+
 # The intake categories a constituent chooses from (intake validates them on the way in).
-CATEGORIES = (
-    "social_security",
-    "medicare",
-    "medicaid",
-    "veterans",
-    "immigration",
-    "passport",
-    "tax",
-    "student_loans",
-    "housing",
-    "disaster_relief",
-    "federal_pension",
-    "postal",
-    "small_business",
-    "other",
-)
+CATEGORIES = contract_categories
 
 AGENCY_CODE = re.compile(r"^[A-Z][A-Z0-9-]{1,19}$")
 

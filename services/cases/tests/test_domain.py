@@ -169,3 +169,10 @@ def test_a_clock_behind_the_latest_turn_dates_the_new_one_just_after_it(seconds:
     ]
     chosen = next_in_rotation(rotated)
     assert chosen is not None and chosen.user_id == "u-3"
+
+
+def test_the_status_vocabulary_is_the_one_other_services_are_promised() -> None:
+    from services.cases.domain.cases import STATUSES
+    from services.contracts.vocabulary import CASE_STATUSES
+
+    assert STATUSES == CASE_STATUSES

@@ -7,15 +7,8 @@ from datetime import datetime
 
 from services.chassis.errors import CaseworkError
 
-# The statuses `cases.list_cases` filters by. Cases owns the lifecycle: a status it adds
-# later is still shown in the queue, just not offered as a filter until it is listed here.
-CASE_STATUSES = (
-    "open",
-    "waiting_on_agency",
-    "waiting_on_constituent",
-    "resolved",
-    "closed",
-)
+# The statuses `cases.list_cases` filters by come from the contracts. A status cases adds
+# later is still shown in the queue, just not offered as a filter until it is listed there.
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 

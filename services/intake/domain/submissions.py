@@ -10,22 +10,6 @@ from dataclasses import dataclass
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
 TRACKING_CODE = re.compile(rf"^[{TRACKING_ALPHABET}]{{4}}-[{TRACKING_ALPHABET}]{{4}}$")
 
-CATEGORIES = (
-    "social_security",
-    "medicare",
-    "medicaid",
-    "veterans",
-    "immigration",
-    "passport",
-    "tax",
-    "student_loans",
-    "housing",
-    "disaster_relief",
-    "federal_pension",
-    "postal",
-    "small_business",
-    "other",
-)
 CONSENT_TEXT_VERSION = "2026-11"
 
 
