@@ -31,8 +31,8 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.chassis.config import env_int
@@ -136,6 +136,8 @@ def create_db_engine(url: str) -> Engine:
         # busy timeout. Greenthreads queue for the connection instead.
         engine = create_engine(
             url,
+            # Statement parameters are personal data: keep them out of exception text and logs.
+            hide_parameters=True,
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
@@ -154,25 +156,39 @@ def create_db_engine(url: str) -> Engine:
     # psycopg2 is cooperative once eventlet has monkey-patched it (`nameko run` does).
     # No pre-ping: it costs a round trip per transaction; a dropped connection is invalidated
     # on first use instead, and that error is transient (HTTP 503, event retried).
-    # A small pool per process: six services (and several instances of some) share one
+    # A bounded pool per process: six services (and several instances of some) share one
     # server's max_connections (100 by default); workers beyond the pool wait their turn.
     return create_engine(
         url,
-        pool_size=env_int("CASEWORK_DB_POOL_SIZE", 5),
-        max_overflow=env_int("CASEWORK_DB_MAX_OVERFLOW", 5),
+        hide_parameters=True,
+        # A fixed pool: overflow connections were opened and closed constantly under load.
+        pool_size=env_int("CASEWORK_DB_POOL_SIZE", 10),
+        max_overflow=env_int("CASEWORK_DB_MAX_OVERFLOW", 0),
         pool_recycle=1800,
         pool_timeout=30,
     )
 
 
+# SQLSTATE classes worth retrying: connection (08), transaction rollback such as deadlock or
+# serialization failure (40), insufficient resources (53), operator intervention such as
+# shutdown or statement timeout (57), and lock not available (55P03).
+TRANSIENT_SQLSTATE_CLASSES = ("08", "40", "53", "57")
+
+
 def is_transient(exc: BaseException) -> bool:
     """Database errors that mean "try again later", not "this message is bad"."""
-    if isinstance(exc, DBAPIError):
-        if exc.connection_invalidated:
-            return True
-        name = type(exc.orig).__name__
-        return name in {"OperationalError", "InterfaceError"} or "locked" in str(exc.orig)
-    return False
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection free in time
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(
+        exc, sa_exc.OperationalError | sa_exc.InterfaceError
+    ):
+        return True
+    code = getattr(exc.orig, "pgcode", None) or ""
+    if code.startswith(TRANSIENT_SQLSTATE_CLASSES) or code == "55P03":
+        return True
+    return "database is locked" in str(exc.orig)
 
 
 @dataclass(frozen=True)

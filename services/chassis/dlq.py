@@ -78,16 +78,22 @@ def _envelope(message: Any, headers: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def _dead_letters(amqp_uri: str, subscription: Subscription) -> Iterator[Callable[[], Any]]:
-    """Yield a getter for the next unacked dead letter (None when the queue is empty)."""
-    with Connection(amqp_uri) as connection, connection.channel() as channel:
+def _dead_letters(
+    amqp_uri: str, subscription: Subscription, *, confirms: bool = False
+) -> Iterator[tuple[Callable[[], Any], int]]:
+    """Yield a getter for the next unacked dead letter (None when the queue is empty) and how
+    many dead letters there were when we started."""
+    options = {"confirm_publish": True} if confirms else {}
+    with Connection(amqp_uri, transport_options=options) as connection:
+        channel = connection.channel()
         queue = dead_letter_queue(subscription)(channel)
-        yield lambda: queue.get(no_ack=False, accept=["json"])
+        _, waiting, _ = queue.queue_declare(passive=True)
+        yield (lambda: queue.get(no_ack=False, accept=["json"])), int(waiting)
 
 
 def peek(amqp_uri: str, queue: str, limit: int = 20) -> list[DeadLetter]:
     letters = []
-    with _dead_letters(amqp_uri, _subscription(queue)) as next_letter:
+    with _dead_letters(amqp_uri, _subscription(queue)) as (next_letter, _):
         seen: list[Any] = []
         while len(seen) < limit and (message := next_letter()) is not None:
             seen.append(message)
@@ -111,8 +117,9 @@ def peek(amqp_uri: str, queue: str, limit: int = 20) -> list[DeadLetter]:
 def replay(amqp_uri: str, queue: str, limit: int = 1_000_000) -> int:
     subscription = _subscription(queue)
     replayed = 0
-    with _dead_letters(amqp_uri, subscription) as next_letter:
-        while replayed < limit and (message := next_letter()) is not None:
+    with _dead_letters(amqp_uri, subscription, confirms=True) as (next_letter, waiting):
+        # Only what was there at the start: a message that fails again comes straight back.
+        while replayed < min(limit, waiting) and (message := next_letter()) is not None:
             headers = {
                 key: value
                 for key, value in dict(message.headers or {}).items()
@@ -126,7 +133,9 @@ def replay(amqp_uri: str, queue: str, limit: int = 1_000_000) -> int:
                 content_type=message.content_type,
                 content_encoding=message.content_encoding,
                 delivery_mode=2,
+                mandatory=True,
             )
+            # Acked only once the broker confirmed the copy back in its queue.
             message.ack()
             replayed += 1
     return replayed

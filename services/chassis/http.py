@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -42,11 +43,46 @@ def read_json(request: Request, max_bytes: int = MAX_JSON_BYTES) -> dict[str, An
         raise ValidationFailed("send the body as application/json")
     try:
         body = json.loads(raw or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ValidationFailed("request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise ValidationFailed("request body must be a JSON object")
+    where = _nul_character_at(body)
+    if where is not None:
+        # PostgreSQL cannot store NUL in text; refuse it here, naming the field.
+        raise ValidationFailed(
+            "text may not contain NUL characters", fields={where: ["contains a NUL character"]}
+        )
     return body
+
+
+def _nul_character_at(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first string (or key) holding a NUL character, if any."""
+    if isinstance(value, str):
+        return path or "_schema" if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return here
+            found = _nul_character_at(item, here)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_character_at(item, f"{path}.{index}" if path else str(index))
+            if found:
+                return found
+    return None
+
+
+HEADER_TOKEN = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def header_token(request: Request, name: str) -> str | None:
+    """A correlation id or similar from a client: kept only if it is a short plain token."""
+    value = request.headers.get(name)
+    return value if value is not None and HEADER_TOKEN.match(value) else None
 
 
 def validation_error(exc: ValidationError) -> ValidationFailed:

@@ -29,12 +29,15 @@ log = logging.getLogger(__name__)
 EVENTS_EXCHANGE = Exchange("casework.events", type="topic", durable=True)
 DEAD_LETTER_EXCHANGE = Exchange("casework.dlx", type="direct", durable=True)
 
-# Redeliveries after a crash mid-handler (SIGKILL, OOM) before RabbitMQ dead-letters the
-# message itself. Must be identical in every declarer, so it is not configurable per service.
-DELIVERY_LIMIT = 5
+# Redeliveries before RabbitMQ dead-letters a message itself. Every return of an unacked
+# message counts (a consumer killed or restarted with up to PREFETCH_COUNT messages in hand),
+# so this is well above what restarts add up to; a handler that fails dead-letters the
+# message itself at once. Must be identical in every declarer, so not configurable.
+DELIVERY_LIMIT = 50
 # Transient failures are re-published (not requeued) so they do not burn the delivery limit;
-# after this many, the message is dead-lettered with the reason.
-TRANSIENT_RETRY_LIMIT = 30
+# backoff grows to MAX_BACKOFF_SECONDS, so this many retries ride out about 1.5 hours of a
+# database or mail server being away before the message is dead-lettered with the reason.
+TRANSIENT_RETRY_LIMIT = 200
 MAX_BACKOFF_SECONDS = 30.0
 
 ENVELOPE_FIELDS = (
@@ -62,6 +65,9 @@ def consumer_queue(subscription: Subscription) -> Queue:
             "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
             "x-dead-letter-routing-key": subscription.queue,
             "x-delivery-limit": DELIVERY_LIMIT,
+            # The broker's own dead-lettering (delivery limit) must not lose the message either.
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
         },
     )
 
@@ -72,6 +78,8 @@ def dead_letter_queue(subscription: Subscription) -> Queue:
         exchange=DEAD_LETTER_EXCHANGE,
         routing_key=subscription.queue,
         durable=True,
+        # Replicated like the queues it backs: a dead letter survives a node outage.
+        queue_arguments={"x-queue-type": "quorum"},
     )
 
 
@@ -121,6 +129,17 @@ class InvalidMessage(PermanentMessageError):
 
 def decode_event(body: Any, contract: EventContract) -> IncomingEvent:
     """Read an envelope and its payload; anything malformed is a permanent failure."""
+    try:
+        return _decode_event(body, contract)
+    except InvalidMessage:
+        raise
+    except Exception as exc:
+        # Whatever else a malformed envelope trips over, it must be dead-lettered, never crash
+        # the consumer (which would redeliver it, and its neighbours, forever).
+        raise InvalidMessage(f"malformed envelope ({type(exc).__name__})") from None
+
+
+def _decode_event(body: Any, contract: EventContract) -> IncomingEvent:
     if not isinstance(body, Mapping):
         raise InvalidMessage("body is not a JSON object")
     missing = [
@@ -175,9 +194,13 @@ class EventPublisher:
             connection = Connection(
                 self._amqp_uri, transport_options={"confirm_publish": True}, connect_timeout=5
             )
-            connection.ensure_connection(max_retries=1)
-            channel = connection.channel()
-            declare_topology(channel)
+            try:
+                connection.ensure_connection(max_retries=1)
+                channel = connection.channel()
+                declare_topology(channel)
+            except Exception:
+                connection.release()
+                raise
             self._connection = connection
             self._producer = Producer(channel, exchange=EVENTS_EXCHANGE)
         return self._producer
@@ -195,6 +218,8 @@ class EventPublisher:
                 serializer="json",
                 message_id=body["event_id"],
                 retry=False,
+                # A broker that stops confirming (memory or disk alarm) must not hang the relay.
+                confirm_timeout=10,
             )
         except ChannelError as exc:
             self.close()

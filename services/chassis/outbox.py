@@ -10,7 +10,9 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import eventlet
 from sqlalchemy import Table, delete, func, select, update
@@ -70,6 +72,9 @@ class OutboxRelay:
         self._stopping = True
         self._wakeup.set()
 
+    def close(self) -> None:
+        self._publisher.close()
+
     def run(self) -> None:
         failures = 0
         while not self._stopping:
@@ -95,44 +100,61 @@ class OutboxRelay:
     def publish_batch(self) -> int:
         """Publish up to one batch of pending events; returns how many were pending."""
         outbox = self._outbox
-        error: Exception | None = None
-        with self._sessions() as session, session.begin():
-            rows = (
-                session.execute(
-                    select(outbox)
-                    .where(outbox.c.sent_at.is_(None))
-                    .order_by(outbox.c.id)
-                    .limit(self._batch_size)
+        pending = (
+            select(outbox)
+            .where(outbox.c.sent_at.is_(None))
+            .order_by(outbox.c.id)
+            .limit(self._batch_size)
+        )
+        with self._sessions() as session:
+            if session.get_bind().dialect.name == "sqlite":
+                # SQLite has one pooled connection per process: never hold it while talking to
+                # the broker, or a broker that is away would stall every request. One process
+                # per SQLite file, so nothing else publishes these rows meanwhile.
+                rows = session.execute(pending).mappings().all()
+                session.rollback()
+                sent, error = self._publish(rows)
+                with session.begin():
+                    self._settle(session, sent, rows, error)
+            else:
+                with session.begin():
                     # Several instances of one service never publish the same row at once.
-                    .with_for_update(skip_locked=True)
-                )
-                .mappings()
-                .all()
-            )
-            sent: list[int] = []
-            for row in rows:
-                try:
-                    self._publisher.publish(
-                        envelope_body(dict(row), json.loads(row["payload"])),
-                        envelope_headers(dict(row)),
+                    rows = (
+                        session.execute(pending.with_for_update(skip_locked=True)).mappings().all()
                     )
-                except Exception as exc:
-                    error = exc
-                    session.execute(
-                        update(outbox)
-                        .where(outbox.c.id == row["id"])
-                        .values(attempts=outbox.c.attempts + 1, last_error=type(exc).__name__)
-                    )
-                    break
-                sent.append(row["id"])
-            if sent:
-                session.execute(
-                    update(outbox).where(outbox.c.id.in_(sent)).values(sent_at=utcnow())
-                )
+                    sent, error = self._publish(rows)
+                    self._settle(session, sent, rows, error)
         self._published.inc(len(sent))
         if error is not None:
             raise error
         return len(rows)
+
+    def _publish(self, rows: Sequence[Any]) -> tuple[list[int], Exception | None]:
+        sent: list[int] = []
+        for row in rows:
+            try:
+                self._publisher.publish(
+                    envelope_body(dict(row), json.loads(row["payload"])),
+                    envelope_headers(dict(row)),
+                )
+            except Exception as exc:
+                return sent, exc
+            sent.append(row["id"])
+        return sent, None
+
+    def _settle(
+        self, session: Session, sent: list[int], rows: Sequence[Any], error: Exception | None
+    ) -> None:
+        outbox = self._outbox
+        if sent:
+            session.execute(update(outbox).where(outbox.c.id.in_(sent)).values(sent_at=utcnow()))
+        if error is not None and len(sent) < len(rows):
+            failed = rows[len(sent)]["id"]
+            session.execute(
+                update(outbox)
+                .where(outbox.c.id == failed)
+                .values(attempts=outbox.c.attempts + 1, last_error=type(error).__name__)
+            )
 
     def observe(self) -> None:
         outbox = self._outbox

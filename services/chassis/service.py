@@ -60,10 +60,12 @@ class Database(DependencyProvider):
 
     def stop(self) -> None:
         self.relay.stop()
+        self.relay.close()
         self.engine.dispose()
 
     def kill(self) -> None:
         self.relay.stop()
+        self.relay.close()
 
     def get_dependency(self, worker_ctx: Any) -> DatabaseAccess:
         return self.access

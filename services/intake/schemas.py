@@ -11,6 +11,7 @@ from marshmallow import (
     fields,
     post_load,
     validate,
+    validates,
     validates_schema,
 )
 
@@ -21,6 +22,19 @@ from services.intake.domain.submissions import (
     SubmitRequest,
     signature_matches,
 )
+
+
+def mail_ready(address: str) -> str | None:
+    """The address as SMTP can carry it (international domain names in their ASCII form), or
+    None when the part before the @ is not ASCII, which our mail path cannot send to."""
+    local, _, domain = address.rpartition("@")
+    if not local.isascii():
+        return None
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return None
+
 
 AGENCY_CODE = validate.Regexp(r"^[A-Z][A-Z0-9-]{1,19}$", error="use the agency's code, e.g. SSA")
 
@@ -54,8 +68,18 @@ class ConstituentSchema(StrictSchema):
         if not data.get("email") and not data.get("phone") and not data.get("address"):
             raise ValidationError("give an email, a phone number or a postal address", "email")
 
+    @validates("email")
+    def can_receive_our_mail(self, value: str | None, **_: Any) -> None:
+        if value and mail_ready(value) is None:
+            raise ValidationError(
+                "we cannot send mail to an address with accents before the @ yet; "
+                "please give another address or a phone number"
+            )
+
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> ConstituentDetails:
+        if data.get("email"):
+            data["email"] = mail_ready(data["email"])
         address = data.get("address")
         if address:
             address = {key: value for key, value in address.items() if value}

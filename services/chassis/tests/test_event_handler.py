@@ -149,3 +149,22 @@ def test_dead_letters_can_be_listed_counted_and_replayed_once_the_bug_is_fixed(
 
     wait_until(lambda: calls == ["c-5", "c-5"])
     assert dlq.counts(consumer)[f"{QUEUE}.dlq"] == 0
+
+
+def test_a_malformed_envelope_is_dead_lettered_and_the_consumer_keeps_going(
+    consumer: str, publish_event: Any
+) -> None:
+    body = {
+        "event_id": "e-odd",
+        "event_type": "cases.case_assigned",
+        "schema_version": "v1",
+        "office_id": "rep-a",
+        "occurred_at": "2026-11-23T10:00:00+00:00",
+        "payload": assigned("c-6"),
+    }
+    publish_event(CASE_ASSIGNED, {}, office_id="rep-a", raw_body=body)
+    [letter] = wait_until(lambda: dead_letters(consumer))
+    assert letter.headers[REASON_HEADER] == "InvalidMessage: malformed envelope (ValueError)"
+
+    publish_event(CASE_ASSIGNED, assigned("c-7"), office_id="rep-a")
+    wait_until(lambda: calls == ["c-7"], message="the consumer stopped after a malformed message")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from services.chassis.testing import wait_until
 from services.contracts import OFFICE_REGISTERED, SUBMISSION_RECEIVED
-from services.intake.models import Base, PrivacyRelease, Submission
+from services.intake.models import Base, Constituent, PrivacyRelease, Submission
 from services.intake.service import IntakeService
 
 OFFICE = "rep-lopez"
@@ -216,3 +216,47 @@ def test_health_and_metrics_endpoints(intake: dict[str, Any]) -> None:
     _submit(intake, {"constituent": {}})
     metrics = requests.get(f"{intake['base']}/metrics", timeout=5).text
     assert 'casework_intake_http_refusals_total{code="validation_failed"}' in metrics
+
+
+def test_a_nul_character_is_refused_naming_its_field_not_a_500(intake: dict[str, Any]) -> None:
+    body = valid_submission(subject="Benefit\u0000 delayed")
+
+    response = _submit(intake, body)
+
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {"subject": ["contains a NUL character"]}
+
+
+def test_deeply_nested_json_is_refused_not_a_500(intake: dict[str, Any]) -> None:
+    response = requests.post(
+        f"{intake['base']}/api/v1/offices/{OFFICE}/submissions",
+        data=b"[" * 30_000,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+
+    assert response.status_code == 422
+
+
+def test_odd_office_ids_and_headers_get_clear_answers(intake: dict[str, Any]) -> None:
+    assert _submit(intake, valid_submission(), office="rep%00lopez").status_code == 404
+    bad_key = _submit(intake, valid_submission(), headers={"Idempotency-Key": "has spaces in it"})
+    assert bad_key.status_code == 422
+    assert "Idempotency-Key" in bad_key.json()["error"]["fields"]
+    long_correlation = _submit(intake, valid_submission(), headers={"X-Correlation-ID": "c" * 500})
+    assert long_correlation.status_code == 202
+
+
+def test_an_international_domain_is_stored_in_the_form_mail_can_carry(
+    intake: dict[str, Any],
+) -> None:
+    body = valid_submission()
+    body["constituent"]["email"] = "maria@bücher.de"
+    assert _submit(intake, body).status_code == 202
+    with Session(intake["engine"]) as session:
+        assert session.scalars(select(Constituent.email)).one() == "maria@xn--bcher-kva.de"
+
+    body["constituent"]["email"] = "josé@example.org"
+    refused = _submit(intake, body)
+    assert refused.status_code == 422
+    assert "email" in refused.json()["error"]["fields"]["constituent"]
