@@ -58,6 +58,13 @@ DELIVERY_FAILURES = service_metric(
     "Send attempts the mail server refused or could not be reached for (retried later)",
     ["channel"],
 )
+UNDELIVERABLE = service_metric(
+    "counter",
+    "notify",
+    "messages_undeliverable_total",
+    "Messages the mail server refused for good (5xx), not retried",
+    ["channel"],
+)
 OUTCOME_UNKNOWN = service_metric(
     "counter",
     "notify",
@@ -186,8 +193,9 @@ def dispatch_acknowledgement(
 ) -> None:
     """Send the acknowledgement for one submission if it is due; at most once, ever.
 
-    Raises TransientError when the mail server refused it (so the event is retried) or when
-    another worker is sending it right now (so the event checks again later).
+    Raises TransientError when the mail server refused it for now (so the event is retried) or
+    when another worker is sending it right now (so the event checks again later). A refusal
+    for good (5xx) settles the delivery as undeliverable.
     """
     attempt = _begin_attempt(db, mailer, office_id, submission_id, cause, clock)
     if attempt is None:
@@ -198,6 +206,17 @@ def dispatch_acknowledgement(
     except SendRefused as exc:
         SMTP_SEND_SECONDS.labels("refused").observe(time.perf_counter() - started)
         DELIVERY_FAILURES.labels(EMAIL).inc()
+        if exc.permanent:
+            # A mistyped or closed mailbox: retrying would be refused again. Staff see the
+            # delivery as undeliverable and reach the constituent another way.
+            UNDELIVERABLE.labels(EMAIL).inc()
+            _finish(db, attempt, cause, DeliveryStatus.UNDELIVERABLE, error=exc.error_class)
+            log.warning(
+                "acknowledgement delivery %s refused for good (%s); not retried",
+                attempt.delivery_id,
+                exc.error_class,
+            )
+            return
         _finish(db, attempt, cause, DeliveryStatus.FAILED, error=exc.error_class)
         log.warning(
             "acknowledgement delivery %s attempt %d refused (%s); will retry",

@@ -23,11 +23,16 @@ from services.notify.domain.acknowledgements import OutgoingEmail
 
 
 class SendRefused(Exception):
-    """The message was definitely not accepted (no connection, or a 4xx/5xx answer)."""
+    """The message was definitely not accepted (no connection, or a 4xx/5xx answer).
 
-    def __init__(self, error_class: str) -> None:
+    `permanent` when the server answered 5xx (no such mailbox, message rejected): sending the
+    same message again would be refused again.
+    """
+
+    def __init__(self, error_class: str, *, permanent: bool = False) -> None:
         super().__init__(error_class)
         self.error_class = error_class
+        self.permanent = permanent
 
 
 class SendOutcomeUnknown(Exception):
@@ -123,22 +128,22 @@ class SmtpMailer:
                 smtp.ehlo_or_helo_if_needed()
                 code, _ = smtp.mail(email.sender_address)
                 if code != 250:
-                    raise smtplib.SMTPSenderRefused(code, b"", "sender")
+                    raise SendRefused("SMTPSenderRefused", permanent=code >= 500)
                 code, _ = smtp.rcpt(email.to_address)
                 if code not in (250, 251):
-                    raise smtplib.SMTPRecipientsRefused({})
+                    raise SendRefused("SMTPRecipientsRefused", permanent=code >= 500)
             except _BEFORE_DATA as exc:
                 raise SendRefused(type(exc).__name__) from None
             try:
                 code, _ = smtp.data(payload)
             except smtplib.SMTPDataError as exc:
                 # The server answered DATA itself with 4xx/5xx: it never saw the message.
-                raise SendRefused(type(exc).__name__) from None
+                raise SendRefused(type(exc).__name__, permanent=exc.smtp_code >= 500) from None
             except (OSError, smtplib.SMTPException) as exc:
                 raise SendOutcomeUnknown(type(exc).__name__) from None
             if code != 250:
                 # `data()` returns (rather than raises) the verdict on the message itself.
-                raise SendRefused(smtplib.SMTPDataError.__name__)
+                raise SendRefused(smtplib.SMTPDataError.__name__, permanent=code >= 500)
         finally:
             _quit(smtp)
 

@@ -26,6 +26,7 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # the mail server definitely did not take it; a retry may send
     SKIPPED = "skipped"  # nothing to send to (see the skip reason)
     UNKNOWN = "unknown"  # cut off mid-send: it may or may not have gone, so never resent
+    UNDELIVERABLE = "undeliverable"  # refused for good (5xx: no such mailbox); never retried
 
 
 class NextStep(Enum):

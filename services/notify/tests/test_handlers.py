@@ -299,3 +299,20 @@ def test_deliveries_are_listed_per_case_within_the_office_only(
     )
     assert view.sent_at is not None and view.created_at <= view.sent_at
     assert handlers.list_deliveries(db, "rep-someone-else", "case-1") == []
+
+
+def test_a_mailbox_refused_for_good_is_settled_as_undeliverable_and_never_retried(
+    db: DatabaseAccess, mailer: FakeMailer
+) -> None:
+    handlers.record_recipient(db, mailer, submission_received())
+    opened = case_opened()
+    mailer.fail_next(SendRefused("SMTPRecipientsRefused", permanent=True))
+
+    handlers.record_case_opened(db, mailer, opened)  # no TransientError: nothing to retry
+    handlers.record_case_opened(db, mailer, opened)  # a redelivery sends nothing either
+
+    [delivery] = deliveries(db)
+    assert (delivery.status, delivery.attempts) == ("undeliverable", 1)
+    assert delivery.last_error == "SMTPRecipientsRefused"
+    assert mailer.sent == []
+    assert sent_events(db) == []

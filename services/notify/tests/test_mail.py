@@ -70,6 +70,7 @@ def test_a_refused_recipient_is_a_refusal_without_the_address(mail_server: MailS
         mailer(mail_server.port).send(EMAIL)
 
     assert refused.value.error_class == "SMTPRecipientsRefused"
+    assert refused.value.permanent, "550: this mailbox will refuse it again"
     assert "@" not in str(refused.value)
     assert mail_server.received == []
 
@@ -81,6 +82,7 @@ def test_a_temporary_rejection_of_the_message_is_a_refusal(mail_server: MailServ
         mailer(mail_server.port).send(EMAIL)
 
     assert refused.value.error_class == "SMTPDataError"
+    assert not refused.value.permanent, "451: worth trying again later"
 
 
 def test_a_hang_up_after_the_message_was_handed_over_is_an_unknown_outcome(
