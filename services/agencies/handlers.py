@@ -8,7 +8,6 @@ import uuid
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.agencies.domain.directory import (
@@ -20,16 +19,19 @@ from services.agencies.domain.directory import (
 )
 from services.agencies.models import Agency as AgencyRow
 from services.agencies.models import AgencyCategory, AgencySuggestion
-from services.chassis.db import DatabaseAccess, IncomingEvent, UnitOfWork, utcnow
+from services.chassis.db import (
+    DatabaseAccess,
+    IncomingEvent,
+    UnitOfWork,
+    retrying_conflicts,
+    utcnow,
+)
 from services.chassis.errors import NotFound, PermanentMessageError
 from services.chassis.observability import service_metric
 from services.contracts import AGENCY_SUGGESTED
 
 CONSUMER = "agencies"
 CASE_ID_MAX_LENGTH = 64
-# Two events for one case committing at once clash on (office_id, case_id); the retry sees the
-# winner's row and records nothing more.
-ATTEMPTS = 2
 
 suggestions_recorded = service_metric(
     "counter",
@@ -98,15 +100,14 @@ def suggest_for_opened_case(db: DatabaseAccess, event: IncomingEvent) -> None:
     case_id = event.payload["case_id"]
     if len(case_id) > CASE_ID_MAX_LENGTH:
         raise PermanentMessageError(f"case_id is longer than {CASE_ID_MAX_LENGTH} characters")
-    recorded: Suggestion | None = None
-    for attempt in range(ATTEMPTS):
-        try:
-            with db.unit_of_work(cause=event) as uow:
-                recorded = _suggest_for_case(uow, event, case_id)
-            break
-        except IntegrityError:
-            if attempt == ATTEMPTS - 1:
-                raise
+
+    # Two events for one case committing at once clash on (office_id, case_id); the retry sees
+    # the winner's row and records nothing more.
+    def attempt() -> Suggestion | None:
+        with db.unit_of_work(cause=event) as uow:
+            return _suggest_for_case(uow, event, case_id)
+
+    recorded = retrying_conflicts(attempt)
     if recorded is not None:
         suggestions_recorded.labels(recorded.basis.value).inc()
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import String, Table, func, insert, literal, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from services.cases.allocation import (
@@ -30,22 +29,25 @@ from services.cases.domain.cases import (
 )
 from services.cases.domain.routing import ROUND_ROBIN
 from services.cases.models import Base, Case, StaffMember, TimelineEntry
-from services.chassis.db import DatabaseAccess, IncomingEvent, UnitOfWork, UTCDateTime, utcnow
+from services.chassis.db import (
+    DatabaseAccess,
+    IncomingEvent,
+    UnitOfWork,
+    UTCDateTime,
+    retrying_conflicts,
+    utcnow,
+)
 from services.chassis.errors import NotFound, TransientError
 from services.chassis.observability import service_metric
 from services.contracts import CASE_ASSIGNED, CASE_OPENED
 
 CONSUMER = "cases"
-# A unique-key clash means another worker got there first: try again and find its row.
-ATTEMPTS = 3
 
 CASES_OPENED = service_metric("counter", "cases", "opened_total", "Cases opened")
 ASSIGNMENTS = service_metric(
     "counter", "cases", "assignments_total", "Cases assigned to a caseworker", ["method"]
 )
 ASSIGNMENTS.labels(ROUND_ROBIN)  # scraped as 0 before the first assignment, not absent
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -67,16 +69,6 @@ class OpenedCase:
     assignment_method: str | None
 
 
-def _retrying_conflicts(attempt: Callable[[], T]) -> T:
-    for number in range(1, ATTEMPTS + 1):
-        try:
-            return attempt()
-        except IntegrityError:
-            if number == ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
-
-
 def open_case(db: DatabaseAccess, event: IncomingEvent) -> None:
     """One case per submission: the inbox stops a redelivery, the unique key a re-publish."""
 
@@ -86,7 +78,7 @@ def open_case(db: DatabaseAccess, event: IncomingEvent) -> None:
             uow.commit()
             return opened
 
-    opened = _retrying_conflicts(attempt)
+    opened = retrying_conflicts(attempt)
     if opened is not None:
         CASES_OPENED.inc()
         if opened.assignment_method is not None:
@@ -220,7 +212,7 @@ def record_staff_member(db: DatabaseAccess, event: IncomingEvent) -> None:
                 member.updated_at = event.occurred_at
             uow.commit()
 
-    _retrying_conflicts(attempt)
+    retrying_conflicts(attempt)
 
 
 def record_agency_suggestion(db: DatabaseAccess, event: IncomingEvent) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from opentelemetry import propagate
 from sqlalchemy import (
@@ -189,6 +189,23 @@ def is_transient(exc: BaseException) -> bool:
     if code.startswith(TRANSIENT_SQLSTATE_CLASSES) or code == "55P03":
         return True
     return "database is locked" in str(exc.orig)
+
+
+T = TypeVar("T")
+CONFLICT_ATTEMPTS = 3
+
+
+def retrying_conflicts(attempt: Callable[[], T], attempts: int = CONFLICT_ATTEMPTS) -> T:
+    """Run `attempt`, a function that opens and commits its own unit of work, again when it
+    hits a unique-key clash: another worker created the same row at the same moment, and the
+    next try sees what that worker committed. The last clash is raised."""
+    for number in range(1, attempts + 1):
+        try:
+            return attempt()
+        except sa_exc.IntegrityError:
+            if number == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,14 @@ from datetime import datetime
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import IntegrityError
 
-from services.chassis.db import DatabaseAccess, IncomingEvent, UnitOfWork, utcnow
+from services.chassis.db import (
+    DatabaseAccess,
+    IncomingEvent,
+    UnitOfWork,
+    retrying_conflicts,
+    utcnow,
+)
 from services.chassis.errors import NotFound
 from services.contracts import SUBMISSION_RECEIVED
 from services.intake.domain.submissions import (
@@ -38,8 +43,6 @@ CONSTITUENT_BY_PHONE = select(Constituent.id, Constituent.email).where(
     Constituent.office_id == bindparam("office_id"),
     Constituent.phone_normalised == bindparam("phone"),
 )
-# A unique-key clash (tracking code, or the same Idempotency-Key sent twice at once) is retried.
-ATTEMPTS = 3
 
 
 def accept_submission(
@@ -50,15 +53,17 @@ def accept_submission(
     idempotency_key: str | None = None,
     correlation_id: str | None = None,
 ) -> Receipt:
-    """Store constituent, submission, release and the event in one transaction."""
-    for attempt in range(ATTEMPTS):
-        try:
-            with db.unit_of_work(correlation_id=correlation_id) as uow:
-                return _accept(uow, office_id, request, evidence, idempotency_key)
-        except IntegrityError:
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    """Store constituent, submission, release and the event in one transaction.
+
+    A clash on a unique key (a tracking code drawn twice, or the same Idempotency-Key sent
+    twice at once) is retried: the next try draws a new code or finds the earlier receipt.
+    """
+
+    def attempt() -> Receipt:
+        with db.unit_of_work(correlation_id=correlation_id) as uow:
+            return _accept(uow, office_id, request, evidence, idempotency_key)
+
+    return retrying_conflicts(attempt)
 
 
 def _accept(

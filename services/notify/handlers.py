@@ -19,7 +19,14 @@ import eventlet
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from services.chassis.db import DatabaseAccess, IncomingEvent, UnitOfWork, is_transient, utcnow
+from services.chassis.db import (
+    DatabaseAccess,
+    IncomingEvent,
+    UnitOfWork,
+    is_transient,
+    retrying_conflicts,
+    utcnow,
+)
 from services.chassis.errors import TransientError
 from services.chassis.observability import service_metric
 from services.contracts import ACKNOWLEDGEMENT_SENT
@@ -110,16 +117,14 @@ def record_recipient(
 ) -> None:
     """Keep how to reach the constituent, then acknowledge if their case is already open."""
     payload = event.payload
-    for attempt in range(ATTEMPTS):
-        try:
-            with db.unit_of_work(cause=event) as uow:
-                if uow.claim(event, CONSUMER):
-                    _upsert_recipient(uow, event.office_id, payload)
-                    uow.commit()
-            break
-        except IntegrityError:
-            if attempt == ATTEMPTS - 1:
-                raise
+
+    def remember() -> None:
+        with db.unit_of_work(cause=event) as uow:
+            if uow.claim(event, CONSUMER):
+                _upsert_recipient(uow, event.office_id, payload)
+                uow.commit()
+
+    retrying_conflicts(remember)
     dispatch_acknowledgement(
         db, mailer, event.office_id, payload["submission_id"], cause=event, clock=clock
     )
@@ -130,16 +135,14 @@ def record_case_opened(
 ) -> None:
     """Keep the case, then acknowledge if the recipient is already known."""
     payload = event.payload
-    for attempt in range(ATTEMPTS):
-        try:
-            with db.unit_of_work(cause=event) as uow:
-                if uow.claim(event, CONSUMER):
-                    _upsert_case(uow, event.office_id, payload)
-                    uow.commit()
-            break
-        except IntegrityError:
-            if attempt == ATTEMPTS - 1:
-                raise
+
+    def remember() -> None:
+        with db.unit_of_work(cause=event) as uow:
+            if uow.claim(event, CONSUMER):
+                _upsert_case(uow, event.office_id, payload)
+                uow.commit()
+
+    retrying_conflicts(remember)
     # Also on a redelivered event: it may be the retry of an attempt the mail server refused.
     dispatch_acknowledgement(
         db, mailer, event.office_id, payload["submission_id"], cause=event, clock=clock

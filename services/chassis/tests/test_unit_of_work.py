@@ -130,3 +130,24 @@ def test_audit_entries_record_who_did_what_to_which_record(db: Any) -> None:
     with access.read() as session:
         [entry] = session.execute(select(Base.metadata.tables["audit_log"])).mappings()
     assert (entry["actor"], entry["action"], entry["subject_id"]) == ("u-1", "read", "c-1")
+
+
+def test_a_unique_key_clash_is_retried_and_the_last_one_raised() -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from services.chassis.db import retrying_conflicts
+
+    clashes = [IntegrityError("INSERT", {}, Exception("duplicate key"))]
+
+    def clashes_once() -> str:
+        if clashes:
+            raise clashes.pop()
+        return "found the other worker's row"
+
+    assert retrying_conflicts(clashes_once) == "found the other worker's row"
+
+    def always_clashes() -> str:
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    with pytest.raises(IntegrityError):
+        retrying_conflicts(always_clashes, attempts=2)
