@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,6 +35,11 @@ from pathlib import Path
 import pika
 import psycopg2
 import requests
+from common import percentile
+
+from services.chassis.messaging import new_envelope
+from services.chassis.testing import free_port
+from services.contracts import contract_for
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 OFFICE = "rep-bench"
@@ -49,35 +53,6 @@ class Observed:
     published_wall: dict[str, float] = field(default_factory=dict)
     opened_at: dict[str, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
-    return ordered[index]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def envelope(event_type: str, payload: dict[str, object]) -> dict[str, object]:
-    """The envelope every producer's outbox relay sends (services/chassis/testing.py)."""
-    return {
-        "event_id": str(uuid.uuid4()),
-        "event_type": event_type,
-        "schema_version": 1,
-        "office_id": OFFICE,
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "correlation_id": str(uuid.uuid4()),
-        "causation_id": None,
-        "traceparent": None,
-        "payload": payload,
-    }
 
 
 def submission(n: int) -> dict[str, object]:
@@ -218,7 +193,7 @@ def listen(amqp_uri: str, queue: str, stop_event: threading.Event, seen: Observe
 
 
 def publish(channel: object, event_type: str, payload: dict[str, object]) -> None:
-    body = envelope(event_type, payload)
+    body = new_envelope(contract_for(event_type), payload, office_id=OFFICE)
     headers = {name: value for name, value in body.items() if name != "payload" and value}
     channel.basic_publish(  # type: ignore[attr-defined]
         EXCHANGE,

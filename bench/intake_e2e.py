@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import pika
+from common import percentile
 
 
 def service_cpu_seconds() -> dict[str, float]:
@@ -53,14 +54,6 @@ class Results:
     opened_seconds: list[float] = field(default_factory=list)
     refused: dict[int, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
-    return ordered[index]
 
 
 def body(n: int, run: str) -> bytes:

@@ -18,6 +18,7 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pika
 import requests
@@ -25,24 +26,19 @@ from nameko import config
 from nameko.standalone.rpc import ClusterRpcClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.chassis.messaging import new_envelope
+from services.contracts import SUBMISSION_RECEIVED
+
 EXCHANGE = "casework.events"
 EVENT_TYPE = "intake.submission_received"
 HANDLER = "record_submission_received"
 
 
-def envelope(office_id: str, n: int) -> dict[str, object]:
-    """As `services.chassis.testing.envelope()` writes it, with no personal data."""
-    now = datetime.now(UTC).isoformat()
-    return {
-        "event_id": str(uuid.uuid4()),
-        "event_type": EVENT_TYPE,
-        "schema_version": 1,
-        "office_id": office_id,
-        "occurred_at": now,
-        "correlation_id": str(uuid.uuid4()),
-        "causation_id": None,
-        "traceparent": None,
-        "payload": {
+def envelope(office_id: str, n: int) -> dict[str, Any]:
+    """A `submission_received` with no personal data, as intake's relay would send it."""
+    return new_envelope(
+        SUBMISSION_RECEIVED,
+        {
             "submission_id": str(uuid.uuid4()),
             "tracking_code": f"BNCH-{n:04d}"[-9:],
             "constituent_id": str(uuid.uuid4()),
@@ -55,9 +51,10 @@ def envelope(office_id: str, n: int) -> dict[str, object]:
             "subject": "Benchmark request",
             "urgent": False,
             "privacy_release_signed": False,
-            "received_at": now,
+            "received_at": datetime.now(UTC),
         },
-    }
+        office_id=office_id,
+    )
 
 
 def publish(amqp_uri: str, office_id: str, count: int, batch: int = 500) -> float:

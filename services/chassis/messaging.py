@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from functools import partial
@@ -117,6 +118,28 @@ def envelope_body(row: Mapping[str, Any], payload: Mapping[str, Any]) -> dict[st
     body["occurred_at"] = _iso(row["occurred_at"])
     body["payload"] = dict(payload)
     return body
+
+
+def new_envelope(
+    contract: EventContract,
+    payload: Mapping[str, Any],
+    *,
+    office_id: str,
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    """An event as its producer's relay sends it, for tools that publish without an outbox
+    (tests, benchmarks). The payload is checked against its contract on the way."""
+    return {
+        "event_id": event_id or str(uuid.uuid4()),
+        "event_type": contract.event_type,
+        "schema_version": contract.version,
+        "office_id": office_id,
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "correlation_id": str(uuid.uuid4()),
+        "causation_id": None,
+        "traceparent": None,
+        "payload": contract.dump(payload),
+    }
 
 
 def _iso(value: Any) -> str:

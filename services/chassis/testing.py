@@ -14,9 +14,7 @@ import json
 import os
 import socket
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -24,7 +22,12 @@ from kombu import Connection, Producer
 from nameko import config
 from sqlalchemy import MetaData, create_engine, text
 
-from services.chassis.messaging import EVENTS_EXCHANGE, declare_topology, envelope_headers
+from services.chassis.messaging import (
+    EVENTS_EXCHANGE,
+    declare_topology,
+    envelope_headers,
+)
+from services.chassis.messaging import new_envelope as envelope  # what tests publish
 from services.contracts import EventContract
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -112,26 +115,6 @@ def amqp_uri(rabbit_config: None) -> str:
     with Connection(uri) as connection, connection.channel() as channel:
         declare_topology(channel)
     return uri
-
-
-def envelope(
-    contract: EventContract,
-    payload: Mapping[str, Any],
-    *,
-    office_id: str,
-    event_id: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "event_id": event_id or str(uuid.uuid4()),
-        "event_type": contract.event_type,
-        "schema_version": contract.version,
-        "office_id": office_id,
-        "occurred_at": datetime.now(UTC).isoformat(),
-        "correlation_id": str(uuid.uuid4()),
-        "causation_id": None,
-        "traceparent": None,
-        "payload": contract.dump(payload),
-    }
 
 
 @pytest.fixture
