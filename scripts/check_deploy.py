@@ -4,9 +4,11 @@
 
 Procfile, docker-compose.yml, deploy/ (Dockerfile, PostgreSQL init, Prometheus, Grafana,
 Kubernetes) and the operations runbook must name the same six services, ports, databases and
-endpoints. When promtool is installed (Debian package `prometheus`) the alert rules, their
-unit tests (deploy/prometheus/alerts_test.yml) and the dashboard's queries are checked too;
-when kubectl is installed, the kustomize base is built.
+endpoints. Behind the tenant wall each service connects as its own roles (casework_<service>,
+casework_<service>_platform) and only the migrate step holds the owner roles; in Kubernetes a
+NetworkPolicy covers every workload behind a default deny. When promtool is installed (Debian
+package `prometheus`) the alert rules, their unit tests (deploy/prometheus/alerts_test.yml) and
+the dashboard's queries are checked too; when kubectl is installed, the kustomize base is built.
 """
 
 from __future__ import annotations
@@ -21,17 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from check_k8s import check_kubernetes
+from deploy_facts import DEPLOY, PORTS, ROOT, Problems, load_yaml, nameko_command
 
-ROOT = Path(__file__).resolve().parent.parent
-DEPLOY = ROOT / "deploy"
-PORTS = {
-    "gateway": 8000,
-    "intake": 8001,
-    "cases": 8002,
-    "agencies": 8003,
-    "notify": 8004,
-    "metrics": 8005,
-}
 REQUIRED_ALERTS = {
     "CaseworkServiceDown",
     "CaseworkOutboxStuck",
@@ -39,21 +33,6 @@ REQUIRED_ALERTS = {
     "CaseworkEntrypointErrorRatioHigh",
 }
 DATASOURCE_UID = "casework-prometheus"
-
-
-class Problems(list[str]):
-    def check(self, condition: Any, message: str) -> bool:
-        if not condition:
-            self.append(message)
-        return bool(condition)
-
-
-def load_yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text())
-
-
-def nameko_command(service: str) -> str:
-    return f"nameko run services.{service}.service --config services/{service}/config.yaml"
 
 
 def check_procfile(problems: Problems) -> None:
@@ -99,6 +78,24 @@ def check_compose(problems: Problems) -> None:
             ),
             f"docker-compose.yml: {service} must use database casework_{service}",
         )
+        for variable, role in (
+            ("DATABASE_URL", f"casework_{service}"),
+            ("PLATFORM_DATABASE_URL", f"casework_{service}_platform"),
+        ):
+            problems.check(
+                role_url(env.get(f"{prefix}{variable}"), role, service),
+                f"docker-compose.yml: {service}'s {prefix}{variable} must connect as {role} "
+                f"to casework_{service}",
+            )
+        problems.check(
+            f"{prefix}MIGRATION_DATABASE_URL" not in env,
+            f"docker-compose.yml: {service} must not hold its owner role (only migrate does)",
+        )
+        problems.check(
+            spec.get("depends_on", {}).get("migrate", {}).get("condition")
+            == "service_completed_successfully",
+            f"docker-compose.yml: {service} must wait for migrate to complete",
+        )
         problems.check(
             "rabbitmq:5672" in str(env.get("CASEWORK_AMQP_URI", "")),
             f"docker-compose.yml: {service} must reach rabbitmq:5672",
@@ -107,6 +104,24 @@ def check_compose(problems: Problems) -> None:
             f"127.0.0.1:{port}/ready" in json.dumps(spec.get("healthcheck", {})),
             f"docker-compose.yml: {service}'s healthcheck must ask its own /ready",
         )
+    migrate = services.get("migrate")
+    if problems.check(migrate, "docker-compose.yml: the one-shot migrate service is missing"):
+        env = migrate.get("environment", {})
+        problems.check(
+            migrate.get("command") == ["migrate"],
+            "docker-compose.yml: migrate command != [migrate]",
+        )
+        problems.check(
+            "CASEWORK_POSTGRES_ADMIN_URL" in env,
+            "docker-compose.yml: migrate needs CASEWORK_POSTGRES_ADMIN_URL to create the roles",
+        )
+        for service in PORTS:
+            variable = f"CASEWORK_{service.upper()}_MIGRATION_DATABASE_URL"
+            problems.check(
+                role_url(env.get(variable), f"casework_{service}_owner", service),
+                f"docker-compose.yml: migrate's {variable} must connect as "
+                f"casework_{service}_owner",
+            )
     notify_env = services.get("notify", {}).get("environment", {})
     problems.check(
         notify_env.get("CASEWORK_SMTP_HOST") == "smtp-sink",
@@ -130,6 +145,15 @@ def check_compose(problems: Problems) -> None:
     )
 
 
+def role_url(url: Any, role: str, service: str) -> bool:
+    """Whether a (compose-templated) database URL connects as `role` to the service's database."""
+    return bool(
+        re.fullmatch(
+            rf"postgresql\+psycopg2://{role}:[^@]+@[\w.-]+:5432/casework_{service}", str(url or "")
+        )
+    )
+
+
 def check_dockerfile(problems: Problems) -> None:
     dockerfile = (DEPLOY / "Dockerfile").read_text()
     problems.check(
@@ -149,6 +173,12 @@ def check_dockerfile(problems: Problems) -> None:
     problems.check(
         "services.chassis.migrate" in entrypoint and "nameko run" in entrypoint,
         "deploy/entrypoint.sh must migrate and then `nameko run`",
+    )
+    problems.check(
+        re.search(r"^migrate\)", entrypoint, re.M)
+        and "services.chassis.tenant_wall create-roles" in entrypoint
+        and "services.chassis.tenant_wall check" in entrypoint,
+        "deploy/entrypoint.sh: `migrate` must create the roles, migrate and check the wall",
     )
     init = "\n".join(p.read_text() for p in (DEPLOY / "postgres").glob("*.sql"))
     for service in PORTS:
@@ -255,74 +285,6 @@ def check_grafana(problems: Problems) -> None:
         "_events_dead_lettered_total",
     ):
         problems.check(needed in joined, f"casework-overview.json: no panel shows {needed}")
-
-
-def check_kubernetes(problems: Problems) -> None:
-    base = DEPLOY / "k8s" / "base"
-    kustomization = load_yaml(base / "kustomization.yaml")
-    resources = kustomization.get("resources", [])
-    for resource in resources:
-        problems.check((base / resource).is_file(), f"k8s: kustomization lists missing {resource}")
-    documents = [
-        doc
-        for resource in resources
-        for doc in yaml.safe_load_all((base / resource).read_text())
-        if doc
-    ]
-    by_kind: dict[tuple[str, str], dict[str, Any]] = {
-        (doc["kind"], doc["metadata"]["name"]): doc for doc in documents
-    }
-    problems.check(("ConfigMap", "casework-config") in by_kind, "k8s: ConfigMap casework-config")
-    for service, port in PORTS.items():
-        deployment = by_kind.get(("Deployment", service))
-        if deployment is None:
-            problems.append(f"k8s: no Deployment {service}")
-            continue
-        pod = deployment["spec"]["template"]
-        annotations = pod["metadata"].get("annotations", {})
-        problems.check(
-            annotations.get("prometheus.io/scrape") == "true"
-            and annotations.get("prometheus.io/port") == str(port)
-            and annotations.get("prometheus.io/path") == "/metrics",
-            f"k8s: {service} needs prometheus.io scrape annotations for port {port}",
-        )
-        container = next((c for c in pod["spec"]["containers"] if c["name"] == service), None)
-        if container is None:
-            problems.append(f"k8s: Deployment {service} has no container {service}")
-            continue
-        problems.check(
-            " ".join(container.get("args", [])) == nameko_command(service),
-            f"k8s: {service} must run `{nameko_command(service)}`",
-        )
-        problems.check(
-            container.get("livenessProbe", {}).get("httpGet", {}).get("path") == "/live",
-            f"k8s: {service} liveness must be /live",
-        )
-        problems.check(
-            container.get("readinessProbe", {}).get("httpGet", {}).get("path") == "/ready",
-            f"k8s: {service} readiness must be /ready",
-        )
-        problems.check(
-            any(p.get("containerPort") == port for p in container.get("ports", [])),
-            f"k8s: {service} must expose port {port}",
-        )
-        sources = json.dumps(container.get("envFrom", []))
-        problems.check(
-            "casework-config" in sources and "casework-secrets" in sources,
-            f"k8s: {service} must take env from casework-config and casework-secrets",
-        )
-        migrations = " ".join(
-            " ".join(c.get("args", [])) for c in pod["spec"].get("initContainers", [])
-        )
-        problems.check(
-            f"services.chassis.migrate {service}" in migrations,
-            f"k8s: {service} must migrate its database in an init container",
-        )
-        service_doc = by_kind.get(("Service", service))
-        problems.check(
-            service_doc and service_doc["spec"]["ports"][0]["port"] == port,
-            f"k8s: no Service {service} on port {port}",
-        )
 
 
 def run_tool(problems: Problems, label: str, command: list[str]) -> None:

@@ -2,50 +2,53 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from nameko.rpc import rpc
 
 from services.agencies import handlers
 from services.agencies.models import Base
-from services.agencies.schemas import (
-    AgencyCodeSchema,
-    AgencySchema,
-    SuggestAgencySchema,
-    SuggestionSchema,
-    load_arguments,
-)
-from services.chassis.db import IncomingEvent
+from services.agencies.repository import AgenciesUnitOfWork
+from services.chassis.events import IncomingEvent
 from services.chassis.messaging import event_handler
+from services.chassis.schemas import load_arguments
 from services.chassis.service import Database, ServiceBase
-from services.contracts import CASE_OPENED
+from services.contracts import CASE_OPENED, CaseOpened
+from services.contracts.rpc.agencies import (
+    AgencyEntry,
+    AgencySuggestionResult,
+    GetAgencyRequest,
+    SuggestAgencyRequest,
+)
 
 
 class AgenciesService(ServiceBase):
     name = "agencies"
-    db = Database(Base.metadata)
+    db = Database(Base.metadata, unit_of_work=AgenciesUnitOfWork)
 
     @rpc
     def list_agencies(self) -> list[dict[str, Any]]:
-        return list(AgencySchema(many=True).dump(handlers.list_agencies(self.db)))
+        return list(AgencyEntry(many=True).dump(handlers.list_agencies(self.db)))
 
     @rpc
     def get_agency(self, code: str) -> dict[str, Any]:
-        arguments = load_arguments(AgencyCodeSchema(), {"code": code})
-        return dict(AgencySchema().dump(handlers.get_agency(self.db, arguments["code"])))
+        arguments = load_arguments(GetAgencyRequest(), {"code": code})
+        return dict(AgencyEntry().dump(handlers.get_agency(self.db, arguments["code"])))
 
     @rpc
     def suggest_agency(
         self, category: str, agency_hint: str | None = None
     ) -> dict[str, Any] | None:
         arguments = load_arguments(
-            SuggestAgencySchema(), {"category": category, "agency_hint": agency_hint}
+            SuggestAgencyRequest(), {"category": category, "agency_hint": agency_hint}
         )
-        suggestion = handlers.suggest_agency(
-            self.db, arguments["category"], arguments["agency_hint"]
-        )
-        return dict(SuggestionSchema().dump(suggestion)) if suggestion.agency else None
+        suggestion = handlers.suggest(self.db, arguments["category"], arguments["agency_hint"])
+        return dict(AgencySuggestionResult().dump(suggestion)) if suggestion.agency else None
 
     @event_handler(CASE_OPENED)
-    def suggest_for_opened_case(self, event: IncomingEvent) -> None:
-        handlers.suggest_for_opened_case(self.db, event)
+    def suggest_for_opened_case(self, event: IncomingEvent[CaseOpened]) -> None:
+        # Reference data for every office: read as platform work (cached for a minute) before
+        # the case's office's unit of work opens.
+        directory = handlers.current_directory(self.db)
+        self.db.consume(event, partial(handlers.suggest_agency, directory))

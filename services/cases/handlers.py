@@ -1,47 +1,22 @@
-"""Cases' service layer: each handler runs in one unit of work."""
+"""Cases' service layer: each handler coordinates one office's unit of work (load through the
+repositories, call the `Case`, let the unit of work commit). No SQL here: see `adapters/`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import String, Table, func, insert, literal, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, selectinload
-
-from services.cases.allocation import (
-    Allocation,
-    take_turn_apart,
-    take_turn_inline,
-)
-from services.cases.domain.cases import (
-    CaseQuery,
-    CaseStatus,
-    TimelineKind,
-    acknowledgement_summary,
-    agency_suggested_summary,
-    assigned_summary,
-    case_id_for,
-    format_reference,
-    opened_summary,
-)
-from services.cases.domain.routing import ROUND_ROBIN
-from services.cases.models import Base, Case, StaffMember, TimelineEntry
-from services.chassis.db import (
-    DatabaseAccess,
-    IncomingEvent,
-    UnitOfWork,
-    UTCDateTime,
-    retrying_conflicts,
-    utcnow,
-)
+from services.cases.domain.case import Case, format_reference
+from services.cases.domain.queue import CasePage, CaseQuery
+from services.cases.domain.routing import ROUND_ROBIN, after_announcement
+from services.cases.ports import CasesWork
+from services.chassis.db import utcnow
 from services.chassis.errors import NotFound, TransientError
+from services.chassis.events import IncomingEvent
 from services.chassis.observability import service_metric
-from services.contracts import CASE_ASSIGNED, CASE_OPENED
-
-CONSUMER = "cases"
+from services.contracts import (
+    AcknowledgementSent,
+    AgencySuggested,
+    StaffMemberAdded,
+    SubmissionReceived,
+)
 
 CASES_OPENED = service_metric("counter", "cases", "opened_total", "Cases opened")
 ASSIGNMENTS = service_metric(
@@ -50,301 +25,91 @@ ASSIGNMENTS = service_metric(
 ASSIGNMENTS.labels(ROUND_ROBIN)  # scraped as 0 before the first assignment, not absent
 
 
-@dataclass(frozen=True)
-class Reader:
-    """Who reads case content, for the audit log: a staff user id, or "system"."""
-
-    actor: str
-    origin: str | None = None
-
-
-@dataclass(frozen=True)
-class CasePage:
-    cases: Sequence[Case]
-    total: int
-
-
-@dataclass(frozen=True)
-class OpenedCase:
-    assignment_method: str | None
-
-
-def open_case(db: DatabaseAccess, event: IncomingEvent) -> None:
-    """One case per submission: the inbox stops a redelivery, the unique key a re-publish."""
-
-    def attempt() -> OpenedCase | None:
-        with db.unit_of_work(cause=event) as uow:
-            opened = _open(uow, event)
-            uow.commit()
-            return opened
-
-    opened = retrying_conflicts(attempt)
-    if opened is not None:
-        CASES_OPENED.inc()
-        if opened.assignment_method is not None:
-            ASSIGNMENTS.labels(opened.assignment_method).inc()
-
-
-def _open(uow: UnitOfWork, event: IncomingEvent) -> OpenedCase | None:
-    session = uow.session
-    office_id = event.office_id
+def open_case(uow: CasesWork, event: IncomingEvent[SubmissionReceived]) -> None:
+    """One case per submission: the inbox stops a redelivery, the allocation (and behind it the
+    unique key) a submission announced again under a new event id."""
     submission = event.payload
     opened_at = utcnow()
-    allocation: Allocation | None
-    bind = session.get_bind()
-    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-        # Before this unit of work's first statement, so the worker holds one connection at a
-        # time; see take_turn_apart for what a failure after this point leaves behind.
-        allocation = take_turn_apart(
-            bind,
-            event_id=event.event_id,
-            consumer=CONSUMER,
-            office_id=office_id,
-            submission_id=submission["submission_id"],
-            now=opened_at,
-        )
-        if not uow.claim(event, CONSUMER) or allocation is None:
-            return None
-    else:
-        if not uow.claim(event, CONSUMER) or _has_case(uow, office_id, submission):
-            return None
-        allocation = take_turn_inline(session, office_id, opened_at)
-
-    cases = _table(Case)
-    case_id = case_id_for(office_id, submission["submission_id"])
-    reference = format_reference(opened_at.year, allocation.number)
-    turn = allocation.turn
-    # A plain INSERT: the dialects' ON CONFLICT forms are compiled afresh for every statement,
-    # and a clash (the same submission announced twice at once) is retried and found.
-    session.execute(
-        insert(cases).values(
-            id=case_id,
-            office_id=office_id,
-            reference=reference,
-            submission_id=submission["submission_id"],
-            tracking_code=submission["tracking_code"],
-            constituent_id=submission["constituent_id"],
-            constituent_name=submission["constituent_name"],
-            subject=submission["subject"],
-            category=submission["category"],
-            agency_hint=submission["agency_hint"],
-            urgent=submission["urgent"],
-            status=CaseStatus.OPEN.value,
-            opened_at=opened_at,
-            assigned_to_id=turn.user_id if turn else None,
-            assigned_to_name=turn.display_name if turn else None,
-            assigned_at=turn.assigned_at if turn else None,
-        )
+    allocation = uow.allocations.take(submission.submission_id, opened_at)
+    if allocation is None:
+        return
+    case = Case.open(
+        submission,
+        office_id=uow.office_id,
+        reference=format_reference(opened_at.year, allocation.number),
+        opened_at=opened_at,
+        turn=allocation.turn,
     )
-    notes = [(opened_at, TimelineKind.OPENED, opened_summary(submission["tracking_code"]))]
-    if turn is not None:
-        notes.append(
-            (
-                turn.assigned_at,
-                TimelineKind.ASSIGNED,
-                assigned_summary(turn.display_name, ROUND_ROBIN),
-            )
-        )
-    _note(session, office_id, case_id, *notes)
-    uow.emit(
-        CASE_OPENED,
-        {
-            "case_id": case_id,
-            "reference": reference,
-            "submission_id": submission["submission_id"],
-            "tracking_code": submission["tracking_code"],
-            "constituent_id": submission["constituent_id"],
-            "category": submission["category"],
-            "agency_hint": submission["agency_hint"],
-            "urgent": submission["urgent"],
-            "opened_at": opened_at,
-        },
-        office_id=office_id,
+    uow.cases.add(case)
+    uow.after_commit(CASES_OPENED.inc)
+    if allocation.turn is not None:
+        uow.after_commit(_counted_assignment)
+
+
+def record_staff_member(uow: CasesWork, event: IncomingEvent[StaffMemberAdded]) -> None:
+    """Add the member to the office's roster, or apply their new name and role.
+
+    A member who takes cases is given their turns at once: cases opened while nobody in the
+    office took cases wait for the first who does, and are shared round robin, oldest first.
+    """
+    member = after_announcement(
+        uow.staff.get(event.payload.user_id), event.payload, event.occurred_at
     )
-    if turn is None:
-        return OpenedCase(None)
-    uow.emit(
-        CASE_ASSIGNED,
-        {
-            "case_id": case_id,
-            "caseworker_id": turn.user_id,
-            "caseworker_name": turn.display_name,
-            "method": ROUND_ROBIN,
-            "assigned_at": turn.assigned_at,
-        },
-        office_id=office_id,
-    )
-    return OpenedCase(ROUND_ROBIN)
+    if member is None:
+        return
+    uow.staff.put(member)
+    if member.takes_cases:
+        assign_waiting_cases(uow)
 
 
-def _has_case(uow: UnitOfWork, office_id: str, submission: dict[str, Any]) -> bool:
-    existing = uow.session.execute(
-        select(Case.id).where(
-            Case.office_id == office_id, Case.submission_id == submission["submission_id"]
-        )
-    ).first()
-    return existing is not None
-
-
-def record_staff_member(db: DatabaseAccess, event: IncomingEvent) -> None:
-    """Add the member to the office's roster, or apply their new name and role."""
-
-    def attempt() -> None:
-        with db.unit_of_work(cause=event) as uow:
-            if not uow.claim(event, CONSUMER):
-                return
-            staff = event.payload
-            member = uow.session.get(StaffMember, (event.office_id, staff["user_id"]))
-            if member is None:
-                uow.session.add(
-                    StaffMember(
-                        office_id=event.office_id,
-                        user_id=staff["user_id"],
-                        display_name=staff["display_name"],
-                        role=staff["role"],
-                        updated_at=event.occurred_at,
-                        last_assigned_at=None,
-                    )
-                )
-            elif member.updated_at <= event.occurred_at:
-                member.display_name = staff["display_name"]
-                member.role = staff["role"]
-                member.updated_at = event.occurred_at
-            uow.commit()
-
-    retrying_conflicts(attempt)
-
-
-def record_agency_suggestion(db: DatabaseAccess, event: IncomingEvent) -> None:
-    with db.unit_of_work(cause=event) as uow:
-        if not uow.claim(event, CONSUMER):
+def assign_waiting_cases(uow: CasesWork) -> None:
+    now = utcnow()
+    for case in uow.cases.awaiting_caseworker():
+        turn = uow.staff.take_turn(now)
+        if turn is None:
             return
-        suggestion = event.payload
-        cases = _table(Case)
-        updated = uow.session.execute(
-            update(cases)
-            .where(cases.c.office_id == event.office_id, cases.c.id == suggestion["case_id"])
-            .values(agency_code=suggestion["agency_code"], agency_name=suggestion["agency_name"])
-        )
-        if not updated.rowcount:  # type: ignore[attr-defined]
-            raise _crossed(event)
-        # When the case learned of it: a suggestion that overtook its case must not be dated
-        # before the case opened.
-        _note(
-            uow.session,
-            event.office_id,
-            suggestion["case_id"],
-            (
-                utcnow(),
-                TimelineKind.AGENCY_SUGGESTED,
-                agency_suggested_summary(suggestion["agency_code"], suggestion["agency_name"]),
-            ),
-        )
-        uow.commit()
+        case.take_turn(turn)
+        uow.after_commit(_counted_assignment)
 
 
-def record_acknowledgement(db: DatabaseAccess, event: IncomingEvent) -> None:
-    """One statement besides the inbox mark: the note is written only if the case is here."""
-    with db.unit_of_work(cause=event) as uow:
-        if not uow.claim(event, CONSUMER):
-            return
-        cases = _table(Case)
-        timeline = _table(TimelineEntry)
-        at = event.payload["sent_at"]
-        summary = acknowledgement_summary(event.payload["channel"])
-        added = uow.session.execute(
-            insert(timeline).from_select(
-                ["office_id", "case_id", "at", "kind", "summary"],
-                select(
-                    cases.c.office_id,
-                    cases.c.id,
-                    literal(at, UTCDateTime()),
-                    literal(TimelineKind.ACKNOWLEDGEMENT_SENT.value, String()),
-                    literal(summary, String()),
-                ).where(
-                    cases.c.office_id == event.office_id, cases.c.id == event.payload["case_id"]
-                ),
-            )
-        )
-        if not added.rowcount:  # type: ignore[attr-defined]
-            raise _crossed(event)
-        uow.commit()
+def record_agency_suggestion(uow: CasesWork, event: IncomingEvent[AgencySuggested]) -> None:
+    suggestion = event.payload
+    case = _case_for(uow, event.event_type, suggestion.case_id)
+    case.suggest_agency(suggestion.agency_code, suggestion.agency_name, at=utcnow())
 
 
-def _crossed(event: IncomingEvent) -> TransientError:
-    """An event about a case that is not here yet: the events crossed, so retry later."""
-    return TransientError(f"{event.event_type} arrived before its case was opened")
+def record_acknowledgement(uow: CasesWork, event: IncomingEvent[AcknowledgementSent]) -> None:
+    acknowledgement = event.payload
+    case = _case_for(uow, event.event_type, acknowledgement.case_id)
+    case.note_acknowledgement(acknowledgement.channel, sent_at=acknowledgement.sent_at)
 
 
-def list_cases(db: DatabaseAccess, office_id: str, query: CaseQuery, reader: Reader) -> CasePage:
+def list_cases(uow: CasesWork, query: CaseQuery) -> CasePage:
     """A page of the office's cases, newest first; every case shown is audited."""
-    conditions: list[Any] = [Case.office_id == office_id]
-    if query.status is not None:
-        conditions.append(Case.status == query.status.value)
-    if query.assigned_to is not None:
-        conditions.append(Case.assigned_to_id == query.assigned_to)
-    with db.unit_of_work() as uow:
-        total = uow.session.execute(
-            select(func.count()).select_from(Case).where(*conditions)
-        ).scalar_one()
-        cases = uow.session.scalars(
-            select(Case)
-            .where(*conditions)
-            .order_by(Case.opened_at.desc(), Case.reference.desc())
-            .limit(query.limit)
-            .offset(query.offset)
-        ).all()
-        for case in cases:
-            _audit_read(uow, case, reader, "case.listed")
-        uow.commit()
-    return CasePage(cases=cases, total=int(total))
+    page = uow.cases.page(query)
+    for case in page.cases:
+        uow.audit("case.listed", "case", case.case_id)
+    uow.commit()
+    return page
 
 
-def get_case(db: DatabaseAccess, office_id: str, case_id: str, reader: Reader) -> Case:
+def get_case(uow: CasesWork, case_id: str) -> Case:
     """The case with its timeline; another office's case does not exist as far as you know."""
-    with db.unit_of_work() as uow:
-        case = uow.session.scalars(
-            select(Case)
-            .where(Case.office_id == office_id, Case.id == case_id)
-            .options(selectinload(Case.timeline))
-        ).first()
-        if case is None:
-            raise NotFound(f"there is no case {case_id} in office {office_id}")
-        _audit_read(uow, case, reader, "case.viewed")
-        uow.commit()
+    case = uow.cases.get_with_timeline(case_id)
+    if case is None:
+        raise NotFound(f"there is no case {case_id} in office {uow.office_id}")
+    uow.audit("case.viewed", "case", case.case_id)
+    uow.commit()
     return case
 
 
-def _audit_read(uow: UnitOfWork, case: Case, reader: Reader, action: str) -> None:
-    uow.audit(
-        office_id=case.office_id,
-        actor=reader.actor,
-        action=action,
-        subject_type="case",
-        subject_id=case.id,
-        origin=reader.origin,
-    )
+def _case_for(uow: CasesWork, event_type: str, case_id: str) -> Case:
+    case = uow.cases.get(case_id)
+    if case is None:
+        # The events crossed: the case is not opened yet, so retry later.
+        raise TransientError(f"{event_type} arrived before its case was opened")
+    return case
 
 
-def _note(
-    session: Session, office_id: str, case_id: str, *notes: tuple[datetime, TimelineKind, str]
-) -> None:
-    """Add to a case's timeline. Several notes go as one executemany (one round trip, and
-    unlike a multi-row VALUES its compiled form is cached)."""
-    session.execute(
-        insert(_table(TimelineEntry)),
-        [
-            {
-                "office_id": office_id,
-                "case_id": case_id,
-                "at": at,
-                "kind": kind.value,
-                "summary": summary,
-            }
-            for at, kind, summary in notes
-        ],
-    )
-
-
-def _table(model: type[Base]) -> Table:
-    return Base.metadata.tables[model.__tablename__]
+def _counted_assignment() -> None:
+    ASSIGNMENTS.labels(ROUND_ROBIN).inc()

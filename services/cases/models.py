@@ -1,12 +1,13 @@
 """Cases' tables: cases and their timeline, the office roster used for routing, and the
-per-office counters that number case references."""
+per-office counters that number case references. Only the repositories (adapters/) and the
+migrations use them; the rest of the service works with the domain's `Case`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.chassis.db import BigId, UTCDateTime, new_metadata
 
@@ -15,7 +16,7 @@ class Base(DeclarativeBase):
     metadata = new_metadata()
 
 
-class Case(Base):
+class CaseRow(Base):
     __tablename__ = "cases"
     __table_args__ = (
         # The second wall behind the inbox: a submission redelivered under a new event id
@@ -47,13 +48,8 @@ class Case(Base):
     agency_code: Mapped[str | None] = mapped_column(String(20))
     agency_name: Mapped[str | None] = mapped_column(String(200))
 
-    # Loaded only when asked for (the case page), never by accident in a loop over cases.
-    timeline: Mapped[list[TimelineEntry]] = relationship(
-        lazy="raise", order_by=lambda: (TimelineEntry.at, TimelineEntry.id)
-    )
 
-
-class TimelineEntry(Base):
+class TimelineEntryRow(Base):
     """What happened to a case, in order; summaries hold no sensitive identifiers."""
 
     __tablename__ = "case_timeline"
@@ -67,7 +63,7 @@ class TimelineEntry(Base):
     summary: Mapped[str] = mapped_column(String(300))
 
 
-class StaffMember(Base):
+class StaffMemberRow(Base):
     """Projection of `gateway.staff_member_added`: who in an office can take cases."""
 
     __tablename__ = "staff_members"
@@ -81,7 +77,7 @@ class StaffMember(Base):
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class ReferenceCounter(Base):
+class ReferenceCounterRow(Base):
     """The last reference number an office used in a year."""
 
     __tablename__ = "case_reference_counters"

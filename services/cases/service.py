@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
 from services.cases import handlers
+from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.models import Base
-from services.cases.schemas import (
-    CaseFileSchema,
-    CasePageSchema,
-    GetCaseArguments,
-    ListCasesArguments,
-    load_arguments,
-)
-from services.chassis.db import IncomingEvent
+from services.cases.schemas import GetCaseArguments, ListCasesArguments
+from services.chassis.domain import AUDIT_FIELD_LENGTH, Actor
 from services.chassis.errors import NotFound, ValidationFailed
+from services.chassis.events import IncomingEvent
 from services.chassis.messaging import event_handler
+from services.chassis.schemas import load_arguments
 from services.chassis.service import Database, ServiceBase
 from services.contracts import (
     ACKNOWLEDGEMENT_SENT,
@@ -26,42 +24,48 @@ from services.contracts import (
     STAFF_MEMBER_ADDED,
     SUBMISSION_RECEIVED,
 )
+from services.contracts.rpc.cases import CaseFile, CasePage
 
-AUDIT_ACTOR_LENGTH = 100
+LIST_CASES = ListCasesArguments()
+GET_CASE = GetCaseArguments()
+CASE_PAGE = CasePage()
+CASE_FILE = CaseFile()
 
 
-class RpcReader(DependencyProvider):
-    """Who is calling, from the RPC context: `user_id` (else "system") and optional `origin`."""
+class RpcActor(DependencyProvider):
+    """Who is calling, from the RPC context: `user_id` (else the system), with their `role` and
+    `origin` when the caller says."""
 
-    def get_dependency(self, worker_ctx: Any) -> handlers.Reader:
-        user_id = worker_ctx.data.get("user_id")
-        origin = worker_ctx.data.get("origin")
-        return handlers.Reader(
-            actor=str(user_id)[:AUDIT_ACTOR_LENGTH] if user_id else "system",
-            origin=str(origin)[:AUDIT_ACTOR_LENGTH] if origin else None,
+    def get_dependency(self, worker_ctx: Any) -> Actor:
+        user_id, role, origin = (
+            str(value) if value else None
+            for value in (worker_ctx.data.get(key) for key in ("user_id", "role", "origin"))
         )
+        if user_id:
+            return Actor.staff(user_id, role, origin)
+        return replace(Actor.system(), origin=origin[:AUDIT_FIELD_LENGTH] if origin else None)
 
 
 class CasesService(ServiceBase):
     name = "cases"
-    db = Database(Base.metadata)
-    reader: Any = RpcReader()  # a worker sees the handlers.Reader it provides
+    db = Database(Base.metadata, unit_of_work=CasesUnitOfWork)
+    actor: Any = RpcActor()  # a worker sees the Actor it provides
 
     @event_handler(SUBMISSION_RECEIVED)
-    def open_case(self, event: IncomingEvent) -> None:
-        handlers.open_case(self.db, event)
+    def open_case(self, event: IncomingEvent[Any]) -> None:
+        self.db.consume(event, handlers.open_case)
 
     @event_handler(STAFF_MEMBER_ADDED)
-    def record_staff_member(self, event: IncomingEvent) -> None:
-        handlers.record_staff_member(self.db, event)
+    def record_staff_member(self, event: IncomingEvent[Any]) -> None:
+        self.db.consume(event, handlers.record_staff_member)
 
     @event_handler(AGENCY_SUGGESTED)
-    def record_agency_suggestion(self, event: IncomingEvent) -> None:
-        handlers.record_agency_suggestion(self.db, event)
+    def record_agency_suggestion(self, event: IncomingEvent[Any]) -> None:
+        self.db.consume(event, handlers.record_agency_suggestion)
 
     @event_handler(ACKNOWLEDGEMENT_SENT)
-    def record_acknowledgement(self, event: IncomingEvent) -> None:
-        handlers.record_acknowledgement(self.db, event)
+    def record_acknowledgement(self, event: IncomingEvent[Any]) -> None:
+        self.db.consume(event, handlers.record_acknowledgement)
 
     @rpc(expected_exceptions=(ValidationFailed,))
     def list_cases(
@@ -73,21 +77,20 @@ class CasesService(ServiceBase):
         offset: int = 0,
     ) -> dict[str, Any]:
         office, query = load_arguments(
-            ListCasesArguments(),
-            {
-                "office_id": office_id,
-                "status": status,
-                "assigned_to": assigned_to,
-                "limit": limit,
-                "offset": offset,
-            },
+            LIST_CASES,
+            dict(
+                office_id=office_id,
+                status=status,
+                assigned_to=assigned_to,
+                limit=limit,
+                offset=offset,
+            ),
         )
-        page = handlers.list_cases(self.db, office, query, self.reader)
-        return dict(CasePageSchema().dump(page))
+        with self.db.unit_of_work(office_id=office, actor=self.actor) as uow:
+            return CASE_PAGE.dump(handlers.list_cases(uow, query))
 
     @rpc(expected_exceptions=(ValidationFailed, NotFound))
     def get_case(self, office_id: str, case_id: str) -> dict[str, Any]:
-        office, case = load_arguments(
-            GetCaseArguments(), {"office_id": office_id, "case_id": case_id}
-        )
-        return dict(CaseFileSchema().dump(handlers.get_case(self.db, office, case, self.reader)))
+        office, case = load_arguments(GET_CASE, {"office_id": office_id, "case_id": case_id})
+        with self.db.unit_of_work(office_id=office, actor=self.actor) as uow:
+            return CASE_FILE.dump(handlers.get_case(uow, case))

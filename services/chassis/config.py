@@ -21,6 +21,12 @@ DEFAULT_HTTP_PORTS = {
 
 @dataclass(frozen=True)
 class ServiceSettings:
+    """`database_url` is what the service's units of work connect as (on PostgreSQL the
+    service role, which row-level security confines to one office per transaction);
+    `platform_database_url` the narrow cross-office path (outbox relay, roll-ups; the platform
+    role); `migration_database_url` the tables' owner, used only by the migrations. Both
+    default to `database_url`, so SQLite and an un-walled PostgreSQL need one URL."""
+
     service: str
     database_url: str
     amqp_uri: str
@@ -28,6 +34,8 @@ class ServiceSettings:
     outbox_batch_size: int
     outbox_interval_seconds: float
     otlp_endpoint: str | None
+    platform_database_url: str = ""
+    migration_database_url: str = ""
 
 
 def load_settings(service: str) -> ServiceSettings:
@@ -35,9 +43,12 @@ def load_settings(service: str) -> ServiceSettings:
     env = Env()
     prefix = f"CASEWORK_{service.upper()}_"
     port = DEFAULT_HTTP_PORTS.get(service, 8080)
+    database_url = env.str(f"{prefix}DATABASE_URL", f"sqlite:///var/{service}.db")
     return ServiceSettings(
         service=service,
-        database_url=env.str(f"{prefix}DATABASE_URL", f"sqlite:///var/{service}.db"),
+        database_url=database_url,
+        platform_database_url=env.str(f"{prefix}PLATFORM_DATABASE_URL", "") or database_url,
+        migration_database_url=env.str(f"{prefix}MIGRATION_DATABASE_URL", "") or database_url,
         amqp_uri=env.str("CASEWORK_AMQP_URI", DEFAULT_AMQP_URI),
         http_address=env.str(f"{prefix}HTTP_ADDRESS", f"127.0.0.1:{port}"),
         outbox_batch_size=env.int("CASEWORK_OUTBOX_BATCH_SIZE", 200),

@@ -1,19 +1,14 @@
-"""Each service's own database: metadata with the chassis tables, the engine, and the unit of
-work that commits business rows, outbox events, inbox marks and audit entries together."""
+"""Each service's own database: metadata with the chassis tables, the engine, column types,
+which errors are transient, and the one upsert helper. The unit of work is in `uow.py`."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from opentelemetry import propagate
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -26,17 +21,13 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
-    bindparam,
     create_engine,
     event,
-    text,
 )
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 from services.chassis.config import env_int
-from services.contracts import EventContract
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +116,9 @@ def new_metadata() -> MetaData:
     return metadata
 
 
-def create_db_engine(url: str) -> Engine:
-    """An engine that behaves under eventlet on both backends."""
+def create_db_engine(url: str, *, pool_size: int | None = None) -> Engine:
+    """An engine that behaves under eventlet on both backends; `pool_size` bounds a
+    PostgreSQL pool below the configured one (the platform engine needs few connections)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -162,7 +154,7 @@ def create_db_engine(url: str) -> Engine:
         url,
         hide_parameters=True,
         # A fixed pool: overflow connections were opened and closed constantly under load.
-        pool_size=env_int("CASEWORK_DB_POOL_SIZE", 10),
+        pool_size=pool_size or env_int("CASEWORK_DB_POOL_SIZE", 10),
         max_overflow=env_int("CASEWORK_DB_MAX_OVERFLOW", 0),
         pool_recycle=1800,
         pool_timeout=30,
@@ -208,173 +200,13 @@ def retrying_conflicts(attempt: Callable[[], T], attempts: int = CONFLICT_ATTEMP
     raise AssertionError("unreachable")
 
 
-@dataclass(frozen=True)
-class IncomingEvent:
-    """An event as a consumer sees it: envelope fields plus the loaded payload."""
+def insert_on_conflict(dialect: str, table: Table) -> Any:
+    """An INSERT that can say ON CONFLICT (DO NOTHING / DO UPDATE) on this dialect: the one
+    upsert helper. Repositories call it; prefer prebuilt text() statements on hot paths."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-    event_id: str
-    event_type: str
-    schema_version: int
-    office_id: str
-    occurred_at: datetime
-    correlation_id: str
-    causation_id: str | None
-    traceparent: str | None
-    payload: dict[str, Any]
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-
-# Built once, in SQL both PostgreSQL and SQLite accept: SQLAlchemy cannot cache a
-# dialect-specific `insert().on_conflict_do_nothing()`, and every consumed event runs this.
-CLAIM = text(
-    "INSERT INTO inbox (event_id, consumer, event_type, processed_at) "
-    "VALUES (:event_id, :consumer, :event_type, :processed_at) ON CONFLICT DO NOTHING"
-).bindparams(bindparam("processed_at", type_=UTCDateTime()))
-
-
-class UnitOfWork:
-    """One transaction: business rows, the events they cause, inbox marks and audit entries."""
-
-    def __init__(
-        self,
-        session: Session,
-        *,
-        correlation_id: str,
-        causation_id: str | None,
-        on_commit: Callable[[], None],
-    ) -> None:
-        self.session = session
-        self.correlation_id = correlation_id
-        self.causation_id = causation_id
-        self._on_commit = on_commit
-        self._events_written = 0
-
-    @property
-    def _metadata_tables(self) -> Mapping[str, Table]:
-        info = self.session.info
-        return info["tables"]  # type: ignore[no-any-return]
-
-    def emit(self, contract: EventContract, payload: Mapping[str, Any], *, office_id: str) -> str:
-        """Write an event to the outbox inside this transaction; it is published after commit."""
-        body = contract.dump(payload)
-        carrier: dict[str, str] = {}
-        propagate.inject(carrier)
-        event_id = str(uuid.uuid4())
-        # A bare Table.insert() with a parameter dict compiles once; .values(...) would build
-        # and key a new statement on every event.
-        self.session.execute(
-            self._metadata_tables["outbox"].insert(),
-            dict(
-                event_id=event_id,
-                event_type=contract.event_type,
-                schema_version=contract.version,
-                office_id=office_id,
-                occurred_at=utcnow(),
-                correlation_id=self.correlation_id,
-                causation_id=self.causation_id,
-                traceparent=carrier.get("traceparent"),
-                payload=json.dumps(body, separators=(",", ":")),
-                attempts=0,
-                sent_at=None,
-                last_error=None,
-            ),
-        )
-        self._events_written += 1
-        return event_id
-
-    def claim(self, incoming: IncomingEvent, consumer: str) -> bool:
-        """Record `(event_id, consumer)`; False when this consumer already handled the event.
-
-        The row commits with the handler's effects, so a redelivered event changes nothing.
-        """
-        result = self.session.execute(
-            CLAIM,
-            {
-                "event_id": incoming.event_id,
-                "consumer": consumer,
-                "event_type": incoming.event_type,
-                "processed_at": utcnow(),
-            },
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    def audit(
-        self,
-        *,
-        office_id: str,
-        actor: str,
-        action: str,
-        subject_type: str,
-        subject_id: str,
-        origin: str | None = None,
-    ) -> None:
-        """Append who did what to which record. Ids only, never content."""
-        self.session.execute(
-            self._metadata_tables["audit_log"].insert(),
-            dict(
-                office_id=office_id,
-                actor=actor,
-                action=action,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                origin=origin,
-                occurred_at=utcnow(),
-            ),
-        )
-
-    def commit(self) -> None:
-        self.session.commit()
-        if self._events_written:
-            self._events_written = 0
-            self._on_commit()
-
-    def rollback(self) -> None:
-        self.session.rollback()
-        self._events_written = 0
-
-
-class DatabaseAccess:
-    """The narrow interface a worker gets: open units of work, read in a session, ping."""
-
-    def __init__(
-        self, sessions: sessionmaker[Session], metadata: MetaData, on_events: Callable[[], None]
-    ) -> None:
-        self._sessions = sessions
-        self._metadata = metadata
-        self._on_events = on_events
-
-    @contextmanager
-    def unit_of_work(
-        self, *, cause: IncomingEvent | None = None, correlation_id: str | None = None
-    ) -> Iterator[UnitOfWork]:
-        """Commit explicitly with `uow.commit()`; anything left uncommitted is rolled back."""
-        session = self._sessions()
-        session.info["tables"] = self._metadata.tables
-        uow = UnitOfWork(
-            session,
-            correlation_id=(cause.correlation_id if cause else None)
-            or correlation_id
-            or str(uuid.uuid4()),
-            causation_id=cause.event_id if cause else None,
-            on_commit=self._on_events,
-        )
-        try:
-            yield uow
-        except BaseException:
-            uow.rollback()
-            raise
-        finally:
-            session.close()
-
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        """A session for queries; nothing it does is committed."""
-        session = self._sessions()
-        try:
-            yield session
-        finally:
-            session.rollback()
-            session.close()
-
-    def ping(self) -> None:
-        with self._sessions() as session:
-            session.execute(text("SELECT 1"))
+    return sqlite_insert(table)

@@ -16,10 +16,17 @@ from werkzeug.wrappers import Request, Response
 from services.chassis.db import is_transient
 from services.chassis.errors import CaseworkError, PayloadTooLarge, ValidationFailed
 from services.chassis.observability import service_metric
+from services.chassis.schemas import validation_failed
 
 log = logging.getLogger(__name__)
 
 MAX_JSON_BYTES = 64 * 1024
+# An oversized body up to this size is read and thrown away before the 413, so a client still
+# sending it reads the answer instead of a reset (the server closing with unread data). Beyond
+# it nothing more is read: the server discards the rest on a keep-alive connection, and closes
+# one the client asked to close (that client may then see a reset).
+DRAIN_LIMIT = 4 * 1024 * 1024
+DRAIN_CHUNK = 64 * 1024
 
 
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
@@ -35,6 +42,8 @@ def read_json(request: Request, max_bytes: int = MAX_JSON_BYTES) -> dict[str, An
     """The request's JSON object, or a 4xx error that says what is wrong with it."""
     length = request.content_length
     if length is not None and length > max_bytes:
+        if length <= DRAIN_LIMIT:
+            drain(request)
         raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
     raw = request.get_data(cache=False)
     if len(raw) > max_bytes:
@@ -54,6 +63,13 @@ def read_json(request: Request, max_bytes: int = MAX_JSON_BYTES) -> dict[str, An
             "text may not contain NUL characters", fields={where: ["contains a NUL character"]}
         )
     return body
+
+
+def drain(request: Request) -> None:
+    """Read and discard the body (werkzeug's stream stops at the Content-Length)."""
+    stream = request.stream
+    while stream.read(DRAIN_CHUNK):
+        pass
 
 
 def _nul_character_at(value: Any, path: str = "") -> str | None:
@@ -85,11 +101,6 @@ def header_token(request: Request, name: str) -> str | None:
     return value if value is not None and HEADER_TOKEN.match(value) else None
 
 
-def validation_error(exc: ValidationError) -> ValidationFailed:
-    fields = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-    return ValidationFailed("some fields are missing or invalid", fields=fields)
-
-
 def json_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn domain and validation errors into JSON 4xx; anything unexpected into a JSON 500."""
 
@@ -110,7 +121,7 @@ def json_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except ValidationError as exc:
-            error = validation_error(exc)
+            error = validation_failed(exc)
             return refused(error.status, error.to_dict())
         except CaseworkError as exc:
             return refused(exc.status, exc.to_dict())

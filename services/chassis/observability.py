@@ -55,6 +55,21 @@ def setup_tracing(service: str, otlp_endpoint: str | None) -> None:
     _tracing_ready = True
 
 
+def outcome_of(result: Any) -> str:
+    """What the client got: an HTTP entrypoint returns its error responses (5xx: `error`,
+    4xx: `refused`) rather than raising, so the status decides, not the absence of an
+    exception. RPC and event entrypoints that return normally are `ok`."""
+    status = getattr(result, "status_code", None)
+    if status is None and isinstance(result, tuple) and result and isinstance(result[0], int):
+        status = result[0]  # nameko @http's (status, body) and (status, headers, body)
+    if isinstance(status, int):
+        if status >= 500:
+            return "error"
+        if status >= 400:
+            return "refused"
+    return "ok"
+
+
 class Instrumentation(DependencyProvider):
     """RED metrics and a span for every entrypoint of the service.
 
@@ -105,7 +120,7 @@ class Instrumentation(DependencyProvider):
             return
         begun, span, token = started
         entrypoint = worker_ctx.entrypoint.method_name
-        outcome = "error" if exc_info else "ok"
+        outcome = "error" if exc_info else outcome_of(result)
         self.calls.labels(entrypoint, outcome).inc()
         self.seconds.labels(entrypoint).observe(time.perf_counter() - begun)
         self.in_flight.labels(entrypoint).dec()

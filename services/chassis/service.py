@@ -17,21 +17,28 @@ from sqlalchemy.orm import sessionmaker
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.config import load_settings
-from services.chassis.db import DatabaseAccess, create_db_engine
+from services.chassis.db import create_db_engine
 from services.chassis.http import json_response
 from services.chassis.messaging import EventPublisher, dead_letter_queue, declare_topology
 from services.chassis.observability import Instrumentation, service_metric, setup_tracing
 from services.chassis.outbox import OutboxRelay
+from services.chassis.uow import DatabaseAccess, UnitOfWork
 from services.contracts import SUBSCRIPTIONS
 
 log = logging.getLogger(__name__)
+# The relay, a timer or two and /ready share the platform engine: a few connections suffice.
+PLATFORM_POOL_SIZE = 3
 
 
 class Database(DependencyProvider):
-    """The service's own database, and the relay that publishes what its outbox holds."""
+    """The service's own database, and the relay that publishes what its outbox holds.
 
-    def __init__(self, metadata: MetaData) -> None:
+    `unit_of_work` is the service's `UnitOfWork` subclass, which opens its repositories.
+    """
+
+    def __init__(self, metadata: MetaData, unit_of_work: type[UnitOfWork] = UnitOfWork) -> None:
         self.metadata = metadata
+        self.unit_of_work_type = unit_of_work
 
     def setup(self) -> None:
         service = self.container.service_name
@@ -39,15 +46,33 @@ class Database(DependencyProvider):
         setup_tracing(service, settings.otlp_endpoint)
         self.engine = create_db_engine(settings.database_url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The cross-office path (PostgreSQL: the platform role, which row-level security lets
+        # past office boundaries on the few tables it is granted): the outbox relay, roll-ups,
+        # `db.platform_work()`. One URL (SQLite, an un-walled PostgreSQL) means one engine:
+        # a second engine on one SQLite file would be a second writer.
+        if settings.platform_database_url == settings.database_url:
+            self.platform_engine = self.engine
+        else:
+            self.platform_engine = create_db_engine(
+                settings.platform_database_url, pool_size=PLATFORM_POOL_SIZE
+            )
+        self.platform_sessions = sessionmaker(self.platform_engine, expire_on_commit=False)
         self.relay = OutboxRelay(
-            self.sessions,
+            self.platform_sessions,
             self.metadata.tables["outbox"],
             EventPublisher(config.get(AMQP_URI_CONFIG_KEY, settings.amqp_uri)),
             service=service,
             batch_size=settings.outbox_batch_size,
             interval_seconds=settings.outbox_interval_seconds,
         )
-        self.access = DatabaseAccess(self.sessions, self.metadata, self.relay.wake)
+        self.access: DatabaseAccess[Any] = DatabaseAccess(
+            self.sessions,
+            self.metadata,
+            self.relay.wake,
+            service=service,
+            unit_of_work_type=self.unit_of_work_type,
+            platform_sessions=self.platform_sessions,
+        )
 
     def start(self) -> None:
         # Every service declares the whole topology before consuming or publishing, so a
@@ -62,12 +87,13 @@ class Database(DependencyProvider):
         self.relay.stop()
         self.relay.close()
         self.engine.dispose()
+        self.platform_engine.dispose()
 
     def kill(self) -> None:
         self.relay.stop()
         self.relay.close()
 
-    def get_dependency(self, worker_ctx: Any) -> DatabaseAccess:
+    def get_dependency(self, worker_ctx: Any) -> DatabaseAccess[Any]:
         return self.access
 
 

@@ -2,7 +2,14 @@
 
 - `db_backend`: every database test runs on SQLite (the embedded default) and PostgreSQL.
 - `service_database(service, metadata)`: a clean database for that service, its URL exported
-  as `CASEWORK_<SERVICE>_DATABASE_URL` so the service under test finds it.
+  as `CASEWORK_<SERVICE>_DATABASE_URL` so the service under test finds it. On PostgreSQL the
+  tenant wall is put up on it (`services.chassis.tenant_wall.apply_tenant_wall`, the function
+  the migrations call) and the service under test connects as its service role, with the
+  platform role for its platform engine; the URL returned is the administrator's, so a test's
+  own checks see every office. `CASEWORK_TEST_TENANT_WALL=off` hands the service the
+  administrator's URL instead (row-level security then holds nobody).
+- `walled_databases`: per service, a fresh PostgreSQL database its own migrations built as
+  its owner role (once per run), for tests of the tenant wall itself.
 - `amqp_uri`: a fresh RabbitMQ vhost per test (nameko's `rabbit_config`).
 - `web_address`: a free loopback port for the service's `@http` endpoints.
 - `publish_event` / `wait_until`: drive and observe real services.
@@ -21,6 +28,8 @@ import pytest
 from kombu import Connection, Producer
 from nameko import config
 from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from services.chassis.messaging import (
     EVENTS_EXCHANGE,
@@ -28,12 +37,21 @@ from services.chassis.messaging import (
     envelope_headers,
 )
 from services.chassis.messaging import new_envelope as envelope  # what tests publish
+from services.chassis.tenant_wall import apply_tenant_wall, create_roles, roles_for
 from services.contracts import EventContract
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "CASEWORK_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 )
 _created_databases: set[str] = set()
+# The password the test roles get (trust authentication ignores it); the same as
+# `./scripts/run --postgres` gives them, so running both on one server changes nothing.
+TEST_ROLE_PASSWORD = os.environ.get("CASEWORK_TEST_ROLE_PASSWORD", "casework")
+_roles_ready: set[str] = set()
+
+
+def tenant_wall_in_tests() -> bool:
+    return os.environ.get("CASEWORK_TEST_TENANT_WALL", "on").lower() not in ("off", "0", "no")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -67,11 +85,69 @@ def ensure_postgres_database(database: str) -> str:
     return postgres_url(database)
 
 
+def fresh_postgres_database(database: str, owner: str | None = None) -> str:
+    """An empty database owned by `owner` (dropped first if a killed run left one behind),
+    dropped when the run ends; name it `..._<pid>`."""
+    engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        owned_by = f' OWNER "{owner}"' if owner else ""
+        connection.execute(text(f'CREATE DATABASE "{database}"{owned_by}'))
+    engine.dispose()
+    _created_databases.add(database)
+    return postgres_url(database)
+
+
+def role_url(url: str, role: str) -> str:
+    """`url` (an administrator's) connecting as `role` instead."""
+    parsed = make_url(url).set(username=role, password=TEST_ROLE_PASSWORD)
+    return parsed.render_as_string(hide_password=False)
+
+
+def ensure_test_roles(service: str) -> None:
+    """The service's roles with the test password, once per run (they are the server's)."""
+    if service in _roles_ready:
+        return
+    roles = roles_for(service)
+    engine = create_engine(POSTGRES_ADMIN_URL, poolclass=NullPool)
+    with engine.begin() as connection:
+        create_roles(connection, service, dict.fromkeys(roles.all(), TEST_ROLE_PASSWORD))
+    engine.dispose()
+    _roles_ready.add(service)
+
+
+def wall_database(url: str, service: str) -> tuple[str, str]:
+    """Put the tenant wall up on a database the tests built; (service URL, platform URL)."""
+    ensure_test_roles(service)
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as connection:
+        apply_tenant_wall(service, connection)
+    engine.dispose()
+    roles = roles_for(service)
+    return role_url(url, roles.service), role_url(url, roles.platform)
+
+
 def reset_schema(url: str, metadata: MetaData) -> None:
     engine = create_engine(url)
     metadata.drop_all(engine)
     metadata.create_all(engine)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def walled_databases() -> dict[str, str]:
+    """service -> administrator's URL of a fresh PostgreSQL database that the service's own
+    migrations built, connected as its owner role (so the tenant wall is the migrations')."""
+    from services.chassis.migrate import MIGRATED_SERVICES, upgrade
+
+    urls = {}
+    for service in MIGRATED_SERVICES:
+        ensure_test_roles(service)
+        owner = roles_for(service).owner
+        url = fresh_postgres_database(f"casework_test_wall_{service}_{os.getpid()}", owner)
+        upgrade(service, role_url(url, owner))
+        urls[service] = url
+    return urls
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -84,13 +160,21 @@ def service_database(
     db_backend: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[[str, MetaData], str]:
     def make(service: str, metadata: MetaData) -> str:
+        prefix = f"CASEWORK_{service.upper()}_"
         if db_backend == "sqlite":
             url = f"sqlite:///{tmp_path}/{service}.db"
         else:
             # One database per service and test run: parallel runs must not drop each other's.
             url = ensure_postgres_database(f"casework_test_{service}_{os.getpid()}")
         reset_schema(url, metadata)
-        monkeypatch.setenv(f"CASEWORK_{service.upper()}_DATABASE_URL", url)
+        monkeypatch.delenv(f"{prefix}MIGRATION_DATABASE_URL", raising=False)
+        if db_backend == "postgresql" and tenant_wall_in_tests():
+            service_url, platform_url = wall_database(url, service)
+            monkeypatch.setenv(f"{prefix}DATABASE_URL", service_url)
+            monkeypatch.setenv(f"{prefix}PLATFORM_DATABASE_URL", platform_url)
+        else:
+            monkeypatch.setenv(f"{prefix}DATABASE_URL", url)
+            monkeypatch.delenv(f"{prefix}PLATFORM_DATABASE_URL", raising=False)
         return url
 
     return make

@@ -7,12 +7,16 @@ fields are a bug); consumers load tolerantly (fields they do not know are ignore
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+from services.contracts.vocabulary import OFFICE_ID_PATTERN
 
 CHANNELS = ("web", "email", "phone", "walk_in", "letter")
 ROLES = ("office_admin", "supervisor", "caseworker", "read_only")
@@ -69,7 +73,7 @@ class AcknowledgementSentV1(Schema):
 
 
 class OfficeRegisteredV1(Schema):
-    office_id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$"))
+    office_id = fields.String(required=True, validate=validate.Regexp(OFFICE_ID_PATTERN))
     name = fields.String(required=True)
     reply_to_email = fields.Email(required=True)
 
@@ -80,6 +84,79 @@ class StaffMemberAddedV1(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
 
 
+# The typed form of each payload, what a consumer's handler receives and a producer's aggregate
+# records. Dataclasses only at this edge: the schemas above are the wire's rules.
+
+
+@dataclass(frozen=True)
+class SubmissionReceived:
+    submission_id: str
+    tracking_code: str
+    constituent_id: str
+    constituent_name: str
+    contact_email: str | None
+    preferred_language: str
+    channel: str
+    category: str
+    agency_hint: str | None
+    subject: str
+    urgent: bool
+    privacy_release_signed: bool
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseOpened:
+    case_id: str
+    reference: str
+    submission_id: str
+    tracking_code: str
+    constituent_id: str
+    category: str
+    agency_hint: str | None
+    urgent: bool
+    opened_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseAssigned:
+    case_id: str
+    caseworker_id: str
+    caseworker_name: str
+    method: str
+    assigned_at: datetime
+
+
+@dataclass(frozen=True)
+class AgencySuggested:
+    case_id: str
+    agency_code: str
+    agency_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AcknowledgementSent:
+    case_id: str
+    submission_id: str
+    channel: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class OfficeRegistered:
+    office_id: str
+    name: str
+    reply_to_email: str
+
+
+@dataclass(frozen=True)
+class StaffMemberAdded:
+    user_id: str
+    display_name: str
+    role: str
+
+
 @dataclass(frozen=True)
 class EventContract:
     event_type: str
@@ -88,9 +165,12 @@ class EventContract:
     schema: type[Schema]
     description: str
     example: Mapping[str, Any] = field(default_factory=dict)
+    payload_type: type[Any] | None = None
 
-    def dump(self, payload: Mapping[str, Any]) -> dict[str, Any]:
-        """Validate an outgoing payload strictly and return its wire form."""
+    def dump(self, payload: Any) -> dict[str, Any]:
+        """Validate an outgoing payload (its dataclass or a mapping) strictly; its wire form."""
+        if dataclasses.is_dataclass(payload) and not isinstance(payload, type):
+            payload = {f.name: getattr(payload, f.name) for f in dataclasses.fields(payload)}
         strict, _, wire = _schemas(self.schema)
         return dict(wire.dump(strict.load(payload)))
 
@@ -98,6 +178,19 @@ class EventContract:
         """Read an incoming payload, ignoring fields this consumer does not know."""
         _, tolerant, _ = _schemas(self.schema)
         return dict(tolerant.load(payload))
+
+    def load_typed(self, payload: Mapping[str, Any]) -> Any:
+        """Read an incoming payload into its dataclass (tolerant, like `load`)."""
+        loaded = self.load(payload)
+        if self.payload_type is None:
+            return loaded
+        known = _field_names(self.payload_type)  # type: ignore[arg-type]
+        return self.payload_type(**{k: v for k, v in loaded.items() if k in known})
+
+
+@functools.cache
+def _field_names(payload_type: type[Any]) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(payload_type))
 
 
 @functools.cache
@@ -129,6 +222,7 @@ SUBMISSION_RECEIVED = EventContract(
         "privacy_release_signed": True,
         "received_at": "2026-11-23T14:05:00+00:00",
     },
+    payload_type=SubmissionReceived,
 )
 
 CASE_OPENED = EventContract(
@@ -148,6 +242,7 @@ CASE_OPENED = EventContract(
         "urgent": False,
         "opened_at": "2026-11-23T14:05:01+00:00",
     },
+    payload_type=CaseOpened,
 )
 
 CASE_ASSIGNED = EventContract(
@@ -163,6 +258,7 @@ CASE_ASSIGNED = EventContract(
         "method": "round_robin",
         "assigned_at": "2026-11-23T14:05:01+00:00",
     },
+    payload_type=CaseAssigned,
 )
 
 AGENCY_SUGGESTED = EventContract(
@@ -177,6 +273,7 @@ AGENCY_SUGGESTED = EventContract(
         "agency_name": "Social Security Administration",
         "reason": "category:social_security",
     },
+    payload_type=AgencySuggested,
 )
 
 ACKNOWLEDGEMENT_SENT = EventContract(
@@ -191,6 +288,7 @@ ACKNOWLEDGEMENT_SENT = EventContract(
         "channel": "email",
         "sent_at": "2026-11-23T14:05:02+00:00",
     },
+    payload_type=AcknowledgementSent,
 )
 
 OFFICE_REGISTERED = EventContract(
@@ -204,6 +302,7 @@ OFFICE_REGISTERED = EventContract(
         "name": "Office of Rep. Ana Lopez",
         "reply_to_email": "casework@lopez.example.gov",
     },
+    payload_type=OfficeRegistered,
 )
 
 STAFF_MEMBER_ADDED = EventContract(
@@ -213,6 +312,7 @@ STAFF_MEMBER_ADDED = EventContract(
     StaffMemberAddedV1,
     "A staff member joined an office (or changed role); routing uses the caseworkers.",
     {"user_id": "u-3", "display_name": "Sam Rivera", "role": "caseworker"},
+    payload_type=StaffMemberAdded,
 )
 
 ALL_EVENTS: tuple[EventContract, ...] = (

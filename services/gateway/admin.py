@@ -25,11 +25,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from services.chassis.config import load_settings
-from services.chassis.db import DatabaseAccess, create_db_engine
+from services.chassis.db import create_db_engine
+from services.chassis.domain import Actor
 from services.chassis.errors import CaseworkError
+from services.chassis.uow import DatabaseAccess
 from services.gateway import handlers
 from services.gateway.domain.staff import ROLES, OfficeChange
 from services.gateway.models import Base
+from services.gateway.repository import GatewayUnitOfWork
 from services.gateway.schemas import AddStaffMemberSchema, RegisterOfficeSchema
 
 NOT_READY = (
@@ -43,25 +46,40 @@ OFFICE_MESSAGES = {
 }
 
 
+ORIGIN = "admin-cli"
+
+
 @contextmanager
-def gateway_database() -> Iterator[DatabaseAccess]:
-    """Gateway's own database, as the running service would open it."""
-    engine = create_db_engine(load_settings("gateway").database_url)
+def gateway_database() -> Iterator[DatabaseAccess[GatewayUnitOfWork]]:
+    """Gateway's own database, as the running service would open it: one office's units of
+    work on the service's URL, `list-offices` on the platform URL (PostgreSQL's row-level
+    security shows the service role one office at a time)."""
+    settings = load_settings("gateway")
+    engine = create_db_engine(settings.database_url)
+    platform_engine = engine
+    if settings.platform_database_url != settings.database_url:
+        platform_engine = create_db_engine(settings.platform_database_url, pool_size=1)
     try:
-        # Nothing to wake here: the running gateway's relay polls the outbox.
         yield DatabaseAccess(
-            sessionmaker(engine, expire_on_commit=False), Base.metadata, lambda: None
+            sessionmaker(engine, expire_on_commit=False),
+            Base.metadata,
+            lambda: None,  # nothing to wake here: the running gateway's relay polls the outbox
+            service="gateway",
+            unit_of_work_type=GatewayUnitOfWork,
+            platform_sessions=sessionmaker(platform_engine, expire_on_commit=False),
         )
     finally:
         engine.dispose()
+        platform_engine.dispose()
 
 
-def operator() -> str:
+def operator() -> Actor:
     """Who ran the command, for the audit log."""
     try:
-        return f"cli:{getpass.getuser()}"
+        name = f"cli:{getpass.getuser()}"
     except (KeyError, OSError):  # no login name in some containers
-        return "cli"
+        name = "cli"
+    return Actor.staff(name, origin=ORIGIN)
 
 
 def parser() -> argparse.ArgumentParser:

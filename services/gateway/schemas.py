@@ -1,13 +1,17 @@
-"""What gateway accepts (admin commands, queue queries) and what it reads from other services'
-replies. Input is strict (unknown fields rejected); replies are read tolerantly."""
+"""What gateway accepts (admin commands, queue queries) and how it reads other services'
+replies: with their RPC contracts (`services.contracts.rpc`), tolerantly. Input is strict
+(unknown fields rejected)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, post_load, validate
+from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
-from services.contracts.vocabulary import CASE_STATUSES
+from services.chassis.schemas import StrictSchema, Text
+from services.contracts.rpc import cases as cases_rpc
+from services.contracts.rpc import metrics as metrics_rpc
+from services.contracts.vocabulary import CASE_STATUSES, OFFICE_ID_PATTERN
 from services.gateway.domain.queue import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -16,29 +20,21 @@ from services.gateway.domain.queue import (
     OfficeCounts,
     QueueFilter,
 )
-from services.gateway.domain.staff import OFFICE_ID, ROLES, AddStaffMember, RegisterOffice
+from services.gateway.domain.staff import ROLES, AddStaffMember, RegisterOffice
 
+# The shared office-id rule (as the chassis `OfficeId` field checks it), with the hint
+# legislature IT needs when choosing a new one.
 OFFICE_ID_RULE = validate.Regexp(
-    OFFICE_ID,
+    OFFICE_ID_PATTERN,
     error="use 2 to 63 lower-case letters, digits and hyphens, starting with a letter or digit "
     "(for example rep-lopez)",
 )
 NOT_BLANK = validate.Regexp(r"\s*\S", error="must not be blank")
 
 
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class TolerantSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
 class RegisterOfficeSchema(StrictSchema):
     office_id = fields.String(required=True, validate=OFFICE_ID_RULE)
-    name = fields.String(required=True, validate=validate.And(validate.Length(max=200), NOT_BLANK))
+    name = Text(required=True, validate=validate.And(validate.Length(max=200), NOT_BLANK))
     reply_to_email = fields.Email(required=True, validate=validate.Length(max=254))
 
     @post_load
@@ -52,9 +48,7 @@ class RegisterOfficeSchema(StrictSchema):
 
 class AddStaffMemberSchema(StrictSchema):
     office_id = fields.String(required=True, validate=OFFICE_ID_RULE)
-    display_name = fields.String(
-        required=True, validate=validate.And(validate.Length(max=200), NOT_BLANK)
-    )
+    display_name = Text(required=True, validate=validate.And(validate.Length(max=200), NOT_BLANK))
     email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.String(
         required=True,
@@ -88,27 +82,27 @@ class QueueQuerySchema(StrictSchema):
         return QueueFilter(status=data["status"], limit=data["limit"], offset=data["offset"])
 
 
-class CaseSummarySchema(TolerantSchema):
-    """One row of `cases.list_cases` (fields gateway does not show are ignored)."""
+class CaseSummarySchema(cases_rpc.CaseSummary):
+    """One row of `cases.list_cases`, read with its contract. Fields gateway does not know are
+    ignored, and a status cases adds later is still shown (just not offered as a filter)."""
 
-    case_id = fields.String(required=True)
-    reference = fields.String(required=True)
+    class Meta:
+        unknown = EXCLUDE
+
     status = fields.String(required=True)
-    subject = fields.String(required=True)
-    category = fields.String(required=True)
-    constituent_name = fields.String(required=True)
-    urgent = fields.Boolean(required=True)
     opened_at = fields.AwareDateTime(required=True)
-    assigned_to_id = fields.String(load_default=None, allow_none=True)
-    assigned_to_name = fields.String(load_default=None, allow_none=True)
-    agency_code = fields.String(load_default=None, allow_none=True)
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> CaseSummary:
         return CaseSummary(**data)
 
 
-class CasePageSchema(TolerantSchema):
+class CasePageSchema(cases_rpc.CasePage):
+    """`cases.list_cases`' answer, read with its contract."""
+
+    class Meta:
+        unknown = EXCLUDE
+
     cases = fields.List(fields.Nested(CaseSummarySchema), required=True)
     total = fields.Integer(required=True, validate=validate.Range(min=0))
 
@@ -117,7 +111,12 @@ class CasePageSchema(TolerantSchema):
         return CasePage(cases=tuple(data["cases"]), total=data["total"])
 
 
-class OfficeCountsSchema(TolerantSchema):
+class OfficeCountsSchema(metrics_rpc.OfficeCounts):
+    """`metrics.office_counts`' answer, read with its contract; the queue needs these three."""
+
+    class Meta:
+        unknown = EXCLUDE
+
     received = fields.Integer(required=True)
     opened = fields.Integer(required=True)
     assigned = fields.Integer(load_default=0)

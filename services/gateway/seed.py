@@ -11,10 +11,11 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from services.chassis.db import DatabaseAccess
+from services.chassis.domain import Actor
 from services.gateway import handlers
-from services.gateway.admin import NOT_READY, gateway_database
+from services.gateway.admin import NOT_READY, ORIGIN, gateway_database
 from services.gateway.domain.staff import AddStaffMember, OfficeChange, RegisterOffice
+from services.gateway.ports import GatewayDatabase
 
 DEMO_OFFICE = RegisterOffice(
     office_id="rep-demo",
@@ -34,10 +35,10 @@ DEMO_STAFF = (
     _staff("Ana Morales (immigration)", "ana.morales", "caseworker"),
     _staff("Dana Whitfield", "dana.whitfield", "caseworker"),
 )
-ACTOR = "seed"
+ACTOR = Actor.staff("seed", origin=ORIGIN)
 
 
-def seed(db: DatabaseAccess) -> list[str]:
+def seed(db: GatewayDatabase) -> list[str]:
     """Write the demo office and staff that are missing; say what was done."""
     done = []
     change = handlers.register_office(db, DEMO_OFFICE, actor=ACTOR)

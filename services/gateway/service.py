@@ -17,13 +17,14 @@ from services.gateway import handlers
 from services.gateway.domain.queue import ServiceUnavailable
 from services.gateway.models import Base
 from services.gateway.remote import DeadlineRpc
+from services.gateway.repository import GatewayUnitOfWork
 from services.gateway.schemas import CaseQueueOutSchema, QueueQuerySchema
 from services.gateway.web import page_errors, query_args, render, secured, stylesheet
 
 
 class GatewayService(ServiceBase):
     name = "gateway"
-    db = Database(Base.metadata)
+    db = Database(Base.metadata, unit_of_work=GatewayUnitOfWork)
     cases = DeadlineRpc("cases")
     # Not `metrics`: that name is the Prometheus endpoint every service inherits.
     metrics_service = DeadlineRpc("metrics")

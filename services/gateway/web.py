@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 from marshmallow import ValidationError
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.db import utcnow
 from services.chassis.errors import CaseworkError
+from services.chassis.schemas import strip_bidi_controls
 from services.contracts.vocabulary import CASE_STATUSES
 from services.gateway.domain.queue import (
     DEFAULT_PAGE_SIZE,
@@ -46,6 +48,22 @@ templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def isolated(text: object) -> Markup:
+    """Text someone typed, shown in its own `<bdi>`: its direction cannot spill into the page
+    around it, and the overrides that make "evil" display as "live" are removed (escaped too,
+    like everything else)."""
+    return Markup("<bdi>{}</bdi>").format(strip_bidi_controls(str(text)))
+
+
+def plain(text: object) -> str:
+    """Text someone typed, where no markup may go (the page title): without bidi controls."""
+    return strip_bidi_controls(str(text))
+
+
+templates.filters["isolated"] = isolated
+templates.filters["plain"] = plain
 templates.filters["status_label"] = status_label
 templates.filters["category_label"] = category_label
 templates.filters["human_date"] = lambda moment: human_date(moment, utcnow())

@@ -60,6 +60,8 @@ class Submission(Base):
     urgent: Mapped[bool] = mapped_column(Boolean)
     urgency_reason: Mapped[str | None] = mapped_column(String(500))
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    # SHA-256 (hex) of the canonical body first sent with `idempotency_key`.
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

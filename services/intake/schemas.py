@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import (
-    RAISE,
     Schema,
     ValidationError,
     fields,
@@ -15,13 +14,10 @@ from marshmallow import (
     validates_schema,
 )
 
+from services.chassis.schemas import StrictSchema, Text
 from services.contracts.vocabulary import CATEGORIES
-from services.intake.domain.submissions import (
-    ConstituentDetails,
-    PrivacyConsent,
-    SubmitRequest,
-    signature_matches,
-)
+from services.intake.domain.constituents import ConstituentDetails
+from services.intake.domain.submissions import PrivacyConsent, SubmitRequest, signature_matches
 
 
 def mail_ready(address: str) -> str | None:
@@ -39,24 +35,24 @@ def mail_ready(address: str) -> str | None:
 AGENCY_CODE = validate.Regexp(r"^[A-Z][A-Z0-9-]{1,19}$", error="use the agency's code, e.g. SSA")
 
 
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
+# Every field a person types is `Text`: what a consumer downstream would reject (a lone
+# surrogate, a control character) is refused here with a 422 naming the field, before the 202.
+# Fields of a closed vocabulary (category, channel, language, agency codes) refuse anything else.
 
 
 class AddressSchema(StrictSchema):
-    line1 = fields.String(required=True, validate=validate.Length(1, 200))
-    line2 = fields.String(load_default=None, validate=validate.Length(max=200))
-    city = fields.String(required=True, validate=validate.Length(1, 100))
-    state = fields.String(required=True, validate=validate.Length(2, 50))
-    postal_code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9 -]{3,12}$"))
+    line1 = Text(required=True, validate=validate.Length(1, 200))
+    line2 = Text(load_default=None, validate=validate.Length(max=200))
+    city = Text(required=True, validate=validate.Length(1, 100))
+    state = Text(required=True, validate=validate.Length(2, 50))
+    postal_code = Text(required=True, validate=validate.Regexp(r"^[A-Za-z0-9 -]{3,12}$"))
 
 
 class ConstituentSchema(StrictSchema):
-    first_name = fields.String(required=True, validate=validate.Length(1, 100))
-    last_name = fields.String(required=True, validate=validate.Length(1, 100))
+    first_name = Text(required=True, validate=validate.Length(1, 100))
+    last_name = Text(required=True, validate=validate.Length(1, 100))
     email = fields.Email(load_default=None, validate=validate.Length(max=254))
-    phone = fields.String(
+    phone = Text(
         load_default=None,
         validate=validate.Regexp(r"^\+?[0-9 ().-]{7,25}$", error="not a phone number"),
     )
@@ -97,7 +93,7 @@ class PrivacyReleaseSchema(StrictSchema):
     signed = fields.Boolean(
         required=True, validate=validate.Equal(True, error="must be true to sign")
     )
-    signature_name = fields.String(required=True, validate=validate.Length(1, 200))
+    signature_name = Text(required=True, validate=validate.Length(1, 200))
     agencies = fields.List(
         fields.String(validate=AGENCY_CODE), required=True, validate=validate.Length(1, 10)
     )
@@ -107,10 +103,10 @@ class SubmissionSchema(StrictSchema):
     constituent = fields.Nested(ConstituentSchema, required=True)
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     agency = fields.String(load_default=None, validate=AGENCY_CODE)
-    subject = fields.String(required=True, validate=validate.Length(3, 200))
-    description = fields.String(required=True, validate=validate.Length(1, 10_000))
+    subject = Text(required=True, validate=validate.Length(3, 200))
+    description = Text(multiline=True, required=True, validate=validate.Length(1, 10_000))
     urgent = fields.Boolean(load_default=False)
-    urgency_reason = fields.String(load_default=None, validate=validate.Length(max=500))
+    urgency_reason = Text(multiline=True, load_default=None, validate=validate.Length(max=500))
     channel = fields.String(
         load_default="web", validate=validate.OneOf(["web", "email", "phone", "walk_in", "letter"])
     )

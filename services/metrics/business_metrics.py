@@ -15,9 +15,9 @@ from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from services.chassis.db import DatabaseAccess
 from services.chassis.service import Database
 from services.metrics import handlers
+from services.metrics.ports import PlatformDatabase
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +28,19 @@ class ReadModelCollector(Collector):
     """Turns the read models into metric families on every scrape."""
 
     def __init__(self) -> None:
-        self._sources: list[DatabaseAccess] = []
+        self._sources: list[PlatformDatabase] = []
         self._lock = threading.Lock()
 
-    def attach(self, db: DatabaseAccess) -> None:
+    def attach(self, db: PlatformDatabase) -> None:
         with self._lock:
             self._sources.append(db)
 
-    def detach(self, db: DatabaseAccess) -> None:
+    def detach(self, db: PlatformDatabase) -> None:
         with self._lock:
             if db in self._sources:
                 self._sources.remove(db)
 
-    def _source(self) -> DatabaseAccess | None:
+    def _source(self) -> PlatformDatabase | None:
         with self._lock:
             return self._sources[-1] if self._sources else None
 
@@ -55,6 +55,7 @@ class ReadModelCollector(Collector):
         if db is None:
             return
         try:
+            # Every office's series at once: the snapshot reads through `db.platform_work()`.
             snapshot = handlers.business_snapshot(db)
         except Exception as exc:
             # A scrape must not fail because the database is away; `up` says it instead.

@@ -8,8 +8,9 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.chassis.config import env_int
-from services.chassis.db import IncomingEvent
+from services.chassis.events import IncomingEvent
 from services.chassis.messaging import event_handler
+from services.chassis.schemas import load_arguments
 from services.chassis.service import ServiceBase
 from services.contracts import (
     ACKNOWLEDGEMENT_SENT,
@@ -17,42 +18,44 @@ from services.contracts import (
     CASE_OPENED,
     SUBMISSION_RECEIVED,
 )
+from services.contracts.rpc import metrics as contract
 from services.metrics import handlers
 from services.metrics.business_metrics import ReadModelDatabase
 from services.metrics.models import Base
-from services.metrics.schemas import (
-    CaseworkerLoadSchema,
-    DailyCountsSchema,
-    OfficeCountsSchema,
-    OfficeDailyQuerySchema,
-    OfficeQuerySchema,
-    load_arguments,
-)
+from services.metrics.repository import MetricsUnitOfWork
 
 # How often counted events are folded into daily totals. Reads stay correct in between; folding
 # only keeps the rows they sum few.
 ROLL_UP_SECONDS = env_int("CASEWORK_METRICS_ROLL_UP_SECONDS", 60)
 
+# Built once: a schema deep-copies its fields when it is built.
+OFFICE_COUNTS_REQUEST = contract.OfficeCountsRequest()
+OFFICE_DAILY_REQUEST = contract.OfficeDailyRequest()
+CASELOAD_REQUEST = contract.CaseloadRequest()
+OFFICE_COUNTS = contract.OfficeCounts()
+DAILY_COUNTS = contract.DailyCounts(many=True)
+CASEWORKER_LOADS = contract.CaseworkerLoad(many=True)
+
 
 class MetricsService(ServiceBase):
     name = "metrics"
-    db = ReadModelDatabase(Base.metadata)
+    db = ReadModelDatabase(Base.metadata, unit_of_work=MetricsUnitOfWork)
 
     @event_handler(SUBMISSION_RECEIVED)
-    def record_submission_received(self, event: IncomingEvent) -> None:
-        handlers.record_submission_received(self.db, event)
+    def record_submission_received(self, event: IncomingEvent[Any]) -> None:
+        self.db.consume(event, handlers.record_submission_received)
 
     @event_handler(CASE_OPENED)
-    def record_case_opened(self, event: IncomingEvent) -> None:
-        handlers.record_case_opened(self.db, event)
+    def record_case_opened(self, event: IncomingEvent[Any]) -> None:
+        self.db.consume(event, handlers.record_case_opened)
 
     @event_handler(CASE_ASSIGNED)
-    def record_case_assigned(self, event: IncomingEvent) -> None:
-        handlers.record_case_assigned(self.db, event)
+    def record_case_assigned(self, event: IncomingEvent[Any]) -> None:
+        self.db.consume(event, handlers.record_case_assigned)
 
     @event_handler(ACKNOWLEDGEMENT_SENT)
-    def record_acknowledgement_sent(self, event: IncomingEvent) -> None:
-        handlers.record_acknowledgement_sent(self.db, event)
+    def record_acknowledgement_sent(self, event: IncomingEvent[Any]) -> None:
+        self.db.consume(event, handlers.record_acknowledgement_sent)
 
     @timer(interval=ROLL_UP_SECONDS)
     def roll_up_counts(self) -> None:
@@ -60,18 +63,16 @@ class MetricsService(ServiceBase):
 
     @rpc
     def office_counts(self, office_id: str) -> dict[str, Any]:
-        query = load_arguments(OfficeQuerySchema(), {"office_id": office_id})
-        counts = handlers.office_counts(self.db, query["office_id"])
-        return dict(OfficeCountsSchema().dump(counts))
+        query = load_arguments(OFFICE_COUNTS_REQUEST, {"office_id": office_id})
+        return dict(OFFICE_COUNTS.dump(handlers.office_counts(self.db, query["office_id"])))
 
     @rpc
-    def office_daily(self, office_id: str, days: int = 30) -> list[dict[str, Any]]:
-        query = load_arguments(OfficeDailyQuerySchema(), {"office_id": office_id, "days": days})
+    def office_daily(self, office_id: str, days: int = contract.DEFAULT_DAYS) -> list[Any]:
+        query = load_arguments(OFFICE_DAILY_REQUEST, {"office_id": office_id, "days": days})
         series = handlers.office_daily(self.db, query["office_id"], query["days"])
-        return list(DailyCountsSchema(many=True).dump(series))
+        return list(DAILY_COUNTS.dump(series))
 
     @rpc
-    def caseload(self, office_id: str) -> list[dict[str, Any]]:
-        query = load_arguments(OfficeQuerySchema(), {"office_id": office_id})
-        loads = handlers.caseload(self.db, query["office_id"])
-        return list(CaseworkerLoadSchema(many=True).dump(loads))
+    def caseload(self, office_id: str) -> list[Any]:
+        query = load_arguments(CASELOAD_REQUEST, {"office_id": office_id})
+        return list(CASEWORKER_LOADS.dump(handlers.caseload(self.db, query["office_id"])))

@@ -12,10 +12,10 @@ from services.notify.domain.acknowledgements import (
     OpenedCase,
     OutgoingEmail,
     Recipient,
-    message_id,
     one_line,
     sender_name,
 )
+from services.notify.domain.delivery import message_id
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

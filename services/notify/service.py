@@ -6,32 +6,45 @@ from typing import Any
 
 from nameko.rpc import rpc
 
-from services.chassis.db import IncomingEvent
+from services.chassis.events import IncomingEvent
 from services.chassis.messaging import event_handler
+from services.chassis.schemas import load_arguments
 from services.chassis.service import Database, ServiceBase
-from services.contracts import CASE_OPENED, OFFICE_REGISTERED, SUBMISSION_RECEIVED
+from services.contracts import (
+    CASE_OPENED,
+    OFFICE_REGISTERED,
+    SUBMISSION_RECEIVED,
+    CaseOpened,
+    OfficeRegistered,
+    SubmissionReceived,
+)
+from services.contracts.rpc.notify import DeliveriesQuerySchema, DeliverySchema
 from services.notify import handlers
 from services.notify.mail import MailTransport
-from services.notify.models import Base
-from services.notify.schemas import DeliveriesQuerySchema, DeliverySchema, load_arguments
+from services.notify.models import metadata
+from services.notify.repository import NotifyUnitOfWork
 
 
 class NotifyService(ServiceBase):
     name = "notify"
-    db = Database(Base.metadata)
+    db = Database(metadata, unit_of_work=NotifyUnitOfWork)
     mailer: Any = MailTransport()
 
     @event_handler(OFFICE_REGISTERED)
-    def record_office(self, event: IncomingEvent) -> None:
-        handlers.record_office(self.db, event)
+    def record_office(self, event: IncomingEvent[OfficeRegistered]) -> None:
+        self.db.consume(event, handlers.record_office)
 
+    # Each of the two facts an acknowledgement needs is kept, then the acknowledgement tried:
+    # also on a redelivered event, which may be the retry of a refused attempt.
     @event_handler(SUBMISSION_RECEIVED)
-    def record_recipient(self, event: IncomingEvent) -> None:
-        handlers.record_recipient(self.db, self.mailer, event)
+    def record_recipient(self, event: IncomingEvent[SubmissionReceived]) -> None:
+        self.db.consume(event, handlers.record_recipient)
+        handlers.acknowledge(self.db, self.mailer, event)
 
     @event_handler(CASE_OPENED)
-    def acknowledge_case(self, event: IncomingEvent) -> None:
-        handlers.record_case_opened(self.db, self.mailer, event)
+    def acknowledge_case(self, event: IncomingEvent[CaseOpened]) -> None:
+        self.db.consume(event, handlers.record_case_opened)
+        handlers.acknowledge(self.db, self.mailer, event)
 
     @rpc
     def list_deliveries(self, office_id: str, case_id: str) -> list[dict[str, Any]]:

@@ -22,7 +22,13 @@ from typing import Any
 import requests
 from sqlalchemy import create_engine, text
 
-from services.chassis.testing import ensure_postgres_database, free_port, postgres_url
+from services.chassis.tenant_wall import roles_for
+from services.chassis.testing import (
+    ensure_test_roles,
+    free_port,
+    fresh_postgres_database,
+    role_url,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "cases", "agencies", "notify", "metrics", "gateway")
@@ -82,7 +88,14 @@ class System:
             PYTHONUNBUFFERED="1",
         )
         for service in SERVICES:
-            env[f"CASEWORK_{service.upper()}_DATABASE_URL"] = self.database_urls[service]
+            prefix = f"CASEWORK_{service.upper()}_"
+            url = self.database_urls[service]
+            env[f"{prefix}DATABASE_URL"] = url
+            if self.backend == "postgresql":
+                roles = roles_for(service)
+                env[f"{prefix}DATABASE_URL"] = role_url(url, roles.service)
+                env[f"{prefix}PLATFORM_DATABASE_URL"] = role_url(url, roles.platform)
+                env[f"{prefix}MIGRATION_DATABASE_URL"] = role_url(url, roles.owner)
             env[f"CASEWORK_{service.upper()}_HTTP_ADDRESS"] = f"127.0.0.1:{self.ports[service]}"
         return env
 
@@ -214,16 +227,13 @@ class System:
         ).raise_for_status()
 
     def _fresh_database(self, service: str) -> str:
+        """The administrator's URL (what the tests count with); the services themselves connect
+        behind the tenant wall, as their own roles (see `env`)."""
         if self.backend == "sqlite":
             return f"sqlite:///{self.workdir}/{service}.db"
+        ensure_test_roles(service)
         name = f"casework_e2e_{service}_{os.getpid()}"
-        ensure_postgres_database(name)
-        engine = create_engine(postgres_url(name), isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        return postgres_url(name)
+        return fresh_postgres_database(name, roles_for(service).owner)
 
     def _migrate(self) -> None:
         self.run_python("-m", "services.chassis.migrate", *SERVICES)

@@ -26,6 +26,23 @@ def case_for(system: System, submission_id: str) -> Any:
     return rows[0] if rows else None
 
 
+# The demo office's staff who take cases (services/gateway/seed.py): a supervisor and three
+# caseworkers.
+DEMO_CASE_TAKERS = 4
+
+
+def case_takers_known(system: System) -> bool:
+    """Whether cases has heard of all the demo office's staff who take cases: the seed's
+    `gateway.staff_member_added` events travel through the broker after the seed returns."""
+    rows = system.query(
+        "cases",
+        "SELECT count(*) FROM staff_members WHERE office_id = :o "
+        "AND role IN ('caseworker', 'supervisor')",
+        o=DEMO_OFFICE,
+    )
+    return int(rows[0][0]) >= DEMO_CASE_TAKERS
+
+
 def emails_with(system: System, tracking_code: str) -> list[Any]:
     return [m for m in system.emails() if tracking_code in m.get_payload(decode=True).decode()]
 
@@ -34,6 +51,7 @@ def test_a_submission_becomes_an_assigned_case_an_email_a_metric_and_a_row_on_th
     running_system: System,
 ) -> None:
     system = running_system
+    system.wait_for(lambda: case_takers_known(system), 30, "cases never learned the demo staff")
     response = system.submit(1)
     assert response.status_code == 202, response.text
     receipt = response.json()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -11,8 +10,6 @@ from services.contracts.vocabulary import CATEGORIES as contract_categories
 
 # The intake categories a constituent chooses from (intake validates them on the way in).
 CATEGORIES = contract_categories
-
-AGENCY_CODE = re.compile(r"^[A-Z][A-Z0-9-]{1,19}$")
 
 
 def normalise_code(code: str | None) -> str | None:

@@ -1,55 +1,21 @@
-"""The agency suggestion rule and code handling, without a database or broker."""
+"""The agency suggestion rule, the suggestion recorded for a new case, and code handling,
+without a database or broker."""
+
+from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from services.agencies.domain.directory import (
     CATEGORIES,
-    Agency,
     AgencyDirectory,
     SuggestionBasis,
     normalise_code,
 )
+from services.agencies.domain.suggestions import CaseSuggestion
+from services.agencies.tests.fakes import DIRECTORY
+from services.contracts import AGENCY_SUGGESTED, AgencySuggested
 
-DIRECTORY = AgencyDirectory.of(
-    [
-        Agency(
-            "SSA",
-            "Social Security Administration",
-            "OLCA",
-            "https://www.ssa.gov/",
-            30,
-            ("social_security",),
-        ),
-        Agency(
-            "VA",
-            "Department of Veterans Affairs",
-            "OCLA",
-            "https://www.va.gov/",
-            125,
-            ("veterans",),
-        ),
-        Agency(
-            "CMS",
-            "Centers for Medicare & Medicaid Services",
-            "OL",
-            "https://www.cms.gov/",
-            30,
-            (
-                "medicare",
-                "medicaid",
-            ),
-        ),
-        Agency(
-            "DOS-PPT",
-            "Department of State - Passport Services",
-            "CA",
-            "https://travel.state.gov/",
-            42,
-            ("passport",),
-        ),
-    ]
-)
 KNOWN_CODES = sorted(DIRECTORY.agencies)
 
 categories = st.one_of(st.sampled_from(CATEGORIES), st.text(max_size=30))
@@ -128,3 +94,34 @@ def test_agency_codes_are_read_in_any_case_and_without_stray_spaces() -> None:
     assert normalise_code("   ") is None
     assert normalise_code(None) is None
     assert DIRECTORY.find("Va") is DIRECTORY.agencies["VA"]
+
+
+NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def test_a_suggestion_for_a_new_case_announces_the_agency_it_found() -> None:
+    made = CaseSuggestion.for_new_case(
+        DIRECTORY, case_id="c-1", category="social_security", agency_hint="va", at=NOON
+    )
+
+    assert (made.agency_code, made.reason, made.basis) == ("VA", "hint", SuggestionBasis.HINT)
+    assert made.suggested_at == NOON
+    [event] = made.pull_events()
+    assert event.contract is AGENCY_SUGGESTED
+    assert event.payload == AgencySuggested(
+        case_id="c-1",
+        agency_code="VA",
+        agency_name="Department of Veterans Affairs",
+        reason="hint",
+    )
+    # The announcement is what the contract accepts.
+    assert AGENCY_SUGGESTED.dump(event.payload)["agency_code"] == "VA"
+
+
+def test_a_new_case_the_directory_cannot_place_is_recorded_and_not_announced() -> None:
+    made = CaseSuggestion.for_new_case(
+        DIRECTORY, case_id="c-2", category="other", agency_hint=None, at=NOON
+    )
+
+    assert (made.agency_code, made.reason, made.basis) == (None, "none", SuggestionBasis.NONE)
+    assert made.pull_events() == []

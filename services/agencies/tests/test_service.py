@@ -1,74 +1,33 @@
 """Agencies' real entrypoints against a real broker and both databases, on a schema built by
-the service's own Alembic migrations (so the seeded directory is what production gets)."""
+the service's own Alembic migrations (see conftest.py: on PostgreSQL behind the tenant wall)."""
 
 from __future__ import annotations
 
 import json
-import os
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
-from alembic import command
 from kombu import Connection
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcClient
 from prometheus_client import REGISTRY
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from services.agencies.domain.directory import CATEGORIES
-from services.agencies.models import Agency, AgencyCategory, AgencySuggestion, Base
+from services.agencies.models import AgencySuggestion, Base
 from services.agencies.service import AgenciesService
-from services.chassis.migrate import alembic_config, upgrade
-from services.chassis.testing import ensure_postgres_database, wait_until
+from services.agencies.tests.conftest import SEEDED_CODES, count_rows
+from services.agencies.tests.fakes import case_opened
+from services.chassis.testing import wait_until
 from services.contracts import CASE_OPENED
+from services.contracts.rpc.agencies import AgencyEntry, AgencySuggestionResult
 
 OFFICE = "rep-lopez"
-SEEDED_CODES = {
-    "SSA",
-    "VA",
-    "USCIS",
-    "DOS-PPT",
-    "IRS",
-    "CMS",
-    "HUD",
-    "OPM",
-    "FEMA",
-    "ED-FSA",
-    "USPS",
-    "SBA",
-}
 SUGGESTED_QUEUE = "cases--agencies.agency_suggested"
 CONSUMED_QUEUE = "agencies--cases.case_opened"
-FIRST_REVISION = "eaf8e642afeb"
-
-
-@pytest.fixture
-def migrated_url(db_backend: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> str:
-    """An empty database brought to head by the real migrations (schema and seed data)."""
-    if db_backend == "sqlite":
-        url = f"sqlite:///{tmp_path}/agencies.db"
-    else:
-        url = ensure_postgres_database(f"casework_test_agencies_migrated_{os.getpid()}")
-        engine = create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade("agencies", url)
-    monkeypatch.setenv("CASEWORK_AGENCIES_DATABASE_URL", url)
-    return url
-
-
-@pytest.fixture
-def engine(migrated_url: str) -> Iterator[Engine]:
-    engine = create_engine(migrated_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
@@ -82,22 +41,6 @@ def agencies(
     container = container_factory(AgenciesService)
     container.start()
     return {"engine": engine, "amqp_uri": amqp_uri, "base": f"http://{web_address}"}
-
-
-def case_opened(**overrides: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "case_id": str(uuid.uuid4()),
-        "reference": "CW-2026-000042",
-        "submission_id": str(uuid.uuid4()),
-        "tracking_code": "K7QX-M2PD",
-        "constituent_id": str(uuid.uuid4()),
-        "category": "social_security",
-        "agency_hint": None,
-        "urgent": False,
-        "opened_at": "2026-11-23T14:05:01+00:00",
-    }
-    payload.update(overrides)
-    return payload
 
 
 def _sample(name: str, **labels: str) -> float:
@@ -119,15 +62,6 @@ def _suggestions_counted(reason: str) -> float:
 def _suggestions(engine: Engine) -> list[AgencySuggestion]:
     with Session(engine) as session:
         return list(session.scalars(select(AgencySuggestion)))
-
-
-def _count(engine: Engine, table: str) -> int:
-    with Session(engine) as session:
-        return int(
-            session.execute(
-                select(func.count()).select_from(Base.metadata.tables[table])
-            ).scalar_one()
-        )
 
 
 def _outbox_drained(engine: Engine) -> bool:
@@ -153,39 +87,6 @@ def _queued_events(amqp_uri: str, queue: str) -> list[dict[str, Any]]:
 
 def rpc_client() -> ClusterRpcClient:
     return ClusterRpcClient(timeout=10)
-
-
-# The directory, as the data migration seeds it
-
-
-def test_the_migration_seeds_the_federal_agency_directory(engine: Engine) -> None:
-    with Session(engine) as session:
-        agencies = {agency.code: agency for agency in session.scalars(select(Agency))}
-        routed = {
-            category: code
-            for category, code in session.execute(
-                select(AgencyCategory.category, AgencyCategory.agency_code)
-            )
-        }
-
-    assert set(agencies) >= SEEDED_CODES
-    assert agencies["SSA"].name == "Social Security Administration"
-    assert agencies["IRS"].liaison_office == "Taxpayer Advocate Service"
-    assert agencies["VA"].typical_response_days == 125
-    assert agencies["DOS-PPT"].website_url == "https://travel.state.gov/"
-    assert all(agency.website_url.startswith("https://") for agency in agencies.values())
-    assert all(agency.liaison_office for agency in agencies.values())
-    assert set(routed) == set(CATEGORIES) - {"other"}
-    assert routed["medicare"] == routed["medicaid"] == "CMS"
-    assert routed["student_loans"] == "ED-FSA"
-
-
-def test_the_directory_seed_rolls_back_and_reapplies(migrated_url: str, engine: Engine) -> None:
-    command.downgrade(alembic_config("agencies", migrated_url), FIRST_REVISION)
-    assert _count(engine, "agencies") == _count(engine, "agency_categories") == 0
-
-    upgrade("agencies", migrated_url)
-    assert _count(engine, "agencies") == len(SEEDED_CODES)
 
 
 # Suggesting an agency for each new case
@@ -260,7 +161,7 @@ def test_a_redelivered_case_opened_event_leaves_one_suggestion_and_one_event(
 
     suggestions = _suggestions(agencies["engine"])
     assert [(s.agency_code, s.reason) for s in suggestions] == [("DOS-PPT", "category:passport")]
-    assert _count(agencies["engine"], "outbox") == 1
+    assert count_rows(agencies["engine"], "outbox") == 1
     assert len(_queued_events(agencies["amqp_uri"], SUGGESTED_QUEUE)) == 1
     assert _suggestions_counted("category") == by_category_before + 1
 
@@ -279,7 +180,7 @@ def test_a_case_in_the_other_category_records_no_suggestion_and_announces_nothin
     assert [(s.case_id, s.agency_code, s.reason) for s in suggestions] == [
         (payload["case_id"], None, "none")
     ]
-    assert _count(agencies["engine"], "outbox") == 0
+    assert count_rows(agencies["engine"], "outbox") == 0
     assert _queued_events(agencies["amqp_uri"], SUGGESTED_QUEUE) == []
     assert _suggestions_counted("none") == none_before + 1
 
@@ -340,6 +241,8 @@ def test_staff_can_list_the_directory_and_look_up_one_agency_by_rpc(
     }
     cms = next(agency for agency in listed if agency["code"] == "CMS")
     assert cms["category_codes"] == ["medicaid", "medicare"]
+    # A caller reads the replies with the contract they were dumped with.
+    assert AgencyEntry(many=True).load(listed)[0]["categories"] == listed[0]["category_codes"]
 
 
 def test_looking_up_an_agency_that_is_not_in_the_directory_is_not_found(
@@ -373,6 +276,10 @@ def test_suggest_agency_by_rpc_prefers_a_known_hint_then_the_category(
     assert by_hint == {"code": "SSA", "name": "Social Security Administration", "reason": "hint"}
     assert by_keyword is not None and by_keyword["code"] == "HUD"
     assert nothing is None
+    assert AgencySuggestionResult().load(by_hint)["agency"] == {
+        "code": "SSA",
+        "name": "Social Security Administration",
+    }
 
 
 def test_suggest_agency_by_rpc_refuses_an_unknown_category_naming_the_argument(
@@ -382,7 +289,7 @@ def test_suggest_agency_by_rpc_refuses_an_unknown_category_naming_the_argument(
         client.agencies.suggest_agency("aliens")
 
     assert raised.value.exc_type == "ValidationFailed"
-    assert raised.value.value.startswith("invalid arguments: category:")
+    assert raised.value.value == "some fields are missing or invalid: category"
 
 
 # Health and metrics

@@ -1,1 +1,1 @@
-"""Cases' rules, free of I/O: the case's vocabulary, references, timeline wording, routing."""
+"""Cases' rules, free of I/O: the `Case` aggregate, the office's rotation, the queue's query."""

@@ -1,21 +1,43 @@
-from collections import Counter
+"""The `Case` aggregate and its vocabulary, without a database."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.cases.domain.cases import (
+from services.cases.domain.case import (
     REFERENCE,
     STATUSES,
+    Case,
     CaseStatus,
+    TimelineKind,
+    TimelineNote,
     assigned_summary,
     case_id_for,
     format_reference,
 )
-from services.cases.domain.routing import TICK, RosterMember, next_in_rotation, turn_taken_at
+from services.cases.domain.routing import Turn
+from services.chassis.errors import Conflict
+from services.contracts import (
+    CASE_ASSIGNED,
+    CASE_OPENED,
+    SUBMISSION_RECEIVED,
+    CaseAssigned,
+    CaseOpened,
+    SubmissionReceived,
+)
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+OFFICE = "rep-lopez"
+SUBMISSION: SubmissionReceived = SUBMISSION_RECEIVED.load_typed(SUBMISSION_RECEIVED.example)
+SAM = Turn("u-3", "Sam Rivera", T0 + timedelta(seconds=1))
+
+
+def opened(turn: Turn | None = None) -> Case:
+    return Case.open(
+        SUBMISSION, office_id=OFFICE, reference="CW-2026-000042", opened_at=T0, turn=turn
+    )
 
 
 def test_a_reference_is_the_year_and_a_six_digit_number() -> None:
@@ -65,114 +87,98 @@ def test_the_assignment_note_names_the_caseworker_and_how() -> None:
     assert assigned_summary("Sam Rivera", "round_robin") == "Assigned to Sam Rivera (round robin)"
 
 
-def test_someone_never_assigned_goes_before_everyone_already_assigned() -> None:
-    roster = [
-        RosterMember("u-1", "Alex Chen", "caseworker", T0),
-        RosterMember("u-2", "Sam Rivera", "caseworker", None),
-    ]
-    chosen = next_in_rotation(roster)
-    assert chosen is not None and chosen.user_id == "u-2"
-
-
-def test_among_those_already_assigned_the_longest_waiting_goes_next() -> None:
-    roster = [
-        RosterMember("u-1", "Alex Chen", "caseworker", T0 + timedelta(minutes=5)),
-        RosterMember("u-2", "Sam Rivera", "supervisor", T0),
-    ]
-    chosen = next_in_rotation(roster)
-    assert chosen is not None and chosen.user_id == "u-2"
-
-
-def test_ties_go_by_name_so_every_instance_chooses_alike() -> None:
-    roster = [
-        RosterMember("u-9", "Sam Rivera", "caseworker"),
-        RosterMember("u-1", "Alex Chen", "caseworker"),
-    ]
-    chosen = next_in_rotation(reversed(roster))
-    assert chosen is not None and chosen.display_name == "Alex Chen"
-
-
-def test_admins_and_read_only_staff_are_never_given_cases() -> None:
-    roster = [
-        RosterMember("u-1", "Ada Admin", "office_admin"),
-        RosterMember("u-2", "Ian Intern", "read_only"),
-    ]
-    assert next_in_rotation(roster) is None
-    assert next_in_rotation([]) is None
-
-
-members = st.lists(
-    st.builds(
-        RosterMember,
-        user_id=st.uuids().map(str),
-        display_name=st.sampled_from(["Alex Chen", "Sam Rivera", "Jo Park", "Jo Park"]),
-        role=st.sampled_from(["caseworker", "supervisor", "office_admin", "read_only"]),
-        last_assigned_at=st.one_of(
-            st.none(), st.integers(0, 10_000).map(lambda s: T0 + timedelta(seconds=s))
-        ),
-    ),
-    min_size=1,
-    max_size=8,
-    unique_by=lambda member: member.user_id,
-)
-
-
-@given(members, st.integers(1, 60))
-def test_round_robin_shares_cases_evenly_whatever_the_roster_and_its_history(
-    roster: list[RosterMember], assignments: int
-) -> None:
-    """Over N assignments to k caseworkers, nobody gets more than one case more than anyone."""
-    clock = T0 + timedelta(days=1)
-    counts: Counter[str] = Counter()
-    current = {member.user_id: member for member in roster}
-    for _ in range(assignments):
-        chosen = next_in_rotation(current.values())
-        if chosen is None:
-            break
-        counts[chosen.user_id] += 1
-        clock += timedelta(seconds=1)
-        current[chosen.user_id] = RosterMember(
-            chosen.user_id, chosen.display_name, chosen.role, clock
-        )
-
-    takers = [member.user_id for member in roster if member.role in {"caseworker", "supervisor"}]
-    assert set(counts) <= set(takers)
-    if takers:
-        per_member = [counts[user_id] for user_id in takers]
-        assert sum(per_member) == assignments
-        assert max(per_member) - min(per_member) <= 1
-    else:
-        assert not counts
-
-
-def test_a_turn_is_dated_now_when_now_is_after_every_earlier_turn() -> None:
-    roster = [
-        RosterMember("u-1", "Alex Chen", "caseworker", T0),
-        RosterMember("u-2", "Jo Park", "caseworker"),
-    ]
-    assert turn_taken_at(T0 + timedelta(seconds=1), roster) == T0 + timedelta(seconds=1)
-    assert turn_taken_at(T0, []) == T0
-
-
-@given(st.integers(-120, 0))
-def test_a_clock_behind_the_latest_turn_dates_the_new_one_just_after_it(seconds: int) -> None:
-    roster = [
-        RosterMember("u-1", "Alex Chen", "caseworker", T0),
-        RosterMember("u-2", "Sam Rivera", "office_admin", T0 - timedelta(hours=1)),
-    ]
-    taken = turn_taken_at(T0 + timedelta(seconds=seconds), roster)
-    assert taken == T0 + TICK
-    # So the rotation moves on: whoever just had a case is now the one who waited least.
-    rotated = [
-        RosterMember("u-1", "Alex Chen", "caseworker", taken),
-        RosterMember("u-3", "Jo Park", "caseworker", T0 - timedelta(minutes=1)),
-    ]
-    chosen = next_in_rotation(rotated)
-    assert chosen is not None and chosen.user_id == "u-3"
-
-
 def test_the_status_vocabulary_is_the_one_other_services_are_promised() -> None:
-    from services.cases.domain.cases import STATUSES
     from services.contracts.vocabulary import CASE_STATUSES
 
     assert STATUSES == CASE_STATUSES
+
+
+def test_a_submission_opens_a_case_and_announces_it_without_the_constituents_name() -> None:
+    case = opened()
+
+    assert case.case_id == case_id_for(OFFICE, SUBMISSION.submission_id)
+    assert case.status is CaseStatus.OPEN
+    assert (case.constituent_name, case.subject) == ("Maria Lopez", "Retirement benefit delayed")
+    assert case.timeline == [
+        TimelineNote(T0, TimelineKind.OPENED, "Case opened from submission K7QX-M2PD")
+    ]
+    [event] = case.pull_events()
+    assert event.contract is CASE_OPENED
+    assert event.payload == CaseOpened(
+        case_id=case.case_id,
+        reference="CW-2026-000042",
+        submission_id="5b0c9a4e-3f0e-4a8e-9a53-0c7f7b6f6d11",
+        tracking_code="K7QX-M2PD",
+        constituent_id="0d6f3c1e-2a55-4a8b-8f8e-6a4ac2f5b1a0",
+        category="social_security",
+        agency_hint="SSA",
+        urgent=False,
+        opened_at=T0,
+    )
+    assert "Maria" not in str(CASE_OPENED.dump(event.payload))
+    assert case.awaits_caseworker
+
+
+def test_a_case_opened_on_someones_turn_is_theirs_and_says_so_after_the_opening() -> None:
+    case = opened(SAM)
+
+    assert (case.assigned_to_id, case.assigned_to_name, case.assigned_at) == (
+        "u-3",
+        "Sam Rivera",
+        SAM.assigned_at,
+    )
+    assert [note.kind for note in case.timeline] == [TimelineKind.OPENED, TimelineKind.ASSIGNED]
+    assert case.timeline[1].summary == "Assigned to Sam Rivera (round robin)"
+    events = case.pull_events()
+    assert [event.contract for event in events] == [CASE_OPENED, CASE_ASSIGNED]
+    assert events[1].payload == CaseAssigned(
+        case_id=case.case_id,
+        caseworker_id="u-3",
+        caseworker_name="Sam Rivera",
+        method="round_robin",
+        assigned_at=SAM.assigned_at,
+    )
+    assert CASE_ASSIGNED.dump(events[1].payload)["method"] == "round_robin"
+    assert not case.awaits_caseworker
+    assert case.pull_events() == []
+
+
+def test_a_waiting_case_is_given_to_whoevers_turn_it_is_later() -> None:
+    case = opened()
+    case.pull_events()
+
+    case.take_turn(SAM)
+
+    [event] = case.pull_events()
+    assert event.contract is CASE_ASSIGNED and event.payload.caseworker_id == "u-3"
+    assert case.timeline[-1] == TimelineNote(
+        SAM.assigned_at, TimelineKind.ASSIGNED, "Assigned to Sam Rivera (round robin)"
+    )
+
+
+@pytest.mark.parametrize("status", [CaseStatus.RESOLVED, CaseStatus.CLOSED])
+def test_a_finished_case_takes_no_caseworker_and_does_not_wait_for_one(status: CaseStatus) -> None:
+    case = opened()
+    case.status = status
+    case.pull_events()
+
+    assert not case.awaits_caseworker
+    with pytest.raises(Conflict):
+        case.take_turn(SAM)
+    assert case.assigned_to_id is None and case.pull_events() == []
+
+
+def test_the_agency_suggestion_and_the_acknowledgement_are_noted_on_the_timeline() -> None:
+    case = opened()
+    case.pull_events()
+
+    case.suggest_agency("SSA", "Social Security Administration", at=T0 + timedelta(seconds=2))
+    case.note_acknowledgement("email", sent_at=T0 + timedelta(seconds=3))
+
+    assert (case.agency_code, case.agency_name) == ("SSA", "Social Security Administration")
+    assert [(note.kind, note.summary) for note in case.timeline[1:]] == [
+        (TimelineKind.AGENCY_SUGGESTED, "Agency suggested: Social Security Administration (SSA)"),
+        (TimelineKind.ACKNOWLEDGEMENT_SENT, "Acknowledgement sent to the constituent by email"),
+    ]
+    # Other services announced these; the case announces nothing again.
+    assert case.pull_events() == []

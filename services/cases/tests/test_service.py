@@ -1,27 +1,25 @@
-"""Cases' real entrypoints against a real broker and both databases."""
+"""Cases' real entrypoints (events) against a real broker and both databases."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import pytest
 import requests
-from kombu import Connection
-from nameko.exceptions import RemoteError
-from nameko.standalone.rpc import ClusterRpcClient
-from prometheus_client import REGISTRY
-from sqlalchemy import create_engine, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
-from services.cases.domain.cases import case_id_for
-from services.cases.models import Base, Case, StaffMember, TimelineEntry
-from services.cases.service import CasesService
+from services.cases.domain.case import case_id_for
+from services.cases.tests.conftest import (
+    ASSIGNED_QUEUE,
+    OFFICE,
+    OPENED_QUEUE,
+    OTHER_OFFICE,
+    YEAR,
+    CasesHarness,
+    handled,
+    sample,
+    submission,
+    suggested,
+)
 from services.chassis.testing import envelope, wait_until
 from services.contracts import (
     ACKNOWLEDGEMENT_SENT,
@@ -31,138 +29,6 @@ from services.contracts import (
     STAFF_MEMBER_ADDED,
     SUBMISSION_RECEIVED,
 )
-
-OFFICE = "rep-lopez"
-OTHER_OFFICE = "sen-okafor"
-OPENED_QUEUE = "notify--cases.case_opened"
-ASSIGNED_QUEUE = "metrics--cases.case_assigned"
-YEAR = datetime.now(UTC).year
-
-
-def submission(**overrides: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "submission_id": str(uuid.uuid4()),
-        "tracking_code": "K7QX-M2PD",
-        "constituent_id": str(uuid.uuid4()),
-        "constituent_name": "Maria Lopez",
-        "contact_email": "maria@example.org",
-        "preferred_language": "en",
-        "channel": "web",
-        "category": "social_security",
-        "agency_hint": "SSA",
-        "subject": "Retirement benefit delayed",
-        "urgent": False,
-        "privacy_release_signed": True,
-        "received_at": datetime.now(UTC),
-    }
-    payload.update(overrides)
-    return payload
-
-
-def sample(name: str, labels: dict[str, str] | None = None) -> float:
-    return REGISTRY.get_sample_value(name, labels or {}) or 0.0
-
-
-def handled(entrypoint: str) -> float:
-    return sample(
-        "casework_cases_entrypoint_calls_total", {"entrypoint": entrypoint, "outcome": "ok"}
-    )
-
-
-@dataclass
-class CasesHarness:
-    engine: Engine
-    amqp_uri: str
-    publish: Callable[..., dict[str, Any]]
-
-    def submit(self, office: str = OFFICE, **overrides: Any) -> dict[str, Any]:
-        """Announce a submission as intake would; returns its payload."""
-        payload = submission(**overrides)
-        self.publish(SUBMISSION_RECEIVED, payload, office_id=office)
-        return payload
-
-    def open_case(self, office: str = OFFICE, **overrides: Any) -> Case:
-        payload = self.submit(office, **overrides)
-        return self.wait_for_case(payload["submission_id"], office)
-
-    def wait_for_case(self, submission_id: str, office: str = OFFICE) -> Case:
-        return wait_until(
-            lambda: self.case(case_id_for(office, submission_id)),
-            message="the case was never opened",
-        )
-
-    def case(self, case_id: str) -> Case | None:
-        with Session(self.engine) as session:
-            return session.get(Case, case_id)
-
-    def cases(self) -> list[Case]:
-        with Session(self.engine) as session:
-            return list(session.scalars(select(Case)))
-
-    def timeline(self, case_id: str) -> list[tuple[str, str]]:
-        with Session(self.engine) as session:
-            entries = session.scalars(
-                select(TimelineEntry)
-                .where(TimelineEntry.case_id == case_id)
-                .order_by(TimelineEntry.at, TimelineEntry.id)
-            )
-            return [(entry.kind, entry.summary) for entry in entries]
-
-    def add_staff(self, user_id: str, name: str, role: str, office: str = OFFICE) -> None:
-        self.publish(
-            STAFF_MEMBER_ADDED,
-            {"user_id": user_id, "display_name": name, "role": role},
-            office_id=office,
-        )
-
-        def recorded() -> bool:
-            with Session(self.engine) as session:
-                member = session.get(StaffMember, (office, user_id))
-                return member is not None and member.role == role
-
-        wait_until(recorded, message=f"{user_id} never reached the roster")
-
-    def audit_entries(self) -> list[dict[str, Any]]:
-        audit_log = Base.metadata.tables["audit_log"]
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(audit_log).order_by(audit_log.c.id))
-            return [dict(row._mapping) for row in rows]
-
-    def inbox_size(self) -> int:
-        inbox = Base.metadata.tables["inbox"]
-        with self.engine.connect() as connection:
-            return len(connection.execute(select(inbox.c.event_id)).all())
-
-    def outbox_drained(self) -> bool:
-        outbox = Base.metadata.tables["outbox"]
-        with self.engine.connect() as connection:
-            pending = connection.execute(select(outbox.c.id).where(outbox.c.sent_at.is_(None)))
-            return pending.first() is None
-
-    def queued(self, queue: str) -> list[dict[str, Any]]:
-        bodies: list[dict[str, Any]] = []
-        with Connection(self.amqp_uri) as connection, connection.channel() as channel:
-            while (message := channel.basic_get(queue, no_ack=True)) is not None:
-                bodies.append(json.loads(message.body))
-        return bodies
-
-
-@pytest.fixture
-def cases(
-    service_database: Callable[..., str],
-    amqp_uri: str,
-    web_address: str,
-    container_factory: Any,
-    publish_event: Callable[..., dict[str, Any]],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[CasesHarness]:
-    # Events that crossed are retried quickly here, not after up to 30 s.
-    monkeypatch.setattr("services.chassis.messaging.MAX_BACKOFF_SECONDS", 0.1)
-    url = service_database("cases", Base.metadata)
-    container_factory(CasesService).start()
-    engine = create_engine(url)
-    yield CasesHarness(engine, amqp_uri, publish_event)
-    engine.dispose()
 
 
 def test_a_submission_opens_one_open_case_with_the_offices_next_reference(
@@ -313,6 +179,36 @@ def test_a_case_stays_unassigned_when_the_office_has_nobody_taking_cases(
     )
 
 
+def test_cases_opened_before_anyone_takes_cases_go_to_the_first_caseworker_announced(
+    cases: CasesHarness,
+) -> None:
+    cases.add_staff("u-5", "Ada Admin", "office_admin")
+    waiting = [cases.open_case() for _ in range(2)]
+    elsewhere = cases.open_case(OTHER_OFFICE)
+    wait_until(cases.outbox_drained)
+    assert cases.queued(ASSIGNED_QUEUE) == []
+    assigned_before = sample("casework_cases_assignments_total", {"method": "round_robin"})
+
+    cases.add_staff("u-3", "Sam Rivera", "caseworker")
+
+    def all_assigned() -> bool:
+        return all((case := cases.case(w.id)) and case.assigned_to_id == "u-3" for w in waiting)
+
+    wait_until(all_assigned, message="the waiting cases were never given to Sam")
+    assert [kind for kind, _ in cases.timeline(waiting[0].id)] == ["opened", "assigned"]
+    wait_until(cases.outbox_drained)
+    announced = cases.queued(ASSIGNED_QUEUE)
+    assert sorted(event["payload"]["case_id"] for event in announced) == sorted(
+        case.id for case in waiting
+    )
+    assert {event["payload"]["method"] for event in announced} == {"round_robin"}
+    assert sample("casework_cases_assignments_total", {"method": "round_robin"}) == (
+        assigned_before + 2
+    )
+    unassigned = cases.case(elsewhere.id)
+    assert unassigned is not None and unassigned.assigned_to_id is None
+
+
 def test_a_role_change_takes_a_caseworker_out_of_rotation_and_a_late_old_event_does_not_undo_it(
     cases: CasesHarness,
 ) -> None:
@@ -337,12 +233,7 @@ def test_the_agency_suggestion_and_acknowledgement_are_added_to_the_case(
     case = cases.open_case()
     cases.publish(
         AGENCY_SUGGESTED,
-        {
-            "case_id": case.id,
-            "agency_code": "SSA",
-            "agency_name": "Social Security Administration",
-            "reason": "category:social_security",
-        },
+        suggested(case.id),
         office_id=OFFICE,
     )
     cases.publish(
@@ -380,12 +271,7 @@ def test_an_agency_suggestion_that_overtakes_its_case_is_retried_until_the_case_
     case_id = case_id_for(OFFICE, payload["submission_id"])
     cases.publish(
         AGENCY_SUGGESTED,
-        {
-            "case_id": case_id,
-            "agency_code": "SSA",
-            "agency_name": "Social Security Administration",
-            "reason": "category:social_security",
-        },
+        suggested(case_id),
         office_id=OFFICE,
     )
     wait_until(lambda: sample(retried, labels) > before, message="the suggestion was not retried")
@@ -400,108 +286,6 @@ def test_an_agency_suggestion_that_overtakes_its_case_is_retried_until_the_case_
     assert applied
     assert [kind for kind, _ in cases.timeline(case_id)] == ["opened", "agency_suggested"]
     assert cases.queued("cases--agencies.agency_suggested.dlq") == []
-
-
-def test_the_queue_lists_the_offices_cases_newest_first_and_audits_each_one_shown(
-    cases: CasesHarness,
-) -> None:
-    cases.add_staff("u-3", "Sam Rivera", "caseworker")
-    cases.add_staff("u-4", "Alex Chen", "caseworker")
-    opened = [cases.open_case(subject=f"Request {number}") for number in range(3)]
-    cases.open_case(OTHER_OFFICE)
-
-    with ClusterRpcClient(context_data={"user_id": "u-4"}) as rpc:
-        everything = rpc.cases.list_cases(OFFICE)
-        alex = rpc.cases.list_cases(office_id=OFFICE, assigned_to="u-4")
-        page = rpc.cases.list_cases(OFFICE, status="open", limit=1, offset=1)
-        closed = rpc.cases.list_cases(OFFICE, status="closed")
-
-    assert everything["total"] == 3
-    assert [row["reference"] for row in everything["cases"]] == [
-        case.reference for case in reversed(opened)
-    ]
-    newest = everything["cases"][0]
-    assert newest == {
-        "case_id": opened[2].id,
-        "reference": f"CW-{YEAR}-000003",
-        "status": "open",
-        "subject": "Request 2",
-        "category": "social_security",
-        "constituent_name": "Maria Lopez",
-        "urgent": False,
-        "opened_at": opened[2].opened_at.isoformat(),
-        "assigned_to_id": "u-4",
-        "assigned_to_name": "Alex Chen",
-        "agency_code": None,
-    }
-    assert alex["total"] == 2
-    assert {row["assigned_to_id"] for row in alex["cases"]} == {"u-4"}
-    assert page["total"] == 3
-    assert [row["case_id"] for row in page["cases"]] == [opened[1].id]
-    assert closed == {"cases": [], "total": 0}
-    audit = cases.audit_entries()
-    assert len(audit) == 3 + 2 + 1
-    assert {entry["actor"] for entry in audit} == {"u-4"}
-    assert {entry["action"] for entry in audit} == {"case.listed"}
-    assert {entry["office_id"] for entry in audit} == {OFFICE}
-
-
-def test_the_case_page_has_the_case_and_its_timeline_and_the_read_is_audited(
-    cases: CasesHarness,
-) -> None:
-    cases.add_staff("u-3", "Sam Rivera", "caseworker")
-    case = cases.open_case()
-
-    with ClusterRpcClient(context_data={"user_id": "u-3"}) as rpc:
-        page = rpc.cases.get_case(OFFICE, case.id)
-    with ClusterRpcClient() as rpc:
-        rpc.cases.get_case(office_id=OFFICE, case_id=case.id.upper())
-
-    assert page["case_id"] == case.id
-    assert page["reference"] == f"CW-{YEAR}-000001"
-    assert page["submission_id"] == case.submission_id
-    assert page["tracking_code"] == "K7QX-M2PD"
-    assert page["constituent_id"] == case.constituent_id
-    assert page["assigned_to_name"] == "Sam Rivera"
-    assert [entry["kind"] for entry in page["timeline"]] == ["opened", "assigned"]
-    assert all(datetime.fromisoformat(entry["at"]).tzinfo for entry in page["timeline"])
-    audit = cases.audit_entries()
-    assert [(entry["actor"], entry["action"], entry["subject_id"]) for entry in audit] == [
-        ("u-3", "case.viewed", case.id),
-        ("system", "case.viewed", case.id),
-    ]
-
-
-def test_another_offices_case_is_not_found_and_its_read_is_not_audited(
-    cases: CasesHarness,
-) -> None:
-    theirs = cases.open_case(OTHER_OFFICE)
-
-    with ClusterRpcClient() as rpc, pytest.raises(RemoteError) as raised:
-        rpc.cases.get_case(OFFICE, theirs.id)
-
-    assert raised.value.exc_type == "NotFound"
-    assert cases.audit_entries() == []
-
-
-def test_bad_arguments_are_refused_with_a_validation_error_naming_them(
-    cases: CasesHarness,
-) -> None:
-    calls: list[tuple[str, dict[str, Any], str]] = [
-        ("list_cases", {"office_id": "Rep Lopez"}, "office_id"),
-        ("list_cases", {"office_id": OFFICE, "status": "pending"}, "status"),
-        ("list_cases", {"office_id": OFFICE, "limit": 0}, "limit"),
-        ("list_cases", {"office_id": OFFICE, "limit": 10_000}, "limit"),
-        ("list_cases", {"office_id": OFFICE, "offset": -1}, "offset"),
-        ("get_case", {"office_id": OFFICE, "case_id": "42"}, "case_id"),
-        ("get_case", {"office_id": "", "case_id": str(uuid.uuid4())}, "office_id"),
-    ]
-    with ClusterRpcClient() as rpc:
-        for method, arguments, bad in calls:
-            with pytest.raises(RemoteError) as raised:
-                getattr(rpc.cases, method)(**arguments)
-            assert raised.value.exc_type == "ValidationFailed", (method, arguments)
-            assert bad in str(raised.value.value), (method, arguments)
 
 
 def test_health_and_business_metrics_are_exposed(cases: CasesHarness, web_address: str) -> None:

@@ -12,12 +12,12 @@ from kombu import Connection
 from sqlalchemy import MetaData
 
 from services.chassis import dlq
-from services.chassis.db import IncomingEvent
 from services.chassis.errors import TransientError
-from services.chassis.messaging import REASON_HEADER, event_handler
+from services.chassis.events import IncomingEvent
+from services.chassis.messaging import REASON_HEADER, event_handler, new_envelope
 from services.chassis.service import Database, ServiceBase
 from services.chassis.testing import wait_until
-from services.contracts import CASE_ASSIGNED
+from services.contracts import CASE_ASSIGNED, CaseAssigned
 
 from .test_unit_of_work import Base
 
@@ -33,8 +33,8 @@ class RecordingService(ServiceBase):
     db = Database(Base.metadata)
 
     @event_handler(CASE_ASSIGNED)
-    def on_assigned(self, event: IncomingEvent) -> None:
-        case_id = event.payload["case_id"]
+    def on_assigned(self, event: IncomingEvent[CaseAssigned]) -> None:
+        case_id = event.payload.case_id
         calls.append(case_id)
         mode = behaviour.get(case_id)
         if mode == "bug":
@@ -121,6 +121,18 @@ def test_an_invalid_payload_is_dead_lettered_naming_the_fields_without_values(
 
     reason = letter.headers[REASON_HEADER]
     assert "caseworker_name" in reason and "method" in reason and "by_lottery" not in reason
+    assert calls == []
+
+
+def test_an_event_without_a_valid_office_is_dead_lettered_before_any_handler_runs(
+    consumer: str, publish_event: Any
+) -> None:
+    body = {**new_envelope(CASE_ASSIGNED, assigned("c-9"), office_id="rep-a"), "office_id": "*"}
+    publish_event(CASE_ASSIGNED, {}, office_id="rep-a", raw_body=body)
+
+    [letter] = wait_until(lambda: dead_letters(consumer))
+
+    assert "office_id is not an office id" in letter.headers[REASON_HEADER]
     assert calls == []
 
 

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import MetaData, select
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
-from services.chassis.db import DatabaseAccess, create_db_engine, new_metadata
+from services.chassis.db import create_db_engine, new_metadata
 from services.chassis.outbox import OutboxRelay
+from services.chassis.uow import DatabaseAccess, UnitOfWork
 from services.contracts import STAFF_MEMBER_ADDED
 
 
@@ -37,19 +38,19 @@ def sessions(service_database: Callable[[str, MetaData], str]) -> Iterator[sessi
 
 
 def write_events(sessions: sessionmaker[Any], count: int) -> list[str]:
-    access = DatabaseAccess(sessions, Base.metadata, lambda: None)
-    ids = []
-    with access.unit_of_work() as uow:
+    access: DatabaseAccess[UnitOfWork] = DatabaseAccess(
+        sessions, Base.metadata, lambda: None, service="cases", unit_of_work_type=UnitOfWork
+    )
+    with access.unit_of_work(office_id="rep-a") as uow:
         for n in range(count):
-            ids.append(
-                uow.emit(
-                    STAFF_MEMBER_ADDED,
-                    {"user_id": f"u-{n}", "display_name": "A", "role": "caseworker"},
-                    office_id="rep-a",
-                )
+            uow.emit(
+                STAFF_MEMBER_ADDED,
+                {"user_id": f"u-{n}", "display_name": "A", "role": "caseworker"},
             )
         uow.commit()
-    return ids
+    outbox = Base.metadata.tables["outbox"]
+    with sessions() as session:
+        return list(session.scalars(select(outbox.c.event_id).order_by(outbox.c.id)))
 
 
 def relay(

@@ -1,19 +1,23 @@
-"""Unit of work, outbox writes, inbox and audit on both databases (no broker needed)."""
+"""One office's unit of work on both databases (no broker needed): outbox writes from recorded
+events, the inbox claimed for an event cause, audit rows naming the actor, the tenant setting."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from marshmallow import ValidationError
-from sqlalchemy import MetaData, String, func, select
+from sqlalchemy import MetaData, String, func, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-from services.chassis.db import DatabaseAccess, IncomingEvent, create_db_engine, new_metadata
-from services.contracts import STAFF_MEMBER_ADDED
+from services.chassis.db import create_db_engine, new_metadata
+from services.chassis.domain import Actor, Aggregate
+from services.chassis.fakes import incoming
+from services.chassis.uow import DatabaseAccess, MissingTenant, UnitOfWork
+from services.contracts import STAFF_MEMBER_ADDED, StaffMemberAdded
 
 
 class Base(DeclarativeBase):
@@ -26,110 +30,164 @@ class Note(Base):
     office_id: Mapped[str] = mapped_column(String(64))
 
 
+@dataclass
+class Member(Aggregate):
+    """A minimal aggregate: joining records the contract's event."""
+
+    user_id: str
+
+    def join(self) -> None:
+        self.record(STAFF_MEMBER_ADDED, StaffMemberAdded(self.user_id, "Sam Rivera", "caseworker"))
+
+
+class NotesUnitOfWork(UnitOfWork):
+    def open_repositories(self) -> None:
+        self.notes: list[str] = []
+
+
 @pytest.fixture
 def db(
     service_database: Callable[[str, MetaData], str],
-) -> Iterator[tuple[DatabaseAccess, list[int]]]:
+) -> Iterator[tuple[DatabaseAccess[NotesUnitOfWork], list[int]]]:
     url = service_database("chassis", Base.metadata)
     engine = create_db_engine(url)
     wakeups: list[int] = []
-    yield DatabaseAccess(sessionmaker(engine), Base.metadata, lambda: wakeups.append(1)), wakeups
+    yield (
+        DatabaseAccess(
+            sessionmaker(engine),
+            Base.metadata,
+            lambda: wakeups.append(1),
+            service="cases",
+            unit_of_work_type=NotesUnitOfWork,
+        ),
+        wakeups,
+    )
     engine.dispose()
 
 
 STAFF = {"user_id": "u-1", "display_name": "Sam Rivera", "role": "caseworker"}
 
 
-def incoming(event_id: str = "e-1") -> IncomingEvent:
-    return IncomingEvent(
-        event_id,
-        "gateway.staff_member_added",
-        1,
-        "rep-a",
-        datetime.now(UTC),
-        "corr-1",
-        None,
-        None,
-        dict(STAFF),
-    )
+def staff_event(event_id: str = "e-1") -> Any:
+    return incoming(STAFF_MEMBER_ADDED, STAFF, office_id="rep-a", event_id=event_id)
 
 
-def outbox_rows(access: DatabaseAccess) -> list[Any]:
-    with access.read() as session:
+def outbox_rows(access: DatabaseAccess[Any]) -> list[Any]:
+    with access.platform_work() as session:
         return list(session.execute(select(Base.metadata.tables["outbox"])).mappings())
 
 
-def test_an_event_commits_with_the_business_row_and_wakes_the_relay(db: Any) -> None:
+def test_events_an_aggregate_recorded_commit_with_the_business_row(db: Any) -> None:
     access, wakeups = db
-    with access.unit_of_work(correlation_id="corr-9") as uow:
+    with access.unit_of_work(office_id="rep-a", correlation_id="corr-9") as uow:
         uow.session.add(Note(id="n-1", office_id="rep-a"))
-        event_id = uow.emit(STAFF_MEMBER_ADDED, STAFF, office_id="rep-a")
+        member = uow.track(Member("u-1"))
+        member.join()
         uow.commit()
 
     [row] = outbox_rows(access)
-    assert row["event_id"] == event_id and row["sent_at"] is None
+    assert row["sent_at"] is None and row["event_type"] == STAFF_MEMBER_ADDED.event_type
     assert row["correlation_id"] == "corr-9" and row["office_id"] == "rep-a"
     assert json.loads(row["payload"]) == STAFF
     assert row["occurred_at"].tzinfo is not None
     assert wakeups == [1]
+    assert member.events == []
 
 
 def test_a_failure_before_commit_leaves_neither_row_nor_event(db: Any) -> None:
     access, wakeups = db
-    with pytest.raises(RuntimeError), access.unit_of_work() as uow:
+    with pytest.raises(RuntimeError), access.unit_of_work(office_id="rep-a") as uow:
         uow.session.add(Note(id="n-1", office_id="rep-a"))
-        uow.emit(STAFF_MEMBER_ADDED, STAFF, office_id="rep-a")
+        uow.emit(STAFF_MEMBER_ADDED, STAFF)
         uow.session.flush()
         raise RuntimeError("crash before commit")
 
     assert outbox_rows(access) == []
-    with access.read() as session:
+    with access.platform_work() as session:
         assert session.scalar(select(func.count()).select_from(Note)) == 0
     assert wakeups == []
 
 
 def test_an_invalid_outgoing_payload_is_a_producer_bug_and_writes_nothing(db: Any) -> None:
     access, _ = db
-    with pytest.raises(ValidationError), access.unit_of_work() as uow:
-        uow.emit(STAFF_MEMBER_ADDED, {**STAFF, "role": "mayor"}, office_id="rep-a")
+    with pytest.raises(ValidationError), access.unit_of_work(office_id="rep-a") as uow:
+        uow.emit(STAFF_MEMBER_ADDED, {**STAFF, "role": "mayor"})
+        uow.commit()
     assert outbox_rows(access) == []
 
 
-def test_a_consumer_claims_an_event_once(db: Any) -> None:
+def test_a_unit_of_work_without_an_office_is_refused(db: Any) -> None:
     access, _ = db
-    with access.unit_of_work() as uow:
-        assert uow.claim(incoming(), "cases.roster") is True
+    for office in ("", "Not An Office"):
+        with pytest.raises(MissingTenant), access.unit_of_work(office_id=office):
+            pass
+
+
+def test_an_event_cause_claims_the_inbox_once_per_consumer(db: Any) -> None:
+    access, _ = db
+    with access.unit_of_work(office_id="rep-a", cause=staff_event()) as uow:
+        assert uow.already_handled is False
         uow.commit()
-    with access.unit_of_work() as uow:
-        assert uow.claim(incoming(), "cases.roster") is False
-        assert uow.claim(incoming(), "notify.roster") is True
-        assert uow.claim(incoming("e-2"), "cases.roster") is True
+    with access.unit_of_work(office_id="rep-a", cause=staff_event()) as uow:
+        assert uow.already_handled is True
+        assert uow.claim(staff_event(), "notify") is True
+        assert uow.claim(staff_event("e-2"), "cases") is True
+
+
+def test_the_consume_wrapper_runs_a_handler_once_per_event(db: Any) -> None:
+    access, _ = db
+    handled: list[str] = []
+
+    def handler(uow: NotesUnitOfWork, event: Any) -> str:
+        assert isinstance(event.payload, StaffMemberAdded)
+        uow.session.add(Note(id=event.event_id, office_id=uow.office_id))
+        handled.append(event.payload.user_id)
+        return "done"
+
+    assert access.consume(staff_event("e-5"), handler) == "done"
+    assert access.consume(staff_event("e-5"), handler) is None
+    assert handled == ["u-1"]
 
 
 def test_events_caused_by_an_event_carry_its_correlation_and_causation(db: Any) -> None:
     access, _ = db
-    with access.unit_of_work(cause=incoming("e-7")) as uow:
-        uow.emit(STAFF_MEMBER_ADDED, STAFF, office_id="rep-a")
+    cause = staff_event("e-7")
+    with access.unit_of_work(office_id="rep-a", cause=cause) as uow:
+        uow.emit(STAFF_MEMBER_ADDED, STAFF)
         uow.commit()
     [row] = outbox_rows(access)
-    assert (row["correlation_id"], row["causation_id"]) == ("corr-1", "e-7")
+    assert (row["correlation_id"], row["causation_id"]) == (cause.correlation_id, "e-7")
 
 
-def test_audit_entries_record_who_did_what_to_which_record(db: Any) -> None:
+def test_audit_entries_name_the_acting_person_or_the_system_cause(db: Any) -> None:
     access, _ = db
-    with access.unit_of_work() as uow:
-        uow.audit(
-            office_id="rep-a",
-            actor="u-1",
-            action="read",
-            subject_type="case",
-            subject_id="c-1",
-            origin="rpc",
-        )
+    with access.unit_of_work(office_id="rep-a", actor=Actor.staff("u-1", origin="rpc")) as uow:
+        uow.audit("case.viewed", "case", "c-1")
         uow.commit()
-    with access.read() as session:
-        [entry] = session.execute(select(Base.metadata.tables["audit_log"])).mappings()
-    assert (entry["actor"], entry["action"], entry["subject_id"]) == ("u-1", "read", "c-1")
+    with access.unit_of_work(office_id="rep-a", cause=staff_event()) as uow:
+        uow.audit("case.opened", "case", "c-2")
+        uow.commit()
+    with access.platform_work() as session:
+        entries = list(session.execute(select(Base.metadata.tables["audit_log"])).mappings())
+    assert [(e["office_id"], e["actor"], e["action"], e["origin"]) for e in entries] == [
+        ("rep-a", "u-1", "case.viewed", "rpc"),
+        ("rep-a", "system:gateway.staff_member_added", "case.opened", None),
+    ]
+
+
+def test_the_office_is_set_for_the_transaction_on_postgresql(db: Any, db_backend: str) -> None:
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no session settings; its wall is the repositories' scope")
+    access, _ = db
+    with access.unit_of_work(office_id="rep-b") as uow:
+        setting = uow.session.execute(
+            text("SELECT current_setting('casework.office_id', true)")
+        ).scalar()
+        uow.commit()
+    assert setting == "rep-b"
+    with access.platform_work() as session:
+        after = session.execute(text("SELECT current_setting('casework.office_id', true)"))
+        assert after.scalar() in (None, "")
 
 
 def test_a_unique_key_clash_is_retried_and_the_last_one_raised() -> None:

@@ -3,11 +3,18 @@ are worth announcing to the other services."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import Enum
 
-OFFICE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+from services.chassis.domain import Aggregate
+from services.chassis.errors import Conflict, ValidationFailed
+from services.contracts import (
+    OFFICE_REGISTERED,
+    STAFF_MEMBER_ADDED,
+    OfficeRegistered,
+    StaffMemberAdded,
+)
+
 ROLES = ("office_admin", "supervisor", "caseworker", "read_only")
 
 
@@ -58,8 +65,81 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def is_office_id(value: str) -> bool:
-    return bool(OFFICE_ID.match(value))
+@dataclass
+class Office(Aggregate):
+    """A member office; every registration that changes it is announced to the services."""
+
+    office_id: str
+    name: str
+    reply_to_email: str
+
+    @classmethod
+    def register(cls, command: RegisterOffice) -> Office:
+        office = cls(command.office_id, command.name, command.reply_to_email)
+        office._announce()
+        return office
+
+    @property
+    def settings(self) -> OfficeSettings:
+        return OfficeSettings(self.name, self.reply_to_email)
+
+    def register_again(self, command: RegisterOffice) -> OfficeChange:
+        """Take the details registered now; announced only when they differ."""
+        wanted = OfficeSettings(command.name, command.reply_to_email)
+        change = office_change(self.settings, wanted)
+        if change.announced:
+            self.name, self.reply_to_email = wanted.name, wanted.reply_to_email
+            self._announce()
+        return change
+
+    def _announce(self) -> None:
+        self.record(
+            OFFICE_REGISTERED,
+            OfficeRegistered(
+                office_id=self.office_id, name=self.name, reply_to_email=self.reply_to_email
+            ),
+        )
+
+
+@dataclass
+class StaffMember(Aggregate):
+    """A staff member of one office; routing learns of caseworkers from the announcement."""
+
+    user_id: str
+    office_id: str
+    display_name: str
+    email: str
+    role: str
+    active: bool = True
+
+    @classmethod
+    def join(cls, command: AddStaffMember, *, user_id: str) -> StaffMember:
+        if command.role not in ROLES:
+            raise ValidationFailed(
+                f"{command.role!r} is not a role", fields={"role": [f"one of {', '.join(ROLES)}"]}
+            )
+        member = cls(
+            user_id=user_id,
+            office_id=command.office_id,
+            display_name=command.display_name,
+            email=normalise_email(command.email),
+            role=command.role,
+        )
+        member.record(
+            STAFF_MEMBER_ADDED,
+            StaffMemberAdded(user_id=user_id, display_name=member.display_name, role=member.role),
+        )
+        return member
+
+
+class DuplicateEmail(Conflict):
+    """One account per person and office: the email is already used there."""
+
+    def __init__(self, office_id: str, email: str) -> None:
+        super().__init__(
+            f"{office_id} already has a staff member with email {email}",
+            fields={"email": ["already used in this office"]},
+        )
 
 
 @dataclass(frozen=True)
@@ -68,16 +148,6 @@ class OfficeSummary:
     name: str
     reply_to_email: str
     staff_count: int
-
-
-@dataclass(frozen=True)
-class StaffMember:
-    user_id: str
-    office_id: str
-    display_name: str
-    email: str
-    role: str
-    active: bool
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,13 @@
 """What gateway's service and browser tests share: fake `cases` and `metrics` services that
-answer over real RPC with fixed data, and readers for pages and queues."""
+answer over real RPC with fixed data, and readers for pages and queues.
+
+The fakes load their arguments and dump their answers with the RPC contracts the real services
+use (`services.contracts.rpc`), and check each answer against its contract: when a producer's
+contract changes, these tests fail until gateway reads the new shape."""
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,21 +16,28 @@ from typing import Any
 
 import requests
 from kombu import Connection
+from marshmallow import Schema
 from nameko.rpc import rpc
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from services.chassis.schemas import load_arguments
+from services.contracts.rpc.cases import CasePage, ListCasesRequest
+from services.contracts.rpc.metrics import OfficeCounts, OfficeCountsRequest
+from services.gateway import admin
 from services.gateway.models import Base
 
 RPC_TIMEOUT_SECONDS = 1
 OFFICE = "rep-demo"
 OFFICE_NAME = "Office of Rep. Jordan Demo"
 OTHER_OFFICE = "rep-lopez"
+BIDI_OVERRIDE = "\u202e"
 
 
 def _case(number: int, days_ago: int, **fields: Any) -> dict[str, Any]:
     opened = datetime.now(UTC) - timedelta(days=days_ago, minutes=5)
+    # What cases holds for a row of the queue, in its own types (the contract writes the wire).
     row: dict[str, Any] = {
         "case_id": f"00000000-0000-4000-8000-{number:012d}",
         "reference": f"CW-2026-{number:06d}",
@@ -34,12 +46,10 @@ def _case(number: int, days_ago: int, **fields: Any) -> dict[str, Any]:
         "category": "social_security",
         "constituent_name": "Maria Lopez",
         "urgent": False,
-        "opened_at": opened.isoformat(),
+        "opened_at": opened,
         "assigned_to_id": "u-sam",
         "assigned_to_name": "Sam Rivera",
         "agency_code": "SSA",
-        # Fields the queue does not show: a tolerant reader ignores them.
-        "tracking_code": "K7QX-M2PD",
     }
     row.update(fields)
     return row
@@ -79,7 +89,9 @@ DEMO_CASES = [
         assigned_to_id="u-dana",
         assigned_to_name="Dana Whitfield",
     ),
-    _case(3, 9),
+    # A right-to-left override (U+202E): typed like this, the subject would display as
+    # "Benefit letter says live" unless the page neutralises it.
+    _case(3, 9, subject=f"Benefit letter says {BIDI_OVERRIDE}evil"),
     _case(
         2,
         20,
@@ -102,8 +114,17 @@ DEMO_CASES = [
 DEMO_COUNTS = {"received": 7, "opened": 6, "assigned": 5, "acknowledged": 4}
 
 
+def answer(schema: Schema, value: Any) -> Any:
+    """What the real service would answer: `value` dumped with the contract's schema, checked
+    against it (a field the contract requires and the sample lacks fails the call)."""
+    wire = schema.dump(value)
+    problems = schema.validate(wire)
+    assert not problems, f"the fake's answer breaks {type(schema).__name__}: {problems}"
+    return wire
+
+
 class FakeCases:
-    """Answers `cases.list_cases` like the real service, for one office's fixed cases."""
+    """Answers `cases.list_cases` by its contract, for one office's fixed cases."""
 
     name = "cases"
 
@@ -116,20 +137,35 @@ class FakeCases:
         limit: int = 50,
         offset: int = 0,
     ) -> dict[str, Any]:
+        query = load_arguments(
+            ListCasesRequest(),
+            {
+                "office_id": office_id,
+                "status": status,
+                "assigned_to": assigned_to,
+                "limit": limit,
+                "offset": offset,
+            },
+        )
         rows = [
             row
-            for row in (DEMO_CASES if office_id == OFFICE else [])
-            if status is None or row["status"] == status
+            for row in (DEMO_CASES if query["office_id"] == OFFICE else [])
+            if query["status"] is None or row["status"] == query["status"]
         ]
-        return {"cases": rows[offset : offset + limit], "total": len(rows)}
+        page = {"cases": rows[query["offset"] : query["offset"] + query["limit"]]}
+        return answer(CasePage(), {**page, "total": len(rows)})  # type: ignore[no-any-return]
 
 
 class FakeMetrics:
+    """Answers `metrics.office_counts` by its contract."""
+
     name = "metrics"
 
     @rpc
     def office_counts(self, office_id: str) -> dict[str, int]:
-        return dict(DEMO_COUNTS) if office_id == OFFICE else dict.fromkeys(DEMO_COUNTS, 0)
+        query = load_arguments(OfficeCountsRequest(), {"office_id": office_id})
+        counts = DEMO_COUNTS if query["office_id"] == OFFICE else dict.fromkeys(DEMO_COUNTS, 0)
+        return answer(OfficeCounts(), counts)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -242,3 +278,21 @@ def drain(amqp_uri: str, queue: str) -> list[dict[str, Any]]:
             if message is None:
                 return bodies
             bodies.append(json.loads(message.body))
+
+
+def run_admin(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = admin.main(list(argv), out=out, err=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def register_lopez() -> None:
+    status, _, err = run_admin(
+        "add-office",
+        OTHER_OFFICE,
+        "--name",
+        "Office of Rep. Ana Lopez",
+        "--reply-to",
+        "casework@lopez.example.gov",
+    )
+    assert status == 0, err

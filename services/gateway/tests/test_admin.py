@@ -109,3 +109,46 @@ def test_an_unmigrated_database_gets_a_hint_instead_of_a_traceback() -> None:
 
     assert status == 1
     assert "python -m services.chassis.migrate gateway" in err
+
+
+def test_bidirectional_controls_are_stripped_from_office_and_staff_names() -> None:
+    office = RegisterOfficeSchema().load(
+        {
+            "office_id": "rep-lopez",
+            "name": "Office of Rep. \u202eAna Lopez\u202c",
+            "reply_to_email": "casework@lopez.example.gov",
+        }
+    )
+    member = AddStaffMemberSchema().load(
+        {
+            "office_id": "rep-lopez",
+            "display_name": "\u2067Sam\u2069 Rivera",
+            "email": "sam@lopez.example.gov",
+            "role": "caseworker",
+        }
+    )
+
+    assert office.name == "Office of Rep. Ana Lopez"
+    assert member.display_name == "Sam Rivera"
+
+
+def test_a_name_of_nothing_but_bidi_controls_is_blank() -> None:
+    status, _, err = run(
+        "add-office", "rep-lopez", "--name", "\u202e\u202c", "--reply-to", "a@b.gov"
+    )
+
+    assert status == 2 and "error: --name: must not be blank" in err
+
+
+def test_a_name_with_a_control_character_is_refused_naming_the_option() -> None:
+    status, _, err = run(
+        "add-staff", "rep-lopez", "--name", "Sam\x07", "--email", "s@l.gov", "--role", "caseworker"
+    )
+
+    assert status == 2 and "error: --name: contains a control character" in err
+
+
+def test_an_office_id_with_a_trailing_newline_is_refused() -> None:
+    status, _, err = run("add-office", "rep-lopez\n", "--name", "X", "--reply-to", "a@b.gov")
+
+    assert status == 2 and "error: office_id:" in err

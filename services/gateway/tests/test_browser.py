@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.gateway.tests.support import (
+    BIDI_OVERRIDE,
     DEMO_CASES,
     OFFICE,
     OFFICE_NAME,
@@ -66,3 +67,16 @@ def test_a_caseworker_sees_the_office_queue_in_a_real_browser(
     assert [row[0] for row in page.rows] == [case["reference"] for case in DEMO_CASES]
     assert page.rows[0][-1] == "Urgent"
     assert page.alerts == []
+
+
+def test_a_subject_with_a_right_to_left_override_reaches_the_browser_neutralised(
+    demo_office: Gateway, tmp_path: Path
+) -> None:
+    result = chromium(f"{demo_office.base}/offices/{OFFICE}/cases", tmp_path, "--dump-dom")
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    # The DOM the browser built: the override is gone and the subject sits in its own <bdi>,
+    # so neither it nor anything typed next to it can reorder the text around it.
+    assert BIDI_OVERRIDE not in result.stdout
+    assert "<td><bdi>Benefit letter says evil</bdi></td>" in result.stdout
+    assert read_page(result.stdout).rows[3][2] == "Benefit letter says evil"

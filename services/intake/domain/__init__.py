@@ -1,1 +1,2 @@
-"""Intake's rules, free of I/O: submissions, constituent matching, tracking codes."""
+"""Intake's rules, free of I/O: submissions and their receipts, constituent matching,
+tracking codes, idempotency."""

@@ -1,30 +1,29 @@
-"""What a constituent submits, and the pure rules applied to it."""
+"""What a constituent submits, the Submission that accepting it creates, and the rules applied
+to it: tracking codes, the e-signature of a privacy release, idempotent retries."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from services.chassis.domain import Aggregate
+from services.chassis.errors import CaseworkError
+from services.contracts import SUBMISSION_RECEIVED, SubmissionReceived
+from services.intake.domain.constituents import Constituent, ConstituentDetails
 
 # No 0/O, 1/I/L, U/V: codes are read out over the phone.
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
 TRACKING_CODE = re.compile(rf"^[{TRACKING_ALPHABET}]{{4}}-[{TRACKING_ALPHABET}]{{4}}$")
 
 CONSENT_TEXT_VERSION = "2026-11"
-
-
-@dataclass(frozen=True)
-class ConstituentDetails:
-    first_name: str
-    last_name: str
-    email: str | None
-    phone: str | None
-    address: dict[str, str] | None
-    preferred_language: str = "en"
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+USER_AGENT_KEPT = 300
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,18 @@ class ConsentEvidence:
 
 
 @dataclass(frozen=True)
+class SignedRelease:
+    """Written consent (Privacy Act) with the evidence of its electronic signature."""
+
+    id: str
+    signature_name: str
+    agencies: tuple[str, ...]
+    consent_text_version: str
+    signer_ip: str | None
+    signer_user_agent: str | None
+
+
+@dataclass(frozen=True)
 class Receipt:
     submission_id: str
     tracking_code: str
@@ -61,25 +72,131 @@ class Receipt:
     privacy_release_recorded: bool = False
 
 
+class IdempotencyKeyReused(CaseworkError):
+    """Stripe's convention: a key names one request; sending another body with it is an error,
+    never a silent replay of the first answer."""
+
+    code = "idempotency_key_reused"
+    status = 422
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """A client's Idempotency-Key and the fingerprint of the request it was sent with."""
+
+    key: str
+    fingerprint: str
+
+    @classmethod
+    def of(cls, key: str, body: Mapping[str, Any]) -> Idempotency:
+        return cls(key, request_fingerprint(body))
+
+
+def request_fingerprint(body: Mapping[str, Any]) -> str:
+    """SHA-256 of the request body in canonical JSON: key order and spacing do not count."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+@dataclass(frozen=True)
+class EarlierSubmission:
+    """What a submission stored under an Idempotency-Key answers a retry with."""
+
+    receipt: Receipt
+    request_fingerprint: str | None
+
+    def replayed_for(self, idempotency: Idempotency) -> Receipt:
+        """The first receipt for a true retry; refused when the key comes with another body.
+
+        A submission stored before fingerprints were kept has none: its retry is trusted.
+        """
+        if self.request_fingerprint not in (None, idempotency.fingerprint):
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was already used for a different request; "
+                "send a new key for a new request",
+                fields={"Idempotency-Key": ["already used for a different request"]},
+            )
+        return self.receipt
+
+
+@dataclass
+class Submission(Aggregate):
+    """A request for help, accepted for an office: tracking code, release, announcement."""
+
+    id: str
+    tracking_code: str
+    constituent_id: str
+    request: SubmitRequest
+    received_at: datetime
+    idempotency: Idempotency | None = None
+    release: SignedRelease | None = None
+
+    @classmethod
+    def accept(
+        cls,
+        request: SubmitRequest,
+        constituent: Constituent,
+        *,
+        received_at: datetime,
+        evidence: ConsentEvidence,
+        idempotency: Idempotency | None = None,
+    ) -> Submission:
+        """Accept `request` from `constituent`; records SUBMISSION_RECEIVED (no description:
+        events carry what consumers need, the text stays here)."""
+        consent = request.privacy_release
+        submission = cls(
+            id=str(uuid.uuid4()),
+            tracking_code=new_tracking_code(),
+            constituent_id=constituent.id,
+            request=request,
+            received_at=received_at,
+            idempotency=idempotency,
+            release=signed_release(consent, evidence) if consent is not None else None,
+        )
+        submission.record(
+            SUBMISSION_RECEIVED,
+            SubmissionReceived(
+                submission_id=submission.id,
+                tracking_code=submission.tracking_code,
+                constituent_id=constituent.id,
+                constituent_name=request.constituent.display_name,
+                contact_email=constituent.email,
+                preferred_language=constituent.preferred_language,
+                channel=request.channel,
+                category=request.category,
+                agency_hint=request.agency,
+                subject=request.subject,
+                urgent=request.urgent,
+                privacy_release_signed=submission.release is not None,
+                received_at=received_at,
+            ),
+        )
+        return submission
+
+    @property
+    def receipt(self) -> Receipt:
+        return Receipt(
+            submission_id=self.id,
+            tracking_code=self.tracking_code,
+            received_at=self.received_at.isoformat(),
+            privacy_release_recorded=self.release is not None,
+        )
+
+
+def signed_release(consent: PrivacyConsent, evidence: ConsentEvidence) -> SignedRelease:
+    return SignedRelease(
+        id=str(uuid.uuid4()),
+        signature_name=consent.signature_name,
+        agencies=consent.agencies,
+        consent_text_version=CONSENT_TEXT_VERSION,
+        signer_ip=evidence.ip,
+        signer_user_agent=(evidence.user_agent or "")[:USER_AGENT_KEPT] or None,
+    )
+
+
 def new_tracking_code() -> str:
     chars = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
     return f"{chars[:4]}-{chars[4:]}"
-
-
-def normalise_email(email: str | None) -> str | None:
-    if not email:
-        return None
-    return email.strip().lower()
-
-
-def normalise_phone(phone: str | None) -> str | None:
-    """Digits only, US country code dropped: '(202) 555-0134' and '+1 202 555 0134' match."""
-    if not phone:
-        return None
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    return digits or None
 
 
 def signature_matches(consent: PrivacyConsent, constituent: ConstituentDetails) -> bool:

@@ -2,103 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import pytest
 import requests
-from kombu import Connection
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.chassis.testing import wait_until
-from services.contracts import OFFICE_REGISTERED, SUBMISSION_RECEIVED
-from services.intake.models import Base, Constituent, PrivacyRelease, Submission
-from services.intake.service import IntakeService
-
-OFFICE = "rep-lopez"
-
-
-def valid_submission(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "constituent": {
-            "first_name": "Maria",
-            "last_name": "Lopez",
-            "email": "Maria.Lopez@example.org",
-            "phone": "(202) 555-0134",
-            "address": {
-                "line1": "12 Elm St",
-                "city": "Springfield",
-                "state": "IL",
-                "postal_code": "62701",
-            },
-        },
-        "category": "social_security",
-        "agency": "SSA",
-        "subject": "Retirement benefit delayed since August",
-        "description": "My retirement payments stopped in August and nobody calls back.",
-        "privacy_release": {"signed": True, "signature_name": "maria  lopez", "agencies": ["SSA"]},
-    }
-    body.update(overrides)
-    return body
-
-
-@pytest.fixture
-def intake(
-    service_database: Callable[..., str],
-    amqp_uri: str,
-    web_address: str,
-    container_factory: Any,
-    publish_event: Callable[..., Any],
-) -> Iterator[dict[str, Any]]:
-    url = service_database("intake", Base.metadata)
-    container = container_factory(IntakeService)
-    container.start()
-    publish_event(
-        OFFICE_REGISTERED,
-        {
-            "office_id": OFFICE,
-            "name": "Office of Rep. Lopez",
-            "reply_to_email": "casework@lopez.example.gov",
-        },
-        office_id=OFFICE,
-    )
-    engine = create_engine(url)
-    wait_until(lambda: _count(engine, "offices"), message="office projection not written")
-    yield {"base": f"http://{web_address}", "engine": engine, "amqp_uri": amqp_uri}
-    engine.dispose()
-
-
-def _count(engine: Any, table: str) -> int:
-    with Session(engine) as session:
-        return int(
-            session.execute(
-                select(func.count()).select_from(Base.metadata.tables[table])
-            ).scalar_one()
-        )
-
-
-def _submit(
-    intake: dict[str, Any], body: Any, office: str = OFFICE, **kwargs: Any
-) -> requests.Response:
-    return requests.post(
-        f"{intake['base']}/api/v1/offices/{office}/submissions", json=body, timeout=10, **kwargs
-    )
-
-
-def _queued_events(amqp_uri: str, queue: str) -> list[dict[str, Any]]:
-    bodies: list[dict[str, Any]] = []
-    with Connection(amqp_uri) as connection, connection.channel() as channel:
-        while True:
-            message = channel.basic_get(queue, no_ack=True)
-            if message is None:
-                return bodies
-            bodies.append(json.loads(message.body))
+from services.contracts import SUBMISSION_RECEIVED
+from services.intake.models import Constituent, PrivacyRelease, Submission
+from services.intake.tests.support import OFFICE, count, queued_events, submit, valid_submission
 
 
 def test_a_valid_submission_is_accepted_stored_and_announced(intake: dict[str, Any]) -> None:
-    response = _submit(intake, valid_submission())
+    response = submit(intake, valid_submission())
 
     assert response.status_code == 202, response.text
     receipt = response.json()
@@ -112,7 +29,7 @@ def test_a_valid_submission_is_accepted_stored_and_announced(intake: dict[str, A
         assert release.agencies == ["SSA"] and release.signer_ip == "127.0.0.1"
 
     events = wait_until(
-        lambda: _queued_events(intake["amqp_uri"], "cases--intake.submission_received"),
+        lambda: queued_events(intake["amqp_uri"], "cases--intake.submission_received"),
         message="submission_received never reached the cases queue",
     )
     assert len(events) == 1
@@ -124,7 +41,7 @@ def test_a_valid_submission_is_accepted_stored_and_announced(intake: dict[str, A
 
 
 def test_unknown_fields_are_rejected_naming_the_field(intake: dict[str, Any]) -> None:
-    response = _submit(intake, valid_submission(ssn="123-45-6789"))
+    response = submit(intake, valid_submission(ssn="123-45-6789"))
 
     assert response.status_code == 422
     error = response.json()["error"]
@@ -137,7 +54,7 @@ def test_missing_and_invalid_fields_are_each_named(intake: dict[str, Any]) -> No
     body = valid_submission(category="aliens", subject="")
     del body["description"]
 
-    response = _submit(intake, body)
+    response = submit(intake, body)
 
     assert response.status_code == 422
     assert set(response.json()["error"]["fields"]) == {"category", "subject", "description"}
@@ -148,7 +65,7 @@ def test_a_signature_that_is_not_the_constituents_name_is_refused(intake: dict[s
         privacy_release={"signed": True, "signature_name": "Someone Else", "agencies": ["SSA"]}
     )
 
-    response = _submit(intake, body)
+    response = submit(intake, body)
 
     assert response.status_code == 422
     assert "privacy_release" in response.json()["error"]["fields"]
@@ -169,38 +86,38 @@ def test_a_body_that_is_not_json_gets_a_clear_400_class_error(intake: dict[str, 
 def test_an_oversized_body_is_refused(intake: dict[str, Any]) -> None:
     body = valid_submission(description="x" * 70_000)
 
-    assert _submit(intake, body).status_code == 413
+    assert submit(intake, body).status_code == 413
 
 
 def test_an_unknown_office_is_a_404(intake: dict[str, Any]) -> None:
-    response = _submit(intake, valid_submission(), office="rep-nobody")
+    response = submit(intake, valid_submission(), office="rep-nobody")
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 
 
 def test_a_returning_constituent_is_matched_by_email(intake: dict[str, Any]) -> None:
-    first = _submit(intake, valid_submission())
+    first = submit(intake, valid_submission())
     again = valid_submission(subject="Medicare card never arrived", category="medicare")
     again["constituent"]["email"] = "maria.lopez@EXAMPLE.org"
-    second = _submit(intake, again)
+    second = submit(intake, again)
 
     assert first.status_code == second.status_code == 202
     assert first.json()["tracking_code"] != second.json()["tracking_code"]
-    assert _count(intake["engine"], "constituents") == 1
-    assert _count(intake["engine"], "submissions") == 2
+    assert count(intake["engine"], "constituents") == 1
+    assert count(intake["engine"], "submissions") == 2
 
 
 def test_a_retried_request_with_the_same_idempotency_key_gets_the_same_receipt(
     intake: dict[str, Any],
 ) -> None:
     headers = {"Idempotency-Key": "portal-4f1c9a7e"}
-    first = _submit(intake, valid_submission(), headers=headers)
-    second = _submit(intake, valid_submission(), headers=headers)
+    first = submit(intake, valid_submission(), headers=headers)
+    second = submit(intake, valid_submission(), headers=headers)
 
     assert first.status_code == second.status_code == 202
     assert first.json() == second.json()
-    assert _count(intake["engine"], "submissions") == 1
+    assert count(intake["engine"], "submissions") == 1
 
 
 def test_health_and_metrics_endpoints(intake: dict[str, Any]) -> None:
@@ -208,12 +125,12 @@ def test_health_and_metrics_endpoints(intake: dict[str, Any]) -> None:
     ready = requests.get(f"{intake['base']}/ready", timeout=5)
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
-    _submit(intake, valid_submission())
+    submit(intake, valid_submission())
     metrics = requests.get(f"{intake['base']}/metrics", timeout=5).text
     assert 'casework_intake_entrypoint_calls_total{entrypoint="submit",outcome="ok"}' in metrics
     assert "casework_intake_outbox_pending" in metrics
     assert 'casework_intake_submissions_accepted_total{channel="web"}' in metrics
-    _submit(intake, {"constituent": {}})
+    submit(intake, {"constituent": {}})
     metrics = requests.get(f"{intake['base']}/metrics", timeout=5).text
     assert 'casework_intake_http_refusals_total{code="validation_failed"}' in metrics
 
@@ -221,7 +138,7 @@ def test_health_and_metrics_endpoints(intake: dict[str, Any]) -> None:
 def test_a_nul_character_is_refused_naming_its_field_not_a_500(intake: dict[str, Any]) -> None:
     body = valid_submission(subject="Benefit\u0000 delayed")
 
-    response = _submit(intake, body)
+    response = submit(intake, body)
 
     assert response.status_code == 422
     assert response.json()["error"]["fields"] == {"subject": ["contains a NUL character"]}
@@ -239,11 +156,11 @@ def test_deeply_nested_json_is_refused_not_a_500(intake: dict[str, Any]) -> None
 
 
 def test_odd_office_ids_and_headers_get_clear_answers(intake: dict[str, Any]) -> None:
-    assert _submit(intake, valid_submission(), office="rep%00lopez").status_code == 404
-    bad_key = _submit(intake, valid_submission(), headers={"Idempotency-Key": "has spaces in it"})
+    assert submit(intake, valid_submission(), office="rep%00lopez").status_code == 404
+    bad_key = submit(intake, valid_submission(), headers={"Idempotency-Key": "has spaces in it"})
     assert bad_key.status_code == 422
     assert "Idempotency-Key" in bad_key.json()["error"]["fields"]
-    long_correlation = _submit(intake, valid_submission(), headers={"X-Correlation-ID": "c" * 500})
+    long_correlation = submit(intake, valid_submission(), headers={"X-Correlation-ID": "c" * 500})
     assert long_correlation.status_code == 202
 
 
@@ -252,11 +169,11 @@ def test_an_international_domain_is_stored_in_the_form_mail_can_carry(
 ) -> None:
     body = valid_submission()
     body["constituent"]["email"] = "maria@bücher.de"
-    assert _submit(intake, body).status_code == 202
+    assert submit(intake, body).status_code == 202
     with Session(intake["engine"]) as session:
         assert session.scalars(select(Constituent.email)).one() == "maria@xn--bcher-kva.de"
 
     body["constituent"]["email"] = "josé@example.org"
-    refused = _submit(intake, body)
+    refused = submit(intake, body)
     assert refused.status_code == 422
     assert "email" in refused.json()["error"]["fields"]["constituent"]

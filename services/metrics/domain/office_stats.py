@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 
-MAX_DAYS = 366
+# The longest series: the limit the RPC contract puts on what a dashboard may ask for.
+from services.contracts.rpc.metrics import MAX_DAYS
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,20 @@ def increment_for(event_type: str) -> DailyIncrement:
         return INCREMENTS[event_type]
     except KeyError:
         raise ValueError(f"{event_type} moves no daily counter") from None
+
+
+@dataclass(frozen=True)
+class EventFact:
+    """What one event adds to its office's count, and on which UTC day: appended as it is
+    handled, never updated, until a roll-up folds it into the daily totals."""
+
+    day: date
+    increment: DailyIncrement
+
+
+def fact_for(event_type: str, occurred_at: datetime) -> EventFact:
+    """An event counts once, on the UTC day it happened, in the counter of its type."""
+    return EventFact(stats_day(occurred_at), increment_for(event_type))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Payloads of the four events metrics consumes, as their producers would send them."""
+"""The four events metrics consumes: their payloads as producers send them, and each handled
+through the consume wrapper, on a real database or a fake one."""
 
 from __future__ import annotations
 
@@ -6,9 +7,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from services.chassis.db import IncomingEvent
-from services.contracts import EventContract
+from services.chassis.fakes import incoming
+from services.chassis.uow import OpensUnitsOfWork, consume
+from services.contracts import (
+    ACKNOWLEDGEMENT_SENT,
+    CASE_ASSIGNED,
+    CASE_OPENED,
+    SUBMISSION_RECEIVED,
+)
+from services.metrics import handlers
 
+# A real `DatabaseAccess` or a `FakeMetricsDatabase`.
+Target = OpensUnitsOfWork[Any]
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 CONSTITUENT_NAME = "Maria Lopez"
 CONSTITUENT_EMAIL = "maria.lopez@example.org"
 
@@ -66,23 +77,50 @@ def acknowledgement_sent(case_id: str, submission_id: str, sent_at: datetime) ->
     }
 
 
-def incoming(
-    contract: EventContract,
-    payload: dict[str, Any],
-    *,
+def receive(
+    db: Target,
     office_id: str,
-    occurred_at: datetime | None = None,
+    submission_id: str,
+    at: datetime = NOW,
     event_id: str | None = None,
-) -> IncomingEvent:
-    """The event as a handler receives it: wire form loaded back, as the entrypoint does."""
-    return IncomingEvent(
-        event_id=event_id or str(uuid.uuid4()),
-        event_type=contract.event_type,
-        schema_version=contract.version,
-        office_id=office_id,
-        occurred_at=occurred_at or datetime.now(UTC),
-        correlation_id=str(uuid.uuid4()),
-        causation_id=None,
-        traceparent=None,
-        payload=contract.load(contract.dump(payload)),
+) -> None:
+    payload = submission_received(submission_id, at)
+    event = incoming(
+        SUBMISSION_RECEIVED, payload, office_id=office_id, occurred_at=at, event_id=event_id
     )
+    consume(db, event, handlers.record_submission_received)
+
+
+def open_case(db: Target, office_id: str, case_id: str, submission_id: str) -> None:
+    event = incoming(
+        CASE_OPENED, case_opened(case_id, submission_id, NOW), office_id=office_id, occurred_at=NOW
+    )
+    consume(db, event, handlers.record_case_opened)
+
+
+def assign(
+    db: Target,
+    office_id: str,
+    case_id: str,
+    caseworker_id: str,
+    at: datetime = NOW,
+    name: str = "Sam Rivera",
+    event_id: str | None = None,
+) -> None:
+    payload = case_assigned(case_id, caseworker_id, name, at)
+    event = incoming(
+        CASE_ASSIGNED, payload, office_id=office_id, occurred_at=NOW, event_id=event_id
+    )
+    consume(db, event, handlers.record_case_assigned)
+
+
+def acknowledge(
+    db: Target, office_id: str, case_id: str, submission_id: str, at: datetime = NOW
+) -> None:
+    event = incoming(
+        ACKNOWLEDGEMENT_SENT,
+        acknowledgement_sent(case_id, submission_id, at),
+        office_id=office_id,
+        occurred_at=at,
+    )
+    consume(db, event, handlers.record_acknowledgement_sent)

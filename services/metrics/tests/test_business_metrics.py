@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import create_engine
 
-from services.chassis.db import DatabaseAccess, create_db_engine
 from services.metrics.business_metrics import ReadModelCollector
 from services.metrics.models import Base
+
+from .database import metrics_database
 
 
 def samples(collector: ReadModelCollector) -> dict[str, float]:
@@ -36,31 +37,30 @@ def test_describing_the_metrics_names_every_series_without_a_database() -> None:
 def test_an_unreadable_database_is_reported_as_down_not_as_a_failed_scrape(
     tmp_path: Path,
 ) -> None:
-    engine = create_db_engine(f"sqlite:///{tmp_path}/empty.db")  # no tables at all
-    db = DatabaseAccess(sessionmaker(engine), Base.metadata, on_events=lambda: None)
     collector = ReadModelCollector()
-    collector.attach(db)
+    with metrics_database(f"sqlite:///{tmp_path}/empty.db") as db:  # no tables at all
+        collector.attach(db)
 
-    assert samples(collector) == {"casework_metrics_read_models_up": 0.0}
+        assert samples(collector) == {"casework_metrics_read_models_up": 0.0}
 
-    collector.detach(db)
-    assert samples(collector) == {}
-    engine.dispose()
+        collector.detach(db)
+        assert samples(collector) == {}
 
 
 def test_the_most_recently_started_container_is_the_one_read(tmp_path: Path) -> None:
-    readable = create_db_engine(f"sqlite:///{tmp_path}/metrics.db")
-    Base.metadata.create_all(readable)
-    unreadable = create_db_engine(f"sqlite:///{tmp_path}/empty.db")
-    older = DatabaseAccess(sessionmaker(unreadable), Base.metadata, on_events=lambda: None)
-    newer = DatabaseAccess(sessionmaker(readable), Base.metadata, on_events=lambda: None)
+    readable = f"sqlite:///{tmp_path}/metrics.db"
+    engine = create_engine(readable)
+    Base.metadata.create_all(engine)
+    engine.dispose()
     collector = ReadModelCollector()
-    collector.attach(older)
-    collector.attach(newer)
+    with (
+        metrics_database(f"sqlite:///{tmp_path}/empty.db") as older,
+        metrics_database(readable) as newer,
+    ):
+        collector.attach(older)
+        collector.attach(newer)
 
-    assert samples(collector)["casework_metrics_read_models_up"] == 1.0
+        assert samples(collector)["casework_metrics_read_models_up"] == 1.0
 
-    collector.detach(newer)
-    assert samples(collector)["casework_metrics_read_models_up"] == 0.0
-    readable.dispose()
-    unreadable.dispose()
+        collector.detach(newer)
+        assert samples(collector)["casework_metrics_read_models_up"] == 0.0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -11,14 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.metrics.domain.acknowledgements import (
+    AcknowledgedSubmission,
+    SubmissionTiming,
     percentile,
     seconds_to_acknowledge,
     summarise,
+    times_by_office,
 )
 from services.metrics.domain.caseload import Assignment, assign
 from services.metrics.domain.office_stats import (
-    COUNTERS,
-    INCREMENTS,
     MAX_DAYS,
     CountedEvent,
     DailyCounts,
@@ -61,39 +60,6 @@ def test_folding_adds_up_events_per_office_and_day_and_leaves_out_the_rest() -> 
         ("rep-b", monday): DailyIncrement(assigned=1),
     }
     assert fold([]) == {}
-
-
-counted_events = st.lists(
-    st.builds(
-        CountedEvent,
-        office_id=st.sampled_from(["rep-a", "rep-b"]),
-        day=st.dates(date(2026, 11, 20), date(2026, 11, 24)),
-        increment=st.sampled_from(sorted(INCREMENTS)).map(increment_for),
-    ),
-    max_size=40,
-)
-
-
-@given(counted_events, st.integers(0, 40))
-def test_folding_in_batches_gives_the_same_totals_as_folding_at_once(
-    events: list[CountedEvent], cut: int
-) -> None:
-    at_once = fold(events)
-    in_batches: Counter[tuple[str, date, str]] = Counter()
-    for batch in (events[:cut], events[cut:]):
-        for (office_id, day), increment in fold(batch).items():
-            for name in COUNTERS:
-                in_batches[(office_id, day, name)] += getattr(increment, name)
-
-    assert +in_batches == Counter(
-        {
-            (office_id, day, name): getattr(increment, name)
-            for (office_id, day), increment in at_once.items()
-            for name in COUNTERS
-            if getattr(increment, name)
-        }
-    )
-    assert sum(sum(asdict(increment).values()) for increment in at_once.values()) == len(events)
 
 
 def test_an_event_metrics_does_not_count_is_refused() -> None:
@@ -209,3 +175,46 @@ def test_a_percentile_of_nothing_is_refused() -> None:
 def test_the_median_never_exceeds_the_95th_percentile(waits: list[float]) -> None:
     summary = dict(summarise("rep-a", waits).quantiles)
     assert min(waits) <= summary[0.5] <= summary[0.95] <= max(waits)
+
+
+RECEIVED = SubmissionTiming("s-1", received_at=NOON)
+OPENED = SubmissionTiming("s-1", case_id="c-1")
+ACKNOWLEDGED_LATE = SubmissionTiming("s-1", "c-1", acknowledged_at=NOON + timedelta(minutes=9))
+ACKNOWLEDGED_EARLY = SubmissionTiming("s-1", "c-1", acknowledged_at=NOON + timedelta(minutes=2))
+
+
+@given(st.permutations([RECEIVED, OPENED, ACKNOWLEDGED_LATE, ACKNOWLEDGED_EARLY]))
+def test_whatever_order_events_tell_their_part_the_first_acknowledgement_is_kept(
+    told: list[SubmissionTiming],
+) -> None:
+    known = told[0]
+    for part in told[1:]:
+        known = known.merge(part)
+
+    assert known == SubmissionTiming("s-1", "c-1", NOON, NOON + timedelta(minutes=2))
+
+
+def test_a_receipt_time_already_known_is_not_replaced() -> None:
+    again = SubmissionTiming("s-1", received_at=NOON + timedelta(hours=1))
+
+    assert RECEIVED.merge(again).received_at == NOON
+
+
+def test_timings_of_two_submissions_do_not_merge() -> None:
+    with pytest.raises(ValueError):
+        RECEIVED.merge(SubmissionTiming("s-2", received_at=NOON))
+
+
+def test_waits_are_summarised_per_office_in_office_order() -> None:
+    def acknowledged(office_id: str, seconds: int) -> AcknowledgedSubmission:
+        return AcknowledgedSubmission(office_id, NOON, NOON + timedelta(seconds=seconds))
+
+    times = times_by_office(
+        [acknowledged("rep-b", 30), acknowledged("rep-a", 60), acknowledged("rep-a", 120)]
+    )
+
+    assert [(t.office_id, t.samples, dict(t.quantiles)) for t in times] == [
+        ("rep-a", 2, {0.5: 60.0, 0.95: 120.0}),
+        ("rep-b", 1, {0.5: 30.0, 0.95: 30.0}),
+    ]
+    assert times_by_office([]) == []

@@ -13,9 +13,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.orm import sessionmaker
 
-from services.chassis.db import DatabaseAccess, create_db_engine
+from services.chassis.fakes import incoming
 from services.chassis.migrate import alembic_config, upgrade
 from services.chassis.testing import ensure_postgres_database
 from services.contracts import CASE_ASSIGNED, SUBMISSION_RECEIVED
@@ -24,7 +23,8 @@ from services.metrics.domain.caseload import CaseworkerLoad
 from services.metrics.domain.office_stats import DailyCounts, OfficeCounts
 from services.metrics.models import Base
 
-from .events import case_assigned, incoming, submission_received
+from .database import MetricsDatabase, metrics_database
+from .events import case_assigned, submission_received
 
 FIRST_REVISION = "6c447600c8f6"
 LOPEZ = "rep-lopez"
@@ -53,12 +53,9 @@ def engine(empty_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def db(empty_url: str) -> Iterator[DatabaseAccess]:
-    engine = create_db_engine(empty_url)
-    yield DatabaseAccess(
-        sessionmaker(engine, expire_on_commit=False), Base.metadata, on_events=lambda: None
-    )
-    engine.dispose()
+def db(empty_url: str) -> Iterator[MetricsDatabase]:
+    with metrics_database(empty_url) as db:
+        yield db
 
 
 def downgrade(url: str) -> None:
@@ -73,7 +70,7 @@ def test_the_migrated_schema_is_the_one_the_models_describe(empty_url: str, engi
 
 
 def test_upgrading_keeps_the_daily_counts_and_caseloads_kept_before(
-    empty_url: str, engine: Engine, db: DatabaseAccess
+    empty_url: str, engine: Engine, db: MetricsDatabase
 ) -> None:
     upgrade("metrics", empty_url, revision=FIRST_REVISION)
     with engine.begin() as connection:
@@ -101,11 +98,11 @@ def test_upgrading_keeps_the_daily_counts_and_caseloads_kept_before(
         CaseworkerLoad("u-1", "Ana Diaz", 2),
         CaseworkerLoad("u-2", "Ben Okafor", 1),
     ]
-    handlers.record_submission_received(
-        db,
+    db.consume(
         incoming(
             SUBMISSION_RECEIVED, submission_received("s-9", NOON), office_id=LOPEZ, occurred_at=NOON
         ),
+        handlers.record_submission_received,
     )
     assert handlers.office_daily(db, LOPEZ, days=1, today=MONDAY) == [
         DailyCounts(MONDAY, received=6, opened=4, assigned=4, acknowledged=3)
@@ -113,29 +110,29 @@ def test_upgrading_keeps_the_daily_counts_and_caseloads_kept_before(
 
 
 def test_downgrading_folds_the_facts_and_rebuilds_the_caseloads(
-    empty_url: str, engine: Engine, db: DatabaseAccess
+    empty_url: str, engine: Engine, db: MetricsDatabase
 ) -> None:
     upgrade("metrics", empty_url)
     for number in range(3):
-        handlers.record_submission_received(
-            db,
+        db.consume(
             incoming(
                 SUBMISSION_RECEIVED,
                 submission_received(f"s-{number}", NOON),
                 office_id=LOPEZ,
                 occurred_at=NOON,
             ),
+            handlers.record_submission_received,
         )
     handlers.roll_up(db)  # some counts folded, some not
     for case_id, caseworker, name in (("c-1", "u-1", "Ana"), ("c-2", "u-1", "Ana Diaz")):
-        handlers.record_case_assigned(
-            db,
+        db.consume(
             incoming(
                 CASE_ASSIGNED,
                 case_assigned(case_id, caseworker, name, NOON.replace(minute=int(case_id[-1]))),
                 office_id=LOPEZ,
                 occurred_at=NOON,
             ),
+            handlers.record_case_assigned,
         )
     shown = (handlers.office_counts(db, LOPEZ), handlers.caseload(db, LOPEZ))
 

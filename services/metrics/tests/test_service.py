@@ -4,7 +4,6 @@ RPC and on /metrics."""
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -53,6 +52,7 @@ class Metrics:
     base: str
     amqp_uri: str
     container: Any
+    database_url: str  # the administrator's, which sees every office
 
     def scrape(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         """Every sample on /metrics, keyed by name and sorted labels."""
@@ -96,14 +96,19 @@ def metrics_service(
     container_factory: Any,
 ) -> Callable[[], Metrics]:
     """Start metrics with several workers, so handlers really run side by side."""
-    service_database("metrics", Base.metadata)
+    database_url = service_database("metrics", Base.metadata)
 
     def start() -> Metrics:
         container = container_factory(
             MetricsService, {"max_workers": WORKERS, "PREFETCH_COUNT": WORKERS}
         )
         container.start()
-        return Metrics(base=f"http://{web_address}", amqp_uri=amqp_uri, container=container)
+        return Metrics(
+            base=f"http://{web_address}",
+            amqp_uri=amqp_uri,
+            container=container,
+            database_url=database_url,
+        )
 
     return start
 
@@ -212,8 +217,8 @@ def test_metrics_endpoint_shows_each_offices_series_from_the_database(metrics: M
     assert samples[("casework_metrics_read_models_up", ())] == 1
 
 
-def unfolded_facts() -> int:
-    engine = create_engine(os.environ["CASEWORK_METRICS_DATABASE_URL"])
+def unfolded_facts(database_url: str) -> int:
+    engine = create_engine(database_url)
     with engine.connect() as connection:
         count = connection.scalar(select(func.count()).select_from(OfficeEventFact))
     engine.dispose()
@@ -245,12 +250,12 @@ def test_the_roll_up_timer_folds_every_fact_and_no_answer_or_series_changes(
         return business, answers
 
     before = shown()
-    assert unfolded_facts() == 12
+    assert unfolded_facts(metrics.database_url) == 12
 
     with entrypoint_hook(metrics.container, "roll_up_counts") as roll_up_counts:
         roll_up_counts()
 
-    assert unfolded_facts() == 0
+    assert unfolded_facts(metrics.database_url) == 0
     assert shown() == before
 
 

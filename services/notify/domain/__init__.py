@@ -1,1 +1,2 @@
-"""Notify's rules, free of I/O: when an acknowledgement is due, and what a delivery may do next."""
+"""Notify's rules, free of I/O: when an acknowledgement is due, and how a delivery moves
+between states (the `Delivery` aggregate)."""

@@ -1,32 +1,32 @@
-"""When a constituent is sent an acknowledgement, and how a delivery moves between states.
+"""When a constituent is sent an acknowledgement, and the facts it is written from.
 
 The acknowledgement needs two facts that arrive on different queues in either order: the case
-(`cases.case_opened`) and the recipient (`intake.submission_received`). Sending is not
-transactional, so a delivery is sent at most once: a send that was cut off mid-way is never
-repeated, only one the mail server definitely refused.
+(`cases.case_opened`) and the recipient (`intake.submission_received`). Once both are known
+the delivery (see `delivery.py`) is sent at most once.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum, StrEnum
+from enum import Enum
 
-ACKNOWLEDGEMENT = "acknowledgement"
-EMAIL = "email"
+from services.contracts import CaseOpened, SubmissionReceived
+from services.notify.domain.delivery import (
+    ACKNOWLEDGEMENT,
+    EMAIL,
+    Cause,
+    Delivery,
+    DeliveryStatus,
+)
+
 NO_EMAIL_ADDRESS = "no email address"
 LANGUAGES = ("en", "es")
+# The longest name kept: what the recipients table holds, and more than a greeting needs.
+NAME_LENGTH = 200
 # Used as the From name while the office's own registration has not reached notify yet.
 GENERIC_SENDER_NAME = {"en": "Constituent Services", "es": "Servicios al Constituyente"}
-
-
-class DeliveryStatus(StrEnum):
-    SENDING = "sending"  # committed before talking to the mail server
-    SENT = "sent"  # the mail server accepted the message
-    FAILED = "failed"  # the mail server definitely did not take it; a retry may send
-    SKIPPED = "skipped"  # nothing to send to (see the skip reason)
-    UNKNOWN = "unknown"  # cut off mid-send: it may or may not have gone, so never resent
-    UNDELIVERABLE = "undeliverable"  # refused for good (5xx: no such mailbox); never retried
 
 
 class NextStep(Enum):
@@ -40,13 +40,27 @@ class NextStep(Enum):
 
 @dataclass(frozen=True)
 class Recipient:
-    office_id: str
+    """How to reach the constituent who asked (from `intake.submission_received`)."""
+
     submission_id: str
     constituent_id: str
     name: str
     contact_email: str | None
     preferred_language: str
     tracking_code: str
+    received_at: datetime
+
+    @classmethod
+    def from_submission(cls, submission: SubmissionReceived) -> Recipient:
+        return cls(
+            submission_id=submission.submission_id,
+            constituent_id=submission.constituent_id,
+            name=submission.constituent_name[:NAME_LENGTH],
+            contact_email=submission.contact_email or None,
+            preferred_language=submission.preferred_language,
+            tracking_code=submission.tracking_code,
+            received_at=submission.received_at,
+        )
 
     @property
     def language(self) -> str:
@@ -55,25 +69,25 @@ class Recipient:
 
 @dataclass(frozen=True)
 class OpenedCase:
-    office_id: str
+    """The case an acknowledgement is about (from `cases.case_opened`)."""
+
     case_id: str
     submission_id: str
     reference: str
     tracking_code: str
+    opened_at: datetime
+
+    @classmethod
+    def from_event(cls, opened: CaseOpened) -> OpenedCase:
+        return cls(**{f.name: getattr(opened, f.name) for f in dataclasses.fields(cls)})
 
 
 @dataclass(frozen=True)
 class OfficeSender:
+    """The name and reply address an office's mail goes out with."""
+
     name: str
     reply_to_email: str
-
-
-@dataclass(frozen=True)
-class DeliveryState:
-    delivery_id: str
-    status: DeliveryStatus
-    attempts: int
-    attempt_started_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,7 @@ class OutgoingEmail:
 def next_step(
     case: OpenedCase | None,
     recipient: Recipient | None,
-    delivery: DeliveryState | None,
+    delivery: Delivery | None,
     *,
     now: datetime,
     send_lease: timedelta,
@@ -119,18 +133,24 @@ def next_step(
     return NextStep.SEND
 
 
+def acknowledgement_of(case: OpenedCase) -> Cause:
+    """The acknowledgement of a case goes to the constituent who asked, by email."""
+    return Cause(case.submission_id, case.case_id, ACKNOWLEDGEMENT, EMAIL)
+
+
+def first_acknowledgement(case: OpenedCase, *, now: datetime, sender_address: str) -> Delivery:
+    return Delivery.first_attempt(acknowledgement_of(case), now=now, sender_address=sender_address)
+
+
+def skipped_acknowledgement(case: OpenedCase, *, now: datetime) -> Delivery:
+    """The acknowledgement of a constituent who gave no email address: nothing to send."""
+    return Delivery.skipped(acknowledgement_of(case), now=now, reason=NO_EMAIL_ADDRESS)
+
+
 def sender_name(office: OfficeSender | None, language: str) -> str:
     if office is not None:
         return office.name
     return GENERIC_SENDER_NAME.get(language, GENERIC_SENDER_NAME["en"])
-
-
-def message_id(delivery_id: str, sender_address: str) -> str:
-    """The same Message-ID on every attempt of a delivery, so mail systems can spot a repeat."""
-    _, at, domain = sender_address.rpartition("@")
-    if not at or not domain:
-        domain = "localhost"
-    return f"<{delivery_id}@{domain}>"
 
 
 def one_line(text: str) -> str:

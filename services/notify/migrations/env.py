@@ -1,4 +1,4 @@
 from services.chassis.migrations_env import run
-from services.notify.models import Base
+from services.notify.models import metadata
 
-run(Base.metadata)
+run(metadata)

@@ -1,8 +1,21 @@
-"""A mail transport for tests: keeps what it was given, fails on request."""
+"""Fakes for notify's fast tests: a mail transport that keeps what it was given, and a unit of
+work whose repositories keep one office's rows in memory (writes land on commit only)."""
 
 from __future__ import annotations
 
-from services.notify.domain.acknowledgements import OutgoingEmail
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from services.chassis.fakes import FakeDatabase, FakeUnitOfWork
+from services.notify.domain.acknowledgements import (
+    OfficeSender,
+    OpenedCase,
+    OutgoingEmail,
+    Recipient,
+)
+from services.notify.domain.delivery import Delivery
+from services.notify.ports import DeliveryChangedElsewhere, NotifyWork
 
 
 class WorkerKilled(BaseException):
@@ -26,3 +39,117 @@ class FakeMailer:
         if self._next_failures:
             raise self._next_failures.pop(0)
         self.sent.append(email)
+
+
+class _Table:
+    """One table of one office, keyed like the real one. Writes are staged on the unit of work
+    (it sees them at once, others once it commits), as a transaction would have them."""
+
+    def __init__(self, uow: FakeNotifyUnitOfWork, name: str) -> None:
+        self._uow = uow
+        tables = uow.database.rows.setdefault(name, {})
+        self._committed: dict[Any, Any] = tables.setdefault(uow.office_id, {})
+        self._pending: dict[Any, Any] = {}
+
+    @property
+    def rows(self) -> dict[Any, Any]:
+        return {**self._committed, **self._pending}
+
+    def stage(self, key: Any, value: Any) -> None:
+        self._pending[key] = value
+        self._uow.staged.append(lambda: self._committed.__setitem__(key, value))
+
+
+class FakeOffices(_Table):
+    def record(self, sender: OfficeSender) -> None:
+        self.stage("office", sender)
+
+    def sender(self) -> OfficeSender | None:
+        return self.rows.get("office")  # type: ignore[no-any-return]
+
+
+class FakeRecipients(_Table):
+    def record(self, recipient: Recipient) -> None:
+        self.stage(recipient.submission_id, recipient)
+
+    def get(self, submission_id: str) -> Recipient | None:
+        return self.rows.get(submission_id)  # type: ignore[no-any-return]
+
+
+class FakeOpenedCases(_Table):
+    def record(self, case: OpenedCase) -> None:
+        self.stage(case.case_id, case)
+
+    def for_submission(self, submission_id: str) -> OpenedCase | None:
+        cases = [case for case in self.rows.values() if case.submission_id == submission_id]
+        return min(cases, key=lambda case: case.opened_at) if cases else None
+
+
+class FakeDeliveries(_Table):
+    """Keeps copies, as a database would: what a handler changes counts once saved."""
+
+    def __init__(self, uow: FakeNotifyUnitOfWork, name: str) -> None:
+        super().__init__(uow, name)
+        self._loaded: dict[str, tuple[str, int]] = {}
+
+    def add(self, delivery: Delivery) -> None:
+        taken = {row.idempotency_key for row in self.rows.values()}
+        if delivery.idempotency_key in taken or delivery.delivery_id in self.rows:
+            raise DeliveryChangedElsewhere("idempotency key taken")
+        self._write(delivery)
+
+    def save(self, delivery: Delivery) -> None:
+        stored = self.rows.get(delivery.delivery_id)
+        if stored is None or (stored.status.value, stored.attempts) != self._loaded.get(
+            delivery.delivery_id
+        ):
+            raise DeliveryChangedElsewhere("moved on elsewhere")
+        self._write(delivery)
+
+    def get(self, delivery_id: str) -> Delivery | None:
+        stored = self.rows.get(delivery_id)
+        return self._hand_out(stored) if stored else None
+
+    def for_cause(self, submission_id: str, kind: str) -> Delivery | None:
+        for stored in self.rows.values():
+            if stored.idempotency_key == (submission_id, kind):
+                return self._hand_out(stored)
+        return None
+
+    def for_case(self, case_id: str) -> list[Delivery]:
+        found = [row for row in self.rows.values() if row.case_id == case_id]
+        found.sort(key=lambda row: (row.created_at, row.delivery_id))
+        return [self._hand_out(row) for row in found]
+
+    def _write(self, delivery: Delivery) -> None:
+        self.stage(delivery.delivery_id, dataclasses.replace(delivery))
+        self._loaded[delivery.delivery_id] = (delivery.status.value, delivery.attempts)
+        self._uow.track(delivery)
+
+    def _hand_out(self, stored: Delivery) -> Delivery:
+        delivery = dataclasses.replace(stored)
+        self._loaded[delivery.delivery_id] = (delivery.status.value, delivery.attempts)
+        return self._uow.track(delivery)
+
+
+class FakeNotifyUnitOfWork(FakeUnitOfWork, NotifyWork):
+    def open_repositories(self) -> None:
+        self.staged: list[Callable[[], None]] = []
+        self.offices = FakeOffices(self, "offices")
+        self.recipients = FakeRecipients(self, "recipients")
+        self.cases = FakeOpenedCases(self, "opened_cases")
+        self.deliveries = FakeDeliveries(self, "deliveries")
+
+    def commit(self) -> None:
+        staged, self.staged = self.staged, []
+        for write in staged:
+            write()
+        super().commit()
+
+    def rollback(self) -> None:
+        self.staged = []
+        super().rollback()
+
+
+def fake_database() -> FakeDatabase[FakeNotifyUnitOfWork]:
+    return FakeDatabase(FakeNotifyUnitOfWork, service="notify")

@@ -2,45 +2,62 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.contracts import SUBMISSION_RECEIVED
 from services.notify.domain.acknowledgements import (
-    DeliveryState,
-    DeliveryStatus,
+    NAME_LENGTH,
     NextStep,
     OfficeSender,
     OpenedCase,
+    OutgoingEmail,
     Recipient,
-    message_id,
+    first_acknowledgement,
     next_step,
     one_line,
+    skipped_acknowledgement,
 )
+from services.notify.domain.delivery import Delivery, DeliveryStatus, message_id
 from services.notify.mail import to_mime, wire_bytes
 from services.notify.messages import compose_acknowledgement
 
 NOW = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
-CASE = OpenedCase("rep-lopez", "case-1", "sub-1", "CW-2026-000042", "K7QX-M2PD")
-MARIA = Recipient(
-    "rep-lopez", "sub-1", "c-1", "Maria Lopez", "maria@example.org", "en", "K7QX-M2PD"
-)
+CASE = OpenedCase("case-1", "sub-1", "CW-2026-000042", "K7QX-M2PD", NOW)
+MARIA = Recipient("sub-1", "c-1", "Maria Lopez", "maria@example.org", "en", "K7QX-M2PD", NOW)
+MARIA_ES = dataclasses.replace(MARIA, name="María López", preferred_language="es")
 OFFICE = OfficeSender("Office of Rep. Ana Lopez", "casework@lopez.example.gov")
 
 
-def delivery(status: DeliveryStatus, started: datetime | None = NOW) -> DeliveryState:
-    return DeliveryState("d-1", status, 1, started)
+def delivery(status: DeliveryStatus, started: datetime | None = NOW) -> Delivery:
+    attempt = first_acknowledgement(CASE, now=NOW, sender_address="casework@localhost")
+    return dataclasses.replace(attempt, status=status, attempt_started_at=started)
 
 
 def step(
     case: OpenedCase | None = CASE,
     recipient: Recipient | None = MARIA,
-    state: DeliveryState | None = None,
+    state: Delivery | None = None,
     now: datetime = NOW,
 ) -> NextStep:
     return next_step(case, recipient, state, now=now, send_lease=LEASE)
+
+
+def acknowledgement(
+    recipient: Recipient = MARIA, office: OfficeSender | None = OFFICE
+) -> OutgoingEmail:
+    return compose_acknowledgement(
+        delivery_id="d-1",
+        recipient=recipient,
+        case=CASE,
+        office=office,
+        sender_address="casework@localhost",
+    )
 
 
 def test_an_acknowledgement_waits_until_both_the_case_and_the_recipient_are_known() -> None:
@@ -50,13 +67,24 @@ def test_an_acknowledgement_waits_until_both_the_case_and_the_recipient_are_know
 
 
 def test_a_recipient_without_an_email_address_is_skipped() -> None:
-    no_email = Recipient("rep-lopez", "sub-1", "c-1", "Maria Lopez", None, "en", "K7QX-M2PD")
+    no_email = dataclasses.replace(MARIA, contact_email=None)
     assert step(recipient=no_email) is NextStep.SKIP
+    skipped = skipped_acknowledgement(CASE, now=NOW)
+    assert (skipped.status, skipped.skip_reason, skipped.attempts) == (
+        DeliveryStatus.SKIPPED,
+        "no email address",
+        0,
+    )
 
 
 def test_only_a_definitely_failed_delivery_is_sent_again() -> None:
     assert step(state=delivery(DeliveryStatus.FAILED)) is NextStep.SEND
-    for settled in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.UNKNOWN):
+    for settled in (
+        DeliveryStatus.SENT,
+        DeliveryStatus.SKIPPED,
+        DeliveryStatus.UNKNOWN,
+        DeliveryStatus.UNDELIVERABLE,
+    ):
         assert step(state=delivery(settled)) is NextStep.DONE
 
 
@@ -77,6 +105,7 @@ def test_a_send_older_than_the_lease_was_cut_off_and_becomes_unknown() -> None:
             DeliveryStatus.SENT,
             DeliveryStatus.SKIPPED,
             DeliveryStatus.UNKNOWN,
+            DeliveryStatus.UNDELIVERABLE,
         ]
     ),
     age=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400)),
@@ -95,6 +124,17 @@ def test_a_delivery_that_may_have_gone_is_never_sent_again(
     assert result is not NextStep.SEND
 
 
+def test_the_recipient_keeps_at_most_the_name_length_the_projection_holds() -> None:
+    payload = dict(SUBMISSION_RECEIVED.example, constituent_name="A" * 300, contact_email=None)
+    recipient = Recipient.from_submission(SUBMISSION_RECEIVED.load_typed(payload))
+    assert len(recipient.name) == NAME_LENGTH == 200
+    assert recipient.contact_email is None
+
+
+def test_an_unsupported_language_falls_back_to_english() -> None:
+    assert dataclasses.replace(MARIA, preferred_language="fr").language == "en"
+
+
 def test_every_attempt_of_a_delivery_carries_the_same_message_id() -> None:
     assert message_id("d-1", "casework@mail.example.gov") == "<d-1@mail.example.gov>"
     assert message_id("d-1", "casework") == "<d-1@localhost>"
@@ -105,16 +145,11 @@ def test_names_cannot_smuggle_extra_header_lines() -> None:
 
 
 def test_the_english_acknowledgement_gives_the_tracking_code_and_case_reference() -> None:
-    email = compose_acknowledgement(
-        delivery_id="d-1",
-        recipient=MARIA,
-        case=CASE,
-        office=OFFICE,
-        sender_address="casework@localhost",
-    )
+    email = acknowledgement()
     assert email.subject == "We received your request \N{EN DASH} tracking code K7QX-M2PD"
     assert email.body.startswith("Dear Maria Lopez,")
-    assert "K7QX-M2PD" in email.body and "CW-2026-000042" in email.body
+    assert "Your tracking code: K7QX-M2PD" in email.body
+    assert "Your case reference: CW-2026-000042" in email.body
     assert "Office of Rep. Ana Lopez" in email.body
     assert email.sender_name == "Office of Rep. Ana Lopez"
     assert email.reply_to == "casework@lopez.example.gov"
@@ -122,43 +157,41 @@ def test_the_english_acknowledgement_gives_the_tracking_code_and_case_reference(
 
 
 def test_a_spanish_speaker_gets_the_acknowledgement_in_spanish() -> None:
-    maria_es = Recipient(
-        "rep-lopez", "sub-1", "c-1", "María López", "maria@example.org", "es", "K7QX-M2PD"
-    )
-    email = compose_acknowledgement(
-        delivery_id="d-1",
-        recipient=maria_es,
-        case=CASE,
-        office=OFFICE,
-        sender_address="casework@localhost",
-    )
+    email = acknowledgement(MARIA_ES)
     assert email.subject == "Recibimos su solicitud \N{EN DASH} código de seguimiento K7QX-M2PD"
     assert email.body.startswith("Estimado/a María López:")
+    assert "Su código de seguimiento: K7QX-M2PD" in email.body
     assert "Su número de caso: CW-2026-000042" in email.body
 
 
+@pytest.mark.parametrize(
+    ("recipient", "status_page", "in_touch"),
+    [
+        (MARIA, ("status", "online", "website", "portal"), "get in touch with you"),
+        (MARIA_ES, ("estado", "en línea", "sitio web", "portal"), "se pondrá en contacto"),
+    ],
+    ids=["en", "es"],
+)
+def test_the_acknowledgement_promises_no_status_page_that_does_not_exist(
+    recipient: Recipient, status_page: tuple[str, ...], in_touch: str
+) -> None:
+    # Defect 9 of issue 5: the email pointed to an online status page that does not exist.
+    body = acknowledgement(recipient).body.lower()
+    assert [word for word in status_page if word in body] == []
+    assert "k7qx-m2pd" in body, "the tracking code is what the constituent has"
+    assert in_touch in body, "the office will be in touch"
+
+
 def test_before_the_office_is_known_mail_goes_out_under_a_generic_name() -> None:
-    email = compose_acknowledgement(
-        delivery_id="d-1",
-        recipient=MARIA,
-        case=CASE,
-        office=None,
-        sender_address="casework@localhost",
-    )
+    email = acknowledgement(office=None)
     assert email.sender_name == "Constituent Services"
     assert email.reply_to is None
     assert "Thank you for contacting our office." in email.body
+    assert acknowledgement(MARIA_ES, office=None).sender_name == "Servicios al Constituyente"
 
 
 def test_the_mime_message_has_the_headers_a_mail_client_needs() -> None:
-    email = compose_acknowledgement(
-        delivery_id="d-1",
-        recipient=MARIA,
-        case=CASE,
-        office=OFFICE,
-        sender_address="casework@localhost",
-    )
-    message = to_mime(email)
+    message = to_mime(acknowledgement())
     [sender] = message["From"].addresses
     assert (sender.display_name, sender.addr_spec) == (
         "Office of Rep. Ana Lopez",

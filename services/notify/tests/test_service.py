@@ -17,7 +17,6 @@ from nameko.testing.services import entrypoint_hook
 from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
 from services.chassis.errors import ValidationFailed
 from services.chassis.testing import wait_until
@@ -27,7 +26,7 @@ from services.contracts import (
     OFFICE_REGISTERED,
     SUBMISSION_RECEIVED,
 )
-from services.notify.models import Base, Delivery, Office
+from services.notify.models import deliveries, metadata, offices
 from services.notify.service import NotifyService
 from services.notify.tests.conftest import MailServer
 
@@ -44,8 +43,9 @@ class Notify:
     publish: Callable[..., dict[str, Any]]
 
     def deliveries(self) -> list[tuple[str, int]]:
-        with Session(self.engine) as session:
-            return [(d.status, d.attempts) for d in session.scalars(select(Delivery))]
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(deliveries.c.status, deliveries.c.attempts))
+            return [(row.status, row.attempts) for row in rows]
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def notify(
     container_factory: Any,
     publish_event: Callable[..., dict[str, Any]],
 ) -> Iterator[Notify]:
-    url = service_database("notify", Base.metadata)
+    url = service_database("notify", metadata)
     container = container_factory(NotifyService)
     container.start()
     publish_event(
@@ -68,8 +68,9 @@ def notify(
     engine = create_engine(url)
 
     def office_known() -> bool:
-        with Session(engine) as session:
-            return session.get(Office, OFFICE) is not None
+        with engine.connect() as connection:
+            query = select(offices.c.office_id).where(offices.c.office_id == OFFICE)
+            return connection.execute(query).first() is not None
 
     wait_until(office_known, message="office projection not written")
     yield Notify(container, engine, amqp_uri, f"http://{web_address}", publish_event)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import services.chassis.db
+from services.chassis.migration_helpers import create_chassis_tables, drop_chassis_tables
 
 revision = "bd4e654e218c"
 down_revision = None
@@ -17,26 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "audit_log",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("office_id", sa.String(length=64), nullable=False),
-        sa.Column("actor", sa.String(length=100), nullable=False),
-        sa.Column("action", sa.String(length=50), nullable=False),
-        sa.Column("subject_type", sa.String(length=50), nullable=False),
-        sa.Column("subject_id", sa.String(length=64), nullable=False),
-        sa.Column("origin", sa.String(length=100), nullable=True),
-        sa.Column("occurred_at", services.chassis.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
-    )
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_audit_log_office_id"), ["office_id"], unique=False)
-
+    create_chassis_tables()
     op.create_table(
         "deliveries",
         sa.Column("delivery_id", sa.String(length=36), nullable=False),
@@ -64,14 +46,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_deliveries_office_case", ["office_id", "case_id"], unique=False)
 
     op.create_table(
-        "inbox",
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("consumer", sa.String(length=100), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("processed_at", services.chassis.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("event_id", "consumer", name=op.f("pk_inbox")),
-    )
-    op.create_table(
         "offices",
         sa.Column("office_id", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -95,38 +69,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "outbox",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.String(length=36), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("schema_version", sa.Integer(), nullable=False),
-        sa.Column("office_id", sa.String(length=64), nullable=False),
-        sa.Column("occurred_at", services.chassis.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("correlation_id", sa.String(length=64), nullable=False),
-        sa.Column("causation_id", sa.String(length=64), nullable=True),
-        sa.Column("traceparent", sa.String(length=64), nullable=True),
-        sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("sent_at", services.chassis.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_error", sa.String(length=200), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_outbox_pending",
-            ["id"],
-            unique=False,
-            postgresql_where=sa.text("sent_at IS NULL"),
-            sqlite_where=sa.text("sent_at IS NULL"),
-        )
-
-    op.create_table(
         "recipients",
         sa.Column("office_id", sa.String(length=64), nullable=False),
         sa.Column("submission_id", sa.String(length=64), nullable=False),
@@ -142,25 +84,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("recipients")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(
-            "ix_outbox_pending",
-            postgresql_where=sa.text("sent_at IS NULL"),
-            sqlite_where=sa.text("sent_at IS NULL"),
-        )
-
-    op.drop_table("outbox")
     with op.batch_alter_table("opened_cases", schema=None) as batch_op:
         batch_op.drop_index("ix_opened_cases_office_submission")
 
     op.drop_table("opened_cases")
     op.drop_table("offices")
-    op.drop_table("inbox")
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_index("ix_deliveries_office_case")
 
     op.drop_table("deliveries")
-    with op.batch_alter_table("audit_log", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_audit_log_office_id"))
-
-    op.drop_table("audit_log")
+    drop_chassis_tables()

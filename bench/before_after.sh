@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Run bench/intake_e2e.py against two versions of Casework, one after the other on this machine
+# with the same arguments, and print both results side by side: before (a git revision, default
+# HEAD~1) and after (this working tree). Every service on PostgreSQL; each version starts on
+# freshly created databases, so neither inherits the other's rows or migrations.
+#
+#   bench/before_after.sh                           # HEAD~1 against the working tree
+#   bench/before_after.sh 499b5b7 -n 2000 -c 16     # a revision, then intake_e2e.py's arguments
+#   bench/before_after.sh 499b5b7 -n 600 -c 8 --rate 20
+#
+# The revision is checked out in a git worktree under var/bench/ with a virtualenv of its own.
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BASE_REV="${1:-HEAD~1}"
+[ $# -gt 0 ] && shift
+BENCH_ARGS=("$@")
+[ ${#BENCH_ARGS[@]} -gt 0 ] || BENCH_ARGS=(-n 2000 -c 16)
+
+WORK="$HERE/var/bench"
+BASE_TREE="$WORK/base"
+mkdir -p "$WORK"
+
+say() { printf '==> %s\n' "$*"; }
+
+if [ -d "$BASE_TREE" ]; then
+  git -C "$BASE_TREE" checkout --quiet --detach "$(git -C "$HERE" rev-parse "$BASE_REV")" ||
+    exit 1
+else
+  git -C "$HERE" worktree add --quiet --detach "$BASE_TREE" "$BASE_REV" || exit 1
+fi
+
+drop_databases() {
+  local service
+  for service in gateway intake cases agencies notify metrics; do
+    psql -q -h 127.0.0.1 -U postgres -d postgres \
+      -c "DROP DATABASE IF EXISTS casework_$service WITH (FORCE)" >/dev/null || return 1
+  done
+}
+
+wait_ready() {
+  local port deadline=$((SECONDS + 180))
+  for port in 8000 8001 8002 8003 8004 8005; do
+    until curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1; do
+      [ "$SECONDS" -lt "$deadline" ] || return 1
+      sleep 1
+    done
+  done
+}
+
+# measure NAME TREE: start that tree's system on fresh databases, wait for its demo office, run
+# the benchmark from this tree (the same load generator for both), stop the system.
+measure() {
+  local name="$1" tree="$2" log="$WORK/$1.run.log"
+  say "$name: $(git -C "$tree" log -1 --format='%h %s')"
+  drop_databases || return 1
+  (cd "$tree" && exec setsid ./scripts/run --postgres >"$log" 2>&1) &
+  local pid=$!
+  if ! wait_ready || ! timeout 120 bash -c "until grep -q 'rep-demo' '$log'; do sleep 1; done"; then
+    echo "$name did not come up; see $log" >&2
+    kill -TERM -- "-$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 1
+  fi
+  # Let the seed's events settle before the load starts.
+  sleep 3
+  "$HERE/.venv/bin/python" "$HERE/bench/intake_e2e.py" "${BENCH_ARGS[@]}" | tee "$WORK/$name.txt"
+  kill -TERM -- "-$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  timeout 30 bash -c 'while curl -fsS http://127.0.0.1:8001/live >/dev/null 2>&1; do sleep 1; done'
+}
+
+measure before "$BASE_TREE" || exit 1
+measure after "$HERE" || exit 1
+
+say "side by side (${BENCH_ARGS[*]})"
+# intake_e2e.py prints a 24-character label, then the figures.
+printf '%-24s%-48s| %s\n' "" "before ($BASE_REV)" "after (working tree)"
+paste -d'|' "$WORK/before.txt" "$WORK/after.txt" |
+  awk -F'|' '{ printf "%-24s%-48s| %s\n", substr($1, 1, 24), substr($1, 25), substr($2, 25) }'

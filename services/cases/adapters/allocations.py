@@ -1,0 +1,61 @@
+"""What an opening takes: the office's next reference number and the next caseworker's turn."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, text
+
+from services.cases.adapters.rotation import take_turn_apart
+from services.cases.adapters.staff import SqlRoster
+from services.cases.models import Base
+from services.cases.ports import Allocation
+from services.chassis.uow import UnitOfWork
+
+CASES = Base.metadata.tables["cases"]
+HAS_CASE = select(CASES.c.id).where(
+    CASES.c.office_id == bindparam("office_id"),
+    CASES.c.submission_id == bindparam("submission_id"),
+)
+# In SQL both databases accept, built once.
+NEXT_NUMBER = text(
+    "INSERT INTO case_reference_counters (office_id, year, last_number) "
+    "VALUES (:office_id, :year, 1) ON CONFLICT (office_id, year) "
+    "DO UPDATE SET last_number = case_reference_counters.last_number + 1 RETURNING last_number"
+)
+
+
+class SqlAllocations:
+    def __init__(self, uow: UnitOfWork, roster: SqlRoster) -> None:
+        self._uow = uow
+        self._roster = roster
+
+    def take(self, submission_id: str, now: datetime) -> Allocation | None:
+        if self._uow.dialect == "postgresql":
+            return self._take_apart(submission_id, now)
+        # SQLite: inside the opening's own transaction. SQLite lets one transaction write at a
+        # time, so openings already take turns; a transaction of their own would need a second
+        # connection, and the engine has only one.
+        session = self._uow.session
+        params = {"office_id": self._uow.office_id, "submission_id": submission_id}
+        if session.execute(HAS_CASE, params).first() is not None:
+            return None
+        number = session.execute(
+            NEXT_NUMBER, {"office_id": self._uow.office_id, "year": now.year}
+        ).scalar_one()
+        return Allocation(int(number), self._roster.take_turn(now))
+
+    def _take_apart(self, submission_id: str, now: datetime) -> Allocation | None:
+        bind = self._uow.session.get_bind()
+        taken = take_turn_apart(
+            bind,  # type: ignore[arg-type]
+            office_id=self._uow.office_id,
+            submission_id=submission_id,
+            now=now,
+        )
+        if taken is None or taken.turn is not None:
+            return taken
+        # Nobody took cases a moment ago. Look again holding the office's lock until this
+        # opening commits: a first caseworker being added meanwhile is either seen now, or
+        # (their roster change waiting for this lock) sees this case waiting and takes it.
+        return Allocation(taken.number, self._roster.take_turn(now))

@@ -1,0 +1,104 @@
+"""The office's roster in the database (gateway's staff, as cases routes to them), and the
+rotation's next turn taken inside a unit of work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from services.cases.adapters.rotation import lock_openings, take_turn_inline
+from services.cases.domain.routing import RosterMember, Turn, take_turn
+from services.cases.models import Base
+from services.chassis.db import insert_on_conflict
+from services.chassis.uow import UnitOfWork
+
+STAFF = Base.metadata.tables["staff_members"]
+IN_OFFICE = STAFF.c.office_id == bindparam("office_id")
+ROSTER = select(
+    STAFF.c.user_id,
+    STAFF.c.display_name,
+    STAFF.c.role,
+    STAFF.c.last_assigned_at,
+    STAFF.c.updated_at,
+).where(IN_OFFICE)
+MEMBER = ROSTER.where(STAFF.c.user_id == bindparam("user_id"))
+SET_TURN = STAFF.update().where(
+    STAFF.c.office_id == bindparam("in_office"), STAFF.c.user_id == bindparam("member")
+)
+
+
+class SqlRoster:
+    """On PostgreSQL, reading a member for a change and taking a turn hold the office's
+    openings lock until the unit of work ends: a roster change and the openings of its office
+    take turns, so no opening can miss a caseworker who is being added, and no waiting case can
+    be missed by the caseworker's arrival (see `SqlAllocations`)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._locked = False
+
+    def get(self, user_id: str) -> RosterMember | None:
+        self._lock()
+        row = self._uow.session.execute(
+            MEMBER, {"office_id": self._uow.office_id, "user_id": user_id}
+        ).first()
+        return None if row is None else _member(row)
+
+    def put(self, member: RosterMember) -> None:
+        upsert = insert_on_conflict(self._uow.dialect, STAFF).values(
+            office_id=self._uow.office_id,
+            user_id=member.user_id,
+            display_name=member.display_name,
+            role=member.role,
+            updated_at=member.announced_at,
+            last_assigned_at=member.last_assigned_at,
+        )
+        self._uow.session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[STAFF.c.office_id, STAFF.c.user_id],
+                set_={
+                    "display_name": upsert.excluded.display_name,
+                    "role": upsert.excluded.role,
+                    "updated_at": upsert.excluded.updated_at,
+                },
+            )
+        )
+
+    def take_turn(self, now: datetime) -> Turn | None:
+        if self._uow.dialect == "postgresql":
+            self._locked = True  # the statement takes the lock itself
+            return take_turn_inline(self._uow.session.connection(), self._uow.office_id, now)
+        # SQLite lets one transaction write at a time, so turns are taken one after another
+        # already; the rule runs here on the roster as read.
+        session = self._uow.session
+        roster = [
+            _member(row) for row in session.execute(ROSTER, {"office_id": self._uow.office_id})
+        ]
+        turn = take_turn(roster, now)
+        if turn is not None:
+            session.execute(
+                SET_TURN,
+                {
+                    "in_office": self._uow.office_id,
+                    "member": turn.user_id,
+                    "last_assigned_at": turn.assigned_at,
+                },
+            )
+        return turn
+
+    def _lock(self) -> None:
+        if not self._locked and self._uow.dialect == "postgresql":
+            lock_openings(self._uow.session.connection(), self._uow.office_id)
+            self._locked = True
+
+
+def _member(row: Any) -> RosterMember:
+    return RosterMember(
+        user_id=row.user_id,
+        display_name=row.display_name,
+        role=row.role,
+        last_assigned_at=row.last_assigned_at,
+        announced_at=row.updated_at,
+    )

@@ -1,0 +1,24 @@
+"""Cases' unit of work: one office's transaction with its cases, roster and allocations."""
+
+from __future__ import annotations
+
+from services.cases.adapters.allocations import SqlAllocations
+from services.cases.adapters.cases import SqlCaseRepository
+from services.cases.adapters.staff import SqlRoster
+from services.chassis.uow import UnitOfWork
+
+
+class CasesUnitOfWork(UnitOfWork):
+    cases: SqlCaseRepository
+    staff: SqlRoster
+    allocations: SqlAllocations
+
+    def open_repositories(self) -> None:
+        self.cases = SqlCaseRepository(self)
+        self.staff = SqlRoster(self)
+        self.allocations = SqlAllocations(self, self.staff)
+
+    def commit(self) -> None:
+        # What the cases' methods changed goes in with the events they recorded.
+        self.cases.flush()
+        super().commit()

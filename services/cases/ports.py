@@ -1,0 +1,87 @@
+"""What cases' handlers need from a unit of work: its repositories, as interfaces. The real ones
+(SQL) are in `adapters/`, the in-memory ones in `tests/fakes.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from services.cases.domain.case import Case
+from services.cases.domain.queue import CasePage, CaseQuery
+from services.cases.domain.routing import RosterMember, Turn
+from services.chassis.domain import Actor
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """What an opening takes: the office's next reference number, and a caseworker's turn
+    (None: nobody in the office takes cases)."""
+
+    number: int
+    turn: Turn | None
+
+
+class CaseRepository(Protocol):
+    """The office's cases. Cases handed out are tracked: what their methods change is written
+    when the unit of work commits."""
+
+    def add(self, case: Case) -> None: ...
+
+    def get(self, case_id: str) -> Case | None: ...
+
+    def get_with_timeline(self, case_id: str) -> Case | None: ...
+
+    def awaiting_caseworker(self) -> list[Case]:
+        """Unfinished cases nobody was given, oldest first."""
+        ...
+
+    def page(self, query: CaseQuery) -> CasePage: ...
+
+
+class Roster(Protocol):
+    """The office's staff as gateway announced them, and the rotation among them."""
+
+    def get(self, user_id: str) -> RosterMember | None: ...
+
+    def put(self, member: RosterMember) -> None:
+        """Add the member or apply their name, role and announcement time (turns are kept)."""
+        ...
+
+    def take_turn(self, now: datetime) -> Turn | None:
+        """Take the next turn in this unit of work (the rotation rule, domain/routing.py)."""
+        ...
+
+
+class Allocations(Protocol):
+    def take(self, submission_id: str, now: datetime) -> Allocation | None:
+        """The number and turn of the submission's case; None if it already has its case."""
+        ...
+
+
+class CasesWork(Protocol):
+    """One office's unit of work as cases' handlers use it."""
+
+    @property
+    def office_id(self) -> str: ...
+
+    @property
+    def actor(self) -> Actor: ...
+
+    @property
+    def cases(self) -> CaseRepository: ...
+
+    @property
+    def staff(self) -> Roster: ...
+
+    @property
+    def allocations(self) -> Allocations: ...
+
+    def audit(
+        self, action: str, subject_type: str, subject_id: str, *, actor: Actor | None = None
+    ) -> None: ...
+
+    def after_commit(self, callback: Callable[[], None]) -> None: ...
+
+    def commit(self) -> None: ...

@@ -1,0 +1,175 @@
+"""A unit of work without a database, for domain and service-layer tests that run in
+milliseconds. A service's tests subclass `FakeUnitOfWork` and give it fake repositories
+(plain dicts and lists) in `open_repositories`, then drive handlers through `FakeDatabase`:
+
+    db = FakeDatabase(FakeCasesUnitOfWork)
+    consume(db, event, handlers.open_case)
+    assert [e.contract for e in db.outbox] == [CASE_OPENED, CASE_ASSIGNED]
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from services.chassis.domain import Actor, RecordedEvent
+from services.chassis.events import IncomingEvent
+from services.chassis.schemas import is_office_id
+from services.chassis.uow import BaseUnitOfWork, MissingTenant, consume
+from services.contracts import EventContract
+
+
+@dataclass(frozen=True)
+class Published:
+    """An event the fake unit of work would have written to the outbox."""
+
+    office_id: str
+    contract: Any
+    payload: Any
+    causation_id: str | None
+
+
+@dataclass(frozen=True)
+class Audited:
+    office_id: str
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str
+
+
+class FakeUnitOfWork(BaseUnitOfWork):
+    """Records what a real one would commit: outbox events, audit rows, inbox marks."""
+
+    def __init__(self, database: FakeDatabase[Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.database = database
+        self.committed = False
+        self._audits: list[Audited] = []
+        self._claimed: tuple[str, str] | None = None
+        self.open_repositories()
+
+    def claim(self, cause: IncomingEvent[Any], consumer: str) -> bool:
+        key = (cause.event_id, consumer)
+        if key in self.database.inbox:
+            return False
+        self._claimed = key
+        return True
+
+    def audit(
+        self, action: str, subject_type: str, subject_id: str, *, actor: Actor | None = None
+    ) -> None:
+        who = actor or self.actor
+        self._audits.append(
+            Audited(self.office_id, who.audit_name, action, subject_type, subject_id)
+        )
+
+    def open_repositories(self) -> None:
+        """Subclasses build fake repositories over `self.database.rows` here."""
+
+    def commit(self) -> None:
+        events: list[RecordedEvent] = self._collect_events()
+        self.database.outbox.extend(
+            Published(self.office_id, event.contract, event.payload, self.causation_id)
+            for event in events
+        )
+        self.database.audit_log.extend(self._audits)
+        self._audits = []
+        if self._claimed is not None:
+            self.database.inbox.add(self._claimed)
+        self.committed = True
+        self._committed()
+
+    def rollback(self) -> None:
+        self._audits = []
+        self._claimed = None
+        self._discard()
+
+
+F = TypeVar("F", bound=FakeUnitOfWork)
+R = TypeVar("R")
+
+
+class FakeDatabase(Generic[F]):
+    """Stands in for `DatabaseAccess`: opens fake units of work over shared in-memory state.
+
+    `rows` is free for the fake repositories (one dict per table, say); the rest is what the
+    chassis would have written.
+    """
+
+    def __init__(self, unit_of_work_type: type[F], service: str = "test") -> None:
+        self.unit_of_work_type = unit_of_work_type
+        self.service = service
+        self.rows: dict[str, Any] = {}
+        self.outbox: list[Published] = []
+        self.audit_log: list[Audited] = []
+        self.inbox: set[tuple[str, str]] = set()
+
+    @contextmanager
+    def unit_of_work(
+        self,
+        *,
+        office_id: str,
+        actor: Actor | None = None,
+        cause: IncomingEvent[Any] | None = None,
+        claim: bool = True,
+        correlation_id: str | None = None,
+    ) -> Iterator[F]:
+        if not office_id or not is_office_id(office_id):
+            raise MissingTenant("a unit of work needs the office it works for")
+        uow = self.unit_of_work_type(
+            self,
+            office_id=office_id,
+            actor=actor or Actor.system(cause.event_type if cause else None),
+            correlation_id=(cause.correlation_id if cause else None)
+            or correlation_id
+            or str(uuid.uuid4()),
+            causation_id=cause.event_id if cause else None,
+        )
+        try:
+            if cause is not None and claim:
+                uow.already_handled = not uow.claim(cause, self.service)
+            yield uow
+        except BaseException:
+            uow.rollback()
+            raise
+        if not uow.committed:
+            uow.rollback()
+
+    def consume(
+        self, event: IncomingEvent[Any], handler: Callable[[F, IncomingEvent[Any]], R]
+    ) -> R | None:
+        """As `DatabaseAccess.consume`: the chassis consume wrapper over fake units of work."""
+        return consume(self, event, handler)
+
+    def published(self, contract: Any) -> list[Any]:
+        """The payloads of every committed event of this contract, in order."""
+        return [event.payload for event in self.outbox if event.contract == contract]
+
+
+def incoming(
+    contract: EventContract,
+    payload: Any,
+    *,
+    office_id: str,
+    event_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> IncomingEvent[Any]:
+    """An event as a consumer receives it, its payload checked against the contract and
+    loaded into the contract's dataclass (a mapping or that dataclass may be given)."""
+    event_id = event_id or str(uuid.uuid4())
+    return IncomingEvent(
+        event_id=event_id,
+        event_type=contract.event_type,
+        schema_version=contract.version,
+        office_id=office_id,
+        occurred_at=occurred_at or datetime.now(UTC),
+        correlation_id=event_id,
+        causation_id=None,
+        traceparent=None,
+        payload=contract.load_typed(contract.dump(payload)),
+    )

@@ -1,0 +1,379 @@
+"""One office's unit of work: the transaction every entrypoint runs its feature in.
+
+    with db.unit_of_work(office_id=office, actor=actor, cause=event) as uow:
+        case = uow.cases.get(case_id)         # a repository, scoped to `office`
+        case.assign(caseworker, by=actor)     # the aggregate checks the rule, records an event
+        uow.commit()                          # effects, outbox rows and the inbox mark together
+
+Opening it sets the tenant once (PostgreSQL: `set_config('casework.office_id', ..., true)`, the
+transaction-local setting row-level security reads), claims the inbox when the cause is an
+event, and exposes the service's repositories (a subclass of `UnitOfWork` builds them in
+`open_repositories`). Without an office it raises: work that spans offices (the agency
+directory, the outbox relay, roll-ups) says so with `db.platform_work()`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Generic, Protocol, TypeVar
+
+from opentelemetry import propagate
+from sqlalchemy import MetaData, Table, bindparam, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.chassis.db import UTCDateTime, retrying_conflicts, utcnow
+from services.chassis.domain import Actor, Aggregate, RecordedEvent
+from services.chassis.events import IncomingEvent
+from services.chassis.schemas import is_office_id
+from services.contracts import EventContract
+
+A = TypeVar("A")
+TENANT_SETTING = "casework.office_id"
+# Built once, in SQL both PostgreSQL and SQLite accept: SQLAlchemy cannot cache a
+# dialect-specific `insert().on_conflict_do_nothing()`, and every consumed event runs this.
+CLAIM = text(
+    "INSERT INTO inbox (event_id, consumer, event_type, processed_at) "
+    "VALUES (:event_id, :consumer, :event_type, :processed_at) ON CONFLICT DO NOTHING"
+).bindparams(bindparam("processed_at", type_=UTCDateTime()))
+SET_TENANT = text(f"SELECT set_config('{TENANT_SETTING}', :office_id, true)")
+
+
+class MissingTenant(RuntimeError):
+    """A unit of work was opened without an office: use `platform_work()` if that is meant."""
+
+
+class Outbox:
+    """Where a unit of work writes the events it causes (the chassis `outbox` table)."""
+
+    def __init__(self, session: Session, table: Table) -> None:
+        self._session = session
+        self._table = table
+
+    def write(
+        self,
+        event: RecordedEvent,
+        *,
+        office_id: str,
+        correlation_id: str,
+        causation_id: str | None,
+    ) -> str:
+        body = event.contract.dump(event.payload)
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        event_id = str(uuid.uuid4())
+        # A bare Table.insert() with a parameter dict compiles once; .values(...) would build
+        # and key a new statement on every event.
+        self._session.execute(
+            self._table.insert(),
+            dict(
+                event_id=event_id,
+                event_type=event.contract.event_type,
+                schema_version=event.contract.version,
+                office_id=office_id,
+                occurred_at=utcnow(),
+                correlation_id=correlation_id,
+                causation_id=causation_id,
+                traceparent=carrier.get("traceparent"),
+                payload=json.dumps(body, separators=(",", ":")),
+                attempts=0,
+                sent_at=None,
+                last_error=None,
+            ),
+        )
+        return event_id
+
+
+class BaseUnitOfWork:
+    """What the real and the fake unit of work share: the office, the actor, and the events
+    recorded by the aggregates it handed out (collected on commit)."""
+
+    def __init__(
+        self,
+        *,
+        office_id: str,
+        actor: Actor,
+        correlation_id: str,
+        causation_id: str | None,
+    ) -> None:
+        self.office_id = office_id
+        self.actor = actor
+        self.correlation_id = correlation_id
+        self.causation_id = causation_id
+        self.already_handled = False
+        self._seen: list[Aggregate] = []
+        self._recorded: list[RecordedEvent] = []
+        self._after_commit: list[Callable[[], None]] = []
+
+    def open_repositories(self) -> None:
+        """Build the service's repositories on `self` (a subclass's hook)."""
+
+    def track(self, aggregate: A) -> A:
+        """Remember an aggregate a repository handed out, to collect its events on commit."""
+        if isinstance(aggregate, Aggregate):
+            self._seen.append(aggregate)
+        return aggregate
+
+    def emit(self, contract: EventContract, payload: Any) -> None:
+        """Record an event no aggregate owns (an office registered, a delivery settled)."""
+        self._recorded.append(RecordedEvent(contract, payload))
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this unit of work has committed (counters, wake-ups)."""
+        self._after_commit.append(callback)
+
+    def _collect_events(self) -> list[RecordedEvent]:
+        events = []
+        for aggregate in self._seen:
+            events.extend(aggregate.pull_events())
+        events.extend(self._recorded)
+        self._recorded = []
+        return events
+
+    def _committed(self) -> None:
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def _discard(self) -> None:
+        self._recorded.clear()
+        self._after_commit.clear()
+        for aggregate in self._seen:
+            aggregate.pull_events()
+
+
+class UnitOfWork(BaseUnitOfWork):
+    """One transaction of one office: business rows, the events they cause, the inbox mark and
+    audit entries commit together; anything not committed is rolled back on exit."""
+
+    def __init__(
+        self,
+        session: Session,
+        tables: Any,
+        *,
+        office_id: str,
+        actor: Actor,
+        correlation_id: str,
+        causation_id: str | None,
+        on_events: Callable[[], None],
+    ) -> None:
+        super().__init__(
+            office_id=office_id,
+            actor=actor,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+        )
+        self.session = session
+        self._tables = tables
+        self._outbox = Outbox(session, tables["outbox"])
+        self._on_events = on_events
+        self.open_repositories()
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    def table(self, name: str) -> Table:
+        return self._tables[name]  # type: ignore[no-any-return]
+
+    def claim(self, cause: IncomingEvent[Any], consumer: str) -> bool:
+        """Record `(event_id, consumer)`; False when this consumer already handled the event.
+
+        The row commits with the handler's effects, so a redelivered event changes nothing.
+        """
+        result = self.session.execute(
+            CLAIM,
+            {
+                "event_id": cause.event_id,
+                "consumer": consumer,
+                "event_type": cause.event_type,
+                "processed_at": utcnow(),
+            },
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def audit(
+        self, action: str, subject_type: str, subject_id: str, *, actor: Actor | None = None
+    ) -> None:
+        """Append who did what to which record of this office. Ids only, never content."""
+        who = actor or self.actor
+        self.session.execute(
+            self._tables["audit_log"].insert(),
+            dict(
+                office_id=self.office_id,
+                actor=who.audit_name,
+                action=action,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                origin=who.origin,
+                occurred_at=utcnow(),
+            ),
+        )
+
+    def commit(self) -> None:
+        events = self._collect_events()
+        for recorded in events:
+            self._outbox.write(
+                recorded,
+                office_id=self.office_id,
+                correlation_id=self.correlation_id,
+                causation_id=self.causation_id,
+            )
+        self.session.commit()
+        if events:
+            self._on_events()
+        self._committed()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._discard()
+
+
+U = TypeVar("U", bound=UnitOfWork)
+R = TypeVar("R")
+
+
+class DatabaseAccess(Generic[U]):
+    """The narrow interface a worker gets: open units of work, consume events, ping."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        metadata: MetaData,
+        on_events: Callable[[], None],
+        *,
+        service: str,
+        unit_of_work_type: type[U],
+        platform_sessions: sessionmaker[Session] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._platform_sessions = platform_sessions or sessions
+        self._metadata = metadata
+        self._on_events = on_events
+        self.service = service
+        self._unit_of_work_type = unit_of_work_type
+        set_tenant_on_begin(sessions)
+
+    @contextmanager
+    def unit_of_work(
+        self,
+        *,
+        office_id: str,
+        actor: Actor | None = None,
+        cause: IncomingEvent[Any] | None = None,
+        claim: bool = True,
+        correlation_id: str | None = None,
+    ) -> Iterator[U]:
+        """Commit explicitly with `uow.commit()`; anything left uncommitted is rolled back.
+
+        With an event as `cause`, the inbox is claimed for this service first (unless
+        `claim=False`: a later step of work the event already started) and
+        `uow.already_handled` says whether it had been.
+        """
+        if not office_id or not is_office_id(office_id):
+            raise MissingTenant("a unit of work needs the office it works for")
+        session = self._sessions(info={"office_id": office_id})
+        uow = self._unit_of_work_type(
+            session,
+            self._metadata.tables,
+            office_id=office_id,
+            actor=actor or Actor.system(cause.event_type if cause else None),
+            correlation_id=(cause.correlation_id if cause else None)
+            or correlation_id
+            or str(uuid.uuid4()),
+            causation_id=cause.event_id if cause else None,
+            on_events=self._on_events,
+        )
+        try:
+            if cause is not None and claim:
+                uow.already_handled = not uow.claim(cause, self.service)
+            yield uow
+        except BaseException:
+            uow.rollback()
+            raise
+        finally:
+            session.close()
+
+    def consume(
+        self, event: IncomingEvent[Any], handler: Callable[[U, IncomingEvent[Any]], R]
+    ) -> R | None:
+        """Run an event handler in the event's office: claim, handle, commit (see `consume`)."""
+        return consume(self, event, handler)
+
+    @contextmanager
+    def platform_work(self) -> Iterator[Session]:
+        """Work that spans offices by nature (the legislature-wide agency directory, roll-ups,
+        bookkeeping): a session with no tenant set. On PostgreSQL it runs on the platform
+        connection, the only one row-level security lets past office boundaries. Commit
+        explicitly; the rest is rolled back."""
+        session = self._platform_sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def ping(self) -> None:
+        """Both connections answer (a wrong password on either is not ready)."""
+        for sessions in {self._sessions, self._platform_sessions}:
+            with sessions() as session:
+                session.execute(text("SELECT 1"))
+
+
+def set_tenant_on_begin(sessions: sessionmaker[Session]) -> None:
+    """Make every transaction of these sessions set its office first (PostgreSQL only)."""
+    # Marked on the sessionmaker itself: SQLAlchemy's `event.contains` keys its registry by
+    # object id, so a new sessionmaker reusing a collected one's id looks hooked and is not.
+    if getattr(sessions, "_casework_sets_tenant", False):
+        return
+    event.listen(sessions, "after_begin", _set_tenant)
+    sessions._casework_sets_tenant = True  # type: ignore[attr-defined]
+
+
+def _set_tenant(session: Session, transaction: Any, connection: Any) -> None:
+    office_id = session.info.get("office_id")
+    if office_id and connection.dialect.name == "postgresql":
+        connection.execute(SET_TENANT, {"office_id": office_id})
+
+
+W = TypeVar("W", bound=BaseUnitOfWork)
+W_co = TypeVar("W_co", bound=BaseUnitOfWork, covariant=True)
+
+
+class OpensUnitsOfWork(Protocol[W_co]):
+    """A real `DatabaseAccess` or the fake one of chassis testing: what handlers may type."""
+
+    def unit_of_work(
+        self,
+        *,
+        office_id: str,
+        actor: Actor | None = None,
+        cause: IncomingEvent[Any] | None = None,
+        claim: bool = True,
+        correlation_id: str | None = None,
+    ) -> AbstractContextManager[W_co]: ...
+
+
+def consume(
+    db: OpensUnitsOfWork[W],
+    event: IncomingEvent[Any],
+    handler: Callable[[W, IncomingEvent[Any]], R],
+) -> R | None:
+    """The consume wrapper: run an event handler in the event's office, then commit.
+
+    The unit of work claims the inbox first; a redelivered event is skipped (None). A
+    unique-key clash (another worker created the same row at the same moment) runs the handler
+    again, which then sees that row. Handlers never open units of work themselves.
+    """
+
+    def attempt() -> R | None:
+        with db.unit_of_work(office_id=event.office_id, cause=event) as uow:
+            if uow.already_handled:
+                return None
+            result = handler(uow, event)
+            uow.commit()  # type: ignore[attr-defined]
+            return result
+
+    return retrying_conflicts(attempt)

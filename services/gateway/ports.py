@@ -1,0 +1,66 @@
+"""What gateway's service layer needs from storage, as protocols: `repository.py` satisfies
+them with SQL, `tests/fakes.py` with dicts."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from services.chassis.domain import Actor
+from services.gateway.domain.staff import Office, OfficeSummary, StaffMember
+
+
+class Offices(Protocol):
+    """The office a unit of work is for."""
+
+    def get(self, *, for_update: bool = False) -> Office | None:
+        """The office, locked against another registration until commit with `for_update`."""
+        ...
+
+    def add(self, office: Office) -> Office:
+        """Raises Conflict when the office was registered meanwhile."""
+        ...
+
+    def save(self, office: Office) -> None: ...
+
+    def summary(self) -> OfficeSummary | None: ...
+
+
+class Staff(Protocol):
+    """The staff of the office a unit of work is for."""
+
+    def by_email(self, email: str) -> StaffMember | None:
+        """The member with this (normalised) email."""
+        ...
+
+    def add(self, member: StaffMember) -> StaffMember:
+        """Raises DuplicateEmail when the email was taken meanwhile."""
+        ...
+
+
+class GatewayWork(Protocol):
+    """A gateway unit of work, real or fake."""
+
+    @property
+    def offices(self) -> Offices: ...
+
+    @property
+    def staff(self) -> Staff: ...
+
+    def audit(self, action: str, subject_type: str, subject_id: str) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class GatewayDatabase(Protocol):
+    """Opens a unit of work for one office (a chassis `DatabaseAccess` or a fake)."""
+
+    def unit_of_work(
+        self, *, office_id: str, actor: Actor | None = None
+    ) -> AbstractContextManager[GatewayWork]: ...
+
+
+class PlatformDatabase(Protocol):
+    """Opens work that spans offices (a chassis `DatabaseAccess`)."""
+
+    def platform_work(self) -> AbstractContextManager[Any]: ...

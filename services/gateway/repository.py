@@ -1,0 +1,190 @@
+"""All of gateway's SQL: one office and its staff (through the office's unit of work), and the
+list of every office (platform work)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.chassis.db import utcnow
+from services.chassis.errors import Conflict
+from services.chassis.uow import UnitOfWork
+from services.gateway.domain.staff import DuplicateEmail, Office, OfficeSummary, StaffMember
+from services.gateway.models import Base
+
+OFFICES = Base.metadata.tables["offices"]
+USERS = Base.metadata.tables["users"]
+
+# Built once: the statement cache keys them, so each compiles a single time.
+OFFICE = select(OFFICES.c.office_id, OFFICES.c.name, OFFICES.c.reply_to_email).where(
+    OFFICES.c.office_id == bindparam("office_id")
+)
+# SQLite has no row locks (its writers are serialised anyway) and compiles this without them.
+OFFICE_FOR_UPDATE = OFFICE.with_for_update()
+UPDATE_OFFICE = (
+    update(OFFICES)
+    # Not "office_id": an UPDATE reserves its columns' names for the SET clause.
+    .where(OFFICES.c.office_id == bindparam("office"))
+    .values(name=bindparam("new_name"), reply_to_email=bindparam("new_reply_to_email"))
+)
+ACTIVE_STAFF = (
+    select(func.count())
+    .select_from(USERS)
+    .where(USERS.c.office_id == bindparam("office_id"), USERS.c.active.is_(True))
+)
+STAFF_BY_EMAIL = (
+    select(
+        USERS.c.id,
+        USERS.c.office_id,
+        USERS.c.display_name,
+        USERS.c.email,
+        USERS.c.role,
+        USERS.c.active,
+    )
+    .where(USERS.c.office_id == bindparam("office_id"), USERS.c.email == bindparam("email"))
+    .limit(1)
+)
+_staff_counts = (
+    select(USERS.c.office_id, func.count().label("staff_count"))
+    .where(USERS.c.active.is_(True))
+    .group_by(USERS.c.office_id)
+    .subquery()
+)
+EVERY_OFFICE = (
+    select(
+        OFFICES.c.office_id,
+        OFFICES.c.name,
+        OFFICES.c.reply_to_email,
+        func.coalesce(_staff_counts.c.staff_count, 0).label("staff_count"),
+    )
+    .outerjoin(_staff_counts, _staff_counts.c.office_id == OFFICES.c.office_id)
+    .order_by(OFFICES.c.name, OFFICES.c.office_id)
+)
+
+
+class OfficeRepository:
+    """The office this unit of work is for."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, *, for_update: bool = False) -> Office | None:
+        statement = OFFICE_FOR_UPDATE if for_update else OFFICE
+        row = self._uow.session.execute(statement, {"office_id": self._uow.office_id}).first()
+        if row is None:
+            return None
+        return self._uow.track(Office(row.office_id, row.name, row.reply_to_email))
+
+    def add(self, office: Office) -> Office:
+        """Insert at once, so a registration racing this one clashes here."""
+        _same_office(self._uow, office.office_id)
+        try:
+            self._uow.session.execute(
+                OFFICES.insert(),
+                dict(
+                    office_id=self._uow.office_id,
+                    name=office.name,
+                    reply_to_email=office.reply_to_email,
+                    created_at=utcnow(),
+                ),
+            )
+        except IntegrityError:
+            raise Conflict(
+                f"office {self._uow.office_id} was registered at the same time"
+            ) from None
+        return self._uow.track(office)
+
+    def save(self, office: Office) -> None:
+        _same_office(self._uow, office.office_id)
+        self._uow.session.execute(
+            UPDATE_OFFICE,
+            {
+                "office": self._uow.office_id,
+                "new_name": office.name,
+                "new_reply_to_email": office.reply_to_email,
+            },
+        )
+
+    def summary(self) -> OfficeSummary | None:
+        office = self.get()
+        if office is None:
+            return None
+        count = self._uow.session.execute(
+            ACTIVE_STAFF, {"office_id": self._uow.office_id}
+        ).scalar_one()
+        return OfficeSummary(office.office_id, office.name, office.reply_to_email, int(count))
+
+
+class StaffRepository:
+    """The staff of the office this unit of work is for."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def by_email(self, email: str) -> StaffMember | None:
+        row = self._uow.session.execute(
+            STAFF_BY_EMAIL, {"office_id": self._uow.office_id, "email": email}
+        ).first()
+        return None if row is None else self._uow.track(_member(row))
+
+    def add(self, member: StaffMember) -> StaffMember:
+        """Insert at once: the same email added meanwhile clashes on the unique key here."""
+        _same_office(self._uow, member.office_id)
+        try:
+            self._uow.session.execute(
+                USERS.insert(),
+                dict(
+                    id=member.user_id,
+                    office_id=self._uow.office_id,
+                    display_name=member.display_name,
+                    email=member.email,
+                    role=member.role,
+                    active=member.active,
+                    password_hash=None,
+                    created_at=utcnow(),
+                ),
+            )
+        except IntegrityError:
+            raise DuplicateEmail(self._uow.office_id, member.email) from None
+        return self._uow.track(member)
+
+
+class OfficeListing:
+    """Every office with its staff count, on a platform session (it spans offices)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def all(self) -> list[OfficeSummary]:
+        return [
+            OfficeSummary(row.office_id, row.name, row.reply_to_email, int(row.staff_count))
+            for row in self._session.execute(EVERY_OFFICE)
+        ]
+
+
+class GatewayUnitOfWork(UnitOfWork):
+    """One office's unit of work in gateway: the office and its staff."""
+
+    def open_repositories(self) -> None:
+        self.offices = OfficeRepository(self)
+        self.staff = StaffRepository(self)
+
+
+def _same_office(uow: UnitOfWork, office_id: str) -> None:
+    """An aggregate of another office never enters this office's unit of work."""
+    if office_id != uow.office_id:
+        raise ValueError(f"{office_id} cannot be written in a unit of work for {uow.office_id}")
+
+
+def _member(row: Row[Any]) -> StaffMember:
+    return StaffMember(
+        user_id=row.id,
+        office_id=row.office_id,
+        display_name=row.display_name,
+        email=row.email,
+        role=row.role,
+        active=row.active,
+    )

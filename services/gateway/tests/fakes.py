@@ -1,0 +1,96 @@
+"""Gateway's unit of work without a database: offices and staff in dicts, written on commit."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from services.chassis.errors import Conflict
+from services.chassis.fakes import FakeDatabase, FakeUnitOfWork
+from services.gateway.domain.staff import DuplicateEmail, Office, OfficeSummary, StaffMember
+
+
+def _copy(aggregate: Any) -> Any:
+    """A fresh copy, as a new load from a database would give (no events, no shared state)."""
+    return dataclasses.replace(aggregate)
+
+
+class FakeOffices:
+    def __init__(self, uow: FakeGatewayUnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, *, for_update: bool = False) -> Office | None:
+        office = self._uow.visible_offices().get(self._uow.office_id)
+        return None if office is None else self._uow.track(_copy(office))
+
+    def add(self, office: Office) -> Office:
+        if self._uow.office_id in self._uow.visible_offices():
+            raise Conflict(f"office {self._uow.office_id} was registered at the same time")
+        self._uow.pending_offices[self._uow.office_id] = office
+        return self._uow.track(office)
+
+    def save(self, office: Office) -> None:
+        self._uow.pending_offices[self._uow.office_id] = office
+
+    def summary(self) -> OfficeSummary | None:
+        office = self.get()
+        if office is None:
+            return None
+        staff = [m for m in self._uow.visible_staff() if m.office_id == office.office_id]
+        return OfficeSummary(
+            office.office_id,
+            office.name,
+            office.reply_to_email,
+            sum(1 for member in staff if member.active),
+        )
+
+
+class FakeStaff:
+    def __init__(self, uow: FakeGatewayUnitOfWork) -> None:
+        self._uow = uow
+
+    def by_email(self, email: str) -> StaffMember | None:
+        for member in self._uow.visible_staff():
+            if (member.office_id, member.email) == (self._uow.office_id, email):
+                return self._uow.track(_copy(member))
+        return None
+
+    def add(self, member: StaffMember) -> StaffMember:
+        if self.by_email(member.email) is not None:
+            raise DuplicateEmail(self._uow.office_id, member.email)
+        self._uow.pending_staff.append(member)
+        return self._uow.track(member)
+
+
+class FakeGatewayUnitOfWork(FakeUnitOfWork):
+    def open_repositories(self) -> None:
+        self.pending_offices: dict[str, Office] = {}
+        self.pending_staff: list[StaffMember] = []
+        self.offices = FakeOffices(self)
+        self.staff = FakeStaff(self)
+
+    @property
+    def committed_offices(self) -> dict[str, Office]:
+        return self.database.rows.setdefault("offices", {})  # type: ignore[no-any-return]
+
+    @property
+    def committed_staff(self) -> list[StaffMember]:
+        return self.database.rows.setdefault("staff", [])  # type: ignore[no-any-return]
+
+    def visible_offices(self) -> dict[str, Office]:
+        return {**self.committed_offices, **self.pending_offices}
+
+    def visible_staff(self) -> list[StaffMember]:
+        return [*self.committed_staff, *self.pending_staff]
+
+    def commit(self) -> None:
+        self.committed_offices.update(
+            {office_id: _copy(office) for office_id, office in self.pending_offices.items()}
+        )
+        self.committed_staff.extend(_copy(member) for member in self.pending_staff)
+        self.pending_offices, self.pending_staff = {}, []
+        super().commit()
+
+
+def fake_database() -> FakeDatabase[FakeGatewayUnitOfWork]:
+    return FakeDatabase(FakeGatewayUnitOfWork, service="gateway")

@@ -1,0 +1,173 @@
+"""Gateway's service layer with a fake unit of work: registering offices, adding staff, the
+demo seed and finding an office, in milliseconds and without a database or broker."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.chassis.domain import Actor
+from services.chassis.errors import Conflict, NotFound
+from services.chassis.fakes import Audited
+from services.contracts import (
+    OFFICE_REGISTERED,
+    STAFF_MEMBER_ADDED,
+    OfficeRegistered,
+    StaffMemberAdded,
+)
+from services.gateway import handlers, seed
+from services.gateway.domain.staff import (
+    AddStaffMember,
+    DuplicateEmail,
+    OfficeChange,
+    OfficeSummary,
+    RegisterOffice,
+)
+from services.gateway.tests.fakes import fake_database
+
+LOPEZ = RegisterOffice("rep-lopez", "Office of Rep. Ana Lopez", "casework@lopez.example.gov")
+IT = Actor.staff("cli:it", origin="admin-cli")
+
+
+def sam(
+    office_id: str = "rep-lopez", email: str = "Sam.Rivera@Lopez.example.gov"
+) -> AddStaffMember:
+    return AddStaffMember(office_id, "Sam Rivera", email, "caseworker")
+
+
+def test_a_new_office_is_registered_announced_and_audited_in_its_own_office() -> None:
+    db = fake_database()
+
+    assert handlers.register_office(db, LOPEZ, actor=IT) is OfficeChange.CREATED
+
+    assert [(e.office_id, e.contract) for e in db.outbox] == [("rep-lopez", OFFICE_REGISTERED)]
+    assert db.outbox[0].payload == OfficeRegistered(
+        office_id="rep-lopez",
+        name="Office of Rep. Ana Lopez",
+        reply_to_email="casework@lopez.example.gov",
+    )
+    assert db.audit_log == [Audited("rep-lopez", "cli:it", "office_created", "office", "rep-lopez")]
+
+
+def test_registering_the_same_office_again_announces_and_audits_nothing() -> None:
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+
+    assert handlers.register_office(db, LOPEZ, actor=IT) is OfficeChange.UNCHANGED
+
+    assert len(db.outbox) == 1 and len(db.audit_log) == 1
+
+
+def test_renaming_an_office_is_announced_with_the_new_name() -> None:
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+    renamed = RegisterOffice(LOPEZ.office_id, "Office of Rep. Ana López", LOPEZ.reply_to_email)
+
+    assert handlers.register_office(db, renamed, actor=IT) is OfficeChange.UPDATED
+
+    assert [p.name for p in db.published(OFFICE_REGISTERED)] == [LOPEZ.name, renamed.name]
+    assert [a.action for a in db.audit_log] == ["office_created", "office_updated"]
+    assert handlers.find_office(db, "rep-lopez").name == "Office of Rep. Ana López"
+
+
+def test_a_staff_member_is_added_announced_and_audited() -> None:
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+
+    outcome = handlers.add_staff_member(db, sam(), actor=IT)
+
+    assert outcome.created
+    member = outcome.member
+    assert (member.office_id, member.email, member.role) == (
+        "rep-lopez",
+        "sam.rivera@lopez.example.gov",
+        "caseworker",
+    )
+    assert db.published(STAFF_MEMBER_ADDED) == [
+        StaffMemberAdded(user_id=member.user_id, display_name="Sam Rivera", role="caseworker")
+    ]
+    assert db.outbox[-1].office_id == "rep-lopez"
+    assert db.audit_log[-1] == Audited(
+        "rep-lopez", "cli:it", "staff_member_added", "user", member.user_id
+    )
+    assert handlers.find_office(db, "rep-lopez").staff_count == 1
+
+
+def test_staff_cannot_join_an_office_that_is_not_registered() -> None:
+    db = fake_database()
+
+    with pytest.raises(NotFound, match="register it first"):
+        handlers.add_staff_member(db, sam(), actor=IT)
+
+    assert db.outbox == [] and db.audit_log == []
+
+
+def test_the_same_email_twice_in_one_office_is_a_conflict_naming_the_field() -> None:
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+    handlers.add_staff_member(db, sam(), actor=IT)
+
+    with pytest.raises(DuplicateEmail) as duplicate:
+        handlers.add_staff_member(db, sam(email="SAM.rivera@lopez.example.gov "), actor=IT)
+
+    assert isinstance(duplicate.value, Conflict)
+    assert duplicate.value.fields == {"email": ["already used in this office"]}
+    assert "sam.rivera@lopez.example.gov" in duplicate.value.message
+    assert len(db.published(STAFF_MEMBER_ADDED)) == 1
+
+
+def test_the_same_email_may_work_in_two_offices() -> None:
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+    handlers.register_office(db, RegisterOffice("sen-okafor", "Sen. Okafor", "cw@o.gov"), actor=IT)
+
+    handlers.add_staff_member(db, sam(), actor=IT)
+    handlers.add_staff_member(db, sam("sen-okafor"), actor=IT)
+
+    assert [e.office_id for e in db.outbox if e.contract is STAFF_MEMBER_ADDED] == [
+        "rep-lopez",
+        "sen-okafor",
+    ]
+
+
+def test_an_existing_member_is_returned_unchanged_when_that_is_fine() -> None:
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+    first = handlers.add_staff_member(db, sam(), actor=IT)
+
+    again = handlers.add_staff_member(db, sam(), actor=IT, existing_ok=True)
+
+    assert not again.created and again.member.user_id == first.member.user_id
+    assert len(db.published(STAFF_MEMBER_ADDED)) == 1
+
+
+def test_the_seed_writes_the_demo_office_once() -> None:
+    db = fake_database()
+
+    first = seed.seed(db)
+    second = seed.seed(db)
+
+    assert first[0] == "office rep-demo created: Office of Rep. Jordan Demo"
+    assert second[0] == "office rep-demo already there"
+    assert all(line.startswith("already there:") for line in second[1:])
+    assert [e.contract for e in db.outbox] == [OFFICE_REGISTERED] + [STAFF_MEMBER_ADDED] * 5
+    assert {a.actor for a in db.audit_log} == {"seed"}
+
+
+@pytest.mark.parametrize("office_id", ["rep-nobody", "Rep_Lopez", "\u202erep-lopez", ""])
+def test_an_office_that_is_not_registered_or_not_an_office_id_is_not_found(
+    office_id: str,
+) -> None:
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+
+    with pytest.raises(NotFound):
+        handlers.find_office(db, office_id)
+
+
+def test_an_office_is_found_with_its_staff_count() -> None:
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+
+    assert handlers.find_office(db, "rep-lopez") == OfficeSummary(
+        "rep-lopez", LOPEZ.name, LOPEZ.reply_to_email, staff_count=0
+    )

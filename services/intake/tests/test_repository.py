@@ -1,0 +1,144 @@
+"""Intake's repositories on SQLite and PostgreSQL: every query scoped to the unit of work's
+office, the prebuilt statements writing what the aggregates hold."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.chassis.db import create_db_engine
+from services.chassis.uow import DatabaseAccess
+from services.intake.domain.constituents import Constituent, ConstituentDetails
+from services.intake.domain.submissions import (
+    ConsentEvidence,
+    Idempotency,
+    PrivacyConsent,
+    Submission,
+    SubmitRequest,
+)
+from services.intake.models import Base, Office
+from services.intake.models import Constituent as ConstituentRow
+from services.intake.uow import IntakeUnitOfWork
+
+LOPEZ = "rep-lopez"
+CHEN = "rep-chen"
+NOW = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
+MARIA = ConstituentDetails(
+    "Maria", "Lopez", "maria@example.org", "(202) 555-0134", {"line1": "12 Elm St"}
+)
+
+Access = DatabaseAccess[IntakeUnitOfWork]
+
+
+@pytest.fixture
+def engine(service_database: Callable[..., str]) -> Iterator[Engine]:
+    engine = create_db_engine(service_database("intake", Base.metadata))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Access:
+    return DatabaseAccess(
+        sessionmaker(engine, expire_on_commit=False),
+        Base.metadata,
+        on_events=lambda: None,
+        service="intake",
+        unit_of_work_type=IntakeUnitOfWork,
+    )
+
+
+def saved(db: Access, office_id: str, details: ConstituentDetails = MARIA) -> Constituent:
+    with db.unit_of_work(office_id=office_id) as uow:
+        constituent = Constituent.register(details, NOW)
+        uow.constituents.save(constituent)
+        uow.commit()
+    return constituent
+
+
+def test_a_constituent_is_found_by_email_or_phone_in_their_own_office_only(db: Access) -> None:
+    maria = saved(db, LOPEZ)
+
+    with db.unit_of_work(office_id=LOPEZ) as uow:
+        assert uow.constituents.with_email("maria@example.org") == maria
+        assert uow.constituents.with_phone("2025550134") == maria
+    with db.unit_of_work(office_id=CHEN) as uow:
+        assert uow.constituents.with_email("maria@example.org") is None
+        assert uow.constituents.with_phone("2025550134") is None
+
+
+def test_a_returning_constituents_fresh_details_are_written_back(
+    db: Access, engine: Engine
+) -> None:
+    saved(db, LOPEZ)
+    with db.unit_of_work(office_id=LOPEZ) as uow:
+        maria = uow.constituents.with_email("maria@example.org")
+        assert maria is not None
+        maria.returns_with(replace(MARIA, phone="+1 202 555 0199", preferred_language="es"))
+        uow.constituents.save(maria)
+        uow.commit()
+
+    with db.unit_of_work(office_id=LOPEZ) as uow:
+        assert uow.constituents.with_phone("2025550134") is None
+        again = uow.constituents.with_phone("2025550199")
+    assert again is not None
+    assert (again.phone, again.preferred_language, again.address) == (
+        "+1 202 555 0199",
+        "es",
+        {"line1": "12 Elm St"},
+    )
+    with Session(engine) as session:
+        assert len(session.scalars(select(ConstituentRow)).all()) == 1
+
+
+def test_a_keyed_submission_answers_its_retry_with_receipt_release_and_fingerprint(
+    db: Access,
+) -> None:
+    maria = saved(db, LOPEZ)
+    request = SubmitRequest(
+        constituent=MARIA,
+        category="social_security",
+        subject="Benefit delayed",
+        description="Stopped in August.",
+        privacy_release=PrivacyConsent("Maria Lopez", ("SSA",)),
+    )
+    key = Idempotency.of("portal-4f1c9a7e", {"subject": "Benefit delayed"})
+    with db.unit_of_work(office_id=LOPEZ) as uow:
+        submission = Submission.accept(
+            request, maria, received_at=NOW, evidence=ConsentEvidence(None, None), idempotency=key
+        )
+        uow.submissions.add(submission)
+        uow.commit()
+
+    with db.unit_of_work(office_id=LOPEZ) as uow:
+        earlier = uow.submissions.with_idempotency_key(key.key)
+    with db.unit_of_work(office_id=CHEN) as uow:
+        assert uow.submissions.with_idempotency_key(key.key) is None
+    assert earlier is not None
+    assert earlier.receipt == submission.receipt
+    assert earlier.receipt.privacy_release_recorded is True
+    assert earlier.request_fingerprint == key.fingerprint
+
+
+def test_an_office_is_recorded_then_renamed_keeping_its_registration(
+    db: Access, engine: Engine
+) -> None:
+    later = NOW.replace(day=30)
+    with db.unit_of_work(office_id=LOPEZ) as uow:
+        assert not uow.offices.accepts_work()
+        uow.offices.record("Office of Rep. Lopez", registered_at=NOW)
+        uow.commit()
+    with db.unit_of_work(office_id=LOPEZ) as uow:
+        assert uow.offices.accepts_work()
+        uow.offices.record("Office of Congresswoman Lopez", registered_at=later)
+        uow.commit()
+
+    with Session(engine) as session:
+        [office] = session.scalars(select(Office)).all()
+    assert (office.office_id, office.name) == (LOPEZ, "Office of Congresswoman Lopez")
+    assert office.registered_at == NOW

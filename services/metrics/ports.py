@@ -1,0 +1,112 @@
+"""What metrics' service layer needs from storage, as protocols: the repositories a metrics unit
+of work opens for one office, the cross-office counts the roll-up and the Prometheus collector
+use, and the databases that hand them out. `repository.py` satisfies them with SQL,
+`tests/fakes.py` with lists and dicts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from services.metrics.domain.acknowledgements import AcknowledgedSubmission, SubmissionTiming
+from services.metrics.domain.caseload import Assignment, CaseworkerLoad
+from services.metrics.domain.office_stats import (
+    CountedEvent,
+    DailyCounts,
+    EventFact,
+    OfficeCounts,
+)
+from services.metrics.domain.roll_up import DailyAddition
+
+
+class CountsRepository(Protocol):
+    """One office's counts: facts appended by events plus the totals the roll-up folded."""
+
+    def count(self, fact: EventFact) -> None: ...
+
+    def all_time(self) -> OfficeCounts: ...
+
+    def daily(self, first: date, last: date) -> list[DailyCounts]:
+        """Days between `first` and `last` that have counts, in any order."""
+        ...
+
+
+class TimingsRepository(Protocol):
+    """One office's submission timings, merged as `SubmissionTiming.merge` says."""
+
+    def received(self, submission_id: str, received_at: datetime) -> None: ...
+
+    def case_opened(self, submission_id: str, case_id: str) -> None: ...
+
+    def acknowledged(self, submission_id: str, case_id: str, acknowledged_at: datetime) -> None: ...
+
+    def get(self, submission_id: str) -> SubmissionTiming | None: ...
+
+
+class AssignmentsRepository(Protocol):
+    """Who holds each case of one office."""
+
+    def hold_if_unassigned(self, case_id: str, assignment: Assignment) -> bool:
+        """Give a case never assigned its holder; False (and nothing written) if it has one."""
+        ...
+
+    def held(self, case_id: str) -> Assignment:
+        """The case's holder, locked against other assignments of it until commit."""
+        ...
+
+    def hold(self, case_id: str, assignment: Assignment) -> None: ...
+
+    def caseload(self) -> list[CaseworkerLoad]:
+        """Caseworkers holding cases now, busiest first, then by name and id."""
+        ...
+
+
+class MetricsWork(Protocol):
+    """A metrics unit of work, real or fake: its office's repositories."""
+
+    @property
+    def counts(self) -> CountsRepository: ...
+
+    @property
+    def timings(self) -> TimingsRepository: ...
+
+    @property
+    def assignments(self) -> AssignmentsRepository: ...
+
+
+class CountsAcrossOffices(Protocol):
+    """Every office's counts at once: for the roll-up and the operators' series only."""
+
+    def try_lock_roll_up(self) -> bool:
+        """Become the one roll-up running until commit; False if another instance is."""
+        ...
+
+    def take_facts(self, limit: int) -> list[CountedEvent]:
+        """Remove the oldest facts, up to `limit`, and return exactly those removed."""
+        ...
+
+    def add_to_totals(self, additions: Sequence[DailyAddition]) -> None: ...
+
+    def totals_by_office(self) -> dict[str, OfficeCounts]:
+        """Every office's all-time counts, offices in order."""
+        ...
+
+    def acknowledged_since(self, since: datetime) -> list[AcknowledgedSubmission]:
+        """Submissions received and acknowledged at or after `since`."""
+        ...
+
+    def commit(self) -> None: ...
+
+
+class OfficeDatabase(Protocol):
+    """Opens a unit of work for one office (a chassis `DatabaseAccess` or a fake)."""
+
+    def unit_of_work(self, *, office_id: str) -> AbstractContextManager[MetricsWork]: ...
+
+
+class PlatformDatabase(Protocol):
+    """Opens work that spans offices (a chassis `DatabaseAccess` or a fake)."""
+
+    def platform_work(self) -> AbstractContextManager[Any]: ...

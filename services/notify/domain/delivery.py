@@ -1,0 +1,164 @@
+"""A delivery: one message to one recipient for one cause, and the state of sending it.
+
+Sending is not transactional, so a delivery is committed as `sending` (its idempotency key,
+unique per recipient and cause) before the mail server hears anything, and is sent at most
+once: an attempt cut off mid-way is never repeated, only one the mail server definitely
+refused for now.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from services.chassis.domain import Aggregate
+from services.contracts import ACKNOWLEDGEMENT_SENT, AcknowledgementSent
+
+ACKNOWLEDGEMENT = "acknowledgement"
+EMAIL = "email"
+# Why a stale `sending` attempt was given up on (its worker stopped mid-send).
+CUT_OFF = "CutOff"
+
+
+class DeliveryStatus(StrEnum):
+    SENDING = "sending"  # committed before talking to the mail server
+    SENT = "sent"  # the mail server accepted the message
+    FAILED = "failed"  # the mail server definitely did not take it; a retry may send
+    SKIPPED = "skipped"  # nothing to send to (see the skip reason)
+    UNKNOWN = "unknown"  # cut off mid-send: it may or may not have gone, so never resent
+    UNDELIVERABLE = "undeliverable"  # refused for good (5xx: no such mailbox); never retried
+
+
+# An attempt in one of these states may still learn its outcome: `unknown` is corrected when
+# the worker that was sending after all reports back.
+_SETTLEABLE = frozenset({DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN})
+
+
+class InvalidTransition(Exception):
+    """A delivery was asked to move in a way its state does not allow (a bug, not a race)."""
+
+
+class AttemptSettledElsewhere(Exception):
+    """The attempt being settled is no longer this delivery's open attempt: another worker
+    settled it or started a newer one. Its outcome is left as it is."""
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Whom a delivery is for and why: the recipient's submission, the case it is about, the
+    kind of message and the channel it goes by."""
+
+    submission_id: str
+    case_id: str
+    kind: str
+    channel: str
+
+
+@dataclass
+class Delivery(Aggregate):
+    delivery_id: str
+    submission_id: str
+    case_id: str
+    kind: str
+    channel: str
+    status: DeliveryStatus
+    created_at: datetime
+    attempts: int = 0
+    attempt_started_at: datetime | None = None
+    last_error: str | None = None
+    skip_reason: str | None = None
+    message_id: str | None = None
+    sent_at: datetime | None = None
+
+    @classmethod
+    def first_attempt(cls, cause: Cause, *, now: datetime, sender_address: str) -> Delivery:
+        """A new delivery, already `sending` its first attempt."""
+        delivery_id = str(uuid.uuid4())
+        return cls(
+            delivery_id=delivery_id,
+            **dataclasses.asdict(cause),
+            status=DeliveryStatus.SENDING,
+            created_at=now,
+            attempts=1,
+            attempt_started_at=now,
+            message_id=message_id(delivery_id, sender_address),
+        )
+
+    @classmethod
+    def skipped(cls, cause: Cause, *, now: datetime, reason: str) -> Delivery:
+        """A delivery settled without an attempt (nothing to send to)."""
+        return cls(
+            delivery_id=str(uuid.uuid4()),
+            **dataclasses.asdict(cause),
+            status=DeliveryStatus.SKIPPED,
+            created_at=now,
+            skip_reason=reason,
+        )
+
+    @property
+    def idempotency_key(self) -> tuple[str, str]:
+        """At most one delivery per recipient (their submission) and cause (the kind)."""
+        return (self.submission_id, self.kind)
+
+    def retry(self, now: datetime, *, sender_address: str) -> None:
+        """Start another attempt after the mail server definitely refused the last one."""
+        if self.status is not DeliveryStatus.FAILED:
+            raise InvalidTransition(f"a {self.status} delivery is not sent again")
+        self.status = DeliveryStatus.SENDING
+        self.attempts += 1
+        self.attempt_started_at = now
+        self.message_id = message_id(self.delivery_id, sender_address)
+
+    def give_up_cut_off(self) -> None:
+        """An attempt that outlived any send was cut off: it may have gone, never resend it."""
+        if self.status is not DeliveryStatus.SENDING:
+            raise InvalidTransition(f"a {self.status} delivery is not being sent")
+        self.status = DeliveryStatus.UNKNOWN
+        self.last_error = CUT_OFF
+
+    def sent(self, attempt: int, *, at: datetime) -> None:
+        """The mail server accepted attempt number `attempt`."""
+        self._settle(attempt, DeliveryStatus.SENT)
+        self.sent_at = at
+        if self.kind == ACKNOWLEDGEMENT:
+            self.record(
+                ACKNOWLEDGEMENT_SENT,
+                AcknowledgementSent(
+                    case_id=self.case_id,
+                    submission_id=self.submission_id,
+                    channel=self.channel,
+                    sent_at=at,
+                ),
+            )
+
+    def refused(self, attempt: int, error: str) -> None:
+        """Definitely not taken, for now (4xx, no connection): a later attempt may send."""
+        self._settle(attempt, DeliveryStatus.FAILED, error)
+
+    def undeliverable(self, attempt: int, error: str) -> None:
+        """Refused for good (5xx: no such mailbox): retrying would be refused again."""
+        self._settle(attempt, DeliveryStatus.UNDELIVERABLE, error)
+
+    def outcome_unknown(self, attempt: int, error: str) -> None:
+        """Cut off after the message was handed over: it may have gone."""
+        self._settle(attempt, DeliveryStatus.UNKNOWN, error)
+
+    def _settle(self, attempt: int, to: DeliveryStatus, error: str | None = None) -> None:
+        if self.attempts != attempt or self.status not in _SETTLEABLE:
+            raise AttemptSettledElsewhere(
+                f"attempt {attempt} of delivery {self.delivery_id} is no longer open"
+            )
+        self.status = to
+        if error is not None:
+            self.last_error = error
+
+
+def message_id(delivery_id: str, sender_address: str) -> str:
+    """The same Message-ID on every attempt of a delivery, so mail systems can spot a repeat."""
+    _, at, domain = sender_address.rpartition("@")
+    if not at or not domain:
+        domain = "localhost"
+    return f"<{delivery_id}@{domain}>"

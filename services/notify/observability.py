@@ -1,0 +1,49 @@
+"""Notify's own counters: what the mail server took, refused or left unknown, and how long a
+send takes. Labels are channels and kinds, never addresses."""
+
+from __future__ import annotations
+
+from services.chassis.observability import service_metric
+
+MESSAGES_SENT = service_metric(
+    "counter",
+    "notify",
+    "messages_sent_total",
+    "Messages the mail server accepted",
+    ["channel", "kind"],
+)
+DELIVERY_FAILURES = service_metric(
+    "counter",
+    "notify",
+    "delivery_failures_total",
+    "Send attempts the mail server refused or could not be reached for (retried later)",
+    ["channel"],
+)
+UNDELIVERABLE = service_metric(
+    "counter",
+    "notify",
+    "messages_undeliverable_total",
+    "Messages the mail server refused for good (5xx), not retried",
+    ["channel"],
+)
+OUTCOME_UNKNOWN = service_metric(
+    "counter",
+    "notify",
+    "deliveries_outcome_unknown_total",
+    "Deliveries cut off mid-send: maybe sent, never resent",
+    ["channel"],
+)
+MESSAGES_SKIPPED = service_metric(
+    "counter",
+    "notify",
+    "messages_skipped_total",
+    "Messages not sent because the recipient has no address on the channel",
+    ["channel", "kind"],
+)
+SMTP_SEND_SECONDS = service_metric(
+    "histogram",
+    "notify",
+    "smtp_send_seconds",
+    "Time taken to hand one message to the SMTP server",
+    ["outcome"],
+)

@@ -1,0 +1,205 @@
+"""All of notify's SQL: the office, recipient and case projections and the deliveries, each
+repository scoped to its unit of work's office. Statements are built once at import (and the
+upserts once per dialect), then executed with parameter dicts."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import RowMapping, Table, bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+
+from services.chassis.db import insert_on_conflict, utcnow
+from services.chassis.uow import UnitOfWork
+from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
+from services.notify.domain.delivery import Delivery, DeliveryStatus
+from services.notify.models import deliveries, offices, opened_cases, recipients
+from services.notify.ports import DeliveryChangedElsewhere, NotifyWork
+
+OFFICE_SENDER = select(offices.c.name, offices.c.reply_to_email).where(
+    offices.c.office_id == bindparam("office_id")
+)
+RECIPIENT = select(recipients).where(
+    recipients.c.office_id == bindparam("office_id"),
+    recipients.c.submission_id == bindparam("submission_id"),
+)
+CASE_FOR_SUBMISSION = (
+    select(opened_cases)
+    .where(
+        opened_cases.c.office_id == bindparam("office_id"),
+        opened_cases.c.submission_id == bindparam("submission_id"),
+    )
+    .order_by(opened_cases.c.opened_at)
+    .limit(1)
+)
+DELIVERY_FOR_CAUSE = select(deliveries).where(
+    deliveries.c.office_id == bindparam("office_id"),
+    deliveries.c.submission_id == bindparam("submission_id"),
+    deliveries.c.kind == bindparam("kind"),
+)
+DELIVERY = select(deliveries).where(
+    deliveries.c.office_id == bindparam("office_id"),
+    deliveries.c.delivery_id == bindparam("delivery_id"),
+)
+DELIVERIES_OF_CASE = (
+    select(deliveries)
+    .where(
+        deliveries.c.office_id == bindparam("office_id"),
+        deliveries.c.case_id == bindparam("case_id"),
+    )
+    .order_by(deliveries.c.created_at, deliveries.c.delivery_id)
+)
+# A bare insert/update with parameter dicts compiles once. The update's SET columns come from
+# the parameters; the WHERE names what the delivery was when loaded (compare-and-set).
+INSERT_DELIVERY = deliveries.insert()
+UPDATE_DELIVERY = update(deliveries).where(
+    deliveries.c.office_id == bindparam("was_office_id"),
+    deliveries.c.delivery_id == bindparam("was_delivery_id"),
+    deliveries.c.status == bindparam("was_status"),
+    deliveries.c.attempts == bindparam("was_attempts"),
+)
+# What a delivery may change once written; the rest is its identity.
+MUTABLE = ("status", "attempts", "attempt_started_at", "last_error", "message_id", "sent_at")
+
+
+@functools.cache
+def upsert(dialect: str, table: Table, keys: Sequence[str]) -> Any:
+    """Insert a projection row, or replace every other column of the row with these keys."""
+    statement = insert_on_conflict(dialect, table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
+    )
+
+
+class Repository:
+    """Scoped to its unit of work's office: every statement binds `office_id` from it."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._session = uow.session
+        self._office_id = uow.office_id
+
+    def _one(self, statement: Any, **params: Any) -> RowMapping | None:
+        row = self._session.execute(statement, {"office_id": self._office_id, **params}).first()
+        return row._mapping if row is not None else None
+
+    def _upsert(self, table: Table, keys: Sequence[str], values: Mapping[str, Any]) -> None:
+        statement = upsert(self._uow.dialect, table, tuple(keys))
+        self._session.execute(statement, {"office_id": self._office_id, **values})
+
+
+class OfficeRepository(Repository):
+    def record(self, sender: OfficeSender) -> None:
+        values = {**dataclasses.asdict(sender), "updated_at": utcnow()}
+        self._upsert(offices, ("office_id",), values)
+
+    def sender(self) -> OfficeSender | None:
+        row = self._one(OFFICE_SENDER)
+        return _projected(OfficeSender, row) if row else None
+
+
+class RecipientRepository(Repository):
+    def record(self, recipient: Recipient) -> None:
+        self._upsert(recipients, ("office_id", "submission_id"), dataclasses.asdict(recipient))
+
+    def get(self, submission_id: str) -> Recipient | None:
+        row = self._one(RECIPIENT, submission_id=submission_id)
+        return _projected(Recipient, row) if row else None
+
+
+class OpenedCaseRepository(Repository):
+    def record(self, case: OpenedCase) -> None:
+        self._upsert(opened_cases, ("office_id", "case_id"), dataclasses.asdict(case))
+
+    def for_submission(self, submission_id: str) -> OpenedCase | None:
+        row = self._one(CASE_FOR_SUBMISSION, submission_id=submission_id)
+        return _projected(OpenedCase, row) if row else None
+
+
+P = TypeVar("P")
+
+
+def _projected(kind: type[P], row: RowMapping) -> P:
+    """A projection's value object from its row: its fields are the row's column names."""
+    return kind(**{f.name: row[f.name] for f in dataclasses.fields(kind)})  # type: ignore[arg-type]
+
+
+class DeliveryRepository(Repository):
+    def __init__(self, uow: UnitOfWork) -> None:
+        super().__init__(uow)
+        # What each delivery handed out was when read or written: the compare-and-set key.
+        self._loaded: dict[str, tuple[str, int]] = {}
+
+    def add(self, delivery: Delivery) -> None:
+        row = {name: getattr(delivery, name) for name in _COLUMNS}
+        row["office_id"] = self._office_id
+        try:
+            self._session.execute(INSERT_DELIVERY, row)
+        except IntegrityError as exc:
+            # The transaction is spoilt on PostgreSQL: the caller starts a new unit of work.
+            if _is_unique_clash(exc):
+                raise DeliveryChangedElsewhere(
+                    f"delivery for {delivery.idempotency_key} created elsewhere"
+                ) from None
+            raise
+        self._remember(delivery)
+
+    def save(self, delivery: Delivery) -> None:
+        was_status, was_attempts = self._loaded[delivery.delivery_id]
+        params = {name: getattr(delivery, name) for name in MUTABLE}
+        params.update(
+            was_office_id=self._office_id,
+            was_delivery_id=delivery.delivery_id,
+            was_status=was_status,
+            was_attempts=was_attempts,
+        )
+        result = self._session.execute(UPDATE_DELIVERY, params)
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise DeliveryChangedElsewhere(f"delivery {delivery.delivery_id} moved on elsewhere")
+        self._remember(delivery)
+
+    def get(self, delivery_id: str) -> Delivery | None:
+        row = self._one(DELIVERY, delivery_id=delivery_id)
+        return self._load(row) if row else None
+
+    def for_cause(self, submission_id: str, kind: str) -> Delivery | None:
+        row = self._one(DELIVERY_FOR_CAUSE, submission_id=submission_id, kind=kind)
+        return self._load(row) if row else None
+
+    def for_case(self, case_id: str) -> list[Delivery]:
+        rows = self._session.execute(
+            DELIVERIES_OF_CASE, {"office_id": self._office_id, "case_id": case_id}
+        ).mappings()
+        return [self._load(row) for row in rows]
+
+    def _load(self, row: RowMapping) -> Delivery:
+        values = {name: row[name] for name in _COLUMNS}
+        values["status"] = DeliveryStatus(values["status"])
+        return self._remember(Delivery(**values))
+
+    def _remember(self, delivery: Delivery) -> Delivery:
+        self._loaded[delivery.delivery_id] = (delivery.status.value, delivery.attempts)
+        return self._uow.track(delivery)
+
+
+_COLUMNS = tuple(c.name for c in deliveries.columns if c.name != "office_id")
+
+
+def _is_unique_clash(exc: IntegrityError) -> bool:
+    """PostgreSQL's unique_violation, or SQLite's UNIQUE constraint message."""
+    code = getattr(exc.orig, "pgcode", None)
+    return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+class NotifyUnitOfWork(UnitOfWork, NotifyWork):
+    """Notify's unit of work: one office's projections and deliveries."""
+
+    def open_repositories(self) -> None:
+        self.offices = OfficeRepository(self)
+        self.recipients = RecipientRepository(self)
+        self.cases = OpenedCaseRepository(self)
+        self.deliveries = DeliveryRepository(self)

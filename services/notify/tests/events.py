@@ -1,0 +1,58 @@
+"""The events notify's tests feed it, and what its entrypoints do with each (shared by the fast
+tests over fakes and the tests over both databases)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from services.chassis.events import IncomingEvent
+from services.chassis.fakes import incoming
+from services.chassis.uow import consume
+from services.contracts import CASE_OPENED, OFFICE_REGISTERED, SUBMISSION_RECEIVED
+from services.notify import handlers
+from services.notify.tests.fakes import FakeMailer
+
+OFFICE = "rep-lopez"
+ELSEWHERE = "rep-someone-else"
+RECORD: dict[str, Callable[..., None]] = {
+    OFFICE_REGISTERED.event_type: handlers.record_office,
+    SUBMISSION_RECEIVED.event_type: handlers.record_recipient,
+    CASE_OPENED.event_type: handlers.record_case_opened,
+}
+
+
+def handle(
+    db: handlers.Database,
+    mailer: FakeMailer,
+    event: IncomingEvent[Any],
+    *,
+    at: datetime | None = None,
+) -> None:
+    """What notify's entrypoints do with an event: keep its fact, then acknowledge if due."""
+    consume(db, event, RECORD[event.event_type])
+    if event.event_type != OFFICE_REGISTERED.event_type:
+        handlers.acknowledge(db, mailer, event, clock=lambda: at or datetime.now(UTC))
+
+
+def submission_received(
+    submission_id: str = "sub-1", office_id: str = OFFICE, **overrides: Any
+) -> IncomingEvent[Any]:
+    payload = {**SUBMISSION_RECEIVED.example, "submission_id": submission_id, **overrides}
+    return incoming(SUBMISSION_RECEIVED, payload, office_id=office_id)
+
+
+def case_opened(
+    submission_id: str = "sub-1", case_id: str = "case-1", office_id: str = OFFICE
+) -> IncomingEvent[Any]:
+    payload = {**CASE_OPENED.example, "submission_id": submission_id, "case_id": case_id}
+    return incoming(CASE_OPENED, payload, office_id=office_id)
+
+
+def office_registered(
+    name: str = "Office of Rep. Ana Lopez", office_id: str = OFFICE
+) -> IncomingEvent[Any]:
+    """The office's registration, in an envelope of `office_id` (its own, normally)."""
+    payload = {"office_id": OFFICE, "name": name, "reply_to_email": "casework@lopez.example.gov"}
+    return incoming(OFFICE_REGISTERED, payload, office_id=office_id)

@@ -1,0 +1,220 @@
+"""Notify's repositories on SQLite and PostgreSQL, and the fake ones held to the same rules:
+projections replaced in place, every read scoped to the unit of work's office, and the
+delivery's idempotency key and compare-and-set."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from services.chassis.db import create_db_engine
+from services.chassis.uow import DatabaseAccess
+from services.notify import handlers
+from services.notify.domain.acknowledgements import (
+    OfficeSender,
+    OpenedCase,
+    Recipient,
+    first_acknowledgement,
+)
+from services.notify.domain.delivery import DeliveryStatus
+from services.notify.models import metadata
+from services.notify.ports import DeliveryChangedElsewhere
+from services.notify.repository import NotifyUnitOfWork
+from services.notify.tests.fakes import fake_database
+
+NOW = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
+CASE = OpenedCase("case-1", "sub-1", "CW-2026-000042", "K7QX-M2PD", NOW)
+MARIA = Recipient("sub-1", "c-1", "María López", "maria@example.org", "es", "K7QX-M2PD", NOW)
+Db = handlers.Database
+
+
+@pytest.fixture(params=["fake", "sqlite", "postgresql"])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def workers(db_backend: str, request: pytest.FixtureRequest) -> Iterator[Callable[[], Db]]:
+    """Opens the database as another worker process would: its own engine and connections
+    (the fake's workers share its memory, as workers share a database)."""
+    if db_backend == "fake":
+        shared = fake_database()
+        yield lambda: shared
+        return
+    url = request.getfixturevalue("service_database")("notify", metadata)
+    engines = []
+
+    def worker() -> Db:
+        engines.append(create_db_engine(url))
+        return DatabaseAccess(
+            sessionmaker(engines[-1], expire_on_commit=False),
+            metadata,
+            lambda: None,
+            service="notify",
+            unit_of_work_type=NotifyUnitOfWork,
+        )
+
+    yield worker
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def db(workers: Callable[[], Db]) -> Db:
+    return workers()
+
+
+def test_projections_are_replaced_in_place_and_read_back_as_written(db: Db) -> None:
+    renamed = OfficeSender("Office of Senator Ana Lopez", "casework@lopez.example.gov")
+    moved = dataclasses.replace(MARIA, contact_email="maria@example.net", preferred_language="en")
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.offices.record(OfficeSender("Office of Rep. Ana Lopez", "old@lopez.example.gov"))
+        uow.recipients.record(MARIA)
+        uow.cases.record(CASE)
+        uow.commit()
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.offices.record(renamed)
+        uow.recipients.record(moved)
+        uow.cases.record(dataclasses.replace(CASE, reference="CW-2026-000043"))
+        uow.commit()
+
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        assert uow.offices.sender() == renamed
+        assert uow.recipients.get("sub-1") == moved
+        assert uow.cases.for_submission("sub-1") == dataclasses.replace(
+            CASE, reference="CW-2026-000043"
+        )
+        assert uow.recipients.get("sub-2") is None
+
+
+def test_the_first_case_opened_for_a_submission_is_the_one_acknowledged(db: Db) -> None:
+    later = dataclasses.replace(CASE, case_id="case-2", opened_at=NOW + timedelta(minutes=1))
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.cases.record(later)
+        uow.cases.record(CASE)
+        uow.commit()
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        assert uow.cases.for_submission("sub-1") == CASE
+
+
+def test_an_office_sees_none_of_another_offices_rows(db: Db) -> None:
+    delivery = first_acknowledgement(CASE, now=NOW, sender_address="casework@localhost")
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.offices.record(OfficeSender("Office of Rep. Ana Lopez", "casework@lopez.example.gov"))
+        uow.recipients.record(MARIA)
+        uow.cases.record(CASE)
+        uow.deliveries.add(delivery)
+        uow.commit()
+
+    with db.unit_of_work(office_id="rep-someone-else") as uow:
+        assert uow.offices.sender() is None
+        assert uow.recipients.get("sub-1") is None
+        assert uow.cases.for_submission("sub-1") is None
+        assert uow.deliveries.get(delivery.delivery_id) is None
+        assert uow.deliveries.for_cause("sub-1", "acknowledgement") is None
+        assert uow.deliveries.for_case("case-1") == []
+        # The same idempotency key is free in another office.
+        uow.deliveries.add(first_acknowledgement(CASE, now=NOW, sender_address="x@localhost"))
+        uow.commit()
+
+
+def test_a_delivery_reads_back_as_it_was_written(db: Db) -> None:
+    delivery = first_acknowledgement(CASE, now=NOW, sender_address="casework@localhost")
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.deliveries.add(delivery)
+        uow.commit()
+
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        loaded = uow.deliveries.for_cause("sub-1", "acknowledgement")
+        assert loaded == delivery
+        assert loaded is not None and loaded.status is DeliveryStatus.SENDING
+        assert uow.deliveries.for_case("case-1") == [delivery]
+
+
+def test_a_second_delivery_for_the_same_recipient_and_cause_is_refused(db: Db) -> None:
+    first = first_acknowledgement(CASE, now=NOW, sender_address="casework@localhost")
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.deliveries.add(first)
+        uow.commit()
+
+    with db.unit_of_work(office_id="rep-lopez") as uow, pytest.raises(DeliveryChangedElsewhere):
+        uow.deliveries.add(first_acknowledgement(CASE, now=NOW, sender_address="x@localhost"))
+
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        assert uow.deliveries.for_case("case-1") == [first]
+
+
+def test_a_delivery_moved_on_elsewhere_is_not_overwritten(
+    db: Db, workers: Callable[[], Db]
+) -> None:
+    other_worker = workers()
+    delivery = first_acknowledgement(CASE, now=NOW, sender_address="casework@localhost")
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.deliveries.add(delivery)
+        uow.commit()
+
+    with db.unit_of_work(office_id="rep-lopez") as slow:
+        stale = slow.deliveries.get(delivery.delivery_id)
+        assert stale is not None
+        with other_worker.unit_of_work(office_id="rep-lopez") as fast:
+            current = fast.deliveries.get(delivery.delivery_id)
+            assert current is not None
+            current.give_up_cut_off()
+            fast.deliveries.save(current)
+            fast.commit()
+        stale.refused(1, "ConnectionRefusedError")
+        with pytest.raises(DeliveryChangedElsewhere):
+            slow.deliveries.save(stale)
+
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        settled = uow.deliveries.get(delivery.delivery_id)
+        assert settled is not None
+        assert (settled.status, settled.last_error) == (DeliveryStatus.UNKNOWN, "CutOff")
+        # Saved twice in one unit of work: each save starts from what the last one wrote.
+        settled.sent(1, at=NOW)
+        uow.deliveries.save(settled)
+        settled.sent_at = NOW + timedelta(seconds=1)
+        uow.deliveries.save(settled)
+        uow.commit()
+
+
+def test_a_sent_acknowledgement_reaches_the_outbox_in_the_contracts_wire_form(
+    db: Db, db_backend: str
+) -> None:
+    if db_backend == "fake":
+        pytest.skip("the wire form is the real outbox's")
+    delivery = first_acknowledgement(CASE, now=NOW, sender_address="casework@localhost")
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.deliveries.add(delivery)
+        uow.commit()
+    sent_at = NOW + timedelta(seconds=2)
+
+    with db.unit_of_work(office_id="rep-lopez", correlation_id="corr-1") as uow:
+        loaded = uow.deliveries.get(delivery.delivery_id)
+        assert loaded is not None
+        loaded.sent(1, at=sent_at)
+        uow.deliveries.save(loaded)
+        uow.commit()
+
+    outbox = metadata.tables["outbox"]
+    assert isinstance(db, DatabaseAccess)
+    with db.platform_work() as session:  # test inspection of the whole outbox: cross-office
+        [row] = session.execute(select(outbox)).mappings()
+    assert (row["event_type"], row["office_id"], row["correlation_id"]) == (
+        "notify.acknowledgement_sent",
+        "rep-lopez",
+        "corr-1",
+    )
+    assert json.loads(row["payload"]) == {
+        "case_id": "case-1",
+        "submission_id": "sub-1",
+        "channel": "email",
+        "sent_at": sent_at.isoformat(),
+    }
+    assert "@" not in row["payload"]
