@@ -38,6 +38,18 @@ drop_databases() {
   done
 }
 
+# Events a stopped run left unconsumed would be the next run's work: start each run with the
+# casework queues gone (every service declares them again at start-up).
+drop_queues() {
+  local queue
+  for queue in $(curl -fsS -u guest:guest "http://127.0.0.1:15672/api/queues/%2F?columns=name" |
+    python3 -c 'import json, sys; print("\n".join(q["name"] for q in json.load(sys.stdin)))' |
+    grep -e '--'); do
+    curl -fsS -u guest:guest -X DELETE "http://127.0.0.1:15672/api/queues/%2F/$queue" >/dev/null ||
+      return 1
+  done
+}
+
 wait_ready() {
   local port deadline=$((SECONDS + 180))
   for port in 8000 8001 8002 8003 8004 8005; do
@@ -54,6 +66,7 @@ measure() {
   local name="$1" tree="$2" log="$WORK/$1.run.log"
   say "$name: $(git -C "$tree" log -1 --format='%h %s')"
   drop_databases || return 1
+  drop_queues || return 1
   (cd "$tree" && exec setsid ./scripts/run --postgres >"$log" 2>&1) &
   local pid=$!
   if ! wait_ready || ! timeout 120 bash -c "until grep -q 'rep-demo' '$log'; do sleep 1; done"; then
@@ -72,6 +85,8 @@ measure() {
 
 measure before "$BASE_TREE" || exit 1
 measure after "$HERE" || exit 1
+# Leave no benchmark events for the next ./scripts/run on this broker to consume.
+drop_queues
 
 say "side by side (${BENCH_ARGS[*]})"
 # intake_e2e.py prints a 24-character label, then the figures.

@@ -38,7 +38,7 @@ CLAIM = text(
     "INSERT INTO inbox (event_id, consumer, event_type, processed_at) "
     "VALUES (:event_id, :consumer, :event_type, :processed_at) ON CONFLICT DO NOTHING"
 ).bindparams(bindparam("processed_at", type_=UTCDateTime()))
-SET_TENANT = text(f"SELECT set_config('{TENANT_SETTING}', :office_id, true)")
+SET_TENANT_SQL = f"SELECT set_config('{TENANT_SETTING}', %s, true)"
 
 
 class MissingTenant(RuntimeError):
@@ -335,7 +335,13 @@ def set_tenant_on_begin(sessions: sessionmaker[Session]) -> None:
 def _set_tenant(session: Session, transaction: Any, connection: Any) -> None:
     office_id = session.info.get("office_id")
     if office_id and connection.dialect.name == "postgresql":
-        connection.execute(SET_TENANT, {"office_id": office_id})
+        # Straight to the driver: every transaction runs this, and SQLAlchemy's statement
+        # execution (compile-cache lookup, result set-up) would cost more than the round trip.
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(SET_TENANT_SQL, (office_id,))
+        finally:
+            cursor.close()
 
 
 W = TypeVar("W", bound=BaseUnitOfWork)

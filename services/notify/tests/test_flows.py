@@ -4,7 +4,6 @@ three keep the fake honest."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,14 +11,12 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from services.chassis.db import create_db_engine
 from services.chassis.errors import PermanentMessageError, TransientError
-from services.chassis.fakes import FakeDatabase
 from services.chassis.uow import DatabaseAccess
-from services.contracts import ACKNOWLEDGEMENT_SENT, AcknowledgementSent
+from services.contracts import AcknowledgementSent
 from services.notify import handlers
 from services.notify.domain.acknowledgements import OutgoingEmail
 from services.notify.domain.delivery import ACKNOWLEDGEMENT, Delivery, DeliveryStatus
@@ -36,8 +33,7 @@ from services.notify.tests.events import (
     submission_received,
 )
 from services.notify.tests.fakes import FakeDeliveries, FakeMailer, WorkerKilled, fake_database
-
-Db = handlers.Database
+from services.notify.tests.flow_support import Db, announced, deliveries_of_case, delivery_of
 
 
 @pytest.fixture(params=["fake", "sqlite", "postgresql"])
@@ -65,33 +61,6 @@ def db(db_backend: str, request: pytest.FixtureRequest) -> Iterator[Db]:
 @pytest.fixture
 def mailer() -> FakeMailer:
     return FakeMailer()
-
-
-def delivery_of(db: Db, submission_id: str = "sub-1", office_id: str = OFFICE) -> Delivery:
-    """The acknowledgement's delivery as committed."""
-    with db.unit_of_work(office_id=office_id) as uow:
-        delivery = uow.deliveries.for_cause(submission_id, ACKNOWLEDGEMENT)
-    assert delivery is not None, "no delivery was committed"
-    return delivery
-
-
-def deliveries_of_case(db: Db, case_id: str = "case-1") -> list[Delivery]:
-    return handlers.list_deliveries(db, OFFICE, case_id)
-
-
-def announced(db: Db) -> list[tuple[AcknowledgementSent, str | None]]:
-    """Each committed `notify.acknowledgement_sent`, and the event that caused it."""
-    if isinstance(db, FakeDatabase):
-        events = [e for e in db.outbox if e.contract is ACKNOWLEDGEMENT_SENT]
-        return [(e.payload, e.causation_id) for e in events]
-    outbox = metadata.tables["outbox"]
-    query = select(outbox.c.payload, outbox.c.causation_id).where(
-        outbox.c.event_type == ACKNOWLEDGEMENT_SENT.event_type
-    )
-    assert isinstance(db, DatabaseAccess)
-    with db.platform_work() as session:  # test inspection of the whole outbox: cross-office
-        rows = session.execute(query).all()
-    return [(ACKNOWLEDGEMENT_SENT.load_typed(json.loads(r.payload)), r.causation_id) for r in rows]
 
 
 def test_the_acknowledgement_goes_out_when_the_case_opens_after_the_submission_arrived(
