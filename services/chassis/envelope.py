@@ -146,6 +146,13 @@ def decode_event(body: Any, contract: EventContract) -> IncomingEvent[Any]:
         raise InvalidMessage(f"malformed envelope ({type(exc).__name__})") from None
 
 
+TRACE_ID_LENGTH = 64
+
+
+def _short(value: Any) -> str | None:
+    return str(value)[:TRACE_ID_LENGTH] if value else None
+
+
 def _decode_event(body: Any, contract: EventContract) -> IncomingEvent[Any]:
     if not isinstance(body, Mapping):
         raise InvalidMessage("body is not a JSON object")
@@ -177,9 +184,11 @@ def _decode_event(body: Any, contract: EventContract) -> IncomingEvent[Any]:
         schema_version=int(body.get("schema_version") or 1),
         office_id=str(body["office_id"]),
         occurred_at=occurred_at if occurred_at.tzinfo else occurred_at.replace(tzinfo=UTC),
-        correlation_id=str(body.get("correlation_id") or body["event_id"]),
-        causation_id=body.get("causation_id"),
-        traceparent=body.get("traceparent"),
+        # Cut to what the outbox keeps (64): a foreign producer's long id must not make every
+        # event it causes fail for good.
+        correlation_id=str(body.get("correlation_id") or body["event_id"])[:TRACE_ID_LENGTH],
+        causation_id=_short(body.get("causation_id")),
+        traceparent=_short(body.get("traceparent")),
         payload=payload,
     )
 
