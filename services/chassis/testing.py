@@ -156,6 +156,18 @@ def db_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def empty_database(db_backend: str, tmp_path: Any) -> Callable[[str], str]:
+    """`make(service)`: a database with nothing in it, for tests of that service's migrations."""
+
+    def make(service: str) -> str:
+        if db_backend == "sqlite":
+            return f"sqlite:///{tmp_path}/{service}-migrated.db"
+        return fresh_postgres_database(f"casework_test_{service}_migrated_{os.getpid()}")
+
+    return make
+
+
+@pytest.fixture
 def service_database(
     db_backend: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[[str, MetaData], str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Generic, Protocol, TypeVar
@@ -86,9 +87,17 @@ class Outbox:
         return event_id
 
 
-class BaseUnitOfWork:
+class BaseUnitOfWork(ABC):
     """What the real and the fake unit of work share: the office, the actor, and the events
     recorded by the aggregates it handed out (collected on commit)."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Make the work durable: effects, recorded events, inbox mark and audit rows."""
+
+    @abstractmethod
+    def rollback(self) -> None:
+        """Drop everything not committed, recorded events included."""
 
     def __init__(
         self,
@@ -107,7 +116,7 @@ class BaseUnitOfWork:
         self._recorded: list[RecordedEvent] = []
         self._after_commit: list[Callable[[], None]] = []
 
-    def open_repositories(self) -> None:
+    def open_repositories(self) -> None:  # noqa: B027 - optional: some have no repositories
         """Build the service's repositories on `self` (a subclass's hook)."""
 
     def track(self, aggregate: A) -> A:
@@ -379,7 +388,7 @@ def consume(
             if uow.already_handled:
                 return None
             result = handler(uow, event)
-            uow.commit()  # type: ignore[attr-defined]
+            uow.commit()
             return result
 
     return retrying_conflicts(attempt)

@@ -69,6 +69,3 @@ class NotifyWork(BaseUnitOfWork):
     recipients: Recipients
     cases: OpenedCases
     deliveries: Deliveries
-
-    def commit(self) -> None:
-        raise NotImplementedError

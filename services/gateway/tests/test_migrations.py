@@ -3,9 +3,7 @@ chassis tables included) and roll back to an empty database."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 import pytest
 from alembic import command
@@ -14,15 +12,12 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect
 
 from services.chassis.migrate import alembic_config, upgrade
-from services.chassis.testing import fresh_postgres_database
 from services.gateway.models import Base
 
 
 @pytest.fixture
-def empty_url(db_backend: str, tmp_path: Path) -> str:
-    if db_backend == "sqlite":
-        return f"sqlite:///{tmp_path}/gateway.db"
-    return fresh_postgres_database(f"casework_test_gateway_migrated_{os.getpid()}")
+def empty_url(empty_database: Callable[[str], str]) -> str:
+    return empty_database("gateway")
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ still gets its receipt)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -17,7 +15,6 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.orm import sessionmaker
 
 from services.chassis.migrate import alembic_config, upgrade
-from services.chassis.testing import ensure_postgres_database
 from services.chassis.uow import DatabaseAccess
 from services.intake.domain.submissions import Idempotency
 from services.intake.models import Base
@@ -29,16 +26,8 @@ NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def empty_url(db_backend: str, tmp_path: Path) -> str:
-    if db_backend == "sqlite":
-        return f"sqlite:///{tmp_path}/intake.db"
-    url = ensure_postgres_database(f"casework_test_intake_migrated_{os.getpid()}")
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+def empty_url(empty_database: Callable[[str], str]) -> str:
+    return empty_database("intake")
 
 
 @pytest.fixture

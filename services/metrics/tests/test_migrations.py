@@ -3,10 +3,8 @@ moving to the append-only facts and back loses no count."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -16,7 +14,6 @@ from sqlalchemy import Engine, create_engine, text
 
 from services.chassis.fakes import incoming
 from services.chassis.migrate import alembic_config, upgrade
-from services.chassis.testing import ensure_postgres_database
 from services.contracts import CASE_ASSIGNED, SUBMISSION_RECEIVED
 from services.metrics import handlers
 from services.metrics.domain.caseload import CaseworkerLoad
@@ -33,16 +30,8 @@ NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def empty_url(db_backend: str, tmp_path: Path) -> str:
-    if db_backend == "sqlite":
-        return f"sqlite:///{tmp_path}/metrics.db"
-    url = ensure_postgres_database(f"casework_test_metrics_migrated_{os.getpid()}")
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+def empty_url(empty_database: Callable[[str], str]) -> str:
+    return empty_database("metrics")
 
 
 @pytest.fixture

@@ -3,31 +3,21 @@ declares (its own and the chassis outbox, inbox and audit log) and takes them do
 
 from __future__ import annotations
 
-import os
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect
 
 from services.chassis.migrate import alembic_config, upgrade
-from services.chassis.testing import ensure_postgres_database
 from services.notify.models import metadata
 
 
 @pytest.fixture
-def empty_url(db_backend: str, tmp_path: Any) -> str:
-    if db_backend == "sqlite":
-        return f"sqlite:///{tmp_path}/notify.db"
-    url = ensure_postgres_database(f"casework_test_notify_migrated_{os.getpid()}")
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+def empty_url(empty_database: Callable[[str], str]) -> str:
+    return empty_database("notify")
 
 
 def test_the_migrations_build_what_the_service_declares_and_take_it_down(empty_url: str) -> None:
