@@ -18,8 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from services.chassis.domain import Actor, RecordedEvent
 from services.chassis.events import IncomingEvent
-from services.chassis.schemas import is_office_id
-from services.chassis.uow import BaseUnitOfWork, MissingTenant, consume
+from services.chassis.uow import BaseUnitOfWork, claim_cause, consume, work_identity
 from services.contracts import EventContract
 
 
@@ -119,20 +118,9 @@ class FakeDatabase(Generic[F]):
         claim: bool = True,
         correlation_id: str | None = None,
     ) -> Iterator[F]:
-        if not office_id or not is_office_id(office_id):
-            raise MissingTenant("a unit of work needs the office it works for")
-        uow = self.unit_of_work_type(
-            self,
-            office_id=office_id,
-            actor=actor or Actor.system(cause.event_type if cause else None),
-            correlation_id=(cause.correlation_id if cause else None)
-            or correlation_id
-            or str(uuid.uuid4()),
-            causation_id=cause.event_id if cause else None,
-        )
+        uow = self.unit_of_work_type(self, **work_identity(office_id, actor, cause, correlation_id))
         try:
-            if cause is not None and claim:
-                uow.already_handled = not uow.claim(cause, self.service)
+            claim_cause(uow, cause if claim else None, self.service)
             yield uow
         except BaseException:
             uow.rollback()

@@ -240,6 +240,32 @@ class UnitOfWork(BaseUnitOfWork):
         self._discard()
 
 
+def work_identity(
+    office_id: str,
+    actor: Actor | None,
+    cause: IncomingEvent[Any] | None,
+    correlation_id: str | None,
+) -> dict[str, Any]:
+    """Whom a unit of work works for and why: its office (refused if not a valid one), actor,
+    correlation and causation. Shared by the real and the fake database."""
+    if not office_id or not is_office_id(office_id):
+        raise MissingTenant("a unit of work needs the office it works for")
+    return {
+        "office_id": office_id,
+        "actor": actor or Actor.system(cause.event_type if cause else None),
+        "correlation_id": (cause.correlation_id if cause else None)
+        or correlation_id
+        or str(uuid.uuid4()),
+        "causation_id": cause.event_id if cause else None,
+    }
+
+
+def claim_cause(uow: Any, cause: IncomingEvent[Any] | None, consumer: str) -> None:
+    """Claim the inbox for an event cause; `uow.already_handled` says if it had been."""
+    if cause is not None:
+        uow.already_handled = not uow.claim(cause, consumer)
+
+
 U = TypeVar("U", bound=UnitOfWork)
 R = TypeVar("R")
 
@@ -281,23 +307,13 @@ class DatabaseAccess(Generic[U]):
         `claim=False`: a later step of work the event already started) and
         `uow.already_handled` says whether it had been.
         """
-        if not office_id or not is_office_id(office_id):
-            raise MissingTenant("a unit of work needs the office it works for")
+        identity = work_identity(office_id, actor, cause, correlation_id)
         session = self._sessions(info={"office_id": office_id})
         uow = self._unit_of_work_type(
-            session,
-            self._metadata.tables,
-            office_id=office_id,
-            actor=actor or Actor.system(cause.event_type if cause else None),
-            correlation_id=(cause.correlation_id if cause else None)
-            or correlation_id
-            or str(uuid.uuid4()),
-            causation_id=cause.event_id if cause else None,
-            on_events=self._on_events,
+            session, self._metadata.tables, on_events=self._on_events, **identity
         )
         try:
-            if cause is not None and claim:
-                uow.already_handled = not uow.claim(cause, self.service)
+            claim_cause(uow, cause if claim else None, self.service)
             yield uow
         except BaseException:
             uow.rollback()
