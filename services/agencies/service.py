@@ -10,6 +10,7 @@ from nameko.rpc import rpc
 from services.agencies import handlers
 from services.agencies.models import Base
 from services.agencies.repository import AgenciesUnitOfWork
+from services.chassis.consuming import Failures
 from services.chassis.events import IncomingEvent
 from services.chassis.messaging import event_handler
 from services.chassis.schemas import load_arguments
@@ -47,8 +48,8 @@ class AgenciesService(ServiceBase):
         return dict(AgencySuggestionResult().dump(suggestion)) if suggestion.agency else None
 
     @event_handler(CASE_OPENED)
-    def suggest_for_opened_case(self, event: IncomingEvent[CaseOpened]) -> None:
-        # Reference data for every office: read as platform work (cached for a minute) before
-        # the case's office's unit of work opens.
+    def suggest_for_opened_case(self, events: list[IncomingEvent[CaseOpened]]) -> Failures:
+        # Reference data for every office: read as platform work (cached for a minute) once
+        # for the batch, before the cases' offices' units of work open.
         directory = handlers.current_directory(self.db)
-        self.db.consume(event, partial(handlers.suggest_agency, directory))
+        return self.db.consume_batch(events, partial(handlers.suggest_agency, directory))

@@ -12,6 +12,7 @@ from services.cases import handlers
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.models import Base
 from services.cases.schemas import GetCaseArguments, ListCasesArguments
+from services.chassis.consuming import Failures
 from services.chassis.domain import AUDIT_FIELD_LENGTH, Actor
 from services.chassis.errors import NotFound, ValidationFailed
 from services.chassis.events import IncomingEvent
@@ -52,20 +53,20 @@ class CasesService(ServiceBase):
     actor: Any = RpcActor()  # a worker sees the Actor it provides
 
     @event_handler(SUBMISSION_RECEIVED)
-    def open_case(self, event: IncomingEvent[Any]) -> None:
-        self.db.consume(event, handlers.open_case)
+    def open_case(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.open_case)
 
     @event_handler(STAFF_MEMBER_ADDED)
-    def record_staff_member(self, event: IncomingEvent[Any]) -> None:
-        self.db.consume(event, handlers.record_staff_member)
+    def record_staff_member(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_staff_member)
 
     @event_handler(AGENCY_SUGGESTED)
-    def record_agency_suggestion(self, event: IncomingEvent[Any]) -> None:
-        self.db.consume(event, handlers.record_agency_suggestion)
+    def record_agency_suggestion(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_agency_suggestion)
 
     @event_handler(ACKNOWLEDGEMENT_SENT)
-    def record_acknowledgement(self, event: IncomingEvent[Any]) -> None:
-        self.db.consume(event, handlers.record_acknowledgement)
+    def record_acknowledgement(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_acknowledgement)
 
     @rpc(expected_exceptions=(ValidationFailed,))
     def list_cases(

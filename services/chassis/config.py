@@ -36,6 +36,10 @@ class ServiceSettings:
     otlp_endpoint: str | None
     platform_database_url: str = ""
     migration_database_url: str = ""
+    # Events consumed together in one transaction, and how long a consumer waits for a batch
+    # to fill before it runs what it has (1 and 0: one event per transaction, at once).
+    consume_batch_size: int = 50
+    consume_batch_wait_seconds: float = 0.005
 
 
 def load_settings(service: str) -> ServiceSettings:
@@ -54,6 +58,11 @@ def load_settings(service: str) -> ServiceSettings:
         outbox_batch_size=env.int("CASEWORK_OUTBOX_BATCH_SIZE", 200),
         outbox_interval_seconds=env.float("CASEWORK_OUTBOX_INTERVAL_SECONDS", 1.0),
         otlp_endpoint=env.str("OTEL_EXPORTER_OTLP_ENDPOINT", None) or None,
+        consume_batch_size=max(
+            1,
+            env.int(f"{prefix}CONSUME_BATCH_SIZE", 0) or env.int("CASEWORK_CONSUME_BATCH_SIZE", 50),
+        ),
+        consume_batch_wait_seconds=env.float("CASEWORK_CONSUME_BATCH_WAIT_MS", 5.0) / 1000,
     )
 
 

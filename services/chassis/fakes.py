@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from services.chassis.consuming import Failures, consume, consume_each
 from services.chassis.domain import Actor, RecordedEvent
 from services.chassis.events import IncomingEvent
-from services.chassis.uow import BaseUnitOfWork, claim_cause, consume, work_identity
+from services.chassis.uow import BaseUnitOfWork, claim_cause, work_identity
 from services.contracts import EventContract
 
 
@@ -133,6 +134,13 @@ class FakeDatabase(Generic[F]):
     ) -> R | None:
         """As `DatabaseAccess.consume`: the chassis consume wrapper over fake units of work."""
         return consume(self, event, handler)
+
+    def consume_batch(
+        self, events: list[IncomingEvent[Any]], handler: Callable[[F, IncomingEvent[Any]], Any]
+    ) -> Failures:
+        """As `DatabaseAccess.consume_batch`, each event in a fake unit of work of its own (the
+        fake repositories are not transactional, so there is no batch to roll back)."""
+        return consume_each(self, events, handler)
 
     def published(self, contract: Any) -> list[Any]:
         """The payloads of every committed event of this contract, in order."""

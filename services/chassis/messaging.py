@@ -4,20 +4,23 @@ dead-letters what fails instead of dropping it. The wire form is in `envelope.py
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+import amqp
 import eventlet
-from amqp.exceptions import ChannelError
 from kombu import Connection, Producer
 from nameko import config
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
 
+from services.chassis.config import load_settings
 from services.chassis.db import is_transient
 from services.chassis.envelope import (
     DEAD_LETTER_EXCHANGE,
@@ -37,6 +40,7 @@ from services.chassis.envelope import (
     subscription_for,
 )
 from services.chassis.errors import TransientError
+from services.chassis.events import IncomingEvent
 from services.chassis.observability import service_metric
 from services.contracts import EventContract
 
@@ -45,6 +49,7 @@ from services.contracts import EventContract
 # database or mail server being away before the message is dead-lettered with the reason.
 TRANSIENT_RETRY_LIMIT = 200
 MAX_BACKOFF_SECONDS = 30.0
+CONFIRM_TIMEOUT_SECONDS = 10.0
 
 __all__ = [
     "DEAD_LETTER_EXCHANGE",
@@ -72,60 +77,110 @@ log = logging.getLogger(__name__)
 
 
 class EventPublisher:
-    """A long-lived confirmed channel for publishing events (used by the outbox relay)."""
+    """A long-lived confirmed channel for publishing events (used by the outbox relay).
+
+    `publish_many` sends a batch and then waits for the broker's confirms once, instead of a
+    round trip per event: one relay can then publish thousands of events a second.
+    """
 
     def __init__(self, amqp_uri: str) -> None:
         self._amqp_uri = amqp_uri
         self._connection: Connection | None = None
-        self._producer: Producer | None = None
+        self._channel: Any = None
+        self._tag = 0  # the channel's last delivery tag: confirms count publishes from 1
+        self._waiting: dict[int, Exception | None] = {}  # tag -> its refusal, until confirmed
+        self._settled: dict[int, Exception | None] = {}
+        self._tags_by_event: dict[str, int] = {}
 
-    def _ensure(self) -> Producer:
-        if self._producer is None:
-            connection = Connection(
-                self._amqp_uri, transport_options={"confirm_publish": True}, connect_timeout=5
-            )
+    def _ensure(self) -> Any:
+        if self._channel is None:
+            connection = Connection(self._amqp_uri, connect_timeout=5)
             try:
                 connection.ensure_connection(max_retries=1)
                 channel = connection.channel()
                 declare_topology(channel)
+                channel.confirm_select()
             except Exception:
                 connection.release()
                 raise
-            self._connection = connection
-            self._producer = Producer(channel, exchange=EVENTS_EXCHANGE)
-        return self._producer
+            channel.events["basic_ack"].add(self._on_ack)
+            channel.events["basic_nack"].add(self._on_nack)
+            channel.events["basic_return"].add(self._on_return)
+            self._connection, self._channel, self._tag = connection, channel, 0
+        return self._channel
 
-    def publish(self, body: Mapping[str, Any], headers: Mapping[str, Any]) -> None:
-        """Publish one event; returns once the broker confirmed it. Raises if unroutable."""
-        producer = self._ensure()
+    def publish_many(
+        self, messages: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+    ) -> list[Exception | None]:
+        """Publish `(body, headers)` pairs in order (`mandatory`, persistent), then wait for
+        their confirms; returns, for each, None once the broker confirmed it or the reason it
+        was not (unroutable, refused, or the connection lost before its confirm)."""
+        tags: list[int] = []
         try:
-            producer.publish(
-                dict(body),
-                routing_key=body["event_type"],
-                headers=dict(headers),
-                delivery_mode=2,
-                mandatory=True,
-                serializer="json",
-                message_id=body["event_id"],
-                retry=False,
-                # A broker that stops confirming (memory or disk alarm) must not hang the relay.
-                confirm_timeout=10,
-            )
-        except ChannelError as exc:
+            channel = self._ensure()
+            for body, headers in messages:
+                self._tag += 1
+                tags.append(self._tag)
+                self._waiting[self._tag] = None
+                self._tags_by_event[body["event_id"]] = self._tag
+                channel.basic_publish(
+                    amqp.Message(
+                        json.dumps(body, separators=(",", ":")),
+                        content_type="application/json",
+                        content_encoding="utf-8",
+                        application_headers=dict(headers),
+                        delivery_mode=2,
+                        message_id=body["event_id"],
+                    ),
+                    exchange=EVENTS_EXCHANGE.name,
+                    routing_key=body["event_type"],
+                    mandatory=True,
+                )
+            # A broker that stops confirming (memory or disk alarm) must not hang the relay.
+            deadline = time.monotonic() + CONFIRM_TIMEOUT_SECONDS
+            while any(tag in self._waiting for tag in tags):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("the broker did not confirm in time")
+                assert self._connection is not None
+                self._connection.drain_events(timeout=remaining)
+        except Exception as exc:
             self.close()
-            if "NO_ROUTE" in str(exc):
-                raise UnroutableEvent(body["event_type"]) from None
-            raise
-        except Exception:
-            self.close()
-            raise
+            unsent = [exc] * (len(messages) - len(tags))
+            return [*(self._settled.pop(tag, exc) for tag in tags), *unsent]
+        finally:
+            self._tags_by_event.clear()
+            self._waiting.clear()
+        return [self._settled.pop(tag) for tag in tags]
+
+    def _on_ack(self, delivery_tag: int, multiple: bool) -> None:
+        self._confirm(delivery_tag, multiple, None)
+
+    def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
+        self._confirm(delivery_tag, multiple, RefusedByBroker("the broker refused the event"))
+
+    def _confirm(self, delivery_tag: int, multiple: bool, refusal: Exception | None) -> None:
+        tags = [t for t in self._waiting if t <= delivery_tag] if multiple else [delivery_tag]
+        for tag in tags:
+            if tag in self._waiting:
+                self._settled[tag] = self._waiting.pop(tag) or refusal
+
+    def _on_return(self, exc: Any, exchange: str, routing_key: str, message: Any) -> None:
+        # An unroutable message comes back before its (positive) confirm.
+        tag = self._tags_by_event.get(message.properties.get("message_id", ""))
+        if tag in self._waiting:
+            self._waiting[tag] = UnroutableEvent(routing_key)
 
     def close(self) -> None:
         if self._connection is not None:
             with contextlib.suppress(Exception):  # it is being thrown away anyway
                 self._connection.release()
         self._connection = None
-        self._producer = None
+        self._channel = None
+
+
+class RefusedByBroker(Exception):
+    pass
 
 
 class UnroutableEvent(Exception):
@@ -155,11 +210,14 @@ def _raw_publish(
 
 
 class EventHandler(Consumer):
-    """Consume one event type from this service's durable quorum queue.
+    """Consume one event type from this service's durable quorum queue, in batches.
 
-    The method receives an `IncomingEvent`. On success the message is acked; on a transient
-    failure it is re-published after a backoff; on any other failure it is dead-lettered with a
-    reason and acked. Nothing is dropped.
+    The method receives a list of `IncomingEvent`s (up to `CASEWORK_CONSUME_BATCH_SIZE`, or
+    what arrived within `CASEWORK_CONSUME_BATCH_WAIT_MS`) and returns the errors of the events
+    that failed, by event id (`db.consume_batch` does both). Each message is then settled on its
+    own: acked when its effects committed; re-published after a backoff on a transient failure;
+    dead-lettered with a reason on any other failure. If the method raises, every message of
+    the batch is settled with that error. Nothing is dropped.
     """
 
     def __init__(self, contract: EventContract, **kwargs: Any) -> None:
@@ -169,22 +227,47 @@ class EventHandler(Consumer):
         super().__init__(queue=None, **kwargs)
 
     def setup(self) -> None:
-        self.subscription = subscription_for(self.container.service_name, self.contract.event_type)
+        service = self.container.service_name
+        self.subscription = subscription_for(service, self.contract.event_type)
         self.queue = consumer_queue(self.subscription)
-        self.consumer_name = f"{self.container.service_name}.{self.method_name}"
+        self.consumer_name = f"{service}.{self.method_name}"
+        settings = load_settings(service)
+        self.batch_size = settings.consume_batch_size
+        self.batch_wait = settings.consume_batch_wait_seconds
+        # Enough prefetched for a full batch while the one before it is being committed.
+        self.consumer_options.setdefault(
+            "prefetch_count", max(2 * self.batch_size, config.get("PREFETCH_COUNT", 0) or 0)
+        )
+        self._waiting: list[tuple[IncomingEvent[Any], Any]] = []
+        self._flush_timer: Any = None
         self._dead_lettered = service_metric(
             "counter",
-            self.container.service_name,
+            service,
             "events_dead_lettered_total",
             "Events moved to a dead-letter queue",
             ["event_type"],
         )
         self._retried = service_metric(
             "counter",
-            self.container.service_name,
+            service,
             "events_retried_total",
             "Events re-published after a transient failure",
             ["event_type"],
+        )
+        self._consumed = service_metric(
+            "counter",
+            service,
+            "events_consumed_total",
+            "Events settled by a consumer: ok (effects committed), retried or dead_lettered",
+            ["entrypoint", "outcome"],
+        )
+        self._batch_sizes = service_metric(
+            "histogram",
+            service,
+            "event_batch_size",
+            "Events handled together in one transaction",
+            ["event_type"],
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200),
         )
         super().setup()
 
@@ -194,24 +277,40 @@ class EventHandler(Consumer):
         except InvalidMessage as exc:
             self._dead_letter(message, safe_reason(exc))
             return
+        self._waiting.append((incoming, message))
+        if len(self._waiting) >= self.batch_size or self.batch_wait <= 0:
+            self._flush()
+        elif self._flush_timer is None:
+            self._flush_timer = eventlet.spawn_after(self.batch_wait, self._flush)
 
+    def _flush(self) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        batch, self._waiting = self._waiting, []
+        if not batch:
+            return
+        events = [incoming for incoming, _ in batch]
+        self._batch_sizes.labels(self.contract.event_type).observe(len(batch))
+        # The worker's span continues the first event's trace (the others are linked to it).
         context_data = {
-            "traceparent": incoming.traceparent,
-            "correlation_id": incoming.correlation_id,
+            "traceparent": events[0].traceparent,
+            "correlation_id": events[0].correlation_id,
         }
-        handle_result = partial(self.handle_result, message)
+        handle_result = partial(self.handle_result, batch)
 
         def spawn_worker() -> None:
             try:
                 self.container.spawn_worker(
                     self,
-                    (incoming,),
+                    (events,),
                     {},
                     context_data=context_data,
                     handle_result=handle_result,
                 )
             except ContainerBeingKilled:
-                self.consumer.requeue_message(message)
+                for _, message in batch:
+                    self.consumer.requeue_message(message)
 
         # As in nameko's Consumer: never block the AMQP consumer thread on a full worker pool.
         self.container.spawn_managed_thread(
@@ -219,18 +318,22 @@ class EventHandler(Consumer):
         )
 
     def handle_message_processed(
-        self, message: Any, result: Any = None, exc_info: Any = None
+        self, batch: Any, result: Any = None, exc_info: Any = None
     ) -> None:
-        if exc_info is None:
-            self.consumer.ack_message(message)
-            return
-        exc = exc_info[1]
-        retries = int((message.headers or {}).get(RETRIES_HEADER, 0))
-        if (isinstance(exc, TransientError) or is_transient(exc)) and (
-            retries < TRANSIENT_RETRY_LIMIT
-        ):
-            self._retry_later(message, retries)
-        else:
+        failures: Mapping[str, BaseException] = result or {}
+        later: list[tuple[Any, int]] = []
+        for incoming, message in batch:
+            exc = exc_info[1] if exc_info is not None else failures.get(incoming.event_id)
+            if exc is None:
+                self.consumer.ack_message(message)
+                self._consumed.labels(self.method_name, "ok").inc()
+                continue
+            retries = int((message.headers or {}).get(RETRIES_HEADER, 0))
+            if (isinstance(exc, TransientError) or is_transient(exc)) and (
+                retries < TRANSIENT_RETRY_LIMIT
+            ):
+                later.append((message, retries))
+                continue
             reason = safe_reason(exc)
             if retries >= TRANSIENT_RETRY_LIMIT:
                 reason = f"still failing after {retries} retries: {reason}"
@@ -241,9 +344,13 @@ class EventHandler(Consumer):
                 reason,
             )
             self._dead_letter(message, reason)
+        if later:
+            # One backoff for the batch (the fewest retries so far sets it), then each goes back.
+            eventlet.sleep(min(MAX_BACKOFF_SECONDS, 0.2 * 2 ** min(r for _, r in later)))
+            for message, retries in later:
+                self._retry_later(message, retries)
 
     def _retry_later(self, message: Any, retries: int) -> None:
-        eventlet.sleep(min(MAX_BACKOFF_SECONDS, 0.2 * 2**retries))
         headers = dict(message.headers or {})
         headers[RETRIES_HEADER] = retries + 1
         try:
@@ -259,6 +366,7 @@ class EventHandler(Consumer):
             self.consumer.requeue_message(message)
             return
         self._retried.labels(self.contract.event_type).inc()
+        self._consumed.labels(self.method_name, "retried").inc()
         self.consumer.ack_message(message)
 
     def _dead_letter(self, message: Any, reason: str) -> None:
@@ -280,6 +388,7 @@ class EventHandler(Consumer):
             self.consumer.requeue_message(message)
             return
         self._dead_lettered.labels(self.contract.event_type).inc()
+        self._consumed.labels(self.method_name, "dead_lettered").inc()
         self.consumer.ack_message(message)
 
 

@@ -26,14 +26,22 @@ _KINDS = {"counter": Counter, "gauge": Gauge, "histogram": Histogram}
 
 
 def service_metric(
-    kind: str, service: str, name: str, documentation: str, labels: list[str] | None = None
+    kind: str,
+    service: str,
+    name: str,
+    documentation: str,
+    labels: list[str] | None = None,
+    **options: Any,
 ) -> Any:
-    """Get or create `casework_<service>_<name>` once per process (tests run many containers)."""
+    """Get or create `casework_<service>_<name>` once per process (tests run many containers);
+    `options` go to prometheus-client (a histogram's `buckets`)."""
     full_name = f"casework_{service}_{name}"
     metric = _METRICS.get(full_name)
     if metric is None:
         # prometheus-client appends `_total` to counters itself.
-        metric = _KINDS[kind](full_name.removesuffix("_total"), documentation, labels or [])
+        metric = _KINDS[kind](
+            full_name.removesuffix("_total"), documentation, labels or [], **options
+        )
         _METRICS[full_name] = metric
     return metric
 

@@ -10,23 +10,75 @@ import json
 import logging
 import threading
 import time
+import uuid
+from collections import deque
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 import eventlet
-from sqlalchemy import Table, delete, func, select, update
+from opentelemetry import propagate
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.chassis.db import utcnow
+from services.chassis.domain import RecordedEvent
 from services.chassis.messaging import EventPublisher, envelope_body, envelope_headers
 from services.chassis.observability import service_metric
 
 log = logging.getLogger(__name__)
 
 SENT_RETENTION = timedelta(days=7)
+# Rows marked sent leave dead entries in the "pending" index until a VACUUM (which a server
+# whose autovacuum lags, or the service role, cannot be relied on to run), so a poll from the
+# first row would slow with every event ever sent. Polls read above a mark that trails the
+# newest row seen by GRACE_SECONDS; a sweep from the first row every SWEEP_SECONDS finds a row
+# whose transaction took longer than that to commit.
+GRACE_SECONDS = 10.0
+SWEEP_SECONDS = 30.0
 # The pending gauges cost a query; under load the relay wakes on every commit.
 OBSERVE_EVERY_SECONDS = 5.0
+
+
+class Outbox:
+    """Where a unit of work writes the events it causes (the chassis `outbox` table)."""
+
+    def __init__(self, session: Session, table: Table) -> None:
+        self._session = session
+        self._table = table
+
+    def write(
+        self,
+        event: RecordedEvent,
+        *,
+        office_id: str,
+        correlation_id: str,
+        causation_id: str | None,
+    ) -> str:
+        body = event.contract.dump(event.payload)
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)
+        event_id = str(uuid.uuid4())
+        # A bare Table.insert() with a parameter dict compiles once; .values(...) would build
+        # and key a new statement on every event.
+        self._session.execute(
+            self._table.insert(),
+            dict(
+                event_id=event_id,
+                event_type=event.contract.event_type,
+                schema_version=event.contract.version,
+                office_id=office_id,
+                occurred_at=utcnow(),
+                correlation_id=correlation_id,
+                causation_id=causation_id,
+                traceparent=carrier.get("traceparent"),
+                payload=json.dumps(body, separators=(",", ":")),
+                attempts=0,
+                sent_at=None,
+                last_error=None,
+            ),
+        )
+        return event_id
 
 
 class OutboxRelay:
@@ -49,6 +101,30 @@ class OutboxRelay:
         self._stopping = False
         self._last_purge = utcnow()
         self._last_observed = 0.0
+        # The polls read ids above `_after` only (see `_advance`); every SWEEP_SECONDS one
+        # reads from the start, for a row whose transaction outlived the grace period.
+        self._after = 0
+        self._seen: deque[tuple[float, int]] = deque()
+        self._last_sweep = time.monotonic()
+        self._counted_above = 0
+        pending = (
+            select(outbox)
+            .where(outbox.c.sent_at.is_(None), outbox.c.id > bindparam("after"))
+            .order_by(outbox.c.id)
+            .limit(batch_size)
+        )
+        self._poll = pending
+        self._poll_locked = pending.with_for_update(skip_locked=True)
+        self._mark_sent = (
+            update(outbox)
+            .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+            .values(sent_at=bindparam("sent_at"))
+        )
+        self._count_attempt = (
+            update(outbox)
+            .where(outbox.c.id == bindparam("failed_id"))
+            .values(attempts=outbox.c.attempts + 1, last_error=bindparam("error"))
+        )
         self._published = service_metric(
             "counter", service, "outbox_published_total", "Outbox events published (confirmed)"
         )
@@ -99,69 +175,76 @@ class OutboxRelay:
 
     def publish_batch(self) -> int:
         """Publish up to one batch of pending events; returns how many were pending."""
-        outbox = self._outbox
-        pending = (
-            select(outbox)
-            .where(outbox.c.sent_at.is_(None))
-            .order_by(outbox.c.id)
-            .limit(self._batch_size)
-        )
+        now = time.monotonic()
+        sweep = now - self._last_sweep >= SWEEP_SECONDS
+        after = 0 if sweep else self._after
         with self._sessions() as session:
             if session.get_bind().dialect.name == "sqlite":
                 # SQLite has one pooled connection per process: never hold it while talking to
                 # the broker, or a broker that is away would stall every request. One process
                 # per SQLite file, so nothing else publishes these rows meanwhile.
-                rows = session.execute(pending).mappings().all()
+                rows = session.execute(self._poll, {"after": after}).mappings().all()
                 session.rollback()
-                sent, error = self._publish(rows)
+                outcomes = self._publish(rows)
                 with session.begin():
-                    self._settle(session, sent, rows, error)
+                    error = self._settle(session, rows, outcomes)
             else:
                 with session.begin():
                     # Several instances of one service never publish the same row at once.
-                    rows = (
-                        session.execute(pending.with_for_update(skip_locked=True)).mappings().all()
-                    )
-                    sent, error = self._publish(rows)
-                    self._settle(session, sent, rows, error)
-        self._published.inc(len(sent))
+                    rows = session.execute(self._poll_locked, {"after": after}).mappings().all()
+                    outcomes = self._publish(rows)
+                    error = self._settle(session, rows, outcomes)
+        if sweep:
+            self._last_sweep = now
+            self._counted_above = rows[0]["id"] - 1 if rows else self._after
+        if rows:
+            self._advance(now, rows[-1]["id"])
         if error is not None:
             raise error
         return len(rows)
 
-    def _publish(self, rows: Sequence[Any]) -> tuple[list[int], Exception | None]:
-        sent: list[int] = []
-        for row in rows:
-            try:
-                self._publisher.publish(
-                    envelope_body(dict(row), json.loads(row["payload"])),
-                    envelope_headers(dict(row)),
-                )
-            except Exception as exc:
-                return sent, exc
-            sent.append(row["id"])
-        return sent, None
+    def _advance(self, now: float, highest: int) -> None:
+        """Move the polls' lower bound up to the highest id seen GRACE_SECONDS ago: by then
+        every transaction that wrote an outbox row below it has committed (or the sweep finds
+        it), so the poll never walks over what was sent long ago."""
+        if not self._seen or highest > self._seen[-1][1]:
+            self._seen.append((now, highest))
+        while self._seen and now - self._seen[0][0] >= GRACE_SECONDS:
+            self._after = max(self._after, self._seen.popleft()[1])
+
+    def _publish(self, rows: Sequence[Any]) -> list[Exception | None]:
+        if not rows:
+            return []
+        return self._publisher.publish_many(
+            [
+                (envelope_body(row, json.loads(row["payload"])), envelope_headers(row))
+                for row in rows
+            ]
+        )
 
     def _settle(
-        self, session: Session, sent: list[int], rows: Sequence[Any], error: Exception | None
-    ) -> None:
-        outbox = self._outbox
+        self, session: Session, rows: Sequence[Any], outcomes: Sequence[Exception | None]
+    ) -> Exception | None:
+        """Mark the confirmed rows sent, count an attempt on the others; the first error."""
+        sent = [row["id"] for row, outcome in zip(rows, outcomes, strict=True) if outcome is None]
+        failed = [
+            {"failed_id": row["id"], "error": type(outcome).__name__[:200]}
+            for row, outcome in zip(rows, outcomes, strict=True)
+            if outcome is not None
+        ]
         if sent:
-            session.execute(update(outbox).where(outbox.c.id.in_(sent)).values(sent_at=utcnow()))
-        if error is not None and len(sent) < len(rows):
-            failed = rows[len(sent)]["id"]
-            session.execute(
-                update(outbox)
-                .where(outbox.c.id == failed)
-                .values(attempts=outbox.c.attempts + 1, last_error=type(error).__name__)
-            )
+            session.execute(self._mark_sent, {"ids": sent, "sent_at": utcnow()})
+        if failed:
+            session.execute(self._count_attempt, failed)
+        self._published.inc(len(sent))
+        return next((outcome for outcome in outcomes if outcome is not None), None)
 
     def observe(self) -> None:
         outbox = self._outbox
         with self._sessions() as session:
             count, oldest = session.execute(
                 select(func.count(), func.min(outbox.c.occurred_at)).where(
-                    outbox.c.sent_at.is_(None)
+                    outbox.c.sent_at.is_(None), outbox.c.id > self._counted_above
                 )
             ).one()
         self._pending.set(count)

@@ -14,20 +14,20 @@ directory, the outbox relay, roll-ups) says so with `db.platform_work()`.
 
 from __future__ import annotations
 
-import json
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar
 
-from opentelemetry import propagate
 from sqlalchemy import MetaData, Table, bindparam, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.chassis.db import UTCDateTime, retrying_conflicts, utcnow
+from services.chassis.consuming import Failures, MemberFailed, consume, consume_batch
+from services.chassis.db import UTCDateTime, utcnow
 from services.chassis.domain import Actor, Aggregate, RecordedEvent
 from services.chassis.events import IncomingEvent
+from services.chassis.outbox import Outbox
 from services.chassis.schemas import is_office_id
 from services.contracts import EventContract
 
@@ -44,47 +44,6 @@ SET_TENANT_SQL = f"SELECT set_config('{TENANT_SETTING}', %s, true)"
 
 class MissingTenant(RuntimeError):
     """A unit of work was opened without an office: use `platform_work()` if that is meant."""
-
-
-class Outbox:
-    """Where a unit of work writes the events it causes (the chassis `outbox` table)."""
-
-    def __init__(self, session: Session, table: Table) -> None:
-        self._session = session
-        self._table = table
-
-    def write(
-        self,
-        event: RecordedEvent,
-        *,
-        office_id: str,
-        correlation_id: str,
-        causation_id: str | None,
-    ) -> str:
-        body = event.contract.dump(event.payload)
-        carrier: dict[str, str] = {}
-        propagate.inject(carrier)
-        event_id = str(uuid.uuid4())
-        # A bare Table.insert() with a parameter dict compiles once; .values(...) would build
-        # and key a new statement on every event.
-        self._session.execute(
-            self._table.insert(),
-            dict(
-                event_id=event_id,
-                event_type=event.contract.event_type,
-                schema_version=event.contract.version,
-                office_id=office_id,
-                occurred_at=utcnow(),
-                correlation_id=correlation_id,
-                causation_id=causation_id,
-                traceparent=carrier.get("traceparent"),
-                payload=json.dumps(body, separators=(",", ":")),
-                attempts=0,
-                sent_at=None,
-                last_error=None,
-            ),
-        )
-        return event_id
 
 
 class BaseUnitOfWork(ABC):
@@ -221,7 +180,9 @@ class UnitOfWork(BaseUnitOfWork):
             ),
         )
 
-    def commit(self) -> None:
+    def stage(self) -> bool:
+        """Write the events the aggregates recorded to the outbox, uncommitted (a batch
+        commits once for all its units of work); True if there were any."""
         events = self._collect_events()
         for recorded in events:
             self._outbox.write(
@@ -230,8 +191,14 @@ class UnitOfWork(BaseUnitOfWork):
                 correlation_id=self.correlation_id,
                 causation_id=self.causation_id,
             )
+        return bool(events)
+
+    def commit(self) -> None:
+        if self.session.info.get("batched"):
+            raise RuntimeError("a unit of work in a batch commits with its batch")
+        wrote = self.stage()
         self.session.commit()
-        if events:
+        if wrote:
             self._on_events()
         self._committed()
 
@@ -327,6 +294,53 @@ class DatabaseAccess(Generic[U]):
         """Run an event handler in the event's office: claim, handle, commit (see `consume`)."""
         return consume(self, event, handler)
 
+    def consume_batch(
+        self, events: Sequence[IncomingEvent[Any]], handler: Callable[[U, IncomingEvent[Any]], Any]
+    ) -> Failures:
+        """Run an event handler for a batch of events in as few transactions as possible; the
+        errors of those that failed, by event id (see `consume_batch`)."""
+        return consume_batch(self, events, handler)
+
+    def consume_together(
+        self, events: Sequence[IncomingEvent[Any]], handler: Callable[[U, IncomingEvent[Any]], Any]
+    ) -> None:
+        """Every event's handler on its own office's unit of work, all in ONE transaction: inbox
+        claims, effects and outbox rows commit together, or none do (`MemberFailed` names the
+        event whose handler failed)."""
+        session = self._sessions(info={"batched": True})
+        finished: list[U] = []
+        wrote = False
+        try:
+            for event in events:
+                switch_tenant(session, event.office_id)
+                uow = self._unit_of_work_type(
+                    session,
+                    self._metadata.tables,
+                    on_events=self._on_events,
+                    **work_identity(event.office_id, None, event, None),
+                )
+                try:
+                    claim_cause(uow, event, self.service)
+                    if uow.already_handled:
+                        continue
+                    handler(uow, event)
+                    wrote = uow.stage() or wrote
+                except Exception as exc:
+                    raise MemberFailed(event, exc) from exc
+                finished.append(uow)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            for uow in finished:
+                uow._discard()
+            raise
+        finally:
+            session.close()
+        if wrote:
+            self._on_events()
+        for uow in finished:
+            uow._committed()
+
     @contextmanager
     def platform_work(self) -> Iterator[Session]:
         """Work that spans offices by nature (the legislature-wide agency directory, roll-ups,
@@ -360,51 +374,26 @@ def set_tenant_on_begin(sessions: sessionmaker[Session]) -> None:
 def _set_tenant(session: Session, transaction: Any, connection: Any) -> None:
     office_id = session.info.get("office_id")
     if office_id and connection.dialect.name == "postgresql":
-        # Straight to the driver: every transaction runs this, and SQLAlchemy's statement
-        # execution (compile-cache lookup, result set-up) would cost more than the round trip.
-        cursor = connection.connection.dbapi_connection.cursor()
-        try:
-            cursor.execute(SET_TENANT_SQL, (office_id,))
-        finally:
-            cursor.close()
+        _tenant_on_driver(connection, office_id)
 
 
-W = TypeVar("W", bound=BaseUnitOfWork)
-W_co = TypeVar("W_co", bound=BaseUnitOfWork, covariant=True)
+def switch_tenant(session: Session, office_id: str) -> None:
+    """Make the rest of this session's transaction work for `office_id` (a batch moving from
+    one office's events to the next); nothing to do if it already does."""
+    if session.info.get("office_id") == office_id:
+        return
+    session.info["office_id"] = office_id
+    if session.in_transaction():
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            _tenant_on_driver(connection, office_id)
 
 
-class OpensUnitsOfWork(Protocol[W_co]):
-    """A real `DatabaseAccess` or the fake one of chassis testing: what handlers may type."""
-
-    def unit_of_work(
-        self,
-        *,
-        office_id: str,
-        actor: Actor | None = None,
-        cause: IncomingEvent[Any] | None = None,
-        claim: bool = True,
-        correlation_id: str | None = None,
-    ) -> AbstractContextManager[W_co]: ...
-
-
-def consume(
-    db: OpensUnitsOfWork[W],
-    event: IncomingEvent[Any],
-    handler: Callable[[W, IncomingEvent[Any]], R],
-) -> R | None:
-    """The consume wrapper: run an event handler in the event's office, then commit.
-
-    The unit of work claims the inbox first; a redelivered event is skipped (None). A
-    unique-key clash (another worker created the same row at the same moment) runs the handler
-    again, which then sees that row. Handlers never open units of work themselves.
-    """
-
-    def attempt() -> R | None:
-        with db.unit_of_work(office_id=event.office_id, cause=event) as uow:
-            if uow.already_handled:
-                return None
-            result = handler(uow, event)
-            uow.commit()
-            return result
-
-    return retrying_conflicts(attempt)
+def _tenant_on_driver(connection: Any, office_id: str) -> None:
+    # Straight to the driver: every transaction runs this, and SQLAlchemy's statement
+    # execution (compile-cache lookup, result set-up) would cost more than the round trip.
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(SET_TENANT_SQL, (office_id,))
+    finally:
+        cursor.close()

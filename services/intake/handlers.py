@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.chassis.consuming import OpensUnitsOfWork
 from services.chassis.db import retrying_conflicts, utcnow
 from services.chassis.domain import Actor
 from services.chassis.errors import NotFound, PermanentMessageError
 from services.chassis.events import IncomingEvent
-from services.chassis.uow import OpensUnitsOfWork
 from services.contracts import OfficeRegistered
 from services.intake.domain.constituents import match_or_register
 from services.intake.domain.submissions import (

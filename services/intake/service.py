@@ -7,6 +7,7 @@ from typing import Any
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
+from services.chassis.consuming import Failures
 from services.chassis.errors import NotFound
 from services.chassis.events import IncomingEvent
 from services.chassis.http import header_token, json_errors, json_response, read_json
@@ -55,5 +56,5 @@ class IntakeService(ServiceBase):
         return json_response(202, RECEIPT.dump(receipt))
 
     @event_handler(OFFICE_REGISTERED)
-    def record_office(self, event: IncomingEvent[Any]) -> None:
-        self.db.consume(event, handlers.record_office)
+    def record_office(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_office)

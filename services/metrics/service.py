@@ -8,6 +8,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.chassis.config import env_int
+from services.chassis.consuming import Failures
 from services.chassis.events import IncomingEvent
 from services.chassis.messaging import event_handler
 from services.chassis.schemas import load_arguments
@@ -42,20 +43,20 @@ class MetricsService(ServiceBase):
     db = ReadModelDatabase(Base.metadata, unit_of_work=MetricsUnitOfWork)
 
     @event_handler(SUBMISSION_RECEIVED)
-    def record_submission_received(self, event: IncomingEvent[Any]) -> None:
-        self.db.consume(event, handlers.record_submission_received)
+    def record_submission_received(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_submission_received)
 
     @event_handler(CASE_OPENED)
-    def record_case_opened(self, event: IncomingEvent[Any]) -> None:
-        self.db.consume(event, handlers.record_case_opened)
+    def record_case_opened(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_case_opened)
 
     @event_handler(CASE_ASSIGNED)
-    def record_case_assigned(self, event: IncomingEvent[Any]) -> None:
-        self.db.consume(event, handlers.record_case_assigned)
+    def record_case_assigned(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_case_assigned)
 
     @event_handler(ACKNOWLEDGEMENT_SENT)
-    def record_acknowledgement_sent(self, event: IncomingEvent[Any]) -> None:
-        self.db.consume(event, handlers.record_acknowledgement_sent)
+    def record_acknowledgement_sent(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_acknowledgement_sent)
 
     @timer(interval=ROLL_UP_SECONDS)
     def roll_up_counts(self) -> None:

@@ -17,10 +17,10 @@ from typing import Any
 
 import eventlet
 
+from services.chassis.consuming import Failures, OpensUnitsOfWork
 from services.chassis.db import is_transient, utcnow
 from services.chassis.errors import PermanentMessageError, TransientError
 from services.chassis.events import IncomingEvent
-from services.chassis.uow import OpensUnitsOfWork
 from services.contracts import CaseOpened, OfficeRegistered, SubmissionReceived
 from services.notify.domain.acknowledgements import (
     NO_EMAIL_ADDRESS,
@@ -110,6 +110,21 @@ def acknowledge(
             f"the mail server did not take acknowledgement delivery {attempt.delivery_id} "
             f"({refused_for_now})"
         )
+
+
+def acknowledge_each(
+    db: Database, mailer: Mailer, events: list[IncomingEvent[Any]], failures: Failures
+) -> Failures:
+    """`acknowledge` each event whose facts were recorded (those not in `failures`); returns
+    `failures` with the errors of the acknowledgements that failed added, by event id."""
+    for event in events:
+        if event.event_id in failures:
+            continue
+        try:
+            acknowledge(db, mailer, event)
+        except Exception as exc:
+            failures[event.event_id] = exc
+    return failures
 
 
 def _send(mailer: Mailer, attempt: Attempt, clock: Clock) -> tuple[Settle, str | None]:

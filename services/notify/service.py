@@ -6,6 +6,7 @@ from typing import Any
 
 from nameko.rpc import rpc
 
+from services.chassis.consuming import Failures
 from services.chassis.events import IncomingEvent
 from services.chassis.messaging import event_handler
 from services.chassis.schemas import load_arguments
@@ -31,20 +32,20 @@ class NotifyService(ServiceBase):
     mailer: Any = MailTransport()
 
     @event_handler(OFFICE_REGISTERED)
-    def record_office(self, event: IncomingEvent[OfficeRegistered]) -> None:
-        self.db.consume(event, handlers.record_office)
+    def record_office(self, events: list[IncomingEvent[OfficeRegistered]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_office)
 
     # Each of the two facts an acknowledgement needs is kept, then the acknowledgement tried:
     # also on a redelivered event, which may be the retry of a refused attempt.
     @event_handler(SUBMISSION_RECEIVED)
-    def record_recipient(self, event: IncomingEvent[SubmissionReceived]) -> None:
-        self.db.consume(event, handlers.record_recipient)
-        handlers.acknowledge(self.db, self.mailer, event)
+    def record_recipient(self, events: list[IncomingEvent[SubmissionReceived]]) -> Failures:
+        failures = self.db.consume_batch(events, handlers.record_recipient)
+        return handlers.acknowledge_each(self.db, self.mailer, events, failures)
 
     @event_handler(CASE_OPENED)
-    def acknowledge_case(self, event: IncomingEvent[CaseOpened]) -> None:
-        self.db.consume(event, handlers.record_case_opened)
-        handlers.acknowledge(self.db, self.mailer, event)
+    def acknowledge_case(self, events: list[IncomingEvent[CaseOpened]]) -> Failures:
+        failures = self.db.consume_batch(events, handlers.record_case_opened)
+        return handlers.acknowledge_each(self.db, self.mailer, events, failures)
 
     @rpc
     def list_deliveries(self, office_id: str, case_id: str) -> list[dict[str, Any]]:

@@ -89,11 +89,12 @@ def test_no_submission_is_lost_or_duplicated_when_cases_is_killed_under_load(
 ) -> None:
     system = fresh_system
     killed = threading.Event()
+    restarter = threading.Thread(target=lambda: restart_cases())
 
     def kill_cases_midway(accepted_so_far: int) -> None:
         if accepted_so_far >= 60 and not killed.is_set():
             killed.set()
-            threading.Thread(target=restart_cases).start()
+            restarter.start()
 
     def restart_cases() -> None:
         system.kill("cases")
@@ -103,6 +104,8 @@ def test_no_submission_is_lost_or_duplicated_when_cases_is_killed_under_load(
     accepted = post_many(system, 200, clients=8, on_progress=kill_cases_midway)
 
     assert killed.is_set() and len(accepted) == 200
+    # The posts can all be answered while cases is still down: wait for its restart to begin.
+    restarter.join(timeout=30)
     system.wait_ready("cases")
     assert_everything_arrived_exactly_once(system, accepted)
 

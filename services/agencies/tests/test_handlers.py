@@ -13,10 +13,10 @@ from services.agencies import handlers, repository
 from services.agencies.domain.directory import AgencyDirectory
 from services.agencies.tests.fakes import DIRECTORY, fake_database
 from services.agencies.tests.fakes import case_opened as case_opened_payload
+from services.chassis.consuming import consume
 from services.chassis.errors import PermanentMessageError
 from services.chassis.events import IncomingEvent
 from services.chassis.fakes import incoming
-from services.chassis.uow import consume
 from services.contracts import AGENCY_SUGGESTED, CASE_OPENED, AgencySuggested
 
 LOPEZ = "rep-lopez"

@@ -49,7 +49,7 @@ def _sample(name: str, **labels: str) -> float:
 
 def _handled() -> float:
     return _sample(
-        "casework_agencies_entrypoint_calls_total",
+        "casework_agencies_events_consumed_total",
         entrypoint="suggest_for_opened_case",
         outcome="ok",
     )

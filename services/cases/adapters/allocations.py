@@ -31,11 +31,14 @@ class SqlAllocations:
         self._roster = roster
 
     def take(self, submission_id: str, now: datetime) -> Allocation | None:
-        if self._uow.dialect == "postgresql":
+        if self._uow.dialect == "postgresql" and not self._roster.holds_lock:
             return self._take_apart(submission_id, now)
         # SQLite: inside the opening's own transaction. SQLite lets one transaction write at a
         # time, so openings already take turns; a transaction of their own would need a second
-        # connection, and the engine has only one.
+        # connection, and the engine has only one. PostgreSQL, when this transaction holds the
+        # office's openings lock already (an earlier opening of the same batch waited for a
+        # caseworker): apart, the statement would wait for that lock, held by this very
+        # transaction, for ever.
         session = self._uow.session
         params = {"office_id": self._uow.office_id, "submission_id": submission_id}
         if session.execute(HAS_CASE, params).first() is not None:

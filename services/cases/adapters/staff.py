@@ -37,7 +37,15 @@ class SqlRoster:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self._locked = False
+
+    @property
+    def holds_lock(self) -> bool:
+        """Whether this transaction holds the office's openings lock already (kept on the
+        session: a batch's units of work share one transaction, and so its locks)."""
+        return self._uow.office_id in self._locked_offices()
+
+    def _locked_offices(self) -> set[str]:
+        return self._uow.session.info.setdefault("openings_locked", set())  # type: ignore[no-any-return]
 
     def get(self, user_id: str) -> RosterMember | None:
         self._lock()
@@ -68,7 +76,7 @@ class SqlRoster:
 
     def take_turn(self, now: datetime) -> Turn | None:
         if self._uow.dialect == "postgresql":
-            self._locked = True  # the statement takes the lock itself
+            self._locked_offices().add(self._uow.office_id)  # the statement takes it itself
             return take_turn_inline(self._uow.session.connection(), self._uow.office_id, now)
         # SQLite lets one transaction write at a time, so turns are taken one after another
         # already; the rule runs here on the roster as read.
@@ -89,9 +97,9 @@ class SqlRoster:
         return turn
 
     def _lock(self) -> None:
-        if not self._locked and self._uow.dialect == "postgresql":
+        if not self.holds_lock and self._uow.dialect == "postgresql":
             lock_openings(self._uow.session.connection(), self._uow.office_id)
-            self._locked = True
+            self._locked_offices().add(self._uow.office_id)
 
 
 def _member(row: Any) -> RosterMember:

@@ -76,7 +76,7 @@ def sample(name: str, labels: dict[str, str] | None = None) -> float:
 
 def handled(entrypoint: str) -> float:
     return sample(
-        "casework_cases_entrypoint_calls_total", {"entrypoint": entrypoint, "outcome": "ok"}
+        "casework_cases_events_consumed_total", {"entrypoint": entrypoint, "outcome": "ok"}
     )
 
 

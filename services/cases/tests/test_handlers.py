@@ -16,10 +16,10 @@ from services.cases.domain.queue import CaseQuery
 from services.cases.domain.routing import RosterMember
 from services.cases.tests.conftest import suggested
 from services.cases.tests.fakes import FakeCasesUnitOfWork, fake_database
+from services.chassis.consuming import consume
 from services.chassis.domain import Actor
 from services.chassis.errors import NotFound, TransientError
 from services.chassis.fakes import FakeDatabase, incoming
-from services.chassis.uow import consume
 from services.contracts import (
     ACKNOWLEDGEMENT_SENT,
     AGENCY_SUGGESTED,

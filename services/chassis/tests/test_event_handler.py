@@ -12,11 +12,13 @@ from kombu import Connection
 from sqlalchemy import MetaData
 
 from services.chassis import dlq
+from services.chassis.consuming import Failures
 from services.chassis.errors import TransientError
 from services.chassis.events import IncomingEvent
 from services.chassis.messaging import REASON_HEADER, event_handler, new_envelope
 from services.chassis.service import Database, ServiceBase
 from services.chassis.testing import wait_until
+from services.chassis.uow import UnitOfWork
 from services.contracts import CASE_ASSIGNED, CaseAssigned
 
 from .test_unit_of_work import Base
@@ -33,15 +35,19 @@ class RecordingService(ServiceBase):
     db = Database(Base.metadata)
 
     @event_handler(CASE_ASSIGNED)
-    def on_assigned(self, event: IncomingEvent[CaseAssigned]) -> None:
-        case_id = event.payload.case_id
-        calls.append(case_id)
-        mode = behaviour.get(case_id)
-        if mode == "bug":
-            raise ValueError("a bug in the handler")
-        if isinstance(mode, int) and mode > 0:
-            behaviour[case_id] = mode - 1
-            raise TransientError("database restarting")
+    def on_assigned(self, events: list[IncomingEvent[CaseAssigned]]) -> Failures:
+        return self.db.consume_batch(events, record_call)
+
+
+def record_call(uow: UnitOfWork, event: IncomingEvent[CaseAssigned]) -> None:
+    case_id = event.payload.case_id
+    calls.append(case_id)
+    mode = behaviour.get(case_id)
+    if mode == "bug":
+        raise ValueError("a bug in the handler")
+    if isinstance(mode, int) and mode > 0:
+        behaviour[case_id] = mode - 1
+        raise TransientError("database restarting")
 
 
 def assigned(case_id: str) -> dict[str, Any]:
@@ -65,6 +71,8 @@ def consumer(
     calls.clear()
     behaviour.clear()
     monkeypatch.setattr("services.chassis.messaging.MAX_BACKOFF_SECONDS", 0.1)
+    # Long enough for a test's events, published one after another, to make one batch.
+    monkeypatch.setenv("CASEWORK_CONSUME_BATCH_WAIT_MS", "300")
     service_database("metrics", Base.metadata)
     container_factory(RecordingService).start()
     return amqp_uri
@@ -180,3 +188,32 @@ def test_a_malformed_envelope_is_dead_lettered_and_the_consumer_keeps_going(
 
     publish_event(CASE_ASSIGNED, assigned("c-7"), office_id="rep-a")
     wait_until(lambda: calls == ["c-7"], message="the consumer stopped after a malformed message")
+
+
+def test_a_poison_event_in_a_batch_is_dead_lettered_alone_and_its_neighbours_are_handled(
+    consumer: str, publish_event: Any
+) -> None:
+    behaviour["c-12"] = "bug"
+    acked_before = _settled("ok")
+    sent = [
+        publish_event(CASE_ASSIGNED, assigned(f"c-{n}"), office_id="rep-a") for n in range(10, 15)
+    ]
+
+    [letter] = wait_until(lambda: dead_letters(consumer), message="nothing dead-lettered")
+
+    assert json.loads(letter.body)["event_id"] == sent[2]["event_id"]
+    assert letter.headers[REASON_HEADER] == "ValueError"
+    handled = [case for case in calls if case != "c-12"]
+    # In one batch: tried with its neighbours, then the batch again without it, then alone.
+    assert sorted(set(handled)) == ["c-10", "c-11", "c-13", "c-14"]
+    assert calls.count("c-12") == 2
+    wait_until(lambda: _settled("ok") == acked_before + 4, message="neighbours never acked")
+
+
+def _settled(outcome: str) -> float:
+    from prometheus_client import REGISTRY
+
+    value = REGISTRY.get_sample_value(
+        "casework_metrics_events_consumed_total", {"entrypoint": "on_assigned", "outcome": outcome}
+    )
+    return value or 0.0

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
 from sqlalchemy import MetaData, select
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
+from services.chassis import outbox
 from services.chassis.db import create_db_engine, new_metadata
 from services.chassis.outbox import OutboxRelay
 from services.chassis.uow import DatabaseAccess, UnitOfWork
@@ -24,10 +25,19 @@ class FakePublisher:
         self.published: list[tuple[dict[str, Any], dict[str, Any]]] = []
         self.fail_on = fail_on
 
-    def publish(self, body: Mapping[str, Any], headers: Mapping[str, Any]) -> None:
-        if self.fail_on is not None and len(self.published) == self.fail_on:
-            raise ConnectionError("broker away")
-        self.published.append((dict(body), dict(headers)))
+    def publish_many(
+        self, messages: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+    ) -> list[Exception | None]:
+        """Confirms each message until the `fail_on`th, then loses the connection (the rest
+        are unconfirmed), as `EventPublisher.publish_many` reports it."""
+        outcomes: list[Exception | None] = []
+        for body, headers in messages:
+            if self.fail_on is not None and len(self.published) >= self.fail_on:
+                outcomes.append(ConnectionError("broker away"))
+                continue
+            self.published.append((dict(body), dict(headers)))
+            outcomes.append(None)
+        return outcomes
 
 
 @pytest.fixture
@@ -96,7 +106,7 @@ def test_a_broker_failure_keeps_the_rest_pending_and_a_later_run_publishes_each_
 
     left = pending(sessions)
     assert [row["event_id"] for row in left] == ids[2:]
-    assert left[0]["attempts"] == 1 and left[0]["last_error"] == "ConnectionError"
+    assert all(row["attempts"] == 1 and row["last_error"] == "ConnectionError" for row in left)
     healthy = FakePublisher()
     relay(sessions, healthy).publish_batch()
     assert [body["event_id"] for body, _ in failing.published + healthy.published] == ids
@@ -120,3 +130,38 @@ def test_pending_count_and_age_are_exposed_as_gauges(sessions: Any) -> None:
     assert REGISTRY.get_sample_value("casework_chassis_outbox_pending") == 2
     age = REGISTRY.get_sample_value("casework_chassis_outbox_oldest_pending_seconds")
     assert age is not None and 0 <= age < 60
+
+
+def test_polls_skip_what_was_sent_long_ago_and_a_sweep_finds_a_late_committer(
+    sessions: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("services.chassis.outbox.time.monotonic", lambda: clock[0])
+    publisher = FakePublisher()
+    outbox_relay = relay(sessions, publisher)
+    write_events(sessions, 3)
+    assert outbox_relay.publish_batch() == 3
+    clock[0] += outbox.GRACE_SECONDS
+    write_events(sessions, 1)
+    assert outbox_relay.publish_batch() == 1
+    # The first three are now behind the polls' mark: a row below it, whose transaction took
+    # longer than the grace period to commit, is not seen by the next poll...
+    late = _late_row(sessions)
+    assert outbox_relay.publish_batch() == 0
+    # ...but by the sweep, which reads from the first row.
+    clock[0] += outbox.SWEEP_SECONDS
+    assert outbox_relay.publish_batch() == 1
+    assert publisher.published[-1][0]["event_id"] == late
+    assert pending(sessions) == []
+
+
+def _late_row(sessions: sessionmaker[Any]) -> str:
+    """A pending row with an id below every row published so far, as a transaction that took
+    its id early and committed late leaves."""
+    table = Base.metadata.tables["outbox"]
+    with sessions() as session, session.begin():
+        first = session.execute(select(table).order_by(table.c.id).limit(1)).mappings().one()
+        # Its id, taken early: the published row that holds it makes way.
+        session.execute(table.delete().where(table.c.id == first["id"]))
+        session.execute(table.insert(), {**first, "event_id": "late-event", "sent_at": None})
+    return "late-event"

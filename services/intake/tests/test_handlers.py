@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.chassis.consuming import consume
 from services.chassis.errors import NotFound, PermanentMessageError
 from services.chassis.fakes import FakeDatabase, incoming
-from services.chassis.uow import MissingTenant, consume
+from services.chassis.uow import MissingTenant
 from services.contracts import OFFICE_REGISTERED, SUBMISSION_RECEIVED, SubmissionReceived
 from services.intake import handlers
 from services.intake.domain.constituents import ConstituentDetails

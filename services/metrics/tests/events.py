@@ -7,8 +7,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from services.chassis.consuming import OpensUnitsOfWork, consume
 from services.chassis.fakes import incoming
-from services.chassis.uow import OpensUnitsOfWork, consume
 from services.contracts import (
     ACKNOWLEDGEMENT_SENT,
     CASE_ASSIGNED,

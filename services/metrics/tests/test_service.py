@@ -121,7 +121,7 @@ def metrics(metrics_service: Callable[[], Metrics]) -> Metrics:
 def handled(entrypoint: str) -> float:
     """Events this process's metrics containers have handled without error so far."""
     value = REGISTRY.get_sample_value(
-        "casework_metrics_entrypoint_calls_total", {"entrypoint": entrypoint, "outcome": "ok"}
+        "casework_metrics_events_consumed_total", {"entrypoint": entrypoint, "outcome": "ok"}
     )
     return value or 0.0
 

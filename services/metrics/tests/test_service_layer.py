@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from services.chassis.consuming import consume
 from services.chassis.fakes import incoming
-from services.chassis.uow import MissingTenant, consume
+from services.chassis.uow import MissingTenant
 from services.contracts import CASE_OPENED, SUBMISSION_RECEIVED
 from services.metrics import handlers
 from services.metrics.domain.acknowledgements import SubmissionTiming

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from services.chassis.consuming import consume
 from services.chassis.events import IncomingEvent
 from services.chassis.fakes import incoming
-from services.chassis.uow import consume
 from services.contracts import CASE_OPENED, OFFICE_REGISTERED, SUBMISSION_RECEIVED
 from services.notify import handlers
 from services.notify.tests.fakes import FakeMailer

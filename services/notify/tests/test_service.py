@@ -89,7 +89,7 @@ def opened(submission_id: str, case_id: str = "case-1") -> dict[str, Any]:
 
 def handled_ok(entrypoint: str) -> float:
     value = REGISTRY.get_sample_value(
-        "casework_notify_entrypoint_calls_total", {"entrypoint": entrypoint, "outcome": "ok"}
+        "casework_notify_events_consumed_total", {"entrypoint": entrypoint, "outcome": "ok"}
     )
     return value or 0.0
 
