@@ -32,6 +32,14 @@ class MailServer:
     data_answer: str = "250 Message accepted for delivery"
     hang_up_after_data: bool = False
     controller: Controller | None = None
+    greetings: int = 0  # EHLOs: one per connection a client opened
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.greetings += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from services.chassis.testing import free_port
@@ -92,3 +94,43 @@ def test_a_hang_up_after_the_message_was_handed_over_is_an_unknown_outcome(
 
     with pytest.raises(SendOutcomeUnknown):
         mailer(mail_server.port).send(EMAIL)
+
+
+def test_one_connection_carries_message_after_message(mail_server: MailServer) -> None:
+    sender = mailer(mail_server.port)
+    for number in range(3):
+        sender.send(replace(EMAIL, message_id=f"<d-{number}@localhost>"))
+    sender.close()
+
+    assert [r.message["Message-ID"] for r in mail_server.received] == [
+        "<d-0@localhost>",
+        "<d-1@localhost>",
+        "<d-2@localhost>",
+    ]
+    assert mail_server.greetings == 1
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced_without_losing_the_message(
+    mail_server: MailServer,
+) -> None:
+    sender = mailer(mail_server.port)
+    sender.send(EMAIL)
+    mail_server.stop()  # closes every connection, the idle one too
+    mail_server.start()
+
+    sender.send(replace(EMAIL, message_id="<d-2@localhost>"))
+
+    assert [r.message["Message-ID"] for r in mail_server.received][-1] == "<d-2@localhost>"
+    assert mail_server.greetings == 2
+
+
+def test_a_connection_that_failed_is_not_used_again(mail_server: MailServer) -> None:
+    sender = mailer(mail_server.port)
+    mail_server.rcpt_answer = "550 No such user"
+    with pytest.raises(SendRefused):
+        sender.send(EMAIL)
+    mail_server.rcpt_answer = "250 OK"
+
+    sender.send(EMAIL)
+
+    assert len(mail_server.received) == 1 and mail_server.greetings == 2
