@@ -28,8 +28,22 @@ import pika
 from common import percentile
 
 
+def process_name(args: list[bytes]) -> str | None:
+    """Which part of the system a local process is: a service (`nameko run services.<name>...`),
+    PostgreSQL (its server and every backend), RabbitMQ (the Erlang VM), or None."""
+    service = next((a.decode() for a in args if a.startswith(b"services.")), None)
+    if b"run" in args and service:
+        return service.split(".")[1]
+    command = os.path.basename(args[0].decode(errors="replace").split(" ")[0]) if args else ""
+    if command.startswith("postgres"):
+        return "postgresql"
+    if command == "beam.smp":
+        return "rabbitmq"
+    return None
+
+
 def service_cpu_seconds() -> dict[str, float]:
-    """CPU seconds used so far by each local `nameko run services.<name>.service` process."""
+    """CPU seconds used so far by each service's processes, PostgreSQL's and RabbitMQ's."""
     ticks = os.sysconf("SC_CLK_TCK")
     usage: dict[str, float] = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -40,9 +54,8 @@ def service_cpu_seconds() -> dict[str, float]:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        service = next((a.decode() for a in args if a.startswith(b"services.")), None)
-        if b"run" in args and service:
-            name = service.split(".")[1]
+        name = process_name(args)
+        if name:
             usage[name] = usage.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return usage
 
@@ -110,7 +123,10 @@ def client(
     connection.close()
 
 
-def listen(amqp_uri: str, queue: str, stop: threading.Event, seen: dict[str, float]) -> None:
+def listen(
+    amqp_uri: str, queue: str, stop: threading.Event, seen: dict[str, dict[str, float]]
+) -> None:
+    """Note when each submission's case was opened and its acknowledgement sent."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     channel = connection.channel()
     for method, _, raw in channel.consume(queue, auto_ack=True, inactivity_timeout=0.2):
@@ -119,9 +135,156 @@ def listen(amqp_uri: str, queue: str, stop: threading.Event, seen: dict[str, flo
         if method is None:
             continue
         event = json.loads(raw)
-        seen[event["payload"]["submission_id"]] = time.perf_counter()
+        seen[event["event_type"]][event["payload"]["submission_id"]] = time.perf_counter()
     channel.cancel()
     connection.close()
+
+
+OPENED = "cases.case_opened"
+ACKNOWLEDGED = "notify.acknowledgement_sent"
+
+
+@dataclass
+class Figures:
+    """What one load run measured."""
+
+    requests: int
+    clients: int
+    rate: float
+    accepted: int
+    refused: dict[int, int]
+    seconds: float
+    http: list[float]
+    opened: list[float]
+    acknowledged: list[float]
+    cpu: dict[str, float]  # CPU seconds per process kind during the run and its drain
+
+    @property
+    def accepted_per_second(self) -> float:
+        return self.accepted / self.seconds if self.seconds else 0.0
+
+    def cpu_ms_per_submission(self, name: str) -> float:
+        return self.cpu.get(name, 0.0) / self.accepted * 1000 if self.accepted else float("nan")
+
+    @property
+    def services_cpu_ms(self) -> float:
+        return sum(
+            self.cpu_ms_per_submission(n) for n in self.cpu if n not in ("postgresql", "rabbitmq")
+        )
+
+    @property
+    def total_cpu_ms(self) -> float:
+        return sum(self.cpu_ms_per_submission(name) for name in self.cpu)
+
+
+def run_load(
+    *,
+    url: str,
+    office: str,
+    amqp_uri: str,
+    requests: int,
+    clients: int,
+    rate: float = 0.0,
+    wait: float = 60.0,
+) -> Figures:
+    """Post `requests` submissions from `clients` threads (at `rate`/s offered, or flat out),
+    then wait up to `wait` s for every case to be opened and acknowledged."""
+    host, _, port = url.removeprefix("http://").partition(":")
+    run = uuid.uuid4().hex[:8]
+    queue = f"bench-{run}"
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    channel = connection.channel()
+    channel.queue_declare(queue, durable=False, auto_delete=False, arguments={"x-expires": 600_000})
+    for event_type in (OPENED, ACKNOWLEDGED):
+        channel.queue_bind(queue, "casework.events", routing_key=event_type)
+    connection.close()
+
+    results = Results()
+    seen: dict[str, dict[str, float]] = {OPENED: {}, ACKNOWLEDGED: {}}
+    cpu_before = service_cpu_seconds()
+    stop = threading.Event()
+    listener = threading.Thread(target=listen, args=(amqp_uri, queue, stop, seen), daemon=True)
+    listener.start()
+
+    interval = clients / rate if rate else 0.0
+    shares = [list(range(i, requests, clients)) for i in range(clients)]
+    started = time.perf_counter()
+    threads = [
+        threading.Thread(
+            target=client, args=(host, int(port or 80), office, share, run, results, interval)
+        )
+        for share in shares
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    posting_seconds = time.perf_counter() - started
+
+    deadline = time.perf_counter() + wait
+    while time.perf_counter() < deadline and any(
+        len(set(results.sent_at) & set(seen[event_type])) < len(results.sent_at)
+        for event_type in (OPENED, ACKNOWLEDGED)
+    ):
+        time.sleep(0.2)
+    stop.set()
+    listener.join(timeout=5)
+    cleanup = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    cleanup.channel().queue_delete(queue)
+    cleanup.close()
+    cpu_after = service_cpu_seconds()
+
+    def latencies(event_type: str) -> list[float]:
+        arrived = seen[event_type]
+        return [arrived[s] - sent for s, sent in results.sent_at.items() if s in arrived]
+
+    return Figures(
+        requests=requests,
+        clients=clients,
+        rate=rate,
+        accepted=len(results.http_seconds),
+        refused=dict(results.refused),
+        seconds=posting_seconds,
+        http=results.http_seconds,
+        opened=latencies(OPENED),
+        acknowledged=latencies(ACKNOWLEDGED),
+        cpu={name: cpu_after[name] - cpu_before.get(name, 0.0) for name in sorted(cpu_after)},
+    )
+
+
+def print_figures(figures: Figures) -> None:
+    ms = 1000.0
+    print(
+        f"submissions posted      {figures.requests} with {figures.clients} clients"
+        + (f" at {figures.rate:.0f}/s offered" if figures.rate else "")
+    )
+    print(f"accepted (202)          {figures.accepted}   refused {figures.refused or 0}")
+    print(f"accepted/s              {figures.accepted_per_second:.1f}")
+    print(
+        f"HTTP p50 / p99 / max    {percentile(figures.http, 50) * ms:.1f} / "
+        f"{percentile(figures.http, 99) * ms:.1f} / {max(figures.http, default=0) * ms:.1f} ms"
+    )
+    print(f"cases opened            {len(figures.opened)} of {figures.accepted}")
+    print(
+        f"to case opened p50/p99  {percentile(figures.opened, 50) * ms:.0f} / "
+        f"{percentile(figures.opened, 99) * ms:.0f} ms"
+    )
+    if figures.opened:
+        print(f"to case opened mean     {statistics.mean(figures.opened) * ms:.0f} ms")
+    print(
+        f"to acknowledged p50/p99 {percentile(figures.acknowledged, 50) * ms:.0f} / "
+        f"{percentile(figures.acknowledged, 99) * ms:.0f} ms "
+        f"({len(figures.acknowledged)} of {figures.accepted})"
+    )
+    if figures.accepted and figures.cpu:
+        # Includes work still queued from earlier runs if the system was not idle at the start.
+        per = ", ".join(
+            f"{name} {figures.cpu_ms_per_submission(name):.1f}" for name in sorted(figures.cpu)
+        )
+        print(
+            f"CPU ms per submission   {per} (services {figures.services_cpu_ms:.1f}, "
+            f"all {figures.total_cpu_ms:.1f})"
+        )
 
 
 def main() -> int:
@@ -143,80 +306,18 @@ def main() -> int:
         "--wait", type=float, default=60, help="seconds to wait for cases after posting"
     )
     args = parser.parse_args()
-
-    host, _, port = args.url.removeprefix("http://").partition(":")
-    run = uuid.uuid4().hex[:8]
-    queue = f"bench-{run}"
-    connection = pika.BlockingConnection(pika.URLParameters(args.amqp_uri))
-    channel = connection.channel()
-    channel.queue_declare(queue, durable=False, auto_delete=False, arguments={"x-expires": 600_000})
-    channel.queue_bind(queue, "casework.events", routing_key="cases.case_opened")
-    connection.close()
-
-    results = Results()
-    seen: dict[str, float] = {}
-    cpu_before = service_cpu_seconds()
-    stop = threading.Event()
-    listener = threading.Thread(target=listen, args=(args.amqp_uri, queue, stop, seen), daemon=True)
-    listener.start()
-
-    interval = args.clients / args.rate if args.rate else 0.0
-    shares = [list(range(i, args.requests, args.clients)) for i in range(args.clients)]
-    started = time.perf_counter()
-    threads = [
-        threading.Thread(
-            target=client, args=(host, int(port or 80), args.office, share, run, results, interval)
-        )
-        for share in shares
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    posting_seconds = time.perf_counter() - started
-
-    deadline = time.perf_counter() + args.wait
-    while time.perf_counter() < deadline and len(set(results.sent_at) & set(seen)) < len(
-        results.sent_at
-    ):
-        time.sleep(0.2)
-    stop.set()
-    listener.join(timeout=5)
-    cleanup = pika.BlockingConnection(pika.URLParameters(args.amqp_uri))
-    cleanup.channel().queue_delete(queue)
-    cleanup.close()
-
-    cpu_after = service_cpu_seconds()
-    for submission_id, sent in results.sent_at.items():
-        if submission_id in seen:
-            results.opened_seconds.append(seen[submission_id] - sent)
-
-    accepted = len(results.http_seconds)
-    ms = 1000.0
-    print(
-        f"submissions posted      {args.requests} with {args.clients} clients"
-        + (f" at {args.rate:.0f}/s offered" if args.rate else "")
+    figures = run_load(
+        url=args.url,
+        office=args.office,
+        amqp_uri=args.amqp_uri,
+        requests=args.requests,
+        clients=args.clients,
+        rate=args.rate,
+        wait=args.wait,
     )
-    print(f"accepted (202)          {accepted}   refused {results.refused or 0}")
-    print(f"accepted/s              {accepted / posting_seconds:.1f}")
-    print(
-        f"HTTP p50 / p99 / max    {percentile(results.http_seconds, 50) * ms:.1f} / "
-        f"{percentile(results.http_seconds, 99) * ms:.1f} / "
-        f"{max(results.http_seconds, default=0) * ms:.1f} ms"
-    )
-    print(f"cases opened            {len(results.opened_seconds)} of {accepted}")
-    print(
-        f"to case opened p50/p99  {percentile(results.opened_seconds, 50) * ms:.0f} / "
-        f"{percentile(results.opened_seconds, 99) * ms:.0f} ms"
-    )
-    if results.opened_seconds:
-        print(f"to case opened mean     {statistics.mean(results.opened_seconds) * ms:.0f} ms")
-    if accepted and cpu_after:
-        # Includes work still queued from earlier runs if the system was not idle at the start.
-        spent = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in sorted(cpu_after)}
-        per = ", ".join(f"{name} {seconds / accepted * ms:.1f}" for name, seconds in spent.items())
-        print(f"CPU ms per submission   {per} (total {sum(spent.values()) / accepted * ms:.1f})")
-    return 0 if accepted == args.requests and len(results.opened_seconds) == accepted else 1
+    print_figures(figures)
+    complete = len(figures.opened) == len(figures.acknowledged) == figures.accepted
+    return 0 if figures.accepted == args.requests and complete else 1
 
 
 if __name__ == "__main__":

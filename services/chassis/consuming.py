@@ -56,9 +56,26 @@ class OpensUnitsOfWork(Protocol[W_co]):
     ) -> AbstractContextManager[W_co]: ...
 
 
+class ConsumesBatches(OpensUnitsOfWork[W_co], Protocol[W_co]):
+    """A real `DatabaseAccess` or the fake one: units of work, and batches of events."""
+
+    def consume_batch(
+        self,
+        events: list[IncomingEvent[Any]],
+        handler: Callable[[Any, IncomingEvent[Any]], Any],
+        *,
+        claim: bool = True,
+    ) -> Failures:
+        """Run `handler` for every event; the errors of those that failed, by event id."""
+
+
 class ConsumesTogether(OpensUnitsOfWork[W_co], Protocol[W_co]):
     def consume_together(
-        self, events: Sequence[IncomingEvent[Any]], handler: Callable[[Any, Any], Any]
+        self,
+        events: Sequence[IncomingEvent[Any]],
+        handler: Callable[[Any, Any], Any],
+        *,
+        claim: bool = True,
     ) -> None:
         """Run every event's handler in one transaction, or raise (`MemberFailed` if one
         handler failed) having committed none of them."""
@@ -68,16 +85,19 @@ def consume(
     db: OpensUnitsOfWork[W],
     event: IncomingEvent[Any],
     handler: Callable[[W, IncomingEvent[Any]], R],
+    *,
+    claim: bool = True,
 ) -> R | None:
     """Run an event handler in the event's office, then commit.
 
     The unit of work claims the inbox first; a redelivered event is skipped (None). A
     unique-key clash (another worker created the same row at the same moment) runs the handler
-    again, which then sees that row. Handlers never open units of work themselves.
+    again, which then sees that row. Handlers never open units of work themselves. With
+    `claim=False`, a later step of work the event already started: no inbox claim.
     """
 
     def attempt() -> R | None:
-        with db.unit_of_work(office_id=event.office_id, cause=event) as uow:
+        with db.unit_of_work(office_id=event.office_id, cause=event, claim=claim) as uow:
             if uow.already_handled:
                 return None
             result = handler(uow, event)
@@ -88,20 +108,28 @@ def consume(
 
 
 def consume_each(
-    db: OpensUnitsOfWork[W], events: Sequence[IncomingEvent[Any]], handler: Handler[W]
+    db: OpensUnitsOfWork[W],
+    events: Sequence[IncomingEvent[Any]],
+    handler: Handler[W],
+    *,
+    claim: bool = True,
 ) -> Failures:
     """Every event in a unit of work of its own; the errors of those that failed, by event id."""
     failures: Failures = {}
     for event in events:
         try:
-            consume(db, event, handler)
+            consume(db, event, handler, claim=claim)
         except Exception as exc:
             failures[event.event_id] = exc
     return failures
 
 
 def consume_batch(
-    db: ConsumesTogether[W], events: Sequence[IncomingEvent[Any]], handler: Handler[W]
+    db: ConsumesTogether[W],
+    events: Sequence[IncomingEvent[Any]],
+    handler: Handler[W],
+    *,
+    claim: bool = True,
 ) -> Failures:
     """Run `handler` for every event, as few transactions as possible; returns the errors of
     the events that failed (their neighbours are committed), by event id.
@@ -116,7 +144,7 @@ def consume_batch(
     retries = 0
     while len(together) > 1 and retries < MAX_BATCH_RETRIES:
         try:
-            db.consume_together(together, handler)
+            db.consume_together(together, handler, claim=claim)
             together = []
         except MemberFailed as failed:
             if is_transient(failed.error):
@@ -129,4 +157,4 @@ def consume_batch(
                 raise
             # The commit failed and names no event: find it by running each on its own.
             break
-    return consume_each(db, [*together, *alone], handler)
+    return consume_each(db, [*together, *alone], handler, claim=claim)

@@ -130,17 +130,25 @@ class FakeDatabase(Generic[F]):
             uow.rollback()
 
     def consume(
-        self, event: IncomingEvent[Any], handler: Callable[[F, IncomingEvent[Any]], R]
+        self,
+        event: IncomingEvent[Any],
+        handler: Callable[[F, IncomingEvent[Any]], R],
+        *,
+        claim: bool = True,
     ) -> R | None:
         """As `DatabaseAccess.consume`: the chassis consume wrapper over fake units of work."""
-        return consume(self, event, handler)
+        return consume(self, event, handler, claim=claim)
 
     def consume_batch(
-        self, events: list[IncomingEvent[Any]], handler: Callable[[F, IncomingEvent[Any]], Any]
+        self,
+        events: list[IncomingEvent[Any]],
+        handler: Callable[[F, IncomingEvent[Any]], Any],
+        *,
+        claim: bool = True,
     ) -> Failures:
         """As `DatabaseAccess.consume_batch`, each event in a fake unit of work of its own (the
         fake repositories are not transactional, so there is no batch to roll back)."""
-        return consume_each(self, events, handler)
+        return consume_each(self, events, handler, claim=claim)
 
     def published(self, contract: Any) -> list[Any]:
         """The payloads of every committed event of this contract, in order."""

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import MetaData, Table, bindparam, event, text
+from sqlalchemy import MetaData, Table, bindparam, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.chassis.consuming import Failures, MemberFailed, consume, consume_batch
@@ -29,17 +29,16 @@ from services.chassis.domain import Actor, Aggregate, RecordedEvent
 from services.chassis.events import IncomingEvent
 from services.chassis.outbox import Outbox
 from services.chassis.schemas import is_office_id
+from services.chassis.tenant import set_tenant_on_begin, switch_tenant
 from services.contracts import EventContract
 
 A = TypeVar("A")
-TENANT_SETTING = "casework.office_id"
 # Built once, in SQL both PostgreSQL and SQLite accept: SQLAlchemy cannot cache a
 # dialect-specific `insert().on_conflict_do_nothing()`, and every consumed event runs this.
 CLAIM = text(
     "INSERT INTO inbox (event_id, consumer, event_type, processed_at) "
     "VALUES (:event_id, :consumer, :event_type, :processed_at) ON CONFLICT DO NOTHING"
 ).bindparams(bindparam("processed_at", type_=UTCDateTime()))
-SET_TENANT_SQL = f"SELECT set_config('{TENANT_SETTING}', %s, true)"
 
 
 class MissingTenant(RuntimeError):
@@ -289,20 +288,32 @@ class DatabaseAccess(Generic[U]):
             session.close()
 
     def consume(
-        self, event: IncomingEvent[Any], handler: Callable[[U, IncomingEvent[Any]], R]
+        self,
+        event: IncomingEvent[Any],
+        handler: Callable[[U, IncomingEvent[Any]], R],
+        *,
+        claim: bool = True,
     ) -> R | None:
         """Run an event handler in the event's office: claim, handle, commit (see `consume`)."""
-        return consume(self, event, handler)
+        return consume(self, event, handler, claim=claim)
 
     def consume_batch(
-        self, events: Sequence[IncomingEvent[Any]], handler: Callable[[U, IncomingEvent[Any]], Any]
+        self,
+        events: Sequence[IncomingEvent[Any]],
+        handler: Callable[[U, IncomingEvent[Any]], Any],
+        *,
+        claim: bool = True,
     ) -> Failures:
         """Run an event handler for a batch of events in as few transactions as possible; the
         errors of those that failed, by event id (see `consume_batch`)."""
-        return consume_batch(self, events, handler)
+        return consume_batch(self, events, handler, claim=claim)
 
     def consume_together(
-        self, events: Sequence[IncomingEvent[Any]], handler: Callable[[U, IncomingEvent[Any]], Any]
+        self,
+        events: Sequence[IncomingEvent[Any]],
+        handler: Callable[[U, IncomingEvent[Any]], Any],
+        *,
+        claim: bool = True,
     ) -> None:
         """Every event's handler on its own office's unit of work, all in ONE transaction: inbox
         claims, effects and outbox rows commit together, or none do (`MemberFailed` names the
@@ -320,7 +331,7 @@ class DatabaseAccess(Generic[U]):
                     **work_identity(event.office_id, None, event, None),
                 )
                 try:
-                    claim_cause(uow, event, self.service)
+                    claim_cause(uow, event if claim else None, self.service)
                     if uow.already_handled:
                         continue
                     handler(uow, event)
@@ -359,41 +370,3 @@ class DatabaseAccess(Generic[U]):
         for sessions in {self._sessions, self._platform_sessions}:
             with sessions() as session:
                 session.execute(text("SELECT 1"))
-
-
-def set_tenant_on_begin(sessions: sessionmaker[Session]) -> None:
-    """Make every transaction of these sessions set its office first (PostgreSQL only)."""
-    # Marked on the sessionmaker itself: SQLAlchemy's `event.contains` keys its registry by
-    # object id, so a new sessionmaker reusing a collected one's id looks hooked and is not.
-    if getattr(sessions, "_casework_sets_tenant", False):
-        return
-    event.listen(sessions, "after_begin", _set_tenant)
-    sessions._casework_sets_tenant = True  # type: ignore[attr-defined]
-
-
-def _set_tenant(session: Session, transaction: Any, connection: Any) -> None:
-    office_id = session.info.get("office_id")
-    if office_id and connection.dialect.name == "postgresql":
-        _tenant_on_driver(connection, office_id)
-
-
-def switch_tenant(session: Session, office_id: str) -> None:
-    """Make the rest of this session's transaction work for `office_id` (a batch moving from
-    one office's events to the next); nothing to do if it already does."""
-    if session.info.get("office_id") == office_id:
-        return
-    session.info["office_id"] = office_id
-    if session.in_transaction():
-        connection = session.connection()
-        if connection.dialect.name == "postgresql":
-            _tenant_on_driver(connection, office_id)
-
-
-def _tenant_on_driver(connection: Any, office_id: str) -> None:
-    # Straight to the driver: every transaction runs this, and SQLAlchemy's statement
-    # execution (compile-cache lookup, result set-up) would cost more than the round trip.
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(SET_TENANT_SQL, (office_id,))
-    finally:
-        cursor.close()

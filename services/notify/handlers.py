@@ -8,6 +8,7 @@ work that records the outcome (when sent, the delivery records `notify.acknowled
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import Any
 
 import eventlet
 
-from services.chassis.consuming import Failures, OpensUnitsOfWork
+from services.chassis.consuming import ConsumesBatches, Failures
 from services.chassis.db import is_transient, utcnow
 from services.chassis.errors import PermanentMessageError, TransientError
 from services.chassis.events import IncomingEvent
@@ -57,10 +58,12 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 3
 # Margin on top of the transport's longest send before a `sending` row counts as cut off.
 LEASE_MARGIN = timedelta(seconds=5)
+# How long a worker keeps trying to record the outcome of a send while the database is away.
+SETTLE_PATIENCE_SECONDS = 60.0
 
 Clock = Callable[[], datetime]
 Settle = Callable[[Delivery], None]
-Database = OpensUnitsOfWork[NotifyWork]
+Database = ConsumesBatches[NotifyWork]
 
 
 def record_office(uow: NotifyWork, event: IncomingEvent[OfficeRegistered]) -> None:
@@ -106,25 +109,103 @@ def acknowledge(
     settle, refused_for_now = _send(mailer, attempt, clock)
     _settle(db, event, attempt, settle)
     if refused_for_now:
-        raise TransientError(
-            f"the mail server did not take acknowledgement delivery {attempt.delivery_id} "
-            f"({refused_for_now})"
-        )
+        raise _refused(attempt, refused_for_now)
 
 
 def acknowledge_each(
-    db: Database, mailer: Mailer, events: list[IncomingEvent[Any]], failures: Failures
+    db: Database,
+    mailer: Mailer,
+    events: list[IncomingEvent[Any]],
+    failures: Failures,
+    *,
+    clock: Clock = utcnow,
 ) -> Failures:
-    """`acknowledge` each event whose facts were recorded (those not in `failures`); returns
+    """`acknowledge` every event whose facts were recorded (those not in `failures`), in three
+    batched steps: one transaction commits every due delivery as `sending`, the mail goes out
+    over the transport's kept connections, one transaction records every outcome. Returns
     `failures` with the errors of the acknowledgements that failed added, by event id."""
-    for event in events:
-        if event.event_id in failures:
+    due = [event for event in events if event.event_id not in failures]
+    lease = timedelta(seconds=mailer.longest_send_seconds) + LEASE_MARGIN
+    started: dict[str, Attempt] = {}
+
+    def start(uow: NotifyWork, event: IncomingEvent[Any]) -> None:
+        attempt = _plan(uow, mailer, event.payload.submission_id, clock(), lease)
+        if attempt is not None:
+            # Kept only once its `sending` row has committed: never send what was rolled back.
+            uow.after_commit(lambda: started.__setitem__(event.event_id, attempt))
+
+    for event_id, error in db.consume_batch(due, start, claim=False).items():
+        failures[event_id] = error
+    for event in due:
+        # Another worker moved the delivery meanwhile: the one-event path looks again.
+        if isinstance(failures.get(event.event_id), DeliveryChangedElsewhere):
+            del failures[event.event_id]
+            _acknowledge_alone(db, mailer, event, failures, clock)
+
+    sent = [event for event in due if event.event_id in started]
+    outcomes: dict[str, tuple[Attempt, Settle]] = {}
+    for event in list(sent):
+        attempt = started[event.event_id]
+        try:
+            settle, refused_for_now = _send(mailer, attempt, clock)
+        except Exception as exc:  # a bug: this one stays `sending` and its lease settles it
+            failures[event.event_id] = exc
+            sent.remove(event)
+            continue
+        outcomes[event.event_id] = (attempt, settle)
+        if refused_for_now:
+            failures[event.event_id] = _refused(attempt, refused_for_now)
+
+    failures.update(_settle_all(db, sent, outcomes))
+    return failures
+
+
+def _settle_all(
+    db: Database, sent: list[IncomingEvent[Any]], outcomes: dict[str, tuple[Attempt, Settle]]
+) -> Failures:
+    """Record how every attempt ended, in one transaction if the database lets us; an attempt
+    it would not take for now is retried on its own (the mail has gone and only this worker
+    knows it). The errors of those that could not be recorded, by event id."""
+
+    def record(uow: NotifyWork, event: IncomingEvent[Any]) -> None:
+        _apply_outcome(uow, *outcomes[event.event_id])
+
+    try:
+        errors = db.consume_batch(sent, record, claim=False)
+    except Exception:
+        # The database went away for the whole batch.
+        errors = {event.event_id: TransientError("database away") for event in sent}
+    for event in sent:
+        error = errors.pop(event.event_id, None)
+        if error is None:
+            continue
+        if not (is_transient(error) or isinstance(error, TransientError)):
+            errors[event.event_id] = error
             continue
         try:
-            acknowledge(db, mailer, event)
+            _settle(db, event, *outcomes[event.event_id])
         except Exception as exc:
-            failures[event.event_id] = exc
-    return failures
+            errors[event.event_id] = exc
+    return errors
+
+
+def _acknowledge_alone(
+    db: Database,
+    mailer: Mailer,
+    event: IncomingEvent[Any],
+    failures: Failures,
+    clock: Clock,
+) -> None:
+    try:
+        acknowledge(db, mailer, event, clock=clock)
+    except Exception as exc:
+        failures[event.event_id] = exc
+
+
+def _refused(attempt: Attempt, reason: str) -> TransientError:
+    return TransientError(
+        f"the mail server did not take acknowledgement delivery {attempt.delivery_id} ({reason})"
+    )
 
 
 def _send(mailer: Mailer, attempt: Attempt, clock: Clock) -> tuple[Settle, str | None]:
@@ -180,7 +261,9 @@ def _start_attempt(
     for _ in range(ATTEMPTS):
         try:
             with db.unit_of_work(office_id=event.office_id, cause=event, claim=False) as uow:
-                return _plan(uow, mailer, submission_id, clock(), lease)
+                attempt = _plan(uow, mailer, submission_id, clock(), lease)
+                uow.commit()
+                return attempt
         except DeliveryChangedElsewhere:
             continue
     raise TransientError(f"acknowledgement for submission {submission_id} keeps changing")
@@ -189,6 +272,8 @@ def _start_attempt(
 def _plan(
     uow: NotifyWork, mailer: Mailer, submission_id: str, now: datetime, lease: timedelta
 ) -> Attempt | None:
+    """What to do about this submission's acknowledgement now, recorded in `uow` for the
+    caller to commit; the attempt to hand to the mail transport, if a send is due."""
     case = uow.cases.for_submission(submission_id)
     recipient = uow.recipients.get(submission_id)
     delivery = uow.deliveries.for_cause(submission_id, ACKNOWLEDGEMENT)
@@ -203,13 +288,11 @@ def _plan(
         uow.deliveries.save(delivery)
         given_up = delivery.delivery_id
         uow.after_commit(lambda: _counted_cut_off(given_up))
-        uow.commit()
         return None
     assert case is not None and recipient is not None
     if step is NextStep.SKIP:
         uow.deliveries.add(skipped_acknowledgement(case, now=now))
         uow.after_commit(lambda: _counted_skip(case.case_id))
-        uow.commit()
         return None
     if delivery is None:
         delivery = first_acknowledgement(case, now=now, sender_address=mailer.sender_address)
@@ -224,7 +307,7 @@ def _plan(
         office=uow.offices.sender(),
         sender_address=mailer.sender_address,
     )
-    uow.commit()  # the idempotency key is durable before the mail server hears anything
+    # The caller commits: the idempotency key is durable before the mail server hears anything.
     return Attempt(delivery.delivery_id, case.case_id, delivery.attempts, email)
 
 
@@ -248,19 +331,22 @@ def _settle(
     attempt: Attempt,
     outcome: Settle,
 ) -> None:
-    """Record how an attempt ended, retrying briefly if the database hiccups meanwhile.
+    """Record how an attempt ended, retrying while the database is away (a restart takes
+    seconds): once the mail has gone, only this worker knows it, and an attempt it cannot
+    record is given up as `unknown` when its lease runs out.
 
     Only this attempt is settled: a delivery another worker already gave up on as `unknown` is
     corrected (we now know), anything else is left alone.
     """
-    for retry in range(ATTEMPTS):
+    deadline = time.monotonic() + SETTLE_PATIENCE_SECONDS
+    for retry in itertools.count():
         try:
             _record_outcome(db, event, attempt, outcome)
             return
         except Exception as exc:
-            if not is_transient(exc) or retry == ATTEMPTS - 1:
+            if not is_transient(exc) or time.monotonic() >= deadline:
                 raise
-            eventlet.sleep(0.5 * 2**retry)
+            eventlet.sleep(min(5.0, 0.5 * 2**retry))
 
 
 def _record_outcome(
@@ -270,20 +356,27 @@ def _record_outcome(
     outcome: Settle,
 ) -> None:
     with db.unit_of_work(office_id=event.office_id, cause=event, claim=False) as uow:
-        delivery = uow.deliveries.get(attempt.delivery_id)
-        try:
-            if delivery is None:
-                raise AttemptSettledElsewhere(attempt.delivery_id)
-            outcome(delivery)
-            uow.deliveries.save(delivery)
-        except (AttemptSettledElsewhere, DeliveryChangedElsewhere):
-            log.warning(
-                "acknowledgement delivery %s attempt %d was settled elsewhere; left as it is",
-                attempt.delivery_id,
-                attempt.number,
-            )
-            return
+        _apply_outcome(uow, attempt, outcome)
         uow.commit()
+
+
+def _apply_outcome(uow: NotifyWork, attempt: Attempt, outcome: Settle) -> None:
+    """Settle this attempt only: a delivery another worker already gave up on as `unknown` is
+    corrected (we now know), anything else is left alone."""
+    delivery = uow.deliveries.get(attempt.delivery_id)
+    try:
+        if delivery is None:
+            raise AttemptSettledElsewhere(attempt.delivery_id)
+        outcome(delivery)
+        uow.deliveries.save(delivery)
+    except (AttemptSettledElsewhere, DeliveryChangedElsewhere):
+        if delivery is not None:
+            delivery.pull_events()  # announce nothing of an outcome that was not recorded
+        log.warning(
+            "acknowledgement delivery %s attempt %d was settled elsewhere; left as it is",
+            attempt.delivery_id,
+            attempt.number,
+        )
 
 
 def list_deliveries(db: Database, office_id: str, case_id: str) -> list[Delivery]:

@@ -85,6 +85,8 @@ class System:
             CASEWORK_SMTP_HOST="127.0.0.1",
             CASEWORK_SMTP_PORT=str(self.smtp_port),
             CASEWORK_OUTBOX_INTERVAL_SECONDS="0.5",
+            # An acknowledgement cut off mid-send is settled after its lease (7 timeouts + 5 s).
+            CASEWORK_SMTP_TIMEOUT_SECONDS="2",
             PYTHONUNBUFFERED="1",
         )
         for service in SERVICES:
@@ -177,7 +179,13 @@ class System:
 
     # -- observations ------------------------------------------------------------------------
 
-    def submit(self, n: int = 0, office: str = DEMO_OFFICE, **extra: Any) -> requests.Response:
+    def submit(
+        self,
+        n: int = 0,
+        office: str = DEMO_OFFICE,
+        idempotency_key: str | None = None,
+        **extra: Any,
+    ) -> requests.Response:
         body = {
             "constituent": {
                 "first_name": "Test",
@@ -190,7 +198,10 @@ class System:
             **extra,
         }
         return requests.post(
-            self.url("intake", f"/api/v1/offices/{office}/submissions"), json=body, timeout=10
+            self.url("intake", f"/api/v1/offices/{office}/submissions"),
+            json=body,
+            headers={"Idempotency-Key": idempotency_key} if idempotency_key else {},
+            timeout=10,
         )
 
     def query(self, service: str, sql: str, **params: Any) -> list[Any]:

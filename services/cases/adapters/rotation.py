@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from services.cases.domain.routing import ASSIGNABLE_ROLES, Turn
 from services.cases.ports import Allocation
-from services.chassis.uow import TENANT_SETTING
+from services.chassis.tenant import TENANT_SETTING
 
 ROLES = tuple(sorted(ASSIGNABLE_ROLES))
 # The apart engine's pool: one round trip per opening, so a few connections serve every worker.

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from services.chassis.uow import TENANT_SETTING
+from services.chassis.tenant import TENANT_SETTING
 
 TENANT_POLICY = "tenant_isolation"
 PLATFORM_POLICY = "platform_access"
