@@ -131,8 +131,9 @@ def consume_batch(
     *,
     claim: bool = True,
 ) -> Failures:
-    """Run `handler` for every event, as few transactions as possible; returns the errors of
-    the events that failed (their neighbours are committed), by event id.
+    """Run `handler` for every event (each event once: the entrypoint drops a second copy),
+    as few transactions as possible; returns the errors of the events that failed (their
+    neighbours are committed), by event id.
 
     Events are taken office by office (stable within an office, so each office's events keep
     their order): fewer tenant switches, and every batch takes offices' locks in one order, so

@@ -290,7 +290,9 @@ class EventHandler(Consumer):
         batch, self._waiting = self._waiting, []
         if not batch:
             return
-        events = [incoming for incoming, _ in batch]
+        # The same event twice in one batch (published again after a lost confirm) is handled
+        # once; both messages are settled by its outcome.
+        events = list({incoming.event_id: incoming for incoming, _ in batch}.values())
         self._batch_sizes.labels(self.contract.event_type).observe(len(batch))
         # The worker's span continues the first event's trace (the others are linked to it).
         context_data = {

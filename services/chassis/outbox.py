@@ -41,44 +41,45 @@ OBSERVE_EVERY_SECONDS = 5.0
 
 
 class Outbox:
-    """Where a unit of work writes the events it causes (the chassis `outbox` table)."""
+    """Where units of work write the events they cause (the chassis `outbox` table)."""
 
     def __init__(self, session: Session, table: Table) -> None:
         self._session = session
         self._table = table
 
-    def write(
+    def row(
         self,
         event: RecordedEvent,
         *,
         office_id: str,
         correlation_id: str,
         causation_id: str | None,
-    ) -> str:
+    ) -> dict[str, Any]:
+        """The outbox row of one recorded event (its payload checked against its contract)."""
         body = event.contract.dump(event.payload)
         carrier: dict[str, str] = {}
         propagate.inject(carrier)
-        event_id = str(uuid.uuid4())
-        # A bare Table.insert() with a parameter dict compiles once; .values(...) would build
-        # and key a new statement on every event.
-        self._session.execute(
-            self._table.insert(),
-            dict(
-                event_id=event_id,
-                event_type=event.contract.event_type,
-                schema_version=event.contract.version,
-                office_id=office_id,
-                occurred_at=utcnow(),
-                correlation_id=correlation_id,
-                causation_id=causation_id,
-                traceparent=carrier.get("traceparent"),
-                payload=json.dumps(body, separators=(",", ":")),
-                attempts=0,
-                sent_at=None,
-                last_error=None,
-            ),
+        return dict(
+            event_id=str(uuid.uuid4()),
+            event_type=event.contract.event_type,
+            schema_version=event.contract.version,
+            office_id=office_id,
+            occurred_at=utcnow(),
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            traceparent=carrier.get("traceparent"),
+            payload=json.dumps(body, separators=(",", ":")),
+            attempts=0,
+            sent_at=None,
+            last_error=None,
         )
-        return event_id
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        """Insert the rows in one statement (a batch's rows, many offices' among them)."""
+        if rows:
+            # A bare Table.insert() with parameter dicts compiles once (.values(...) would
+            # build and key a new statement each time); many rows go as one multi-row INSERT.
+            self._session.execute(self._table.insert(), rows)
 
 
 class OutboxRelay:

@@ -24,7 +24,7 @@ from sqlalchemy import MetaData, Table, bindparam, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.chassis.consuming import Failures, MemberFailed, consume, consume_batch
-from services.chassis.db import UTCDateTime, utcnow
+from services.chassis.db import UTCDateTime, insert_on_conflict, utcnow
 from services.chassis.domain import Actor, Aggregate, RecordedEvent
 from services.chassis.events import IncomingEvent
 from services.chassis.outbox import Outbox
@@ -179,25 +179,31 @@ class UnitOfWork(BaseUnitOfWork):
             ),
         )
 
-    def stage(self) -> bool:
-        """Write the events the aggregates recorded to the outbox, uncommitted (a batch
-        commits once for all its units of work); True if there were any."""
-        events = self._collect_events()
-        for recorded in events:
-            self._outbox.write(
+    def flush(self) -> None:
+        """Write what the aggregates changed that their repositories hold back (a subclass's
+        hook), before their events are collected: on commit, and for each event of a batch."""
+
+    def finish(self) -> list[dict[str, Any]]:
+        """Flush, then the outbox rows of the events the aggregates recorded, collected once:
+        `commit` writes them; a batch writes every unit's rows in one statement."""
+        self.flush()
+        return [
+            self._outbox.row(
                 recorded,
                 office_id=self.office_id,
                 correlation_id=self.correlation_id,
                 causation_id=self.causation_id,
             )
-        return bool(events)
+            for recorded in self._collect_events()
+        ]
 
     def commit(self) -> None:
         if self.session.info.get("batched"):
             raise RuntimeError("a unit of work in a batch commits with its batch")
-        wrote = self.stage()
+        rows = self.finish()
+        self._outbox.write(rows)
         self.session.commit()
-        if wrote:
+        if rows:
             self._on_events()
         self._committed()
 
@@ -224,6 +230,37 @@ def work_identity(
         or str(uuid.uuid4()),
         "causation_id": cause.event_id if cause else None,
     }
+
+
+_CLAIM_ALL: dict[tuple[str, Table], Any] = {}
+
+
+def claim_all(
+    session: Session, inbox: Table, events: Sequence[IncomingEvent[Any]], consumer: str
+) -> set[str]:
+    """Claim the inbox for every event in one statement; the ids of those not handled
+    before by this consumer (the others are redeliveries)."""
+    dialect = session.get_bind().dialect.name
+    statement = _CLAIM_ALL.get((dialect, inbox))
+    if statement is None:  # built once per database kind, then reused
+        statement = (
+            insert_on_conflict(dialect, inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+        )
+        _CLAIM_ALL[(dialect, inbox)] = statement
+    now = utcnow()
+    result = session.execute(
+        statement,
+        [
+            {
+                "event_id": event.event_id,
+                "consumer": consumer,
+                "event_type": event.event_type,
+                "processed_at": now,
+            }
+            for event in events
+        ],
+    )
+    return set(result.scalars())
 
 
 def claim_cause(uow: Any, cause: IncomingEvent[Any] | None, consumer: str) -> None:
@@ -319,26 +356,28 @@ class DatabaseAccess(Generic[U]):
         claims, effects and outbox rows commit together, or none do (`MemberFailed` names the
         event whose handler failed)."""
         session = self._sessions(info={"batched": True})
+        tables = self._metadata.tables
         finished: list[U] = []
-        wrote = False
+        rows: list[dict[str, Any]] = []
         try:
+            claimed = claim_all(session, tables["inbox"], events, self.service) if claim else None
             for event in events:
+                if claimed is not None and event.event_id not in claimed:
+                    continue  # handled before: a redelivery
                 switch_tenant(session, event.office_id)
                 uow = self._unit_of_work_type(
                     session,
-                    self._metadata.tables,
+                    tables,
                     on_events=self._on_events,
                     **work_identity(event.office_id, None, event, None),
                 )
                 try:
-                    claim_cause(uow, event if claim else None, self.service)
-                    if uow.already_handled:
-                        continue
                     handler(uow, event)
-                    wrote = uow.stage() or wrote
+                    rows.extend(uow.finish())
                 except Exception as exc:
                     raise MemberFailed(event, exc) from exc
                 finished.append(uow)
+            Outbox(session, tables["outbox"]).write(rows)
             session.commit()
         except BaseException:
             session.rollback()
@@ -347,7 +386,7 @@ class DatabaseAccess(Generic[U]):
             raise
         finally:
             session.close()
-        if wrote:
+        if rows:
             self._on_events()
         for uow in finished:
             uow._committed()

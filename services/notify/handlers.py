@@ -247,7 +247,8 @@ def _send(mailer: Mailer, attempt: Attempt, clock: Clock) -> tuple[Settle, str |
         return (lambda delivery: delivery.outcome_unknown(number, error)), None
     SMTP_SEND_SECONDS.labels("sent").observe(time.perf_counter() - started)
     MESSAGES_SENT.labels(EMAIL, ACKNOWLEDGEMENT).inc()
-    log.info("acknowledgement delivery %s sent for case %s", attempt.delivery_id, attempt.case_id)
+    # Counted in messages_sent_total and kept as the delivery row: no log line per message.
+    log.debug("acknowledgement delivery %s sent for case %s", attempt.delivery_id, attempt.case_id)
     sent_at = clock()
     return (lambda delivery: delivery.sent(number, at=sent_at)), None
 
@@ -275,6 +276,8 @@ def _plan(
     """What to do about this submission's acknowledgement now, recorded in `uow` for the
     caller to commit; the attempt to hand to the mail transport, if a send is due."""
     case = uow.cases.for_submission(submission_id)
+    if case is None:
+        return None  # nothing to do before the case is opened, and no delivery before that
     recipient = uow.recipients.get(submission_id)
     delivery = uow.deliveries.for_cause(submission_id, ACKNOWLEDGEMENT)
     step = next_step(case, recipient, delivery, now=now, send_lease=lease)

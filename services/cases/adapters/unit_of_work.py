@@ -18,7 +18,6 @@ class CasesUnitOfWork(UnitOfWork):
         self.staff = SqlRoster(self)
         self.allocations = SqlAllocations(self, self.staff)
 
-    def commit(self) -> None:
+    def flush(self) -> None:
         # What the cases' methods changed goes in with the events they recorded.
         self.cases.flush()
-        super().commit()

@@ -217,3 +217,15 @@ def _settled(outcome: str) -> float:
         "casework_metrics_events_consumed_total", {"entrypoint": "on_assigned", "outcome": outcome}
     )
     return value or 0.0
+
+
+def test_the_same_event_twice_in_one_batch_is_handled_once_and_both_messages_acked(
+    consumer: str, publish_event: Any
+) -> None:
+    acked_before = _settled("ok")
+    first = publish_event(CASE_ASSIGNED, assigned("c-20"), office_id="rep-a")
+    publish_event(CASE_ASSIGNED, assigned("c-20"), office_id="rep-a", event_id=first["event_id"])
+
+    wait_until(lambda: _settled("ok") == acked_before + 2, message="both copies never acked")
+    assert calls == ["c-20"]
+    assert dead_letters(consumer) == []
