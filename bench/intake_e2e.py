@@ -56,7 +56,10 @@ def service_cpu_seconds() -> dict[str, float]:
             continue
         name = process_name(args)
         if name:
-            usage[name] = usage.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+            # utime + stime, and cutime + cstime: what exited children (PostgreSQL backends
+            # of closed connections) spent is added to their parent's.
+            spent = sum(int(value) for value in fields[11:15])
+            usage[name] = usage.get(name, 0.0) + spent / ticks
     return usage
 
 

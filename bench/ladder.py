@@ -73,7 +73,7 @@ def cpu_seconds(kind: str) -> float:
                     fields = f.read().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += (int(fields[11]) + int(fields[12])) / ticks
+            total += sum(int(value) for value in fields[11:15]) / ticks  # children's too
     return total
 
 
