@@ -271,6 +271,24 @@ class EventHandler(Consumer):
         )
         super().setup()
 
+    def stop(self) -> None:
+        self._drop_waiting()
+        super().stop()
+
+    def kill(self) -> None:
+        self._drop_waiting()
+        super().kill()
+
+    def _drop_waiting(self) -> None:
+        """Stopping: a batch still filling goes back to the queue instead of starting a worker
+        against dependencies that are being stopped."""
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
+        waiting, self._waiting = self._waiting, []
+        for _, message in waiting:
+            self.consumer.requeue_message(message)
+
     def handle_message(self, body: Any, message: Any) -> None:
         try:
             incoming = decode_event(body, self.contract)

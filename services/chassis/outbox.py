@@ -36,6 +36,7 @@ SENT_RETENTION = timedelta(days=7)
 # whose transaction took longer than that to commit.
 GRACE_SECONDS = 10.0
 SWEEP_SECONDS = 30.0
+PARK_AFTER_ATTEMPTS = 10
 # The pending gauges cost a query; under load the relay wakes on every commit.
 OBSERVE_EVERY_SECONDS = 5.0
 
@@ -107,15 +108,23 @@ class OutboxRelay:
         self._after = 0
         self._seen: deque[tuple[float, int]] = deque()
         self._last_sweep = time.monotonic()
+        self._sweep_cursor: int | None = None
+        self._sweep_first: int | None = None
         self._counted_above = 0
-        pending = (
+        swept = (
             select(outbox)
             .where(outbox.c.sent_at.is_(None), outbox.c.id > bindparam("after"))
             .order_by(outbox.c.id)
             .limit(batch_size)
         )
-        self._poll = pending
-        self._poll_locked = pending.with_for_update(skip_locked=True)
+        # A row refused again and again (parked) is left to the sweeps, so it cannot hold up
+        # the rows behind it.
+        polled = swept.where(outbox.c.attempts < PARK_AFTER_ATTEMPTS)
+        self._polls = {
+            (sweep, locked): statement.with_for_update(skip_locked=True) if locked else statement
+            for sweep, statement in ((False, polled), (True, swept))
+            for locked in (False, True)
+        }
         self._mark_sent = (
             update(outbox)
             .where(outbox.c.id.in_(bindparam("ids", expanding=True)))
@@ -177,14 +186,17 @@ class OutboxRelay:
     def publish_batch(self) -> int:
         """Publish up to one batch of pending events; returns how many were pending."""
         now = time.monotonic()
-        sweep = now - self._last_sweep >= SWEEP_SECONDS
-        after = 0 if sweep else self._after
+        if self._sweep_cursor is None and now - self._last_sweep >= SWEEP_SECONDS:
+            self._sweep_cursor, self._sweep_first = 0, None  # a sweep from the first row begins
+        sweeping = self._sweep_cursor is not None
+        after = self._sweep_cursor if self._sweep_cursor is not None else self._after
         with self._sessions() as session:
             if session.get_bind().dialect.name == "sqlite":
                 # SQLite has one pooled connection per process: never hold it while talking to
                 # the broker, or a broker that is away would stall every request. One process
                 # per SQLite file, so nothing else publishes these rows meanwhile.
-                rows = session.execute(self._poll, {"after": after}).mappings().all()
+                poll = self._polls[(sweeping, False)]
+                rows = session.execute(poll, {"after": after}).mappings().all()
                 session.rollback()
                 outcomes = self._publish(rows)
                 with session.begin():
@@ -192,14 +204,22 @@ class OutboxRelay:
             else:
                 with session.begin():
                     # Several instances of one service never publish the same row at once.
-                    rows = session.execute(self._poll_locked, {"after": after}).mappings().all()
+                    poll = self._polls[(sweeping, True)]
+                    rows = session.execute(poll, {"after": after}).mappings().all()
                     outcomes = self._publish(rows)
                     error = self._settle(session, rows, outcomes)
-        if sweep:
-            self._last_sweep = now
-            self._counted_above = rows[0]["id"] - 1 if rows else self._after
-        if rows:
+        failed = [
+            row["id"]
+            for row, outcome in zip(rows, outcomes, strict=True)
+            if outcome is not None and row["attempts"] + 1 < PARK_AFTER_ATTEMPTS
+        ]
+        if sweeping:
+            self._sweep_page(now, rows)
+        elif rows:
             self._advance(now, rows[-1]["id"])
+        if failed:
+            # Never past a row that is still to be sent: the next poll reads it again.
+            self._hold_below(failed[0])
         if error is not None:
             raise error
         return len(rows)
@@ -212,6 +232,26 @@ class OutboxRelay:
             self._seen.append((now, highest))
         while self._seen and now - self._seen[0][0] >= GRACE_SECONDS:
             self._after = max(self._after, self._seen.popleft()[1])
+
+    def _hold_below(self, row_id: int) -> None:
+        """Keep the polls' mark below a row still to be sent, so the next poll reads it again
+        (one below the mark already, found by a sweep, is left to the next sweep)."""
+        if row_id > self._after:
+            cap = row_id - 1
+            self._seen = deque((at, min(highest, cap)) for at, highest in self._seen)
+
+    def _sweep_page(self, now: float, rows: Sequence[Any]) -> None:
+        """A sweep reads page after page from the first row until it reaches the polls' mark,
+        stepping past rows that failed (they are tried again by the next sweep)."""
+        if rows and self._sweep_first is None:
+            self._sweep_first = rows[0]["id"]
+        if len(rows) < self._batch_size or rows[-1]["id"] >= self._after:
+            self._sweep_cursor = None
+            self._last_sweep = now
+            first = self._sweep_first
+            self._counted_above = first - 1 if first is not None else self._after
+        else:
+            self._sweep_cursor = rows[-1]["id"]
 
     def _publish(self, rows: Sequence[Any]) -> list[Exception | None]:
         if not rows:

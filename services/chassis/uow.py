@@ -14,10 +14,13 @@ directory, the outbox relay, roll-ups) says so with `db.platform_work()`.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import MetaData, Table, bindparam, text
@@ -33,6 +36,7 @@ from services.chassis.tenant import set_tenant_on_begin, switch_tenant
 from services.contracts import EventContract
 
 A = TypeVar("A")
+log = logging.getLogger(__name__)
 # Built once, in SQL both PostgreSQL and SQLite accept: SQLAlchemy cannot cache a
 # dialect-specific `insert().on_conflict_do_nothing()`, and every consumed event runs this.
 CLAIM = text(
@@ -208,6 +212,8 @@ class UnitOfWork(BaseUnitOfWork):
         self._committed()
 
     def rollback(self) -> None:
+        if self.session.info.get("batched"):
+            raise RuntimeError("a unit of work in a batch rolls back with its batch")
         self.session.rollback()
         self._discard()
 
@@ -377,7 +383,12 @@ class DatabaseAccess(Generic[U]):
                 except Exception as exc:
                     raise MemberFailed(event, exc) from exc
                 finished.append(uow)
-            Outbox(session, tables["outbox"]).write(rows)
+            outbox = Outbox(session, tables["outbox"])
+            # Row-level security checks each outbox row against the tenant of the moment: one
+            # statement per office of the batch (the events come office by office).
+            for office_id, office_rows in groupby(rows, key=itemgetter("office_id")):
+                switch_tenant(session, office_id)
+                outbox.write(list(office_rows))
             session.commit()
         except BaseException:
             session.rollback()
@@ -386,10 +397,14 @@ class DatabaseAccess(Generic[U]):
             raise
         finally:
             session.close()
-        if rows:
-            self._on_events()
-        for uow in finished:
-            uow._committed()
+        try:
+            if rows:
+                self._on_events()
+            for uow in finished:
+                uow._committed()
+        except Exception:
+            # Committed: a failing counter or wake-up must not make the batch run again.
+            log.exception("after-commit work of a batch failed")
 
     @contextmanager
     def platform_work(self) -> Iterator[Session]:

@@ -60,6 +60,10 @@ ATTEMPTS = 3
 LEASE_MARGIN = timedelta(seconds=5)
 # How long a worker keeps trying to record the outcome of a send while the database is away.
 SETTLE_PATIENCE_SECONDS = 60.0
+# Deliveries committed as `sending` together, then sent one after another: few enough that the
+# last is sent well within its lease even from a slow mail server, and that a worker killed
+# mid-chunk leaves few never-tried deliveries to be given up as `unknown`.
+SEND_CHUNK = 10
 
 Clock = Callable[[], datetime]
 Settle = Callable[[Delivery], None]
@@ -120,11 +124,24 @@ def acknowledge_each(
     *,
     clock: Clock = utcnow,
 ) -> Failures:
-    """`acknowledge` every event whose facts were recorded (those not in `failures`), in three
-    batched steps: one transaction commits every due delivery as `sending`, the mail goes out
-    over the transport's kept connections, one transaction records every outcome. Returns
-    `failures` with the errors of the acknowledgements that failed added, by event id."""
+    """`acknowledge` every event whose facts were recorded (those not in `failures`), a few at
+    a time in three batched steps: one transaction commits each due delivery as `sending`, the
+    mail goes out over the transport's kept connections, one transaction records every
+    outcome. Returns `failures` with the errors of the acknowledgements that failed added, by
+    event id."""
     due = [event for event in events if event.event_id not in failures]
+    for first in range(0, len(due), SEND_CHUNK):
+        _acknowledge_chunk(db, mailer, due[first : first + SEND_CHUNK], failures, clock)
+    return failures
+
+
+def _acknowledge_chunk(
+    db: Database,
+    mailer: Mailer,
+    due: list[IncomingEvent[Any]],
+    failures: Failures,
+    clock: Clock,
+) -> None:
     lease = timedelta(seconds=mailer.longest_send_seconds) + LEASE_MARGIN
     started: dict[str, Attempt] = {}
 
@@ -140,7 +157,10 @@ def acknowledge_each(
         # Another worker moved the delivery meanwhile: the one-event path looks again.
         if isinstance(failures.get(event.event_id), DeliveryChangedElsewhere):
             del failures[event.event_id]
-            _acknowledge_alone(db, mailer, event, failures, clock)
+            try:
+                acknowledge(db, mailer, event, clock=clock)
+            except Exception as exc:
+                failures[event.event_id] = exc
 
     sent = [event for event in due if event.event_id in started]
     outcomes: dict[str, tuple[Attempt, Settle]] = {}
@@ -157,7 +177,6 @@ def acknowledge_each(
             failures[event.event_id] = _refused(attempt, refused_for_now)
 
     failures.update(_settle_all(db, sent, outcomes))
-    return failures
 
 
 def _settle_all(
@@ -187,19 +206,6 @@ def _settle_all(
         except Exception as exc:
             errors[event.event_id] = exc
     return errors
-
-
-def _acknowledge_alone(
-    db: Database,
-    mailer: Mailer,
-    event: IncomingEvent[Any],
-    failures: Failures,
-    clock: Clock,
-) -> None:
-    try:
-        acknowledge(db, mailer, event, clock=clock)
-    except Exception as exc:
-        failures[event.event_id] = exc
 
 
 def _refused(attempt: Attempt, reason: str) -> TransientError:

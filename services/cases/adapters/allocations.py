@@ -31,15 +31,19 @@ class SqlAllocations:
         self._roster = roster
 
     def take(self, submission_id: str, now: datetime) -> Allocation | None:
-        if self._uow.dialect == "postgresql" and not self._roster.holds_lock:
+        if self._uow.dialect == "postgresql" and not self._roster.holds_any_lock:
             return self._take_apart(submission_id, now)
         # SQLite: inside the opening's own transaction. SQLite lets one transaction write at a
         # time, so openings already take turns; a transaction of their own would need a second
-        # connection, and the engine has only one. PostgreSQL, when this transaction holds the
-        # office's openings lock already (an earlier opening of the same batch waited for a
-        # caseworker): apart, the statement would wait for that lock, held by this very
-        # transaction, for ever.
+        # connection, and the engine has only one. PostgreSQL, once this transaction holds an
+        # office's openings lock (an earlier opening of the same batch waited for a
+        # caseworker): apart, a statement of the same office would wait for that lock, held by
+        # this very transaction, for ever; one of another office could wait for a connection
+        # of the apart pool that other workers hold waiting for this transaction's lock. Inline
+        # is safe: a batch takes offices in one order, so batches lock them in one order.
         session = self._uow.session
+        # The office's lock before its counter row, as the apart statement takes them.
+        self._roster.lock()
         params = {"office_id": self._uow.office_id, "submission_id": submission_id}
         if session.execute(HAS_CASE, params).first() is not None:
             return None

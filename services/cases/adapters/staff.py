@@ -44,11 +44,16 @@ class SqlRoster:
         session: a batch's units of work share one transaction, and so its locks)."""
         return self._uow.office_id in self._locked_offices()
 
+    @property
+    def holds_any_lock(self) -> bool:
+        """Whether this transaction holds any office's openings lock."""
+        return bool(self._locked_offices())
+
     def _locked_offices(self) -> set[str]:
         return self._uow.session.info.setdefault("openings_locked", set())  # type: ignore[no-any-return]
 
     def get(self, user_id: str) -> RosterMember | None:
-        self._lock()
+        self.lock()
         row = self._uow.session.execute(
             MEMBER, {"office_id": self._uow.office_id, "user_id": user_id}
         ).first()
@@ -96,7 +101,8 @@ class SqlRoster:
             )
         return turn
 
-    def _lock(self) -> None:
+    def lock(self) -> None:
+        """Hold the office's openings lock until the transaction ends (PostgreSQL)."""
         if not self.holds_lock and self._uow.dialect == "postgresql":
             lock_openings(self._uow.session.connection(), self._uow.office_id)
             self._locked_offices().add(self._uow.office_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -164,4 +165,97 @@ def _late_row(sessions: sessionmaker[Any]) -> str:
         # Its id, taken early: the published row that holds it makes way.
         session.execute(table.delete().where(table.c.id == first["id"]))
         session.execute(table.insert(), {**first, "event_id": "late-event", "sent_at": None})
+    return "late-event"
+
+
+class RefusingPublisher(FakePublisher):
+    """Refuses the events whose ids it is given, for as long as it is told to."""
+
+    def __init__(self, refused: set[str]) -> None:
+        super().__init__()
+        self.refused = refused
+
+    def publish_many(
+        self, messages: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]]
+    ) -> list[Exception | None]:
+        outcomes: list[Exception | None] = []
+        for body, headers in messages:
+            if body["event_id"] in self.refused:
+                outcomes.append(ConnectionError("refused"))
+            else:
+                self.published.append((dict(body), dict(headers)))
+                outcomes.append(None)
+        return outcomes
+
+
+def test_the_polls_mark_never_passes_a_row_still_to_be_sent(
+    sessions: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("services.chassis.outbox.time.monotonic", lambda: clock[0])
+    ids = write_events(sessions, 3)
+    publisher = RefusingPublisher({ids[1]})
+    outbox_relay = relay(sessions, publisher)
+
+    with pytest.raises(ConnectionError):
+        outbox_relay.publish_batch()
+    clock[0] += outbox.GRACE_SECONDS
+    write_events(sessions, 1)
+    publisher.refused.clear()
+    outbox_relay.publish_batch()  # no sweep yet: only the polls' mark decides what is read
+
+    assert ids[1] in {body["event_id"] for body, _ in publisher.published}
+    assert pending(sessions) == []
+
+
+def test_rows_refused_again_and_again_are_parked_and_hold_up_no_others(
+    sessions: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("services.chassis.outbox.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("services.chassis.outbox.PARK_AFTER_ATTEMPTS", 2)
+    ids = write_events(sessions, 3)
+    # The first two are refused for good (events a broker cannot route, say): with a batch of
+    # two, they would fill every poll.
+    publisher = RefusingPublisher(set(ids[:2]))
+    outbox_relay = relay(sessions, publisher, batch_size=2)
+
+    for _ in range(3):
+        with contextlib.suppress(ConnectionError):
+            outbox_relay.publish_batch()
+
+    assert [body["event_id"] for body, _ in publisher.published] == [ids[2]]
+    # Later rows go out past them; a row that committed late below the polls' mark is found
+    # by the next sweep, which pages past the parked rows.
+    clock[0] += outbox.GRACE_SECONDS
+    later = write_events(sessions, 3)[3:]
+    outbox_relay.publish_batch()
+    outbox_relay.publish_batch()
+    clock[0] += outbox.GRACE_SECONDS
+    outbox_relay.publish_batch()
+    late = _late_row_after(sessions)
+    assert outbox_relay.publish_batch() == 0
+    clock[0] += outbox.SWEEP_SECONDS
+    for _ in range(4):
+        with contextlib.suppress(ConnectionError):
+            outbox_relay.publish_batch()
+
+    published = [body["event_id"] for body, _ in publisher.published]
+    assert set(later) <= set(published) and late in published
+    assert sorted(row["event_id"] for row in pending(sessions)) == sorted(ids[:2])
+
+
+def _late_row_after(sessions: sessionmaker[Any]) -> str:
+    """A pending row whose id lies among rows already sent, behind rows that keep failing."""
+    table = Base.metadata.tables["outbox"]
+    with sessions() as session, session.begin():
+        sent = (
+            session.execute(
+                select(table).where(table.c.sent_at.is_not(None)).order_by(table.c.id).limit(1)
+            )
+            .mappings()
+            .one()
+        )
+        session.execute(table.delete().where(table.c.id == sent["id"]))
+        session.execute(table.insert(), {**sent, "event_id": "late-event", "sent_at": None})
     return "late-event"

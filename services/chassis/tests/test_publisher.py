@@ -12,17 +12,9 @@ from services.chassis.envelope import consumer_queue, decode_event, subscription
 from services.chassis.messaging import EventPublisher, UnroutableEvent, new_envelope
 from services.contracts import CASE_ASSIGNED
 
+from .test_event_handler import assigned
+
 QUEUE = consumer_queue(subscription_for("metrics", CASE_ASSIGNED.event_type))
-
-
-def assigned(case_id: str) -> dict[str, Any]:
-    return {
-        "case_id": case_id,
-        "caseworker_id": "u-1",
-        "caseworker_name": "Sam Rivera",
-        "method": "round_robin",
-        "assigned_at": "2026-11-23T10:00:00+00:00",
-    }
 
 
 def envelope(case_id: str) -> tuple[dict[str, Any], dict[str, Any]]:

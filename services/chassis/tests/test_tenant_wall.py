@@ -13,6 +13,7 @@ import random
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
 import eventlet
 import pytest
@@ -22,6 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import NullPool
 
 from services.chassis.db import create_db_engine, new_metadata
+from services.chassis.fakes import incoming
 from services.chassis.migrate import MIGRATED_SERVICES, alembic_config, at_head, upgrade
 from services.chassis.tenant_wall import roles_for
 from services.chassis.tenant_wall.catalog import check_tenant_wall
@@ -30,6 +32,7 @@ from services.chassis.testing import (
     role_url,
 )
 from services.chassis.uow import DatabaseAccess, UnitOfWork
+from services.contracts import STAFF_MEMBER_ADDED
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 # An independent oracle: the tables each service's models give an office_id, read from the
@@ -346,3 +349,36 @@ def test_a_platform_session_on_the_service_role_sees_no_office(
     with db.platform_work() as session:
         assert session.execute(text("SELECT count(*) FROM outbox")).scalar() == 0
     engine.dispose()
+
+
+def test_a_batch_of_two_offices_writes_each_offices_rows_and_events_behind_the_wall(
+    walled_databases: dict[str, str], offices: tuple[str, str]
+) -> None:
+    url = walled_databases["cases"]
+    engine = create_db_engine(role_url(url, "casework_cases"))
+    db = DatabaseAccess(
+        sessionmaker(engine, expire_on_commit=False),
+        new_metadata(),
+        lambda: None,
+        service="cases",
+        unit_of_work_type=UnitOfWork,
+    )
+    member = {"user_id": "u-1", "display_name": "Sam Rivera", "role": "caseworker"}
+    events = [
+        incoming(STAFF_MEMBER_ADDED, member, office_id=office) for office in offices for _ in "ab"
+    ]
+
+    def announce_and_audit(uow: UnitOfWork, event: Any) -> None:
+        uow.emit(STAFF_MEMBER_ADDED, member)
+        uow.audit("staff.seen", "staff_member", "u-1")
+
+    # One transaction for both offices: each office's rows under its own tenant, or the wall
+    # refuses them (and the batch would fall back to one event at a time).
+    db.consume_together(events, announce_and_audit)
+    engine.dispose()
+
+    admin = engine_for(url)
+    with admin.connect() as connection:
+        assert count_by_office(connection, "outbox", offices) == dict.fromkeys(offices, 2)
+        assert count_by_office(connection, "audit_log", offices) == dict.fromkeys(offices, 2)
+    admin.dispose()

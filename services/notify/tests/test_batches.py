@@ -4,21 +4,13 @@ one. Over the fake unit of work and both databases."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from sqlalchemy.orm import sessionmaker
-
-from services.chassis.db import create_db_engine
 from services.chassis.errors import TransientError
 from services.chassis.events import IncomingEvent
-from services.chassis.uow import DatabaseAccess
 from services.notify import handlers
 from services.notify.domain.delivery import DeliveryStatus
 from services.notify.mail import SendRefused
-from services.notify.models import metadata
-from services.notify.repository import NotifyUnitOfWork
 from services.notify.tests.events import (
     ELSEWHERE,
     OFFICE,
@@ -28,30 +20,11 @@ from services.notify.tests.events import (
     office_registered,
     submission_received,
 )
-from services.notify.tests.fakes import FakeMailer, fake_database
+from services.notify.tests.fakes import FakeMailer
 from services.notify.tests.flow_support import Db, announced, delivery_of
+from services.notify.tests.test_flows import db, db_backend
 
-
-@pytest.fixture(params=["fake", "sqlite", "postgresql"])
-def db_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def db(db_backend: str, request: pytest.FixtureRequest) -> Iterator[Db]:
-    if db_backend == "fake":
-        yield fake_database()
-        return
-    url = request.getfixturevalue("service_database")("notify", metadata)
-    engine = create_db_engine(url)
-    yield DatabaseAccess(
-        sessionmaker(engine, expire_on_commit=False),
-        metadata,
-        lambda: None,
-        service="notify",
-        unit_of_work_type=NotifyUnitOfWork,
-    )
-    engine.dispose()
+__all__ = ["db", "db_backend"]  # the flow tests' fixtures: the fake and both databases
 
 
 def handle_batch(db: Db, mailer: FakeMailer, events: list[IncomingEvent[Any]]) -> dict:
@@ -63,21 +36,21 @@ def handle_batch(db: Db, mailer: FakeMailer, events: list[IncomingEvent[Any]]) -
 def test_a_batch_of_opened_cases_sends_one_acknowledgement_each(db: Db) -> None:
     mailer = FakeMailer()
     handle(db, mailer, office_registered())
-    submissions = [f"sub-{n}" for n in range(5)]
+    submissions = [f"sub-{n}" for n in range(12)]  # more than one chunk of sends
     assert handle_batch(db, mailer, [submission_received(s) for s in submissions]) == {}
     assert mailer.sent == []
 
     opened = [case_opened(s, f"case-{n}") for n, s in enumerate(submissions)]
     assert handle_batch(db, mailer, opened) == {}
 
-    assert sorted(email.to_address for email in mailer.sent) == ["maria@example.org"] * 5
+    assert sorted(email.to_address for email in mailer.sent) == ["maria@example.org"] * 12
     assert {delivery_of(db, s).status for s in submissions} == {DeliveryStatus.SENT}
-    assert sorted(payload.case_id for payload, _ in announced(db)) == [
-        f"case-{n}" for n in range(5)
-    ]
+    assert sorted(payload.case_id for payload, _ in announced(db)) == sorted(
+        f"case-{n}" for n in range(12)
+    )
     # Redelivered, the batch sends nothing more.
     assert handle_batch(db, mailer, opened) == {}
-    assert len(mailer.sent) == 5 and len(announced(db)) == 5
+    assert len(mailer.sent) == 12 and len(announced(db)) == 12
 
 
 def test_a_send_refused_for_now_fails_alone_and_its_retry_sends_it_once(db: Db) -> None:
