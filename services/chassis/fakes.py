@@ -19,7 +19,8 @@ from typing import Any, Generic, TypeVar
 from services.chassis.consuming import Failures, consume, consume_each
 from services.chassis.domain import Actor, RecordedEvent
 from services.chassis.events import IncomingEvent
-from services.chassis.uow import BaseUnitOfWork, claim_cause, work_identity
+from services.chassis.inbox import claim_cause
+from services.chassis.uow import BaseUnitOfWork, work_identity
 from services.contracts import EventContract
 
 

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.chassis.db import utcnow
 from services.chassis.domain import RecordedEvent
-from services.chassis.messaging import EventPublisher, envelope_body, envelope_headers
+from services.chassis.messaging import envelope_body, envelope_headers
 from services.chassis.observability import service_metric
+from services.chassis.publisher import EventPublisher
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,10 @@ from werkzeug.wrappers import Request, Response
 from services.chassis.config import load_settings
 from services.chassis.db import create_db_engine
 from services.chassis.http import json_response
-from services.chassis.messaging import EventPublisher, dead_letter_queue, declare_topology
+from services.chassis.messaging import dead_letter_queue, declare_topology
 from services.chassis.observability import Instrumentation, service_metric, setup_tracing
 from services.chassis.outbox import OutboxRelay
+from services.chassis.publisher import EventPublisher
 from services.chassis.uow import DatabaseAccess, UnitOfWork
 from services.contracts import SUBSCRIPTIONS
 

@@ -23,13 +23,14 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import MetaData, Table, bindparam, text
+from sqlalchemy import MetaData, Table, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.chassis.consuming import Failures, MemberFailed, consume, consume_batch
-from services.chassis.db import UTCDateTime, insert_on_conflict, utcnow
+from services.chassis.db import utcnow
 from services.chassis.domain import Actor, Aggregate, RecordedEvent
 from services.chassis.events import IncomingEvent
+from services.chassis.inbox import claim_all, claim_cause, claim_one
 from services.chassis.outbox import Outbox
 from services.chassis.schemas import is_office_id
 from services.chassis.tenant import set_tenant_on_begin, switch_tenant
@@ -37,12 +38,6 @@ from services.contracts import EventContract
 
 A = TypeVar("A")
 log = logging.getLogger(__name__)
-# Built once, in SQL both PostgreSQL and SQLite accept: SQLAlchemy cannot cache a
-# dialect-specific `insert().on_conflict_do_nothing()`, and every consumed event runs this.
-CLAIM = text(
-    "INSERT INTO inbox (event_id, consumer, event_type, processed_at) "
-    "VALUES (:event_id, :consumer, :event_type, :processed_at) ON CONFLICT DO NOTHING"
-).bindparams(bindparam("processed_at", type_=UTCDateTime()))
 
 
 class MissingTenant(RuntimeError):
@@ -154,16 +149,7 @@ class UnitOfWork(BaseUnitOfWork):
 
         The row commits with the handler's effects, so a redelivered event changes nothing.
         """
-        result = self.session.execute(
-            CLAIM,
-            {
-                "event_id": cause.event_id,
-                "consumer": consumer,
-                "event_type": cause.event_type,
-                "processed_at": utcnow(),
-            },
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return claim_one(self.session, cause, consumer)
 
     def audit(
         self, action: str, subject_type: str, subject_id: str, *, actor: Actor | None = None
@@ -236,43 +222,6 @@ def work_identity(
         or str(uuid.uuid4()),
         "causation_id": cause.event_id if cause else None,
     }
-
-
-_CLAIM_ALL: dict[tuple[str, Table], Any] = {}
-
-
-def claim_all(
-    session: Session, inbox: Table, events: Sequence[IncomingEvent[Any]], consumer: str
-) -> set[str]:
-    """Claim the inbox for every event in one statement; the ids of those not handled
-    before by this consumer (the others are redeliveries)."""
-    dialect = session.get_bind().dialect.name
-    statement = _CLAIM_ALL.get((dialect, inbox))
-    if statement is None:  # built once per database kind, then reused
-        statement = (
-            insert_on_conflict(dialect, inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
-        )
-        _CLAIM_ALL[(dialect, inbox)] = statement
-    now = utcnow()
-    result = session.execute(
-        statement,
-        [
-            {
-                "event_id": event.event_id,
-                "consumer": consumer,
-                "event_type": event.event_type,
-                "processed_at": now,
-            }
-            for event in events
-        ],
-    )
-    return set(result.scalars())
-
-
-def claim_cause(uow: Any, cause: IncomingEvent[Any] | None, consumer: str) -> None:
-    """Claim the inbox for an event cause; `uow.already_handled` says if it had been."""
-    if cause is not None:
-        uow.already_handled = not uow.claim(cause, consumer)
 
 
 U = TypeVar("U", bound=UnitOfWork)

@@ -9,7 +9,8 @@ from typing import Any
 from kombu import Connection
 
 from services.chassis.envelope import consumer_queue, decode_event, subscription_for
-from services.chassis.messaging import EventPublisher, UnroutableEvent, new_envelope
+from services.chassis.messaging import new_envelope
+from services.chassis.publisher import EventPublisher, UnroutableEvent
 from services.contracts import CASE_ASSIGNED
 
 from .test_event_handler import assigned
