@@ -97,6 +97,17 @@ def seed_chassis_rows(url: str, office_ids: tuple[str, ...], per_office: int = 2
     engine.dispose()
 
 
+def cases_access(engine: Engine) -> DatabaseAccess[UnitOfWork]:
+    """Units of work over the chassis tables of the cases database, as the service's role."""
+    return DatabaseAccess(
+        sessionmaker(engine, expire_on_commit=False),
+        new_metadata(),
+        lambda: None,
+        service="cases",
+        unit_of_work_type=UnitOfWork,
+    )
+
+
 def count_by_office(
     connection: Connection, table: str, office_ids: tuple[str, ...]
 ) -> Counter[str]:
@@ -245,13 +256,7 @@ def test_a_thousand_interleaved_requests_of_two_offices_over_two_connections_nev
 
     monkeypatch.setenv("CASEWORK_DB_MAX_OVERFLOW", "0")
     engine = create_db_engine(role_url(url, "casework_cases"), pool_size=2)
-    db = DatabaseAccess(
-        sessionmaker(engine, expire_on_commit=False),
-        new_metadata(),
-        lambda: None,
-        service="cases",
-        unit_of_work_type=UnitOfWork,
-    )
+    db = cases_access(engine)
     crossed: list[tuple[str, str]] = []
     own_rows: Counter[str] = Counter()
     audited: Counter[str] = Counter()
@@ -356,13 +361,7 @@ def test_a_batch_of_two_offices_writes_each_offices_rows_and_events_behind_the_w
 ) -> None:
     url = walled_databases["cases"]
     engine = create_db_engine(role_url(url, "casework_cases"))
-    db = DatabaseAccess(
-        sessionmaker(engine, expire_on_commit=False),
-        new_metadata(),
-        lambda: None,
-        service="cases",
-        unit_of_work_type=UnitOfWork,
-    )
+    db = cases_access(engine)
     member = {"user_id": "u-1", "display_name": "Sam Rivera", "role": "caseworker"}
     events = [
         incoming(STAFF_MEMBER_ADDED, member, office_id=office) for office in offices for _ in "ab"
