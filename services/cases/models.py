@@ -4,9 +4,20 @@ migrations use them; the rest of the service works with the domain's `Case`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.chassis.db import BigId, UTCDateTime, new_metadata
@@ -26,6 +37,8 @@ class CaseRow(Base):
         Index("ix_cases_office_opened", "office_id", "opened_at"),
         Index("ix_cases_office_status", "office_id", "status"),
         Index("ix_cases_office_assignee", "office_id", "assigned_to_id"),
+        Index("ix_cases_office_due", "office_id", "due_on"),
+        Index("ix_cases_office_priority", "office_id", "priority"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -47,6 +60,23 @@ class CaseRow(Base):
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     agency_code: Mapped[str | None] = mapped_column(String(20))
     agency_name: Mapped[str | None] = mapped_column(String(200))
+    priority: Mapped[str] = mapped_column(String(10), server_default=text("'normal'"))
+    # A JSON array of the case's tags, sorted: `["appeal", "ssa"]`. The queue filters on
+    # `"tag"` inside it (a tag is lower-case words, so never holds a quote): one office's
+    # cases are read by their office index, and 10,000 short strings scan in milliseconds.
+    tags: Mapped[str] = mapped_column(Text, server_default=text("'[]'"))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome_result: Mapped[str | None] = mapped_column(String(30))
+    # A JSON array of what was obtained (the contracts' CASE_OBTAINED words).
+    outcome_obtained: Mapped[str | None] = mapped_column(String(200))
+    outcome_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    outcome_currency: Mapped[str | None] = mapped_column(String(3))
+    outcome_text: Mapped[str | None] = mapped_column(Text)
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    preferred_language: Mapped[str] = mapped_column(String(5), server_default=text("'en'"))
+    channel: Mapped[str | None] = mapped_column(String(20))
 
 
 class TimelineEntryRow(Base):
@@ -61,6 +91,12 @@ class TimelineEntryRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(30))
     summary: Mapped[str] = mapped_column(String(300))
+    # Who wrote it (None: the system), with their name as the roster had it then.
+    author_id: Mapped[str | None] = mapped_column(String(64))
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    visibility: Mapped[str] = mapped_column(String(10), server_default=text("'internal'"))
+    # What a person wrote: a note, a call's record, a reason, an outcome's text.
+    body: Mapped[str | None] = mapped_column(Text)
 
 
 class StaffMemberRow(Base):

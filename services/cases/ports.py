@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Protocol
 
 from services.cases.domain.case import Case
-from services.cases.domain.queue import CasePage, CaseQuery
+from services.cases.domain.queue import AuditEntry, CasePage, CaseQuery
 from services.cases.domain.routing import RosterMember, Turn
+from services.cases.domain.workload import AssigneeCount
 from services.chassis.domain import Actor
 
 
@@ -33,17 +34,33 @@ class CaseRepository(Protocol):
 
     def get_with_timeline(self, case_id: str) -> Case | None: ...
 
+    def by_reference(self, reference: str) -> Case | None:
+        """The case with its timeline, by what staff call it."""
+        ...
+
     def awaiting_caseworker(self) -> list[Case]:
         """Unfinished cases nobody was given, oldest first."""
         ...
 
     def page(self, query: CaseQuery) -> CasePage: ...
 
+    def workload(self, now: datetime) -> dict[str | None, AssigneeCount]:
+        """Active cases per assignee (None: nobody) by age at `now`."""
+        ...
+
 
 class Roster(Protocol):
     """The office's staff as gateway announced them, and the rotation among them."""
 
-    def get(self, user_id: str) -> RosterMember | None: ...
+    def get(self, user_id: str) -> RosterMember | None:
+        """The member, to change them (on PostgreSQL, holding the office's openings lock)."""
+        ...
+
+    def find(self, user_id: str) -> RosterMember | None:
+        """The member, to name or check them (no lock)."""
+        ...
+
+    def members(self) -> list[RosterMember]: ...
 
     def put(self, member: RosterMember) -> None:
         """Add the member or apply their name, role and announcement time (turns are kept)."""
@@ -57,6 +74,12 @@ class Roster(Protocol):
 class Allocations(Protocol):
     def take(self, submission_id: str, now: datetime) -> Allocation | None:
         """The number and turn of the submission's case; None if it already has its case."""
+        ...
+
+
+class AuditTrail(Protocol):
+    def for_case(self, case_id: str, limit: int) -> list[AuditEntry]:
+        """Who read or changed the case, newest first."""
         ...
 
 
@@ -77,6 +100,9 @@ class CasesWork(Protocol):
 
     @property
     def allocations(self) -> Allocations: ...
+
+    @property
+    def audit_trail(self) -> AuditTrail: ...
 
     def audit(
         self, action: str, subject_type: str, subject_id: str, *, actor: Actor | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -10,11 +10,21 @@ from nameko.rpc import rpc
 
 from services.cases import handlers
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
+from services.cases.domain import permissions
 from services.cases.models import Base
-from services.cases.schemas import GetCaseArguments, ListCasesArguments
+from services.cases.schemas import (
+    AddNoteArguments,
+    AssignCaseArguments,
+    CaseArguments,
+    ChangeStatusArguments,
+    GetCaseArguments,
+    ListCasesArguments,
+    UpdateCaseArguments,
+    case_file,
+)
 from services.chassis.consuming import Failures
 from services.chassis.domain import AUDIT_FIELD_LENGTH, Actor
-from services.chassis.errors import NotFound, ValidationFailed
+from services.chassis.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.chassis.events import IncomingEvent
 from services.chassis.messaging import event_handler
 from services.chassis.schemas import load_arguments
@@ -25,32 +35,57 @@ from services.contracts import (
     STAFF_MEMBER_ADDED,
     SUBMISSION_RECEIVED,
 )
-from services.contracts.rpc.cases import CaseFile, CasePage
+from services.contracts.rpc.cases import AuditTrail, CasePage, OfficeOnlyRequest, Workload
 
 LIST_CASES = ListCasesArguments()
 GET_CASE = GetCaseArguments()
+ADD_NOTE = AddNoteArguments()
+CHANGE_STATUS = ChangeStatusArguments()
+ASSIGN_CASE = AssignCaseArguments()
+UPDATE_CASE = UpdateCaseArguments()
+CASE = CaseArguments()
+OFFICE_ONLY = OfficeOnlyRequest()
 CASE_PAGE = CasePage()
-CASE_FILE = CaseFile()
+WORKLOAD = Workload()
+AUDIT_TRAIL = AuditTrail()
+# What a caller may get back as itself; anything else is a bug, logged with its trace.
+EXPECTED = (ValidationFailed, NotFound, Forbidden, Conflict)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling (`actor`) and, when the caller says, the office they act for."""
+
+    actor: Actor
+    office_id: str | None = None
+
+    def office(self, office_id: str) -> str:
+        """`office_id`, unless the caller acts for another office: then it is not found."""
+        permissions.same_office(self.office_id, office_id)
+        return office_id
 
 
 class RpcActor(DependencyProvider):
-    """Who is calling, from the RPC context: `user_id` (else the system), with their `role` and
-    `origin` when the caller says."""
+    """Who is calling, from the RPC context: `user_id` (else the system), with their `role`,
+    `origin` and `office_id` when the caller says."""
 
-    def get_dependency(self, worker_ctx: Any) -> Actor:
-        user_id, role, origin = (
+    def get_dependency(self, worker_ctx: Any) -> Caller:
+        user_id, role, origin, office_id = (
             str(value) if value else None
-            for value in (worker_ctx.data.get(key) for key in ("user_id", "role", "origin"))
+            for value in (
+                worker_ctx.data.get(key) for key in ("user_id", "role", "origin", "office_id")
+            )
         )
         if user_id:
-            return Actor.staff(user_id, role, origin)
-        return replace(Actor.system(), origin=origin[:AUDIT_FIELD_LENGTH] if origin else None)
+            return Caller(Actor.staff(user_id, role, origin), office_id)
+        system = replace(Actor.system(), origin=origin[:AUDIT_FIELD_LENGTH] if origin else None)
+        return Caller(system, office_id)
 
 
 class CasesService(ServiceBase):
     name = "cases"
     db = Database(Base.metadata, unit_of_work=CasesUnitOfWork)
-    actor: Any = RpcActor()  # a worker sees the Actor it provides
+    caller: Any = RpcActor()  # a worker sees the Caller it provides
 
     @event_handler(SUBMISSION_RECEIVED)
     def open_case(self, events: list[IncomingEvent[Any]]) -> Failures:
@@ -68,30 +103,86 @@ class CasesService(ServiceBase):
     def record_acknowledgement(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, handlers.record_acknowledgement)
 
-    @rpc(expected_exceptions=(ValidationFailed,))
-    def list_cases(
-        self,
-        office_id: str,
-        status: str | None = None,
-        assigned_to: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> dict[str, Any]:
-        office, query = load_arguments(
-            LIST_CASES,
-            dict(
-                office_id=office_id,
-                status=status,
-                assigned_to=assigned_to,
-                limit=limit,
-                offset=offset,
-            ),
-        )
-        with self.db.unit_of_work(office_id=office, actor=self.actor) as uow:
+    @rpc(expected_exceptions=EXPECTED)
+    def list_cases(self, office_id: str, **filters: Any) -> dict[str, Any]:
+        """`list_cases(office_id, status=None, active=False, assigned_to=None,
+        unassigned=False, category=None, agency=None, priority=None, tag=None, overdue=False,
+        limit=50, offset=0)`."""
+        office, query = load_arguments(LIST_CASES, {"office_id": office_id, **filters})
+        with self._work(office) as uow:
             return CASE_PAGE.dump(handlers.list_cases(uow, query))
 
-    @rpc(expected_exceptions=(ValidationFailed, NotFound))
-    def get_case(self, office_id: str, case_id: str) -> dict[str, Any]:
-        office, case = load_arguments(GET_CASE, {"office_id": office_id, "case_id": case_id})
-        with self.db.unit_of_work(office_id=office, actor=self.actor) as uow:
-            return CASE_FILE.dump(handlers.get_case(uow, case))
+    @rpc(expected_exceptions=EXPECTED)
+    def get_case(
+        self, office_id: str, case_id: str | None = None, reference: str | None = None
+    ) -> dict[str, Any]:
+        office, case, named = load_arguments(
+            GET_CASE, {"office_id": office_id, "case_id": case_id, "reference": reference}
+        )
+        with self._work(office) as uow:
+            return case_file(handlers.get_case(uow, case_id=case, reference=named))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_note(self, office_id: str, reference: str, body: str, **options: Any) -> dict[str, Any]:
+        """`add_note(office_id, reference, body, visibility="internal", kind="note")`."""
+        arguments = {"office_id": office_id, "reference": reference, "body": body, **options}
+        office, command = load_arguments(ADD_NOTE, arguments)
+        with self._work(office) as uow:
+            return case_file(handlers.add_note(uow, command))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_status(
+        self,
+        office_id: str,
+        reference: str,
+        to: str,
+        reason: str | None = None,
+        outcome: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        office, command = load_arguments(
+            CHANGE_STATUS,
+            {
+                "office_id": office_id,
+                "reference": reference,
+                "to": to,
+                "reason": reason,
+                "outcome": outcome,
+            },
+        )
+        with self._work(office) as uow:
+            return case_file(handlers.change_status(uow, command))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def assign_case(self, office_id: str, reference: str, user_id: str) -> dict[str, Any]:
+        office, command = load_arguments(
+            ASSIGN_CASE, {"office_id": office_id, "reference": reference, "user_id": user_id}
+        )
+        with self._work(office) as uow:
+            return case_file(handlers.assign_case(uow, command))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def update_case(self, office_id: str, reference: str, **changes: Any) -> dict[str, Any]:
+        """`update_case(office_id, reference, priority=..., tags=..., due_on=...)`: only the
+        fields given change; `due_on=None` clears the date."""
+        office, command = load_arguments(
+            UPDATE_CASE, {"office_id": office_id, "reference": reference, **changes}
+        )
+        with self._work(office) as uow:
+            return case_file(handlers.update_case(uow, command))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def workload(self, office_id: str) -> dict[str, Any]:
+        office = load_arguments(OFFICE_ONLY, {"office_id": office_id})["office_id"]
+        with self._work(office) as uow:
+            return WORKLOAD.dump({"rows": handlers.office_workload(uow)})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def case_audit(self, office_id: str, reference: str) -> dict[str, Any]:
+        office, named = load_arguments(CASE, {"office_id": office_id, "reference": reference})
+        with self._work(office) as uow:
+            return AUDIT_TRAIL.dump({"entries": handlers.case_audit(uow, named)})
+
+    def _work(self, office_id: str) -> Any:
+        """The office's unit of work for the caller, unless they act for another office."""
+        caller: Caller = self.caller
+        return self.db.unit_of_work(office_id=caller.office(office_id), actor=caller.actor)

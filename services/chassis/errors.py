@@ -7,13 +7,22 @@ from typing import Any
 
 
 class CaseworkError(Exception):
+    """An error with a message for people and, per field, what is wrong.
+
+    Both are the exception's `args`, so an RPC caller that registers the class with nameko
+    (`services.gateway.remote`) gets the same error back, fields included.
+    """
+
     code = "error"
     status = 400
 
-    def __init__(self, message: str, *, fields: Mapping[str, Any] | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, fields: Mapping[str, Any] | None = None) -> None:
         self.message = message
         self.fields = dict(fields or {})
+        super().__init__(message, self.fields)
+
+    def __str__(self) -> str:
+        return self.message
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -25,6 +34,21 @@ class CaseworkError(Exception):
 class ValidationFailed(CaseworkError):
     code = "validation_failed"
     status = 422
+
+
+class Unauthorized(CaseworkError):
+    """No credentials, or ones that are not (or no longer) valid."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(CaseworkError):
+    """Known, but this role may not do that. Never for another office's data: that is
+    `NotFound`, so nobody learns it exists."""
+
+    code = "forbidden"
+    status = 403
 
 
 class NotFound(CaseworkError):

@@ -16,6 +16,7 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
 
+from services.chassis import rpc_errors  # noqa: F401 (registers the errors RPC carries)
 from services.chassis.config import load_settings
 from services.chassis.db import is_transient
 from services.chassis.envelope import (

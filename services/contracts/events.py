@@ -11,150 +11,30 @@ import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema
 
-from services.contracts.vocabulary import OFFICE_ID_PATTERN
-
-CHANNELS = ("web", "email", "phone", "walk_in", "letter")
-ROLES = ("office_admin", "supervisor", "caseworker", "read_only")
-
-
-class SubmissionReceivedV1(Schema):
-    submission_id = fields.String(required=True)
-    tracking_code = fields.String(required=True)
-    constituent_id = fields.String(required=True)
-    constituent_name = fields.String(required=True)
-    contact_email = fields.Email(required=True, allow_none=True)
-    preferred_language = fields.String(required=True, validate=validate.OneOf(["en", "es"]))
-    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    category = fields.String(required=True)
-    agency_hint = fields.String(required=True, allow_none=True)
-    subject = fields.String(required=True)
-    urgent = fields.Boolean(required=True)
-    privacy_release_signed = fields.Boolean(required=True)
-    received_at = fields.AwareDateTime(required=True)
-
-
-class CaseOpenedV1(Schema):
-    case_id = fields.String(required=True)
-    reference = fields.String(required=True)
-    submission_id = fields.String(required=True)
-    tracking_code = fields.String(required=True)
-    constituent_id = fields.String(required=True)
-    category = fields.String(required=True)
-    agency_hint = fields.String(required=True, allow_none=True)
-    urgent = fields.Boolean(required=True)
-    opened_at = fields.AwareDateTime(required=True)
-
-
-class CaseAssignedV1(Schema):
-    case_id = fields.String(required=True)
-    caseworker_id = fields.String(required=True)
-    caseworker_name = fields.String(required=True)
-    method = fields.String(required=True, validate=validate.OneOf(["round_robin", "manual"]))
-    assigned_at = fields.AwareDateTime(required=True)
-
-
-class AgencySuggestedV1(Schema):
-    case_id = fields.String(required=True)
-    agency_code = fields.String(required=True)
-    agency_name = fields.String(required=True)
-    reason = fields.String(required=True)
-
-
-class AcknowledgementSentV1(Schema):
-    case_id = fields.String(required=True)
-    submission_id = fields.String(required=True)
-    channel = fields.String(required=True, validate=validate.OneOf(["email"]))
-    sent_at = fields.AwareDateTime(required=True)
-
-
-class OfficeRegisteredV1(Schema):
-    office_id = fields.String(required=True, validate=validate.Regexp(OFFICE_ID_PATTERN))
-    name = fields.String(required=True)
-    reply_to_email = fields.Email(required=True)
-
-
-class StaffMemberAddedV1(Schema):
-    user_id = fields.String(required=True)
-    display_name = fields.String(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-
-
-# The typed form of each payload, what a consumer's handler receives and a producer's aggregate
-# records. Dataclasses only at this edge: the schemas above are the wire's rules.
-
-
-@dataclass(frozen=True)
-class SubmissionReceived:
-    submission_id: str
-    tracking_code: str
-    constituent_id: str
-    constituent_name: str
-    contact_email: str | None
-    preferred_language: str
-    channel: str
-    category: str
-    agency_hint: str | None
-    subject: str
-    urgent: bool
-    privacy_release_signed: bool
-    received_at: datetime
-
-
-@dataclass(frozen=True)
-class CaseOpened:
-    case_id: str
-    reference: str
-    submission_id: str
-    tracking_code: str
-    constituent_id: str
-    category: str
-    agency_hint: str | None
-    urgent: bool
-    opened_at: datetime
-
-
-@dataclass(frozen=True)
-class CaseAssigned:
-    case_id: str
-    caseworker_id: str
-    caseworker_name: str
-    method: str
-    assigned_at: datetime
-
-
-@dataclass(frozen=True)
-class AgencySuggested:
-    case_id: str
-    agency_code: str
-    agency_name: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class AcknowledgementSent:
-    case_id: str
-    submission_id: str
-    channel: str
-    sent_at: datetime
-
-
-@dataclass(frozen=True)
-class OfficeRegistered:
-    office_id: str
-    name: str
-    reply_to_email: str
-
-
-@dataclass(frozen=True)
-class StaffMemberAdded:
-    user_id: str
-    display_name: str
-    role: str
+from services.contracts.payloads import (
+    AcknowledgementSent,
+    AcknowledgementSentV1,
+    AgencySuggested,
+    AgencySuggestedV1,
+    CaseAssigned,
+    CaseAssignedV1,
+    CaseClosed,
+    CaseClosedV1,
+    CaseOpened,
+    CaseOpenedV1,
+    CaseStatusChanged,
+    CaseStatusChangedV1,
+    OfficeRegistered,
+    OfficeRegisteredV1,
+    StaffMemberAdded,
+    StaffMemberAddedV1,
+    SubmissionReceived,
+    SubmissionReceivedV1,
+)
 
 
 @dataclass(frozen=True)
@@ -261,6 +141,48 @@ CASE_ASSIGNED = EventContract(
     payload_type=CaseAssigned,
 )
 
+CASE_STATUS_CHANGED = EventContract(
+    "cases.case_status_changed",
+    1,
+    "cases",
+    CaseStatusChangedV1,
+    "A case moved through its lifecycle (a reopening is a change from resolved or closed back "
+    "to open). `changed_by` is the staff user's id.",
+    {
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "reference": "CW-2026-000042",
+        "from_status": "open",
+        "to_status": "waiting_on_agency",
+        "reason": "Inquiry sent to SSA congressional liaison",
+        "changed_by": "u-3",
+        "changed_at": "2026-11-24T10:12:00+00:00",
+    },
+    payload_type=CaseStatusChanged,
+)
+
+CASE_CLOSED = EventContract(
+    "cases.case_closed",
+    1,
+    "cases",
+    CaseClosedV1,
+    "A case was closed with its structured outcome (what the office achieved). The outcome's "
+    "free text stays in cases.",
+    {
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "reference": "CW-2026-000042",
+        "category": "social_security",
+        "agency_code": "SSA",
+        "result": "favourable",
+        "obtained": ["payment_released"],
+        "amount_minor": 412000,
+        "currency": "USD",
+        "opened_at": "2026-11-23T14:05:01+00:00",
+        "closed_by": "u-3",
+        "closed_at": "2026-12-02T16:40:00+00:00",
+    },
+    payload_type=CaseClosed,
+)
+
 AGENCY_SUGGESTED = EventContract(
     "agencies.agency_suggested",
     1,
@@ -319,6 +241,8 @@ ALL_EVENTS: tuple[EventContract, ...] = (
     SUBMISSION_RECEIVED,
     CASE_OPENED,
     CASE_ASSIGNED,
+    CASE_STATUS_CHANGED,
+    CASE_CLOSED,
     AGENCY_SUGGESTED,
     ACKNOWLEDGEMENT_SENT,
     OFFICE_REGISTERED,
@@ -346,6 +270,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("agencies", "cases.case_opened"),
     Subscription("metrics", "cases.case_opened"),
     Subscription("metrics", "cases.case_assigned"),
+    Subscription("metrics", "cases.case_status_changed"),
+    Subscription("metrics", "cases.case_closed"),
     Subscription("cases", "agencies.agency_suggested"),
     Subscription("cases", "notify.acknowledgement_sent"),
     Subscription("metrics", "notify.acknowledgement_sent"),

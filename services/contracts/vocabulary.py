@@ -26,11 +26,44 @@ CATEGORIES: tuple[str, ...] = (
     "other",
 )
 
-# Where a case stands (cases owns the lifecycle; the staff app filters by these).
+# Where a case stands (cases owns the lifecycle; the staff app filters by these). `new`: opened,
+# nobody has looked yet. Going back from resolved or closed to `open` is a reopening.
 CASE_STATUSES: tuple[str, ...] = (
+    "new",
     "open",
     "waiting_on_agency",
     "waiting_on_constituent",
     "resolved",
     "closed",
+    "withdrawn",
+    "transferred",
 )
+
+# Staff roles in an office (gateway owns who has which; cases checks them again). `read_only`
+# is the intern's role: sees the office's cases, changes nothing.
+ROLES: tuple[str, ...] = ("office_admin", "supervisor", "caseworker", "read_only")
+
+# How a case was closed: the result for the constituent, and what the office obtained.
+CASE_RESULTS: tuple[str, ...] = (
+    "favourable",
+    "partly_favourable",
+    "unfavourable",
+    "referred_elsewhere",
+    "withdrawn",
+    "no_action_possible",
+)
+CASE_OBTAINED: tuple[str, ...] = (
+    "benefit_granted",
+    "payment_released",
+    "document_issued",
+    "decision_expedited",
+    "information_given",
+    "other",
+)
+CASE_PRIORITIES: tuple[str, ...] = ("normal", "urgent")
+# Who may see a note: internal ones stay in the office; public ones the constituent will see.
+NOTE_VISIBILITIES: tuple[str, ...] = ("internal", "public")
+# What a caseworker writes on a case's timeline by hand.
+NOTE_KINDS: tuple[str, ...] = ("note", "call", "meeting")
+# How a case came to its caseworker.
+ASSIGNMENT_METHODS: tuple[str, ...] = ("round_robin", "manual", "rule")

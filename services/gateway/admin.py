@@ -5,6 +5,12 @@
     python -m services.gateway.admin add-staff rep-lopez --name "Sam Rivera" \\
         --email sam.rivera@lopez.example.gov --role caseworker
     python -m services.gateway.admin list-offices
+    python -m services.gateway.admin set-password rep-lopez sam.rivera@lopez.example.gov
+    python -m services.gateway.admin issue-token rep-lopez sam.rivera@lopez.example.gov
+    python -m services.gateway.admin list-users rep-lopez
+
+Passwords are read from the terminal (or one line of standard input with --password-stdin),
+never from the command line, where `ps` and shell history would show them.
 
 Each change is written with its event to gateway's outbox in one transaction; the running
 gateway's relay publishes it. Exit status: 0 done, 1 refused (unknown office, duplicate email,
@@ -27,9 +33,9 @@ from sqlalchemy.orm import sessionmaker
 from services.chassis.config import load_settings
 from services.chassis.db import create_db_engine
 from services.chassis.domain import Actor
-from services.chassis.errors import CaseworkError
+from services.chassis.errors import CaseworkError, ValidationFailed
 from services.chassis.uow import DatabaseAccess
-from services.gateway import handlers
+from services.gateway import handlers, signin
 from services.gateway.domain.staff import ROLES, OfficeChange
 from services.gateway.models import Base
 from services.gateway.repository import GatewayUnitOfWork
@@ -99,6 +105,30 @@ def parser() -> argparse.ArgumentParser:
     staff.add_argument("--email", required=True)
     staff.add_argument("--role", required=True, help=f"one of: {', '.join(ROLES)}")
     commands.add_parser("list-offices", help="every office with its reply-to and staff count")
+    for name, about in (
+        ("set-password", "set a staff member's password (lifts a lockout, signs them out)"),
+        ("deactivate", "deactivate a staff member: signed out, tokens stop working"),
+        ("reactivate", "let a deactivated staff member sign in again"),
+    ):
+        command = commands.add_parser(name, help=about)
+        command.add_argument("office_id")
+        command.add_argument("email")
+        if name == "set-password":
+            command.add_argument("--password-stdin", action="store_true")
+    token = commands.add_parser(
+        "issue-token", help="an API token acting as a staff member (printed once)"
+    )
+    token.add_argument("office_id")
+    token.add_argument("email")
+    token.add_argument("--name", default="issued by legislature IT", help="what it is for")
+    users = commands.add_parser("list-users", help="an office's staff with role and state")
+    users.add_argument("office_id")
+    platform = commands.add_parser(
+        "add-platform-admin", help="a legislature IT account (or a new password for one)"
+    )
+    platform.add_argument("email")
+    platform.add_argument("--name", required=True)
+    platform.add_argument("--password-stdin", action="store_true")
     return cli
 
 
@@ -129,6 +159,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
                 f"{member.role} (user id {member.user_id}); gateway.staff_member_added queued",
                 file=out,
             )
+        elif args.command in ACCOUNT_COMMANDS:
+            with gateway_database() as db:
+                print(ACCOUNT_COMMANDS[args.command](db, args), file=out)
         else:
             with gateway_database() as db:
                 offices = handlers.list_offices(db)
@@ -144,6 +177,10 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         for field, problems in sorted(exc.normalized_messages().items()):
             print(f"error: {_option(field)}: {'; '.join(map(str, problems))}", file=err)
         return 2
+    except ValidationFailed as exc:
+        for field, problems in sorted(exc.fields.items()):
+            print(f"error: {_option(field)}: {'; '.join(map(str, problems))}", file=err)
+        return 2
     except CaseworkError as exc:
         print(f"error: {exc.message}", file=err)
         return 1
@@ -151,6 +188,61 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, err: TextIO = 
         print(f"error: {NOT_READY} ({type(exc).__name__})", file=err)
         return 1
     return 0
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("New password (at least 12 characters): ")
+    if getpass.getpass("Again: ") != first:
+        raise ValidationFailed("the passwords differ", fields={"password": ["they differ"]})
+    return first
+
+
+def _set_password(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace) -> str:
+    password_hash = signin.hash_password(read_password(args.password_stdin))
+    user_id = signin.user_id_for(db, args.office_id, args.email)
+    signin.set_password_hash(db, args.office_id, user_id, password_hash, actor=operator())
+    return f"password set for {args.email} in {args.office_id}; their sessions were ended"
+
+
+def _set_active(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace) -> str:
+    active = args.command == "reactivate"
+    user_id = signin.user_id_for(db, args.office_id, args.email)
+    signin.set_active_by_id(db, args.office_id, user_id, active, actor=operator())
+    return f"{args.email} in {args.office_id} is {'active' if active else 'deactivated'}"
+
+
+def _issue_token(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace) -> str:
+    # Only the token on standard output, so a script can capture it.
+    return signin.issue_token(db, args.office_id, args.email, args.name, actor=operator())
+
+
+def _list_users(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace) -> str:
+    handlers.find_office(db, args.office_id)
+    staff, _ = signin.office_accounts(db, args.office_id)
+    if not staff:
+        return f"{args.office_id} has no staff yet; add them with add-staff"
+    return "\n".join(
+        f"{m.email:<40} {m.display_name:<30} {m.role:<13} {'active' if m.active else 'deactivated'}"
+        for m in staff
+    )
+
+
+def _add_platform_admin(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace) -> str:
+    password = read_password(args.password_stdin)
+    signin.add_platform_admin(db, args.email, args.name, password)
+    return f"platform admin {args.email} can sign in (choose Legislature IT at the login)"
+
+
+ACCOUNT_COMMANDS = {
+    "set-password": _set_password,
+    "deactivate": _set_active,
+    "reactivate": _set_active,
+    "issue-token": _issue_token,
+    "list-users": _list_users,
+    "add-platform-admin": _add_platform_admin,
+}
 
 
 def _option(field: str) -> str:
@@ -162,6 +254,7 @@ def _option(field: str) -> str:
         "reply_to_email": "--reply-to",
         "email": "--email",
         "role": "--role",
+        "password": "password",
     }.get(field, field)
 
 

@@ -87,11 +87,25 @@ def find_office(db: GatewayDatabase, office_id: str) -> OfficeSummary:
     return summary
 
 
+def assignee_id(db: GatewayDatabase, office_id: str, assignee: str | None, me: str) -> str | None:
+    """The user id a queue's `assignee` filter means: "me", or a staff member's email (one
+    nobody in the office has matches no case)."""
+    if assignee is None:
+        return None
+    if assignee == "me":
+        return me
+    with db.unit_of_work(office_id=office_id) as uow:
+        member = uow.staff.by_email(normalise_email(assignee))
+    return member.user_id if member is not None else "nobody"
+
+
 def case_queue(
     cases: RemoteService,
     metrics: RemoteService | None,
     office: OfficeSummary,
     query: QueueFilter,
+    *,
+    assigned_to: str | None = None,
 ) -> CaseQueue:
     """The office's cases from `cases` and, with `metrics`, its counts, asked at the same time.
 
@@ -102,6 +116,14 @@ def case_queue(
         "list_cases",
         office_id=office.office_id,
         status=query.status,
+        active=query.active,
+        assigned_to=assigned_to,
+        unassigned=query.unassigned,
+        category=query.category,
+        agency=query.agency,
+        priority=query.priority,
+        tag=query.tag,
+        overdue=query.overdue,
         limit=query.limit,
         offset=query.offset,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.chassis.db import UTCDateTime, new_metadata
@@ -24,6 +24,10 @@ class Office(Base):
     name: Mapped[str] = mapped_column(String(200))
     reply_to_email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Dates on the staff pages are shown in the office's time zone (an IANA name).
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="America/New_York", server_default="America/New_York"
+    )
 
 
 class User(Base):
@@ -45,3 +49,65 @@ class User(Base):
     # An argon2 hash once the staff member sets a password; NULL means they cannot log in.
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Failed logins in a row since the last good one; the fifth locks the account a while.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class StaffSession(Base):
+    """A signed-in browser: the cookie holds the office and a random id, this row its SHA-256.
+    Office data, so the tenant wall holds it: a session is looked up in its office's unit of
+    work, and one office's session can never be read in another's."""
+
+    __tablename__ = "staff_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    office_id: Mapped[str] = mapped_column(ForeignKey("offices.office_id"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    client_address: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class ApiToken(Base):
+    """An integration's credential, acting as the staff member it was issued to; only its
+    SHA-256 is kept (the token is shown once)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_id: Mapped[str] = mapped_column(ForeignKey("offices.office_id"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class PlatformAdmin(Base):
+    """Legislature IT: manages offices and watches the platform; belongs to no office and reads
+    no case content."""
+
+    __tablename__ = "platform_admins"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class PlatformSession(Base):
+    __tablename__ = "platform_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    admin_id: Mapped[str] = mapped_column(ForeignKey("platform_admins.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    client_address: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -4,10 +4,13 @@ them with SQL, `tests/fakes.py` with dicts."""
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from services.chassis.domain import Actor
 from services.gateway.domain.staff import Office, OfficeSummary, StaffMember
+
+if TYPE_CHECKING:
+    from services.gateway.credentials import OfficeCredentials
 
 
 class Offices(Protocol):
@@ -37,6 +40,10 @@ class Staff(Protocol):
         """Raises DuplicateEmail when the email was taken meanwhile."""
         ...
 
+    def all(self) -> list[StaffMember]:
+        """Every member of the office (active or not), by name."""
+        ...
+
 
 class GatewayWork(Protocol):
     """A gateway unit of work, real or fake."""
@@ -47,7 +54,9 @@ class GatewayWork(Protocol):
     @property
     def staff(self) -> Staff: ...
 
-    def audit(self, action: str, subject_type: str, subject_id: str) -> None: ...
+    def audit(
+        self, action: str, subject_type: str, subject_id: str, *, actor: Actor | None = None
+    ) -> None: ...
 
     def commit(self) -> None: ...
 
@@ -64,3 +73,29 @@ class PlatformDatabase(Protocol):
     """Opens work that spans offices (a chassis `DatabaseAccess`)."""
 
     def platform_work(self) -> AbstractContextManager[Any]: ...
+
+
+class SigninWork(Protocol):
+    """An office's unit of work as signing in uses it: the SQL credentials (no fake holds
+    passwords or sessions; their tests run on the databases)."""
+
+    @property
+    def office_id(self) -> str: ...
+
+    @property
+    def credentials(self) -> OfficeCredentials: ...
+
+    @property
+    def staff(self) -> Staff: ...
+
+    def audit(
+        self, action: str, subject_type: str, subject_id: str, *, actor: Actor | None = None
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class SigninDatabase(PlatformDatabase, Protocol):
+    def unit_of_work(
+        self, *, office_id: str, actor: Actor | None = None
+    ) -> AbstractContextManager[SigninWork]: ...

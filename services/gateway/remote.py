@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import ServiceRpc
 
+from services.chassis import rpc_errors  # noqa: F401 (the chassis errors cross RPC as themselves)
 from services.chassis.config import env_int
 from services.chassis.observability import service_metric
 from services.gateway.domain.queue import ServiceUnavailable

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from services.chassis.db import utcnow
 from services.chassis.errors import Conflict
 from services.chassis.uow import UnitOfWork
+from services.gateway.credentials import OfficeCredentials
 from services.gateway.domain.staff import DuplicateEmail, Office, OfficeSummary, StaffMember
 from services.gateway.models import Base
 
@@ -22,6 +23,7 @@ USERS = Base.metadata.tables["users"]
 OFFICE = select(OFFICES.c.office_id, OFFICES.c.name, OFFICES.c.reply_to_email).where(
     OFFICES.c.office_id == bindparam("office_id")
 )
+OFFICE_TIMEZONE = select(OFFICES.c.timezone).where(OFFICES.c.office_id == bindparam("office_id"))
 # SQLite has no row locks (its writers are serialised anyway) and compiles this without them.
 OFFICE_FOR_UPDATE = OFFICE.with_for_update()
 UPDATE_OFFICE = (
@@ -46,6 +48,18 @@ STAFF_BY_EMAIL = (
     )
     .where(USERS.c.office_id == bindparam("office_id"), USERS.c.email == bindparam("email"))
     .limit(1)
+)
+ALL_STAFF = (
+    select(
+        USERS.c.id,
+        USERS.c.office_id,
+        USERS.c.display_name,
+        USERS.c.email,
+        USERS.c.role,
+        USERS.c.active,
+    )
+    .where(USERS.c.office_id == bindparam("office_id"))
+    .order_by(USERS.c.display_name, USERS.c.email)
 )
 _staff_counts = (
     select(USERS.c.office_id, func.count().label("staff_count"))
@@ -115,7 +129,12 @@ class OfficeRepository:
         count = self._uow.session.execute(
             ACTIVE_STAFF, {"office_id": self._uow.office_id}
         ).scalar_one()
-        return OfficeSummary(office.office_id, office.name, office.reply_to_email, int(count))
+        timezone = self._uow.session.execute(
+            OFFICE_TIMEZONE, {"office_id": self._uow.office_id}
+        ).scalar_one()
+        return OfficeSummary(
+            office.office_id, office.name, office.reply_to_email, int(count), timezone
+        )
 
 
 class StaffRepository:
@@ -151,6 +170,10 @@ class StaffRepository:
             raise DuplicateEmail(self._uow.office_id, member.email) from None
         return self._uow.track(member)
 
+    def all(self) -> list[StaffMember]:
+        rows = self._uow.session.execute(ALL_STAFF, {"office_id": self._uow.office_id})
+        return [_member(row) for row in rows]
+
 
 class OfficeListing:
     """Every office with its staff count, on a platform session (it spans offices)."""
@@ -171,6 +194,7 @@ class GatewayUnitOfWork(UnitOfWork):
     def open_repositories(self) -> None:
         self.offices = OfficeRepository(self)
         self.staff = StaffRepository(self)
+        self.credentials = OfficeCredentials(self)
 
 
 def _same_office(uow: UnitOfWork, office_id: str) -> None:

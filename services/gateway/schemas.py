@@ -11,7 +11,12 @@ from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 from services.chassis.schemas import StrictSchema, Text
 from services.contracts.rpc import cases as cases_rpc
 from services.contracts.rpc import metrics as metrics_rpc
-from services.contracts.vocabulary import CASE_STATUSES, OFFICE_ID_PATTERN
+from services.contracts.vocabulary import (
+    CASE_PRIORITIES,
+    CASE_STATUSES,
+    CATEGORIES,
+    OFFICE_ID_PATTERN,
+)
 from services.gateway.domain.queue import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -66,12 +71,26 @@ class AddStaffMemberSchema(StrictSchema):
 
 
 class QueueQuerySchema(StrictSchema):
-    """`?status=open&limit=50&offset=0` on the case queue page and API."""
+    """`?status=open&assignee=me&category=passport&overdue=true&limit=50&offset=0` on the case
+    queue pages and the API."""
 
-    status = fields.String(
+    status = fields.String(load_default=None, validate=cases_rpc.one_of(CASE_STATUSES))
+    active = fields.Boolean(load_default=False)
+    assignee = fields.String(
         load_default=None,
-        validate=validate.OneOf(CASE_STATUSES, error=f"choose one of: {', '.join(CASE_STATUSES)}"),
+        validate=validate.Regexp(
+            r"^(me|[^@\s]{1,64}@[^@\s]{1,190})\Z", error="an email of this office, or me"
+        ),
     )
+    unassigned = fields.Boolean(load_default=False)
+    category = fields.String(load_default=None, validate=cases_rpc.one_of(CATEGORIES))
+    agency = fields.String(
+        load_default=None,
+        validate=validate.Regexp(r"^[A-Za-z0-9-]{1,20}\Z", error="an agency code such as SSA"),
+    )
+    priority = fields.String(load_default=None, validate=cases_rpc.one_of(CASE_PRIORITIES))
+    tag = fields.String(load_default=None, validate=cases_rpc.TAG)
+    overdue = fields.Boolean(load_default=False)
     limit = fields.Integer(
         load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(1, MAX_PAGE_SIZE)
     )
@@ -79,7 +98,9 @@ class QueueQuerySchema(StrictSchema):
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> QueueFilter:
-        return QueueFilter(status=data["status"], limit=data["limit"], offset=data["offset"])
+        if data["agency"] is not None:
+            data["agency"] = data["agency"].upper()
+        return QueueFilter(**data)
 
 
 class CaseSummarySchema(cases_rpc.CaseSummary):
@@ -94,7 +115,7 @@ class CaseSummarySchema(cases_rpc.CaseSummary):
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> CaseSummary:
-        return CaseSummary(**data)
+        return CaseSummary(**{**data, "tags": tuple(data.get("tags") or ())})
 
 
 class CasePageSchema(cases_rpc.CasePage):
@@ -139,6 +160,9 @@ class CaseRowOutSchema(Schema):
     assigned_to_id = fields.String(allow_none=True)
     assigned_to_name = fields.String(allow_none=True)
     agency_code = fields.String(allow_none=True)
+    priority = fields.String()
+    tags = fields.List(fields.String())
+    due_on = fields.Date(allow_none=True)
 
 
 class CaseQueueOutSchema(Schema):

@@ -1,7 +1,9 @@
 """Demo data for a laptop or a training installation: `python -m services.gateway.seed`.
 
-Creates the office `rep-demo` with five staff. Idempotent: a second run creates nothing and
-announces nothing. It only writes; run the migrations first (the run script does).
+Creates the office `rep-demo` with staff in every role and a platform admin, each with the
+demo password `DEMO_PASSWORD` (printed, so a newcomer can sign in; a demo installation only).
+Idempotent: a second run creates nothing, announces nothing and keeps passwords that were
+changed. It only writes; run the migrations first (the run script does).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from typing import TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.chassis.domain import Actor
-from services.gateway import handlers
+from services.chassis.uow import DatabaseAccess
+from services.gateway import handlers, signin
 from services.gateway.admin import NOT_READY, ORIGIN, gateway_database
+from services.gateway.domain.identity import ROLE_LABELS
 from services.gateway.domain.staff import AddStaffMember, OfficeChange, RegisterOffice
-from services.gateway.ports import GatewayDatabase
+from services.gateway.repository import GatewayUnitOfWork
 
 DEMO_OFFICE = RegisterOffice(
     office_id="rep-demo",
@@ -34,11 +38,14 @@ DEMO_STAFF = (
     _staff("Sam Rivera", "sam.rivera", "caseworker"),
     _staff("Ana Morales (immigration)", "ana.morales", "caseworker"),
     _staff("Dana Whitfield", "dana.whitfield", "caseworker"),
+    _staff("Taylor Nguyen (intern)", "taylor.nguyen", "read_only"),
 )
+DEMO_PASSWORD = "casework-demo"  # noqa: S105 (printed on purpose: demo accounts only)
+PLATFORM_ADMIN_EMAIL = "it@legislature.example.gov"
 ACTOR = Actor.staff("seed", origin=ORIGIN)
 
 
-def seed(db: GatewayDatabase) -> list[str]:
+def seed(db: DatabaseAccess[GatewayUnitOfWork]) -> list[str]:
     """Write the demo office and staff that are missing; say what was done."""
     done = []
     change = handlers.register_office(db, DEMO_OFFICE, actor=ACTOR)
@@ -50,7 +57,25 @@ def seed(db: GatewayDatabase) -> list[str]:
         outcome = handlers.add_staff_member(db, member, actor=ACTOR, existing_ok=True)
         verb = "added" if outcome.created else "already there:"
         done.append(f"{verb} {member.display_name} ({member.role})")
+        if signin.has_no_password(db, member.office_id, outcome.member.user_id):
+            password_hash = signin.hash_password(DEMO_PASSWORD)
+            signin.set_password_hash(
+                db, member.office_id, outcome.member.user_id, password_hash, actor=ACTOR
+            )
+    if signin.add_platform_admin(
+        db, PLATFORM_ADMIN_EMAIL, "Legislature IT", DEMO_PASSWORD, keep_password=True
+    ):
+        done.append(f"added platform admin {PLATFORM_ADMIN_EMAIL}")
     return done
+
+
+def sign_in_lines() -> list[str]:
+    """Who a newcomer can sign in as, for the run script to print."""
+    lines = [f"Demo sign-in (password {DEMO_PASSWORD} for everyone):"]
+    for member in DEMO_STAFF:
+        lines.append(f"  {member.email:<36} {ROLE_LABELS[member.role]}")
+    lines.append(f"  {PLATFORM_ADMIN_EMAIL:<36} {ROLE_LABELS['platform_admin']}")
+    return lines
 
 
 def main(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
@@ -60,7 +85,7 @@ def main(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     except SQLAlchemyError as exc:
         print(f"error: {NOT_READY} ({type(exc).__name__})", file=err)
         return 1
-    for line in done:
+    for line in (*done, *sign_in_lines()):
         print(line, file=out)
     return 0
 

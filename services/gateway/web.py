@@ -6,8 +6,10 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -17,7 +19,14 @@ from werkzeug.wrappers import Request, Response
 from services.chassis.db import utcnow
 from services.chassis.errors import CaseworkError
 from services.chassis.schemas import strip_bidi_controls
-from services.contracts.vocabulary import CASE_STATUSES
+from services.contracts.vocabulary import (
+    CASE_OBTAINED,
+    CASE_PRIORITIES,
+    CASE_RESULTS,
+    CASE_STATUSES,
+    CATEGORIES,
+)
+from services.gateway.domain.identity import ROLE_LABELS
 from services.gateway.domain.queue import (
     DEFAULT_PAGE_SIZE,
     QueueFilter,
@@ -57,6 +66,25 @@ def isolated(text: object) -> Markup:
     return Markup("<bdi>{}</bdi>").format(strip_bidi_controls(str(text)))
 
 
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(moment: datetime | None, zone: str) -> str:
+    """`3 Dec 2026, 14:05` in the office's time zone."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(_zone(zone))
+    return f"{local.day} {local.strftime('%b %Y, %H:%M')}"
+
+
+def local_date(day: date | None) -> str:
+    return "" if day is None else f"{day.day} {day.strftime('%b %Y')}"
+
+
 def plain(text: object) -> str:
     """Text someone typed, where no markup may go (the page title): without bidi controls."""
     return strip_bidi_controls(str(text))
@@ -67,15 +95,25 @@ templates.filters["plain"] = plain
 templates.filters["status_label"] = status_label
 templates.filters["category_label"] = category_label
 templates.filters["human_date"] = lambda moment: human_date(moment, utcnow())
+templates.filters["local_time"] = local_time
+templates.filters["local_date"] = local_date
+templates.filters["role_label"] = lambda role: ROLE_LABELS.get(role, role or "")
+templates.filters["label"] = category_label
 templates.globals["statuses"] = CASE_STATUSES
+# Nobody works on these any more: they take no caseworker (a reopening comes first).
+templates.globals["finished"] = ("resolved", "closed", "withdrawn", "transferred")
+templates.globals["categories"] = CATEGORIES
+templates.globals["priorities"] = CASE_PRIORITIES
+templates.globals["results"] = CASE_RESULTS
+templates.globals["obtained_kinds"] = CASE_OBTAINED
 
 
 def page_query(query: QueueFilter, offset: int) -> dict[str, Any]:
     """The query string of another page of the same queue."""
-    wanted: dict[str, Any] = {"status": query.status, "offset": offset}
+    wanted: dict[str, Any] = {**query.filters(), "offset": offset}
     if query.limit != DEFAULT_PAGE_SIZE:
         wanted["limit"] = query.limit
-    return {name: value for name, value in wanted.items() if value is not None}
+    return wanted
 
 
 templates.globals["page_query"] = page_query
@@ -107,6 +145,8 @@ def secured(fn: Callable[..., Response]) -> Callable[..., Response]:
 
 ERROR_TITLES = {
     400: "That request was not understood",
+    401: "Sign in first",
+    403: "You may not do that",
     404: "Not found",
     409: "That conflicts with what is already there",
     422: "That request was not understood",
@@ -123,10 +163,10 @@ def page_errors(fn: Callable[..., Response]) -> Callable[..., Response]:
             return fn(*args, **kwargs)
         except ValidationError as exc:
             return error_page(
-                400, "Some values in the address are not valid", _field_problems(exc.messages)
+                400, "Some values in the address are not valid", field_problems(exc.messages)
             )
         except CaseworkError as exc:
-            return error_page(exc.status, exc.message, _field_problems(exc.fields))
+            return error_page(exc.status, exc.message, field_problems(exc.fields))
         except Exception:
             log.exception("unexpected error in %s", fn.__name__)
             return error_page(500, "Something went wrong on our side", [])
@@ -144,7 +184,7 @@ def error_page(status: int, message: str, problems: list[str]) -> Response:
     )
 
 
-def _field_problems(messages: Any) -> list[str]:
+def field_problems(messages: Any) -> list[str]:
     """`{"status": ["choose one of: ..."]}` as `["status: choose one of: ..."]`."""
     if isinstance(messages, Mapping):
         return [f"{name}: {_joined(errors)}" for name, errors in sorted(messages.items())]

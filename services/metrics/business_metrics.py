@@ -12,7 +12,12 @@ import threading
 from collections.abc import Iterator
 
 from prometheus_client import REGISTRY
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+    SummaryMetricFamily,
+)
 from prometheus_client.registry import Collector
 
 from services.chassis.service import Database
@@ -47,6 +52,7 @@ class ReadModelCollector(Collector):
     def describe(self) -> Iterator[Metric]:
         # Names only, so registering never touches a database.
         yield from self._office_families()
+        yield self._close_family()
         yield from self._wait_families()
         yield self._up(None)
 
@@ -62,18 +68,21 @@ class ReadModelCollector(Collector):
             log.warning("could not read the read models for /metrics (%s)", type(exc).__name__)
             yield self._up(0)
             return
-        received, opened, assigned, acknowledged = self._office_families()
+        received, opened, assigned, acknowledged, closures = self._office_families()
+        to_close = self._close_family()
         for office_id, counts in snapshot.totals.items():
             received.add_metric([office_id], counts.received)
             opened.add_metric([office_id], counts.opened)
             assigned.add_metric([office_id], counts.assigned)
             acknowledged.add_metric([office_id], counts.acknowledged)
+            closures.add_metric([office_id], counts.closures)
+            to_close.add_metric([office_id], counts.closures, counts.seconds_to_close)
         waits, samples = self._wait_families()
         for times in snapshot.acknowledgement_times:
             samples.add_metric([times.office_id], times.samples)
             for quantile, seconds in times.quantiles:
                 waits.add_metric([times.office_id, f"{quantile:g}"], seconds)
-        yield from (received, opened, assigned, acknowledged, waits, samples)
+        yield from (received, opened, assigned, acknowledged, closures, to_close, waits, samples)
         yield self._up(1)
 
     @staticmethod
@@ -86,6 +95,20 @@ class ReadModelCollector(Collector):
             family("cases_opened", "Cases opened, by office"),
             family("cases_assigned", "Case assignments (including reassignments), by office"),
             family("acknowledgements_sent", "Acknowledgements sent to constituents, by office"),
+            family(
+                "case_closures",
+                "Case closures (a case closed, reopened and closed again counts twice), by office",
+            ),
+        )
+
+    @staticmethod
+    def _close_family() -> SummaryMetricFamily:
+        # Count and sum only: quantiles would need every closure of every office at each scrape.
+        return SummaryMetricFamily(
+            f"{PREFIX}_office_time_to_close_seconds",
+            "Time from a case opening to its closure, summed over closures (count: the "
+            "closures), by office",
+            labels=["office"],
         )
 
     @staticmethod

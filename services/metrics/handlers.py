@@ -18,7 +18,9 @@ from services.chassis.events import IncomingEvent
 from services.contracts import (
     AcknowledgementSent,
     CaseAssigned,
+    CaseClosed,
     CaseOpened,
+    CaseStatusChanged,
     SubmissionReceived,
 )
 from services.metrics.domain.acknowledgements import (
@@ -26,7 +28,13 @@ from services.metrics.domain.acknowledgements import (
     AcknowledgementTimes,
     times_by_office,
 )
-from services.metrics.domain.caseload import Assignment, CaseworkerLoad, assign
+from services.metrics.domain.caseload import (
+    Assignment,
+    CaseStatus,
+    CaseworkerLoad,
+    assign,
+    change_status,
+)
 from services.metrics.domain.office_stats import (
     DailyCounts,
     OfficeCounts,
@@ -34,7 +42,14 @@ from services.metrics.domain.office_stats import (
     days_covered,
     fact_for,
 )
+from services.metrics.domain.outcomes import (
+    Closure,
+    OfficeOutcomes,
+    closure_fact,
+    record_closure,
+)
 from services.metrics.domain.roll_up import ROLL_UP_BATCH, RollUp
+from services.metrics.observability import count_closure, count_status_change
 from services.metrics.ports import (
     CountsAcrossOffices,
     MetricsWork,
@@ -48,7 +63,7 @@ log = logging.getLogger(__name__)
 AcrossOffices = Callable[[Any], CountsAcrossOffices]
 
 
-# Events (each run by `db.consume(event, handler)`) -------------------------------------------
+# Events (each run by `db.consume(event, handler)` or `db.consume_batch(events, handler)`) ---
 
 
 def record_submission_received(uow: MetricsWork, event: IncomingEvent[SubmissionReceived]) -> None:
@@ -72,6 +87,42 @@ def record_case_assigned(uow: MetricsWork, event: IncomingEvent[CaseAssigned]) -
         if holder != held:
             uow.assignments.hold(payload.case_id, holder)
     _count(uow, event)
+
+
+def record_case_status_changed(uow: MetricsWork, event: IncomingEvent[CaseStatusChanged]) -> None:
+    payload = event.payload
+    _change_status(uow, payload.case_id, CaseStatus(payload.to_status, payload.changed_at))
+    uow.after_commit(lambda: count_status_change(payload.to_status))
+
+
+def record_case_closed(uow: MetricsWork, event: IncomingEvent[CaseClosed]) -> None:
+    payload = event.payload
+    closure = Closure(
+        result=payload.result,
+        obtained=tuple(payload.obtained),
+        amount_minor=payload.amount_minor,
+        currency=payload.currency,
+        opened_at=payload.opened_at,
+        closed_at=payload.closed_at,
+    )
+    _change_status(uow, payload.case_id, closure.status)
+    # The office's report keeps each case's latest outcome; as with assignments, a first
+    # closure is one insert and a later one locks the case's outcome and applies the rule.
+    if not uow.outcomes.record_if_unknown(payload.case_id, closure):
+        known = uow.outcomes.known(payload.case_id)
+        outcome = record_closure(known, closure)
+        if outcome != known:
+            uow.outcomes.record(payload.case_id, outcome)
+    uow.counts.count(closure_fact(closure))
+    uow.after_commit(lambda: count_closure(closure))
+
+
+def _change_status(uow: MetricsWork, case_id: str, incoming: CaseStatus) -> None:
+    if not uow.lifecycles.record_if_unknown(case_id, incoming):
+        known = uow.lifecycles.known(case_id)
+        status = change_status(known, incoming)
+        if status != known:
+            uow.lifecycles.record(case_id, status)
 
 
 def record_acknowledgement_sent(
@@ -125,6 +176,21 @@ def office_counts(db: OfficeDatabase, office_id: str) -> OfficeCounts:
         return uow.counts.all_time()
 
 
+@dataclass(frozen=True)
+class OfficeReport:
+    """What `office_counts` answers: the office's counts and what its closed cases achieved."""
+
+    counts: OfficeCounts
+    outcomes: OfficeOutcomes
+
+
+def office_report(db: OfficeDatabase, office_id: str) -> OfficeReport:
+    """An office's all-time counts and outcomes, read in one unit of work; an office with no
+    events yet counts zero and has closed nothing."""
+    with db.unit_of_work(office_id=office_id) as uow:
+        return OfficeReport(counts=uow.counts.all_time(), outcomes=uow.outcomes.report())
+
+
 def office_daily(
     db: OfficeDatabase, office_id: str, days: int, today: date | None = None
 ) -> list[DailyCounts]:
@@ -137,8 +203,8 @@ def office_daily(
 
 
 def caseload(db: OfficeDatabase, office_id: str) -> list[CaseworkerLoad]:
-    """Caseworkers of one office holding cases now, busiest first, each under the name their
-    latest assignment gave."""
+    """Caseworkers of one office holding cases still being worked, busiest first, each under
+    the name their latest assignment gave (the rule: `domain/caseload.py`)."""
     with db.unit_of_work(office_id=office_id) as uow:
         return uow.assignments.caseload()
 

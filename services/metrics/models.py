@@ -1,6 +1,6 @@
 """Metrics' read models: office daily counts (facts appended by events, folded into daily
-totals by the roll-up), which caseworker holds each case, and when each submission was received
-and acknowledged.
+totals by the roll-up), which caseworker holds each case and where it stands, each case's
+latest outcome, and when each submission was received and acknowledged.
 
 No event handler updates a row that events about other submissions or cases also write: under
 load, a shared counter row serialises every worker on its lock.
@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Index, Integer, SmallInteger, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.chassis.db import BigId, UTCDateTime, new_metadata
@@ -27,7 +37,10 @@ class OfficeEventFact(Base):
 
     __tablename__ = "office_event_facts"
     __table_args__ = (
-        CheckConstraint("received + opened + assigned + acknowledged = 1", name="one_event"),
+        CheckConstraint(
+            "received + opened + assigned + acknowledged + closures = 1", name="one_event"
+        ),
+        CheckConstraint("seconds_to_close >= 0", name="seconds_to_close_not_negative"),
         Index("ix_office_event_facts_office_id_day", "office_id", "day"),
     )
 
@@ -38,6 +51,8 @@ class OfficeEventFact(Base):
     opened: Mapped[int] = mapped_column(SmallInteger)
     assigned: Mapped[int] = mapped_column(SmallInteger)
     acknowledged: Mapped[int] = mapped_column(SmallInteger)
+    closures: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    seconds_to_close: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class OfficeDailyStats(Base):
@@ -52,6 +67,8 @@ class OfficeDailyStats(Base):
     opened: Mapped[int] = mapped_column(Integer)
     assigned: Mapped[int] = mapped_column(Integer)
     acknowledged: Mapped[int] = mapped_column(Integer)
+    closures: Mapped[int] = mapped_column(Integer, server_default="0")
+    seconds_to_close: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class CaseAssignment(Base):
@@ -65,6 +82,58 @@ class CaseAssignment(Base):
     caseworker_id: Mapped[str] = mapped_column(String(64))
     caseworker_name: Mapped[str] = mapped_column(String(200))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseLifecycle(Base):
+    """Where each case stands, as its latest status change (or closure) told, written only by
+    that case's events; a case with no row has only been opened, so it is being worked. The
+    caseload leaves out held cases whose row says finished."""
+
+    __tablename__ = "case_lifecycles"
+
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    finished: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseOutcome(Base):
+    """Each closed case's outcome, as its latest closure told (one row per case, so a case
+    closed twice counts once). Results, amounts and times only: the outcome's free text and
+    the constituent stay in cases."""
+
+    __tablename__ = "case_outcomes"
+    __table_args__ = (
+        # The median time to close is read by rank along this index.
+        Index("ix_case_outcomes_office_id_seconds_to_close", "office_id", "seconds_to_close"),
+    )
+
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    result: Mapped[str] = mapped_column(String(32))
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    day: Mapped[date] = mapped_column(Date)
+    seconds_to_close: Mapped[int] = mapped_column(BigInteger)
+
+
+class CaseOutcomeObtained(Base):
+    """What a case's latest closure says the office obtained, one row per thing obtained."""
+
+    __tablename__ = "case_outcome_obtained"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["office_id", "case_id"],
+            ["case_outcomes.office_id", "case_outcomes.case_id"],
+        ),
+    )
+
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    obtained: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class AcknowledgementTiming(Base):

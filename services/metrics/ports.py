@@ -1,23 +1,24 @@
 """What metrics' service layer needs from storage, as protocols: the repositories a metrics unit
-of work opens for one office, the cross-office counts the roll-up and the Prometheus collector
-use, and the databases that hand them out. `repository.py` satisfies them with SQL,
-`tests/fakes.py` with lists and dicts."""
+of work opens for one office (counts, timings, case holders, case lifecycles, case outcomes),
+the cross-office counts the roll-up and the Prometheus collector use, and the databases that
+hand them out. `repository.py` satisfies them with SQL, `tests/fakes.py` with lists and dicts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any, Protocol
 
 from services.metrics.domain.acknowledgements import AcknowledgedSubmission, SubmissionTiming
-from services.metrics.domain.caseload import Assignment, CaseworkerLoad
+from services.metrics.domain.caseload import Assignment, CaseStatus, CaseworkerLoad
 from services.metrics.domain.office_stats import (
     CountedEvent,
     DailyCounts,
     EventFact,
     OfficeCounts,
 )
+from services.metrics.domain.outcomes import Closure, OfficeOutcomes
 from services.metrics.domain.roll_up import DailyAddition
 
 
@@ -59,12 +60,49 @@ class AssignmentsRepository(Protocol):
     def hold(self, case_id: str, assignment: Assignment) -> None: ...
 
     def caseload(self) -> list[CaseworkerLoad]:
-        """Caseworkers holding cases now, busiest first, then by name and id."""
+        """Caseworkers holding cases not known to be finished, busiest first, then by name and
+        id (`domain.caseload.caseloads`)."""
         ...
+
+
+class LifecyclesRepository(Protocol):
+    """Where each case of one office stands, as its latest status change told."""
+
+    def record_if_unknown(self, case_id: str, status: CaseStatus) -> bool:
+        """Record where a case never heard of stands; False (and nothing written) if known."""
+        ...
+
+    def known(self, case_id: str) -> CaseStatus:
+        """Where the case stands, locked against other changes of it until commit."""
+        ...
+
+    def record(self, case_id: str, status: CaseStatus) -> None: ...
+
+
+class OutcomesRepository(Protocol):
+    """Each closed case's latest outcome, of one office, and the office's report from them."""
+
+    def record_if_unknown(self, case_id: str, closure: Closure) -> bool:
+        """Record a case's first closure; False (and nothing written) if it has an outcome."""
+        ...
+
+    def known(self, case_id: str) -> Closure:
+        """The case's outcome, locked against other closures of it until commit."""
+        ...
+
+    def record(self, case_id: str, closure: Closure) -> None:
+        """Replace the case's outcome, what was obtained included."""
+        ...
+
+    def report(self) -> OfficeOutcomes: ...
 
 
 class MetricsWork(Protocol):
     """A metrics unit of work, real or fake: its office's repositories."""
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the work has committed (process counters)."""
+        ...
 
     @property
     def counts(self) -> CountsRepository: ...
@@ -74,6 +112,12 @@ class MetricsWork(Protocol):
 
     @property
     def assignments(self) -> AssignmentsRepository: ...
+
+    @property
+    def lifecycles(self) -> LifecyclesRepository: ...
+
+    @property
+    def outcomes(self) -> OutcomesRepository: ...
 
 
 class CountsAcrossOffices(Protocol):

@@ -1,11 +1,13 @@
-"""All of metrics' SQL: the repositories a unit of work opens for one office (counts, timings,
-case holders), the counts across offices that the roll-up and the Prometheus collector read, and
-the statements they run, built once.
+"""Metrics' SQL: the repositories a unit of work opens for one office (counts, timings, case
+holders; case lifecycles and outcomes are in `outcomes_repository.py`), the counts across
+offices that the roll-up and the Prometheus collector read, and the statements they run,
+built once.
 
 No event handler updates a row shared with events about other submissions or cases: a counted
-event appends one fact row, a timing or an assignment touches only its own submission's or
-case's row. Only the roll-up writes the daily totals, one roll-up at a time, and a read sums
-totals and facts in one statement, so it sees a roll-up entirely or not at all.
+event appends one fact row, a timing, an assignment, a status change or a closure touches only
+its own submission's or case's rows. Only the roll-up writes the daily totals, one roll-up at a
+time, and a read sums totals and facts in one statement, so it sees a roll-up entirely or not
+at all.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Subquery,
+    and_,
     bindparam,
     delete,
     func,
     insert,
+    or_,
     select,
     text,
     union_all,
@@ -45,9 +49,11 @@ from services.metrics.models import (
     AcknowledgementTiming,
     Base,
     CaseAssignment,
+    CaseLifecycle,
     OfficeDailyStats,
     OfficeEventFact,
 )
+from services.metrics.outcomes_repository import SqlLifecycles, SqlOutcomes
 from services.metrics.ports import (
     AssignmentsRepository,
     CountsAcrossOffices,
@@ -138,6 +144,8 @@ class MetricsUnitOfWork(UnitOfWork):
         self.counts = SqlCounts(self)
         self.timings = SqlTimings(self)
         self.assignments = SqlAssignments(self)
+        self.lifecycles = SqlLifecycles(self)
+        self.outcomes = SqlOutcomes(self)
 
 
 class SqlCounts(CountsRepository):
@@ -225,7 +233,7 @@ class SqlAssignments(AssignmentsRepository):
         self._session.execute(_HOLD, self._row(case_id, assignment))
 
     def caseload(self) -> list[CaseworkerLoad]:
-        table = CaseAssignment
+        table, lifecycle = CaseAssignment, CaseLifecycle
         held = (
             select(
                 table.caseworker_id,
@@ -238,7 +246,16 @@ class SqlAssignments(AssignmentsRepository):
                 )
                 .label("recency"),
             )
-            .where(table.office_id == self._office_id)
+            .select_from(table)
+            .outerjoin(
+                lifecycle,
+                and_(lifecycle.office_id == table.office_id, lifecycle.case_id == table.case_id),
+            )
+            # Held and not known to be finished: `domain.caseload.in_open_caseload`.
+            .where(
+                table.office_id == self._office_id,
+                or_(lifecycle.finished.is_(None), lifecycle.finished.is_(False)),
+            )
             .subquery("held")
         )
         rows = self._session.execute(

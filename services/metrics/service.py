@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from nameko.rpc import rpc
@@ -16,7 +17,9 @@ from services.chassis.service import ServiceBase
 from services.contracts import (
     ACKNOWLEDGEMENT_SENT,
     CASE_ASSIGNED,
+    CASE_CLOSED,
     CASE_OPENED,
+    CASE_STATUS_CHANGED,
     SUBMISSION_RECEIVED,
 )
 from services.contracts.rpc import metrics as contract
@@ -33,7 +36,7 @@ ROLL_UP_SECONDS = env_int("CASEWORK_METRICS_ROLL_UP_SECONDS", 60)
 OFFICE_COUNTS_REQUEST = contract.OfficeCountsRequest()
 OFFICE_DAILY_REQUEST = contract.OfficeDailyRequest()
 CASELOAD_REQUEST = contract.CaseloadRequest()
-OFFICE_COUNTS = contract.OfficeCounts()
+OFFICE_COUNTS = contract.OfficeCountsWithOutcomes()
 DAILY_COUNTS = contract.DailyCounts(many=True)
 CASEWORKER_LOADS = contract.CaseworkerLoad(many=True)
 
@@ -54,6 +57,14 @@ class MetricsService(ServiceBase):
     def record_case_assigned(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, handlers.record_case_assigned)
 
+    @event_handler(CASE_STATUS_CHANGED)
+    def record_case_status_changed(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_case_status_changed)
+
+    @event_handler(CASE_CLOSED)
+    def record_case_closed(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_case_closed)
+
     @event_handler(ACKNOWLEDGEMENT_SENT)
     def record_acknowledgement_sent(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, handlers.record_acknowledgement_sent)
@@ -65,7 +76,8 @@ class MetricsService(ServiceBase):
     @rpc
     def office_counts(self, office_id: str) -> dict[str, Any]:
         query = load_arguments(OFFICE_COUNTS_REQUEST, {"office_id": office_id})
-        return dict(OFFICE_COUNTS.dump(handlers.office_counts(self.db, query["office_id"])))
+        report = handlers.office_report(self.db, query["office_id"])
+        return dict(OFFICE_COUNTS.dump({**asdict(report.counts), **asdict(report.outcomes)}))
 
     @rpc
     def office_daily(self, office_id: str, days: int = contract.DEFAULT_DAYS) -> list[Any]:

@@ -153,11 +153,12 @@ class System:
             return "(no log)"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
-    def run_python(self, *args: str) -> str:
+    def run_python(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run(
             [sys.executable, *args],
             cwd=ROOT,
             env=self.env(),
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=120,

@@ -12,6 +12,7 @@ import requests
 from kombu import Connection, Producer
 
 from services.chassis.messaging import EVENTS_EXCHANGE
+from services.gateway.tests.support import SUPERVISOR, log_in
 from tests.e2e.system import DEMO_OFFICE, System
 
 pytestmark = pytest.mark.e2e
@@ -70,7 +71,8 @@ def test_a_submission_becomes_an_assigned_case_an_email_a_metric_and_a_row_on_th
         return bool(match and float(match.group(1)) >= 1)
 
     system.wait_for(counted, 30, "metrics never counted the acknowledgement")
-    page = requests.get(system.url("gateway", f"/offices/{DEMO_OFFICE}/cases"), timeout=10)
+    staff = log_in(system.url("gateway"), SUPERVISOR)
+    page = staff.get(system.url("gateway", f"/offices/{DEMO_OFFICE}/cases"), timeout=10)
     assert page.status_code == 200
     assert case.reference in page.text
 

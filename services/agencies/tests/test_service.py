@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import requests
 from kombu import Connection
-from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcClient
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
@@ -21,6 +20,7 @@ from services.agencies.models import AgencySuggestion, Base
 from services.agencies.service import AgenciesService
 from services.agencies.tests.conftest import SEEDED_CODES, count_rows
 from services.agencies.tests.fakes import case_opened
+from services.chassis.errors import NotFound, ValidationFailed
 from services.chassis.testing import wait_until
 from services.contracts import CASE_OPENED
 from services.contracts.rpc.agencies import AgencyEntry, AgencySuggestionResult
@@ -248,15 +248,13 @@ def test_staff_can_list_the_directory_and_look_up_one_agency_by_rpc(
 def test_looking_up_an_agency_that_is_not_in_the_directory_is_not_found(
     agencies: dict[str, Any],
 ) -> None:
-    with rpc_client() as client, pytest.raises(RemoteError) as raised:
+    with rpc_client() as client, pytest.raises(NotFound) as raised:
         client.agencies.get_agency("NASA")
-    assert raised.value.exc_type == "NotFound"
-    assert "NASA" in raised.value.value
+    assert "NASA" in raised.value.message
 
-    with rpc_client() as client, pytest.raises(RemoteError) as malformed:
+    with rpc_client() as client, pytest.raises(ValidationFailed) as malformed:
         client.agencies.get_agency("not a code!")
-    assert malformed.value.exc_type == "ValidationFailed"
-    assert "code" in malformed.value.value
+    assert "code" in malformed.value.fields
 
 
 def test_suggest_agency_by_rpc_prefers_a_known_hint_then_the_category(
@@ -285,11 +283,11 @@ def test_suggest_agency_by_rpc_prefers_a_known_hint_then_the_category(
 def test_suggest_agency_by_rpc_refuses_an_unknown_category_naming_the_argument(
     agencies: dict[str, Any],
 ) -> None:
-    with rpc_client() as client, pytest.raises(RemoteError) as raised:
+    with rpc_client() as client, pytest.raises(ValidationFailed) as raised:
         client.agencies.suggest_agency("aliens")
 
-    assert raised.value.exc_type == "ValidationFailed"
-    assert raised.value.value == "some fields are missing or invalid: category"
+    assert raised.value.message == "some fields are missing or invalid: category"
+    assert set(raised.value.fields) == {"category"}
 
 
 # Health and metrics

@@ -52,6 +52,16 @@ class SqlAllocations:
         ).scalar_one()
         return Allocation(int(number), self._roster.take_turn(now))
 
+    def number(self, year: int) -> int:
+        """The office's next reference number of `year` alone, for a case that comes from no
+        submission of intake (the demo seed): later openings carry on after it."""
+        self._roster.lock()
+        return int(
+            self._uow.session.execute(
+                NEXT_NUMBER, {"office_id": self._uow.office_id, "year": year}
+            ).scalar_one()
+        )
+
     def _take_apart(self, submission_id: str, now: datetime) -> Allocation | None:
         bind = self._uow.session.get_bind()
         taken = take_turn_apart(

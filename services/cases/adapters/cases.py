@@ -3,13 +3,25 @@ the unit of work's office."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import case as when
 from sqlalchemy.engine import Row
 
-from services.cases.domain.case import UNFINISHED, Case, CaseStatus, TimelineKind, TimelineNote
+from services.cases.adapters.case_rows import (
+    State,
+    case_from,
+    new_row,
+    note_from,
+    note_row,
+    state,
+    tag_pattern,
+)
+from services.cases.domain.case import UNFINISHED, Case, TimelineNote
 from services.cases.domain.queue import CasePage, CaseQuery
+from services.cases.domain.workload import AgeBuckets, AssigneeCount, bucket_cutoffs
 from services.cases.models import Base
 from services.chassis.uow import UnitOfWork
 
@@ -23,8 +35,9 @@ INSERT_CASE = CASES.insert()
 INSERT_NOTES = TIMELINE.insert()
 IN_OFFICE = CASES.c.office_id == bindparam("office_id")
 CASE = select(CASES).where(IN_OFFICE, CASES.c.id == bindparam("case_id"))
+CASE_BY_REFERENCE = select(CASES).where(IN_OFFICE, CASES.c.reference == bindparam("reference"))
 NOTES = (
-    select(TIMELINE.c.at, TIMELINE.c.kind, TIMELINE.c.summary)
+    select(TIMELINE)
     .where(
         TIMELINE.c.office_id == bindparam("office_id"), TIMELINE.c.case_id == bindparam("case_id")
     )
@@ -40,18 +53,47 @@ UPDATE_CASE = CASES.update().where(
     CASES.c.office_id == bindparam("in_office"), CASES.c.id == bindparam("case")
 )
 
-State = dict[str, Any]
+
+def _opened_after(name: str) -> Any:
+    return when((CASES.c.opened_at > bindparam(name), 1), else_=0)
 
 
-def _state(case: Case) -> State:
-    return {
-        "status": case.status.value,
-        "assigned_to_id": case.assigned_to_id,
-        "assigned_to_name": case.assigned_to_name,
-        "assigned_at": case.assigned_at,
-        "agency_code": case.agency_code,
-        "agency_name": case.agency_name,
-    }
+# Active cases per assignee by age: one pass over the office's active cases.
+WORKLOAD = (
+    select(
+        CASES.c.assigned_to_id,
+        func.max(CASES.c.assigned_to_name).label("name"),
+        func.count().label("total"),
+        func.sum(_opened_after("under_7")).label("under_7"),
+        func.sum(_opened_after("under_30")).label("under_30"),
+        func.sum(_opened_after("under_90")).label("under_90"),
+    )
+    .where(IN_OFFICE, CASES.c.status.in_(UNFINISHED))
+    .group_by(CASES.c.assigned_to_id)
+)
+
+
+def _conditions(query: CaseQuery) -> list[Any]:
+    conditions: list[Any] = []
+    if query.status is not None:
+        conditions.append(CASES.c.status == query.status.value)
+    if query.active or query.overdue:
+        conditions.append(CASES.c.status.in_(UNFINISHED))
+    if query.assigned_to is not None:
+        conditions.append(CASES.c.assigned_to_id == query.assigned_to)
+    if query.unassigned:
+        conditions.append(CASES.c.assigned_to_id.is_(None))
+    if query.category is not None:
+        conditions.append(CASES.c.category == query.category)
+    if query.agency is not None:
+        conditions.append(func.coalesce(CASES.c.agency_code, CASES.c.agency_hint) == query.agency)
+    if query.priority is not None:
+        conditions.append(CASES.c.priority == query.priority)
+    if query.tag is not None:
+        conditions.append(CASES.c.tags.contains(tag_pattern(query.tag), autoescape=True))
+    if query.overdue and query.today is not None:
+        conditions.append(and_(CASES.c.due_on.is_not(None), CASES.c.due_on < query.today))
+    return conditions
 
 
 class SqlCaseRepository:
@@ -64,57 +106,36 @@ class SqlCaseRepository:
 
     def add(self, case: Case) -> None:
         assert case.office_id == self._uow.office_id, "a case belongs to its unit of work's office"
-        session = self._uow.session
-        session.execute(
-            INSERT_CASE,
-            {
-                "id": case.case_id,
-                "office_id": case.office_id,
-                "reference": case.reference,
-                "submission_id": case.submission_id,
-                "tracking_code": case.tracking_code,
-                "constituent_id": case.constituent_id,
-                "constituent_name": case.constituent_name,
-                "subject": case.subject,
-                "category": case.category,
-                "agency_hint": case.agency_hint,
-                "urgent": case.urgent,
-                "status": case.status.value,
-                "opened_at": case.opened_at,
-                "assigned_to_id": case.assigned_to_id,
-                "assigned_to_name": case.assigned_to_name,
-                "assigned_at": case.assigned_at,
-                "agency_code": case.agency_code,
-                "agency_name": case.agency_name,
-            },
-        )
+        self._uow.session.execute(INSERT_CASE, new_row(case))
         self._write_notes(case, case.timeline)
         self._track(case)
 
     def get(self, case_id: str) -> Case | None:
         row = self._uow.session.execute(CASE, self._params(case_id=case_id)).first()
-        return None if row is None else self._track(_case_from(row))
+        return None if row is None else self._track(case_from(row))
 
     def get_with_timeline(self, case_id: str) -> Case | None:
-        row = self._uow.session.execute(CASE, self._params(case_id=case_id)).first()
+        return self._with_timeline(CASE, case_id=case_id)
+
+    def by_reference(self, reference: str) -> Case | None:
+        """The case with its timeline, by what staff call it."""
+        return self._with_timeline(CASE_BY_REFERENCE, reference=reference)
+
+    def _with_timeline(self, statement: Select[Any], **params: Any) -> Case | None:
+        row = self._uow.session.execute(statement, self._params(**params)).first()
         if row is None:
             return None
-        timeline = [
-            TimelineNote(note.at, TimelineKind(note.kind), note.summary)
-            for note in self._uow.session.execute(NOTES, self._params(case_id=case_id))
-        ]
-        return self._track(_case_from(row, timeline))
+        if row.id in self._tracked:
+            return self._tracked[row.id][0]
+        notes = self._uow.session.execute(NOTES, self._params(case_id=row.id))
+        return self._track(case_from(row, [note_from(note) for note in notes]))
 
     def awaiting_caseworker(self) -> list[Case]:
         rows = self._uow.session.execute(AWAITING_CASEWORKER, self._params())
-        return [self._track(_case_from(row)) for row in rows]
+        return [self._track(case_from(row)) for row in rows]
 
     def page(self, query: CaseQuery) -> CasePage:
-        conditions: list[Any] = [CASES.c.office_id == self._uow.office_id]
-        if query.status is not None:
-            conditions.append(CASES.c.status == query.status.value)
-        if query.assigned_to is not None:
-            conditions.append(CASES.c.assigned_to_id == query.assigned_to)
+        conditions = [CASES.c.office_id == self._uow.office_id, *_conditions(query)]
         session = self._uow.session
         total = session.execute(
             select(func.count()).select_from(CASES).where(*conditions)
@@ -126,68 +147,53 @@ class SqlCaseRepository:
             .limit(query.limit)
             .offset(query.offset)
         )
-        return CasePage(cases=[_case_from(row) for row in rows], total=int(total))
+        return CasePage(cases=[case_from(row) for row in rows], total=int(total))
+
+    def workload(self, now: datetime) -> dict[str | None, AssigneeCount]:
+        """The office's active cases per assignee (None: nobody) by age at `now`."""
+        under_7, under_30, under_90 = bucket_cutoffs(now)
+        rows = self._uow.session.execute(
+            WORKLOAD,
+            self._params(under_7=under_7, under_30=under_30, under_90=under_90),
+        )
+        return {row.assigned_to_id: _count(row) for row in rows}
 
     def flush(self) -> None:
-        for case_id, (case, state, written) in list(self._tracked.items()):
-            now = _state(case)
+        for case_id, (case, before, written) in list(self._tracked.items()):
+            now = state(case)
             # Only what changed: a concurrent unit of work may have changed the rest since this
             # one read it (an agency suggestion must not undo an assignment).
-            changed = {column: value for column, value in now.items() if state[column] != value}
+            changed = {column: value for column, value in now.items() if before[column] != value}
             if changed:
                 self._uow.session.execute(
                     UPDATE_CASE, {"in_office": self._uow.office_id, "case": case_id, **changed}
                 )
             self._write_notes(case, case.timeline[written:])
-            self._tracked[case_id] = (case, _state(case), len(case.timeline))
+            self._tracked[case_id] = (case, state(case), len(case.timeline))
 
     def _track(self, case: Case) -> Case:
         """One object per case in a unit of work, so no change is lost to a second copy."""
         if case.case_id in self._tracked:
             return self._tracked[case.case_id][0]
-        self._tracked[case.case_id] = (case, _state(case), len(case.timeline))
+        self._tracked[case.case_id] = (case, state(case), len(case.timeline))
         return self._uow.track(case)
 
     def _write_notes(self, case: Case, notes: list[TimelineNote]) -> None:
-        if not notes:
-            return
-        self._uow.session.execute(
-            INSERT_NOTES,
-            [
-                {
-                    "office_id": self._uow.office_id,
-                    "case_id": case.case_id,
-                    "at": note.at,
-                    "kind": note.kind.value,
-                    "summary": note.summary,
-                }
-                for note in notes
-            ],
-        )
+        if notes:
+            self._uow.session.execute(
+                INSERT_NOTES, [note_row(self._uow.office_id, case.case_id, note) for note in notes]
+            )
 
     def _params(self, **params: Any) -> dict[str, Any]:
         return {"office_id": self._uow.office_id, **params}
 
 
-def _case_from(row: Row[Any], timeline: list[TimelineNote] | None = None) -> Case:
-    return Case(
-        case_id=row.id,
-        office_id=row.office_id,
-        reference=row.reference,
-        submission_id=row.submission_id,
-        tracking_code=row.tracking_code,
-        constituent_id=row.constituent_id,
-        constituent_name=row.constituent_name,
-        subject=row.subject,
-        category=row.category,
-        agency_hint=row.agency_hint,
-        urgent=row.urgent,
-        opened_at=row.opened_at,
-        status=CaseStatus(row.status),
-        assigned_to_id=row.assigned_to_id,
-        assigned_to_name=row.assigned_to_name,
-        assigned_at=row.assigned_at,
-        agency_code=row.agency_code,
-        agency_name=row.agency_name,
-        timeline=timeline or [],
+def _count(row: Row[Any]) -> AssigneeCount:
+    under_7, under_30, under_90 = (int(row.under_7), int(row.under_30), int(row.under_90))
+    ages = AgeBuckets(
+        under_7=under_7,
+        from_7_to_30=under_30 - under_7,
+        from_30_to_90=under_90 - under_30,
+        over_90=int(row.total) - under_90,
     )
+    return AssigneeCount(row.assigned_to_id, row.name, ages)

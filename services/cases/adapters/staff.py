@@ -59,6 +59,18 @@ class SqlRoster:
         ).first()
         return None if row is None else _member(row)
 
+    def find(self, user_id: str) -> RosterMember | None:
+        """The member as the roster has them, to name or check them (takes no lock: for
+        reading, not for changing the roster)."""
+        row = self._uow.session.execute(
+            MEMBER, {"office_id": self._uow.office_id, "user_id": user_id}
+        ).first()
+        return None if row is None else _member(row)
+
+    def members(self) -> list[RosterMember]:
+        rows = self._uow.session.execute(ROSTER, {"office_id": self._uow.office_id})
+        return [_member(row) for row in rows]
+
     def put(self, member: RosterMember) -> None:
         upsert = insert_on_conflict(self._uow.dialect, STAFF).values(
             office_id=self._uow.office_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.cases.adapters.allocations import SqlAllocations
+from services.cases.adapters.audit import SqlAuditTrail
 from services.cases.adapters.cases import SqlCaseRepository
 from services.cases.adapters.staff import SqlRoster
 from services.chassis.uow import UnitOfWork
@@ -12,11 +13,13 @@ class CasesUnitOfWork(UnitOfWork):
     cases: SqlCaseRepository
     staff: SqlRoster
     allocations: SqlAllocations
+    audit_trail: SqlAuditTrail
 
     def open_repositories(self) -> None:
         self.cases = SqlCaseRepository(self)
         self.staff = SqlRoster(self)
         self.allocations = SqlAllocations(self, self.staff)
+        self.audit_trail = SqlAuditTrail(self)
 
     def flush(self) -> None:
         # What the cases' methods changed goes in with the events they recorded.

@@ -1,7 +1,8 @@
 """The case: one constituent's request as the office works it, from its opening on.
 
 `Case` is the aggregate every feature of the casework lifecycle changes: it checks the rule,
-changes its state, adds to its timeline and records the event other services hear of.
+changes its state, adds to its timeline and records the event other services hear of. The
+lifecycle's rules are data in lifecycle.py; the timeline's lines in timeline.py.
 """
 
 from __future__ import annotations
@@ -9,19 +10,69 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
+from datetime import date, datetime
 
+from services.cases.domain.lifecycle import (
+    STATUSES,
+    UNFINISHED,
+    CaseStatus,
+    Outcome,
+    is_reopening,
+    outcome_for,
+    target_of,
+)
 from services.cases.domain.routing import ROUND_ROBIN, Turn
+from services.cases.domain.timeline import (
+    INTERNAL,
+    WRITTEN_KINDS,
+    Author,
+    TimelineKind,
+    TimelineNote,
+    acknowledgement_summary,
+    agency_suggested_summary,
+    assigned_summary,
+    closed_summary,
+    note_summary,
+    opened_summary,
+    reopened_summary,
+    status_summary,
+    updated_summary,
+)
 from services.chassis.domain import Aggregate
 from services.chassis.errors import Conflict
 from services.contracts import (
     CASE_ASSIGNED,
+    CASE_CLOSED,
     CASE_OPENED,
+    CASE_STATUS_CHANGED,
     CaseAssigned,
+    CaseClosed,
     CaseOpened,
+    CaseStatusChanged,
     SubmissionReceived,
 )
+
+# What other modules have always imported from here.
+__all__ = [
+    "STATUSES",
+    "UNFINISHED",
+    "Author",
+    "Case",
+    "CaseStatus",
+    "Outcome",
+    "TimelineKind",
+    "TimelineNote",
+    "assigned_summary",
+    "case_id_for",
+    "format_reference",
+]
+
+NORMAL = "normal"
+URGENT = "urgent"
+MANUAL = "manual"
+SUMMARY_LENGTH = 300
+# Not given to `update`: that field stays as it is (None is a value: it clears the due date).
+UNCHANGED: object = object()
 
 # Case ids are derived from the submission, so the same submission can never become two cases
 # and a consumer that heard of the case first (events cross) already knows its id.
@@ -29,42 +80,6 @@ CASE_ID_NAMESPACE = uuid.UUID("6f1d3c52-9a0e-4c47-8f3b-2d6e1c9a7b40")
 
 REFERENCE_PREFIX = "CW"
 REFERENCE = re.compile(r"^CW-(\d{4})-(\d{6,})$")
-
-
-class CaseStatus(StrEnum):
-    """Where a case stands; the two waiting states say whose move it is."""
-
-    OPEN = "open"
-    WAITING_ON_AGENCY = "waiting_on_agency"
-    WAITING_ON_CONSTITUENT = "waiting_on_constituent"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-    @property
-    def is_finished(self) -> bool:
-        """Resolved or closed: nobody works on it any more."""
-        return self in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
-
-
-STATUSES: tuple[str, ...] = tuple(status.value for status in CaseStatus)
-# Still being worked: a case in one of these without a caseworker waits for one.
-UNFINISHED: tuple[str, ...] = tuple(status.value for status in CaseStatus if not status.is_finished)
-
-
-class TimelineKind(StrEnum):
-    OPENED = "opened"
-    ASSIGNED = "assigned"
-    AGENCY_SUGGESTED = "agency_suggested"
-    ACKNOWLEDGEMENT_SENT = "acknowledgement_sent"
-
-
-@dataclass(frozen=True)
-class TimelineNote:
-    """One line of a case's timeline; summaries hold no sensitive identifiers."""
-
-    at: datetime
-    kind: TimelineKind
-    summary: str
 
 
 def case_id_for(office_id: str, submission_id: str) -> str:
@@ -79,23 +94,6 @@ def format_reference(year: int, number: int) -> str:
     if not 1000 <= year <= 9999:
         raise ValueError("a reference year has four digits")
     return f"{REFERENCE_PREFIX}-{year:04d}-{number:06d}"
-
-
-def opened_summary(tracking_code: str) -> str:
-    return f"Case opened from submission {tracking_code}"
-
-
-def assigned_summary(caseworker_name: str, method: str) -> str:
-    how = method.replace("_", " ")
-    return f"Assigned to {caseworker_name} ({how})"
-
-
-def agency_suggested_summary(agency_code: str, agency_name: str) -> str:
-    return f"Agency suggested: {agency_name} ({agency_code})"
-
-
-def acknowledgement_summary(channel: str) -> str:
-    return f"Acknowledgement sent to the constituent by {channel}"
 
 
 @dataclass
@@ -114,14 +112,26 @@ class Case(Aggregate):
     subject: str
     category: str
     agency_hint: str | None
+    # Kept as the queue's flag, always `priority == "urgent"`.
     urgent: bool
     opened_at: datetime
-    status: CaseStatus = CaseStatus.OPEN
+    status: CaseStatus = CaseStatus.NEW
     assigned_to_id: str | None = None
     assigned_to_name: str | None = None
     assigned_at: datetime | None = None
     agency_code: str | None = None
     agency_name: str | None = None
+    priority: str = NORMAL
+    tags: tuple[str, ...] = ()
+    # The next action's date (the office's day), None when none is planned.
+    due_on: date | None = None
+    updated_at: datetime | None = None
+    closed_at: datetime | None = None
+    outcome: Outcome | None = None
+    # How to reach the constituent, as the submission said.
+    contact_email: str | None = None
+    preferred_language: str = "en"
+    channel: str | None = None
     timeline: list[TimelineNote] = field(default_factory=list)
 
     @classmethod
@@ -134,8 +144,8 @@ class Case(Aggregate):
         opened_at: datetime,
         turn: Turn | None = None,
     ) -> Case:
-        """The case a submission becomes, given to `turn`'s caseworker when someone takes cases
-        (else it waits in the unassigned queue until someone does)."""
+        """The case a submission becomes, `new` until someone looks at it, given to `turn`'s
+        caseworker when someone takes cases (else it waits in the unassigned queue)."""
         case = cls(
             case_id=case_id_for(office_id, submission.submission_id),
             office_id=office_id,
@@ -149,6 +159,11 @@ class Case(Aggregate):
             agency_hint=submission.agency_hint,
             urgent=submission.urgent,
             opened_at=opened_at,
+            priority=URGENT if submission.urgent else NORMAL,
+            updated_at=opened_at,
+            contact_email=submission.contact_email,
+            preferred_language=submission.preferred_language,
+            channel=submission.channel,
         )
         case._note(opened_at, TimelineKind.OPENED, opened_summary(submission.tracking_code))
         # Consumers never see the constituent's name: it stays with the case.
@@ -179,14 +194,24 @@ class Case(Aggregate):
         self.assign(turn.user_id, turn.display_name, at=turn.assigned_at, method=ROUND_ROBIN)
 
     def assign(
-        self, caseworker_id: str, caseworker_name: str, *, at: datetime, method: str
+        self,
+        caseworker_id: str,
+        caseworker_name: str,
+        *,
+        at: datetime,
+        method: str,
+        by: Author | None = None,
     ) -> None:
+        """Give the case to a caseworker (by the rotation, a rule, or a person: `by`). Giving
+        it to whoever has it already changes nothing, so a repeated request is harmless."""
         if self.status.is_finished:
             raise Conflict(f"case {self.reference} is {self.status.value}: it takes no caseworker")
+        if caseworker_id == self.assigned_to_id:
+            return
         self.assigned_to_id = caseworker_id
         self.assigned_to_name = caseworker_name
         self.assigned_at = at
-        self._note(at, TimelineKind.ASSIGNED, assigned_summary(caseworker_name, method))
+        self._note(at, TimelineKind.ASSIGNED, assigned_summary(caseworker_name, method), by)
         self.record(
             CASE_ASSIGNED,
             CaseAssigned(
@@ -197,6 +222,114 @@ class Case(Aggregate):
                 assigned_at=at,
             ),
         )
+
+    def transition(
+        self,
+        to: str,
+        *,
+        by: Author,
+        at: datetime,
+        reason: str | None = None,
+        outcome: Outcome | None = None,
+    ) -> None:
+        """Move the case through its lifecycle (lifecycle.py says where it may go): a
+        `Conflict` listing the allowed moves if it may not go there; closing needs `outcome`.
+        """
+        current = self.status
+        target = target_of(current, to)
+        recorded = outcome_for(target, outcome)
+        self.status = target
+        if is_reopening(current, target):
+            self.outcome = None
+            self.closed_at = None
+            self._note(at, TimelineKind.REOPENED, reopened_summary(current), by, body=reason)
+        elif recorded is not None:
+            self.outcome = recorded
+            self.closed_at = at
+            self._note(
+                at, TimelineKind.CLOSED, closed_summary(target, recorded), by, body=recorded.text
+            )
+        else:
+            self._note(
+                at, TimelineKind.STATUS_CHANGED, status_summary(current, target), by, body=reason
+            )
+        self.record(
+            CASE_STATUS_CHANGED,
+            CaseStatusChanged(
+                case_id=self.case_id,
+                reference=self.reference,
+                from_status=current.value,
+                to_status=target.value,
+                reason=reason,
+                changed_by=by.user_id,
+                changed_at=at,
+            ),
+        )
+        if target is CaseStatus.CLOSED and recorded is not None:
+            self._record_closing(recorded, by, at)
+
+    def _record_closing(self, outcome: Outcome, by: Author, at: datetime) -> None:
+        # The outcome's free text stays here: events carry no personal data.
+        self.record(
+            CASE_CLOSED,
+            CaseClosed(
+                case_id=self.case_id,
+                reference=self.reference,
+                category=self.category,
+                agency_code=self.agency_code,
+                result=outcome.result,
+                obtained=list(outcome.obtained),
+                amount_minor=outcome.amount_minor,
+                currency=outcome.currency,
+                opened_at=self.opened_at,
+                closed_by=by.user_id,
+                closed_at=at,
+            ),
+        )
+
+    def add_note(
+        self,
+        body: str,
+        *,
+        by: Author,
+        at: datetime,
+        kind: TimelineKind = TimelineKind.NOTE,
+        visibility: str = INTERNAL,
+    ) -> None:
+        """A note, or a call or meeting logged. The first one on a `new` case opens it:
+        someone has looked."""
+        if kind not in WRITTEN_KINDS:
+            raise ValueError(f"{kind} is not written by hand")
+        if self.status is CaseStatus.NEW:
+            self.transition(CaseStatus.OPEN.value, by=by, at=at, reason=f"{kind.value} added")
+        self._note(at, kind, note_summary(kind, visibility), by, visibility=visibility, body=body)
+
+    def update(
+        self,
+        *,
+        by: Author,
+        at: datetime,
+        priority: str | object = UNCHANGED,
+        tags: tuple[str, ...] | object = UNCHANGED,
+        due_on: date | object | None = UNCHANGED,
+    ) -> bool:
+        """Change the priority, tags or next-action date; only what differs is noted. False
+        when nothing changed."""
+        new_priority = None
+        if isinstance(priority, str) and priority != self.priority:
+            self.priority = new_priority = priority
+            self.urgent = priority == URGENT
+        new_tags = None
+        if isinstance(tags, tuple) and tuple(sorted(set(tags))) != self.tags:
+            self.tags = new_tags = tuple(sorted(set(tags)))
+        due_changed = due_on is not UNCHANGED and due_on != self.due_on
+        if due_changed:
+            self.due_on = due_on if isinstance(due_on, date) else None
+        if new_priority is None and new_tags is None and not due_changed:
+            return False
+        summary = updated_summary(new_priority, new_tags, self.due_on, due_changed)
+        self._note(at, TimelineKind.UPDATED, summary, by)
+        return True
 
     def suggest_agency(self, agency_code: str, agency_name: str, *, at: datetime) -> None:
         """The agency directory's suggestion, noted when the case learned of it (a suggestion
@@ -210,5 +343,26 @@ class Case(Aggregate):
     def note_acknowledgement(self, channel: str, *, sent_at: datetime) -> None:
         self._note(sent_at, TimelineKind.ACKNOWLEDGEMENT_SENT, acknowledgement_summary(channel))
 
-    def _note(self, at: datetime, kind: TimelineKind, summary: str) -> None:
-        self.timeline.append(TimelineNote(at, kind, summary))
+    def _note(
+        self,
+        at: datetime,
+        kind: TimelineKind,
+        summary: str,
+        by: Author | None = None,
+        *,
+        visibility: str = INTERNAL,
+        body: str | None = None,
+    ) -> None:
+        self.timeline.append(
+            TimelineNote(
+                at,
+                kind,
+                summary[:SUMMARY_LENGTH],
+                by.user_id if by else None,
+                by.name if by else None,
+                visibility,
+                body or None,
+            )
+        )
+        if by is not None:
+            self.updated_at = at

@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from services.cases.domain.case import Case
-from services.cases.domain.queue import CasePage, CaseQuery
+from services.cases.domain.queue import AuditEntry, CasePage, CaseQuery
 from services.cases.domain.routing import RosterMember, Turn, take_turn
+from services.cases.domain.workload import AgeBuckets, AssigneeCount, bucket_cutoffs
 from services.cases.ports import Allocation
 from services.chassis.fakes import FakeDatabase, FakeUnitOfWork
 
@@ -35,6 +36,12 @@ class FakeCases:
     def get_with_timeline(self, case_id: str) -> Case | None:
         return self.get(case_id)
 
+    def by_reference(self, reference: str) -> Case | None:
+        for case in self.in_office():
+            if case.reference == reference:
+                return self._uow.track(case)
+        return None
+
     def awaiting_caseworker(self) -> list[Case]:
         waiting = [case for case in self.in_office() if case.awaits_caseworker]
         return [
@@ -43,17 +50,65 @@ class FakeCases:
         ]
 
     def page(self, query: CaseQuery) -> CasePage:
-        found = [
-            case
-            for case in self.in_office()
-            if (query.status is None or case.status == query.status)
-            and (query.assigned_to is None or case.assigned_to_id == query.assigned_to)
-        ]
+        found = [case for case in self.in_office() if _matches(case, query)]
         found.sort(key=lambda case: (case.opened_at, case.reference), reverse=True)
         return CasePage(found[query.offset : query.offset + query.limit], len(found))
 
+    def workload(self, now: datetime) -> dict[str | None, AssigneeCount]:
+        under_7, under_30, under_90 = bucket_cutoffs(now)
+        counts: dict[str | None, list[int]] = {}
+        names: dict[str | None, str | None] = {}
+        for case in self.in_office():
+            if case.status.is_finished:
+                continue
+            ages = counts.setdefault(case.assigned_to_id, [0, 0, 0, 0])
+            names[case.assigned_to_id] = case.assigned_to_name
+            opened = case.opened_at
+            ages[
+                0 if opened > under_7 else 1 if opened > under_30 else 2 if opened > under_90 else 3
+            ] += 1
+        return {
+            user: AssigneeCount(user, names[user], AgeBuckets(*ages))
+            for user, ages in counts.items()
+        }
+
     def in_office(self) -> list[Case]:
         return [case for (office, _), case in self._rows.items() if office == self._uow.office_id]
+
+
+def _matches(case: Case, query: CaseQuery) -> bool:
+    """The queue's filters, as the SQL repository applies them."""
+    active = not case.status.is_finished
+    overdue = case.due_on is not None and query.today is not None and case.due_on < query.today
+    return all(
+        (
+            query.status is None or case.status == query.status,
+            not query.active or active,
+            query.assigned_to is None or case.assigned_to_id == query.assigned_to,
+            not query.unassigned or case.assigned_to_id is None,
+            query.category is None or case.category == query.category,
+            query.agency is None or (case.agency_code or case.agency_hint) == query.agency,
+            query.priority is None or case.priority == query.priority,
+            query.tag is None or query.tag in case.tags,
+            not query.overdue or (active and overdue),
+        )
+    )
+
+
+class FakeAuditTrail:
+    """Reads the fake database's committed audit rows (they hold no time: newest is last)."""
+
+    def __init__(self, uow: FakeCasesUnitOfWork) -> None:
+        self._uow = uow
+
+    def for_case(self, case_id: str, limit: int) -> list[AuditEntry]:
+        rows = [
+            row
+            for row in self._uow.database.audit_log
+            if row.office_id == self._uow.office_id and row.subject_id == case_id
+        ]
+        at = datetime(2000, 1, 1)
+        return [AuditEntry(at, row.actor, row.action, None) for row in reversed(rows)][:limit]
 
 
 class FakeRoster:
@@ -63,6 +118,12 @@ class FakeRoster:
 
     def get(self, user_id: str) -> RosterMember | None:
         return self._rows.get((self._uow.office_id, user_id))
+
+    def find(self, user_id: str) -> RosterMember | None:
+        return self.get(user_id)
+
+    def members(self) -> list[RosterMember]:
+        return [m for (o, _), m in self._rows.items() if o == self._uow.office_id]
 
     def put(self, member: RosterMember) -> None:
         known = self.get(member.user_id)
@@ -103,6 +164,7 @@ class FakeCasesUnitOfWork(FakeUnitOfWork):
         self.allocations = FakeAllocations(
             self, self.working.setdefault("counters", {}), self.staff
         )
+        self.audit_trail = FakeAuditTrail(self)
 
     def commit(self) -> None:
         super().commit()  # collects the events the cases recorded

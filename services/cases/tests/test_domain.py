@@ -70,13 +70,16 @@ def test_a_submission_always_maps_to_the_same_case_id_and_offices_never_share_on
     assert case_id_for("rep-lopez", "s-1") != case_id_for("sen-okafor", "s-1")
 
 
-def test_the_status_vocabulary_has_the_two_waiting_states_and_starts_open() -> None:
+def test_the_status_vocabulary_starts_new_and_has_the_two_waiting_states() -> None:
     assert STATUSES == (
+        "new",
         "open",
         "waiting_on_agency",
         "waiting_on_constituent",
         "resolved",
         "closed",
+        "withdrawn",
+        "transferred",
     )
     assert CaseStatus("waiting_on_constituent") is CaseStatus.WAITING_ON_CONSTITUENT
     with pytest.raises(ValueError):
@@ -97,7 +100,13 @@ def test_a_submission_opens_a_case_and_announces_it_without_the_constituents_nam
     case = opened()
 
     assert case.case_id == case_id_for(OFFICE, SUBMISSION.submission_id)
-    assert case.status is CaseStatus.OPEN
+    assert case.status is CaseStatus.NEW
+    assert (case.priority, case.updated_at) == ("normal", T0)
+    assert (case.contact_email, case.preferred_language, case.channel) == (
+        SUBMISSION.contact_email,
+        SUBMISSION.preferred_language,
+        SUBMISSION.channel,
+    )
     assert (case.constituent_name, case.subject) == ("Maria Lopez", "Retirement benefit delayed")
     assert case.timeline == [
         TimelineNote(T0, TimelineKind.OPENED, "Case opened from submission K7QX-M2PD")
@@ -156,7 +165,10 @@ def test_a_waiting_case_is_given_to_whoevers_turn_it_is_later() -> None:
     )
 
 
-@pytest.mark.parametrize("status", [CaseStatus.RESOLVED, CaseStatus.CLOSED])
+@pytest.mark.parametrize(
+    "status",
+    [CaseStatus.RESOLVED, CaseStatus.CLOSED, CaseStatus.WITHDRAWN, CaseStatus.TRANSFERRED],
+)
 def test_a_finished_case_takes_no_caseworker_and_does_not_wait_for_one(status: CaseStatus) -> None:
     case = opened()
     case.status = status

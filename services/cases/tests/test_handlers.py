@@ -264,9 +264,9 @@ def test_another_offices_case_is_not_found_and_its_read_is_not_audited(db: Db) -
     theirs = open_case(db, OTHER_OFFICE)
 
     with db.unit_of_work(office_id=OFFICE) as uow, pytest.raises(NotFound):
-        handlers.get_case(uow, theirs.case_id)
+        handlers.get_case(uow, case_id=theirs.case_id)
     with db.unit_of_work(office_id=OTHER_OFFICE) as uow:
-        assert handlers.get_case(uow, theirs.case_id).case_id == theirs.case_id
+        assert handlers.get_case(uow, case_id=theirs.case_id).case.case_id == theirs.case_id
 
     assert [(entry.office_id, entry.action) for entry in db.audit_log] == [
         (OTHER_OFFICE, "case.viewed")

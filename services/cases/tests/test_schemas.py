@@ -2,15 +2,16 @@
 loads and dumps them."""
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
 
-from services.cases.domain.case import Case, CaseStatus, TimelineKind, TimelineNote
-from services.cases.domain.queue import CasePage, CaseQuery
-from services.cases.schemas import GetCaseArguments, ListCasesArguments
+from services.cases.domain.case import Case, CaseStatus, Outcome, TimelineKind, TimelineNote
+from services.cases.domain.queue import CasePage, CaseQuery, CaseView
+from services.cases.schemas import GetCaseArguments, ListCasesArguments, case_file
 from services.chassis.errors import ValidationFailed
 from services.chassis.schemas import load_arguments
 from services.contracts.rpc import cases as contract
@@ -69,11 +70,15 @@ def test_a_case_id_must_be_a_uuid() -> None:
     with pytest.raises(ValidationFailed) as raised:
         load_arguments(GetCaseArguments(), {"office_id": "rep-lopez", "case_id": "42"})
     assert list(raised.value.fields) == ["case_id"]
-    office, case_id = load_arguments(
+    office, case_id, reference = load_arguments(
         GetCaseArguments(),
         {"office_id": "rep-lopez", "case_id": "9E7C1B1D-8D43-4F83-A6F5-1F1D7D0F2C11"},
     )
-    assert (office, case_id) == ("rep-lopez", "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11")
+    assert (office, case_id, reference) == (
+        "rep-lopez",
+        "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        None,
+    )
 
 
 @pytest.mark.parametrize("office_id", ["rep-lopez\n", "-rep", "r", "REP-LOPEZ", "rep_lopez"])
@@ -97,6 +102,7 @@ CASE = Case(
     agency_hint="SSA",
     urgent=False,
     opened_at=OPENED,
+    status=CaseStatus.OPEN,
     assigned_to_id="u-3",
     assigned_to_name="Sam Rivera",
     assigned_at=OPENED,
@@ -115,7 +121,8 @@ SUMMARY_JSON = (
     '"status": "open", "subject": "Retirement benefit delayed", "category": "social_security", '
     '"constituent_name": "Maria Lopez", "urgent": false, '
     '"opened_at": "2026-11-23T14:05:01.250000+00:00", "assigned_to_id": "u-3", '
-    '"assigned_to_name": "Sam Rivera", "agency_code": null'
+    '"assigned_to_name": "Sam Rivera", "agency_code": null, "priority": "normal", "tags": [], '
+    '"due_on": null, "updated_at": null'
 )
 
 
@@ -125,8 +132,8 @@ def test_a_queue_page_goes_on_the_wire_as_it_always_has() -> None:
     assert json.dumps(page) == '{"cases": [' + SUMMARY_JSON + '}], "total": 7}'
 
 
-def test_a_case_page_goes_on_the_wire_as_it_always_has() -> None:
-    file = contract.CaseFile().dump(CASE)
+def test_a_case_page_goes_on_the_wire_as_it_always_has_with_the_lifecycle_added() -> None:
+    file = case_file(CaseView(CASE, ["waiting_on_agency", "closed"]))
 
     assert json.dumps(file) == (
         SUMMARY_JSON + ', "submission_id": "5b0c9a4e-3f0e-4a8e-9a53-0c7f7b6f6d11", '
@@ -134,9 +141,36 @@ def test_a_case_page_goes_on_the_wire_as_it_always_has() -> None:
         '"agency_hint": "SSA", "agency_name": null, '
         '"assigned_at": "2026-11-23T14:05:01.250000+00:00", "timeline": ['
         '{"at": "2026-11-23T14:05:01.250000+00:00", "kind": "opened", '
-        '"summary": "Case opened from submission K7QX-M2PD"}, '
+        '"summary": "Case opened from submission K7QX-M2PD", "author_id": null, '
+        '"author_name": null, "visibility": "internal", "body": null}, '
         '{"at": "2026-11-23T14:05:02.250000+00:00", "kind": "assigned", '
-        '"summary": "Assigned to Sam Rivera (round robin)"}]}'
+        '"summary": "Assigned to Sam Rivera (round robin)", "author_id": null, '
+        '"author_name": null, "visibility": "internal", "body": null}], '
+        '"contact_email": null, "preferred_language": "en", "channel": null, '
+        '"outcome": null, "allowed_transitions": ["waiting_on_agency", "closed"]}'
+    )
+
+
+def test_a_closed_cases_page_carries_its_outcome_with_when_it_was_closed() -> None:
+    closed = replace(
+        CASE,
+        status=CaseStatus.CLOSED,
+        outcome=Outcome("favourable", ("payment_released",), 412000, "USD", "Paid in full"),
+        closed_at=OPENED + timedelta(days=9),
+    )
+
+    file = case_file(CaseView(closed, []))
+
+    assert file["outcome"] == {
+        "result": "favourable",
+        "obtained": ["payment_released"],
+        "amount_minor": 412000,
+        "currency": "USD",
+        "text": "Paid in full",
+        "closed_at": "2026-12-02T14:05:01.250000+00:00",
+    }
+    assert contract.CaseFile().load(json.loads(json.dumps(file)))["outcome"]["result"] == (
+        "favourable"
     )
 
 

@@ -31,7 +31,7 @@ from services.contracts import (
 )
 
 
-def test_a_submission_opens_one_open_case_with_the_offices_next_reference(
+def test_a_submission_opens_one_new_case_with_the_offices_next_reference_and_contact(
     cases: CasesHarness,
 ) -> None:
     first = cases.open_case(subject="Passport needed before a funeral abroad", urgent=True)
@@ -42,8 +42,15 @@ def test_a_submission_opens_one_open_case_with_the_offices_next_reference(
     assert second.reference == f"CW-{YEAR}-000002"
     assert elsewhere.reference == f"CW-{YEAR}-000001"
     assert first.office_id == OFFICE and elsewhere.office_id == OTHER_OFFICE
-    assert first.status == "open"
+    assert first.status == "new"
     assert first.urgent is True
+    assert (first.priority, second.priority) == ("urgent", "normal")
+    assert (first.contact_email, first.preferred_language, first.channel) == (
+        "maria@example.org",
+        "en",
+        "web",
+    )
+    assert first.updated_at == first.opened_at
     assert first.subject == "Passport needed before a funeral abroad"
     assert first.constituent_name == "Maria Lopez"
     assert first.agency_hint == "SSA"

@@ -33,6 +33,14 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from services.chassis.tenant import TENANT_SETTING
+from services.chassis.tenant_wall.append_only import (
+    allow_changes_to,
+    refuse_changes,
+)
+from services.chassis.tenant_wall.append_only import (
+    append_only_trigger as append_only_trigger,
+)
+from services.chassis.tenant_wall.sql import _bind, _run, quote
 
 TENANT_POLICY = "tenant_isolation"
 PLATFORM_POLICY = "platform_access"
@@ -67,17 +75,20 @@ def roles_for(service: str) -> Roles:
 @dataclass(frozen=True)
 class Wall:
     """What a service's platform role may do, table by table (`"SELECT"`, or
-    `"SELECT (a, b)"` for those columns only), and the tables its service role may only read."""
+    `"SELECT (a, b)"` for those columns only), the tables its service role may only read, and
+    those it may only read and append to (a trigger refuses UPDATE and DELETE to every role)."""
 
     platform: Mapping[str, tuple[str, ...]]
     read_only: tuple[str, ...] = ()
+    append_only: tuple[str, ...] = ()
 
 
 # The relay publishes every office's pending events, marks them sent and purges old ones.
 RELAY: Mapping[str, tuple[str, ...]] = {"outbox": ("SELECT", "UPDATE", "DELETE")}
 WALLS: Mapping[str, Wall] = {
     "intake": Wall(RELAY),
-    "cases": Wall(RELAY),
+    # Who read or changed which case is evidence: nobody rewrites it, the service included.
+    "cases": Wall(RELAY, append_only=("audit_log",)),
     "notify": Wall(RELAY),
     # The legislature-wide directory has no office_id: reference data that only migrations
     # change, read by every office's work and by the platform path alike.
@@ -96,8 +107,17 @@ WALLS: Mapping[str, Wall] = {
         }
     ),
     # Legislature IT's list of offices with their staff counts: the offices and which of their
-    # users are active, never names, emails or password hashes.
-    "gateway": Wall({**RELAY, "offices": ("SELECT",), "users": ("SELECT (office_id, active)",)}),
+    # users are active, never names, emails or password hashes. Platform admins belong to no
+    # office: their accounts and sessions are platform work.
+    "gateway": Wall(
+        {
+            **RELAY,
+            "offices": ("SELECT",),
+            "users": ("SELECT (office_id, active)",),
+            "platform_admins": ("SELECT", "INSERT", "UPDATE"),
+            "platform_sessions": ("SELECT", "INSERT", "UPDATE", "DELETE"),
+        }
+    ),
 }
 
 
@@ -137,23 +157,6 @@ CAN_CREATE_ROLES = text(
 # Serialises role changes of concurrent runs (tests, deploys) on one server's admin database.
 ROLES_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('casework tenant wall roles'))")
 LOGIN_ROLE = "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION"
-
-
-def _bind(connection: Connection | None) -> Connection:
-    if connection is not None:
-        return connection
-    from alembic import op  # only inside a migration
-
-    return op.get_bind()
-
-
-def quote(connection: Connection, name: str) -> str:
-    return connection.dialect.identifier_preparer.quote(name)  # type: ignore[no-any-return]
-
-
-def _run(connection: Connection, *statements: str) -> None:
-    for statement in statements:
-        connection.execute(text(statement))
 
 
 def office_tables(connection: Connection) -> list[str]:
@@ -296,6 +299,10 @@ def grant_privileges(connection: Connection, service: str) -> None:
                 connection,
                 f"REVOKE INSERT, UPDATE, DELETE ON {quote(connection, table)} FROM {own}",
             )
+    for table in wall.append_only:
+        if table in tables:
+            _run(connection, f"REVOKE UPDATE, DELETE ON {quote(connection, table)} FROM {own}")
+            refuse_changes(table, connection)
     for table, grants in platform_grants(wall).items():
         if table not in tables:
             continue
@@ -305,6 +312,11 @@ def grant_privileges(connection: Connection, service: str) -> None:
                 connection,
                 f"GRANT {privilege}{listed} ON {quote(connection, table)} TO {platform}",
             )
+
+
+def allow_changes(table: str, service: str, connection: Connection | None = None) -> None:
+    """Undo an append-only table's trigger and revoked privileges (a migration's downgrade)."""
+    allow_changes_to(table, roles_for(service).service, connection)
 
 
 def apply_tenant_wall(service: str, connection: Connection | None = None) -> list[str]:

@@ -21,6 +21,7 @@ from services.chassis.tenant_wall import (
     SERVICE_PRIVILEGES,
     TENANT_POLICY,
     TENANT_SETTING,
+    append_only_trigger,
     office_tables,
     platform_grants,
     roles_for,
@@ -68,6 +69,11 @@ COLUMNS = text(
     "SELECT c.relname, a.attname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
     "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+)
+TRIGGERS = text(
+    "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = current_schema() AND NOT t.tgisinternal AND t.tgenabled <> 'D'"
 )
 
 Privilege = tuple[str, str, str | None]  # (table, privilege, column or None)
@@ -166,8 +172,18 @@ def check_tenant_wall(connection: Connection, service: str) -> list[str]:
     service_grants = [
         (table, privilege, ())
         for table in columns
-        for privilege in (("SELECT",) if table in read_only else SERVICE_PRIVILEGES)
+        for privilege in (
+            ("SELECT",)
+            if table in read_only
+            else ("SELECT", "INSERT")
+            if table in wall.append_only
+            else SERVICE_PRIVILEGES
+        )
     ]
+    triggers = set(connection.execute(TRIGGERS).scalars())
+    for table in wall.append_only:
+        if table in columns and append_only_trigger(table) not in triggers:
+            problems.append(f"{table}: no trigger refusing UPDATE and DELETE (append-only)")
     platform = [
         (table, privilege, listed)
         for table, grants in platform_grants(wall).items()

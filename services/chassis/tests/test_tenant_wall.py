@@ -56,8 +56,11 @@ OFFICE_TABLES = {
         "office_daily_stats",
         "case_assignments",
         "acknowledgement_timings",
+        "case_lifecycles",
+        "case_outcomes",
+        "case_outcome_obtained",
     },
-    "gateway": {"audit_log", "outbox", "offices", "users"},
+    "gateway": {"audit_log", "outbox", "offices", "users", "staff_sessions", "api_tokens"},
 }
 
 

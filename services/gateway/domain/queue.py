@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from services.chassis.errors import CaseworkError
 
@@ -38,6 +38,13 @@ class CaseSummary:
     assigned_to_id: str | None
     assigned_to_name: str | None
     agency_code: str | None
+    priority: str = "normal"
+    tags: tuple[str, ...] = ()
+    due_on: date | None = None
+    updated_at: datetime | None = None
+
+    def overdue_on(self, today: date) -> bool:
+        return self.due_on is not None and self.due_on < today
 
 
 @dataclass(frozen=True)
@@ -50,9 +57,35 @@ class OfficeCounts:
 
 @dataclass(frozen=True)
 class QueueFilter:
+    """What a queue shows. `assignee` is a staff member's email (or "me"), resolved to their
+    user id before cases is asked; `active` leaves out finished cases."""
+
     status: str | None = None
+    active: bool = False
+    assignee: str | None = None
+    unassigned: bool = False
+    category: str | None = None
+    agency: str | None = None
+    priority: str | None = None
+    tag: str | None = None
+    overdue: bool = False
     limit: int = DEFAULT_PAGE_SIZE
     offset: int = 0
+
+    def filters(self) -> dict[str, object]:
+        """The filters that are set, as query-string values (for links to other pages)."""
+        wanted: dict[str, object] = {
+            "status": self.status,
+            "active": "true" if self.active else None,
+            "assignee": self.assignee,
+            "unassigned": "true" if self.unassigned else None,
+            "category": self.category,
+            "agency": self.agency,
+            "priority": self.priority,
+            "tag": self.tag,
+            "overdue": "true" if self.overdue else None,
+        }
+        return {name: value for name, value in wanted.items() if value is not None}
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,8 @@ class OfficeSummary:
     name: str
     reply_to_email: str
     staff_count: int
+    # Where the office works: its pages show dates and times there (an IANA zone name).
+    timezone: str = "America/New_York"
 
 
 @dataclass(frozen=True)

@@ -43,4 +43,5 @@ def demo_office(gateway: Gateway) -> Gateway:
     """The seeded demo office, with fake cases and metrics answering for it."""
     assert seed.main(out=io.StringIO()) == 0
     gateway.start(FakeCases, FakeMetrics)
+    gateway.log_in()
     return gateway

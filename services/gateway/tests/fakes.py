@@ -55,6 +55,10 @@ class FakeStaff:
                 return self._uow.track(_copy(member))
         return None
 
+    def all(self) -> list[StaffMember]:
+        members = [m for m in self._uow.visible_staff() if m.office_id == self._uow.office_id]
+        return sorted((_copy(m) for m in members), key=lambda m: (m.display_name, m.email))
+
     def add(self, member: StaffMember) -> StaffMember:
         if self.by_email(member.email) is not None:
             raise DuplicateEmail(self._uow.office_id, member.email)

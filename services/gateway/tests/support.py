@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -25,10 +26,12 @@ from sqlalchemy.orm import Session
 from services.chassis.schemas import load_arguments
 from services.contracts.rpc.cases import CasePage, ListCasesRequest
 from services.contracts.rpc.metrics import OfficeCounts, OfficeCountsRequest
-from services.gateway import admin
+from services.gateway import admin, seed
 from services.gateway.models import Base
 
 RPC_TIMEOUT_SECONDS = 1
+SUPERVISOR = "marcus.bell@demo.example.gov"
+PLATFORM = "~platform"
 OFFICE = "rep-demo"
 OFFICE_NAME = "Office of Rep. Jordan Demo"
 OTHER_OFFICE = "rep-lopez"
@@ -52,6 +55,7 @@ def _case(number: int, days_ago: int, **fields: Any) -> dict[str, Any]:
         "agency_code": "SSA",
     }
     row.update(fields)
+    row.setdefault("priority", "urgent" if row["urgent"] else "normal")
     return row
 
 
@@ -129,24 +133,8 @@ class FakeCases:
     name = "cases"
 
     @rpc
-    def list_cases(
-        self,
-        office_id: str,
-        status: str | None = None,
-        assigned_to: str | None = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> dict[str, Any]:
-        query = load_arguments(
-            ListCasesRequest(),
-            {
-                "office_id": office_id,
-                "status": status,
-                "assigned_to": assigned_to,
-                "limit": limit,
-                "offset": offset,
-            },
-        )
+    def list_cases(self, office_id: str, **filters: Any) -> dict[str, Any]:
+        query = load_arguments(ListCasesRequest(), {"office_id": office_id, **filters})
         rows = [
             row
             for row in (DEMO_CASES if query["office_id"] == OFFICE else [])
@@ -181,8 +169,17 @@ class Gateway:
         for service in services:
             self.container_factory(service).start()
 
+    session: requests.Session | None = None
+
     def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return requests.get(f"{self.base}{path}", timeout=10, **kwargs)
+        """GET as whoever signed in last (`log_in`), or anonymously."""
+        client: Any = self.session or requests
+        return client.get(f"{self.base}{path}", timeout=10, **kwargs)  # type: ignore[no-any-return]
+
+    def log_in(self, email: str = SUPERVISOR, workplace: str = OFFICE) -> requests.Session:
+        """Sign in through the login form, as a browser does; later `get`s act as them."""
+        self.session = log_in(self.base, email, workplace)
+        return self.session
 
     def count(self, table: str) -> int:
         with Session(self.engine) as session:
@@ -199,6 +196,27 @@ class Gateway:
                 select(func.count()).where(outbox.c.sent_at.is_(None))
             ).scalar_one()
         return pending == 0
+
+
+def log_in(base: str, email: str, workplace: str = OFFICE) -> requests.Session:
+    session = requests.Session()
+    form = session.get(f"{base}/login", timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    signed = session.post(
+        f"{base}/login",
+        data={
+            "csrf_token": token.group(1),
+            "workplace": workplace,
+            "email": email,
+            "password": seed.DEMO_PASSWORD,
+            "next": "/",
+        },
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
+    return session
 
 
 class PageReader(HTMLParser):

@@ -14,7 +14,7 @@ from services.contracts import (
     OfficeRegistered,
     StaffMemberAdded,
 )
-from services.gateway import handlers, seed
+from services.gateway import handlers
 from services.gateway.domain.staff import (
     AddStaffMember,
     DuplicateEmail,
@@ -138,19 +138,6 @@ def test_an_existing_member_is_returned_unchanged_when_that_is_fine() -> None:
 
     assert not again.created and again.member.user_id == first.member.user_id
     assert len(db.published(STAFF_MEMBER_ADDED)) == 1
-
-
-def test_the_seed_writes_the_demo_office_once() -> None:
-    db = fake_database()
-
-    first = seed.seed(db)
-    second = seed.seed(db)
-
-    assert first[0] == "office rep-demo created: Office of Rep. Jordan Demo"
-    assert second[0] == "office rep-demo already there"
-    assert all(line.startswith("already there:") for line in second[1:])
-    assert [e.contract for e in db.outbox] == [OFFICE_REGISTERED] + [STAFF_MEMBER_ADDED] * 5
-    assert {a.actor for a in db.audit_log} == {"seed"}
 
 
 @pytest.mark.parametrize("office_id", ["rep-nobody", "Rep_Lopez", "\u202erep-lopez", ""])

@@ -129,13 +129,13 @@ def test_the_seed_creates_the_demo_office_once_and_announces_it_once(gateway: Ga
     assert "office rep-demo created" in first.getvalue()
     assert "added Ana Morales (immigration) (caseworker)" in first.getvalue()
     assert "already there" in second.getvalue() and "added" not in second.getvalue()
-    assert gateway.count("outbox") == outbox_rows == 6
-    assert gateway.count("users") == 5 and gateway.count("offices") == 1
+    assert gateway.count("outbox") == outbox_rows == 7  # the office and its six staff
+    assert gateway.count("users") == 6 and gateway.count("offices") == 1
     with Session(gateway.engine) as session:
         office = session.get(Office, OFFICE)
         roles = sorted(session.scalars(select(User.role)).all())
     assert office is not None and office.name == OFFICE_NAME
-    assert roles == ["caseworker"] * 3 + ["office_admin", "supervisor"]
+    assert roles == ["caseworker"] * 3 + ["office_admin", "read_only", "supervisor"]
     offices = drain(gateway.amqp_uri, OFFICE_QUEUE)
     staff = drain(gateway.amqp_uri, STAFF_QUEUE)
     assert [event["payload"]["office_id"] for event in offices] == [OFFICE]
@@ -151,4 +151,4 @@ def test_list_offices_shows_every_office_with_its_staff_count(gateway: Gateway) 
 
     assert status == 0, err
     lines = [line.split() for line in out.splitlines()]
-    assert [(line[0], line[-2]) for line in lines] == [(OTHER_OFFICE, "0"), (OFFICE, "5")]
+    assert [(line[0], line[-2]) for line in lines] == [(OTHER_OFFICE, "0"), (OFFICE, "6")]

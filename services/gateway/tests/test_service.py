@@ -16,6 +16,7 @@ from services.gateway.tests.support import (
     OFFICE,
     OFFICE_NAME,
     OTHER_OFFICE,
+    PLATFORM,
     RPC_TIMEOUT_SECONDS,
     FakeCases,
     FakeMetrics,
@@ -52,20 +53,31 @@ def silent_service(amqp_uri: str, service: str) -> None:
         )(channel).declare()
 
 
-def test_the_home_page_lists_offices_from_gateways_own_database(demo_office: Gateway) -> None:
+def test_the_platform_admin_sees_every_office_but_no_link_into_its_cases(
+    demo_office: Gateway,
+) -> None:
     register_lopez()
+    demo_office.log_in(seed.PLATFORM_ADMIN_EMAIL, workplace=PLATFORM)
 
     response = demo_office.get("/")
 
     assert response.status_code == 200
+    assert response.url.endswith("/platform/offices")
     page = read_page(response.text)
     assert page.lang == "en"
     assert page.header_cells == ["Office", "Office ID", "Replies from", "Staff"]
     assert page.rows == [
         ["Office of Rep. Ana Lopez", OTHER_OFFICE, "casework@lopez.example.gov", "0"],
-        [OFFICE_NAME, OFFICE, "casework@demo.example.gov", "5"],
+        [OFFICE_NAME, OFFICE, "casework@demo.example.gov", "6"],
     ]
-    assert f'href="/offices/{OFFICE}/cases"' in response.text
+    assert f'href="/offices/{OFFICE}/cases"' not in response.text
+    # Legislature IT reads no case content, by URL or API.
+    assert demo_office.get(f"/offices/{OFFICE}/cases").status_code == 403
+    assert demo_office.get(f"/api/v1/offices/{OFFICE}/cases").status_code == 403
+
+
+def test_a_caseworker_cannot_open_the_platform_pages(demo_office: Gateway) -> None:
+    assert demo_office.get("/platform/offices").status_code == 403
 
 
 def test_the_case_queue_page_shows_each_case_and_the_offices_counts(demo_office: Gateway) -> None:
@@ -73,7 +85,8 @@ def test_the_case_queue_page_shows_each_case_and_the_offices_counts(demo_office:
 
     assert response.status_code == 200, response.text
     page = read_page(response.text)
-    assert page.headings["h1"] == [OFFICE_NAME]
+    assert page.headings["h1"] == ["Office queue"]
+    assert OFFICE_NAME in response.text
     assert page.header_cells == [
         "Reference",
         "Constituent",
@@ -83,7 +96,8 @@ def test_the_case_queue_page_shows_each_case_and_the_offices_counts(demo_office:
         "Assigned to",
         "Status",
         "Opened",
-        "Urgent",
+        "Next action",
+        "Priority",
     ]
     assert [row[0] for row in page.rows] == [case["reference"] for case in DEMO_CASES]
     assert page.rows[0] == [
@@ -95,6 +109,7 @@ def test_the_case_queue_page_shows_each_case_and_the_offices_counts(demo_office:
         "Unassigned",
         "Open",
         "Today",
+        "None",
         "Urgent",
     ]
     assert page.rows[1][7] == "Yesterday"
@@ -108,7 +123,16 @@ def test_the_case_queue_page_shows_each_case_and_the_offices_counts(demo_office:
     assert "&lt;b&gt;flight&lt;/b&gt;" in response.text
     assert "<b>flight</b>" not in response.text
     assert "Requests received" in response.text and ">7<" in response.text
-    assert page.labels_for == ["status"]
+    assert page.labels_for == [
+        "status",
+        "assignee",
+        "category",
+        "agency",
+        "priority",
+        "tag",
+        "overdue",
+        "unassigned",
+    ]
 
 
 def test_the_status_filter_reaches_the_case_service(demo_office: Gateway) -> None:
@@ -135,7 +159,7 @@ def test_an_unknown_status_on_the_page_is_a_400_that_names_the_choices(
     response = demo_office.get(f"/offices/{OFFICE}/cases", params={"status": "lost"})
 
     assert response.status_code == 400
-    assert "status: choose one of: open" in response.text
+    assert "status: choose one of: new, open" in response.text
 
 
 def test_the_api_lists_the_same_cases_as_json(demo_office: Gateway) -> None:
@@ -162,6 +186,9 @@ def test_the_api_lists_the_same_cases_as_json(demo_office: Gateway) -> None:
         "assigned_to_id",
         "assigned_to_name",
         "agency_code",
+        "priority",
+        "tags",
+        "due_on",
     }
 
 
@@ -211,6 +238,7 @@ def test_without_a_case_service_the_page_says_the_list_is_unavailable(
 ) -> None:
     seed.main(out=io.StringIO())
     gateway.start(FakeMetrics)
+    gateway.log_in()
     failures_before = rpc_failures(gateway, "cases")
 
     began = time.monotonic()
@@ -219,7 +247,7 @@ def test_without_a_case_service_the_page_says_the_list_is_unavailable(
     assert time.monotonic() - began < RPC_TIMEOUT_SECONDS + 2
     assert response.status_code == 503
     page = read_page(response.text)
-    assert page.headings["h1"] == [OFFICE_NAME]
+    assert page.headings["h1"] == ["Office queue"]
     assert "The case list is unavailable right now" in page.alerts[0]
     assert page.rows == []
     assert rpc_failures(gateway, "cases") == failures_before + 1
@@ -229,6 +257,7 @@ def test_a_case_service_that_never_answers_gives_503_within_the_deadline(
     gateway: Gateway,
 ) -> None:
     seed.main(out=io.StringIO())
+    gateway.log_in()
     silent_service(gateway.amqp_uri, "cases")
 
     began = time.monotonic()
@@ -252,6 +281,7 @@ def test_a_case_service_that_never_answers_gives_503_within_the_deadline(
 def test_without_metrics_the_queue_is_still_shown_without_figures(gateway: Gateway) -> None:
     seed.main(out=io.StringIO())
     gateway.start(FakeCases)
+    gateway.log_in()
 
     failures_before = rpc_failures(gateway, "metrics")
     not_running = gateway.get(f"/offices/{OFFICE}/cases")
@@ -282,7 +312,7 @@ def test_every_page_carries_the_security_headers(demo_office: Gateway) -> None:
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "no-referrer"
         assert headers["X-Frame-Options"] == "DENY"
-    assert demo_office.get("/").headers["Cache-Control"] == "no-store"
+    assert demo_office.get(f"/offices/{OFFICE}/cases").headers["Cache-Control"] == "no-store"
 
 
 def test_health_and_red_metrics(demo_office: Gateway) -> None:

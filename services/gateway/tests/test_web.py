@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from services.gateway.access import Visit
+from services.gateway.domain.identity import PLATFORM_ADMIN, Principal
 from services.gateway.domain.queue import CasePage, CaseQueue, CaseSummary, QueueFilter
 from services.gateway.domain.staff import OfficeSummary
 from services.gateway.tests.support import read_page
 from services.gateway.web import error_page, isolated, render
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "\u202eevil" displays as "live"
+IT = Visit(
+    Principal("a-1", "Legislature IT", "it@example.gov", PLATFORM_ADMIN, None, "web"), "t", "web"
+)
 OFFICE = OfficeSummary("rep-lopez", f"Office of Rep. {RLO}zepoL", "cw@lopez.gov", 3)
 
 
@@ -45,16 +50,24 @@ def test_a_subject_with_a_right_to_left_override_is_isolated_and_reads_in_typed_
         assigned_to_name=f"Sam {RLO}Rivera",
     )
 
-    html = render("case_queue.html", office=OFFICE, query=queue.query, queue=queue).get_data(
-        as_text=True
-    )
+    html = render(
+        "case_queue.html",
+        office=OFFICE,
+        query=queue.query,
+        queue=queue,
+        title="Office queue",
+        blurb="Every case of the office.",
+        filters=True,
+        base="/offices/rep-lopez/cases",
+        today=datetime(2026, 11, 24, tzinfo=UTC).date(),
+    ).get_data(as_text=True)
 
     assert RLO not in html
     assert "<td><bdi>Invoice fdp.exe</bdi></td>" in html
     assert "<td><bdi>ailuJ</bdi></td>" in html
     assert "<td><bdi>Sam Rivera</bdi></td>" in html
-    assert "<h1><bdi>Office of Rep. zepoL</bdi></h1>" in html
-    assert "<title>Cases · Office of Rep. zepoL · Casework</title>" in html
+    assert '<p class="office-name"><bdi>Office of Rep. zepoL</bdi></p>' in html
+    assert "<title>Office queue · Office of Rep. zepoL · Casework</title>" in html
     row = read_page(html).rows[0]
     assert row[1:3] == ["ailuJ", "Invoice fdp.exe"]
 
@@ -64,7 +77,9 @@ def test_isolated_text_is_still_escaped() -> None:
 
 
 def test_the_offices_page_isolates_names_and_addresses() -> None:
-    html = render("offices.html", offices=[OFFICE]).get_data(as_text=True)
+    html = render(
+        "offices.html", offices=[OFFICE], done=None, problems=[], visit=IT, nav="offices"
+    ).get_data(as_text=True)
 
     assert RLO not in html
     assert "<bdi>Office of Rep. zepoL</bdi>" in html

@@ -48,16 +48,21 @@ def seconds_to_acknowledge(received_at: datetime, acknowledged_at: datetime) -> 
     return max(0.0, (acknowledged_at - received_at).total_seconds())
 
 
-def percentile(values: Sequence[float], quantile: float) -> float:
-    """Nearest-rank percentile, so the answer is always a wait that really happened."""
-    if not values:
+def nearest_rank(count: int, quantile: float) -> int:
+    """The 1-based rank of the `quantile` of `count` ordered values (nearest rank), so the
+    answer is always a value that really occurred."""
+    if count < 1:
         raise ValueError("no values to take a percentile of")
     if not 0 < quantile <= 1:
         raise ValueError("quantile must be in (0, 1]")
-    ordered = sorted(values)
     # Rounding first keeps float noise (0.95 * 20 = 19.000000000000004) off the next rank.
-    rank = math.ceil(round(quantile * len(ordered), 9))
-    return ordered[rank - 1]
+    return math.ceil(round(quantile * count, 9))
+
+
+def percentile(values: Sequence[float], quantile: float) -> float:
+    """Nearest-rank percentile, so the answer is always a wait that really happened."""
+    ordered = sorted(values)
+    return ordered[nearest_rank(len(ordered), quantile) - 1]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Per-office daily counters: which counter each event moves, on which day, how counted events
-fold into daily totals, and the series a dashboard draws from them."""
+fold into daily totals, and the series a dashboard draws from them. A closure's fact is built
+by `domain.outcomes.closure_fact`: it also carries how long the case was open."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ class DailyIncrement:
     opened: int = 0
     assigned: int = 0
     acknowledged: int = 0
+    # Every closure of a case (a case closed, reopened and closed again counts twice), and the
+    # seconds those cases had been open: Prometheus' time-to-close sum, per office.
+    closures: int = 0
+    seconds_to_close: int = 0
 
     def __add__(self, other: DailyIncrement) -> DailyIncrement:
         return DailyIncrement(*(getattr(self, name) + getattr(other, name) for name in COUNTERS))
@@ -82,6 +87,8 @@ class OfficeCounts:
     opened: int = 0
     assigned: int = 0
     acknowledged: int = 0
+    closures: int = 0
+    seconds_to_close: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,8 @@ class DailyCounts:
     opened: int = 0
     assigned: int = 0
     acknowledged: int = 0
+    closures: int = 0
+    seconds_to_close: int = 0
 
 
 def stats_day(occurred_at: datetime) -> date:

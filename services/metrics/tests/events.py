@@ -1,5 +1,5 @@
-"""The four events metrics consumes: their payloads as producers send them, and each handled
-through the consume wrapper, on a real database or a fake one."""
+"""The events metrics consumes: their payloads as producers send them, and each handled through
+the consume wrapper, on a real database or a fake one."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from services.chassis.fakes import incoming
 from services.contracts import (
     ACKNOWLEDGEMENT_SENT,
     CASE_ASSIGNED,
+    CASE_CLOSED,
     CASE_OPENED,
+    CASE_STATUS_CHANGED,
     SUBMISSION_RECEIVED,
 )
 from services.metrics import handlers
@@ -57,14 +59,57 @@ def case_opened(case_id: str, submission_id: str, opened_at: datetime) -> dict[s
 
 
 def case_assigned(
-    case_id: str, caseworker_id: str, caseworker_name: str, assigned_at: datetime
+    case_id: str,
+    caseworker_id: str,
+    caseworker_name: str,
+    assigned_at: datetime,
+    method: str = "round_robin",
 ) -> dict[str, Any]:
     return {
         "case_id": case_id,
         "caseworker_id": caseworker_id,
         "caseworker_name": caseworker_name,
-        "method": "round_robin",
+        "method": method,
         "assigned_at": assigned_at,
+    }
+
+
+def case_status_changed(
+    case_id: str, from_status: str, to_status: str, changed_at: datetime
+) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "reference": "CW-2026-000042",
+        "from_status": from_status,
+        "to_status": to_status,
+        "reason": "Inquiry sent to SSA congressional liaison",
+        "changed_by": "u-3",
+        "changed_at": changed_at,
+    }
+
+
+def case_closed(
+    case_id: str,
+    *,
+    result: str = "favourable",
+    obtained: tuple[str, ...] = (),
+    amount_minor: int | None = None,
+    currency: str | None = None,
+    opened_at: datetime = NOW,
+    closed_at: datetime = NOW,
+) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "reference": "CW-2026-000042",
+        "category": "social_security",
+        "agency_code": "SSA",
+        "result": result,
+        "obtained": list(obtained),
+        "amount_minor": amount_minor,
+        "currency": currency,
+        "opened_at": opened_at,
+        "closed_by": "u-3",
+        "closed_at": closed_at,
     }
 
 
@@ -106,8 +151,9 @@ def assign(
     at: datetime = NOW,
     name: str = "Sam Rivera",
     event_id: str | None = None,
+    method: str = "round_robin",
 ) -> None:
-    payload = case_assigned(case_id, caseworker_id, name, at)
+    payload = case_assigned(case_id, caseworker_id, name, at, method)
     event = incoming(
         CASE_ASSIGNED, payload, office_id=office_id, occurred_at=NOW, event_id=event_id
     )
@@ -124,3 +170,33 @@ def acknowledge(
         occurred_at=at,
     )
     consume(db, event, handlers.record_acknowledgement_sent)
+
+
+def change_status(
+    db: Target,
+    office_id: str,
+    case_id: str,
+    from_status: str,
+    to_status: str,
+    at: datetime = NOW,
+    event_id: str | None = None,
+) -> None:
+    payload = case_status_changed(case_id, from_status, to_status, at)
+    event = incoming(
+        CASE_STATUS_CHANGED, payload, office_id=office_id, occurred_at=at, event_id=event_id
+    )
+    consume(db, event, handlers.record_case_status_changed)
+
+
+def close(
+    db: Target, office_id: str, case_id: str, event_id: str | None = None, **outcome: Any
+) -> None:
+    payload = case_closed(case_id, **outcome)
+    event = incoming(
+        CASE_CLOSED,
+        payload,
+        office_id=office_id,
+        occurred_at=payload["closed_at"],
+        event_id=event_id,
+    )
+    consume(db, event, handlers.record_case_closed)

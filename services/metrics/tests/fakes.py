@@ -2,19 +2,22 @@
 
 They keep the same rules as the SQL ones (`SubmissionTiming.merge`, facts plus folded totals)
 over `FakeDatabase.rows`: `facts` (every office's counted events, oldest first), `totals`
-(folded, per office and day), `timings` and `holders` (per office and submission or case).
+(folded, per office and day), `timings`, `holders`, `statuses` and `outcomes` (per office and
+submission or case). The caseload and the office's report are the domain's own functions over
+those rows, so the SQL repositories' tests compare against the rule itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from services.chassis.fakes import FakeDatabase, FakeUnitOfWork
 from services.metrics.domain.acknowledgements import AcknowledgedSubmission, SubmissionTiming
-from services.metrics.domain.caseload import Assignment, CaseworkerLoad
+from services.metrics.domain.caseload import Assignment, CaseStatus, CaseworkerLoad, caseloads
 from services.metrics.domain.office_stats import (
     CountedEvent,
     DailyCounts,
@@ -22,6 +25,7 @@ from services.metrics.domain.office_stats import (
     EventFact,
     OfficeCounts,
 )
+from services.metrics.domain.outcomes import Closure, OfficeOutcomes, summarise_outcomes
 from services.metrics.domain.roll_up import DailyAddition
 
 
@@ -33,6 +37,8 @@ class MetricsRows:
         self.totals: dict[tuple[str, date], DailyIncrement] = {}
         self.timings: dict[tuple[str, str], SubmissionTiming] = {}
         self.holders: dict[tuple[str, str], Assignment] = {}
+        self.statuses: dict[tuple[str, str], CaseStatus] = {}
+        self.outcomes: dict[tuple[str, str], Closure] = {}
         self.roll_up_running = False
 
     def counted(self, office_id: str) -> Iterator[tuple[date, DailyIncrement]]:
@@ -65,17 +71,14 @@ class FakeCounts:
 
     def all_time(self) -> OfficeCounts:
         total = _sum([increment for _, increment in self._rows.counted(self._office_id)])
-        return OfficeCounts(total.received, total.opened, total.assigned, total.acknowledged)
+        return OfficeCounts(**asdict(total))
 
     def daily(self, first: date, last: date) -> list[DailyCounts]:
         by_day: dict[date, list[DailyIncrement]] = {}
         for day, increment in self._rows.counted(self._office_id):
             if first <= day <= last:
                 by_day.setdefault(day, []).append(increment)
-        return [
-            DailyCounts(day, t.received, t.opened, t.assigned, t.acknowledged)
-            for day, t in ((day, _sum(increments)) for day, increments in by_day.items())
-        ]
+        return [DailyCounts(day, **asdict(_sum(increments))) for day, increments in by_day.items()]
 
 
 class FakeTimings:
@@ -119,17 +122,57 @@ class FakeAssignments:
         self._rows.holders[(self._office_id, case_id)] = assignment
 
     def caseload(self) -> list[CaseworkerLoad]:
-        held: dict[str, list[tuple[datetime, str, str]]] = {}
-        for (office_id, case_id), holder in self._rows.holders.items():
-            if office_id == self._office_id:
-                held.setdefault(holder.caseworker_id, []).append(
-                    (holder.assigned_at, case_id, holder.caseworker_name)
-                )
-        loads = [
-            CaseworkerLoad(caseworker_id, max(cases)[2], len(cases))
-            for caseworker_id, cases in held.items()
-        ]
-        return sorted(loads, key=lambda load: (-load.open_cases, load.name, load.caseworker_id))
+        return caseloads(
+            _of_office(self._rows.holders, self._office_id),
+            _of_office(self._rows.statuses, self._office_id),
+        )
+
+
+class FakeLifecycles:
+    def __init__(self, rows: MetricsRows, office_id: str) -> None:
+        self._rows = rows
+        self._office_id = office_id
+
+    def record_if_unknown(self, case_id: str, status: CaseStatus) -> bool:
+        if (self._office_id, case_id) in self._rows.statuses:
+            return False
+        self._rows.statuses[(self._office_id, case_id)] = status
+        return True
+
+    def known(self, case_id: str) -> CaseStatus:
+        return self._rows.statuses[(self._office_id, case_id)]
+
+    def record(self, case_id: str, status: CaseStatus) -> None:
+        self._rows.statuses[(self._office_id, case_id)] = status
+
+
+class FakeOutcomes:
+    def __init__(self, rows: MetricsRows, office_id: str) -> None:
+        self._rows = rows
+        self._office_id = office_id
+
+    def record_if_unknown(self, case_id: str, closure: Closure) -> bool:
+        if (self._office_id, case_id) in self._rows.outcomes:
+            return False
+        self._rows.outcomes[(self._office_id, case_id)] = closure
+        return True
+
+    def known(self, case_id: str) -> Closure:
+        return self._rows.outcomes[(self._office_id, case_id)]
+
+    def record(self, case_id: str, closure: Closure) -> None:
+        self._rows.outcomes[(self._office_id, case_id)] = closure
+
+    def report(self) -> OfficeOutcomes:
+        return summarise_outcomes(_of_office(self._rows.outcomes, self._office_id).values())
+
+
+V = TypeVar("V")
+
+
+def _of_office(rows: dict[tuple[str, str], V], office_id: str) -> dict[str, V]:
+    """One office's rows, by case id."""
+    return {case_id: row for (office, case_id), row in rows.items() if office == office_id}
 
 
 class FakeMetricsUnitOfWork(FakeUnitOfWork):
@@ -138,6 +181,8 @@ class FakeMetricsUnitOfWork(FakeUnitOfWork):
         self.counts = FakeCounts(rows, self.office_id)
         self.timings = FakeTimings(rows, self.office_id)
         self.assignments = FakeAssignments(rows, self.office_id)
+        self.lifecycles = FakeLifecycles(rows, self.office_id)
+        self.outcomes = FakeOutcomes(rows, self.office_id)
 
 
 class FakeCountsAcrossOffices:

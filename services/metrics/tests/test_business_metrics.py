@@ -29,6 +29,8 @@ def test_describing_the_metrics_names_every_series_without_a_database() -> None:
         "casework_metrics_office_submissions_received",
         "casework_metrics_office_cases_opened",
         "casework_metrics_office_acknowledgements_sent",
+        "casework_metrics_office_case_closures",
+        "casework_metrics_office_time_to_close_seconds",
         "casework_metrics_office_time_to_acknowledgement_seconds",
         "casework_metrics_read_models_up",
     } <= names

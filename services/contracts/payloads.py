@@ -1,0 +1,208 @@
+"""What each event carries: its wire schema per version (`<Event>V1`, what producers dump and
+consumers load) and the payload dataclass handlers work with. The contracts that name them,
+with their type, version, producer and consumers, are in `events.py`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from marshmallow import Schema, fields, validate
+
+from services.contracts.vocabulary import (
+    ASSIGNMENT_METHODS,
+    CASE_OBTAINED,
+    CASE_RESULTS,
+    CASE_STATUSES,
+    OFFICE_ID_PATTERN,
+    ROLES,
+)
+
+CHANNELS = ("web", "email", "phone", "walk_in", "letter")
+
+
+class SubmissionReceivedV1(Schema):
+    submission_id = fields.String(required=True)
+    tracking_code = fields.String(required=True)
+    constituent_id = fields.String(required=True)
+    constituent_name = fields.String(required=True)
+    contact_email = fields.Email(required=True, allow_none=True)
+    preferred_language = fields.String(required=True, validate=validate.OneOf(["en", "es"]))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    category = fields.String(required=True)
+    agency_hint = fields.String(required=True, allow_none=True)
+    subject = fields.String(required=True)
+    urgent = fields.Boolean(required=True)
+    privacy_release_signed = fields.Boolean(required=True)
+    received_at = fields.AwareDateTime(required=True)
+
+
+class CaseOpenedV1(Schema):
+    case_id = fields.String(required=True)
+    reference = fields.String(required=True)
+    submission_id = fields.String(required=True)
+    tracking_code = fields.String(required=True)
+    constituent_id = fields.String(required=True)
+    category = fields.String(required=True)
+    agency_hint = fields.String(required=True, allow_none=True)
+    urgent = fields.Boolean(required=True)
+    opened_at = fields.AwareDateTime(required=True)
+
+
+class CaseAssignedV1(Schema):
+    case_id = fields.String(required=True)
+    caseworker_id = fields.String(required=True)
+    caseworker_name = fields.String(required=True)
+    method = fields.String(required=True, validate=validate.OneOf(ASSIGNMENT_METHODS))
+    assigned_at = fields.AwareDateTime(required=True)
+
+
+class CaseStatusChangedV1(Schema):
+    case_id = fields.String(required=True)
+    reference = fields.String(required=True)
+    from_status = fields.String(required=True, validate=validate.OneOf(CASE_STATUSES))
+    to_status = fields.String(required=True, validate=validate.OneOf(CASE_STATUSES))
+    # Why, in a few words the caseworker chose; never personal data (it is free text in cases).
+    reason = fields.String(required=True, allow_none=True, validate=validate.Length(max=500))
+    changed_by = fields.String(required=True)
+    changed_at = fields.AwareDateTime(required=True)
+
+
+class CaseClosedV1(Schema):
+    case_id = fields.String(required=True)
+    reference = fields.String(required=True)
+    category = fields.String(required=True)
+    agency_code = fields.String(required=True, allow_none=True)
+    result = fields.String(required=True, validate=validate.OneOf(CASE_RESULTS))
+    obtained = fields.List(fields.String(validate=validate.OneOf(CASE_OBTAINED)), required=True)
+    # Money recovered for the constituent, in minor units (cents) of `currency`, if any.
+    amount_minor = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=0))
+    currency = fields.String(required=True, allow_none=True, validate=validate.Length(equal=3))
+    opened_at = fields.AwareDateTime(required=True)
+    closed_by = fields.String(required=True)
+    closed_at = fields.AwareDateTime(required=True)
+
+
+class AgencySuggestedV1(Schema):
+    case_id = fields.String(required=True)
+    agency_code = fields.String(required=True)
+    agency_name = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class AcknowledgementSentV1(Schema):
+    case_id = fields.String(required=True)
+    submission_id = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(["email"]))
+    sent_at = fields.AwareDateTime(required=True)
+
+
+class OfficeRegisteredV1(Schema):
+    office_id = fields.String(required=True, validate=validate.Regexp(OFFICE_ID_PATTERN))
+    name = fields.String(required=True)
+    reply_to_email = fields.Email(required=True)
+
+
+class StaffMemberAddedV1(Schema):
+    user_id = fields.String(required=True)
+    display_name = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+# The typed form of each payload, what a consumer's handler receives and a producer's aggregate
+# records. Dataclasses only at this edge: the schemas above are the wire's rules.
+
+
+@dataclass(frozen=True)
+class SubmissionReceived:
+    submission_id: str
+    tracking_code: str
+    constituent_id: str
+    constituent_name: str
+    contact_email: str | None
+    preferred_language: str
+    channel: str
+    category: str
+    agency_hint: str | None
+    subject: str
+    urgent: bool
+    privacy_release_signed: bool
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseOpened:
+    case_id: str
+    reference: str
+    submission_id: str
+    tracking_code: str
+    constituent_id: str
+    category: str
+    agency_hint: str | None
+    urgent: bool
+    opened_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseAssigned:
+    case_id: str
+    caseworker_id: str
+    caseworker_name: str
+    method: str
+    assigned_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseStatusChanged:
+    case_id: str
+    reference: str
+    from_status: str
+    to_status: str
+    reason: str | None
+    changed_by: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseClosed:
+    case_id: str
+    reference: str
+    category: str
+    agency_code: str | None
+    result: str
+    obtained: list[str]
+    amount_minor: int | None
+    currency: str | None
+    opened_at: datetime
+    closed_by: str
+    closed_at: datetime
+
+
+@dataclass(frozen=True)
+class AgencySuggested:
+    case_id: str
+    agency_code: str
+    agency_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AcknowledgementSent:
+    case_id: str
+    submission_id: str
+    channel: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class OfficeRegistered:
+    office_id: str
+    name: str
+    reply_to_email: str
+
+
+@dataclass(frozen=True)
+class StaffMemberAdded:
+    user_id: str
+    display_name: str
+    role: str

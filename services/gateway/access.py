@@ -1,0 +1,189 @@
+"""Who may reach a page or an API route: the session cookie (pages, and the API from a
+signed-in browser) or a bearer token (integrations), the CSRF check on every form, the tenant
+rule (another office's data is not found, never forbidden), and the acting person put in the
+RPC context of every call the worker makes, so the owning service checks the role again.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from nameko.extensions import DependencyProvider
+from werkzeug.wrappers import Request, Response
+
+from services.chassis.errors import Forbidden, NotFound, Unauthorized
+from services.gateway import signin
+from services.gateway.domain.identity import Principal
+
+SESSION_COOKIE = "casework_session"
+LOGIN_CSRF_COOKIE = "casework_login_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A signed-in request: who, and the CSRF token their forms carry."""
+
+    principal: Principal
+    csrf: str
+    origin: str
+
+
+class Acting(DependencyProvider):
+    """Puts the acting person into the worker's context data, which nameko sends with every RPC
+    request the worker makes (`user_id`, `role`, `office_id`, `origin`)."""
+
+    def get_dependency(self, worker_ctx: Any) -> Callable[[Principal, str], None]:
+        def act_as(principal: Principal, origin: str) -> None:
+            worker_ctx.data.update(
+                user_id=principal.user_id,
+                role=principal.role,
+                office_id=principal.office_id or "",
+                origin=origin,
+            )
+
+        return act_as
+
+
+def client_address(request: Request) -> str | None:
+    return request.remote_addr
+
+
+def is_https(request: Request) -> bool:
+    return request.scheme == "https" or request.headers.get("X-Forwarded-Proto") == "https"
+
+
+def set_session_cookie(response: Response, request: Request, value: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        httponly=True,
+        samesite="Lax",
+        secure=is_https(request),
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response, request: Request) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="Lax", secure=is_https(request)
+    )
+
+
+def login_csrf(request: Request) -> str:
+    """The login form's token: double-submitted, in a cookie and in the form."""
+    return request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+
+
+def set_login_csrf_cookie(response: Response, request: Request, token: str) -> None:
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        secure=is_https(request),
+        path="/login",
+    )
+
+
+def redirect(location: str, status: int = 303) -> Response:
+    return Response("", status=status, headers={"Location": location})
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after login: a path on this site only (no `//elsewhere`)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def signed_in(
+    *, platform: bool = False, office_admin: bool = False, supervisor: bool = False
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A page for signed-in staff: an office page (`office_id` in the route) for its office's
+    staff, or with `platform=True` a platform admin's page. Forms (POST) must carry the
+    session's CSRF token. The page method gets the `Visit` after the request."""
+
+    def decorate(fn: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(fn)
+        def wrapper(self: Any, request: Request, **kwargs: Any) -> Response:
+            found = signin.current_principal(self.db, request.cookies.get(SESSION_COOKIE))
+            if found is None:
+                wanted = request.full_path.rstrip("?") if request.method == "GET" else "/"
+                return redirect(f"/login?next={quote(wanted, safe='/')}")
+            principal, secret = found
+            visit = Visit(principal, signin.csrf_token(secret), f"web {client_address(request)}")
+            if request.method not in SAFE_METHODS and not signin.csrf_matches(
+                visit.csrf, request.form.get(CSRF_FIELD)
+            ):
+                raise Forbidden(
+                    "This form expired or did not come from this site. Go back, reload the "
+                    "page and try again."
+                )
+            _admit(principal, kwargs.get("office_id"), platform, office_admin, supervisor)
+            self.act_as(principal, visit.origin)
+            return fn(self, request, visit, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def api_access(fn: Callable[..., Response]) -> Callable[..., Response]:
+    """A staff JSON API route of one office: `Authorization: Bearer <token>`, or a signed-in
+    browser's session (whose writes must send the `X-CSRF-Token` header)."""
+
+    @functools.wraps(fn)
+    def wrapper(self: Any, request: Request, **kwargs: Any) -> Response:
+        office_id = kwargs["office_id"]
+        authorization = request.headers.get("Authorization", "")
+        principal: Principal | None
+        if authorization:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthorized("send `Authorization: Bearer <token>`")
+            principal = signin.token_principal(self.db, token.strip())
+            if principal is None:
+                raise Unauthorized("the token is not valid (unknown or revoked)")
+        else:
+            found = signin.current_principal(self.db, request.cookies.get(SESSION_COOKIE))
+            if found is None:
+                raise Unauthorized("sign in, or send `Authorization: Bearer <token>`")
+            principal, secret = found
+            if request.method not in SAFE_METHODS and not signin.csrf_matches(
+                signin.csrf_token(secret), request.headers.get(CSRF_HEADER)
+            ):
+                raise Forbidden(f"a write from a browser session must send {CSRF_HEADER}")
+        _admit(principal, office_id, False, False, False)
+        self.act_as(principal, f"api {client_address(request)}")
+        return fn(self, request, principal, **kwargs)
+
+    return wrapper
+
+
+def _admit(
+    principal: Principal,
+    office_id: str | None,
+    platform: bool,
+    office_admin: bool,
+    supervisor: bool,
+) -> None:
+    if platform:
+        if not principal.is_platform_admin:
+            raise Forbidden("only platform admins (legislature IT) manage offices")
+        return
+    if principal.is_platform_admin:
+        raise Forbidden("platform admins manage offices; they read no case content")
+    if office_id is not None and not principal.works_in(office_id):
+        raise NotFound("there is no such page")
+    if office_admin and not principal.administers_office:
+        raise Forbidden("only the office admin may do that")
+    if supervisor and not principal.supervises:
+        raise Forbidden("only supervisors and the office admin may see that")

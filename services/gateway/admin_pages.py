@@ -1,0 +1,211 @@
+"""Running an office and the platform: the office admin's settings (staff, passwords, API
+tokens) and the platform admin's offices page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError
+from nameko.web.handlers import http
+from werkzeug.wrappers import Request, Response
+
+from services.chassis.domain import Actor
+from services.chassis.errors import CaseworkError, NotFound
+from services.gateway import handlers, signin
+from services.gateway.access import Visit, redirect, signed_in
+from services.gateway.domain.identity import ROLE_LABELS
+from services.gateway.domain.staff import ROLES, OfficeChange
+from services.gateway.schemas import AddStaffMemberSchema, RegisterOfficeSchema
+from services.gateway.web import field_problems, page_errors, render, secured
+
+SETTINGS_DONE = {
+    "added": "Colleague added. Give them their first password in person.",
+    "password": "Password set. Their other sessions were signed out.",
+    "deactivated": "Account deactivated and signed out everywhere.",
+    "reactivated": "Account reactivated.",
+    "revoked": "Token revoked: it no longer works.",
+}
+OFFICE_DONE = {
+    OfficeChange.CREATED.value: "Office registered.",
+    OfficeChange.UPDATED.value: "Office updated.",
+    OfficeChange.UNCHANGED.value: "That office was already registered as it is.",
+}
+
+
+class AdminPages:
+    """Mixed into `GatewayService`: `self.db` is gateway's database."""
+
+    db: Any
+
+    @http("GET", "/offices/<string:office_id>/settings")
+    @secured
+    @page_errors
+    @signed_in(office_admin=True)
+    def settings_page(self, request: Request, visit: Visit, office_id: str) -> Response:
+        done = SETTINGS_DONE.get(request.args.get("done", ""))
+        return self._settings(visit, office_id, done=done)
+
+    @http("POST", "/offices/<string:office_id>/settings/staff")
+    @secured
+    @page_errors
+    @signed_in(office_admin=True)
+    def add_colleague(self, request: Request, visit: Visit, office_id: str) -> Response:
+        actor = _actor(visit)
+        try:
+            command = AddStaffMemberSchema().load(
+                {
+                    "office_id": office_id,
+                    "display_name": request.form.get("display_name", ""),
+                    "email": request.form.get("email", ""),
+                    "role": request.form.get("role", ""),
+                }
+            )
+            password_hash = signin.hash_password(request.form.get("password", ""))
+            member = handlers.add_staff_member(self.db, command, actor=actor).member
+            signin.set_password_hash(self.db, office_id, member.user_id, password_hash, actor=actor)
+        except ValidationError as exc:
+            return self._settings(visit, office_id, problems=field_problems(exc.messages))
+        except CaseworkError as exc:
+            return self._settings(visit, office_id, problems=_problems(exc))
+        return redirect(f"/offices/{office_id}/settings?done=added")
+
+    @http("POST", "/offices/<string:office_id>/settings/staff/<string:user_id>/password")
+    @secured
+    @page_errors
+    @signed_in(office_admin=True)
+    def reset_password(
+        self, request: Request, visit: Visit, office_id: str, user_id: str
+    ) -> Response:
+        try:
+            password_hash = signin.hash_password(request.form.get("password", ""))
+            signin.set_password_hash(
+                self.db, office_id, user_id, password_hash, actor=_actor(visit)
+            )
+        except CaseworkError as exc:
+            return self._settings(visit, office_id, problems=_problems(exc))
+        return redirect(f"/offices/{office_id}/settings?done=password")
+
+    @http("POST", "/offices/<string:office_id>/settings/staff/<string:user_id>/active")
+    @secured
+    @page_errors
+    @signed_in(office_admin=True)
+    def set_active(self, request: Request, visit: Visit, office_id: str, user_id: str) -> Response:
+        active = request.form.get("active") == "true"
+        if user_id == visit.principal.user_id:
+            return self._settings(
+                visit, office_id, problems=["You cannot deactivate your own account."]
+            )
+        signin.set_active_by_id(self.db, office_id, user_id, active, actor=_actor(visit))
+        return redirect(
+            f"/offices/{office_id}/settings?done={'reactivated' if active else 'deactivated'}"
+        )
+
+    @http("POST", "/offices/<string:office_id>/settings/tokens")
+    @secured
+    @page_errors
+    @signed_in(office_admin=True)
+    def create_token(self, request: Request, visit: Visit, office_id: str) -> Response:
+        name = request.form.get("name", "").strip()
+        if not name or len(name) > 100:
+            return self._settings(
+                visit, office_id, problems=["Name the token (up to 100 characters)."]
+            )
+        try:
+            token = signin.issue_token(
+                self.db, office_id, request.form.get("email", ""), name, actor=_actor(visit)
+            )
+        except NotFound as exc:
+            return self._settings(visit, office_id, problems=[exc.message])
+        # Shown once, on this answer: never stored, never in a URL.
+        return self._settings(visit, office_id, new_token=token)
+
+    @http("POST", "/offices/<string:office_id>/settings/tokens/<string:token_id>/revoke")
+    @secured
+    @page_errors
+    @signed_in(office_admin=True)
+    def revoke_token(
+        self, request: Request, visit: Visit, office_id: str, token_id: str
+    ) -> Response:
+        signin.revoke_token(self.db, office_id, token_id, actor=_actor(visit))
+        return redirect(f"/offices/{office_id}/settings?done=revoked")
+
+    @http("GET", "/platform/offices")
+    @secured
+    @page_errors
+    @signed_in(platform=True)
+    def offices_page(self, request: Request, visit: Visit) -> Response:
+        done = OFFICE_DONE.get(request.args.get("done", ""))
+        return self._offices(visit, done=done)
+
+    @http("POST", "/platform/offices")
+    @secured
+    @page_errors
+    @signed_in(platform=True)
+    def register_office(self, request: Request, visit: Visit) -> Response:
+        try:
+            command = RegisterOfficeSchema().load(
+                {
+                    name: request.form.get(name, "")
+                    for name in ("office_id", "name", "reply_to_email")
+                }
+            )
+            change = handlers.register_office(self.db, command, actor=_actor(visit))
+        except ValidationError as exc:
+            return self._offices(visit, problems=field_problems(exc.messages), status=422)
+        except CaseworkError as exc:
+            return self._offices(visit, problems=_problems(exc), status=exc.status)
+        return redirect(f"/platform/offices?done={change.value}")
+
+    # ------------------------------------------------------------------------------------------
+
+    def _settings(
+        self,
+        visit: Visit,
+        office_id: str,
+        *,
+        done: str | None = None,
+        problems: list[str] | None = None,
+        new_token: str | None = None,
+    ) -> Response:
+        office = handlers.find_office(self.db, office_id)
+        staff, tokens = signin.office_accounts(self.db, office_id)
+        return render(
+            "settings.html",
+            status=422 if problems else 200,
+            visit=visit,
+            nav="settings",
+            office=office,
+            staff=staff,
+            tokens=tokens,
+            roles=ROLES,
+            role_labels=ROLE_LABELS,
+            done=done,
+            problems=problems or [],
+            new_token=new_token,
+        )
+
+    def _offices(
+        self,
+        visit: Visit,
+        *,
+        done: str | None = None,
+        problems: list[str] | None = None,
+        status: int = 200,
+    ) -> Response:
+        return render(
+            "offices.html",
+            status=status,
+            visit=visit,
+            nav="offices",
+            offices=handlers.list_offices(self.db),
+            done=done,
+            problems=problems or [],
+        )
+
+
+def _actor(visit: Visit) -> Actor:
+    return Actor.staff(visit.principal.user_id, visit.principal.role, visit.origin)
+
+
+def _problems(exc: CaseworkError) -> list[str]:
+    return field_problems(exc.fields) or [exc.message]

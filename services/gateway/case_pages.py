@@ -1,0 +1,240 @@
+"""The caseworker's pages: my cases, unassigned, the office queue, the case page with its
+actions (note, call, status, reassign, close with outcome, details) and the workload.
+
+Every action is a plain form (works without JavaScript) that posts, then redirects back to the
+case page (so a reload never posts twice); a refused one shows the page again with the reason
+at the top. Each action is one RPC call acting as the signed-in person.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from marshmallow import ValidationError
+from nameko.web.handlers import http
+from werkzeug.wrappers import Request, Response
+
+from services.chassis.db import utcnow
+from services.chassis.errors import CaseworkError, Conflict, ValidationFailed
+from services.gateway import casework, handlers
+from services.gateway.access import Visit, redirect, signed_in
+from services.gateway.case_schemas import CaseForms
+from services.gateway.domain.queue import QueueFilter, ServiceUnavailable
+from services.gateway.schemas import QueueQuerySchema
+from services.gateway.web import page_errors, query_args, render, secured
+
+DONE_MESSAGES = {
+    "note": "Note added.",
+    "call": "Call logged.",
+    "meeting": "Meeting logged.",
+    "status": "Status changed.",
+    "assignee": "Case reassigned.",
+    "details": "Details saved.",
+}
+QUEUES = {
+    "mine": ("My cases", "Cases assigned to you that are still being worked."),
+    "unassigned": ("Unassigned", "Cases nobody has taken yet, oldest first at the bottom."),
+    "queue": ("Office queue", "Every case of the office; narrow it with the filters."),
+}
+QUEUE_PATHS = {"mine": "my-cases", "unassigned": "unassigned", "queue": "cases"}
+FORMS = CaseForms()
+
+
+class CasePages:
+    """Mixed into `GatewayService`: `self.db`, `self.cases` and `self.metrics_service`."""
+
+    db: Any
+    cases: Any
+    metrics_service: Any
+
+    @http("GET", "/offices/<string:office_id>/my-cases")
+    @secured
+    @page_errors
+    @signed_in()
+    def my_cases_page(self, request: Request, visit: Visit, office_id: str) -> Response:
+        return self._queue_page(request, visit, office_id, "mine", {"assignee": "me"})
+
+    @http("GET", "/offices/<string:office_id>/unassigned")
+    @secured
+    @page_errors
+    @signed_in()
+    def unassigned_page(self, request: Request, visit: Visit, office_id: str) -> Response:
+        return self._queue_page(request, visit, office_id, "unassigned", {"unassigned": "true"})
+
+    @http("GET", "/offices/<string:office_id>/cases")
+    @secured
+    @page_errors
+    @signed_in()
+    def case_queue_page(self, request: Request, visit: Visit, office_id: str) -> Response:
+        return self._queue_page(request, visit, office_id, "queue", {})
+
+    @http("GET", "/offices/<string:office_id>/cases/<string:reference>")
+    @secured
+    @page_errors
+    @signed_in()
+    def case_page(self, request: Request, visit: Visit, office_id: str, reference: str) -> Response:
+        done = DONE_MESSAGES.get(request.args.get("done", ""))
+        return self._case_page(visit, office_id, reference, done=done)
+
+    @http("POST", "/offices/<string:office_id>/cases/<string:reference>/notes")
+    @secured
+    @page_errors
+    @signed_in()
+    def add_note(self, request: Request, visit: Visit, office_id: str, reference: str) -> Response:
+        def act() -> str:
+            note = FORMS.note.load(_form(request))
+            casework.add_note(self.cases, office_id, reference, **note)
+            return str(note["kind"])
+
+        return self._act(visit, office_id, reference, act)
+
+    @http("POST", "/offices/<string:office_id>/cases/<string:reference>/status")
+    @secured
+    @page_errors
+    @signed_in()
+    def change_status(
+        self, request: Request, visit: Visit, office_id: str, reference: str
+    ) -> Response:
+        def act() -> str:
+            change = FORMS.status.load(_form(request))
+            casework.change_status(self.cases, office_id, reference, **change)
+            return "status"
+
+        return self._act(visit, office_id, reference, act)
+
+    @http("POST", "/offices/<string:office_id>/cases/<string:reference>/assignee")
+    @secured
+    @page_errors
+    @signed_in()
+    def reassign(self, request: Request, visit: Visit, office_id: str, reference: str) -> Response:
+        def act() -> str:
+            wanted = FORMS.assignee.load(_form(request))["user"]
+            email = visit.principal.email if wanted == "me" else wanted
+            casework.assign(self.db, self.cases, office_id, reference, email)
+            return "assignee"
+
+        return self._act(visit, office_id, reference, act)
+
+    @http("POST", "/offices/<string:office_id>/cases/<string:reference>/details")
+    @secured
+    @page_errors
+    @signed_in()
+    def update_details(
+        self, request: Request, visit: Visit, office_id: str, reference: str
+    ) -> Response:
+        def act() -> str:
+            casework.update_case(
+                self.cases, office_id, reference, FORMS.details.load(_form(request))
+            )
+            return "details"
+
+        return self._act(visit, office_id, reference, act)
+
+    @http("GET", "/offices/<string:office_id>/workload")
+    @secured
+    @page_errors
+    @signed_in(supervisor=True)
+    def workload_page(self, request: Request, visit: Visit, office_id: str) -> Response:
+        office = handlers.find_office(self.db, office_id)
+        emails = {m.user_id: m.email for m in casework.office_staff(self.db, office_id)}
+        context: dict[str, Any] = dict(visit=visit, nav="workload", office=office, emails=emails)
+        try:
+            rows = casework.workload(self.cases, office_id)
+        except ServiceUnavailable:
+            return render("workload.html", status=503, rows=None, **context)
+        return render("workload.html", rows=rows, **context)
+
+    # ------------------------------------------------------------------------------------------
+
+    def _queue_page(
+        self,
+        request: Request,
+        visit: Visit,
+        office_id: str,
+        nav: str,
+        fixed: dict[str, str],
+    ) -> Response:
+        office = handlers.find_office(self.db, office_id)
+        args = {**query_args(request), **fixed}
+        if nav != "queue":
+            args.setdefault("active", "true")
+        query: QueueFilter = QueueQuerySchema().load(args)
+        assigned_to = handlers.assignee_id(
+            self.db, office_id, query.assignee, visit.principal.user_id
+        )
+        title, blurb = QUEUES[nav]
+        context: dict[str, Any] = dict(
+            visit=visit,
+            nav=nav,
+            office=office,
+            query=query,
+            title=title,
+            blurb=blurb,
+            filters=nav == "queue",
+            today=utcnow().date(),
+            base=f"/offices/{office_id}/{QUEUE_PATHS[nav]}",
+        )
+        try:
+            metrics = self.metrics_service if nav == "queue" else None
+            queue = handlers.case_queue(self.cases, metrics, office, query, assigned_to=assigned_to)
+        except ServiceUnavailable:
+            return render("case_queue.html", status=503, queue=None, **context)
+        return render("case_queue.html", queue=queue, **context)
+
+    def _case_page(
+        self,
+        visit: Visit,
+        office_id: str,
+        reference: str,
+        *,
+        done: str | None = None,
+        problem: CaseworkError | None = None,
+        status: int = 200,
+    ) -> Response:
+        office = handlers.find_office(self.db, office_id)
+        case = casework.get_case(self.cases, office_id, reference)
+        staff = casework.office_staff(self.db, office_id)
+        audit = None
+        if visit.principal.administers_office:
+            try:
+                audit = casework.audit_trail(self.cases, office_id, reference)
+            except ServiceUnavailable:
+                audit = None
+        return render(
+            "case.html",
+            status=status,
+            visit=visit,
+            nav="",
+            office=office,
+            case=case,
+            colleagues=casework.takes_cases(staff),
+            names={member.user_id: member.display_name for member in staff},
+            audit=audit,
+            done=done,
+            problem=problem,
+        )
+
+    def _act(self, visit: Visit, office_id: str, reference: str, act: Any) -> Response:
+        try:
+            done = act()
+        except ValidationError as exc:
+            problem = ValidationFailed(
+                "Some values are not valid", fields=exc.normalized_messages()
+            )
+            return self._case_page(visit, office_id, reference, problem=problem, status=422)
+        except (ValidationFailed, Conflict) as exc:
+            return self._case_page(visit, office_id, reference, problem=exc, status=exc.status)
+        location = f"/offices/{office_id}/cases/{quote(reference.upper())}?done={done}"
+        return redirect(location + "#timeline-heading")
+
+
+def _form(request: Request) -> dict[str, Any]:
+    """The posted fields a schema reads (the CSRF token is checked already); a blank field is
+    one not given, and `obtained` (check boxes) is a list."""
+    fields: dict[str, Any] = {
+        name: value for name, value in request.form.items() if name != "csrf_token" and value != ""
+    }
+    if "obtained" in request.form:
+        fields["obtained"] = request.form.getlist("obtained")
+    return fields

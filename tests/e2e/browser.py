@@ -1,0 +1,182 @@
+"""The staff app driven in real headless Chromium (Debian's, through Playwright), every page
+checked with axe-core: `python -m tests.e2e.browser SCENARIO '<json arguments>'`.
+
+Run as its own process because Playwright's synchronous API does not work under eventlet's
+monkey-patching (which the pytest process needs for nameko). A scenario does what a person
+would do and prints what it saw as JSON (texts, axe violations, page widths); the tests in
+`test_workspace.py` assert on it. Screenshots go to the `shots` directory it is given.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, ViewportSize, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+DESKTOP = ViewportSize(width=1280, height=900)
+PHONE = ViewportSize(width=390, height=844)
+AXE = Axe()
+
+
+class Visit:
+    """One person's browser: what they saw, page by page."""
+
+    def __init__(self, page: Page, base: str, shots: Path) -> None:
+        self.page = page
+        self.base = base
+        self.shots = shots
+        self.seen: dict[str, Any] = {"axe": {}, "overflow": {}}
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base + path)
+
+    def check(self, name: str) -> None:
+        """axe-core on the page as it is now: serious and critical violations by rule; whether
+        anything is wider than the window; a full-page screenshot."""
+        results = AXE.run(self.page)
+        self.seen["axe"][name] = sorted(
+            f"{violation['id']}: {violation['help']}"
+            for violation in results.response["violations"]
+            if violation.get("impact") in ("serious", "critical")
+        )
+        self.seen["overflow"][name] = self.page.evaluate(
+            "document.documentElement.scrollWidth > window.innerWidth"
+        )
+        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
+
+    def log_in(self, workplace: str, email: str, password: str) -> None:
+        self.go("/login")
+        self.page.select_option("#workplace", workplace)
+        self.page.fill("#email", email)
+        self.page.fill("#password", password)
+        self.page.click("button:has-text('Sign in')")
+
+    def text(self, selector: str) -> str:
+        return " ".join(self.page.locator(selector).first.inner_text().split())
+
+    def fact(self, label: str) -> str:
+        return self.text(f".facts div:has(dt:text-is('{label}')) dd")
+
+
+def caseworker_flow(visit: Visit, args: dict[str, Any]) -> None:
+    """A supervisor signs in, finds the new case, notes a call (which opens it), waits on the
+    agency, hands it to a caseworker, closes it with an outcome and signs out."""
+    seen, page, office = visit.seen, visit.page, args["office"]
+    visit.go("/")
+    seen["start"] = page.url
+    visit.check("login")
+    visit.log_in(office, args["supervisor"], args["password"])
+    seen["after_login"] = page.url
+    visit.check("my-cases")
+    visit.go(f"/offices/{office}/unassigned")
+    visit.check("unassigned")
+    visit.go(f"/offices/{office}/cases")
+    visit.check("queue")
+    page.click(f"a:text-is('{args['reference']}')")
+    seen["case_url"] = page.url
+    seen["status_before"] = visit.fact("Status")
+    visit.check("case")
+
+    page.fill("#note-body", "Called Ms. Lopez: SSA asked her for a new bank form.")
+    page.check("#kind-call")
+    page.click("button:has-text('Add to timeline')")
+    seen["after_note"] = visit.text("[role=status]")
+    seen["status_after_note"] = visit.fact("Status")
+    seen["latest_entry"] = visit.text(".timeline .entry")
+
+    page.fill("#status-reason", "Inquiry sent to the SSA liaison")
+    page.click("button[name=to][value=waiting_on_agency]")
+    seen["status_after_inquiry"] = visit.fact("Status")
+
+    page.select_option("#assignee-user", args["caseworker"])
+    page.click("button:has-text('Reassign')")
+    seen["assigned_after_reassign"] = visit.fact("Assigned to")
+
+    page.select_option("#result", "favourable")
+    page.check("#obtained-payment_released")
+    page.fill("#amount", "1250.00")
+    page.fill("#outcome-text", "Back payment released after the liaison escalated.")
+    page.click("button:has-text('Close the case')")
+    seen["status_after_close"] = visit.fact("Status")
+    seen["outcome"] = visit.fact("Outcome")
+    seen["timeline"] = page.locator(".timeline .entry-summary").all_inner_texts()
+    visit.check("case-closed")
+
+    page.set_viewport_size(PHONE)
+    visit.check("case-phone")
+    page.set_viewport_size(DESKTOP)
+    visit.go(f"/offices/{office}/workload")
+    visit.check("workload")
+
+    page.click("button:has-text('Sign out')")
+    seen["after_logout"] = page.url
+    visit.go(f"/offices/{office}/cases")
+    seen["after_logout_queue"] = page.url
+
+
+def intern_view(visit: Visit, args: dict[str, Any]) -> None:
+    """An intern reads a case: no form to change it anywhere on the page."""
+    visit.log_in(args["office"], args["intern"], args["password"])
+    visit.go(f"/offices/{args['office']}/cases/{args['reference']}")
+    visit.seen["forms"] = visit.page.locator("main form").count()
+    visit.seen["notice"] = visit.text("main .notice")
+    visit.check("case-intern")
+
+
+def admin_pages(visit: Visit, args: dict[str, Any]) -> None:
+    """The office admin's settings (with the case audit trail), then legislature IT's offices."""
+    visit.log_in(args["office"], args["admin"], args["password"])
+    visit.go(f"/offices/{args['office']}/settings")
+    visit.seen["settings_h1"] = visit.text("h1")
+    visit.check("settings")
+    visit.go(f"/offices/{args['office']}/cases/{args['reference']}")
+    visit.seen["audit_rows"] = visit.page.locator(
+        "section:has(#audit-heading) tbody tr"
+    ).all_inner_texts()
+    visit.check("case-admin")
+    visit.go("/offices/rep-nobody/cases")
+    visit.check("not-found")
+    visit.go(f"/offices/{args['office']}/settings")
+    visit.page.click("button:has-text('Sign out')")
+    visit.log_in(args["platform"], args["platform_admin"], args["password"])
+    visit.seen["platform_url"] = visit.page.url
+    visit.check("offices")
+
+
+SCENARIOS: dict[str, Callable[[Visit, dict[str, Any]], None]] = {
+    "caseworker_flow": caseworker_flow,
+    "intern_view": intern_view,
+    "admin_pages": admin_pages,
+}
+
+
+def main(name: str, arguments: str) -> int:
+    args = json.loads(arguments)
+    shots = Path(args["shots"])
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_context(viewport=DESKTOP).new_page()
+            page.set_default_timeout(15_000)
+            visit = Visit(page, args["base"], shots)
+            try:
+                SCENARIOS[name](visit, args)
+            except Exception as exc:
+                page.screenshot(path=str(shots / f"{name}-failed.png"), full_page=True)
+                visit.seen["error"] = f"{type(exc).__name__}: {exc}"
+                visit.seen["failed_at"] = page.url
+            print(json.dumps(visit.seen))
+        finally:
+            browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1], sys.argv[2]))
