@@ -10,7 +10,7 @@ from services.cases.domain.case import MANUAL, Author, Case, format_reference
 from services.cases.domain.commands import AddNote, AssignCase, ChangeStatus, UpdateCase
 from services.cases.domain.lifecycle import CaseStatus
 from services.cases.domain.queue import AuditEntry, CasePage, CaseQuery, CaseView
-from services.cases.domain.routing import ROUND_ROBIN, after_announcement
+from services.cases.domain.routing import ROUND_ROBIN, RULE, after_announcement
 from services.cases.domain.workload import CaseworkerLoad, workload
 from services.cases.ports import CasesWork
 from services.chassis.db import utcnow
@@ -37,6 +37,7 @@ NOTES = service_metric(
 )
 CLOSURES = service_metric("counter", "cases", "closures_total", "Cases closed", ["result"])
 # Scraped as 0 before the first of each, not absent.
+ASSIGNMENTS.labels(RULE)
 ASSIGNMENTS.labels(ROUND_ROBIN)
 ASSIGNMENTS.labels(MANUAL)
 for _status in CaseStatus:
@@ -53,7 +54,7 @@ def open_case(uow: CasesWork, event: IncomingEvent[SubmissionReceived]) -> None:
     unique key) a submission announced again under a new event id."""
     submission = event.payload
     opened_at = utcnow()
-    allocation = uow.allocations.take(submission.submission_id, opened_at)
+    allocation = uow.allocations.take(submission.submission_id, opened_at, submission.category)
     if allocation is None:
         return
     case = Case.open(
@@ -66,14 +67,16 @@ def open_case(uow: CasesWork, event: IncomingEvent[SubmissionReceived]) -> None:
     uow.cases.add(case)
     uow.after_commit(CASES_OPENED.inc)
     if allocation.turn is not None:
-        uow.after_commit(_counted_assignment)
+        uow.after_commit(ASSIGNMENTS.labels(allocation.turn.method).inc)
 
 
 def record_staff_member(uow: CasesWork, event: IncomingEvent[StaffMemberAdded]) -> None:
-    """Add the member to the office's roster, or apply their new name and role.
+    """Add the member to the office's roster, or apply what gateway now says of them (name,
+    role, active flag, specialties; the latest announcement wins).
 
     A member who takes cases is given their turns at once: cases opened while nobody in the
-    office took cases wait for the first who does, and are shared round robin, oldest first.
+    office took cases wait for the first who does, and are routed oldest first
+    (domain/routing.py).
     """
     member = after_announcement(
         uow.staff.get(event.payload.user_id), event.payload, event.occurred_at
@@ -86,13 +89,14 @@ def record_staff_member(uow: CasesWork, event: IncomingEvent[StaffMemberAdded]) 
 
 
 def assign_waiting_cases(uow: CasesWork) -> None:
+    """Route every unfinished case nobody has, oldest first, as openings are routed."""
     now = utcnow()
     for case in uow.cases.awaiting_caseworker():
-        turn = uow.staff.take_turn(now)
+        turn = uow.staff.take_turn(now, case.category)
         if turn is None:
             return
         case.take_turn(turn)
-        uow.after_commit(_counted_assignment)
+        uow.after_commit(ASSIGNMENTS.labels(turn.method).inc)
 
 
 def record_agency_suggestion(uow: CasesWork, event: IncomingEvent[AgencySuggested]) -> None:
@@ -175,7 +179,7 @@ def change_status(uow: CasesWork, command: ChangeStatus) -> CaseView:
 
 def assign_case(uow: CasesWork, command: AssignCase) -> CaseView:
     """A caseworker takes an unassigned case, or a supervisor gives one to anyone who takes
-    cases (permissions.py)."""
+    cases: active, caseworker or supervisor (permissions.py)."""
     permissions.require_writer(uow.actor)
     case = _case_named(uow, command.reference)
     member = permissions.check_assignment(
@@ -245,7 +249,3 @@ def _case_for(uow: CasesWork, event_type: str, case_id: str) -> Case:
         # The events crossed: the case is not opened yet, so retry later.
         raise TransientError(f"{event_type} arrived before its case was opened")
     return case
-
-
-def _counted_assignment() -> None:
-    ASSIGNMENTS.labels(ROUND_ROBIN).inc()

@@ -1,6 +1,7 @@
-"""Cases' tables: cases and their timeline, the office roster used for routing, and the
-per-office counters that number case references. Only the repositories (adapters/) and the
-migrations use them; the rest of the service works with the domain's `Case`."""
+"""Cases' tables: cases and their timeline, the office roster used for routing (with the
+assignments of openings not yet committed), and the per-office counters that number case
+references. Only the repositories (adapters/) and the migrations use them; the rest of the
+service works with the domain's `Case`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -36,7 +38,9 @@ class CaseRow(Base):
         UniqueConstraint("office_id", "reference", name="uq_cases_office_reference"),
         Index("ix_cases_office_opened", "office_id", "opened_at"),
         Index("ix_cases_office_status", "office_id", "status"),
-        Index("ix_cases_office_assignee", "office_id", "assigned_to_id"),
+        # Also each member's open caseload, counted per opening by routing (adapters/rotation.py)
+        # from the index alone: their cases in the four unfinished statuses, not their history.
+        Index("ix_cases_office_assignee_status", "office_id", "assigned_to_id", "status"),
         Index("ix_cases_office_due", "office_id", "due_on"),
         Index("ix_cases_office_priority", "office_id", "priority"),
     )
@@ -111,6 +115,25 @@ class StaffMemberRow(Base):
     # When gateway said so: an older event delivered late must not undo a newer role change.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # False once gateway deactivated them: they keep their cases and get no new ones.
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # A JSON array of the request categories they specialise in, sorted: `["tax", "veterans"]`.
+    # Routing looks for `"veterans"` inside it (a category is a lower-case word, never holding
+    # a quote) among the office's few staff rows, read by the primary key's office prefix.
+    specialties: Mapped[str] = mapped_column(Text, server_default=text("'[]'"))
+
+
+class PendingAssignmentRow(Base):
+    """A case an opening gave a member on PostgreSQL, whose turn was committed apart
+    (adapters/rotation.py), while the case itself is not committed yet: it counts in the
+    member's open caseload until the opening's transaction removes it with the case's insert."""
+
+    __tablename__ = "pending_assignments"
+
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ReferenceCounterRow(Base):

@@ -17,7 +17,7 @@ from services.chassis.domain import Actor
 
 @dataclass(frozen=True)
 class Allocation:
-    """What an opening takes: the office's next reference number, and a caseworker's turn
+    """What an opening takes: the office's next reference number, and the turn routing gave
     (None: nobody in the office takes cases)."""
 
     number: int
@@ -50,7 +50,7 @@ class CaseRepository(Protocol):
 
 
 class Roster(Protocol):
-    """The office's staff as gateway announced them, and the rotation among them."""
+    """The office's staff as gateway announced them, and the routing among them."""
 
     def get(self, user_id: str) -> RosterMember | None:
         """The member, to change them (on PostgreSQL, holding the office's openings lock)."""
@@ -63,17 +63,20 @@ class Roster(Protocol):
     def members(self) -> list[RosterMember]: ...
 
     def put(self, member: RosterMember) -> None:
-        """Add the member or apply their name, role and announcement time (turns are kept)."""
+        """Add the member or apply their name, role, active flag, specialties and announcement
+        time (turns are kept)."""
         ...
 
-    def take_turn(self, now: datetime) -> Turn | None:
-        """Take the next turn in this unit of work (the rotation rule, domain/routing.py)."""
+    def take_turn(self, now: datetime, category: str) -> Turn | None:
+        """Take the turn of the next case of `category` in this unit of work (the routing rule,
+        domain/routing.py), counting the cases this unit of work gave out so far."""
         ...
 
 
 class Allocations(Protocol):
-    def take(self, submission_id: str, now: datetime) -> Allocation | None:
-        """The number and turn of the submission's case; None if it already has its case."""
+    def take(self, submission_id: str, now: datetime, category: str) -> Allocation | None:
+        """The number and turn of the submission's case (of `category`); None if it already
+        has its case."""
         ...
 
 

@@ -232,8 +232,16 @@ STAFF_MEMBER_ADDED = EventContract(
     1,
     "gateway",
     StaffMemberAddedV1,
-    "A staff member joined an office (or changed role); routing uses the caseworkers.",
-    {"user_id": "u-3", "display_name": "Sam Rivera", "role": "caseworker"},
+    "A staff member joined an office, or their name, role, specialties or whether they are "
+    "active changed (the latest announcement wins); routing uses the active caseworkers and "
+    "supervisors, and gives a case of a category to a specialist in it first.",
+    {
+        "user_id": "u-3",
+        "display_name": "Sam Rivera",
+        "role": "caseworker",
+        "active": True,
+        "specialties": ["veterans", "social_security"],
+    },
     payload_type=StaffMemberAdded,
 )
 

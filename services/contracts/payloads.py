@@ -14,6 +14,7 @@ from services.contracts.vocabulary import (
     CASE_OBTAINED,
     CASE_RESULTS,
     CASE_STATUSES,
+    CATEGORIES,
     OFFICE_ID_PATTERN,
     ROLES,
 )
@@ -107,6 +108,10 @@ class StaffMemberAddedV1(Schema):
     user_id = fields.String(required=True)
     display_name = fields.String(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    # Added later, so an older announcement still reads: active unless deactivated, and the
+    # request categories the member specialises in (routing gives them those cases first).
+    active = fields.Boolean(load_default=True)
+    specialties = fields.List(fields.String(validate=validate.OneOf(CATEGORIES)), load_default=list)
 
 
 # The typed form of each payload, what a consumer's handler receives and a producer's aggregate
@@ -206,3 +211,9 @@ class StaffMemberAdded:
     user_id: str
     display_name: str
     role: str
+    active: bool = True
+    specialties: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # From the wire a list; one value, whichever side built it.
+        object.__setattr__(self, "specialties", tuple(self.specialties))

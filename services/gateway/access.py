@@ -105,7 +105,11 @@ def safe_next(target: str | None) -> str:
 
 
 def signed_in(
-    *, platform: bool = False, office_admin: bool = False, supervisor: bool = False
+    *,
+    platform: bool = False,
+    office_admin: bool = False,
+    supervisor: bool = False,
+    writer: bool = False,
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """A page for signed-in staff: an office page (`office_id` in the route) for its office's
     staff, or with `platform=True` a platform admin's page. Forms (POST) must carry the
@@ -128,6 +132,8 @@ def signed_in(
                     "page and try again."
                 )
             _admit(principal, kwargs.get("office_id"), platform, office_admin, supervisor)
+            if writer and not principal.can_write:
+                raise Forbidden("your role reads cases; it does not open them")
             self.act_as(principal, visit.origin)
             return fn(self, request, visit, **kwargs)
 

@@ -35,7 +35,7 @@ from services.chassis.db import create_db_engine
 from services.chassis.domain import Actor
 from services.chassis.errors import CaseworkError, ValidationFailed
 from services.chassis.uow import DatabaseAccess
-from services.gateway import handlers, signin
+from services.gateway import accounts, handlers, signin
 from services.gateway.domain.staff import ROLES, OfficeChange
 from services.gateway.models import Base
 from services.gateway.repository import GatewayUnitOfWork
@@ -201,26 +201,26 @@ def read_password(from_stdin: bool) -> str:
 
 def _set_password(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace) -> str:
     password_hash = signin.hash_password(read_password(args.password_stdin))
-    user_id = signin.user_id_for(db, args.office_id, args.email)
-    signin.set_password_hash(db, args.office_id, user_id, password_hash, actor=operator())
+    user_id = accounts.user_id_for(db, args.office_id, args.email)
+    accounts.set_password_hash(db, args.office_id, user_id, password_hash, actor=operator())
     return f"password set for {args.email} in {args.office_id}; their sessions were ended"
 
 
 def _set_active(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace) -> str:
     active = args.command == "reactivate"
-    user_id = signin.user_id_for(db, args.office_id, args.email)
-    signin.set_active_by_id(db, args.office_id, user_id, active, actor=operator())
+    user_id = accounts.user_id_for(db, args.office_id, args.email)
+    handlers.change_staff_member(db, args.office_id, user_id, actor=operator(), active=active)
     return f"{args.email} in {args.office_id} is {'active' if active else 'deactivated'}"
 
 
 def _issue_token(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace) -> str:
     # Only the token on standard output, so a script can capture it.
-    return signin.issue_token(db, args.office_id, args.email, args.name, actor=operator())
+    return accounts.issue_token(db, args.office_id, args.email, args.name, actor=operator())
 
 
 def _list_users(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace) -> str:
     handlers.find_office(db, args.office_id)
-    staff, _ = signin.office_accounts(db, args.office_id)
+    staff, _ = accounts.office_accounts(db, args.office_id)
     if not staff:
         return f"{args.office_id} has no staff yet; add them with add-staff"
     return "\n".join(
@@ -231,7 +231,7 @@ def _list_users(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace)
 
 def _add_platform_admin(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace) -> str:
     password = read_password(args.password_stdin)
-    signin.add_platform_admin(db, args.email, args.name, password)
+    accounts.add_platform_admin(db, args.email, args.name, password)
     return f"platform admin {args.email} can sign in (choose Legislature IT at the login)"
 
 

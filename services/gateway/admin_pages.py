@@ -11,7 +11,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.chassis.domain import Actor
 from services.chassis.errors import CaseworkError, NotFound
-from services.gateway import handlers, signin
+from services.gateway import accounts, casework, handlers, signin, two_factor
 from services.gateway.access import Visit, redirect, signed_in
 from services.gateway.domain.identity import ROLE_LABELS
 from services.gateway.domain.staff import ROLES, OfficeChange
@@ -21,9 +21,11 @@ from services.gateway.web import field_problems, page_errors, render, secured
 SETTINGS_DONE = {
     "added": "Colleague added. Give them their first password in person.",
     "password": "Password set. Their other sessions were signed out.",
-    "deactivated": "Account deactivated and signed out everywhere.",
-    "reactivated": "Account reactivated.",
+    "changed": "Saved. Routing uses the change for the next case.",
     "revoked": "Token revoked: it no longer works.",
+    "two_factor_reset": "Their authenticator is removed; they set up a new one when required.",
+    "required": "Everyone in this office now signs in with a second factor.",
+    "optional": "A second factor is now each person's choice.",
 }
 OFFICE_DONE = {
     OfficeChange.CREATED.value: "Office registered.",
@@ -62,12 +64,66 @@ class AdminPages:
             )
             password_hash = signin.hash_password(request.form.get("password", ""))
             member = handlers.add_staff_member(self.db, command, actor=actor).member
-            signin.set_password_hash(self.db, office_id, member.user_id, password_hash, actor=actor)
+            accounts.set_password_hash(
+                self.db, office_id, member.user_id, password_hash, actor=actor
+            )
         except ValidationError as exc:
             return self._settings(visit, office_id, problems=field_problems(exc.messages))
         except CaseworkError as exc:
             return self._settings(visit, office_id, problems=_problems(exc))
         return redirect(f"/offices/{office_id}/settings?done=added")
+
+    @http("GET", "/offices/<string:office_id>/settings/staff/<string:user_id>")
+    @secured
+    @page_errors
+    @signed_in(office_admin=True)
+    def staff_member_page(
+        self, request: Request, visit: Visit, office_id: str, user_id: str
+    ) -> Response:
+        return self._member(visit, office_id, user_id)
+
+    @http("POST", "/offices/<string:office_id>/settings/staff/<string:user_id>")
+    @secured
+    @page_errors
+    @signed_in(office_admin=True)
+    def change_colleague(
+        self, request: Request, visit: Visit, office_id: str, user_id: str
+    ) -> Response:
+        active = request.form.get("active") == "true" or user_id == visit.principal.user_id
+        try:
+            handlers.change_staff_member(
+                self.db,
+                office_id,
+                user_id,
+                actor=_actor(visit),
+                role=request.form.get("role") or None,
+                specialties=tuple(request.form.getlist("specialties")),
+                active=active,
+            )
+        except CaseworkError as exc:
+            return self._member(visit, office_id, user_id, problems=_problems(exc))
+        return redirect(f"/offices/{office_id}/settings?done=changed")
+
+    @http("POST", "/offices/<string:office_id>/settings/staff/<string:user_id>/two-factor-reset")
+    @secured
+    @page_errors
+    @signed_in(office_admin=True)
+    def reset_two_factor(
+        self, request: Request, visit: Visit, office_id: str, user_id: str
+    ) -> Response:
+        two_factor.remove(self.db, office_id, user_id, actor=_actor(visit))
+        return redirect(f"/offices/{office_id}/settings?done=two_factor_reset")
+
+    @http("POST", "/offices/<string:office_id>/settings/two-factor")
+    @secured
+    @page_errors
+    @signed_in(office_admin=True)
+    def require_two_factor(self, request: Request, visit: Visit, office_id: str) -> Response:
+        required = request.form.get("require_totp") == "true"
+        two_factor.require(self.db, office_id, required, actor=_actor(visit))
+        return redirect(
+            f"/offices/{office_id}/settings?done={'required' if required else 'optional'}"
+        )
 
     @http("POST", "/offices/<string:office_id>/settings/staff/<string:user_id>/password")
     @secured
@@ -78,27 +134,12 @@ class AdminPages:
     ) -> Response:
         try:
             password_hash = signin.hash_password(request.form.get("password", ""))
-            signin.set_password_hash(
+            accounts.set_password_hash(
                 self.db, office_id, user_id, password_hash, actor=_actor(visit)
             )
         except CaseworkError as exc:
             return self._settings(visit, office_id, problems=_problems(exc))
         return redirect(f"/offices/{office_id}/settings?done=password")
-
-    @http("POST", "/offices/<string:office_id>/settings/staff/<string:user_id>/active")
-    @secured
-    @page_errors
-    @signed_in(office_admin=True)
-    def set_active(self, request: Request, visit: Visit, office_id: str, user_id: str) -> Response:
-        active = request.form.get("active") == "true"
-        if user_id == visit.principal.user_id:
-            return self._settings(
-                visit, office_id, problems=["You cannot deactivate your own account."]
-            )
-        signin.set_active_by_id(self.db, office_id, user_id, active, actor=_actor(visit))
-        return redirect(
-            f"/offices/{office_id}/settings?done={'reactivated' if active else 'deactivated'}"
-        )
 
     @http("POST", "/offices/<string:office_id>/settings/tokens")
     @secured
@@ -111,7 +152,7 @@ class AdminPages:
                 visit, office_id, problems=["Name the token (up to 100 characters)."]
             )
         try:
-            token = signin.issue_token(
+            token = accounts.issue_token(
                 self.db, office_id, request.form.get("email", ""), name, actor=_actor(visit)
             )
         except NotFound as exc:
@@ -126,7 +167,7 @@ class AdminPages:
     def revoke_token(
         self, request: Request, visit: Visit, office_id: str, token_id: str
     ) -> Response:
-        signin.revoke_token(self.db, office_id, token_id, actor=_actor(visit))
+        accounts.revoke_token(self.db, office_id, token_id, actor=_actor(visit))
         return redirect(f"/offices/{office_id}/settings?done=revoked")
 
     @http("GET", "/platform/offices")
@@ -168,9 +209,11 @@ class AdminPages:
         new_token: str | None = None,
     ) -> Response:
         office = handlers.find_office(self.db, office_id)
-        staff, tokens = signin.office_accounts(self.db, office_id)
+        staff, tokens = accounts.office_accounts(self.db, office_id)
+        _, required = two_factor.status(self.db, office_id, visit.principal.user_id)
         return render(
             "settings.html",
+            require_totp=required,
             status=422 if problems else 200,
             visit=visit,
             nav="settings",
@@ -182,6 +225,33 @@ class AdminPages:
             done=done,
             problems=problems or [],
             new_token=new_token,
+        )
+
+    def _member(
+        self,
+        visit: Visit,
+        office_id: str,
+        user_id: str,
+        *,
+        problems: list[str] | None = None,
+    ) -> Response:
+        office = handlers.find_office(self.db, office_id)
+        member = next(
+            (m for m in casework.office_staff(self.db, office_id) if m.user_id == user_id), None
+        )
+        if member is None:
+            raise NotFound("there is no such colleague in this office")
+        has_totp, _ = two_factor.status(self.db, office_id, user_id)
+        return render(
+            "staff_member.html",
+            status=422 if problems else 200,
+            visit=visit,
+            nav="settings",
+            office=office,
+            member=member,
+            has_totp=has_totp,
+            roles=ROLES,
+            problems=problems or [],
         )
 
     def _offices(

@@ -8,6 +8,7 @@ at the top. Each action is one RPC call acting as the signed-in person.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -17,12 +18,13 @@ from werkzeug.wrappers import Request, Response
 
 from services.chassis.db import utcnow
 from services.chassis.errors import CaseworkError, Conflict, ValidationFailed
+from services.contracts.rpc import intake as intake_rpc
 from services.gateway import casework, handlers
 from services.gateway.access import Visit, redirect, signed_in
 from services.gateway.case_schemas import CaseForms
 from services.gateway.domain.queue import QueueFilter, ServiceUnavailable
 from services.gateway.schemas import QueueQuerySchema
-from services.gateway.web import page_errors, query_args, render, secured
+from services.gateway.web import field_problems, page_errors, query_args, render, secured
 
 DONE_MESSAGES = {
     "note": "Note added.",
@@ -37,15 +39,24 @@ QUEUES = {
     "unassigned": ("Unassigned", "Cases nobody has taken yet, oldest first at the bottom."),
     "queue": ("Office queue", "Every case of the office; narrow it with the filters."),
 }
+RECEIPT = intake_rpc.Receipt()
+STAFF_CHANNEL_LABELS = (
+    ("phone", "Phone call"),
+    ("walk_in", "Walk-in visit"),
+    ("letter", "Letter"),
+    ("email", "Email"),
+)
 QUEUE_PATHS = {"mine": "my-cases", "unassigned": "unassigned", "queue": "cases"}
 FORMS = CaseForms()
 
 
 class CasePages:
-    """Mixed into `GatewayService`: `self.db`, `self.cases` and `self.metrics_service`."""
+    """Mixed into `GatewayService`: `self.db`, `self.cases`, `self.intake` and
+    `self.metrics_service`."""
 
     db: Any
     cases: Any
+    intake: Any
     metrics_service: Any
 
     @http("GET", "/offices/<string:office_id>/my-cases")
@@ -68,6 +79,32 @@ class CasePages:
     @signed_in()
     def case_queue_page(self, request: Request, visit: Visit, office_id: str) -> Response:
         return self._queue_page(request, visit, office_id, "queue", {})
+
+    @http("GET", "/offices/<string:office_id>/cases/new")
+    @secured
+    @page_errors
+    @signed_in(writer=True)
+    def new_case_page(self, request: Request, visit: Visit, office_id: str) -> Response:
+        return self._new_case(visit, office_id, {})
+
+    @http("POST", "/offices/<string:office_id>/cases/new")
+    @secured
+    @page_errors
+    @signed_in(writer=True)
+    def enter_case(self, request: Request, visit: Visit, office_id: str) -> Response:
+        form = _form(request)
+        try:
+            receipt = self.intake.call(
+                "enter_submission",
+                RECEIPT,
+                office_id=office_id,
+                submission=staff_entry(form),
+            )
+        except ValidationFailed as exc:
+            return self._new_case(visit, office_id, form, problems=field_problems(exc.fields))
+        return redirect(
+            f"/offices/{office_id}/unassigned?received={quote(receipt['tracking_code'])}"
+        )
 
     @http("GET", "/offices/<string:office_id>/cases/<string:reference>")
     @secured
@@ -147,6 +184,25 @@ class CasePages:
 
     # ------------------------------------------------------------------------------------------
 
+    def _new_case(
+        self,
+        visit: Visit,
+        office_id: str,
+        form: dict[str, Any],
+        *,
+        problems: list[str] | None = None,
+    ) -> Response:
+        return render(
+            "new_case.html",
+            status=422 if problems else 200,
+            visit=visit,
+            nav="new",
+            office=handlers.find_office(self.db, office_id),
+            form=form,
+            channels=STAFF_CHANNEL_LABELS,
+            problems=problems or [],
+        )
+
     def _queue_page(
         self,
         request: Request,
@@ -156,7 +212,9 @@ class CasePages:
         fixed: dict[str, str],
     ) -> Response:
         office = handlers.find_office(self.db, office_id)
+        # `received`: the tracking code of a request just entered, shown once, not a filter.
         args = {**query_args(request), **fixed}
+        args.pop("received", None)
         if nav != "queue":
             args.setdefault("active", "true")
         query: QueueFilter = QueueQuerySchema().load(args)
@@ -164,10 +222,12 @@ class CasePages:
             self.db, office_id, query.assignee, visit.principal.user_id
         )
         title, blurb = QUEUES[nav]
+        received = request.args.get("received", "")
         context: dict[str, Any] = dict(
             visit=visit,
             nav=nav,
             office=office,
+            received=received if re.fullmatch(r"[A-Z0-9-]{4,20}", received) else None,
             query=query,
             title=title,
             blurb=blurb,
@@ -227,6 +287,25 @@ class CasePages:
             return self._case_page(visit, office_id, reference, problem=exc, status=exc.status)
         location = f"/offices/{office_id}/cases/{quote(reference.upper())}?done={done}"
         return redirect(location + "#timeline-heading")
+
+
+def staff_entry(form: dict[str, Any]) -> dict[str, Any]:
+    """The form as intake's submission (intake validates it and names what is wrong)."""
+    constituent = {
+        name: form[name]
+        for name in ("first_name", "last_name", "email", "phone", "preferred_language")
+        if name in form
+    }
+    submission: dict[str, Any] = {
+        "constituent": constituent,
+        "channel": form.get("channel", "phone"),
+        "urgent": form.get("urgent") == "true",
+    }
+    for name in ("category", "subject", "description"):
+        submission[name] = form.get(name, "")
+    if form.get("agency"):
+        submission["agency"] = str(form["agency"]).upper()
+    return submission
 
 
 def _form(request: Request) -> dict[str, Any]:

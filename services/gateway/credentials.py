@@ -16,6 +16,7 @@ from services.chassis.uow import UnitOfWork
 from services.gateway.domain.identity import PLATFORM_ADMIN, LoginState, Principal
 from services.gateway.models import Base
 
+OFFICES = Base.metadata.tables["offices"]
 USERS = Base.metadata.tables["users"]
 SESSIONS = Base.metadata.tables["staff_sessions"]
 TOKENS = Base.metadata.tables["api_tokens"]
@@ -31,6 +32,7 @@ ACCOUNT_COLUMNS = (
     USERS.c.password_hash,
     USERS.c.failed_logins,
     USERS.c.locked_until,
+    USERS.c.totp_secret,
 )
 IN_OFFICE = USERS.c.office_id == bindparam("office_id")
 ACCOUNT_BY_EMAIL = select(*ACCOUNT_COLUMNS).where(IN_OFFICE, USERS.c.email == bindparam("email"))
@@ -44,6 +46,7 @@ SESSION_PRINCIPAL = (
     select(
         SESSIONS.c.created_at,
         SESSIONS.c.last_seen_at,
+        SESSIONS.c.pending,
         USERS.c.id,
         USERS.c.display_name,
         USERS.c.email,
@@ -85,6 +88,7 @@ class Account:
     active: bool
     password_hash: str | None
     login: LoginState
+    totp_secret: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,8 @@ class SessionFound:
     principal: Principal
     created_at: datetime
     last_seen_at: datetime
+    # The second factor still to come ("totp" or "enrol"); None once signed in.
+    pending: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,11 +153,6 @@ class OfficeCredentials:
         self._update_user(user_id, password_hash=password_hash, failed_logins=0, locked_until=None)
         self.end_sessions_of(user_id)
 
-    def set_active(self, user_id: str, active: bool) -> None:
-        self._update_user(user_id, active=active)
-        if not active:
-            self.end_sessions_of(user_id)
-
     def _update_user(self, user_id: str, **values: Any) -> None:
         self._session.execute(
             update(USERS)
@@ -161,7 +162,14 @@ class OfficeCredentials:
 
     # Sessions --------------------------------------------------------------------------------
 
-    def start_session(self, id_hash: str, user_id: str, now: datetime, address: str | None) -> None:
+    def start_session(
+        self,
+        id_hash: str,
+        user_id: str,
+        now: datetime,
+        address: str | None,
+        pending: str | None = None,
+    ) -> None:
         self._session.execute(
             SESSIONS.insert(),
             dict(
@@ -171,8 +179,36 @@ class OfficeCredentials:
                 created_at=now,
                 last_seen_at=now,
                 client_address=address,
+                pending=pending,
             ),
         )
+
+    def complete_session(self, id_hash: str) -> None:
+        """The second factor is in: the session opens the office's pages."""
+        self._session.execute(
+            update(SESSIONS)
+            .where(SESSIONS.c.office_id == self._uow.office_id, SESSIONS.c.id_hash == id_hash)
+            .values(pending=None)
+        )
+
+    # Second factor -----------------------------------------------------------------------------
+
+    def office_requires_totp(self) -> bool:
+        return bool(
+            self._session.execute(
+                select(OFFICES.c.require_totp).where(OFFICES.c.office_id == self._uow.office_id)
+            ).scalar()
+        )
+
+    def require_totp(self, required: bool) -> None:
+        self._session.execute(
+            update(OFFICES)
+            .where(OFFICES.c.office_id == self._uow.office_id)
+            .values(require_totp=required)
+        )
+
+    def set_totp_secret(self, user_id: str, secret: str | None) -> None:
+        self._update_user(user_id, totp_secret=secret)
 
     def find_session(self, id_hash: str) -> SessionFound | None:
         row = self._session.execute(SESSION_PRINCIPAL, self._office(id_hash=id_hash)).first()
@@ -181,7 +217,7 @@ class OfficeCredentials:
         principal = Principal(
             row.id, row.display_name, row.email, row.role, self._uow.office_id, "web"
         )
-        return SessionFound(principal, row.created_at, row.last_seen_at)
+        return SessionFound(principal, row.created_at, row.last_seen_at, row.pending)
 
     def touch_session(self, id_hash: str, now: datetime) -> None:
         self._session.execute(
@@ -339,6 +375,7 @@ def _account(row: Row[Any]) -> Account:
         active=row.active,
         password_hash=row.password_hash,
         login=LoginState(row.failed_logins, row.locked_until),
+        totp_secret=row.totp_secret,
     )
 
 

@@ -70,6 +70,30 @@ def add_staff_member(
         return StaffMemberOutcome(member, created=True)
 
 
+def change_staff_member(
+    db: GatewayDatabase,
+    office_id: str,
+    user_id: str,
+    *,
+    actor: Actor,
+    role: str | None = None,
+    specialties: tuple[str, ...] | None = None,
+    active: bool | None = None,
+) -> StaffMember:
+    """The office admin changes a member's role, specialties or whether they may sign in;
+    announced to routing when anything changed (a deactivated member gets no new cases and
+    is signed out everywhere)."""
+    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
+        member = uow.staff.get(user_id)
+        if member is None:
+            raise NotFound(f"{office_id} has no such staff member")
+        if member.change(role=role, specialties=specialties, active=active):
+            uow.staff.save(member)
+            uow.audit("staff_member_changed", "user", member.user_id)
+            uow.commit()
+        return member
+
+
 def list_offices(db: PlatformDatabase) -> list[OfficeSummary]:
     # Every office at once, for legislature IT's home page and `list-offices`: this spans
     # offices by nature, so it is platform work rather than one office's unit of work.

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.chassis.db import UTCDateTime, new_metadata
@@ -28,6 +36,8 @@ class Office(Base):
     timezone: Mapped[str] = mapped_column(
         String(64), default="America/New_York", server_default="America/New_York"
     )
+    # The office admin's choice: everyone signs in with a second factor (TOTP).
+    require_totp: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class User(Base):
@@ -50,9 +60,14 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Failed logins in a row since the last good one; the fifth locks the account a while.
+    # Request categories they specialise in, as a JSON list (routing reads them from the
+    # announcement; here they are only shown and edited).
+    specialties: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The base32 TOTP secret once they enrolled an authenticator app; NULL without one.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class StaffSession(Base):
@@ -68,6 +83,9 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     client_address: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Password checked, second factor still to come: "totp" (enter a code) or "enrol" (the
+    # office requires one and they have none yet). Such a session opens no page but that step.
+    pending: Mapped[str | None] = mapped_column(String(10), default=None)
 
 
 class ApiToken(Base):

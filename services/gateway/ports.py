@@ -44,6 +44,12 @@ class Staff(Protocol):
         """Every member of the office (active or not), by name."""
         ...
 
+    def get(self, user_id: str) -> StaffMember | None: ...
+
+    def save(self, member: StaffMember) -> None:
+        """Write role, specialties and active (a deactivated member's sessions end)."""
+        ...
+
 
 class GatewayWork(Protocol):
     """A gateway unit of work, real or fake."""

@@ -3,6 +3,7 @@ list of every office (platform work)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Row, bindparam, func, select, update
@@ -18,6 +19,7 @@ from services.gateway.models import Base
 
 OFFICES = Base.metadata.tables["offices"]
 USERS = Base.metadata.tables["users"]
+SESSIONS = Base.metadata.tables["staff_sessions"]
 
 # Built once: the statement cache keys them, so each compiles a single time.
 OFFICE = select(OFFICES.c.office_id, OFFICES.c.name, OFFICES.c.reply_to_email).where(
@@ -37,27 +39,37 @@ ACTIVE_STAFF = (
     .select_from(USERS)
     .where(USERS.c.office_id == bindparam("office_id"), USERS.c.active.is_(True))
 )
+MEMBER_COLUMNS = (
+    USERS.c.id,
+    USERS.c.office_id,
+    USERS.c.display_name,
+    USERS.c.email,
+    USERS.c.role,
+    USERS.c.active,
+    USERS.c.specialties,
+)
 STAFF_BY_EMAIL = (
-    select(
-        USERS.c.id,
-        USERS.c.office_id,
-        USERS.c.display_name,
-        USERS.c.email,
-        USERS.c.role,
-        USERS.c.active,
-    )
+    select(*MEMBER_COLUMNS)
     .where(USERS.c.office_id == bindparam("office_id"), USERS.c.email == bindparam("email"))
     .limit(1)
 )
-ALL_STAFF = (
-    select(
-        USERS.c.id,
-        USERS.c.office_id,
-        USERS.c.display_name,
-        USERS.c.email,
-        USERS.c.role,
-        USERS.c.active,
+STAFF_BY_ID = select(*MEMBER_COLUMNS).where(
+    USERS.c.office_id == bindparam("office_id"), USERS.c.id == bindparam("user_id")
+)
+UPDATE_MEMBER = (
+    update(USERS)
+    .where(USERS.c.office_id == bindparam("in_office"), USERS.c.id == bindparam("user"))
+    .values(
+        role=bindparam("new_role"),
+        active=bindparam("new_active"),
+        specialties=bindparam("new_specialties"),
     )
+)
+END_SESSIONS = SESSIONS.delete().where(
+    SESSIONS.c.office_id == bindparam("office_id"), SESSIONS.c.user_id == bindparam("user_id")
+)
+ALL_STAFF = (
+    select(*MEMBER_COLUMNS)
     .where(USERS.c.office_id == bindparam("office_id"))
     .order_by(USERS.c.display_name, USERS.c.email)
 )
@@ -162,6 +174,7 @@ class StaffRepository:
                     email=member.email,
                     role=member.role,
                     active=member.active,
+                    specialties=json.dumps(list(member.specialties)),
                     password_hash=None,
                     created_at=utcnow(),
                 ),
@@ -169,6 +182,31 @@ class StaffRepository:
         except IntegrityError:
             raise DuplicateEmail(self._uow.office_id, member.email) from None
         return self._uow.track(member)
+
+    def get(self, user_id: str) -> StaffMember | None:
+        row = self._uow.session.execute(
+            STAFF_BY_ID, {"office_id": self._uow.office_id, "user_id": user_id}
+        ).first()
+        return None if row is None else self._uow.track(_member(row))
+
+    def save(self, member: StaffMember) -> None:
+        """Write the member's role, specialties and whether they are active; a deactivated
+        member's sessions end with their account."""
+        _same_office(self._uow, member.office_id)
+        self._uow.session.execute(
+            UPDATE_MEMBER,
+            {
+                "in_office": self._uow.office_id,
+                "user": member.user_id,
+                "new_role": member.role,
+                "new_active": member.active,
+                "new_specialties": json.dumps(list(member.specialties)),
+            },
+        )
+        if not member.active:
+            self._uow.session.execute(
+                END_SESSIONS, {"office_id": self._uow.office_id, "user_id": member.user_id}
+            )
 
     def all(self) -> list[StaffMember]:
         rows = self._uow.session.execute(ALL_STAFF, {"office_id": self._uow.office_id})
@@ -211,4 +249,5 @@ def _member(row: Row[Any]) -> StaffMember:
         email=row.email,
         role=row.role,
         active=row.active,
+        specialties=tuple(json.loads(row.specialties or "[]")),
     )

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from services.chassis.domain import Actor
 from services.chassis.uow import DatabaseAccess
-from services.gateway import handlers, signin
+from services.gateway import accounts, handlers, signin
 from services.gateway.admin import NOT_READY, ORIGIN, gateway_database
 from services.gateway.domain.identity import ROLE_LABELS
 from services.gateway.domain.staff import AddStaffMember, OfficeChange, RegisterOffice
@@ -57,12 +57,12 @@ def seed(db: DatabaseAccess[GatewayUnitOfWork]) -> list[str]:
         outcome = handlers.add_staff_member(db, member, actor=ACTOR, existing_ok=True)
         verb = "added" if outcome.created else "already there:"
         done.append(f"{verb} {member.display_name} ({member.role})")
-        if signin.has_no_password(db, member.office_id, outcome.member.user_id):
+        if accounts.has_no_password(db, member.office_id, outcome.member.user_id):
             password_hash = signin.hash_password(DEMO_PASSWORD)
-            signin.set_password_hash(
+            accounts.set_password_hash(
                 db, member.office_id, outcome.member.user_id, password_hash, actor=ACTOR
             )
-    if signin.add_platform_admin(
+    if accounts.add_platform_admin(
         db, PLATFORM_ADMIN_EMAIL, "Legislature IT", DEMO_PASSWORD, keep_password=True
     ):
         done.append(f"added platform admin {PLATFORM_ADMIN_EMAIL}")

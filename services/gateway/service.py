@@ -13,7 +13,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.service import Database, ServiceBase
-from services.gateway import admin_pages, api, case_pages, signin_pages
+from services.gateway import account_pages, admin_pages, api, case_pages, signin_pages
 from services.gateway.access import Acting
 from services.gateway.models import Base
 from services.gateway.remote import DeadlineRpc
@@ -25,6 +25,7 @@ from services.gateway.web import secured, stylesheet
 # entrypoints that this module names, and each of them is only a part of this one service.
 class GatewayService(
     signin_pages.SigninPages,
+    account_pages.AccountPages,
     case_pages.CasePages,
     admin_pages.AdminPages,
     api.CaseApi,

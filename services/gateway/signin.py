@@ -20,21 +20,20 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from services.chassis.config import env_int
 from services.chassis.db import utcnow
 from services.chassis.domain import Actor
-from services.chassis.errors import NotFound, ValidationFailed
+from services.chassis.errors import ValidationFailed
 from services.chassis.observability import service_metric
 from services.chassis.schemas import is_office_id
-from services.gateway.credentials import Account, PlatformAccounts, TokenListing
+from services.gateway.credentials import Account, PlatformAccounts, SessionFound
 from services.gateway.domain.identity import (
     PLATFORM,
     LoginState,
     Principal,
     SessionPolicy,
     digest,
-    new_api_token,
     new_secret,
     token_parts,
 )
-from services.gateway.domain.staff import StaffMember, normalise_email
+from services.gateway.domain.staff import normalise_email
 from services.gateway.ports import SigninDatabase as Database
 from services.gateway.ports import SigninWork
 
@@ -72,6 +71,14 @@ class LoginRefused(Exception):
 class SignedIn:
     principal: Principal
     cookie: str  # the session cookie's value
+    # The second factor still to come ("totp": enter a code; "enrol": set one up first).
+    pending: str | None = None
+
+
+def second_factor_due(account: Account, office_requires: bool) -> str | None:
+    if account.totp_secret:
+        return "totp"
+    return "enrol" if office_requires else None
 
 
 def hash_password(password: str) -> str:
@@ -108,37 +115,42 @@ def log_in(
         return _platform_log_in(db, email, password, address, now)
     if not is_office_id(workplace):
         _verifies(None, password)
-        raise _refused("wrong_credentials")
+        raise refused("wrong_credentials")
     # Who tried is not known until the password is right: failures are audited as the form's.
     actor = Actor.staff("login-form", origin=_origin(address))
     with db.unit_of_work(office_id=workplace, actor=actor) as uow:
         account = uow.credentials.account_by_email(email)
         if account is None:
             _verifies(None, password)
-            raise _refused("wrong_credentials")
-        _check_account(account, password, now, on_failure=uow)
+            raise refused("wrong_credentials")
+        check_account(account, password, now, on_failure=uow)
         secret = new_secret()
-        uow.credentials.set_login_state(
-            account.user_id, LoginState.after_success(), logged_in_at=now
-        )
-        uow.credentials.start_session(digest(secret), account.user_id, now, address)
-        uow.audit("login", "user", account.user_id, actor=_as(account, address))
+        pending = second_factor_due(account, uow.credentials.office_requires_totp())
+        if pending is None:
+            # Failures are forgiven only once the whole sign-in succeeded: a password alone
+            # does not buy five more guesses at the code.
+            uow.credentials.set_login_state(
+                account.user_id, LoginState.after_success(), logged_in_at=now
+            )
+            uow.audit("login", "user", account.user_id, actor=_as(account, address))
+        uow.credentials.start_session(digest(secret), account.user_id, now, address, pending)
         uow.commit()
-    LOGINS.labels("success").inc()
+    if pending is None:
+        LOGINS.labels("success").inc()
     principal = Principal(
         account.user_id, account.display_name, account.email, account.role, workplace, "web"
     )
-    return SignedIn(principal, f"{workplace}.{secret}")
+    return SignedIn(principal, f"{workplace}.{secret}", pending)
 
 
-def _check_account(
+def check_account(
     account: Account, password: str, now: datetime, *, on_failure: SigninWork
 ) -> None:
     """Raise `LoginRefused` unless the password is right and the account may log in; record a
     failure (and a lockout) through `on_failure`, committed before raising."""
     if account.login.locked_at(now):
         _verifies(None, password)
-        raise _refused("locked", until=account.login.locked_until)
+        raise refused("locked", until=account.login.locked_until)
     if not _verifies(account.password_hash, password):
         state = account.login.after_failure(now)
         on_failure.credentials.set_login_state(account.user_id, state)
@@ -148,12 +160,12 @@ def _check_account(
                 "an account of office %s is locked after failed logins", on_failure.office_id
             )
             on_failure.commit()
-            raise _refused("locked", until=state.locked_until)
+            raise refused("locked", until=state.locked_until)
         on_failure.audit("login.failed", "user", account.user_id)
         on_failure.commit()
-        raise _refused("wrong_credentials")
+        raise refused("wrong_credentials")
     if not account.active:
-        raise _refused("inactive")
+        raise refused("inactive")
 
 
 def _platform_log_in(
@@ -164,9 +176,9 @@ def _platform_log_in(
         account = admins.by_email(email)
         if account is None:
             _verifies(None, password)
-            raise _refused("wrong_credentials")
+            raise refused("wrong_credentials")
         if account.login.locked_at(now):
-            raise _refused("locked", until=account.login.locked_until)
+            raise refused("locked", until=account.login.locked_until)
         if not _verifies(account.password_hash, password):
             state = account.login.after_failure(now)
             admins.update(
@@ -175,10 +187,10 @@ def _platform_log_in(
             session.commit()
             if state.locked_at(now):
                 log.warning("a platform admin account is locked after failed logins")
-                raise _refused("locked", until=state.locked_until)
-            raise _refused("wrong_credentials")
+                raise refused("locked", until=state.locked_until)
+            raise refused("wrong_credentials")
         if not account.active:
-            raise _refused("inactive")
+            raise refused("inactive")
         secret = new_secret()
         admins.update(account.user_id, failed_logins=0, locked_until=None, last_login_at=now)
         admins.start_session(digest(secret), account.user_id, now, address)
@@ -190,7 +202,7 @@ def _platform_log_in(
     return SignedIn(principal, f"{PLATFORM}.{secret}")
 
 
-def _refused(outcome: str, *, until: datetime | None = None) -> LoginRefused:
+def refused(outcome: str, *, until: datetime | None = None) -> LoginRefused:
     LOGINS.labels(outcome).inc()
     if outcome == "locked":
         minutes = 15 if until is None else max(1, int((until - utcnow()).total_seconds() // 60) + 1)
@@ -205,7 +217,18 @@ def _refused(outcome: str, *, until: datetime | None = None) -> LoginRefused:
 
 def current_principal(db: Database, cookie: str | None) -> tuple[Principal, str] | None:
     """The person a session cookie belongs to and the session's secret, or None when there is
-    no such session or it has expired (an expired one is removed)."""
+    no such session, it has expired (then it is removed) or still waits for its second
+    factor."""
+    found = find_session(db, cookie)
+    if found is None or found[0].pending is not None:
+        return None
+    return found[0].principal, found[1]
+
+
+def find_session(db: Database, cookie: str | None) -> tuple[SessionFound, str] | None:
+    """The live session a cookie names, signed in or waiting for its second factor, and its
+    secret; an expired one is removed, an active one's last-seen time kept (at most once a
+    minute)."""
     if not cookie or "." not in cookie:
         return None
     workplace, secret = cookie.split(".", 1)
@@ -226,7 +249,7 @@ def current_principal(db: Database, cookie: str | None) -> tuple[Principal, str]
             elif policy.needs_touch(found.last_seen_at, now):
                 admins.touch_session(id_hash, now)
             session.commit()
-            return None if expired else (found.principal, secret)
+            return None if expired else (found, secret)
     if not is_office_id(workplace):
         return None
     with db.unit_of_work(office_id=workplace) as uow:
@@ -240,7 +263,7 @@ def current_principal(db: Database, cookie: str | None) -> tuple[Principal, str]
         if policy.needs_touch(office_found.last_seen_at, now):
             uow.credentials.touch_session(id_hash, now)
             uow.commit()
-        return office_found.principal, secret
+        return office_found, secret
 
 
 def log_out(db: Database, cookie: str | None, principal: Principal | None) -> None:
@@ -282,95 +305,6 @@ def token_principal(db: Database, bearer: str) -> Principal | None:
         principal = uow.credentials.token_principal(digest(secret), utcnow())
         uow.commit()
         return principal
-
-
-def issue_token(db: Database, office_id: str, email: str, name: str, *, actor: Actor) -> str:
-    """A new API token acting as the staff member `email`; returned once, stored hashed."""
-    token, secret = new_api_token(office_id)
-    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        account = uow.credentials.account_by_email(normalise_email(email))
-        if account is None or not account.active:
-            raise NotFound(f"{office_id} has no active staff member {email}")
-        token_id = uow.credentials.add_token(account.user_id, name, digest(secret), utcnow())
-        uow.audit("api_token.issued", "api_token", token_id)
-        uow.commit()
-    return token
-
-
-def user_id_for(db: Database, office_id: str, email: str) -> str:
-    with db.unit_of_work(office_id=office_id) as uow:
-        account = uow.credentials.account_by_email(normalise_email(email))
-    if account is None:
-        raise NotFound(f"{office_id} has no staff member {email}")
-    return account.user_id
-
-
-def set_password_hash(
-    db: Database, office_id: str, user_id: str, password_hash: str, *, actor: Actor
-) -> None:
-    """Give the member a new password (from `hash_password`): it lifts a lockout and signs
-    their other sessions out."""
-    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        if uow.credentials.account(user_id) is None:
-            raise NotFound(f"{office_id} has no such staff member")
-        uow.credentials.set_password(user_id, password_hash)
-        uow.audit("password.set", "user", user_id)
-        uow.commit()
-
-
-def set_active_by_id(
-    db: Database, office_id: str, user_id: str, active: bool, *, actor: Actor
-) -> None:
-    """Deactivate (signed out everywhere, tokens stop working) or reactivate a member."""
-    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        if uow.credentials.account(user_id) is None:
-            raise NotFound(f"{office_id} has no such staff member")
-        uow.credentials.set_active(user_id, active)
-        uow.audit("user.activated" if active else "user.deactivated", "user", user_id)
-        uow.commit()
-
-
-def revoke_token(db: Database, office_id: str, token_id: str, *, actor: Actor) -> None:
-    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        if not uow.credentials.revoke_token(token_id, utcnow()):
-            raise NotFound("there is no such token, or it is revoked already")
-        uow.audit("api_token.revoked", "api_token", token_id)
-        uow.commit()
-
-
-def office_accounts(db: Database, office_id: str) -> tuple[list[StaffMember], list[TokenListing]]:
-    """The office's staff and API tokens, for its settings page."""
-    with db.unit_of_work(office_id=office_id) as uow:
-        return uow.staff.all(), uow.credentials.tokens()
-
-
-def has_no_password(db: Database, office_id: str, user_id: str) -> bool:
-    with db.unit_of_work(office_id=office_id) as uow:
-        account = uow.credentials.account(user_id)
-    return account is not None and account.password_hash is None
-
-
-def add_platform_admin(
-    db: Database, email: str, display_name: str, password: str, *, keep_password: bool = False
-) -> bool:
-    """Add a platform admin, or give an existing one this password (and reactivate them);
-    with `keep_password` an existing one is left as it is. True when one was added."""
-    password_hash = hash_password(password)
-    with db.platform_work() as session:
-        admins = PlatformAccounts(session)
-        existing = admins.by_email(normalise_email(email))
-        if existing is None:
-            admins.add(normalise_email(email), display_name, password_hash, utcnow())
-        elif not keep_password:
-            admins.update(
-                existing.user_id,
-                password_hash=password_hash,
-                active=True,
-                failed_logins=0,
-                locked_until=None,
-            )
-        session.commit()
-    return existing is None
 
 
 def _as(account: Account, address: str | None) -> Actor:

@@ -36,7 +36,12 @@ class SigninPages:
     @secured
     @page_errors
     def login_page(self, request: Request) -> Response:
-        return self._login_form(request, status=200, expired="expired" in request.args)
+        return self._login_form(
+            request,
+            status=200,
+            expired="expired" in request.args,
+            changed="changed" in request.args,
+        )
 
     @http("POST", "/login")
     @secured
@@ -62,6 +67,11 @@ class SigninPages:
                 request, status=401, problem=refused.message, workplace=workplace, email=email
             )
         principal = signed.principal
+        if signed.pending is not None:
+            response = redirect("/login/second-factor")
+            set_session_cookie(response, request, signed.cookie)
+            response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+            return response
         home = (
             "/platform/offices"
             if principal.office_id is None
@@ -105,6 +115,7 @@ class SigninPages:
         workplace: str = "",
         email: str = "",
         expired: bool = False,
+        changed: bool = False,
     ) -> Response:
         token = login_csrf(request)
         offices = handlers.list_offices(self.db)
@@ -121,6 +132,7 @@ class SigninPages:
             email=email,
             problem=problem,
             expired=expired,
+            changed=changed,
         )
         set_login_csrf_cookie(response, request, token)
         return response

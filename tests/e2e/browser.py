@@ -74,7 +74,19 @@ def caseworker_flow(visit: Visit, args: dict[str, Any]) -> None:
     visit.log_in(office, args["supervisor"], args["password"])
     seen["after_login"] = page.url
     visit.check("my-cases")
-    visit.go(f"/offices/{office}/unassigned")
+    visit.go(f"/offices/{office}/cases/new")
+    visit.check("new-case")
+    page.check("#channel-walk_in")
+    page.fill("#first_name", "Rosa")
+    page.fill("#last_name", "Delgado")
+    page.fill("#phone", "(555) 010-4477")
+    page.select_option("#category", "passport")
+    page.fill("#subject", "Passport renewal stuck before a family funeral")
+    page.fill("#description", "Applied six weeks ago, flies to Manila on the 20th.")
+    page.check("#urgent")
+    page.click("button:has-text('Open the case')")
+    seen["after_entry"] = page.url
+    seen["entry_notice"] = visit.text("[role=status]")
     visit.check("unassigned")
     visit.go(f"/offices/{office}/cases")
     visit.check("queue")
@@ -135,6 +147,16 @@ def admin_pages(visit: Visit, args: dict[str, Any]) -> None:
     visit.go(f"/offices/{args['office']}/settings")
     visit.seen["settings_h1"] = visit.text("h1")
     visit.check("settings")
+    visit.page.click(f"a:has-text('Change {args['specialist_name']}')")
+    visit.check("staff-member")
+    visit.page.check("#specialty-veterans")
+    visit.page.click("button:has-text('Save')")
+    visit.seen["after_change"] = visit.text("[role=status]")
+    visit.seen["specialist_row"] = " ".join(
+        visit.page.locator("tbody tr", has_text=args["specialist_name"]).first.inner_text().split()
+    )
+    visit.go("/account")
+    visit.check("account")
     visit.go(f"/offices/{args['office']}/cases/{args['reference']}")
     visit.seen["audit_rows"] = visit.page.locator(
         "section:has(#audit-heading) tbody tr"

@@ -41,7 +41,10 @@ def browse(system: System, scenario: str, **args: Any) -> dict[str, Any]:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     seen: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    assert "error" not in seen, (seen, system.log_tail("gateway"), system.log_tail("cases"))
+    assert "error" not in seen, (
+        f"{seen['error']} at {seen.get('failed_at')} (screenshot: {SHOTS}/{scenario}-failed.png)"
+        f"\n{seen}\n{system.log_tail('gateway')}"
+    )
     return seen
 
 
@@ -113,6 +116,8 @@ def test_a_supervisor_works_a_case_from_login_to_closing_in_a_real_browser(
     )
 
     assert seen["start"].endswith("/login")
+    assert "/unassigned?received=" in seen["after_entry"]
+    assert "Request received with tracking code" in seen["entry_notice"]
     assert seen["after_login"].endswith(f"/offices/{DEMO_OFFICE}/my-cases")
     assert seen["case_url"].endswith(f"/cases/{new_case}")
     assert seen["status_before"] == "New"
@@ -150,9 +155,12 @@ def test_the_office_admin_and_legislature_it_pages(running_system: System, new_c
         admin=ADMIN,
         platform="~platform",
         platform_admin=IT,
+        specialist_name="Dana Whitfield",
     )
 
     assert seen["settings_h1"] == "Office settings"
+    assert seen["after_change"].startswith("Saved.")
+    assert "Veterans" in seen["specialist_row"]
     # The admin's own reading of the case is on its trail, by name, as the page shows it.
     assert any("Renee Okafor" in row and "case.viewed" in row for row in seen["audit_rows"])
     assert seen["platform_url"].endswith("/platform/offices")

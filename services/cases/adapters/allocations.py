@@ -1,4 +1,5 @@
-"""What an opening takes: the office's next reference number and the next caseworker's turn."""
+"""What an opening takes: the office's next reference number and the caseworker routing gives
+its case to."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from services.cases.ports import Allocation
 from services.chassis.uow import UnitOfWork
 
 CASES = Base.metadata.tables["cases"]
+PENDING = Base.metadata.tables["pending_assignments"]
 HAS_CASE = select(CASES.c.id).where(
     CASES.c.office_id == bindparam("office_id"),
     CASES.c.submission_id == bindparam("submission_id"),
@@ -23,6 +25,11 @@ NEXT_NUMBER = text(
     "VALUES (:office_id, :year, 1) ON CONFLICT (office_id, year) "
     "DO UPDATE SET last_number = case_reference_counters.last_number + 1 RETURNING last_number"
 )
+# The apart turn's pending assignment, deleted as the case is inserted, in the same commit.
+RELEASE_PENDING = PENDING.delete().where(
+    PENDING.c.office_id == bindparam("office_id"),
+    PENDING.c.submission_id == bindparam("submission_id"),
+)
 
 
 class SqlAllocations:
@@ -30,9 +37,9 @@ class SqlAllocations:
         self._uow = uow
         self._roster = roster
 
-    def take(self, submission_id: str, now: datetime) -> Allocation | None:
+    def take(self, submission_id: str, now: datetime, category: str) -> Allocation | None:
         if self._uow.dialect == "postgresql" and not self._roster.holds_any_lock:
-            return self._take_apart(submission_id, now)
+            return self._take_apart(submission_id, now, category)
         # SQLite: inside the opening's own transaction. SQLite lets one transaction write at a
         # time, so openings already take turns; a transaction of their own would need a second
         # connection, and the engine has only one. PostgreSQL, once this transaction holds an
@@ -50,7 +57,7 @@ class SqlAllocations:
         number = session.execute(
             NEXT_NUMBER, {"office_id": self._uow.office_id, "year": now.year}
         ).scalar_one()
-        return Allocation(int(number), self._roster.take_turn(now))
+        return Allocation(int(number), self._roster.take_turn(now, category))
 
     def number(self, year: int) -> int:
         """The office's next reference number of `year` alone, for a case that comes from no
@@ -62,17 +69,25 @@ class SqlAllocations:
             ).scalar_one()
         )
 
-    def _take_apart(self, submission_id: str, now: datetime) -> Allocation | None:
+    def _take_apart(self, submission_id: str, now: datetime, category: str) -> Allocation | None:
         bind = self._uow.session.get_bind()
         taken = take_turn_apart(
             bind,  # type: ignore[arg-type]
             office_id=self._uow.office_id,
             submission_id=submission_id,
+            category=category,
             now=now,
         )
-        if taken is None or taken.turn is not None:
+        if taken is None:
+            return None
+        if taken.turn is not None:
+            # Pending until this opening commits its case, which then counts instead.
+            self._uow.session.execute(
+                RELEASE_PENDING,
+                {"office_id": self._uow.office_id, "submission_id": submission_id},
+            )
             return taken
         # Nobody took cases a moment ago. Look again holding the office's lock until this
         # opening commits: a first caseworker being added meanwhile is either seen now, or
         # (their roster change waiting for this lock) sees this case waiting and takes it.
-        return Allocation(taken.number, self._roster.take_turn(now))
+        return Allocation(taken.number, self._roster.take_turn(now, category))

@@ -1,4 +1,4 @@
-"""The rotation rule (domain/routing.py) as PostgreSQL runs it, where an office's openings meet.
+"""The routing rule (domain/routing.py) as PostgreSQL runs it, where an office's openings meet.
 
 Every opening in an office takes the office's next reference number and the next caseworker's
 turn, one opening after another. On PostgreSQL both are taken in ONE message of statements that
@@ -10,26 +10,40 @@ the inbox): a worker waiting for a second connection of the same pool could, wit
 doing the same, exhaust it. The apart engine's connections are held for one round trip and never
 wait for the main pool, so the two pools cannot wait on each other.
 
-`chosen` is rules 1 to 3 of the rotation, `assigned` rule 4; COLLATE "C" compares names code
-point by code point, as the rule says (and Python does). tests/rotation_oracle.py holds the SQL
-and the domain's `take_turn` to the same turns written out by hand.
+`candidates` is rule 1, `specialists` and the first half of `chosen` rule 5, the second half
+rules 2 and 3, `assigned` rule 4; COLLATE "C" compares names code point by code point, as the
+rule says (and Python does). tests/rotation_oracle.py holds the SQL and the domain's rule to the
+same turns written out by hand, and test_routing_sql.py holds them to each other.
+
+A specialist's open caseload is what the rule compares, and it must count the cases of openings
+that took their turn apart but have not committed their case yet, or openings at once would all
+see the same loads and pile onto one member. So the apart statement also writes the assignment
+to `pending_assignments`, committed with the turn, and the opening's own transaction deletes it
+as it inserts the case (adapters/allocations.py): every snapshot sees each assignment exactly
+once, as a pending row or as a case. An opening that fails leaves its row until its redelivery
+takes a new turn (the row is overwritten); a row older than `PENDING_FOR` (an opening never
+retried) is no longer counted, and is removed by a later opening.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 
-from services.cases.domain.routing import ASSIGNABLE_ROLES, Turn
+from services.cases.domain.lifecycle import UNFINISHED
+from services.cases.domain.routing import ASSIGNABLE_ROLES, ROUND_ROBIN, RULE, Turn
 from services.cases.ports import Allocation
 from services.chassis.tenant import TENANT_SETTING
 
 ROLES = tuple(sorted(ASSIGNABLE_ROLES))
+# Far longer than any opening's transaction: a pending assignment this old was never committed.
+PENDING_FOR = timedelta(hours=1)
 # The apart engine's pool: one round trip per opening, so a few connections serve every worker.
 APART_POOL_SIZE = 2
 APART_MAX_OVERFLOW = 2
@@ -51,12 +65,40 @@ SET_TENANT = f"SELECT set_config('{TENANT_SETTING}', %(office_id)s, true);"
 LOCK_OPENINGS = "SELECT pg_advisory_xact_lock(%(lock_key)s);"
 
 ROTATION = """
+candidates AS (
+    SELECT user_id, display_name, last_assigned_at,
+        strpos(specialties, %(specialty)s) > 0 AS specialist
+    FROM staff_members
+    WHERE office_id = %(office_id)s AND active AND role IN %(roles)s{gate}
+),
+specialists AS (
+    SELECT candidate.user_id, candidate.last_assigned_at,
+        (
+            SELECT count(*) FROM cases
+            WHERE office_id = %(office_id)s AND assigned_to_id = candidate.user_id
+                AND status IN %(unfinished)s
+        ) + (
+            SELECT count(*) FROM pending_assignments
+            WHERE office_id = %(office_id)s AND user_id = candidate.user_id
+                AND assigned_at > %(pending_since)s
+        ) AS caseload
+    FROM candidates AS candidate
+    WHERE candidate.specialist
+),
 chosen AS (
-    SELECT user_id FROM staff_members
-    WHERE office_id = %(office_id)s AND role IN %(roles)s{gate}
-    ORDER BY last_assigned_at IS NOT NULL, last_assigned_at,
-        display_name COLLATE "C", user_id COLLATE "C"
-    LIMIT 1
+    (
+        SELECT user_id, %(rule)s AS method FROM specialists
+        ORDER BY caseload, last_assigned_at IS NOT NULL, last_assigned_at, user_id COLLATE "C"
+        LIMIT 1
+    )
+    UNION ALL
+    (
+        SELECT user_id, %(round_robin)s AS method FROM candidates
+        WHERE NOT EXISTS (SELECT 1 FROM specialists)
+        ORDER BY last_assigned_at IS NOT NULL, last_assigned_at,
+            display_name COLLATE "C", user_id COLLATE "C"
+        LIMIT 1
+    )
 ),
 assigned AS (
     UPDATE staff_members AS member
@@ -69,7 +111,7 @@ assigned AS (
     )
     FROM chosen
     WHERE member.office_id = %(office_id)s AND member.user_id = chosen.user_id
-    RETURNING member.user_id, member.display_name, member.last_assigned_at
+    RETURNING member.user_id, member.display_name, member.last_assigned_at, chosen.method
 )"""
 
 # Does nothing for a submission that already has its case, so a re-announcement takes no number
@@ -93,9 +135,24 @@ numbered AS (
     RETURNING counter.last_number
 ),"""
     + ROTATION.format(gate=" AND EXISTS (SELECT 1 FROM pending)")
-    + """
+    + """,
+held AS (
+    INSERT INTO pending_assignments AS held (office_id, submission_id, user_id, assigned_at)
+    SELECT %(office_id)s, %(submission_id)s, user_id, last_assigned_at FROM assigned
+    ON CONFLICT (office_id, submission_id)
+    DO UPDATE SET user_id = excluded.user_id, assigned_at = excluded.assigned_at
+),
+forgotten AS (
+    DELETE FROM pending_assignments
+    WHERE office_id = %(office_id)s AND submission_id IN (
+        SELECT submission_id FROM pending_assignments
+        WHERE office_id = %(office_id)s AND assigned_at <= %(pending_since)s
+            AND submission_id <> %(submission_id)s
+        FOR UPDATE SKIP LOCKED
+    )
+)
 SELECT numbered.last_number, assigned.user_id, assigned.display_name,
-    assigned.last_assigned_at
+    assigned.last_assigned_at, assigned.method
 FROM numbered LEFT JOIN assigned ON true
 """
 )
@@ -106,7 +163,7 @@ TAKE_TURN_INLINE = (
     LOCK_OPENINGS
     + "\nWITH"
     + ROTATION.format(gate="")
-    + "\nSELECT user_id, display_name, last_assigned_at FROM assigned\n"
+    + "\nSELECT user_id, display_name, last_assigned_at, method FROM assigned\n"
 )
 
 _apart_engines: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
@@ -138,8 +195,24 @@ def _disposer(engine: Engine) -> Any:
     return dispose
 
 
+def routing_parameters(office_id: str, category: str, now: datetime) -> dict[str, Any]:
+    """What the routing statement needs besides the submission: the office, the case's
+    category as its specialties' JSON holds it, the clock."""
+    return {
+        "office_id": office_id,
+        "lock_key": openings_lock_key(office_id),
+        "roles": ROLES,
+        "unfinished": UNFINISHED,
+        "specialty": json.dumps(category),
+        "pending_since": now - PENDING_FOR,
+        "rule": RULE,
+        "round_robin": ROUND_ROBIN,
+        "now": now,
+    }
+
+
 def take_turn_apart(
-    bind: Engine, *, office_id: str, submission_id: str, now: datetime
+    bind: Engine, *, office_id: str, submission_id: str, category: str, now: datetime
 ) -> Allocation | None:
     """Take the number and the turn in a transaction of their own, committed at once.
 
@@ -152,18 +225,15 @@ def take_turn_apart(
         row = connection.exec_driver_sql(
             TAKE_TURN_APART,
             {
-                "office_id": office_id,
-                "lock_key": openings_lock_key(office_id),
+                **routing_parameters(office_id, category, now),
                 "submission_id": submission_id,
                 "year": now.year,
-                "roles": ROLES,
-                "now": now,
             },
         ).first()
     if row is None:
         return None
-    number, user_id, display_name, assigned_at = row
-    return Allocation(int(number), _turn(user_id, display_name, assigned_at))
+    number, user_id, display_name, assigned_at, method = row
+    return Allocation(int(number), _turn(user_id, display_name, assigned_at, method))
 
 
 def lock_openings(connection: Connection, office_id: str) -> None:
@@ -171,20 +241,18 @@ def lock_openings(connection: Connection, office_id: str) -> None:
     connection.exec_driver_sql(LOCK_OPENINGS, {"lock_key": openings_lock_key(office_id)})
 
 
-def take_turn_inline(connection: Connection, office_id: str, now: datetime) -> Turn | None:
+def take_turn_inline(
+    connection: Connection, office_id: str, category: str, now: datetime
+) -> Turn | None:
+    """The turn inside the caller's transaction: its case is written in the same transaction
+    (or the lock waits for it), so nothing is left pending."""
     row = connection.exec_driver_sql(
-        TAKE_TURN_INLINE,
-        {
-            "office_id": office_id,
-            "lock_key": openings_lock_key(office_id),
-            "roles": ROLES,
-            "now": now,
-        },
+        TAKE_TURN_INLINE, routing_parameters(office_id, category, now)
     ).first()
     return None if row is None else _turn(*row)
 
 
-def _turn(user_id: Any, display_name: Any, assigned_at: Any) -> Turn | None:
+def _turn(user_id: Any, display_name: Any, assigned_at: Any, method: Any) -> Turn | None:
     if user_id is None:
         return None
-    return Turn(str(user_id), str(display_name), assigned_at.astimezone(UTC))
+    return Turn(str(user_id), str(display_name), assigned_at.astimezone(UTC), str(method))

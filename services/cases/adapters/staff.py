@@ -1,20 +1,23 @@
 """The office's roster in the database (gateway's staff, as cases routes to them), and the
-rotation's next turn taken inside a unit of work."""
+routing's next turn taken inside a unit of work."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from services.cases.adapters.rotation import lock_openings, take_turn_inline
-from services.cases.domain.routing import RosterMember, Turn, take_turn
+from services.cases.domain.lifecycle import UNFINISHED
+from services.cases.domain.routing import RosterMember, Turn, route, specialists
 from services.cases.models import Base
 from services.chassis.db import insert_on_conflict
 from services.chassis.uow import UnitOfWork
 
 STAFF = Base.metadata.tables["staff_members"]
+CASES = Base.metadata.tables["cases"]
 IN_OFFICE = STAFF.c.office_id == bindparam("office_id")
 ROSTER = select(
     STAFF.c.user_id,
@@ -22,10 +25,23 @@ ROSTER = select(
     STAFF.c.role,
     STAFF.c.last_assigned_at,
     STAFF.c.updated_at,
+    STAFF.c.active,
+    STAFF.c.specialties,
 ).where(IN_OFFICE)
 MEMBER = ROSTER.where(STAFF.c.user_id == bindparam("user_id"))
 SET_TURN = STAFF.update().where(
     STAFF.c.office_id == bindparam("in_office"), STAFF.c.user_id == bindparam("member")
+)
+# The open caseload of some members (the specialists of a case's category): read from
+# ix_cases_office_assignee_status, their unfinished cases only.
+CASELOADS = (
+    select(CASES.c.assigned_to_id, func.count().label("caseload"))
+    .where(
+        CASES.c.office_id == bindparam("office_id"),
+        CASES.c.assigned_to_id.in_(bindparam("members", expanding=True)),
+        CASES.c.status.in_(UNFINISHED),
+    )
+    .group_by(CASES.c.assigned_to_id)
 )
 
 
@@ -79,6 +95,8 @@ class SqlRoster:
             role=member.role,
             updated_at=member.announced_at,
             last_assigned_at=member.last_assigned_at,
+            active=member.active,
+            specialties=json.dumps(list(member.specialties)),
         )
         self._uow.session.execute(
             upsert.on_conflict_do_update(
@@ -87,21 +105,28 @@ class SqlRoster:
                     "display_name": upsert.excluded.display_name,
                     "role": upsert.excluded.role,
                     "updated_at": upsert.excluded.updated_at,
+                    "active": upsert.excluded.active,
+                    "specialties": upsert.excluded.specialties,
                 },
             )
         )
 
-    def take_turn(self, now: datetime) -> Turn | None:
+    def take_turn(self, now: datetime, category: str) -> Turn | None:
+        # Cases this unit of work gave out and holds back (the waiting cases an arrival takes)
+        # count in their caseloads: write them first.
+        self._uow.flush()
         if self._uow.dialect == "postgresql":
             self._locked_offices().add(self._uow.office_id)  # the statement takes it itself
-            return take_turn_inline(self._uow.session.connection(), self._uow.office_id, now)
+            return take_turn_inline(
+                self._uow.session.connection(), self._uow.office_id, category, now
+            )
         # SQLite lets one transaction write at a time, so turns are taken one after another
-        # already; the rule runs here on the roster as read.
+        # already; the rule runs here on the roster and caseloads as read.
         session = self._uow.session
         roster = [
             _member(row) for row in session.execute(ROSTER, {"office_id": self._uow.office_id})
         ]
-        turn = take_turn(roster, now)
+        turn = route(roster, category, self._caseloads(specialists(roster, category)), now)
         if turn is not None:
             session.execute(
                 SET_TURN,
@@ -112,6 +137,15 @@ class SqlRoster:
                 },
             )
         return turn
+
+    def _caseloads(self, members: list[RosterMember]) -> dict[str, int]:
+        if not members:
+            return {}
+        rows = self._uow.session.execute(
+            CASELOADS,
+            {"office_id": self._uow.office_id, "members": [m.user_id for m in members]},
+        )
+        return {row.assigned_to_id: int(row.caseload) for row in rows}
 
     def lock(self) -> None:
         """Hold the office's openings lock until the transaction ends (PostgreSQL)."""
@@ -127,4 +161,6 @@ def _member(row: Any) -> RosterMember:
         role=row.role,
         last_assigned_at=row.last_assigned_at,
         announced_at=row.updated_at,
+        active=bool(row.active),
+        specialties=tuple(json.loads(row.specialties or "[]")),
     )

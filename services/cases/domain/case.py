@@ -21,7 +21,7 @@ from services.cases.domain.lifecycle import (
     outcome_for,
     target_of,
 )
-from services.cases.domain.routing import ROUND_ROBIN, Turn
+from services.cases.domain.routing import Turn
 from services.cases.domain.timeline import (
     INTERNAL,
     WRITTEN_KINDS,
@@ -190,8 +190,8 @@ class Case(Aggregate):
         return self.assigned_to_id is None and not self.status.is_finished
 
     def take_turn(self, turn: Turn) -> None:
-        """Give the case to whoever's turn the office's rotation says it is."""
-        self.assign(turn.user_id, turn.display_name, at=turn.assigned_at, method=ROUND_ROBIN)
+        """Give the case to whoever the office's routing chose (by rule or rotation)."""
+        self.assign(turn.user_id, turn.display_name, at=turn.assigned_at, method=turn.method)
 
     def assign(
         self,

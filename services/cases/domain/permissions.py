@@ -74,7 +74,8 @@ def check_assignment(
     """The member a case may be given to by `actor`, or why not.
 
     A caseworker may take an unassigned case for themselves; a supervisor or office admin may
-    give any case to anyone on the roster who takes cases.
+    give any case to anyone on the roster who takes cases (active, and a caseworker or
+    supervisor).
     """
     require_writer(actor)
     if actor.role not in ASSIGNERS:
@@ -82,6 +83,11 @@ def check_assignment(
             raise Forbidden("a caseworker may only take a case for themselves")
         if current_assignee is not None and current_assignee != actor.user_id:
             raise Forbidden("a caseworker may only take an unassigned case")
+    if target is not None and not target.active:
+        raise ValidationFailed(
+            f"{user_id} is deactivated in this office and takes no new cases",
+            {"user_id": ["deactivated: choose an active caseworker or supervisor"]},
+        )
     if target is None or not target.takes_cases:
         raise ValidationFailed(
             f"{user_id} does not take cases in this office",

@@ -174,6 +174,7 @@ class Office:
             service="cases",
             unit_of_work_type=CasesUnitOfWork,
         )
+        self._earlier_cases = 0
 
     def dispose(self) -> None:
         self.service_engine.dispose()
@@ -190,6 +191,56 @@ class Office:
                         role="caseworker",
                         updated_at=datetime.now(UTC),
                         last_assigned_at=None,
+                    )
+                )
+
+    def add_member(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        role: str = "caseworker",
+        specialties: tuple[str, ...] = (),
+        active: bool = True,
+    ) -> None:
+        """A member as gateway's latest announcement left them, never assigned a case yet."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert(StaffMemberRow).values(
+                    office_id=OFFICE,
+                    user_id=user_id,
+                    display_name=name,
+                    role=role,
+                    updated_at=datetime.now(UTC),
+                    last_assigned_at=None,
+                    active=active,
+                    specialties=json.dumps(sorted(specialties)),
+                )
+            )
+
+    def add_cases(self, user_id: str | None, *statuses: str, category: str = "veterans") -> None:
+        """Cases of earlier years in these statuses, given to `user_id` (None: nobody) before
+        this test's openings, with no timeline: what a caseload is counted from."""
+        with self.engine.begin() as connection:
+            for status in statuses:
+                self._earlier_cases += 1
+                case_id = str(uuid.uuid4())
+                connection.execute(
+                    insert(CaseRow).values(
+                        id=case_id,
+                        office_id=OFFICE,
+                        reference=f"CW-1999-{self._earlier_cases:06d}",
+                        submission_id=case_id,
+                        tracking_code="K7QX-M2PD",
+                        constituent_id=case_id,
+                        constituent_name="Maria Lopez",
+                        subject="Earlier request",
+                        category=category,
+                        urgent=False,
+                        status=status,
+                        opened_at=datetime(1999, 1, 1, tzinfo=UTC),
+                        assigned_to_id=user_id,
+                        assigned_to_name=user_id,
                     )
                 )
 

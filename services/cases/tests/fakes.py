@@ -7,13 +7,14 @@ commit, so what a handler did before it failed is gone, as it would be after a r
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from services.cases.domain.case import Case
 from services.cases.domain.queue import AuditEntry, CasePage, CaseQuery
-from services.cases.domain.routing import RosterMember, Turn, take_turn
+from services.cases.domain.routing import RosterMember, Turn, route
 from services.cases.domain.workload import AgeBuckets, AssigneeCount, bucket_cutoffs
 from services.cases.ports import Allocation
 from services.chassis.fakes import FakeDatabase, FakeUnitOfWork
@@ -75,6 +76,14 @@ class FakeCases:
     def in_office(self) -> list[Case]:
         return [case for (office, _), case in self._rows.items() if office == self._uow.office_id]
 
+    def caseloads(self) -> Counter[str]:
+        """Unfinished cases per assignee, as the SQL repository counts them."""
+        return Counter(
+            case.assigned_to_id
+            for case in self.in_office()
+            if case.assigned_to_id is not None and not case.status.is_finished
+        )
+
 
 def _matches(case: Case, query: CaseQuery) -> bool:
     """The queue's filters, as the SQL repository applies them."""
@@ -131,9 +140,10 @@ class FakeRoster:
             member = replace(member, last_assigned_at=known.last_assigned_at)
         self._rows[(self._uow.office_id, member.user_id)] = member
 
-    def take_turn(self, now: datetime) -> Turn | None:
+    def take_turn(self, now: datetime, category: str) -> Turn | None:
         office = self._uow.office_id
-        turn = take_turn([m for (o, _), m in self._rows.items() if o == office], now)
+        roster = [m for (o, _), m in self._rows.items() if o == office]
+        turn = route(roster, category, self._uow.cases.caseloads(), now)
         if turn is not None:
             member = self._rows[(office, turn.user_id)]
             self._rows[(office, turn.user_id)] = replace(member, last_assigned_at=turn.assigned_at)
@@ -148,12 +158,12 @@ class FakeAllocations:
         self._counters = counters
         self._roster = roster
 
-    def take(self, submission_id: str, now: datetime) -> Allocation | None:
+    def take(self, submission_id: str, now: datetime, category: str) -> Allocation | None:
         if any(case.submission_id == submission_id for case in self._uow.cases.in_office()):
             return None
         key = (self._uow.office_id, now.year)
         self._counters[key] = self._counters.get(key, 0) + 1
-        return Allocation(self._counters[key], self._roster.take_turn(now))
+        return Allocation(self._counters[key], self._roster.take_turn(now, category))
 
 
 class FakeCasesUnitOfWork(FakeUnitOfWork):

@@ -1,6 +1,6 @@
 """Cases' migrations on SQLite and PostgreSQL: the lifecycle revision keeps existing cases
-(with defaults), the migrated schema is the models', and on PostgreSQL the audit log is
-append-only for every role."""
+(with defaults), the routing revision keeps the roster (active, no specialties), the migrated
+schema is the models', and on PostgreSQL the audit log is append-only for every role."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from services.chassis.tenant_wall.catalog import check_tenant_wall
 from services.chassis.testing import role_url
 
 BEFORE_LIFECYCLE = "f93f340456fd"
+BEFORE_ROUTING = "3b7e9d2a41c6"
 OPENED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
@@ -81,6 +82,42 @@ def test_existing_cases_keep_their_status_and_get_the_lifecycles_defaults(
     assert [tuple(row) for row in notes] == [("internal", None, None)] * 2
 
     command.downgrade(alembic_config("cases", url), BEFORE_LIFECYCLE)
+    upgrade("cases", url)
+    engine.dispose()
+
+
+def test_existing_staff_stay_active_with_no_specialties_and_keep_their_turns(
+    empty_database: Callable[[str], str],
+) -> None:
+    url = empty_database("cases")
+    upgrade("cases", url, revision=BEFORE_ROUTING)
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"SELECT set_config('{TENANT_SETTING}', 'rep-lopez', true)"))
+        connection.execute(
+            text(
+                "INSERT INTO staff_members (office_id, user_id, display_name, role, updated_at, "
+                "last_assigned_at) VALUES ('rep-lopez', 'u-3', 'Sam Rivera', 'caseworker', "
+                ":at, :at)"
+            ),
+            {"at": OPENED},
+        )
+
+    upgrade("cases", url)
+
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"SELECT set_config('{TENANT_SETTING}', 'rep-lopez', false)"))
+        staff = connection.execute(
+            text("SELECT user_id, active, specialties, last_assigned_at FROM staff_members")
+        ).all()
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    [(user_id, active, specialties, last_assigned_at)] = staff
+    assert (user_id, bool(active), specialties) == ("u-3", True, "[]")
+    assert last_assigned_at is not None
+
+    command.downgrade(alembic_config("cases", url), BEFORE_ROUTING)
     upgrade("cases", url)
     engine.dispose()
 

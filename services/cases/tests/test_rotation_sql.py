@@ -20,6 +20,9 @@ from services.cases.tests import rotation_oracle
 from services.cases.tests.conftest import OFFICE, Office
 from services.cases.tests.rotation_oracle import T0
 
+# The rotation alone: no member of these rosters lists any specialty.
+NOBODYS_SPECIALTY = "passport"
+
 
 @pytest.fixture
 def linguistic_office(office: Office) -> Office:
@@ -51,11 +54,11 @@ class DatabaseOffice:
     def take_turn(self, now: datetime) -> Turn | None:
         with self.office.db.unit_of_work(office_id=OFFICE) as uow:
             if self.via == "openings":
-                allocation = uow.allocations.take(str(uuid.uuid4()), now)
+                allocation = uow.allocations.take(str(uuid.uuid4()), now, NOBODYS_SPECIALTY)
                 assert allocation is not None
                 turn = allocation.turn
             else:
-                turn = uow.staff.take_turn(now)
+                turn = uow.staff.take_turn(now, NOBODYS_SPECIALTY)
             uow.commit()
         return turn
 

@@ -45,6 +45,7 @@ OFFICE_TABLES = {
         "cases",
         "case_timeline",
         "staff_members",
+        "pending_assignments",
         "case_reference_counters",
     },
     "agencies": {"audit_log", "outbox", "liaison_contacts", "agency_suggestions"},

@@ -14,6 +14,7 @@ from services.contracts import (
     OfficeRegistered,
     StaffMemberAdded,
 )
+from services.contracts.vocabulary import CATEGORIES
 
 ROLES = ("office_admin", "supervisor", "caseworker", "read_only")
 
@@ -111,6 +112,8 @@ class StaffMember(Aggregate):
     email: str
     role: str
     active: bool = True
+    # Request categories the member specialises in: routing gives them those cases first.
+    specialties: tuple[str, ...] = ()
 
     @classmethod
     def join(cls, command: AddStaffMember, *, user_id: str) -> StaffMember:
@@ -125,11 +128,49 @@ class StaffMember(Aggregate):
             email=normalise_email(command.email),
             role=command.role,
         )
-        member.record(
-            STAFF_MEMBER_ADDED,
-            StaffMemberAdded(user_id=user_id, display_name=member.display_name, role=member.role),
-        )
+        member._announce()
         return member
+
+    def change(
+        self,
+        *,
+        role: str | None = None,
+        specialties: tuple[str, ...] | None = None,
+        active: bool | None = None,
+    ) -> bool:
+        """Apply what the office admin changed; announced (routing must know) when anything
+        did. False when nothing changed."""
+        if role is not None and role not in ROLES:
+            raise ValidationFailed(
+                f"{role!r} is not a role", fields={"role": [f"one of {', '.join(ROLES)}"]}
+            )
+        unknown = sorted(set(specialties or ()) - set(CATEGORIES))
+        if unknown:
+            raise ValidationFailed(
+                "not a category", fields={"specialties": [f"not categories: {', '.join(unknown)}"]}
+            )
+        wanted = (
+            self.role if role is None else role,
+            self.specialties if specialties is None else tuple(sorted(set(specialties))),
+            self.active if active is None else active,
+        )
+        if wanted == (self.role, self.specialties, self.active):
+            return False
+        self.role, self.specialties, self.active = wanted
+        self._announce()
+        return True
+
+    def _announce(self) -> None:
+        self.record(
+            STAFF_MEMBER_ADDED,
+            StaffMemberAdded(
+                user_id=self.user_id,
+                display_name=self.display_name,
+                role=self.role,
+                active=self.active,
+                specialties=self.specialties,
+            ),
+        )
 
 
 class DuplicateEmail(Conflict):

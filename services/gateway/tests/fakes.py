@@ -55,6 +55,15 @@ class FakeStaff:
                 return self._uow.track(_copy(member))
         return None
 
+    def get(self, user_id: str) -> StaffMember | None:
+        for member in self._uow.visible_staff():
+            if (member.office_id, member.user_id) == (self._uow.office_id, user_id):
+                return self._uow.track(_copy(member))
+        return None
+
+    def save(self, member: StaffMember) -> None:
+        self._uow.pending_staff.append(member)  # the latest write of a member wins on commit
+
     def all(self) -> list[StaffMember]:
         members = [m for m in self._uow.visible_staff() if m.office_id == self._uow.office_id]
         return sorted((_copy(m) for m in members), key=lambda m: (m.display_name, m.email))
@@ -85,13 +94,15 @@ class FakeGatewayUnitOfWork(FakeUnitOfWork):
         return {**self.committed_offices, **self.pending_offices}
 
     def visible_staff(self) -> list[StaffMember]:
-        return [*self.committed_staff, *self.pending_staff]
+        latest = {(m.office_id, m.user_id): m for m in [*self.committed_staff, *self.pending_staff]}
+        return list(latest.values())
 
     def commit(self) -> None:
         self.committed_offices.update(
             {office_id: _copy(office) for office_id, office in self.pending_offices.items()}
         )
-        self.committed_staff.extend(_copy(member) for member in self.pending_staff)
+        staff = self.visible_staff()
+        self.committed_staff[:] = [_copy(member) for member in staff]
         self.pending_offices, self.pending_staff = {}, []
         super().commit()
 

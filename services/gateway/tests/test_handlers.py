@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.chassis.domain import Actor
-from services.chassis.errors import Conflict, NotFound
+from services.chassis.errors import Conflict, NotFound, ValidationFailed
 from services.chassis.fakes import Audited
 from services.contracts import (
     OFFICE_REGISTERED,
@@ -83,7 +83,13 @@ def test_a_staff_member_is_added_announced_and_audited() -> None:
         "caseworker",
     )
     assert db.published(STAFF_MEMBER_ADDED) == [
-        StaffMemberAdded(user_id=member.user_id, display_name="Sam Rivera", role="caseworker")
+        StaffMemberAdded(
+            user_id=member.user_id,
+            display_name="Sam Rivera",
+            role="caseworker",
+            active=True,
+            specialties=(),
+        )
     ]
     assert db.outbox[-1].office_id == "rep-lopez"
     assert db.audit_log[-1] == Audited(
@@ -158,3 +164,46 @@ def test_an_office_is_found_with_its_staff_count() -> None:
     assert handlers.find_office(db, "rep-lopez") == OfficeSummary(
         "rep-lopez", LOPEZ.name, LOPEZ.reply_to_email, staff_count=0
     )
+
+
+def test_a_change_of_specialties_role_or_activity_is_announced_once_and_audited() -> None:
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+    member = handlers.add_staff_member(db, sam(), actor=IT).member
+
+    changed = handlers.change_staff_member(
+        db, "rep-lopez", member.user_id, actor=IT, specialties=("veterans", "passport")
+    )
+    handlers.change_staff_member(
+        db, "rep-lopez", member.user_id, actor=IT, specialties=("passport", "veterans")
+    )
+    handlers.change_staff_member(db, "rep-lopez", member.user_id, actor=IT, active=False)
+
+    assert changed.specialties == ("passport", "veterans")
+    announced = db.published(STAFF_MEMBER_ADDED)
+    assert [(a.active, a.specialties) for a in announced] == [
+        (True, ()),
+        (True, ("passport", "veterans")),
+        (False, ("passport", "veterans")),
+    ]
+    assert [a.action for a in db.audit_log].count("staff_member_changed") == 2
+    assert handlers.find_office(db, "rep-lopez").staff_count == 0
+
+
+def test_a_change_to_an_unknown_category_or_role_is_refused_naming_the_field() -> None:
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+    member = handlers.add_staff_member(db, sam(), actor=IT).member
+
+    with pytest.raises(ValidationFailed) as category:
+        handlers.change_staff_member(
+            db, "rep-lopez", member.user_id, actor=IT, specialties=("ufo",)
+        )
+    with pytest.raises(ValidationFailed) as role:
+        handlers.change_staff_member(db, "rep-lopez", member.user_id, actor=IT, role="boss")
+    with pytest.raises(NotFound):
+        handlers.change_staff_member(db, "rep-lopez", "u-nobody", actor=IT, active=False)
+
+    assert set(category.value.fields) == {"specialties"}
+    assert set(role.value.fields) == {"role"}
+    assert len(db.published(STAFF_MEMBER_ADDED)) == 1

@@ -76,6 +76,8 @@ def test_add_staff_announces_the_member_to_cases(gateway: Gateway) -> None:
         "user_id": user.id,
         "display_name": "Sam Rivera",
         "role": "caseworker",
+        "active": True,
+        "specialties": [],
     }
     audit_log = Base.metadata.tables["audit_log"]
     with Session(gateway.engine) as session:

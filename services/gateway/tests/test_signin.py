@@ -14,7 +14,7 @@ from services.chassis.db import utcnow
 from services.chassis.domain import Actor
 from services.chassis.errors import NotFound, ValidationFailed
 from services.chassis.uow import DatabaseAccess
-from services.gateway import admin, seed, signin
+from services.gateway import accounts, admin, handlers, seed, signin
 from services.gateway.domain.identity import PLATFORM, digest
 from services.gateway.models import Base
 from services.gateway.repository import GatewayUnitOfWork
@@ -127,7 +127,7 @@ def test_a_deactivated_member_is_signed_out_and_cannot_sign_in(db: Db) -> None:
     signed = log_in(db)
     user_id = signed.principal.user_id
 
-    signin.set_active_by_id(db, OFFICE, user_id, False, actor=IT)
+    handlers.change_staff_member(db, OFFICE, user_id, actor=IT, active=False)
 
     assert signin.current_principal(db, signed.cookie) is None
     with pytest.raises(signin.LoginRefused, match="deactivated"):
@@ -138,7 +138,7 @@ def test_a_new_password_replaces_the_old_and_ends_sessions(db: Db) -> None:
     signed = log_in(db)
     new_hash = signin.hash_password("a much longer passphrase")
 
-    signin.set_password_hash(db, OFFICE, signed.principal.user_id, new_hash, actor=IT)
+    accounts.set_password_hash(db, OFFICE, signed.principal.user_id, new_hash, actor=IT)
 
     assert signin.current_principal(db, signed.cookie) is None
     with pytest.raises(signin.LoginRefused):
@@ -166,7 +166,7 @@ def test_a_session_of_one_office_is_nothing_under_another_offices_name(db: Db) -
 
 
 def test_an_api_token_acts_as_its_member_until_revoked(db: Db) -> None:
-    token = signin.issue_token(db, OFFICE, SAM, "phone system", actor=IT)
+    token = accounts.issue_token(db, OFFICE, SAM, "phone system", actor=IT)
 
     principal = signin.token_principal(db, token)
     assert principal is not None and (principal.email, principal.via) == (SAM, "api")
@@ -178,15 +178,15 @@ def test_an_api_token_acts_as_its_member_until_revoked(db: Db) -> None:
     assert [t.name for t in stored] == ["phone system"]
     assert stored[0].last_used_at is not None
 
-    signin.revoke_token(db, OFFICE, stored[0].token_id, actor=IT)
+    accounts.revoke_token(db, OFFICE, stored[0].token_id, actor=IT)
 
     assert signin.token_principal(db, token) is None
     with pytest.raises(NotFound):
-        signin.revoke_token(db, OFFICE, stored[0].token_id, actor=IT)
+        accounts.revoke_token(db, OFFICE, stored[0].token_id, actor=IT)
 
 
 def test_only_the_tokens_digest_is_stored(db: Db) -> None:
-    token = signin.issue_token(db, OFFICE, SAM, "website", actor=IT)
+    token = accounts.issue_token(db, OFFICE, SAM, "website", actor=IT)
     tokens = Base.metadata.tables["api_tokens"]
     with db.unit_of_work(office_id=OFFICE) as uow:
         stored = uow.session.execute(select(tokens.c.token_hash)).scalar_one()
@@ -204,8 +204,8 @@ def test_a_platform_admin_signs_in_to_no_office(db: Db) -> None:
 
 
 def test_the_seed_runs_twice_without_changing_a_password(db: Db) -> None:
-    signin.set_password_hash(
-        db, OFFICE, signin.user_id_for(db, OFFICE, SAM), signin.hash_password("x" * 12), actor=IT
+    accounts.set_password_hash(
+        db, OFFICE, accounts.user_id_for(db, OFFICE, SAM), signin.hash_password("x" * 12), actor=IT
     )
 
     again = seed.seed(db)

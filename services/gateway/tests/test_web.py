@@ -58,6 +58,7 @@ def test_a_subject_with_a_right_to_left_override_is_isolated_and_reads_in_typed_
         title="Office queue",
         blurb="Every case of the office.",
         filters=True,
+        received=None,
         base="/offices/rep-lopez/cases",
         today=datetime(2026, 11, 24, tzinfo=UTC).date(),
     ).get_data(as_text=True)
