@@ -4,6 +4,7 @@ clicking at once, and the latency of the case page, the queue page and a status 
     ./scripts/run --postgres            # in one terminal
     python bench/workspace.py           # 10,000 cases, 50 sessions, 60 s
     python bench/workspace.py --cases 2000 --sessions 20 --seconds 30
+    python bench/workspace.py --no-seed --think 0       # closed loop: the machine's ceiling
 
 It first brings the demo office to `--cases` cases with `python -m services.cases.seed` (on the
 run script's PostgreSQL database for cases; `--cases-database-url` for another), signs the
@@ -11,6 +12,10 @@ sessions in through the login form, then each session loops: open a case page (6
 of the office queue with a filter (30 %), or move one of its own cases between "open" and
 "waiting on agency" through the JSON API with its session (10 %). Targets (issue 6): case page
 p99 < 150 ms, queue page p99 < 200 ms, transition p99 < 200 ms.
+
+`--think` is each person's pause between two clicks (exponentially distributed around that
+mean, 3 s by default: reading a case, typing a note); `--think 0` clicks as fast as answers
+come, which measures the machine's ceiling rather than 50 people at work.
 """
 
 from __future__ import annotations
@@ -121,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
         mine = movable[index :: len(sessions)]
         rng = random.Random(index)
         while time.monotonic() < stop_at:
+            if args.think > 0:
+                time.sleep(min(rng.expovariate(1 / args.think), 4 * args.think))
             roll = rng.random()
             kwargs: dict[str, Any] = {"timeout": 30}
             if roll < 0.6:
@@ -153,7 +160,10 @@ def run(args: argparse.Namespace) -> int:
     for thread in threads:
         thread.join()
 
-    print(f"\n{args.cases} cases, {len(sessions)} sessions, {args.seconds} s")
+    print(
+        f"\n{args.cases} cases, {len(sessions)} sessions, {args.seconds} s, "
+        f"think time {args.think:g} s"
+    )
     print(f"{'':<12}{'requests':>9}{'per s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  target")
     met = True
     for kind, target in TARGETS_MS.items():
@@ -178,6 +188,7 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--think", type=float, default=3.0, help="mean pause between clicks")
     parser.add_argument("--cases-database-url", default=CASES_URL)
     parser.add_argument("--no-seed", action="store_true", help="use the cases already there")
     return run(parser.parse_args())

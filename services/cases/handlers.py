@@ -117,8 +117,7 @@ def list_cases(uow: CasesWork, query: CaseQuery) -> CasePage:
     if query.overdue and query.today is None:
         query = replace(query, today=utcnow().date())
     page = uow.cases.page(query)
-    for case in page.cases:
-        uow.audit("case.listed", "case", case.case_id)
+    uow.audit_each("case.listed", "case", [case.case_id for case in page.cases])
     uow.commit()
     return page
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -109,6 +109,15 @@ class CasesWork(Protocol):
 
     def audit(
         self, action: str, subject_type: str, subject_id: str, *, actor: Actor | None = None
+    ) -> None: ...
+
+    def audit_each(
+        self,
+        action: str,
+        subject_type: str,
+        subject_ids: Sequence[str],
+        *,
+        actor: Actor | None = None,
     ) -> None: ...
 
     def after_commit(self, callback: Callable[[], None]) -> None: ...

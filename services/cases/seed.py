@@ -144,7 +144,9 @@ def demo_case(
     if rng.random() < 0.2:
         case.update(by=by, at=now, tags=tuple(rng.sample(TAGS, rng.randint(1, 2))))
     if not case.status.is_finished and rng.random() < 0.4:
-        case.update(by=by, at=now, due_on=(now + timedelta(days=rng.randint(-10, 20))).date())
+        # Some overdue, never due before the case was opened.
+        due = max(now + timedelta(days=rng.randint(-10, 20)), opened_at + timedelta(days=2))
+        case.update(by=by, at=now, due_on=due.date())
     case.pull_events()  # demo cases are not announced
     return case
 

@@ -10,7 +10,7 @@ milliseconds. A service's tests subclass `FakeUnitOfWork` and give it fake repos
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -68,6 +68,17 @@ class FakeUnitOfWork(BaseUnitOfWork):
         self._audits.append(
             Audited(self.office_id, who.audit_name, action, subject_type, subject_id)
         )
+
+    def audit_each(
+        self,
+        action: str,
+        subject_type: str,
+        subject_ids: Sequence[str],
+        *,
+        actor: Actor | None = None,
+    ) -> None:
+        for subject_id in subject_ids:
+            self.audit(action, subject_type, subject_id, actor=actor)
 
     def open_repositories(self) -> None:
         """Subclasses build fake repositories over `self.database.rows` here."""

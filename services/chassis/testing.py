@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -192,10 +193,23 @@ def service_database(
     return make
 
 
+# Below Linux's ephemeral range (32768-60999): a port handed out here is not also what the
+# kernel picks for an outgoing connection (to PostgreSQL, RabbitMQ) while the service that is
+# to listen on it is still starting, which made a started service fail with "Address already
+# in use" now and then.
+LISTEN_PORTS = range(20_000, 32_000)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on now, for a service under test to listen on."""
+    for port in random.Random().sample(LISTEN_PORTS, 50):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000 on 127.0.0.1")
 
 
 @pytest.fixture

@@ -155,18 +155,34 @@ class UnitOfWork(BaseUnitOfWork):
         self, action: str, subject_type: str, subject_id: str, *, actor: Actor | None = None
     ) -> None:
         """Append who did what to which record of this office. Ids only, never content."""
-        who = actor or self.actor
+        self.audit_each(action, subject_type, [subject_id], actor=actor)
+
+    def audit_each(
+        self,
+        action: str,
+        subject_type: str,
+        subject_ids: Sequence[str],
+        *,
+        actor: Actor | None = None,
+    ) -> None:
+        """The same action on several records (a page of cases read): one statement."""
+        if not subject_ids:
+            return
+        who, now = actor or self.actor, utcnow()
         self.session.execute(
             self._tables["audit_log"].insert(),
-            dict(
-                office_id=self.office_id,
-                actor=who.audit_name,
-                action=action,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                origin=who.origin,
-                occurred_at=utcnow(),
-            ),
+            [
+                dict(
+                    office_id=self.office_id,
+                    actor=who.audit_name,
+                    action=action,
+                    subject_type=subject_type,
+                    subject_id=subject_id,
+                    origin=who.origin,
+                    occurred_at=now,
+                )
+                for subject_id in subject_ids
+            ],
         )
 
     def flush(self) -> None:

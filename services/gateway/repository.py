@@ -25,7 +25,17 @@ SESSIONS = Base.metadata.tables["staff_sessions"]
 OFFICE = select(OFFICES.c.office_id, OFFICES.c.name, OFFICES.c.reply_to_email).where(
     OFFICES.c.office_id == bindparam("office_id")
 )
-OFFICE_TIMEZONE = select(OFFICES.c.timezone).where(OFFICES.c.office_id == bindparam("office_id"))
+SUMMARY = select(
+    OFFICES.c.office_id,
+    OFFICES.c.name,
+    OFFICES.c.reply_to_email,
+    OFFICES.c.timezone,
+    select(func.count())
+    .select_from(USERS)
+    .where(USERS.c.office_id == OFFICES.c.office_id, USERS.c.active.is_(True))
+    .scalar_subquery()
+    .label("staff_count"),
+).where(OFFICES.c.office_id == bindparam("office_id"))
 # SQLite has no row locks (its writers are serialised anyway) and compiles this without them.
 OFFICE_FOR_UPDATE = OFFICE.with_for_update()
 UPDATE_OFFICE = (
@@ -33,11 +43,6 @@ UPDATE_OFFICE = (
     # Not "office_id": an UPDATE reserves its columns' names for the SET clause.
     .where(OFFICES.c.office_id == bindparam("office"))
     .values(name=bindparam("new_name"), reply_to_email=bindparam("new_reply_to_email"))
-)
-ACTIVE_STAFF = (
-    select(func.count())
-    .select_from(USERS)
-    .where(USERS.c.office_id == bindparam("office_id"), USERS.c.active.is_(True))
 )
 MEMBER_COLUMNS = (
     USERS.c.id,
@@ -135,17 +140,12 @@ class OfficeRepository:
         )
 
     def summary(self) -> OfficeSummary | None:
-        office = self.get()
-        if office is None:
+        """The office with its active staff count, in one statement (every page asks)."""
+        row = self._uow.session.execute(SUMMARY, {"office_id": self._uow.office_id}).first()
+        if row is None:
             return None
-        count = self._uow.session.execute(
-            ACTIVE_STAFF, {"office_id": self._uow.office_id}
-        ).scalar_one()
-        timezone = self._uow.session.execute(
-            OFFICE_TIMEZONE, {"office_id": self._uow.office_id}
-        ).scalar_one()
         return OfficeSummary(
-            office.office_id, office.name, office.reply_to_email, int(count), timezone
+            row.office_id, row.name, row.reply_to_email, int(row.staff_count), row.timezone
         )
 
 

@@ -85,7 +85,7 @@ def main(out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     except SQLAlchemyError as exc:
         print(f"error: {NOT_READY} ({type(exc).__name__})", file=err)
         return 1
-    for line in (*done, *sign_in_lines()):
+    for line in done:
         print(line, file=out)
     return 0
 

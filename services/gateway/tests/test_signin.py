@@ -276,3 +276,12 @@ def _age_session(
             .values(created_at=now - created, last_seen_at=now - last_seen)
         )
         uow.session.commit()
+
+
+def test_the_run_script_can_tell_a_newcomer_whom_to_sign_in_as() -> None:
+    lines = seed.sign_in_lines()
+
+    assert seed.DEMO_PASSWORD in lines[0]
+    for member in seed.DEMO_STAFF:
+        assert any(line.split()[0] == member.email for line in lines[1:])
+    assert lines[-1].split()[0] == seed.PLATFORM_ADMIN_EMAIL
