@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from kombu import Connection, Producer
+from kombu import Connection, Producer, Queue
 
 from services.chassis.config import load_settings
 from services.chassis.messaging import (
@@ -64,6 +64,32 @@ def counts(amqp_uri: str) -> dict[str, int]:
             _, message_count, _ = queue(channel).queue_declare(passive=True)
             result[queue.name] = message_count
     return result
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """One consumer's queue of one event type, as the broker sees it now."""
+
+    consumer: str
+    event_type: str
+    waiting: int  # messages not yet taken
+    consumers: int  # connected consumers (0: the service is not consuming it)
+    dead_letters: int
+
+
+def queue_states(amqp_uri: str) -> list[QueueState]:
+    """Every subscription's queue and dead-letter queue: what is waiting, and who consumes it.
+    Passive declares only (after the idempotent topology), so nothing is created or changed."""
+    states = []
+    with Connection(amqp_uri, connect_timeout=3) as connection, connection.channel() as channel:
+        declare_topology(channel)
+        for subscription in SUBSCRIPTIONS:
+            _, waiting, consumers = Queue(subscription.queue)(channel).queue_declare(passive=True)
+            _, dead, _ = dead_letter_queue(subscription)(channel).queue_declare(passive=True)
+            states.append(
+                QueueState(subscription.consumer, subscription.event_type, waiting, consumers, dead)
+            )
+    return states
 
 
 def _envelope(message: Any, headers: dict[str, Any]) -> dict[str, Any]:

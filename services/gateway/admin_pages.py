@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import ValidationError
+from nameko import config
+from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
@@ -15,6 +17,7 @@ from services.gateway import accounts, casework, handlers, signin, two_factor
 from services.gateway.access import Visit, redirect, signed_in
 from services.gateway.domain.identity import ROLE_LABELS
 from services.gateway.domain.staff import ROLES, OfficeChange
+from services.gateway.platform_health import platform_health
 from services.gateway.schemas import AddStaffMemberSchema, RegisterOfficeSchema
 from services.gateway.web import field_problems, page_errors, render, secured
 
@@ -26,7 +29,21 @@ SETTINGS_DONE = {
     "two_factor_reset": "Their authenticator is removed; they set up a new one when required.",
     "required": "Everyone in this office now signs in with a second factor.",
     "optional": "A second factor is now each person's choice.",
+    "timezone": "Time zone saved: dates on this office's pages follow it.",
 }
+# The zones a legislature's offices are in, first; any other IANA name is accepted too.
+OFFICE_TIMEZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "Pacific/Guam",
+    "Europe/London",
+)
 OFFICE_DONE = {
     OfficeChange.CREATED.value: "Office registered.",
     OfficeChange.UPDATED.value: "Office updated.",
@@ -114,6 +131,19 @@ class AdminPages:
         two_factor.remove(self.db, office_id, user_id, actor=_actor(visit))
         return redirect(f"/offices/{office_id}/settings?done=two_factor_reset")
 
+    @http("POST", "/offices/<string:office_id>/settings/timezone")
+    @secured
+    @page_errors
+    @signed_in(office_admin=True)
+    def set_timezone(self, request: Request, visit: Visit, office_id: str) -> Response:
+        try:
+            handlers.set_office_timezone(
+                self.db, office_id, request.form.get("timezone", ""), actor=_actor(visit)
+            )
+        except CaseworkError as exc:
+            return self._settings(visit, office_id, problems=_problems(exc))
+        return redirect(f"/offices/{office_id}/settings?done=timezone")
+
     @http("POST", "/offices/<string:office_id>/settings/two-factor")
     @secured
     @page_errors
@@ -178,6 +208,20 @@ class AdminPages:
         done = OFFICE_DONE.get(request.args.get("done", ""))
         return self._offices(visit, done=done)
 
+    @http("GET", "/platform/health")
+    @secured
+    @page_errors
+    @signed_in(platform=True)
+    def platform_health_page(self, request: Request, visit: Visit) -> Response:
+        services = platform_health(config[AMQP_URI_CONFIG_KEY])
+        return render(
+            "platform_health.html",
+            status=200 if services is not None else 503,
+            visit=visit,
+            nav="health",
+            services=services,
+        )
+
     @http("POST", "/platform/offices")
     @secured
     @page_errors
@@ -222,6 +266,7 @@ class AdminPages:
             tokens=tokens,
             roles=ROLES,
             role_labels=ROLE_LABELS,
+            timezones=OFFICE_TIMEZONES,
             done=done,
             problems=problems or [],
             new_token=new_token,

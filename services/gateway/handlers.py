@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from typing import TYPE_CHECKING
+from zoneinfo import available_timezones
 
 from services.chassis.domain import Actor
-from services.chassis.errors import NotFound
+from services.chassis.errors import NotFound, ValidationFailed
 from services.chassis.schemas import is_office_id
 from services.gateway.domain.queue import CaseQueue, QueueFilter, ServiceUnavailable
 from services.gateway.domain.staff import (
@@ -92,6 +93,20 @@ def change_staff_member(
             uow.audit("staff_member_changed", "user", member.user_id)
             uow.commit()
         return member
+
+
+def set_office_timezone(
+    db: GatewayDatabase, office_id: str, timezone: str, *, actor: Actor
+) -> None:
+    """The office admin says where the office works; dates on its pages follow."""
+    if timezone not in available_timezones():
+        raise ValidationFailed(
+            "not a time zone", fields={"timezone": ["a zone such as America/Chicago"]}
+        )
+    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
+        uow.offices.set_timezone(timezone)
+        uow.audit("office.timezone_set", "office", office_id)
+        uow.commit()
 
 
 def list_offices(db: PlatformDatabase) -> list[OfficeSummary]:

@@ -28,6 +28,10 @@ class Offices(Protocol):
 
     def summary(self) -> OfficeSummary | None: ...
 
+    def set_timezone(self, timezone: str) -> None:
+        """Where the office works (an IANA zone name): its pages show times there."""
+        ...
+
 
 class Staff(Protocol):
     """The staff of the office a unit of work is for."""

@@ -139,6 +139,13 @@ class OfficeRepository:
             },
         )
 
+    def set_timezone(self, timezone: str) -> None:
+        self._uow.session.execute(
+            update(OFFICES)
+            .where(OFFICES.c.office_id == self._uow.office_id)
+            .values(timezone=timezone)
+        )
+
     def summary(self) -> OfficeSummary | None:
         """The office with its active staff count, in one statement (every page asks)."""
         row = self._uow.session.execute(SUMMARY, {"office_id": self._uow.office_id}).first()

@@ -169,6 +169,12 @@ def admin_pages(visit: Visit, args: dict[str, Any]) -> None:
     visit.log_in(args["platform"], args["platform_admin"], args["password"])
     visit.seen["platform_url"] = visit.page.url
     visit.check("offices")
+    visit.go("/platform/health")
+    visit.seen["health"] = [
+        " ".join(row.split())
+        for row in visit.page.locator("table").first.locator("tbody tr").all_inner_texts()
+    ]
+    visit.check("platform-health")
 
 
 SCENARIOS: dict[str, Callable[[Visit, dict[str, Any]], None]] = {

@@ -164,6 +164,10 @@ def test_the_office_admin_and_legislature_it_pages(running_system: System, new_c
     # The admin's own reading of the case is on its trail, by name, as the page shows it.
     assert any("Renee Okafor" in row and "case.viewed" in row for row in seen["audit_rows"])
     assert seen["platform_url"].endswith("/platform/offices")
+    # Every service of the running system consumes its events; nothing is dead-lettered.
+    assert [row.split()[:2] for row in seen["health"]] == [
+        [service, "Yes"] for service in ("agencies", "cases", "intake", "metrics", "notify")
+    ]
     no_serious_violations(seen)
 
 

@@ -32,6 +32,9 @@ class FakeOffices:
     def save(self, office: Office) -> None:
         self._uow.pending_offices[self._uow.office_id] = office
 
+    def set_timezone(self, timezone: str) -> None:
+        self._uow.timezones[self._uow.office_id] = timezone
+
     def summary(self) -> OfficeSummary | None:
         office = self.get()
         if office is None:
@@ -42,6 +45,7 @@ class FakeOffices:
             office.name,
             office.reply_to_email,
             sum(1 for member in staff if member.active),
+            self._uow.timezones.get(office.office_id, "America/New_York"),
         )
 
 
@@ -79,6 +83,7 @@ class FakeGatewayUnitOfWork(FakeUnitOfWork):
     def open_repositories(self) -> None:
         self.pending_offices: dict[str, Office] = {}
         self.pending_staff: list[StaffMember] = []
+        self.timezones: dict[str, str] = self.database.rows.setdefault("timezones", {})
         self.offices = FakeOffices(self)
         self.staff = FakeStaff(self)
 

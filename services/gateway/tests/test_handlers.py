@@ -207,3 +207,17 @@ def test_a_change_to_an_unknown_category_or_role_is_refused_naming_the_field() -
     assert set(category.value.fields) == {"specialties"}
     assert set(role.value.fields) == {"role"}
     assert len(db.published(STAFF_MEMBER_ADDED)) == 1
+
+
+def test_an_office_shows_times_in_the_zone_its_admin_sets() -> None:
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+    assert handlers.find_office(db, "rep-lopez").timezone == "America/New_York"
+
+    handlers.set_office_timezone(db, "rep-lopez", "America/Chicago", actor=IT)
+    with pytest.raises(ValidationFailed) as wrong:
+        handlers.set_office_timezone(db, "rep-lopez", "Mars/Olympus_Mons", actor=IT)
+
+    assert handlers.find_office(db, "rep-lopez").timezone == "America/Chicago"
+    assert set(wrong.value.fields) == {"timezone"}
+    assert db.audit_log[-1].action == "office.timezone_set"

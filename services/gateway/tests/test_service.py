@@ -78,6 +78,23 @@ def test_the_platform_admin_sees_every_office_but_no_link_into_its_cases(
 
 def test_a_caseworker_cannot_open_the_platform_pages(demo_office: Gateway) -> None:
     assert demo_office.get("/platform/offices").status_code == 403
+    assert demo_office.get("/platform/health").status_code == 403
+
+
+def test_platform_health_shows_which_services_do_not_consume_their_events(
+    demo_office: Gateway,
+) -> None:
+    demo_office.log_in(seed.PLATFORM_ADMIN_EMAIL, workplace=PLATFORM)
+
+    response = demo_office.get("/platform/health")
+
+    assert response.status_code == 200
+    page = read_page(response.text)
+    services = {row[0]: row[1:] for row in page.rows if not row[0].count("--")}
+    # Only fakes answer RPC here: no service consumes its events.
+    assert set(services) == {"agencies", "cases", "intake", "metrics", "notify"}
+    assert all(row[0] == "No: not running, or stuck" for row in services.values())
+    assert "cases--intake.submission_received" in response.text
 
 
 def test_the_case_queue_page_shows_each_case_and_the_offices_counts(demo_office: Gateway) -> None:

@@ -285,3 +285,9 @@ def test_the_run_script_can_tell_a_newcomer_whom_to_sign_in_as() -> None:
     for member in seed.DEMO_STAFF:
         assert any(line.split()[0] == member.email for line in lines[1:])
     assert lines[-1].split()[0] == seed.PLATFORM_ADMIN_EMAIL
+
+
+def test_the_office_time_zone_is_stored_and_read_back(db: Db) -> None:
+    handlers.set_office_timezone(db, OFFICE, "America/Denver", actor=IT)
+
+    assert handlers.find_office(db, OFFICE).timezone == "America/Denver"
