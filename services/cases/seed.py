@@ -172,7 +172,25 @@ def _take(case: Case, step: str, by: Author, at: datetime, rng: random.Random) -
         )
         case.transition("closed", by=by, at=at, outcome=outcome)
     else:
-        case.transition(step, by=by, at=at, reason="Demo step")
+        case.transition(step, by=by, at=at, reason=rng.choice(REASONS.get(step, ("",))) or None)
+
+
+# Why a caseworker moved a demo case, as they would write it.
+REASONS: dict[str, tuple[str, ...]] = {
+    "waiting_on_agency": (
+        "Inquiry sent to the agency's congressional liaison",
+        "Privacy release faxed with the inquiry",
+        "Liaison asked for two weeks to review the file",
+    ),
+    "waiting_on_constituent": (
+        "Asked the constituent for a copy of the denial letter",
+        "Need the signed privacy release back",
+        "Waiting for the constituent's bank details",
+    ),
+    "open": ("Agency replied; reviewing the answer", "Constituent sent what we asked for"),
+    "resolved": ("Agency confirmed the decision in writing", "Payment confirmed by the agency"),
+    "withdrawn": ("Constituent resolved it directly with the agency",),
+}
 
 
 def seed(db: DatabaseAccess[CasesUnitOfWork], count: int = COUNT) -> int | None:

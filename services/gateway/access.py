@@ -14,11 +14,13 @@ from typing import Any
 from urllib.parse import quote
 
 from nameko.extensions import DependencyProvider
+from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.errors import Forbidden, NotFound, Unauthorized
 from services.gateway import signin
 from services.gateway.domain.identity import Principal
+from services.gateway.web import page_errors, secured
 
 SESSION_COOKIE = "casework_session"
 LOGIN_CSRF_COOKIE = "casework_login_csrf"
@@ -138,6 +140,18 @@ def signed_in(
             return fn(self, request, visit, **kwargs)
 
         return wrapper
+
+    return decorate
+
+
+def staff_page(
+    method: str, path: str, **access: bool
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A page of the staff app: the route, the security headers, errors shown as a page, and
+    `signed_in(**access)`; the method gets the `Visit` after the request."""
+
+    def decorate(fn: Callable[..., Response]) -> Callable[..., Response]:
+        return http(method, path)(secured(page_errors(signed_in(**access)(fn))))  # type: ignore[no-any-return]
 
     return decorate
 

@@ -18,7 +18,7 @@ from services.gateway.access import (
     clear_session_cookie,
     client_address,
     redirect,
-    signed_in,
+    staff_page,
 )
 from services.gateway.web import field_problems, page_errors, render, secured
 
@@ -71,17 +71,11 @@ class AccountPages:
             return self._second_factor(session, secret, status=401, problem=refused.message)
         return redirect(f"/offices/{session.principal.office_id}/my-cases")
 
-    @http("GET", "/account")
-    @secured
-    @page_errors
-    @signed_in()
+    @staff_page("GET", "/account")
     def account_page(self, request: Request, visit: Visit) -> Response:
         return self._account(request, visit, done=ACCOUNT_DONE.get(request.args.get("done", "")))
 
-    @http("POST", "/account/password")
-    @secured
-    @page_errors
-    @signed_in()
+    @staff_page("POST", "/account/password")
     def change_password(self, request: Request, visit: Visit) -> Response:
         try:
             accounts.change_own_password(
@@ -97,10 +91,7 @@ class AccountPages:
         clear_session_cookie(response, request)
         return response
 
-    @http("POST", "/account/two-factor")
-    @secured
-    @page_errors
-    @signed_in()
+    @staff_page("POST", "/account/two-factor")
     def enrol(self, request: Request, visit: Visit) -> Response:
         principal = visit.principal
         if principal.office_id is None:
@@ -119,10 +110,7 @@ class AccountPages:
             return self._account(request, visit, problems=field_problems(exc.fields), status=422)
         return redirect("/account?done=enrolled")
 
-    @http("POST", "/account/two-factor/remove")
-    @secured
-    @page_errors
-    @signed_in()
+    @staff_page("POST", "/account/two-factor/remove")
     def remove_own(self, request: Request, visit: Visit) -> Response:
         principal = visit.principal
         if principal.office_id is None:

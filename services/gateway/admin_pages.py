@@ -8,19 +8,20 @@ from typing import Any
 from marshmallow import ValidationError
 from nameko import config
 from nameko.constants import AMQP_URI_CONFIG_KEY
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.domain import Actor
 from services.chassis.errors import CaseworkError, NotFound
 from services.gateway import accounts, casework, handlers, signin, two_factor
-from services.gateway.access import Visit, redirect, signed_in
+from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.domain.identity import ROLE_LABELS
 from services.gateway.domain.staff import ROLES, OfficeChange
 from services.gateway.platform_health import platform_health
 from services.gateway.schemas import AddStaffMemberSchema, RegisterOfficeSchema
-from services.gateway.web import field_problems, page_errors, render, secured
+from services.gateway.web import field_problems, render
 
+SETTINGS = "/offices/<string:office_id>/settings"
+MEMBER = SETTINGS + "/staff/<string:user_id>"
 SETTINGS_DONE = {
     "added": "Colleague added. Give them their first password in person.",
     "password": "Password set. Their other sessions were signed out.",
@@ -56,18 +57,12 @@ class AdminPages:
 
     db: Any
 
-    @http("GET", "/offices/<string:office_id>/settings")
-    @secured
-    @page_errors
-    @signed_in(office_admin=True)
+    @staff_page("GET", SETTINGS, office_admin=True)
     def settings_page(self, request: Request, visit: Visit, office_id: str) -> Response:
         done = SETTINGS_DONE.get(request.args.get("done", ""))
         return self._settings(visit, office_id, done=done)
 
-    @http("POST", "/offices/<string:office_id>/settings/staff")
-    @secured
-    @page_errors
-    @signed_in(office_admin=True)
+    @staff_page("POST", SETTINGS + "/staff", office_admin=True)
     def add_colleague(self, request: Request, visit: Visit, office_id: str) -> Response:
         actor = _actor(visit)
         try:
@@ -90,19 +85,13 @@ class AdminPages:
             return self._settings(visit, office_id, problems=_problems(exc))
         return redirect(f"/offices/{office_id}/settings?done=added")
 
-    @http("GET", "/offices/<string:office_id>/settings/staff/<string:user_id>")
-    @secured
-    @page_errors
-    @signed_in(office_admin=True)
+    @staff_page("GET", MEMBER, office_admin=True)
     def staff_member_page(
         self, request: Request, visit: Visit, office_id: str, user_id: str
     ) -> Response:
         return self._member(visit, office_id, user_id)
 
-    @http("POST", "/offices/<string:office_id>/settings/staff/<string:user_id>")
-    @secured
-    @page_errors
-    @signed_in(office_admin=True)
+    @staff_page("POST", MEMBER, office_admin=True)
     def change_colleague(
         self, request: Request, visit: Visit, office_id: str, user_id: str
     ) -> Response:
@@ -121,20 +110,18 @@ class AdminPages:
             return self._member(visit, office_id, user_id, problems=_problems(exc))
         return redirect(f"/offices/{office_id}/settings?done=changed")
 
-    @http("POST", "/offices/<string:office_id>/settings/staff/<string:user_id>/two-factor-reset")
-    @secured
-    @page_errors
-    @signed_in(office_admin=True)
+    @staff_page(
+        "POST",
+        MEMBER + "/two-factor-reset",
+        office_admin=True,
+    )
     def reset_two_factor(
         self, request: Request, visit: Visit, office_id: str, user_id: str
     ) -> Response:
         two_factor.remove(self.db, office_id, user_id, actor=_actor(visit))
         return redirect(f"/offices/{office_id}/settings?done=two_factor_reset")
 
-    @http("POST", "/offices/<string:office_id>/settings/timezone")
-    @secured
-    @page_errors
-    @signed_in(office_admin=True)
+    @staff_page("POST", SETTINGS + "/timezone", office_admin=True)
     def set_timezone(self, request: Request, visit: Visit, office_id: str) -> Response:
         try:
             handlers.set_office_timezone(
@@ -144,10 +131,7 @@ class AdminPages:
             return self._settings(visit, office_id, problems=_problems(exc))
         return redirect(f"/offices/{office_id}/settings?done=timezone")
 
-    @http("POST", "/offices/<string:office_id>/settings/two-factor")
-    @secured
-    @page_errors
-    @signed_in(office_admin=True)
+    @staff_page("POST", SETTINGS + "/two-factor", office_admin=True)
     def require_two_factor(self, request: Request, visit: Visit, office_id: str) -> Response:
         required = request.form.get("require_totp") == "true"
         two_factor.require(self.db, office_id, required, actor=_actor(visit))
@@ -155,10 +139,11 @@ class AdminPages:
             f"/offices/{office_id}/settings?done={'required' if required else 'optional'}"
         )
 
-    @http("POST", "/offices/<string:office_id>/settings/staff/<string:user_id>/password")
-    @secured
-    @page_errors
-    @signed_in(office_admin=True)
+    @staff_page(
+        "POST",
+        MEMBER + "/password",
+        office_admin=True,
+    )
     def reset_password(
         self, request: Request, visit: Visit, office_id: str, user_id: str
     ) -> Response:
@@ -171,10 +156,7 @@ class AdminPages:
             return self._settings(visit, office_id, problems=_problems(exc))
         return redirect(f"/offices/{office_id}/settings?done=password")
 
-    @http("POST", "/offices/<string:office_id>/settings/tokens")
-    @secured
-    @page_errors
-    @signed_in(office_admin=True)
+    @staff_page("POST", SETTINGS + "/tokens", office_admin=True)
     def create_token(self, request: Request, visit: Visit, office_id: str) -> Response:
         name = request.form.get("name", "").strip()
         if not name or len(name) > 100:
@@ -190,28 +172,23 @@ class AdminPages:
         # Shown once, on this answer: never stored, never in a URL.
         return self._settings(visit, office_id, new_token=token)
 
-    @http("POST", "/offices/<string:office_id>/settings/tokens/<string:token_id>/revoke")
-    @secured
-    @page_errors
-    @signed_in(office_admin=True)
+    @staff_page(
+        "POST",
+        SETTINGS + "/tokens/<string:token_id>/revoke",
+        office_admin=True,
+    )
     def revoke_token(
         self, request: Request, visit: Visit, office_id: str, token_id: str
     ) -> Response:
         accounts.revoke_token(self.db, office_id, token_id, actor=_actor(visit))
         return redirect(f"/offices/{office_id}/settings?done=revoked")
 
-    @http("GET", "/platform/offices")
-    @secured
-    @page_errors
-    @signed_in(platform=True)
+    @staff_page("GET", "/platform/offices", platform=True)
     def offices_page(self, request: Request, visit: Visit) -> Response:
         done = OFFICE_DONE.get(request.args.get("done", ""))
         return self._offices(visit, done=done)
 
-    @http("GET", "/platform/health")
-    @secured
-    @page_errors
-    @signed_in(platform=True)
+    @staff_page("GET", "/platform/health", platform=True)
     def platform_health_page(self, request: Request, visit: Visit) -> Response:
         services = platform_health(config[AMQP_URI_CONFIG_KEY])
         return render(
@@ -222,10 +199,7 @@ class AdminPages:
             services=services,
         )
 
-    @http("POST", "/platform/offices")
-    @secured
-    @page_errors
-    @signed_in(platform=True)
+    @staff_page("POST", "/platform/offices", platform=True)
     def register_office(self, request: Request, visit: Visit) -> Response:
         try:
             command = RegisterOfficeSchema().load(

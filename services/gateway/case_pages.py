@@ -13,18 +13,17 @@ from typing import Any
 from urllib.parse import quote
 
 from marshmallow import ValidationError
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.db import utcnow
 from services.chassis.errors import CaseworkError, Conflict, ValidationFailed
 from services.contracts.rpc import intake as intake_rpc
 from services.gateway import casework, handlers
-from services.gateway.access import Visit, redirect, signed_in
+from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.case_schemas import CaseForms
 from services.gateway.domain.queue import QueueFilter, ServiceUnavailable
 from services.gateway.schemas import QueueQuerySchema
-from services.gateway.web import field_problems, page_errors, query_args, render, secured
+from services.gateway.web import field_problems, query_args, render
 
 DONE_MESSAGES = {
     "note": "Note added.",
@@ -59,38 +58,23 @@ class CasePages:
     intake: Any
     metrics_service: Any
 
-    @http("GET", "/offices/<string:office_id>/my-cases")
-    @secured
-    @page_errors
-    @signed_in()
+    @staff_page("GET", "/offices/<string:office_id>/my-cases")
     def my_cases_page(self, request: Request, visit: Visit, office_id: str) -> Response:
         return self._queue_page(request, visit, office_id, "mine", {"assignee": "me"})
 
-    @http("GET", "/offices/<string:office_id>/unassigned")
-    @secured
-    @page_errors
-    @signed_in()
+    @staff_page("GET", "/offices/<string:office_id>/unassigned")
     def unassigned_page(self, request: Request, visit: Visit, office_id: str) -> Response:
         return self._queue_page(request, visit, office_id, "unassigned", {"unassigned": "true"})
 
-    @http("GET", "/offices/<string:office_id>/cases")
-    @secured
-    @page_errors
-    @signed_in()
+    @staff_page("GET", "/offices/<string:office_id>/cases")
     def case_queue_page(self, request: Request, visit: Visit, office_id: str) -> Response:
         return self._queue_page(request, visit, office_id, "queue", {})
 
-    @http("GET", "/offices/<string:office_id>/cases/new")
-    @secured
-    @page_errors
-    @signed_in(writer=True)
+    @staff_page("GET", "/offices/<string:office_id>/cases/new", writer=True)
     def new_case_page(self, request: Request, visit: Visit, office_id: str) -> Response:
         return self._new_case(visit, office_id, {})
 
-    @http("POST", "/offices/<string:office_id>/cases/new")
-    @secured
-    @page_errors
-    @signed_in(writer=True)
+    @staff_page("POST", "/offices/<string:office_id>/cases/new", writer=True)
     def enter_case(self, request: Request, visit: Visit, office_id: str) -> Response:
         form = _form(request)
         try:
@@ -106,18 +90,12 @@ class CasePages:
             f"/offices/{office_id}/unassigned?received={quote(receipt['tracking_code'])}"
         )
 
-    @http("GET", "/offices/<string:office_id>/cases/<string:reference>")
-    @secured
-    @page_errors
-    @signed_in()
+    @staff_page("GET", "/offices/<string:office_id>/cases/<string:reference>")
     def case_page(self, request: Request, visit: Visit, office_id: str, reference: str) -> Response:
         done = DONE_MESSAGES.get(request.args.get("done", ""))
         return self._case_page(visit, office_id, reference, done=done)
 
-    @http("POST", "/offices/<string:office_id>/cases/<string:reference>/notes")
-    @secured
-    @page_errors
-    @signed_in()
+    @staff_page("POST", "/offices/<string:office_id>/cases/<string:reference>/notes")
     def add_note(self, request: Request, visit: Visit, office_id: str, reference: str) -> Response:
         def act() -> str:
             note = FORMS.note.load(_form(request))
@@ -126,10 +104,7 @@ class CasePages:
 
         return self._act(visit, office_id, reference, act)
 
-    @http("POST", "/offices/<string:office_id>/cases/<string:reference>/status")
-    @secured
-    @page_errors
-    @signed_in()
+    @staff_page("POST", "/offices/<string:office_id>/cases/<string:reference>/status")
     def change_status(
         self, request: Request, visit: Visit, office_id: str, reference: str
     ) -> Response:
@@ -140,10 +115,7 @@ class CasePages:
 
         return self._act(visit, office_id, reference, act)
 
-    @http("POST", "/offices/<string:office_id>/cases/<string:reference>/assignee")
-    @secured
-    @page_errors
-    @signed_in()
+    @staff_page("POST", "/offices/<string:office_id>/cases/<string:reference>/assignee")
     def reassign(self, request: Request, visit: Visit, office_id: str, reference: str) -> Response:
         def act() -> str:
             wanted = FORMS.assignee.load(_form(request))["user"]
@@ -153,10 +125,7 @@ class CasePages:
 
         return self._act(visit, office_id, reference, act)
 
-    @http("POST", "/offices/<string:office_id>/cases/<string:reference>/details")
-    @secured
-    @page_errors
-    @signed_in()
+    @staff_page("POST", "/offices/<string:office_id>/cases/<string:reference>/details")
     def update_details(
         self, request: Request, visit: Visit, office_id: str, reference: str
     ) -> Response:
@@ -168,10 +137,7 @@ class CasePages:
 
         return self._act(visit, office_id, reference, act)
 
-    @http("GET", "/offices/<string:office_id>/workload")
-    @secured
-    @page_errors
-    @signed_in(supervisor=True)
+    @staff_page("GET", "/offices/<string:office_id>/workload", supervisor=True)
     def workload_page(self, request: Request, visit: Visit, office_id: str) -> Response:
         office = handlers.find_office(self.db, office_id)
         emails = {m.user_id: m.email for m in casework.office_staff(self.db, office_id)}

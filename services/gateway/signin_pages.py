@@ -21,7 +21,7 @@ from services.gateway.access import (
     safe_next,
     set_login_csrf_cookie,
     set_session_cookie,
-    signed_in,
+    staff_page,
 )
 from services.gateway.domain.identity import PLATFORM
 from services.gateway.web import page_errors, render, secured
@@ -84,10 +84,7 @@ class SigninPages:
         response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
         return response
 
-    @http("POST", "/logout")
-    @secured
-    @page_errors
-    @signed_in()
+    @staff_page("POST", "/logout")
     def log_out(self, request: Request, visit: Visit) -> Response:
         signin.log_out(self.db, request.cookies.get(SESSION_COOKIE), visit.principal)
         response = redirect("/login")
