@@ -7,6 +7,7 @@ RPC context of every call the worker makes, so the owning service checks the rol
 from __future__ import annotations
 
 import functools
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.errors import Forbidden, NotFound, Unauthorized
+from services.chassis.http import json_errors
 from services.gateway import signin
 from services.gateway.domain.identity import Principal
 from services.gateway.web import page_errors, secured
@@ -99,11 +101,14 @@ def redirect(location: str, status: int = 303) -> Response:
     return Response("", status=status, headers={"Location": location})
 
 
+# A path on this site: no `//elsewhere`, no backslash, tab or other character a browser would
+# strip or turn into a host.
+LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9/_.~%?=&+-]*\Z")
+
+
 def safe_next(target: str | None) -> str:
-    """Where to go after login: a path on this site only (no `//elsewhere`)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
+    """Where to go after login: a path on this site only."""
+    return target if target and LOCAL_PATH.match(target) else "/"
 
 
 def signed_in(
@@ -152,6 +157,18 @@ def staff_page(
 
     def decorate(fn: Callable[..., Response]) -> Callable[..., Response]:
         return http(method, path)(secured(page_errors(signed_in(**access)(fn))))  # type: ignore[no-any-return]
+
+    return decorate
+
+
+def staff_api(
+    method: str, path: str
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A route of the staff JSON API: the route, the security headers, errors as JSON, and
+    `api_access`; the method gets the `Principal` after the request."""
+
+    def decorate(fn: Callable[..., Response]) -> Callable[..., Response]:
+        return http(method, path)(secured(json_errors(api_access(fn))))  # type: ignore[no-any-return]
 
     return decorate
 

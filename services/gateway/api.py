@@ -16,12 +16,12 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.errors import Forbidden
-from services.chassis.http import json_errors, json_response, read_json
+from services.chassis.http import json_response, read_json
 from services.chassis.schemas import load_arguments
 from services.contracts.rpc import cases as cases_rpc
 from services.contracts.rpc import intake as intake_rpc
 from services.gateway import casework, handlers
-from services.gateway.access import api_access
+from services.gateway.access import staff_api
 from services.gateway.case_schemas import AssigneeIn, CasePatchIn, NoteIn, TransitionIn
 from services.gateway.domain.identity import Principal
 from services.gateway.openapi import openapi_document
@@ -55,10 +55,7 @@ class CaseApi:
             OPENAPI, mimetype="application/json", headers={"Cache-Control": "public, max-age=300"}
         )
 
-    @http("GET", CASES)
-    @secured
-    @json_errors
-    @api_access
+    @staff_api("GET", CASES)
     def list_cases_api(self, request: Request, principal: Principal, office_id: str) -> Response:
         office = handlers.find_office(self.db, office_id)
         query = QueueQuerySchema().load(query_args(request))
@@ -66,10 +63,7 @@ class CaseApi:
         queue = handlers.case_queue(self.cases, None, office, query, assigned_to=assigned_to)
         return json_response(200, CaseQueueOutSchema().dump(queue))
 
-    @http("POST", CASES)
-    @secured
-    @json_errors
-    @api_access
+    @staff_api("POST", CASES)
     def enter_case_api(self, request: Request, principal: Principal, office_id: str) -> Response:
         """Staff entry of a phone call, walk-in, letter or email: through intake, like every
         request, so it becomes a case the same way (202: the case follows in a moment)."""
@@ -85,49 +79,34 @@ class CaseApi:
         )
         return json_response(202, RECEIPT.dump(receipt))
 
-    @http("GET", CASE)
-    @secured
-    @json_errors
-    @api_access
+    @staff_api("GET", CASE)
     def get_case_api(
         self, request: Request, principal: Principal, office_id: str, reference: str
     ) -> Response:
         return _case(casework.get_case(self.cases, office_id, reference))
 
-    @http("POST", CASE + "/notes")
-    @secured
-    @json_errors
-    @api_access
+    @staff_api("POST", CASE + "/notes")
     def add_note_api(
         self, request: Request, principal: Principal, office_id: str, reference: str
     ) -> Response:
         note = load_arguments(NOTE_IN, read_json(request))
         return _case(casework.add_note(self.cases, office_id, reference, **note), status=201)
 
-    @http("POST", CASE + "/transitions")
-    @secured
-    @json_errors
-    @api_access
+    @staff_api("POST", CASE + "/transitions")
     def transition_api(
         self, request: Request, principal: Principal, office_id: str, reference: str
     ) -> Response:
         change = load_arguments(TRANSITION_IN, read_json(request))
         return _case(casework.change_status(self.cases, office_id, reference, **change))
 
-    @http("PUT", CASE + "/assignee")
-    @secured
-    @json_errors
-    @api_access
+    @staff_api("PUT", CASE + "/assignee")
     def assignee_api(
         self, request: Request, principal: Principal, office_id: str, reference: str
     ) -> Response:
         wanted = load_arguments(ASSIGNEE_IN, read_json(request))
         return _case(casework.assign(self.db, self.cases, office_id, reference, wanted["user"]))
 
-    @http("PATCH", CASE)
-    @secured
-    @json_errors
-    @api_access
+    @staff_api("PATCH", CASE)
     def patch_case_api(
         self, request: Request, principal: Principal, office_id: str, reference: str
     ) -> Response:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.gateway.access import Visit
+import pytest
+
+from services.gateway.access import Visit, safe_next
 from services.gateway.domain.identity import PLATFORM_ADMIN, Principal
 from services.gateway.domain.queue import CasePage, CaseQueue, CaseSummary, QueueFilter
 from services.gateway.domain.staff import OfficeSummary
@@ -95,3 +97,21 @@ def test_an_error_quoting_what_was_asked_for_isolates_it() -> None:
     assert RLO not in html
     assert "<p><bdi>there is no office &#39;zepol-per&#39;</bdi></p>" in html
     assert "<li><bdi>office_id: x</bdi></li>" in html
+
+
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/offices/rep-demo/cases?status=open", "/offices/rep-demo/cases?status=open"),
+        ("//evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("", "/"),
+        (None, "/"),
+    ],
+)
+def test_after_login_only_a_path_on_this_site_is_followed(
+    target: str | None, expected: str
+) -> None:
+    assert safe_next(target) == expected
