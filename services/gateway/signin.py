@@ -143,29 +143,41 @@ def log_in(
     return SignedIn(principal, f"{workplace}.{secret}", pending)
 
 
+def password_attempt(
+    account: Account, password: str, now: datetime
+) -> tuple[LoginState | None, LoginRefused | None]:
+    """The rule of one password attempt, for office staff and platform admins alike: the
+    login state to store (None: unchanged) and the refusal (None: signed in)."""
+    if account.login.locked_at(now):
+        _verifies(None, password)
+        return None, refused("locked", until=account.login.locked_until)
+    if not _verifies(account.password_hash, password):
+        state = account.login.after_failure(now)
+        if state.locked_at(now):
+            return state, refused("locked", until=state.locked_until)
+        return state, refused("wrong_credentials")
+    if not account.active:
+        return None, refused("inactive")
+    return None, None
+
+
 def check_account(
     account: Account, password: str, now: datetime, *, on_failure: SigninWork
 ) -> None:
     """Raise `LoginRefused` unless the password is right and the account may log in; record a
     failure (and a lockout) through `on_failure`, committed before raising."""
-    if account.login.locked_at(now):
-        _verifies(None, password)
-        raise refused("locked", until=account.login.locked_until)
-    if not _verifies(account.password_hash, password):
-        state = account.login.after_failure(now)
+    state, refusal = password_attempt(account, password, now)
+    if state is not None:
         on_failure.credentials.set_login_state(account.user_id, state)
-        if state.locked_at(now):
-            on_failure.audit("login.locked", "user", account.user_id)
+        locked = state.locked_at(now)
+        on_failure.audit("login.locked" if locked else "login.failed", "user", account.user_id)
+        if locked:
             log.warning(
                 "an account of office %s is locked after failed logins", on_failure.office_id
             )
-            on_failure.commit()
-            raise refused("locked", until=state.locked_until)
-        on_failure.audit("login.failed", "user", account.user_id)
         on_failure.commit()
-        raise refused("wrong_credentials")
-    if not account.active:
-        raise refused("inactive")
+    if refusal is not None:
+        raise refusal
 
 
 def _platform_log_in(
@@ -177,20 +189,16 @@ def _platform_log_in(
         if account is None:
             _verifies(None, password)
             raise refused("wrong_credentials")
-        if account.login.locked_at(now):
-            raise refused("locked", until=account.login.locked_until)
-        if not _verifies(account.password_hash, password):
-            state = account.login.after_failure(now)
+        state, refusal = password_attempt(account, password, now)
+        if state is not None:
             admins.update(
                 account.user_id, failed_logins=state.failed_logins, locked_until=state.locked_until
             )
             session.commit()
             if state.locked_at(now):
                 log.warning("a platform admin account is locked after failed logins")
-                raise refused("locked", until=state.locked_until)
-            raise refused("wrong_credentials")
-        if not account.active:
-            raise refused("inactive")
+        if refusal is not None:
+            raise refusal
         secret = new_secret()
         admins.update(account.user_id, failed_logins=0, locked_until=None, last_login_at=now)
         admins.start_session(digest(secret), account.user_id, now, address)
