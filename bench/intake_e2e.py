@@ -32,6 +32,8 @@ def process_name(args: list[bytes]) -> str | None:
     """Which part of the system a local process is: a service (`nameko run services.<name>...`),
     PostgreSQL (its server and every backend), RabbitMQ (the Erlang VM), or None."""
     service = next((a.decode() for a in args if a.startswith(b"services.")), None)
+    if service == "services.intake.portal":  # `python -m services.intake.portal`
+        return "intake-web"
     if b"run" in args and service:
         return service.split(".")[1]
     command = os.path.basename(args[0].decode(errors="replace").split(" ")[0]) if args else ""

@@ -4,7 +4,8 @@
 
 Procfile, docker-compose.yml, deploy/ (Dockerfile, PostgreSQL init, Prometheus, Grafana,
 Kubernetes) and the operations runbook must name the same six services, ports, databases and
-endpoints. Behind the tenant wall each service connects as its own roles (casework_<service>,
+endpoints, and the same web processes beside them (intake-web, which must start without
+RabbitMQ). Behind the tenant wall each service connects as its own roles (casework_<service>,
 casework_<service>_platform) and only the migrate step holds the owner roles; in Kubernetes a
 NetworkPolicy covers every workload behind a default deny. When promtool is installed (Debian
 package `prometheus`) the alert rules, their unit tests (deploy/prometheus/alerts_test.yml) and
@@ -24,7 +25,15 @@ from typing import Any
 
 import yaml
 from check_k8s import check_kubernetes
-from deploy_facts import DEPLOY, PORTS, ROOT, Problems, load_yaml, nameko_command
+from deploy_facts import (
+    DEPLOY,
+    PORTS,
+    ROOT,
+    WEB_PROCESSES,
+    Problems,
+    load_yaml,
+    nameko_command,
+)
 
 REQUIRED_ALERTS = {
     "CaseworkServiceDown",
@@ -46,6 +55,10 @@ def check_procfile(problems: Problems) -> None:
             processes.get(service) == nameko_command(service),
             f"Procfile: {service} must run `{nameko_command(service)}`",
         )
+    for name, web in WEB_PROCESSES.items():
+        problems.check(
+            processes.get(name) == web.command, f"Procfile: {name} must run `{web.command}`"
+        )
     problems.check("smtp" in processes, "Procfile: the SMTP sink (smtp) is missing")
 
 
@@ -54,29 +67,33 @@ def check_compose(problems: Problems) -> None:
     services = compose.get("services", {})
     for name in ("rabbitmq", "postgres", "smtp-sink", "prometheus", "grafana"):
         problems.check(name in services, f"docker-compose.yml: service {name} is missing")
-    for service, port in PORTS.items():
-        spec = services.get(service)
-        if not problems.check(spec, f"docker-compose.yml: service {service} is missing"):
+    processes = [
+        (service, service, port, f"CASEWORK_{service.upper()}_HTTP_ADDRESS")
+        for service, port in PORTS.items()
+    ] + [(name, web.service, web.port, web.address_variable) for name, web in WEB_PROCESSES.items()]
+    for name, service, port, address_variable in processes:
+        spec = services.get(name)
+        if not problems.check(spec, f"docker-compose.yml: service {name} is missing"):
             continue
         env = spec.get("environment", {})
         prefix = f"CASEWORK_{service.upper()}_"
         problems.check(
-            spec.get("command") == [service],
-            f"docker-compose.yml: {service} command != [{service}]",
+            spec.get("command") == [name],
+            f"docker-compose.yml: {name} command != [{name}]",
         )
         problems.check(
             spec.get("build", {}).get("dockerfile") == "deploy/Dockerfile",
-            f"docker-compose.yml: {service} must be built from deploy/Dockerfile",
+            f"docker-compose.yml: {name} must be built from deploy/Dockerfile",
         )
         problems.check(
-            env.get(f"{prefix}HTTP_ADDRESS") == f"0.0.0.0:{port}",
-            f"docker-compose.yml: {service} must listen on 0.0.0.0:{port}",
+            env.get(address_variable) == f"0.0.0.0:{port}",
+            f"docker-compose.yml: {name} must listen on 0.0.0.0:{port} ({address_variable})",
         )
         problems.check(
             str(env.get(f"{prefix}DATABASE_URL", "")).endswith(
                 f"@postgres:5432/casework_{service}"
             ),
-            f"docker-compose.yml: {service} must use database casework_{service}",
+            f"docker-compose.yml: {name} must use database casework_{service}",
         )
         for variable, role in (
             ("DATABASE_URL", f"casework_{service}"),
@@ -84,26 +101,58 @@ def check_compose(problems: Problems) -> None:
         ):
             problems.check(
                 role_url(env.get(f"{prefix}{variable}"), role, service),
-                f"docker-compose.yml: {service}'s {prefix}{variable} must connect as {role} "
+                f"docker-compose.yml: {name}'s {prefix}{variable} must connect as {role} "
                 f"to casework_{service}",
             )
         problems.check(
             f"{prefix}MIGRATION_DATABASE_URL" not in env,
-            f"docker-compose.yml: {service} must not hold its owner role (only migrate does)",
+            f"docker-compose.yml: {name} must not hold its owner role (only migrate does)",
         )
         problems.check(
             spec.get("depends_on", {}).get("migrate", {}).get("condition")
             == "service_completed_successfully",
-            f"docker-compose.yml: {service} must wait for migrate to complete",
+            f"docker-compose.yml: {name} must wait for migrate to complete",
         )
         problems.check(
             "rabbitmq:5672" in str(env.get("CASEWORK_AMQP_URI", "")),
-            f"docker-compose.yml: {service} must reach rabbitmq:5672",
+            f"docker-compose.yml: {name} must reach rabbitmq:5672",
         )
         problems.check(
             f"127.0.0.1:{port}/ready" in json.dumps(spec.get("healthcheck", {})),
-            f"docker-compose.yml: {service}'s healthcheck must ask its own /ready",
+            f"docker-compose.yml: {name}'s healthcheck must ask its own /ready",
         )
+    for name, web in WEB_PROCESSES.items():
+        spec = services.get(name, {})
+        problems.check(
+            "rabbitmq" not in spec.get("depends_on", {}),
+            f"docker-compose.yml: {name} must start without RabbitMQ (no depends_on rabbitmq)",
+        )
+        problems.check(
+            f"127.0.0.1:{web.port}:{web.port}" in spec.get("ports", []),
+            f"docker-compose.yml: {name} must publish 127.0.0.1:{web.port}",
+        )
+        # The development master key (var/intake-master.key) is made by whichever intake
+        # process starts first; the other must read the same file.
+        var_volumes = {
+            process: {
+                v for v in services.get(process, {}).get("volumes", []) if v.endswith(":/app/var")
+            }
+            for process in (name, web.service)
+        }
+        problems.check(
+            var_volumes[name] and var_volumes[name] == var_volumes[web.service],
+            f"docker-compose.yml: {name} and {web.service} must share one volume on /app/var",
+        )
+    problems.check("redis" in services, "docker-compose.yml: service redis is missing")
+    problems.check(
+        str(
+            services.get("intake-web", {})
+            .get("environment", {})
+            .get("CASEWORK_INTAKE_RATELIMIT_STORAGE_URI", "")
+        ).startswith("redis://redis:6379/"),
+        "docker-compose.yml: intake-web must count rate limits in redis "
+        "(CASEWORK_INTAKE_RATELIMIT_STORAGE_URI=redis://redis:6379/0)",
+    )
     migrate = services.get("migrate")
     if problems.check(migrate, "docker-compose.yml: the one-shot migrate service is missing"):
         env = migrate.get("environment", {})
@@ -167,8 +216,19 @@ def check_dockerfile(problems: Problems) -> None:
     entrypoint = (DEPLOY / "entrypoint.sh").read_text()
     for service in PORTS:
         problems.check(
-            re.search(rf"\b{service}\b", entrypoint),
+            re.search(rf"^(\S+ \| )*{service}( \| \S+)*\)", entrypoint, re.M),
             f"deploy/entrypoint.sh does not know {service}",
+        )
+    for name, web in WEB_PROCESSES.items():
+        problems.check(
+            re.search(rf"^{name}\)", entrypoint, re.M) and f"exec {web.command}" in entrypoint,
+            f"deploy/entrypoint.sh: `{name}` must `exec {web.command}`",
+        )
+    exposed = re.findall(r"^EXPOSE\s+(.+)$", dockerfile, re.M)
+    for port in [*PORTS.values(), *(web.port for web in WEB_PROCESSES.values())]:
+        problems.check(
+            any(str(port) in line.split() for line in exposed),
+            f"deploy/Dockerfile: EXPOSE {port}",
         )
     problems.check(
         "services.chassis.migrate" in entrypoint and "nameko run" in entrypoint,
@@ -207,10 +267,11 @@ def check_prometheus(problems: Problems) -> None:
         for static in job.get("static_configs", []):
             for target in static.get("targets", []):
                 targets[static.get("labels", {}).get("service", "")] = target
-    for service, port in PORTS.items():
+    scraped = {**PORTS, **{name: web.port for name, web in WEB_PROCESSES.items()}}
+    for name, port in scraped.items():
         problems.check(
-            targets.get(service) == f"{service}:{port}",
-            f"prometheus.yml: job casework must scrape {service}:{port} labelled service={service}",
+            targets.get(name) == f"{name}:{port}",
+            f"prometheus.yml: job casework must scrape {name}:{port} labelled service={name}",
         )
     for rule_file in config.get("rule_files", []):
         problems.check(

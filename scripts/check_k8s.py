@@ -1,7 +1,8 @@
-"""The Kubernetes part of scripts/check_deploy.py: every service's Deployment and Service, the
-migrate Job that alone holds the owner roles, the per-service database Secrets, and network
-policies (a default deny, a policy for every workload, ingress only to intake's public port
-and the gateway, each service's egress to RabbitMQ and its own database)."""
+"""The Kubernetes part of scripts/check_deploy.py: every service's Deployment and Service (and
+those of the web processes beside a service's worker: intake-web), the migrate Job that alone
+holds the owner roles, the per-service database Secrets, and network policies (a default
+deny, a policy for every workload, ingress only to intake-web's public port and the gateway,
+each process's egress to RabbitMQ and its own service's database)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ import json
 from typing import Any
 
 import yaml
-from deploy_facts import DEPLOY, PORTS, Problems, load_yaml, nameko_command
+from deploy_facts import (
+    DEPLOY,
+    PORTS,
+    PUBLIC_PORTS,
+    WEB_PROCESSES,
+    Problems,
+    load_yaml,
+    nameko_command,
+)
 
 
 def check_kubernetes(problems: Problems) -> None:
@@ -28,10 +37,14 @@ def check_kubernetes(problems: Problems) -> None:
         (doc["kind"], doc["metadata"]["name"]): doc for doc in documents
     }
     problems.check(("ConfigMap", "casework-config") in by_kind, "k8s: ConfigMap casework-config")
-    for service, port in PORTS.items():
-        deployment = by_kind.get(("Deployment", service))
+    processes = [
+        (service, service, port, nameko_command(service)) for service, port in PORTS.items()
+    ]
+    processes += [(name, web.service, web.port, web.command) for name, web in WEB_PROCESSES.items()]
+    for name, service, port, command in processes:
+        deployment = by_kind.get(("Deployment", name))
         if deployment is None:
-            problems.append(f"k8s: no Deployment {service}")
+            problems.append(f"k8s: no Deployment {name}")
             continue
         pod = deployment["spec"]["template"]
         annotations = pod["metadata"].get("annotations", {})
@@ -39,32 +52,32 @@ def check_kubernetes(problems: Problems) -> None:
             annotations.get("prometheus.io/scrape") == "true"
             and annotations.get("prometheus.io/port") == str(port)
             and annotations.get("prometheus.io/path") == "/metrics",
-            f"k8s: {service} needs prometheus.io scrape annotations for port {port}",
+            f"k8s: {name} needs prometheus.io scrape annotations for port {port}",
         )
-        container = next((c for c in pod["spec"]["containers"] if c["name"] == service), None)
+        container = next((c for c in pod["spec"]["containers"] if c["name"] == name), None)
         if container is None:
-            problems.append(f"k8s: Deployment {service} has no container {service}")
+            problems.append(f"k8s: Deployment {name} has no container {name}")
             continue
         problems.check(
-            " ".join(container.get("args", [])) == nameko_command(service),
-            f"k8s: {service} must run `{nameko_command(service)}`",
+            " ".join(container.get("args", [])) == command,
+            f"k8s: {name} must run `{command}`",
         )
         problems.check(
             container.get("livenessProbe", {}).get("httpGet", {}).get("path") == "/live",
-            f"k8s: {service} liveness must be /live",
+            f"k8s: {name} liveness must be /live",
         )
         problems.check(
             container.get("readinessProbe", {}).get("httpGet", {}).get("path") == "/ready",
-            f"k8s: {service} readiness must be /ready",
+            f"k8s: {name} readiness must be /ready",
         )
         problems.check(
             any(p.get("containerPort") == port for p in container.get("ports", [])),
-            f"k8s: {service} must expose port {port}",
+            f"k8s: {name} must expose port {port}",
         )
         sources = env_sources(container)
         problems.check(
             {"casework-config", "casework-secrets", f"casework-{service}-database"} <= sources,
-            f"k8s: {service} must take env from casework-config, casework-secrets and "
+            f"k8s: {name} must take env from casework-config, casework-secrets and "
             f"casework-{service}-database",
         )
         init = pod["spec"].get("initContainers", [])
@@ -74,7 +87,7 @@ def check_kubernetes(problems: Problems) -> None:
                 == f"python -m services.chassis.migrate --wait {service}"
                 for c in init
             ),
-            f"k8s: {service} must wait for its migrations in an init container (migrate --wait)",
+            f"k8s: {name} must wait for its migrations in an init container (migrate --wait)",
         )
         everything = set().union(*(env_sources(c) for c in [container, *init]))
         problems.check(
@@ -82,13 +95,18 @@ def check_kubernetes(problems: Problems) -> None:
             and not any(
                 s.endswith("-database") and s != f"casework-{service}-database" for s in everything
             ),
-            f"k8s: {service} may hold only its own database roles, never casework-migration",
+            f"k8s: {name} may hold only its service's database roles, never casework-migration",
         )
-        service_doc = by_kind.get(("Service", service))
+        service_doc = by_kind.get(("Service", name))
         problems.check(
             service_doc and service_doc["spec"]["ports"][0]["port"] == port,
-            f"k8s: no Service {service} on port {port}",
+            f"k8s: no Service {name} on port {port}",
         )
+        if name in WEB_PROCESSES:
+            problems.check(
+                deployment["spec"].get("replicas", 1) >= 2,
+                f"k8s: {name} faces the public: run at least 2 replicas",
+            )
 
     check_migrate_job(problems, by_kind)
     check_network_policies(problems, documents)
@@ -131,8 +149,8 @@ def _selects(policy: dict[str, Any], labels: dict[str, str]) -> bool:
 
 def check_network_policies(problems: Problems, documents: list[dict[str, Any]]) -> None:
     """A default deny, and for every workload a policy of its own; ingress from outside only to
-    intake's public port and the gateway; each service's egress to RabbitMQ, its own database
-    (and, for notify, mail)."""
+    intake-web's public port and the gateway; each process's egress to RabbitMQ, its own
+    service's database (and, for notify, mail; for intake-web, Redis)."""
     policies = [doc for doc in documents if doc["kind"] == "NetworkPolicy"]
     problems.check(
         any(
@@ -154,7 +172,7 @@ def check_network_policies(problems: Problems, documents: list[dict[str, Any]]) 
             any(_selects(p, labels) and _selects(p, own_pods) for p in policies),
             f"k8s: no NetworkPolicy of its own selects the pods of {workload['kind']} {name}",
         )
-    public = {"intake": PORTS["intake"], "gateway": PORTS["gateway"]}
+    public = PUBLIC_PORTS
     for policy in policies:
         name, spec = policy["metadata"]["name"], policy["spec"]
         for rule in spec.get("ingress", []):
@@ -166,20 +184,22 @@ def check_network_policies(problems: Problems, documents: list[dict[str, Any]]) 
             ports = {p.get("port") for p in rule.get("ports", [])}
             problems.check(
                 service in public and ports == {public[service]},
-                f"k8s: NetworkPolicy {name} lets traffic in other than to intake's or the "
+                f"k8s: NetworkPolicy {name} lets traffic in other than to intake-web's or the "
                 f"gateway's port",
             )
-    for service in PORTS:
-        own = next((p for p in policies if _selects(p, {"app.kubernetes.io/name": service})), None)
+    owners = {service: service for service in PORTS}
+    owners.update({name: web.service for name, web in WEB_PROCESSES.items()})
+    for process, service in owners.items():
+        own = next((p for p in policies if _selects(p, {"app.kubernetes.io/name": process})), None)
         if own is None:
             continue  # reported above
         egress = json.dumps(own["spec"].get("egress", []))
         problems.check(
             '"rabbitmq"' in egress and f'"casework.io/database": "{service}"' in egress,
-            f"k8s: NetworkPolicy {own['metadata']['name']} must let {service} reach RabbitMQ "
-            "and its own database",
+            f"k8s: NetworkPolicy {own['metadata']['name']} must let {process} reach RabbitMQ "
+            f"and {service}'s database",
         )
         others = [s for s in PORTS if s != service and f'"casework.io/database": "{s}"' in egress]
         problems.check(
-            not others, f"k8s: {service} may reach no other service's database ({others})"
+            not others, f"k8s: {process} may reach no other service's database ({others})"
         )

@@ -9,7 +9,14 @@ INSTALL_STAMP="$VENV/.casework-pyproject.sha256"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 SERVICES=(gateway intake cases agencies notify metrics)
 # shellcheck disable=SC2034
-declare -A SERVICE_PORTS=([gateway]=8000 [intake]=8001 [cases]=8002 [agencies]=8003 [notify]=8004 [metrics]=8005)
+declare -A SERVICE_PORTS=([gateway]=8000 [intake]=8006 [cases]=8002 [agencies]=8003 [notify]=8004 [metrics]=8005)
+# Processes that run beside a service's nameko process, on its database: the service each
+# belongs to, and its port (address variable CASEWORK_<PROCESS>_ADDRESS, e.g.
+# CASEWORK_INTAKE_WEB_ADDRESS). intake-web serves the constituent portal and the public API.
+# shellcheck disable=SC2034
+declare -A WEB_PROCESSES=([intake-web]=intake)
+# shellcheck disable=SC2034
+declare -A WEB_PORTS=([intake-web]=8001)
 
 # Bounded waits, in seconds; override when a slow machine needs longer.
 RABBITMQ_WAIT="${CASEWORK_RABBITMQ_WAIT:-90}"
@@ -155,6 +162,36 @@ ensure_rabbitmq_management() {
     die "rabbitmq-plugins enable rabbitmq_management failed"
   wait_port 127.0.0.1 15672 "$RABBITMQ_WAIT" ||
     die "the RabbitMQ management API did not answer on 127.0.0.1:15672 within ${RABBITMQ_WAIT}s"
+}
+
+# --- Redis (intake-web's rate limits, with --postgres) ---------------------------------------
+
+start_redis() {
+  say "starting Redis"
+  if has_systemd; then
+    as_root systemctl start redis-server && return 0
+  fi
+  if [ -x /etc/init.d/redis-server ]; then
+    as_root /etc/init.d/redis-server start && return 0
+  fi
+  "$(system_command redis-server)" --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no
+}
+
+# A Redis elsewhere (CASEWORK_INTAKE_RATELIMIT_STORAGE_URI) is the operator's business.
+redis_is_local() {
+  [[ "${CASEWORK_INTAKE_RATELIMIT_STORAGE_URI:-}" =~ ^redis://([^@/]*@)?(localhost|127\.0\.0\.1)(:6379)?(/|$) ]]
+}
+
+ensure_redis() {
+  redis_is_local || return 0
+  port_open 127.0.0.1 6379 && return 0
+  if [ -z "$(system_command redis-server)" ]; then
+    apt_install redis-server
+  fi
+  port_open 127.0.0.1 6379 || wait_port 127.0.0.1 6379 3 || start_redis ||
+    warn "the Redis start command failed; waiting for the port anyway"
+  wait_port 127.0.0.1 6379 30 ||
+    die "Redis did not answer on 127.0.0.1:6379 within 30s; its logs are in /var/log/redis/"
 }
 
 # --- PostgreSQL -----------------------------------------------------------------------------

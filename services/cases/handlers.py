@@ -10,6 +10,7 @@ from services.cases.domain.case import MANUAL, Author, Case, format_reference
 from services.cases.domain.commands import AddNote, AssignCase, ChangeStatus, UpdateCase
 from services.cases.domain.lifecycle import CaseStatus
 from services.cases.domain.queue import AuditEntry, CasePage, CaseQuery, CaseView
+from services.cases.domain.releases import PrivacyRelease, Revocation, Signing, shown
 from services.cases.domain.routing import ROUND_ROBIN, RULE, after_announcement
 from services.cases.domain.workload import CaseworkerLoad, workload
 from services.cases.ports import CasesWork
@@ -20,6 +21,8 @@ from services.chassis.observability import service_metric
 from services.contracts import (
     AcknowledgementSent,
     AgencySuggested,
+    PrivacyReleaseRevoked,
+    PrivacyReleaseSigned,
     StaffMemberAdded,
     SubmissionReceived,
 )
@@ -111,6 +114,31 @@ def record_acknowledgement(uow: CasesWork, event: IncomingEvent[AcknowledgementS
     case.note_acknowledgement(acknowledgement.channel, sent_at=acknowledgement.sent_at)
 
 
+def record_release_signed(uow: CasesWork, event: IncomingEvent[PrivacyReleaseSigned]) -> None:
+    """Keep the release by its submission: the case may not be opened yet, and is joined to
+    it when read."""
+    signed = event.payload
+    release = _release(uow, signed.release_id, signed.submission_id, signed.agencies)
+    release.sign(Signing(signed.kind, signed.signed_at, signed.expires_at), signed.agencies)
+
+
+def record_release_revoked(uow: CasesWork, event: IncomingEvent[PrivacyReleaseRevoked]) -> None:
+    """Kept even before its signing is heard of (the two events travel apart)."""
+    revoked = event.payload
+    release = _release(uow, revoked.release_id, revoked.submission_id, revoked.agencies)
+    release.revoke(Revocation(revoked.revoked_by, revoked.revoked_at))
+
+
+def _release(
+    uow: CasesWork, release_id: str, submission_id: str, agencies: tuple[str, ...]
+) -> PrivacyRelease:
+    release = uow.releases.get(release_id)
+    if release is None:
+        release = PrivacyRelease(release_id, submission_id, agencies)
+        uow.releases.add(release)
+    return release
+
+
 def list_cases(uow: CasesWork, query: CaseQuery) -> CasePage:
     """A page of the office's cases, newest first; every case shown is audited."""
     permissions.require_reader(uow.actor)
@@ -139,8 +167,9 @@ def get_case(
     if case is None:
         raise NotFound(f"there is no case {case_id or reference} in office {uow.office_id}")
     uow.audit("case.viewed", "case", case.case_id)
+    view = _view(uow, case)
     uow.commit()
-    return _view(uow, case)
+    return view
 
 
 def add_note(uow: CasesWork, command: AddNote) -> CaseView:
@@ -239,7 +268,13 @@ def _author(uow: CasesWork) -> Author:
 
 
 def _view(uow: CasesWork, case: Case) -> CaseView:
-    return CaseView(case, permissions.allowed_transitions(uow.actor, case.status))
+    """The case as its reader sees it now, with the releases of its submission."""
+    return CaseView(
+        case,
+        permissions.allowed_transitions(uow.actor, case.status),
+        shown(uow.releases.for_submission(case.submission_id)),
+        utcnow(),
+    )
 
 
 def _case_for(uow: CasesWork, event_type: str, case_id: str) -> Case:

@@ -1,7 +1,8 @@
-"""Cases' tables: cases and their timeline, the office roster used for routing (with the
-assignments of openings not yet committed), and the per-office counters that number case
-references. Only the repositories (adapters/) and the migrations use them; the rest of the
-service works with the domain's `Case`."""
+"""Cases' tables: cases, their timeline and attachments, the privacy releases of their
+submissions, the office roster used for routing (with the assignments of openings not yet
+committed), and the per-office counters that number case references. Only the repositories
+(adapters/) and the migrations use them; the rest of the service works with the domain's
+`Case` and `PrivacyRelease`."""
 
 from __future__ import annotations
 
@@ -101,6 +102,44 @@ class TimelineEntryRow(Base):
     visibility: Mapped[str] = mapped_column(String(10), server_default=text("'internal'"))
     # What a person wrote: a note, a call's record, a reason, an outcome's text.
     body: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseAttachmentRow(Base):
+    """A file the constituent sent with the request, as intake described it (intake keeps
+    the bytes)."""
+
+    __tablename__ = "case_attachments"
+
+    # Keyed by the case too: a file id is intake's, and a case must open whatever another
+    # submission claimed (the key's prefix reads a case's files).
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    attachment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class PrivacyReleaseRow(Base):
+    """Projection of intake's `privacy_release_signed` and `privacy_release_revoked`: a
+    release of a submission, kept by submission (its case may not be opened yet), joined to
+    the case when it is read. The signing columns are empty while only its revocation is
+    known (the two events travel on two queues)."""
+
+    __tablename__ = "privacy_releases"
+    __table_args__ = (Index("ix_privacy_releases_office_submission", "office_id", "submission_id"),)
+
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    release_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(36))
+    # A JSON array of agency codes: `["SSA", "VA"]`.
+    agencies: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(12))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(12))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class StaffMemberRow(Base):

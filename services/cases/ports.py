@@ -10,6 +10,7 @@ from typing import Protocol
 
 from services.cases.domain.case import Case
 from services.cases.domain.queue import AuditEntry, CasePage, CaseQuery
+from services.cases.domain.releases import PrivacyRelease
 from services.cases.domain.routing import RosterMember, Turn
 from services.cases.domain.workload import AssigneeCount
 from services.chassis.domain import Actor
@@ -46,6 +47,19 @@ class CaseRepository(Protocol):
 
     def workload(self, now: datetime) -> dict[str | None, AssigneeCount]:
         """Active cases per assignee (None: nobody) by age at `now`."""
+        ...
+
+
+class ReleaseRepository(Protocol):
+    """The privacy releases of the office's submissions. Releases handed out or added are
+    tracked: what their methods change is written when the unit of work commits."""
+
+    def get(self, release_id: str) -> PrivacyRelease | None: ...
+
+    def add(self, release: PrivacyRelease) -> None: ...
+
+    def for_submission(self, submission_id: str) -> list[PrivacyRelease]:
+        """Every release of the submission, whether its signing is known yet or not."""
         ...
 
 
@@ -100,6 +114,9 @@ class CasesWork(Protocol):
 
     @property
     def staff(self) -> Roster: ...
+
+    @property
+    def releases(self) -> ReleaseRepository: ...
 
     @property
     def allocations(self) -> Allocations: ...

@@ -12,21 +12,26 @@ from marshmallow import post_load
 from services.cases.domain.case import UNCHANGED, CaseStatus, Outcome
 from services.cases.domain.commands import AddNote, AssignCase, ChangeStatus, UpdateCase
 from services.cases.domain.queue import CaseQuery, CaseView
+from services.cases.domain.releases import PrivacyRelease
 from services.cases.domain.timeline import TimelineKind
 from services.contracts.rpc.cases import (
     AddNoteRequest,
     AssignCaseRequest,
     CaseFile,
+    CaseRelease,
     CaseRequest,
     ChangeStatusRequest,
     GetCaseRequest,
     ListCasesRequest,
     OutcomeAnswer,
+    TimelineEntry,
     UpdateCaseRequest,
 )
 
 CASE_FILE = CaseFile()
 OUTCOME = OutcomeAnswer()
+TIMELINE = TimelineEntry(many=True)
+RELEASE = CaseRelease()
 
 
 class ListCasesArguments(ListCasesRequest):
@@ -90,14 +95,35 @@ class UpdateCaseArguments(UpdateCaseRequest):
 
 
 def case_file(view: CaseView) -> dict[str, Any]:
-    """The case page as the contract answers it: the case, the moves its reader may make, and
-    how it ended (with when)."""
+    """The case page as the contract answers it: the case, the moves its reader may make, how
+    it ended (with when), and the releases of its submission as they stand now (their
+    signing and revocation on the timeline too)."""
     case = view.case
     answer: dict[str, Any] = CASE_FILE.dump(case)
+    answer["timeline"] = TIMELINE.dump(view.timeline)
     answer["allowed_transitions"] = list(view.allowed_transitions)
+    answer["releases"] = [release_answer(view, release) for release in view.releases]
     answer["outcome"] = (
         None
         if case.outcome is None
         else OUTCOME.dump({**asdict(case.outcome), "closed_at": case.closed_at})
+    )
+    return answer
+
+
+def release_answer(view: CaseView, release: PrivacyRelease) -> dict[str, Any]:
+    signing, revocation = release.signing, release.revocation
+    assert signing is not None, "the case page shows releases whose signing is known"
+    answer: dict[str, Any] = RELEASE.dump(
+        {
+            "release_id": release.release_id,
+            "kind": signing.kind,
+            "agencies": list(release.agencies),
+            "signed_at": signing.signed_at,
+            "expires_at": signing.expires_at,
+            "state": view.release_state(release).value,
+            "revoked_by": revocation.by if revocation else None,
+            "revoked_at": revocation.at if revocation else None,
+        }
     )
     return answer

@@ -32,6 +32,8 @@ from services.chassis.service import Database, ServiceBase
 from services.contracts import (
     ACKNOWLEDGEMENT_SENT,
     AGENCY_SUGGESTED,
+    PRIVACY_RELEASE_REVOKED,
+    PRIVACY_RELEASE_SIGNED,
     STAFF_MEMBER_ADDED,
     SUBMISSION_RECEIVED,
 )
@@ -102,6 +104,14 @@ class CasesService(ServiceBase):
     @event_handler(ACKNOWLEDGEMENT_SENT)
     def record_acknowledgement(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, handlers.record_acknowledgement)
+
+    @event_handler(PRIVACY_RELEASE_SIGNED)
+    def record_release_signed(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_release_signed)
+
+    @event_handler(PRIVACY_RELEASE_REVOKED)
+    def record_release_revoked(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_release_revoked)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_cases(self, office_id: str, **filters: Any) -> dict[str, Any]:

@@ -8,14 +8,17 @@ from environs import Env
 
 DEFAULT_AMQP_URI = "amqp://guest:guest@localhost:5672/"
 
-# One port per service so every process can run side by side on one machine.
+# One port per process so every process can run side by side on one machine. `intake` is
+# intake's nameko worker (health and metrics only); `intake-web` (its constituent portal and
+# public JSON API, CASEWORK_INTAKE_WEB_ADDRESS) keeps 8001, the address integrators use.
 DEFAULT_HTTP_PORTS = {
     "gateway": 8000,
-    "intake": 8001,
+    "intake-web": 8001,
     "cases": 8002,
     "agencies": 8003,
     "notify": 8004,
     "metrics": 8005,
+    "intake": 8006,
 }
 
 

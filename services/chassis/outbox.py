@@ -6,19 +6,23 @@ picks up whatever a crash or a broker outage left pending.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import eventlet
 from opentelemetry import propagate
 from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.chassis.db import utcnow
@@ -40,6 +44,8 @@ SWEEP_SECONDS = 30.0
 PARK_AFTER_ATTEMPTS = 10
 # The pending gauges cost a query; under load the relay wakes on every commit.
 OBSERVE_EVERY_SECONDS = 5.0
+# How often a relay looks again at a SQLite file's relay lock another process holds.
+LOCK_RETRY_SECONDS = 0.05
 
 
 class Outbox:
@@ -192,16 +198,21 @@ class OutboxRelay:
         sweeping = self._sweep_cursor is not None
         after = self._sweep_cursor if self._sweep_cursor is not None else self._after
         with self._sessions() as session:
-            if session.get_bind().dialect.name == "sqlite":
+            bind = session.get_bind()
+            if bind.dialect.name == "sqlite":
                 # SQLite has one pooled connection per process: never hold it while talking to
-                # the broker, or a broker that is away would stall every request. One process
-                # per SQLite file, so nothing else publishes these rows meanwhile.
-                poll = self._polls[(sweeping, False)]
-                rows = session.execute(poll, {"after": after}).mappings().all()
-                session.rollback()
-                outcomes = self._publish(rows)
-                with session.begin():
-                    error = self._settle(session, rows, outcomes)
+                # the broker, or a broker that is away would stall every request. Without
+                # FOR UPDATE, what keeps two processes' relays (intake and intake-web) from
+                # publishing the same rows is the file lock, held from poll to settle.
+                with relay_lock(bind.engine.url, lambda: self._stopping) as locked:
+                    if not locked:
+                        return 0  # stopping while another process relays this file
+                    poll = self._polls[(sweeping, False)]
+                    rows = session.execute(poll, {"after": after}).mappings().all()
+                    session.rollback()
+                    outcomes = self._publish(rows)
+                    with session.begin():
+                        error = self._settle(session, rows, outcomes)
             else:
                 with session.begin():
                     # Several instances of one service never publish the same row at once.
@@ -303,3 +314,37 @@ class OutboxRelay:
             session.execute(
                 delete(self._outbox).where(self._outbox.c.sent_at < now - SENT_RETENTION)
             )
+
+
+@contextmanager
+def relay_lock(url: URL, stopping: Callable[[], bool]) -> Iterator[bool]:
+    """Hold `<database file>.relay.lock` (an advisory `flock`) for one poll-publish-settle of
+    a SQLite file's outbox, so relays in several processes on one file (intake's worker and
+    intake-web) take turns; yields False if `stopping()` turns true while it waits.
+
+    The kernel drops the lock when its descriptor closes, so a relay killed mid-batch frees
+    it too. The wait polls a non-blocking `flock` and sleeps in between: a blocking `flock`
+    would stop every greenthread of an eventlet process, and `time.sleep` is cooperative
+    there (monkey-patched) and an ordinary sleep in a plain thread. An in-memory database
+    is one process's own: nothing to lock.
+    """
+    database = url.database
+    if not database or database == ":memory:":
+        yield True
+        return
+    descriptor = os.open(f"{os.path.abspath(database)}.relay.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        yield _take_turn(descriptor, stopping)
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+def _take_turn(descriptor: int, stopping: Callable[[], bool]) -> bool:
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if stopping():
+                return False
+            time.sleep(LOCK_RETRY_SECONDS)

@@ -30,8 +30,16 @@ from services.contracts.payloads import (
     CaseStatusChangedV1,
     OfficeRegistered,
     OfficeRegisteredV1,
+    PrivacyReleaseRevoked,
+    PrivacyReleaseRevokedV1,
+    PrivacyReleaseSigned,
+    PrivacyReleaseSignedV1,
+    PublicNoteAdded,
+    PublicNoteAddedV1,
     StaffMemberAdded,
     StaffMemberAddedV1,
+    StatusCodeRequested,
+    StatusCodeRequestedV1,
     SubmissionReceived,
     SubmissionReceivedV1,
 )
@@ -50,7 +58,9 @@ class EventContract:
     def dump(self, payload: Any) -> dict[str, Any]:
         """Validate an outgoing payload (its dataclass or a mapping) strictly; its wire form."""
         if dataclasses.is_dataclass(payload) and not isinstance(payload, type):
-            payload = {f.name: getattr(payload, f.name) for f in dataclasses.fields(payload)}
+            payload = {
+                f.name: _plain(getattr(payload, f.name)) for f in dataclasses.fields(payload)
+            }
         strict, _, wire = _schemas(self.schema)
         return dict(wire.dump(strict.load(payload)))
 
@@ -66,6 +76,13 @@ class EventContract:
             return loaded
         known = _field_names(self.payload_type)  # type: ignore[arg-type]
         return self.payload_type(**{k: v for k, v in loaded.items() if k in known})
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as the schema loads it: a tuple of nested payloads as a list of dicts."""
+    if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+        return [dataclasses.asdict(item) for item in value]  # type: ignore[call-overload]
+    return value
 
 
 @functools.cache
@@ -101,8 +118,74 @@ SUBMISSION_RECEIVED = EventContract(
         "urgent": False,
         "privacy_release_signed": True,
         "received_at": "2026-11-23T14:05:00+00:00",
+        "attachments": [
+            {
+                "attachment_id": "a1f0c2d4-7b1e-4c55-9d0a-2e4f6a8b0c13",
+                "filename": "denial-letter.pdf",
+                "content_type": "application/pdf",
+                "size_bytes": 48213,
+                "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            }
+        ],
     },
     payload_type=SubmissionReceived,
+)
+
+PRIVACY_RELEASE_SIGNED = EventContract(
+    "intake.privacy_release_signed",
+    1,
+    "intake",
+    PrivacyReleaseSignedV1,
+    "A constituent signed a privacy release online (or staff filed a wet-signed one): the "
+    "office may act for them with the named agencies until it expires or is revoked. Ids, "
+    "scope and expiry only; the identifiers stay encrypted in intake.",
+    {
+        "release_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+        "submission_id": "5b0c9a4e-3f0e-4a8e-9a53-0c7f7b6f6d11",
+        "constituent_id": "0d6f3c1e-2a55-4a8b-8f8e-6a4ac2f5b1a0",
+        "agencies": ["SSA"],
+        "kind": "e_signed",
+        "signed_at": "2026-11-23T14:05:00+00:00",
+        "expires_at": "2027-11-23T14:05:00+00:00",
+    },
+    payload_type=PrivacyReleaseSigned,
+)
+
+PRIVACY_RELEASE_REVOKED = EventContract(
+    "intake.privacy_release_revoked",
+    1,
+    "intake",
+    PrivacyReleaseRevokedV1,
+    "A privacy release was revoked by the constituent or by staff (the reason stays in "
+    "intake): no further inquiry may rely on it.",
+    {
+        "release_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+        "submission_id": "5b0c9a4e-3f0e-4a8e-9a53-0c7f7b6f6d11",
+        "constituent_id": "0d6f3c1e-2a55-4a8b-8f8e-6a4ac2f5b1a0",
+        "agencies": ["SSA"],
+        "revoked_by": "constituent",
+        "revoked_at": "2026-12-01T09:30:00+00:00",
+    },
+    payload_type=PrivacyReleaseRevoked,
+)
+
+STATUS_CODE_REQUESTED = EventContract(
+    "intake.status_code_requested",
+    1,
+    "intake",
+    StatusCodeRequestedV1,
+    "A constituent asked to see their request's status on the portal: notify mails them the "
+    "one-time code, in their language. The code is valid for minutes and intake keeps only "
+    "its hash.",
+    {
+        "submission_id": "5b0c9a4e-3f0e-4a8e-9a53-0c7f7b6f6d11",
+        "tracking_code": "K7QX-M2PD",
+        "contact_email": "maria@example.org",
+        "preferred_language": "es",
+        "code": "482913",
+        "expires_at": "2026-11-23T14:20:00+00:00",
+    },
+    payload_type=StatusCodeRequested,
 )
 
 CASE_OPENED = EventContract(
@@ -183,6 +266,23 @@ CASE_CLOSED = EventContract(
     payload_type=CaseClosed,
 )
 
+PUBLIC_NOTE_ADDED = EventContract(
+    "cases.public_note_added",
+    1,
+    "cases",
+    PublicNoteAddedV1,
+    "A caseworker wrote an update meant for the constituent; the public status page shows "
+    "it. Internal notes never leave cases.",
+    {
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "reference": "DEM-2026-00042",
+        "note_id": "4d1e2f3a-5b6c-4d7e-8f90-a1b2c3d4e5f6",
+        "text": "We have contacted the Social Security Administration on your behalf.",
+        "added_at": "2026-11-25T10:00:00+00:00",
+    },
+    payload_type=PublicNoteAdded,
+)
+
 AGENCY_SUGGESTED = EventContract(
     "agencies.agency_suggested",
     1,
@@ -247,10 +347,14 @@ STAFF_MEMBER_ADDED = EventContract(
 
 ALL_EVENTS: tuple[EventContract, ...] = (
     SUBMISSION_RECEIVED,
+    PRIVACY_RELEASE_SIGNED,
+    PRIVACY_RELEASE_REVOKED,
+    STATUS_CODE_REQUESTED,
     CASE_OPENED,
     CASE_ASSIGNED,
     CASE_STATUS_CHANGED,
     CASE_CLOSED,
+    PUBLIC_NOTE_ADDED,
     AGENCY_SUGGESTED,
     ACKNOWLEDGEMENT_SENT,
     OFFICE_REGISTERED,
@@ -286,6 +390,15 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("intake", "gateway.office_registered"),
     Subscription("notify", "gateway.office_registered"),
     Subscription("cases", "gateway.staff_member_added"),
+    # The privacy release's state on the case page (and, later, agencies' consent gate).
+    Subscription("cases", "intake.privacy_release_signed"),
+    Subscription("cases", "intake.privacy_release_revoked"),
+    Subscription("notify", "intake.status_code_requested"),
+    # Intake's public status projection: the portal's status page needs no RPC to cases.
+    Subscription("intake", "cases.case_opened"),
+    Subscription("intake", "cases.case_status_changed"),
+    Subscription("intake", "cases.case_closed"),
+    Subscription("intake", "cases.public_note_added"),
 )
 
 _BY_TYPE = {contract.event_type: contract for contract in ALL_EVENTS}

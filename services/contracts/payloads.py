@@ -22,6 +22,23 @@ from services.contracts.vocabulary import (
 CHANNELS = ("web", "email", "phone", "walk_in", "letter")
 
 
+RELEASE_KINDS = ("e_signed", "wet_signed")
+REVOKED_BY = ("constituent", "staff")
+AGENCY_CODES = validate.Regexp(r"^[A-Z][A-Z0-9-]{1,19}$")
+
+
+class AttachmentV1(Schema):
+    """A file the constituent sent with the request; intake keeps the bytes."""
+
+    attachment_id = fields.String(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(
+        required=True, validate=validate.OneOf(["application/pdf", "image/jpeg", "image/png"])
+    )
+    size_bytes = fields.Integer(required=True, validate=validate.Range(min=1))
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+
+
 class SubmissionReceivedV1(Schema):
     submission_id = fields.String(required=True)
     tracking_code = fields.String(required=True)
@@ -36,6 +53,41 @@ class SubmissionReceivedV1(Schema):
     urgent = fields.Boolean(required=True)
     privacy_release_signed = fields.Boolean(required=True)
     received_at = fields.AwareDateTime(required=True)
+    # Added later: an older event has none.
+    attachments = fields.List(fields.Nested(AttachmentV1), load_default=list)
+
+
+class PrivacyReleaseSignedV1(Schema):
+    """Ids, scope and expiry only: never the identifiers the release carries."""
+
+    release_id = fields.String(required=True)
+    submission_id = fields.String(required=True)
+    constituent_id = fields.String(required=True)
+    agencies = fields.List(fields.String(validate=AGENCY_CODES), required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(RELEASE_KINDS))
+    signed_at = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class PrivacyReleaseRevokedV1(Schema):
+    release_id = fields.String(required=True)
+    submission_id = fields.String(required=True)
+    constituent_id = fields.String(required=True)
+    agencies = fields.List(fields.String(validate=AGENCY_CODES), required=True)
+    revoked_by = fields.String(required=True, validate=validate.OneOf(REVOKED_BY))
+    revoked_at = fields.AwareDateTime(required=True)
+
+
+class StatusCodeRequestedV1(Schema):
+    """A constituent asked to see their request's status: notify mails them this one-time
+    code (valid until `expires_at`, kept in intake only as a hash)."""
+
+    submission_id = fields.String(required=True)
+    tracking_code = fields.String(required=True)
+    contact_email = fields.Email(required=True)
+    preferred_language = fields.String(required=True, validate=validate.OneOf(["en", "es"]))
+    code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$"))
+    expires_at = fields.AwareDateTime(required=True)
 
 
 class CaseOpenedV1(Schema):
@@ -82,6 +134,17 @@ class CaseClosedV1(Schema):
     opened_at = fields.AwareDateTime(required=True)
     closed_by = fields.String(required=True)
     closed_at = fields.AwareDateTime(required=True)
+
+
+class PublicNoteAddedV1(Schema):
+    """A caseworker wrote an update for the constituent (shown on the public status page);
+    internal notes never produce this event."""
+
+    case_id = fields.String(required=True)
+    reference = fields.String(required=True)
+    note_id = fields.String(required=True)
+    text = fields.String(required=True, validate=validate.Length(1, 2000))
+    added_at = fields.AwareDateTime(required=True)
 
 
 class AgencySuggestedV1(Schema):
@@ -133,6 +196,73 @@ class SubmissionReceived:
     urgent: bool
     privacy_release_signed: bool
     received_at: datetime
+    attachments: tuple[Attachment, ...] = ()
+
+    def __post_init__(self) -> None:
+        # From the wire a list of dicts; one value, whichever side built it.
+        object.__setattr__(
+            self,
+            "attachments",
+            tuple(
+                item if isinstance(item, Attachment) else Attachment(**item)
+                for item in self.attachments
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Attachment:
+    attachment_id: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PrivacyReleaseSigned:
+    release_id: str
+    submission_id: str
+    constituent_id: str
+    agencies: tuple[str, ...]
+    kind: str
+    signed_at: datetime
+    expires_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "agencies", tuple(self.agencies))
+
+
+@dataclass(frozen=True)
+class PrivacyReleaseRevoked:
+    release_id: str
+    submission_id: str
+    constituent_id: str
+    agencies: tuple[str, ...]
+    revoked_by: str
+    revoked_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "agencies", tuple(self.agencies))
+
+
+@dataclass(frozen=True)
+class StatusCodeRequested:
+    submission_id: str
+    tracking_code: str
+    contact_email: str
+    preferred_language: str
+    code: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class PublicNoteAdded:
+    case_id: str
+    reference: str
+    note_id: str
+    text: str
+    added_at: datetime
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from nameko.extensions import DependencyProvider
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
-from services.chassis.errors import Forbidden, NotFound, Unauthorized
-from services.chassis.http import json_errors
+from services.chassis.errors import Forbidden, NotFound, PayloadTooLarge, Unauthorized
+from services.chassis.http import drain, json_errors
 from services.gateway import signin
 from services.gateway.domain.identity import Principal
 from services.gateway.web import page_errors, secured
@@ -150,13 +150,47 @@ def signed_in(
 
 
 def staff_page(
-    method: str, path: str, **access: bool
+    method: str, path: str, *, max_body: int | None = None, **access: bool
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """A page of the staff app: the route, the security headers, errors shown as a page, and
-    `signed_in(**access)`; the method gets the `Visit` after the request."""
+    `signed_in(**access)`; the method gets the `Visit` after the request. A form that uploads
+    a file says how large its body may be (`max_body`): a larger one is refused before it is
+    read."""
 
     def decorate(fn: Callable[..., Response]) -> Callable[..., Response]:
-        return http(method, path)(secured(page_errors(signed_in(**access)(fn))))  # type: ignore[no-any-return]
+        page = signed_in(**access)(fn)
+        if max_body is not None:
+            page = body_limit(max_body)(page)
+        return http(method, path)(secured(page_errors(page)))  # type: ignore[no-any-return]
+
+    return decorate
+
+
+# An upload a little too large is read and thrown away before the 413, so the browser shows
+# the answer rather than a reset connection; a far larger one is not read at all.
+UPLOAD_DRAIN_LIMIT = 32 * 1024 * 1024
+
+
+def body_limit(max_bytes: int) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Refuse a request body over `max_bytes` (or of unknown length) before the form is read,
+    and make werkzeug stop reading at that size whatever the headers said."""
+
+    def decorate(fn: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(fn)
+        def wrapper(self: Any, request: Request, **kwargs: Any) -> Response:
+            length = request.content_length
+            if length is None or length > max_bytes:
+                if length is not None and length <= UPLOAD_DRAIN_LIMIT:
+                    drain(request)
+                megabytes = max_bytes // (1024 * 1024)
+                raise PayloadTooLarge(
+                    f"The upload is larger than this form takes (about {megabytes} MB). "
+                    "Go back and choose a smaller file."
+                )
+            request.max_content_length = max_bytes
+            return fn(self, request, **kwargs)
+
+        return wrapper
 
     return decorate
 

@@ -1,14 +1,19 @@
 """The caseworker's pages: my cases, unassigned, the office queue, the case page with its
-actions (note, call, status, reassign, close with outcome, details) and the workload.
+actions (note, call, status, reassign, close with outcome, details; the privacy releases and
+the files the constituent sent) and the workload.
 
 Every action is a plain form (works without JavaScript) that posts, then redirects back to the
 case page (so a reload never posts twice); a refused one shows the page again with the reason
-at the top. Each action is one RPC call acting as the signed-in person.
+at the top. Each action is an RPC call acting as the signed-in person. Identifiers revealed
+from a release are the exception: shown once, on the answer to their form, never redirected
+to or kept in a cache.
 """
 
 from __future__ import annotations
 
+import io
 import re
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -16,14 +21,22 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.db import utcnow
-from services.chassis.errors import CaseworkError, Conflict, ValidationFailed
+from services.chassis.errors import CaseworkError, Conflict, Forbidden, NotFound, ValidationFailed
 from services.contracts.rpc import intake as intake_rpc
-from services.gateway import casework, handlers
+from services.gateway import casework, handlers, releases
 from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.case_schemas import CaseForms
 from services.gateway.domain.queue import QueueFilter, ServiceUnavailable
+from services.gateway.domain.releases import (
+    content_type_words,
+    short_digest,
+    signed_on_problem,
+    size_words,
+    today_in,
+)
+from services.gateway.domain.staff import OfficeSummary
 from services.gateway.schemas import QueueQuerySchema
-from services.gateway.web import field_problems, query_args, render
+from services.gateway.web import download, field_problems, query_args, render
 
 DONE_MESSAGES = {
     "note": "Note added.",
@@ -32,6 +45,8 @@ DONE_MESSAGES = {
     "status": "Status changed.",
     "assignee": "Case reassigned.",
     "details": "Details saved.",
+    "release_revoked": "Privacy release revoked.",
+    "release_filed": "Wet-signed privacy release filed.",
 }
 QUEUES = {
     "mine": ("My cases", "Cases assigned to you that are still being worked."),
@@ -47,6 +62,11 @@ STAFF_CHANNEL_LABELS = (
 )
 QUEUE_PATHS = {"mine": "my-cases", "unassigned": "unassigned", "queue": "cases"}
 FORMS = CaseForms()
+CASE = "/offices/<string:office_id>/cases/<string:reference>"
+RELEASE = CASE + "/releases/<string:release_id>"
+# What a refused release or attachment action shows at the top of the case page: a service
+# that did not answer, a role that may not, a release or file that is not the case's.
+REFUSALS = (ValidationFailed, Conflict, Forbidden, NotFound, ServiceUnavailable)
 
 
 class CasePages:
@@ -137,6 +157,87 @@ class CasePages:
 
         return self._act(visit, office_id, reference, act)
 
+    # The privacy release panel and the attachments ---------------------------------------------
+
+    @staff_page("GET", RELEASE + "/signed-copy")
+    def release_signed_copy(
+        self, request: Request, visit: Visit, office_id: str, reference: str, release_id: str
+    ) -> Response:
+        def fetch() -> Response:
+            office = handlers.find_office(self.db, office_id)
+            document = releases.signed_copy(self.cases, self.intake, office, reference, release_id)
+            return download(document["content"], document["content_type"], document["filename"])
+
+        return self._or_case_page(visit, office_id, reference, fetch)
+
+    @staff_page("POST", RELEASE + "/identifiers")
+    def reveal_identifiers(
+        self, request: Request, visit: Visit, office_id: str, reference: str, release_id: str
+    ) -> Response:
+        def reveal() -> Response:
+            if not visit.principal.can_write:
+                raise Forbidden("An intern may not see a constituent's identifiers.")
+            office = handlers.find_office(self.db, office_id)
+            shown = releases.reveal_identifiers(
+                self.cases, self.intake, office, reference, release_id
+            )
+            # The answer to the form itself: a reload asks before posting again, and the
+            # page is never cached (render says no-store).
+            return render(
+                "release_identifiers.html",
+                visit=visit,
+                nav="",
+                office=office,
+                reference=reference.upper(),
+                identifiers=shown,
+                path=f"/offices/{office_id}/cases/{quote(reference.upper())}",
+            )
+
+        return self._or_case_page(visit, office_id, reference, reveal)
+
+    @staff_page("POST", RELEASE + "/revoke", writer=True)
+    def revoke_release(
+        self, request: Request, visit: Visit, office_id: str, reference: str, release_id: str
+    ) -> Response:
+        def act() -> str:
+            reason = FORMS.revoke_release.load(_form(request))["reason"]
+            office = handlers.find_office(self.db, office_id)
+            releases.revoke(self.cases, self.intake, office, reference, release_id, reason)
+            return "release_revoked"
+
+        return self._act(visit, office_id, reference, act, anchor="releases-heading")
+
+    @staff_page("POST", CASE + "/releases", writer=True, max_body=releases.MAX_UPLOAD_BYTES)
+    def file_wet_signed_release(
+        self, request: Request, visit: Visit, office_id: str, reference: str
+    ) -> Response:
+        def act() -> str:
+            office = handlers.find_office(self.db, office_id)
+            form = FORMS.wet_signed_release.load(_form(request))
+            problem = signed_on_problem(form["signed_on"], _office_today(office))
+            if problem is not None:
+                raise ValidationFailed("The release cannot be filed", {"signed_on": [problem]})
+            upload = request.files.get("scan")
+            scan = releases.scan_document(
+                upload.filename if upload else None, upload.stream if upload else io.BytesIO()
+            )
+            releases.file_wet_signed(self.cases, self.intake, office, reference, scan=scan, **form)
+            return "release_filed"
+
+        return self._act(visit, office_id, reference, act, anchor="releases-heading")
+
+    @staff_page("GET", CASE + "/attachments/<string:attachment_id>")
+    def attachment(
+        self, request: Request, visit: Visit, office_id: str, reference: str, attachment_id: str
+    ) -> Response:
+        def fetch() -> Response:
+            document = releases.attachment(
+                self.cases, self.intake, office_id, reference, attachment_id
+            )
+            return download(document["content"], document["content_type"], document["filename"])
+
+        return self._or_case_page(visit, office_id, reference, fetch)
+
     @staff_page("GET", "/offices/<string:office_id>/workload", supervisor=True)
     def workload_page(self, request: Request, visit: Visit, office_id: str) -> Response:
         office = handlers.find_office(self.db, office_id)
@@ -220,6 +321,7 @@ class CasePages:
     ) -> Response:
         office = handlers.find_office(self.db, office_id)
         case = casework.get_case(self.cases, office_id, reference)
+        panel = releases.release_panel(self.intake, office, case)
         staff = casework.office_staff(self.db, office_id)
         audit = None
         if visit.principal.administers_office:
@@ -239,9 +341,20 @@ class CasePages:
             audit=audit,
             done=done,
             problem=problem,
+            panel=panel,
+            attachments=[_attachment(item) for item in case.get("attachments", [])],
+            today=_office_today(office).isoformat(),
         )
 
-    def _act(self, visit: Visit, office_id: str, reference: str, act: Any) -> Response:
+    def _act(
+        self,
+        visit: Visit,
+        office_id: str,
+        reference: str,
+        act: Any,
+        *,
+        anchor: str = "timeline-heading",
+    ) -> Response:
         try:
             done = act()
         except ValidationError as exc:
@@ -249,10 +362,33 @@ class CasePages:
                 "Some values are not valid", fields=exc.normalized_messages()
             )
             return self._case_page(visit, office_id, reference, problem=problem, status=422)
-        except (ValidationFailed, Conflict) as exc:
+        except REFUSALS as exc:
             return self._case_page(visit, office_id, reference, problem=exc, status=exc.status)
         location = f"/offices/{office_id}/cases/{quote(reference.upper())}?done={done}"
-        return redirect(location + "#timeline-heading")
+        return redirect(f"{location}#{anchor}")
+
+    def _or_case_page(self, visit: Visit, office_id: str, reference: str, answer: Any) -> Response:
+        """What `answer` gives (a download, the identifiers), or the case page saying why
+        not."""
+        try:
+            response: Response = answer()
+        except REFUSALS as exc:
+            return self._case_page(visit, office_id, reference, problem=exc, status=exc.status)
+        return response
+
+
+def _office_today(office: OfficeSummary) -> date:
+    return today_in(office.timezone, utcnow())
+
+
+def _attachment(item: dict[str, Any]) -> dict[str, Any]:
+    """A file the constituent sent, as the attachments list shows it."""
+    return {
+        **item,
+        "type_words": content_type_words(item["content_type"]),
+        "size_words": size_words(item["size_bytes"]),
+        "short_sha256": short_digest(item["sha256"]),
+    }
 
 
 def staff_entry(form: dict[str, Any]) -> dict[str, Any]:

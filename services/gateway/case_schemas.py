@@ -20,18 +20,30 @@ from services.contracts.vocabulary import (
     NOTE_VISIBILITIES,
 )
 from services.gateway.casework import money_minor
+from services.gateway.domain.releases import agency_codes
 
 one_of = cases_rpc.one_of
 CURRENCY = validate.Regexp(r"^[A-Z]{3}\Z", error="a three-letter currency code such as USD")
 TRANSITION_TARGETS = (*CASE_STATUSES, "reopened")
+# What the constituent's status page shows of an update (`cases.public_note_added`'s text).
+PUBLIC_NOTE_LENGTH = 2000
 
 
 class NoteIn(StrictSchema):
-    """`POST .../notes`: a note, or a call or meeting logged."""
+    """`POST .../notes`: a note, or a call or meeting logged; a public one (the constituent
+    sees it on their status page) is at most 2,000 characters."""
 
     body = Text(required=True, validate=validate.Length(1, 10_000))
     visibility = fields.String(load_default="internal", validate=one_of(NOTE_VISIBILITIES))
     kind = fields.String(load_default="note", validate=one_of(NOTE_KINDS))
+
+    @validates_schema
+    def fits_the_status_page(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("visibility") == "public" and len(data.get("body", "")) > PUBLIC_NOTE_LENGTH:
+            raise ValidationError(
+                f"at most {PUBLIC_NOTE_LENGTH} characters when the constituent sees it",
+                field_name="body",
+            )
 
 
 class MoneyIn(StrictSchema):
@@ -156,6 +168,32 @@ class DetailsForm(StrictSchema):
         }
 
 
+class RevokeReleaseForm(StrictSchema):
+    """Why staff revoke a privacy release (intake keeps the reason with the release)."""
+
+    reason = Text(required=True, validate=validate.Length(3, 500))
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {"reason": data["reason"].strip()}
+
+
+class WetSignedReleaseForm(StrictSchema):
+    """A release the constituent signed on paper: the agencies it names (codes separated by
+    commas) and the day it was signed; the scan is the form's file."""
+
+    agencies = fields.String(required=True, validate=validate.Length(1, 250))
+    signed_on = fields.Date(required=True)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        try:
+            agencies = agency_codes(data["agencies"])
+        except ValueError as exc:
+            raise ValidationError(str(exc), field_name="agencies") from None
+        return {"agencies": agencies, "signed_on": data["signed_on"]}
+
+
 class CaseForms:
     """One instance of each form's schema (building a schema deep-copies its fields)."""
 
@@ -164,3 +202,5 @@ class CaseForms:
         self.status: Schema = StatusForm()
         self.assignee: Schema = AssigneeForm()
         self.details: Schema = DetailsForm()
+        self.revoke_release: Schema = RevokeReleaseForm()
+        self.wet_signed_release: Schema = WetSignedReleaseForm()

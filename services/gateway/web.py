@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.db import utcnow
@@ -149,6 +152,7 @@ ERROR_TITLES = {
     403: "You may not do that",
     404: "Not found",
     409: "That conflicts with what is already there",
+    413: "That file is too large",
     422: "That request was not understood",
     503: "Unavailable right now",
 }
@@ -167,6 +171,9 @@ def page_errors(fn: Callable[..., Response]) -> Callable[..., Response]:
             )
         except CaseworkError as exc:
             return error_page(exc.status, exc.message, field_problems(exc.fields))
+        except HTTPException as exc:
+            # A form werkzeug refused to read (a field larger than it parses, say).
+            return error_page(exc.code or 400, exc.description or "", [])
         except Exception:
             log.exception("unexpected error in %s", fn.__name__)
             return error_page(500, "Something went wrong on our side", [])
@@ -198,6 +205,32 @@ def _joined(errors: Any) -> str:
 def query_args(request: Request) -> dict[str, str]:
     """The query string as schema input; an empty value (a form's "All") means "not given"."""
     return {name: value for name, value in request.args.items() if value != ""}
+
+
+# A downloaded file opened in the browser runs nothing and loads nothing.
+DOWNLOAD_POLICY = "default-src 'none'; sandbox"
+
+
+def download(content: bytes, content_type: str, filename: str) -> Response:
+    """A file to save, never to keep in a cache (it holds a constituent's papers)."""
+    return Response(
+        content,
+        mimetype=content_type,
+        headers={
+            "Content-Disposition": content_disposition(filename),
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": DOWNLOAD_POLICY,
+        },
+    )
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with the file's name: a plain ASCII one for every browser, and the name as
+    given (RFC 5987) for those that read it; quotes, controls and folders never get in."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(character for character in name if character.isprintable()) or "document"
+    plain = re.sub(r"[^A-Za-z0-9._ -]", "_", name).strip() or "document"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def stylesheet() -> Response:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.chassis.db import UTCDateTime, new_metadata
@@ -22,6 +33,9 @@ class Office(Base):
     office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # How long a privacy release signed for this office holds (the CASES Act leaves it to the
+    # office; a year is the common choice).
+    release_valid_days: Mapped[int] = mapped_column(Integer, server_default="365")
 
 
 class Constituent(Base):
@@ -66,7 +80,11 @@ class Submission(Base):
 
 
 class PrivacyRelease(Base):
-    """Written consent (Privacy Act) with the evidence of an electronic signature."""
+    """Written consent (Privacy Act) with the evidence of an electronic signature, or a
+    wet-signed scan filed by staff; its scope (agencies), expiry and revocation.
+
+    `identifiers` is AES-GCM ciphertext under the office's data key (`office_keys`): the
+    agency identifiers the constituent gave. `identifier_kinds` names which were given."""
 
     __tablename__ = "privacy_releases"
 
@@ -80,3 +98,108 @@ class PrivacyRelease(Base):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     signer_ip: Mapped[str | None] = mapped_column(String(45))
     signer_user_agent: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(12), server_default="e_signed")
+    language: Mapped[str] = mapped_column(String(5), server_default="en")
+    # The exact release text the constituent was shown and signed, and its SHA-256 (hex).
+    signed_text: Mapped[str | None] = mapped_column(Text)
+    text_sha256: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    identifiers: Mapped[bytes | None] = mapped_column(LargeBinary)
+    identifier_kinds: Mapped[list[str] | None] = mapped_column(JSON)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(12))
+    revoked_by_user: Mapped[str | None] = mapped_column(String(64))
+    revocation_reason: Mapped[str | None] = mapped_column(String(500))
+    # A wet-signed release: the scan staff filed (the e-signed one is rendered on demand).
+    scan: Mapped[bytes | None] = mapped_column(LargeBinary)
+    scan_content_type: Mapped[str | None] = mapped_column(String(40))
+    scan_filename: Mapped[str | None] = mapped_column(String(200))
+
+
+class OfficeKey(Base):
+    """The office's data key, wrapped (AES-GCM) by the installation's master key: what
+    encrypts its constituents' agency identifiers."""
+
+    __tablename__ = "office_keys"
+
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # Which master key wrapped it (rotation re-wraps data keys, never re-encrypts data).
+    master_key_id: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReleaseText(Base):
+    """An office's own wording of the release, per language and version (offices without
+    one use the installation's default text)."""
+
+    __tablename__ = "release_texts"
+    __table_args__ = (PrimaryKeyConstraint("office_id", "language", "version"),)
+
+    office_id: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(5))
+    version: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Attachment(Base):
+    """A file a constituent sent with a request (PDF, JPEG or PNG, type checked by content)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64))
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PublicCase(Base):
+    """Projection of cases' events for the public status page: the state of a request in
+    words a constituent understands (no RPC at page time: it works while cases is down)."""
+
+    __tablename__ = "public_cases"
+
+    submission_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str] = mapped_column(String(36), unique=True)
+    reference: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(30))
+    result: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PublicUpdate(Base):
+    """One entry of a request's public timeline: opened, a status change, closed, or an
+    update a caseworker wrote for the constituent. Internal notes never get here."""
+
+    __tablename__ = "public_updates"
+    __table_args__ = (Index("ix_public_updates_office_submission", "office_id", "submission_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the cause's event or note id
+    office_id: Mapped[str] = mapped_column(String(64))
+    submission_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str | None] = mapped_column(String(30))
+    text: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StatusCode(Base):
+    """A one-time code mailed to a constituent to open their request's status page (only its
+    hash is kept; it expires within minutes and allows a few tries)."""
+
+    __tablename__ = "status_codes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64))
+    submission_id: Mapped[str] = mapped_column(String(36), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,9 +14,11 @@ from marshmallow import (
     validates_schema,
 )
 
+from services.chassis.errors import ValidationFailed
 from services.chassis.schemas import StrictSchema, Text
 from services.contracts.vocabulary import CATEGORIES
 from services.intake.domain.constituents import ConstituentDetails
+from services.intake.domain.releases import IDENTIFIER_KINDS, validate_identifiers
 from services.intake.domain.submissions import PrivacyConsent, SubmitRequest, signature_matches
 
 
@@ -97,6 +99,39 @@ class PrivacyReleaseSchema(StrictSchema):
     agencies = fields.List(
         fields.String(validate=AGENCY_CODE), required=True, validate=validate.Length(1, 10)
     )
+    # The identifiers the agencies need (kind -> value, e.g. {"ssn_last4": "6789"}): validated
+    # and normalised here, sealed under the office's key by intake, never sent on.
+    identifiers = fields.Dict(
+        keys=fields.String(validate=validate.Length(1, 40)),
+        values=fields.String(allow_none=True, validate=validate.Length(max=100)),
+        load_default=dict,
+        validate=validate.Length(max=len(IDENTIFIER_KINDS)),
+    )
+    # The language of the release text shown (default: the constituent's preferred language),
+    # and its version and SHA-256 as the client received them: a changed text is refused.
+    language = fields.String(load_default=None, validate=validate.OneOf(["en", "es"]))
+    text_version = Text(load_default=None, validate=validate.Length(1, 20))
+    text_sha256 = fields.String(
+        load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$", error="not a SHA-256")
+    )
+
+    @validates_schema
+    def identifiers_are_valid(self, data: dict[str, Any], **_: Any) -> None:
+        try:
+            validate_identifiers(data.get("identifiers") or {})
+        except ValidationFailed as refused:
+            raise ValidationError(
+                {
+                    key.removeprefix("identifiers.") if key != "identifiers" else "_schema": msgs
+                    for key, msgs in refused.fields.items()
+                },
+                "identifiers",
+            ) from None
+
+    @post_load
+    def normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["identifiers"] = validate_identifiers(data.get("identifiers") or {})
+        return data
 
 
 class SubmissionSchema(StrictSchema):
@@ -136,7 +171,14 @@ class SubmissionSchema(StrictSchema):
             urgent=data["urgent"],
             urgency_reason=data.get("urgency_reason"),
             channel=data["channel"],
-            privacy_release=PrivacyConsent(release["signature_name"], tuple(release["agencies"]))
+            privacy_release=PrivacyConsent(
+                signature_name=release["signature_name"],
+                agencies=tuple(release["agencies"]),
+                identifiers=release["identifiers"],
+                language=release["language"] or data["constituent"].preferred_language,
+                text_version=release["text_version"],
+                text_sha256=release["text_sha256"],
+            )
             if release
             else None,
         )

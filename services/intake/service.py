@@ -1,34 +1,61 @@
-"""Intake's nameko entrypoints: translate HTTP and events into handler calls, nothing more."""
+"""Intake's nameko entrypoints: translate RPC and events into handler calls, nothing more.
+The public pages and JSON API are intake-web's (`services.intake.portal`)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+from datetime import datetime
 from typing import Any
 
 from nameko.rpc import rpc
-from nameko.web.handlers import http
-from werkzeug.wrappers import Request, Response
 
+from services.chassis.caller import RpcCaller
 from services.chassis.consuming import Failures
-from services.chassis.errors import NotFound, ValidationFailed
+from services.chassis.db import utcnow
+from services.chassis.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.chassis.events import IncomingEvent
-from services.chassis.http import header_token, json_errors, json_response, read_json
 from services.chassis.messaging import event_handler
 from services.chassis.observability import service_metric
-from services.chassis.schemas import is_office_id, load_arguments
+from services.chassis.schemas import load_arguments
 from services.chassis.service import Database, ServiceBase
-from services.contracts import OFFICE_REGISTERED
-from services.contracts.rpc.intake import STAFF_CHANNELS, EnterSubmissionRequest
+from services.contracts import (
+    CASE_CLOSED,
+    CASE_OPENED,
+    CASE_STATUS_CHANGED,
+    OFFICE_REGISTERED,
+    PUBLIC_NOTE_ADDED,
+)
+from services.contracts.rpc.intake import (
+    STAFF_CHANNELS,
+    AttachmentRequest,
+    EnterSubmissionRequest,
+    FileWetSignedReleaseRequest,
+    ReleaseRequest,
+    ReleaseSummary,
+    RevokeReleaseRequest,
+    SubmissionReleasesRequest,
+)
 from services.intake import handlers
+from services.intake.domain.attachments import Upload
+from services.intake.domain.releases import Release
 from services.intake.domain.submissions import ConsentEvidence, Idempotency
 from services.intake.models import Base
 from services.intake.schemas import ReceiptSchema, SubmissionSchema
 from services.intake.uow import IntakeUnitOfWork
-from services.intake.web import consent_evidence, idempotency
 
 # Built once: building a schema deep-copies its fields.
 SUBMISSION = SubmissionSchema()
 RECEIPT = ReceiptSchema()
 ENTER_SUBMISSION = EnterSubmissionRequest()
+SUBMISSION_RELEASES = SubmissionReleasesRequest()
+RELEASE = ReleaseRequest()
+REVOKE_RELEASE = RevokeReleaseRequest()
+FILE_WET_SIGNED = FileWetSignedReleaseRequest()
+ATTACHMENT = AttachmentRequest()
+RELEASE_SUMMARY = ReleaseSummary()
+# What a staff caller may get back as itself; anything else is a bug, logged with its trace.
+STAFF_ERRORS = (ValidationFailed, NotFound, Forbidden, Conflict)
 
 
 def accepted_total(service: str) -> Any:
@@ -40,24 +67,7 @@ def accepted_total(service: str) -> Any:
 class IntakeService(ServiceBase):
     name = "intake"
     db = Database(Base.metadata, unit_of_work=IntakeUnitOfWork)
-
-    @http("POST", "/api/v1/offices/<string:office_id>/submissions")
-    @json_errors
-    def submit(self, request: Request, office_id: str) -> Response:
-        if not is_office_id(office_id):
-            raise NotFound(f"there is no office {office_id!r} taking requests here")
-        body = read_json(request)
-        submit_request = load_arguments(SUBMISSION, body)
-        receipt = handlers.accept_submission(
-            self.db,
-            office_id,
-            submit_request,
-            consent_evidence(request),
-            idempotency=idempotency(request, body),
-            correlation_id=header_token(request, "X-Correlation-ID"),
-        )
-        accepted_total(self.name).labels(submit_request.channel).inc()
-        return json_response(202, RECEIPT.dump(receipt))
+    caller: Any = RpcCaller()  # a worker sees the Caller it provides
 
     @rpc(expected_exceptions=(ValidationFailed, NotFound))
     def enter_submission(
@@ -98,3 +108,140 @@ class IntakeService(ServiceBase):
     @event_handler(OFFICE_REGISTERED)
     def record_office(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, handlers.record_office)
+
+    # --- The public status projection (cases' events) ------------------------------------
+
+    @event_handler(CASE_OPENED)
+    def project_case_opened(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.project_case_opened)
+
+    @event_handler(CASE_STATUS_CHANGED)
+    def project_status_changed(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.project_status_changed)
+
+    @event_handler(CASE_CLOSED)
+    def project_case_closed(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.project_case_closed)
+
+    @event_handler(PUBLIC_NOTE_ADDED)
+    def project_public_note(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.project_public_note)
+
+    # --- Releases and attachments on the case page (staff, through the gateway) -----------
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def releases(self, office_id: str, submission_id: str) -> list[dict[str, Any]]:
+        arguments = load_arguments(
+            SUBMISSION_RELEASES, {"office_id": office_id, "submission_id": submission_id}
+        )
+        office = self.caller.office(arguments["office_id"])
+        now = utcnow()
+        found = handlers.staff_releases(
+            self.db, office, self.caller.actor, arguments["submission_id"]
+        )
+        return [release_summary(release, now) for release in found]
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def reveal_identifiers(self, office_id: str, release_id: str) -> dict[str, str]:
+        arguments = load_arguments(RELEASE, {"office_id": office_id, "release_id": release_id})
+        office = self.caller.office(arguments["office_id"])
+        return handlers.reveal_identifiers(
+            self.db, office, self.caller.actor, arguments["release_id"]
+        )
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def release_pdf(self, office_id: str, release_id: str) -> dict[str, str]:
+        arguments = load_arguments(RELEASE, {"office_id": office_id, "release_id": release_id})
+        office = self.caller.office(arguments["office_id"])
+        document = handlers.staff_release_document(
+            self.db, office, self.caller.actor, arguments["release_id"]
+        )
+        return handlers.encode_document(document)
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def revoke_release(self, office_id: str, release_id: str, reason: str) -> dict[str, Any]:
+        arguments = load_arguments(
+            REVOKE_RELEASE, {"office_id": office_id, "release_id": release_id, "reason": reason}
+        )
+        office = self.caller.office(arguments["office_id"])
+        release = handlers.revoke_release_by_staff(
+            self.db, office, self.caller.actor, arguments["release_id"], arguments["reason"]
+        )
+        return release_summary(release, utcnow())
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def file_wet_signed_release(
+        self,
+        office_id: str,
+        submission_id: str,
+        agencies: list[str],
+        signed_on: str,
+        scan: dict[str, Any],
+    ) -> dict[str, Any]:
+        arguments = load_arguments(
+            FILE_WET_SIGNED,
+            {
+                "office_id": office_id,
+                "submission_id": submission_id,
+                "agencies": agencies,
+                "signed_on": signed_on,
+                "scan": scan,
+            },
+        )
+        office = self.caller.office(arguments["office_id"])
+        release = handlers.file_wet_signed_release(
+            self.db,
+            office,
+            self.caller.actor,
+            arguments["submission_id"],
+            agencies=arguments["agencies"],
+            signed_on=arguments["signed_on"],
+            scan=decoded_upload(arguments["scan"]),
+        )
+        return release_summary(release, utcnow())
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def attachment(self, office_id: str, attachment_id: str) -> dict[str, str]:
+        arguments = load_arguments(
+            ATTACHMENT, {"office_id": office_id, "attachment_id": attachment_id}
+        )
+        office = self.caller.office(arguments["office_id"])
+        document = handlers.staff_attachment(
+            self.db, office, self.caller.actor, arguments["attachment_id"]
+        )
+        return handlers.encode_document(document)
+
+
+def decoded_upload(scan: dict[str, Any]) -> Upload:
+    try:
+        content = base64.b64decode(scan["content_base64"], validate=True)
+    except (ValueError, binascii.Error):
+        raise ValidationFailed(
+            "the scan is not valid base64", fields={"scan": ["not valid base64"]}
+        ) from None
+    return Upload(filename=scan["filename"], content=content)
+
+
+def release_summary(release: Release, now: datetime) -> dict[str, Any]:
+    """What staff see of a release (`ReleaseSummary`): never the identifiers' values."""
+    return dict(
+        RELEASE_SUMMARY.dump(
+            {
+                "release_id": release.id,
+                "submission_id": release.submission_id,
+                "kind": release.kind,
+                "agencies": list(release.agencies),
+                "signature_name": release.signature_name,
+                "language": release.language,
+                "text_version": release.text_version,
+                "text_sha256": release.text_sha256,
+                "signed_at": release.signed_at.isoformat(),
+                "expires_at": release.expires_at.isoformat(),
+                "state": release.state(now),
+                "revoked_at": release.revoked_at.isoformat() if release.revoked_at else None,
+                "revoked_by": release.revoked_by,
+                "revocation_reason": release.revocation_reason,
+                "identifier_kinds": list(release.identifier_kinds),
+            }
+        )
+    )

@@ -1,9 +1,10 @@
-"""Notify's service layer: record what arrives, and send each acknowledgement at most once.
+"""Notify's service layer: record what arrives, and send each message at most once.
 
 Events are recorded through the chassis consume wrapper (`db.consume(event, record_...)`).
-The acknowledgement is then attempted in three steps: a unit of work that commits the delivery
-as `sending` (its idempotency key), the send itself outside any transaction, and a unit of
-work that records the outcome (when sent, the delivery records `notify.acknowledgement_sent`).
+A message (an acknowledgement, a status code) is then attempted in three steps: a unit of work
+that commits the delivery as `sending` (its idempotency key), the send itself outside any
+transaction, and a unit of work that records the outcome (when an acknowledgement is sent,
+the delivery records `notify.acknowledgement_sent`). Only what is planned differs by message.
 """
 
 from __future__ import annotations
@@ -22,26 +23,32 @@ from services.chassis.consuming import ConsumesBatches, Failures
 from services.chassis.db import is_transient, utcnow
 from services.chassis.errors import PermanentMessageError, TransientError
 from services.chassis.events import IncomingEvent
-from services.contracts import CaseOpened, OfficeRegistered, SubmissionReceived
+from services.contracts import CaseOpened, OfficeRegistered, StatusCodeRequested, SubmissionReceived
+from services.notify.domain import acknowledgements, status_codes
 from services.notify.domain.acknowledgements import (
-    NO_EMAIL_ADDRESS,
-    NextStep,
     OfficeSender,
     OpenedCase,
     OutgoingEmail,
     Recipient,
     first_acknowledgement,
-    next_step,
     skipped_acknowledgement,
 )
 from services.notify.domain.delivery import (
     ACKNOWLEDGEMENT,
     EMAIL,
+    STATUS_CODE,
     AttemptSettledElsewhere,
     Delivery,
+    NextStep,
+)
+from services.notify.domain.status_codes import (
+    CODE_EXPIRED,
+    StatusCodeRequest,
+    expired_status_code,
+    first_status_code,
 )
 from services.notify.mail import Mailer, SendOutcomeUnknown, SendRefused
-from services.notify.messages import compose_acknowledgement
+from services.notify.messages import compose_acknowledgement, compose_status_code, portal_base_url
 from services.notify.observability import (
     DELIVERY_FAILURES,
     MESSAGES_SENT,
@@ -92,9 +99,14 @@ class Attempt:
     """One committed `sending` attempt, waiting to be handed to the mail transport."""
 
     delivery_id: str
-    case_id: str
+    kind: str
     number: int
     email: OutgoingEmail
+
+
+# What a message's delivery needs now, recorded in the unit of work for the caller to commit:
+# the attempt to hand to the mail transport, if a send is due.
+Plan = Callable[[NotifyWork, Mailer, IncomingEvent[Any], datetime, timedelta], Attempt | None]
 
 
 def acknowledge(
@@ -107,13 +119,7 @@ def acknowledge(
     now (so the event is retried) or when another worker is sending it right now (so the event
     checks again later). A refusal for good (5xx) settles the delivery as undeliverable.
     """
-    attempt = _start_attempt(db, mailer, event, clock)
-    if attempt is None:
-        return
-    settle, refused_for_now = _send(mailer, attempt, clock)
-    _settle(db, event, attempt, settle)
-    if refused_for_now:
-        raise _refused(attempt, refused_for_now)
+    _deliver(db, mailer, event, _plan_acknowledgement, clock)
 
 
 def acknowledge_each(
@@ -129,24 +135,75 @@ def acknowledge_each(
     mail goes out over the transport's kept connections, one transaction records every
     outcome. Returns `failures` with the errors of the acknowledgements that failed added, by
     event id."""
+    return _deliver_each(db, mailer, events, failures, _plan_acknowledgement, clock)
+
+
+def mail_status_code(
+    db: Database,
+    mailer: Mailer,
+    event: IncomingEvent[StatusCodeRequested],
+    *,
+    clock: Clock = utcnow,
+) -> None:
+    """Mail the one-time code the constituent asked for, once per request, while it works.
+
+    A code that expired before it could go is recorded as skipped. Raises TransientError as
+    `acknowledge` does; a retry after the code expired records it as skipped instead.
+    """
+    _deliver(db, mailer, event, _plan_status_code, clock)
+
+
+def mail_status_codes(
+    db: Database,
+    mailer: Mailer,
+    events: list[IncomingEvent[StatusCodeRequested]],
+    *,
+    clock: Clock = utcnow,
+) -> Failures:
+    """`mail_status_code` for a batch, in the three batched steps of `acknowledge_each`; the
+    errors of those that failed, by event id."""
+    return _deliver_each(db, mailer, list(events), {}, _plan_status_code, clock)
+
+
+def _deliver(
+    db: Database, mailer: Mailer, event: IncomingEvent[Any], plan: Plan, clock: Clock
+) -> None:
+    attempt = _start_attempt(db, mailer, event, plan, clock)
+    if attempt is None:
+        return
+    settle, refused_for_now = _send(mailer, attempt, clock)
+    _settle(db, event, attempt, settle)
+    if refused_for_now:
+        raise _refused(attempt, refused_for_now)
+
+
+def _deliver_each(
+    db: Database,
+    mailer: Mailer,
+    events: list[IncomingEvent[Any]],
+    failures: Failures,
+    plan: Plan,
+    clock: Clock,
+) -> Failures:
     due = [event for event in events if event.event_id not in failures]
     for first in range(0, len(due), SEND_CHUNK):
-        _acknowledge_chunk(db, mailer, due[first : first + SEND_CHUNK], failures, clock)
+        _deliver_chunk(db, mailer, due[first : first + SEND_CHUNK], failures, plan, clock)
     return failures
 
 
-def _acknowledge_chunk(
+def _deliver_chunk(
     db: Database,
     mailer: Mailer,
     due: list[IncomingEvent[Any]],
     failures: Failures,
+    plan: Plan,
     clock: Clock,
 ) -> None:
     lease = timedelta(seconds=mailer.longest_send_seconds) + LEASE_MARGIN
     started: dict[str, Attempt] = {}
 
     def start(uow: NotifyWork, event: IncomingEvent[Any]) -> None:
-        attempt = _plan(uow, mailer, event.payload.submission_id, clock(), lease)
+        attempt = plan(uow, mailer, event, clock(), lease)
         if attempt is not None:
             # Kept only once its `sending` row has committed: never send what was rolled back.
             uow.after_commit(lambda: started.__setitem__(event.event_id, attempt))
@@ -158,7 +215,7 @@ def _acknowledge_chunk(
         if isinstance(failures.get(event.event_id), DeliveryChangedElsewhere):
             del failures[event.event_id]
             try:
-                acknowledge(db, mailer, event, clock=clock)
+                _deliver(db, mailer, event, plan, clock)
             except Exception as exc:
                 failures[event.event_id] = exc
 
@@ -210,7 +267,7 @@ def _settle_all(
 
 def _refused(attempt: Attempt, reason: str) -> TransientError:
     return TransientError(
-        f"the mail server did not take acknowledgement delivery {attempt.delivery_id} ({reason})"
+        f"the mail server did not take {attempt.kind} delivery {attempt.delivery_id} ({reason})"
     )
 
 
@@ -229,13 +286,15 @@ def _send(mailer: Mailer, attempt: Attempt, clock: Clock) -> tuple[Settle, str |
             # delivery as undeliverable and reach the constituent another way.
             UNDELIVERABLE.labels(EMAIL).inc()
             log.warning(
-                "acknowledgement delivery %s refused for good (%s); not retried",
+                "%s delivery %s refused for good (%s); not retried",
+                attempt.kind,
                 attempt.delivery_id,
                 error,
             )
             return (lambda delivery: delivery.undeliverable(number, error)), None
         log.warning(
-            "acknowledgement delivery %s attempt %d refused (%s); will retry",
+            "%s delivery %s attempt %d refused (%s); will retry",
+            attempt.kind,
             attempt.delivery_id,
             number,
             error,
@@ -246,62 +305,54 @@ def _send(mailer: Mailer, attempt: Attempt, clock: Clock) -> tuple[Settle, str |
         OUTCOME_UNKNOWN.labels(EMAIL).inc()
         error = exc.error_class
         log.error(
-            "acknowledgement delivery %s was cut off mid-send (%s); marked unknown, not resent",
+            "%s delivery %s was cut off mid-send (%s); marked unknown, not resent",
+            attempt.kind,
             attempt.delivery_id,
             error,
         )
         return (lambda delivery: delivery.outcome_unknown(number, error)), None
     SMTP_SEND_SECONDS.labels("sent").observe(time.perf_counter() - started)
-    MESSAGES_SENT.labels(EMAIL, ACKNOWLEDGEMENT).inc()
+    MESSAGES_SENT.labels(EMAIL, attempt.kind).inc()
     # Counted in messages_sent_total and kept as the delivery row: no log line per message.
-    log.debug("acknowledgement delivery %s sent for case %s", attempt.delivery_id, attempt.case_id)
+    log.debug("%s delivery %s sent", attempt.kind, attempt.delivery_id)
     sent_at = clock()
     return (lambda delivery: delivery.sent(number, at=sent_at)), None
 
 
 def _start_attempt(
-    db: Database, mailer: Mailer, event: IncomingEvent[Any], clock: Clock
+    db: Database, mailer: Mailer, event: IncomingEvent[Any], plan: Plan, clock: Clock
 ) -> Attempt | None:
     """Commit the delivery as `sending` when a send is due; None when there is nothing to send."""
     lease = timedelta(seconds=mailer.longest_send_seconds) + LEASE_MARGIN
-    submission_id = event.payload.submission_id
     for _ in range(ATTEMPTS):
         try:
             with db.unit_of_work(office_id=event.office_id, cause=event, claim=False) as uow:
-                attempt = _plan(uow, mailer, submission_id, clock(), lease)
+                attempt = plan(uow, mailer, event, clock(), lease)
                 uow.commit()
                 return attempt
         except DeliveryChangedElsewhere:
             continue
-    raise TransientError(f"acknowledgement for submission {submission_id} keeps changing")
+    raise TransientError(f"the delivery for event {event.event_id} keeps changing")
 
 
-def _plan(
-    uow: NotifyWork, mailer: Mailer, submission_id: str, now: datetime, lease: timedelta
+def _plan_acknowledgement(
+    uow: NotifyWork, mailer: Mailer, event: IncomingEvent[Any], now: datetime, lease: timedelta
 ) -> Attempt | None:
-    """What to do about this submission's acknowledgement now, recorded in `uow` for the
-    caller to commit; the attempt to hand to the mail transport, if a send is due."""
+    """What to do about the acknowledgement of the event's submission now (`Plan`)."""
+    submission_id = event.payload.submission_id
     case = uow.cases.for_submission(submission_id)
     if case is None:
         return None  # nothing to do before the case is opened, and no delivery before that
     recipient = uow.recipients.get(submission_id)
     delivery = uow.deliveries.for_cause(submission_id, ACKNOWLEDGEMENT)
-    step = next_step(case, recipient, delivery, now=now, send_lease=lease)
-    if step in (NextStep.WAIT, NextStep.DONE):
-        return None
-    if step is NextStep.CHECK_LATER:
-        raise TransientError("another worker is sending this acknowledgement now")
-    if step is NextStep.MARK_UNKNOWN:
-        assert delivery is not None
-        delivery.give_up_cut_off()
-        uow.deliveries.save(delivery)
-        given_up = delivery.delivery_id
-        uow.after_commit(lambda: _counted_cut_off(given_up))
+    step = acknowledgements.next_step(case, recipient, delivery, now=now, send_lease=lease)
+    if not _due(uow, step, delivery, ACKNOWLEDGEMENT):
         return None
     assert case is not None and recipient is not None
     if step is NextStep.SKIP:
-        uow.deliveries.add(skipped_acknowledgement(case, now=now))
-        uow.after_commit(lambda: _counted_skip(case.case_id))
+        skipped = skipped_acknowledgement(case, now=now)
+        uow.deliveries.add(skipped)
+        uow.after_commit(lambda: _counted_skip(skipped))
         return None
     if delivery is None:
         delivery = first_acknowledgement(case, now=now, sender_address=mailer.sender_address)
@@ -313,25 +364,87 @@ def _plan(
         delivery_id=delivery.delivery_id,
         recipient=recipient,
         case=case,
+        office_id=uow.office_id,
         office=uow.offices.sender(),
         sender_address=mailer.sender_address,
+        portal=portal_base_url(),
     )
     # The caller commits: the idempotency key is durable before the mail server hears anything.
-    return Attempt(delivery.delivery_id, case.case_id, delivery.attempts, email)
+    return Attempt(delivery.delivery_id, ACKNOWLEDGEMENT, delivery.attempts, email)
 
 
-def _counted_cut_off(delivery_id: str) -> None:
+def _plan_status_code(
+    uow: NotifyWork, mailer: Mailer, event: IncomingEvent[Any], now: datetime, lease: timedelta
+) -> Attempt | None:
+    """What to do about the code the event asks to be mailed now (`Plan`). The code is in the
+    event only: a retried event composes the email again."""
+    request = StatusCodeRequest.from_event(event.event_id, event.payload)
+    delivery = uow.deliveries.for_cause(request.request_id, STATUS_CODE)
+    step = status_codes.next_step(request, delivery, now=now, send_lease=lease)
+    if not _due(uow, step, delivery, STATUS_CODE):
+        return None
+    case = uow.cases.for_submission(request.submission_id)
+    case_id = case.case_id if case is not None else None
+    if step is NextStep.SKIP:
+        if delivery is None:
+            delivery = expired_status_code(request, case_id, now=now)
+            uow.deliveries.add(delivery)
+        else:
+            delivery.skip(CODE_EXPIRED)
+            uow.deliveries.save(delivery)
+        skipped = delivery
+        uow.after_commit(lambda: _counted_skip(skipped))
+        return None
+    if delivery is None:
+        delivery = first_status_code(
+            request, case_id, now=now, sender_address=mailer.sender_address
+        )
+        uow.deliveries.add(delivery)
+    else:
+        delivery.retry(now, sender_address=mailer.sender_address)
+        uow.deliveries.save(delivery)
+    email = compose_status_code(
+        delivery_id=delivery.delivery_id,
+        request=request,
+        recipient=uow.recipients.get(request.submission_id),
+        office=uow.offices.sender(),
+        sender_address=mailer.sender_address,
+        now=now,
+    )
+    return Attempt(delivery.delivery_id, STATUS_CODE, delivery.attempts, email)
+
+
+def _due(uow: NotifyWork, step: NextStep, delivery: Delivery | None, kind: str) -> bool:
+    """Whether `step` leaves something to plan (a send or a skip); the steps every message
+    takes alike are taken here."""
+    if step in (NextStep.WAIT, NextStep.DONE):
+        return False
+    if step is NextStep.CHECK_LATER:
+        raise TransientError(f"another worker is sending this {kind} now")
+    if step is NextStep.MARK_UNKNOWN:
+        assert delivery is not None
+        delivery.give_up_cut_off()
+        uow.deliveries.save(delivery)
+        given_up = delivery.delivery_id
+        uow.after_commit(lambda: _counted_cut_off(given_up, kind))
+        return False
+    return True
+
+
+def _counted_cut_off(delivery_id: str, kind: str) -> None:
     OUTCOME_UNKNOWN.labels(EMAIL).inc()
     log.error(
-        "acknowledgement delivery %s was left mid-send by a stopped worker; "
-        "marked unknown, not resent",
+        "%s delivery %s was left mid-send by a stopped worker; marked unknown, not resent",
+        kind,
         delivery_id,
     )
 
 
-def _counted_skip(case_id: str) -> None:
-    MESSAGES_SKIPPED.labels(EMAIL, ACKNOWLEDGEMENT).inc()
-    log.info("acknowledgement for case %s skipped: %s", case_id, NO_EMAIL_ADDRESS)
+def _counted_skip(delivery: Delivery) -> None:
+    MESSAGES_SKIPPED.labels(EMAIL, delivery.kind).inc()
+    log.info(
+        "%s delivery %s skipped: %s", delivery.kind, delivery.delivery_id, delivery.skip_reason
+    )
 
 
 def _settle(
@@ -382,7 +495,8 @@ def _apply_outcome(uow: NotifyWork, attempt: Attempt, outcome: Settle) -> None:
         if delivery is not None:
             delivery.pull_events()  # announce nothing of an outcome that was not recorded
         log.warning(
-            "acknowledgement delivery %s attempt %d was settled elsewhere; left as it is",
+            "%s delivery %s attempt %d was settled elsewhere; left as it is",
+            attempt.kind,
             attempt.delivery_id,
             attempt.number,
         )

@@ -1,23 +1,40 @@
-"""Compose the emails notify sends, from plain-text Jinja2 templates in English and Spanish."""
+"""Compose the emails notify sends, from the plain-text Jinja2 templates of each language
+(`templates/<language>/`, see its README); every word a constituent reads is there."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from services.chassis.config import env_str
 from services.notify.domain.acknowledgements import (
     OfficeSender,
     OpenedCase,
     OutgoingEmail,
     Recipient,
     one_line,
-    sender_name,
 )
 from services.notify.domain.delivery import message_id
+from services.notify.domain.status_codes import StatusCodeRequest
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Intake serves the constituents' portal; its port on a laptop.
+DEFAULT_PORTAL_BASE_URL = "http://127.0.0.1:8001"
+
+
+def portal_base_url() -> str:
+    """Where constituents reach the portal (`CASEWORK_PORTAL_BASE_URL`), read at call time."""
+    return env_str("CASEWORK_PORTAL_BASE_URL", DEFAULT_PORTAL_BASE_URL).rstrip("/")
+
+
+def status_page_url(portal: str, office_id: str, tracking_code: str) -> str:
+    """The portal's status page of one request, its tracking code filled in."""
+    office = quote(office_id, safe="")
+    return f"{portal}/o/{office}/status?{urlencode({'tracking': tracking_code})}"
 
 
 @cache
@@ -35,31 +52,95 @@ def render(template: str, **context: object) -> str:
     return _environment().get_template(template).render(**context)
 
 
+def _sender(office: OfficeSender | None, language: str) -> dict[str, str | None]:
+    """The office's name for the templates (None until its registration arrives), and the
+    name mail goes out under meanwhile."""
+    if office is not None:
+        return {"office_name": one_line(office.name), "sender_name": one_line(office.name)}
+    return {"office_name": None, "sender_name": one_line(render(f"{language}/sender_name.txt"))}
+
+
+def _email(
+    message: str,
+    language: str,
+    *,
+    context: dict[str, object],
+    to_name: str,
+    to_address: str,
+    office: OfficeSender | None,
+    delivery_id: str,
+    sender_address: str,
+) -> OutgoingEmail:
+    sender = _sender(office, language)
+    context = {**context, **sender}
+    return OutgoingEmail(
+        sender_name=str(sender["sender_name"]),
+        sender_address=sender_address,
+        to_name=to_name,
+        to_address=to_address,
+        reply_to=office.reply_to_email if office else None,
+        subject=one_line(render(f"{language}/{message}.subject.txt", **context)),
+        # One line end, however the template file ends (editors add or drop a last newline).
+        body=render(f"{language}/{message}.body.txt", **context).rstrip() + "\n",
+        message_id=message_id(delivery_id, sender_address),
+    )
+
+
 def compose_acknowledgement(
     *,
     delivery_id: str,
     recipient: Recipient,
     case: OpenedCase,
+    office_id: str,
     office: OfficeSender | None,
     sender_address: str,
+    portal: str,
 ) -> OutgoingEmail:
-    """The acknowledgement a constituent gets once their case is opened."""
+    """The acknowledgement a constituent gets once their case is opened: their codes, what
+    happens next, and the link to their request's status page on the `portal`."""
     if recipient.contact_email is None:
         raise ValueError("an acknowledgement needs the recipient's email address")
-    language = recipient.language
-    context = {
-        "name": one_line(recipient.name),
-        "office_name": one_line(office.name) if office else None,
-        "tracking_code": one_line(case.tracking_code),
-        "reference": one_line(case.reference),
-    }
-    return OutgoingEmail(
-        sender_name=one_line(sender_name(office, language)),
-        sender_address=sender_address,
+    tracking_code = one_line(case.tracking_code)
+    return _email(
+        "acknowledgement",
+        recipient.language,
+        context={
+            "name": one_line(recipient.name),
+            "tracking_code": tracking_code,
+            "reference": one_line(case.reference),
+            "status_url": status_page_url(portal, office_id, tracking_code),
+        },
         to_name=one_line(recipient.name),
         to_address=recipient.contact_email,
-        reply_to=office.reply_to_email if office else None,
-        subject=one_line(render(f"acknowledgement/subject.{language}.txt", **context)),
-        body=render(f"acknowledgement/body.{language}.txt", **context),
-        message_id=message_id(delivery_id, sender_address),
+        office=office,
+        delivery_id=delivery_id,
+        sender_address=sender_address,
+    )
+
+
+def compose_status_code(
+    *,
+    delivery_id: str,
+    request: StatusCodeRequest,
+    recipient: Recipient | None,
+    office: OfficeSender | None,
+    sender_address: str,
+    now: datetime,
+) -> OutgoingEmail:
+    """The one-time code a constituent asked for, greeting them by name if notify knows it."""
+    name = one_line(recipient.name) if recipient is not None else ""
+    return _email(
+        "status_code",
+        request.language,
+        context={
+            "name": name,
+            "tracking_code": one_line(request.tracking_code),
+            "code": request.code,
+            "minutes": request.minutes_left(now),
+        },
+        to_name=name,
+        to_address=request.contact_email,
+        office=office,
+        delivery_id=delivery_id,
+        sender_address=sender_address,
     )

@@ -49,17 +49,20 @@ opened_cases = Table(
 )
 
 # One message to one recipient for one cause, and the state of sending it. The unique key on
-# (recipient, cause) is the idempotency key: it is committed before the mail server is
-# contacted, so a replayed event can never send a second message.
+# (occasion, kind) is the idempotency key: it is committed before the mail server is
+# contacted, so a replayed event can never send a second message. The occasion is the
+# submission for its acknowledgement, the request (its event id) for a status code; the case
+# is unknown for a code asked for before the case was opened.
 deliveries = Table(
     "deliveries",
     metadata,
     Column("delivery_id", String(36), primary_key=True),
     Column("office_id", String(64), nullable=False),
     Column("submission_id", String(64), nullable=False),
-    Column("case_id", String(64), nullable=False),
+    Column("case_id", String(64), nullable=True),
     Column("kind", String(30), nullable=False),
     Column("channel", String(20), nullable=False),
+    Column("occasion_id", String(64), nullable=False),
     Column("status", String(20), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("attempt_started_at", UTCDateTime, nullable=True),
@@ -68,6 +71,6 @@ deliveries = Table(
     Column("message_id", String(200), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime, nullable=True),
-    UniqueConstraint("office_id", "submission_id", "kind", name="uq_deliveries_recipient_cause"),
+    UniqueConstraint("office_id", "occasion_id", "kind", name="uq_deliveries_occasion_kind"),
     Index("ix_deliveries_office_case", "office_id", "case_id"),
 )

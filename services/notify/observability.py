@@ -37,7 +37,7 @@ MESSAGES_SKIPPED = service_metric(
     "counter",
     "notify",
     "messages_skipped_total",
-    "Messages not sent because the recipient has no address on the channel",
+    "Messages not sent: no address on the channel, or of no use any more (an expired code)",
     ["channel", "kind"],
 )
 SMTP_SEND_SECONDS = service_metric(

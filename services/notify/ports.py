@@ -52,8 +52,9 @@ class Deliveries(Protocol):
 
     def get(self, delivery_id: str) -> Delivery | None: ...
 
-    def for_cause(self, submission_id: str, kind: str) -> Delivery | None:
-        """The delivery holding this idempotency key, if any."""
+    def for_cause(self, occasion_id: str, kind: str) -> Delivery | None:
+        """The delivery holding this idempotency key, if any (an acknowledgement's occasion is
+        its submission; a status code's, the request's event id)."""
         ...
 
     def for_case(self, case_id: str) -> list[Delivery]:

@@ -37,7 +37,7 @@ CASE_FOR_SUBMISSION = (
 )
 DELIVERY_FOR_CAUSE = select(deliveries).where(
     deliveries.c.office_id == bindparam("office_id"),
-    deliveries.c.submission_id == bindparam("submission_id"),
+    deliveries.c.occasion_id == bindparam("occasion_id"),
     deliveries.c.kind == bindparam("kind"),
 )
 DELIVERY = select(deliveries).where(
@@ -62,7 +62,15 @@ UPDATE_DELIVERY = update(deliveries).where(
     deliveries.c.attempts == bindparam("was_attempts"),
 )
 # What a delivery may change once written; the rest is its identity.
-MUTABLE = ("status", "attempts", "attempt_started_at", "last_error", "message_id", "sent_at")
+MUTABLE = (
+    "status",
+    "attempts",
+    "attempt_started_at",
+    "last_error",
+    "skip_reason",
+    "message_id",
+    "sent_at",
+)
 
 
 @functools.cache
@@ -166,8 +174,8 @@ class DeliveryRepository(Repository):
         row = self._one(DELIVERY, delivery_id=delivery_id)
         return self._load(row) if row else None
 
-    def for_cause(self, submission_id: str, kind: str) -> Delivery | None:
-        row = self._one(DELIVERY_FOR_CAUSE, submission_id=submission_id, kind=kind)
+    def for_cause(self, occasion_id: str, kind: str) -> Delivery | None:
+        row = self._one(DELIVERY_FOR_CAUSE, occasion_id=occasion_id, kind=kind)
         return self._load(row) if row else None
 
     def for_case(self, case_id: str) -> list[Delivery]:

@@ -14,9 +14,11 @@ from services.chassis.service import Database, ServiceBase
 from services.contracts import (
     CASE_OPENED,
     OFFICE_REGISTERED,
+    STATUS_CODE_REQUESTED,
     SUBMISSION_RECEIVED,
     CaseOpened,
     OfficeRegistered,
+    StatusCodeRequested,
     SubmissionReceived,
 )
 from services.contracts.rpc.notify import DeliveriesQuerySchema, DeliverySchema
@@ -46,6 +48,11 @@ class NotifyService(ServiceBase):
     def acknowledge_case(self, events: list[IncomingEvent[CaseOpened]]) -> Failures:
         failures = self.db.consume_batch(events, handlers.record_case_opened)
         return handlers.acknowledge_each(self.db, self.mailer, events, failures)
+
+    # Nothing to keep: the code travels in the event only, and its delivery is the record.
+    @event_handler(STATUS_CODE_REQUESTED)
+    def mail_status_code(self, events: list[IncomingEvent[StatusCodeRequested]]) -> Failures:
+        return handlers.mail_status_codes(self.db, self.mailer, events)
 
     @rpc
     def list_deliveries(self, office_id: str, case_id: str) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -177,14 +177,18 @@ def admin_pages(visit: Visit, args: dict[str, Any]) -> None:
     visit.check("platform-health")
 
 
-SCENARIOS: dict[str, Callable[[Visit, dict[str, Any]], None]] = {
+Scenario = Callable[[Visit, dict[str, Any]], None]
+
+SCENARIOS: dict[str, Scenario] = {
     "caseworker_flow": caseworker_flow,
     "intern_view": intern_view,
     "admin_pages": admin_pages,
 }
 
 
-def main(name: str, arguments: str) -> int:
+def run(scenarios: Mapping[str, Scenario], name: str, arguments: str, *, prefix: str = "") -> int:
+    """Run one of `scenarios` in a fresh headless Chromium and print what it saw as JSON; a
+    scenario that fails leaves `<prefix><name>-failed.png` and says where it stopped."""
     args = json.loads(arguments)
     shots = Path(args["shots"])
     shots.mkdir(parents=True, exist_ok=True)
@@ -195,15 +199,19 @@ def main(name: str, arguments: str) -> int:
             page.set_default_timeout(15_000)
             visit = Visit(page, args["base"], shots)
             try:
-                SCENARIOS[name](visit, args)
+                scenarios[name](visit, args)
             except Exception as exc:
-                page.screenshot(path=str(shots / f"{name}-failed.png"), full_page=True)
+                page.screenshot(path=str(shots / f"{prefix}{name}-failed.png"), full_page=True)
                 visit.seen["error"] = f"{type(exc).__name__}: {exc}"
                 visit.seen["failed_at"] = page.url
             print(json.dumps(visit.seen))
         finally:
             browser.close()
     return 0
+
+
+def main(name: str, arguments: str) -> int:
+    return run(SCENARIOS, name, arguments)
 
 
 if __name__ == "__main__":

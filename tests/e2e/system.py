@@ -1,5 +1,6 @@
 """The whole system as separate processes: each service under `nameko run` with its own
-database, a fresh RabbitMQ vhost, and a real SMTP server writing to a Maildir.
+database (and intake-web, intake's portal and public API, beside intake's worker on intake's
+database), a fresh RabbitMQ vhost, and a real SMTP server writing to a Maildir.
 
 Used by the end-to-end and fault-injection tests; nothing here reaches into a service's code,
 only its HTTP endpoints, its database (read-only) and the broker.
@@ -7,8 +8,10 @@ only its HTTP endpoints, its database (read-only) and the broker.
 
 from __future__ import annotations
 
+import base64
 import mailbox
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -32,6 +35,9 @@ from services.chassis.testing import (
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("intake", "cases", "agencies", "notify", "metrics", "gateway")
+# Processes beside a service's nameko worker, on that service's database.
+WEB_PROCESSES = {"intake-web": "intake"}
+PROCESSES = (*SERVICES, *WEB_PROCESSES)
 MANAGEMENT = os.environ.get("CASEWORK_TEST_RABBIT_API", "http://guest:guest@127.0.0.1:15672")
 DEMO_OFFICE = "rep-demo"
 
@@ -45,6 +51,12 @@ class System:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     database_urls: dict[str, str] = field(default_factory=dict)
     smtp_port: int = 0
+    # intake's two processes share the master key and intake-web's signing secret; a fresh
+    # pair per system keeps the development key files in var/ out of the tests.
+    intake_master_key: str = field(
+        default_factory=lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()
+    )
+    intake_secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     @property
     def amqp_uri(self) -> str:
@@ -61,15 +73,16 @@ class System:
 
     def start(self) -> None:
         self._create_vhost()
+        for process in PROCESSES:
+            self.ports[process] = free_port()
         for service in SERVICES:
-            self.ports[service] = free_port()
             self.database_urls[service] = self._fresh_database(service)
         self._migrate()
         self._start_smtp()
-        for service in SERVICES:
-            self.start_service(service)
-        for service in SERVICES:
-            self.wait_ready(service)
+        for process in PROCESSES:
+            self.start_service(process)
+        for process in PROCESSES:
+            self.wait_ready(process)
         self.run_python("-m", "services.gateway.seed")
         self.wait_for(self._office_known, 30, "intake never learned the demo office")
 
@@ -87,6 +100,13 @@ class System:
             CASEWORK_OUTBOX_INTERVAL_SECONDS="0.5",
             # An acknowledgement cut off mid-send is settled after its lease (7 timeouts + 5 s).
             CASEWORK_SMTP_TIMEOUT_SECONDS="2",
+            CASEWORK_INTAKE_MASTER_KEY=self.intake_master_key,
+            CASEWORK_INTAKE_SECRET_KEY=self.intake_secret_key,
+            # The tests post hundreds of submissions from one address.
+            CASEWORK_INTAKE_RATELIMIT_ENABLED="false",
+            CASEWORK_INTAKE_RATELIMIT_STORAGE_URI="memory://",
+            CASEWORK_INTAKE_MIN_FILL_SECONDS="0",  # the browser tests fill the form in at once
+            CASEWORK_INTAKE_WEB_ADDRESS=f"127.0.0.1:{self.ports['intake-web']}",
             PYTHONUNBUFFERED="1",
         )
         for service in SERVICES:
@@ -101,20 +121,25 @@ class System:
             env[f"CASEWORK_{service.upper()}_HTTP_ADDRESS"] = f"127.0.0.1:{self.ports[service]}"
         return env
 
-    def start_service(self, service: str) -> None:
-        log = open(self.workdir / f"{service}.log", "ab")  # noqa: SIM115 - closed with the process
-        self.processes[service] = subprocess.Popen(
-            [
-                sys.executable,
+    def start_service(self, process: str, **environment: str) -> None:
+        """Start a service's nameko process, or intake-web; `environment` overrides the
+        system's variables for this process only (a broker it cannot reach)."""
+        if process in WEB_PROCESSES:
+            command = ["-m", f"services.{WEB_PROCESSES[process]}.portal"]
+        else:
+            command = [
                 "-m",
                 "nameko",
                 "run",
-                f"services.{service}.service",
+                f"services.{process}.service",
                 "--config",
-                f"services/{service}/config.yaml",
-            ],
+                f"services/{process}/config.yaml",
+            ]
+        log = open(self.workdir / f"{process}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.processes[process] = subprocess.Popen(
+            [sys.executable, *command],
             cwd=ROOT,
-            env=self.env(),
+            env={**self.env(), **environment},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -199,7 +224,7 @@ class System:
             **extra,
         }
         return requests.post(
-            self.url("intake", f"/api/v1/offices/{office}/submissions"),
+            self.url("intake-web", f"/api/v1/offices/{office}/submissions"),
             json=body,
             headers={"Idempotency-Key": idempotency_key} if idempotency_key else {},
             timeout=10,

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 import requests
 
-from tests.e2e.system import DEMO_OFFICE, SERVICES, System
+from tests.e2e.system import DEMO_OFFICE, PROCESSES, SERVICES, System
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -229,8 +229,8 @@ def test_nothing_is_lost_or_applied_twice_through_a_database_restart(
     accepted = post_many(system, 120, clients=4, on_progress=restart_midway, retry_unavailable=True)
 
     assert restarted.is_set() and len(accepted) == 120
-    for service in SERVICES:
-        system.wait_ready(service)
+    for process in PROCESSES:
+        system.wait_ready(process)
     assert_everything_arrived_exactly_once(system, accepted)
 
 

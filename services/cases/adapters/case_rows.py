@@ -8,7 +8,14 @@ from typing import Any
 
 from sqlalchemy.engine import Row
 
-from services.cases.domain.case import Case, CaseStatus, Outcome, TimelineKind, TimelineNote
+from services.cases.domain.case import (
+    Case,
+    CaseAttachment,
+    CaseStatus,
+    Outcome,
+    TimelineKind,
+    TimelineNote,
+)
 
 State = dict[str, Any]
 
@@ -90,6 +97,24 @@ def note_from(row: Row[Any]) -> TimelineNote:
         row.author_name,
         row.visibility,
         row.body,
+    )
+
+
+def attachment_row(office_id: str, case_id: str, attachment: CaseAttachment) -> State:
+    return {
+        "office_id": office_id,
+        "attachment_id": attachment.attachment_id,
+        "case_id": case_id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size_bytes": attachment.size_bytes,
+        "sha256": attachment.sha256,
+    }
+
+
+def attachment_from(row: Row[Any]) -> CaseAttachment:
+    return CaseAttachment(
+        row.attachment_id, row.filename, row.content_type, row.size_bytes, row.sha256
     )
 
 

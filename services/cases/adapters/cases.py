@@ -12,6 +12,8 @@ from sqlalchemy.engine import Row
 
 from services.cases.adapters.case_rows import (
     State,
+    attachment_from,
+    attachment_row,
     case_from,
     new_row,
     note_from,
@@ -27,12 +29,14 @@ from services.chassis.uow import UnitOfWork
 
 CASES = Base.metadata.tables["cases"]
 TIMELINE = Base.metadata.tables["case_timeline"]
+ATTACHMENTS = Base.metadata.tables["case_attachments"]
 
 # Built once: the statement cache keys them, so each compiles a single time. A bare
 # Table.insert() executed with parameter dicts compiles once too (and several notes go as one
 # executemany round trip), where .values(...) would build a new statement every time.
 INSERT_CASE = CASES.insert()
 INSERT_NOTES = TIMELINE.insert()
+INSERT_ATTACHMENTS = ATTACHMENTS.insert()
 IN_OFFICE = CASES.c.office_id == bindparam("office_id")
 CASE = select(CASES).where(IN_OFFICE, CASES.c.id == bindparam("case_id"))
 CASE_BY_REFERENCE = select(CASES).where(IN_OFFICE, CASES.c.reference == bindparam("reference"))
@@ -42,6 +46,14 @@ NOTES = (
         TIMELINE.c.office_id == bindparam("office_id"), TIMELINE.c.case_id == bindparam("case_id")
     )
     .order_by(TIMELINE.c.at, TIMELINE.c.id)
+)
+ATTACHMENTS_OF_CASE = (
+    select(ATTACHMENTS)
+    .where(
+        ATTACHMENTS.c.office_id == bindparam("office_id"),
+        ATTACHMENTS.c.case_id == bindparam("case_id"),
+    )
+    .order_by(ATTACHMENTS.c.filename, ATTACHMENTS.c.attachment_id)
 )
 AWAITING_CASEWORKER = (
     select(CASES)
@@ -108,6 +120,11 @@ class SqlCaseRepository:
         assert case.office_id == self._uow.office_id, "a case belongs to its unit of work's office"
         self._uow.session.execute(INSERT_CASE, new_row(case))
         self._write_notes(case, case.timeline)
+        if case.attachments:
+            self._uow.session.execute(
+                INSERT_ATTACHMENTS,
+                [attachment_row(case.office_id, case.case_id, a) for a in case.attachments],
+            )
         self._track(case)
 
     def get(self, case_id: str) -> Case | None:
@@ -128,7 +145,10 @@ class SqlCaseRepository:
         if row.id in self._tracked:
             return self._tracked[row.id][0]
         notes = self._uow.session.execute(NOTES, self._params(case_id=row.id))
-        return self._track(case_from(row, [note_from(note) for note in notes]))
+        case = case_from(row, [note_from(note) for note in notes])
+        attachments = self._uow.session.execute(ATTACHMENTS_OF_CASE, self._params(case_id=row.id))
+        case.attachments = tuple(attachment_from(attachment) for attachment in attachments)
+        return self._track(case)
 
     def awaiting_caseworker(self) -> list[Case]:
         rows = self._uow.session.execute(AWAITING_CASEWORKER, self._params())

@@ -24,6 +24,7 @@ from services.cases.domain.lifecycle import (
 from services.cases.domain.routing import Turn
 from services.cases.domain.timeline import (
     INTERNAL,
+    PUBLIC,
     WRITTEN_KINDS,
     Author,
     TimelineKind,
@@ -39,16 +40,18 @@ from services.cases.domain.timeline import (
     updated_summary,
 )
 from services.chassis.domain import Aggregate
-from services.chassis.errors import Conflict
+from services.chassis.errors import Conflict, ValidationFailed
 from services.contracts import (
     CASE_ASSIGNED,
     CASE_CLOSED,
     CASE_OPENED,
     CASE_STATUS_CHANGED,
+    PUBLIC_NOTE_ADDED,
     CaseAssigned,
     CaseClosed,
     CaseOpened,
     CaseStatusChanged,
+    PublicNoteAdded,
     SubmissionReceived,
 )
 
@@ -58,6 +61,7 @@ __all__ = [
     "UNFINISHED",
     "Author",
     "Case",
+    "CaseAttachment",
     "CaseStatus",
     "Outcome",
     "TimelineKind",
@@ -71,6 +75,10 @@ NORMAL = "normal"
 URGENT = "urgent"
 MANUAL = "manual"
 SUMMARY_LENGTH = 300
+# What the constituent's status page shows of an update (`cases.public_note_added`'s text).
+PUBLIC_NOTE_LENGTH = 2000
+# As intake keeps a file's name.
+FILENAME_LENGTH = 200
 # Not given to `update`: that field stays as it is (None is a value: it clears the due date).
 UNCHANGED: object = object()
 
@@ -94,6 +102,18 @@ def format_reference(year: int, number: int) -> str:
     if not 1000 <= year <= 9999:
         raise ValueError("a reference year has four digits")
     return f"{REFERENCE_PREFIX}-{year:04d}-{number:06d}"
+
+
+@dataclass(frozen=True)
+class CaseAttachment:
+    """A file the constituent sent with the request, as intake described it (intake keeps
+    the bytes)."""
+
+    attachment_id: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
 
 
 @dataclass
@@ -133,6 +153,8 @@ class Case(Aggregate):
     preferred_language: str = "en"
     channel: str | None = None
     timeline: list[TimelineNote] = field(default_factory=list)
+    # Loaded with the timeline (for the case page), none otherwise.
+    attachments: tuple[CaseAttachment, ...] = ()
 
     @classmethod
     def open(
@@ -164,6 +186,16 @@ class Case(Aggregate):
             contact_email=submission.contact_email,
             preferred_language=submission.preferred_language,
             channel=submission.channel,
+            attachments=tuple(
+                CaseAttachment(
+                    attachment.attachment_id,
+                    attachment.filename[:FILENAME_LENGTH],
+                    attachment.content_type,
+                    attachment.size_bytes,
+                    attachment.sha256,
+                )
+                for attachment in submission.attachments
+            ),
         )
         case._note(opened_at, TimelineKind.OPENED, opened_summary(submission.tracking_code))
         # Consumers never see the constituent's name: it stays with the case.
@@ -297,12 +329,29 @@ class Case(Aggregate):
         visibility: str = INTERNAL,
     ) -> None:
         """A note, or a call or meeting logged. The first one on a `new` case opens it:
-        someone has looked."""
+        someone has looked. A public one is announced: the constituent's status page shows
+        it (an internal one never leaves cases)."""
         if kind not in WRITTEN_KINDS:
             raise ValueError(f"{kind} is not written by hand")
+        if visibility == PUBLIC and len(body) > PUBLIC_NOTE_LENGTH:
+            raise ValidationFailed(
+                f"an update for the constituent is at most {PUBLIC_NOTE_LENGTH} characters",
+                {"body": [f"at most {PUBLIC_NOTE_LENGTH} characters when the constituent sees it"]},
+            )
         if self.status is CaseStatus.NEW:
             self.transition(CaseStatus.OPEN.value, by=by, at=at, reason=f"{kind.value} added")
         self._note(at, kind, note_summary(kind, visibility), by, visibility=visibility, body=body)
+        if visibility == PUBLIC:
+            self.record(
+                PUBLIC_NOTE_ADDED,
+                PublicNoteAdded(
+                    case_id=self.case_id,
+                    reference=self.reference,
+                    note_id=str(uuid.uuid4()),
+                    text=body,
+                    added_at=at,
+                ),
+            )
 
     def update(
         self,

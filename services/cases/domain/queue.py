@@ -1,13 +1,14 @@
 """What staff see of the office's cases: a page of the queue, newest first, the case page with
-the moves its reader may make, and a case's audit trail."""
+the moves its reader may make and its privacy releases, and a case's audit trail."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
-from services.cases.domain.case import Case, CaseStatus
+from services.cases.domain.case import Case, CaseStatus, TimelineNote
+from services.cases.domain.releases import PrivacyRelease, ReleaseState
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,22 @@ class CasePage:
 
 @dataclass(frozen=True)
 class CaseView:
-    """The case page: the case with its timeline, and the moves its reader may make."""
+    """The case page: the case with its timeline, the moves its reader may make, and the
+    privacy releases of its submission (newest first) as they stand at `read_at`."""
 
     case: Case
     allowed_transitions: list[str]
+    releases: Sequence[PrivacyRelease] = ()
+    read_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def timeline(self) -> list[TimelineNote]:
+        """The case's lines and its releases' (signed, revoked), oldest first."""
+        lines = [*self.case.timeline, *(n for r in self.releases for n in r.timeline())]
+        return sorted(lines, key=lambda note: note.at)
+
+    def release_state(self, release: PrivacyRelease) -> ReleaseState:
+        return release.state_at(self.read_at)
 
 
 @dataclass(frozen=True)

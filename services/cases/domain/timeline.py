@@ -4,12 +4,13 @@ every line reads alike; they hold no sensitive identifiers (free text goes in `b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from services.cases.domain.lifecycle import CaseStatus, Outcome
 
 INTERNAL = "internal"
+PUBLIC = "public"
 
 
 class TimelineKind(StrEnum):
@@ -24,6 +25,9 @@ class TimelineKind(StrEnum):
     CLOSED = "closed"
     REOPENED = "reopened"
     UPDATED = "updated"
+    # Not stored: read from the case's privacy releases (releases.py) with the case.
+    RELEASE_SIGNED = "release_signed"
+    RELEASE_REVOKED = "release_revoked"
 
 
 # What a caseworker writes by hand (the contracts' NOTE_KINDS).
@@ -79,6 +83,19 @@ def note_summary(kind: TimelineKind, visibility: str) -> str:
         TimelineKind.MEETING: "Meeting logged",
     }[kind]
     return f"{what} ({visibility})"
+
+
+def release_signed_summary(kind: str, agencies: tuple[str, ...], expires_at: datetime) -> str:
+    """`Privacy release signed (SSA, VA; valid until 3 Dec 2027)`: the day in UTC."""
+    what = "signed on paper" if kind == "wet_signed" else "signed"
+    day = expires_at.astimezone(UTC)
+    until = f"{day.day} {day.strftime('%b %Y')}"
+    return f"Privacy release {what} ({', '.join(agencies)}; valid until {until})"
+
+
+def release_revoked_summary(revoked_by: str) -> str:
+    who = "the constituent" if revoked_by == "constituent" else "staff"
+    return f"Privacy release revoked by {who}"
 
 
 def status_summary(current: CaseStatus, target: CaseStatus) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from services.cases.domain.case import Case
 from services.cases.domain.queue import AuditEntry, CasePage, CaseQuery
+from services.cases.domain.releases import PrivacyRelease
 from services.cases.domain.routing import RosterMember, Turn, route
 from services.cases.domain.workload import AgeBuckets, AssigneeCount, bucket_cutoffs
 from services.cases.ports import Allocation
@@ -104,6 +105,29 @@ def _matches(case: Case, query: CaseQuery) -> bool:
     )
 
 
+class FakeReleases:
+    def __init__(
+        self, uow: FakeCasesUnitOfWork, rows: dict[tuple[str, str], PrivacyRelease]
+    ) -> None:
+        self._uow = uow
+        self._rows = rows
+
+    def get(self, release_id: str) -> PrivacyRelease | None:
+        return self._rows.get((self._uow.office_id, release_id))
+
+    def add(self, release: PrivacyRelease) -> None:
+        key = (self._uow.office_id, release.release_id)
+        assert key not in self._rows, "a release id is unique"
+        self._rows[key] = release
+
+    def for_submission(self, submission_id: str) -> list[PrivacyRelease]:
+        return [
+            release
+            for (office, _), release in self._rows.items()
+            if office == self._uow.office_id and release.submission_id == submission_id
+        ]
+
+
 class FakeAuditTrail:
     """Reads the fake database's committed audit rows (they hold no time: newest is last)."""
 
@@ -175,6 +199,7 @@ class FakeCasesUnitOfWork(FakeUnitOfWork):
             self, self.working.setdefault("counters", {}), self.staff
         )
         self.audit_trail = FakeAuditTrail(self)
+        self.releases = FakeReleases(self, self.working.setdefault("releases", {}))
 
     def commit(self) -> None:
         super().commit()  # collects the events the cases recorded

@@ -132,7 +132,9 @@ def test_a_queue_page_goes_on_the_wire_as_it_always_has() -> None:
     assert json.dumps(page) == '{"cases": [' + SUMMARY_JSON + '}], "total": 7}'
 
 
-def test_a_case_page_goes_on_the_wire_as_it_always_has_with_the_lifecycle_added() -> None:
+def test_a_case_page_goes_on_the_wire_as_it_always_has_with_the_lifecycle_and_releases_added() -> (
+    None
+):
     file = case_file(CaseView(CASE, ["waiting_on_agency", "closed"]))
 
     assert json.dumps(file) == (
@@ -147,7 +149,8 @@ def test_a_case_page_goes_on_the_wire_as_it_always_has_with_the_lifecycle_added(
         '"summary": "Assigned to Sam Rivera (round robin)", "author_id": null, '
         '"author_name": null, "visibility": "internal", "body": null}], '
         '"contact_email": null, "preferred_language": "en", "channel": null, '
-        '"outcome": null, "allowed_transitions": ["waiting_on_agency", "closed"]}'
+        '"outcome": null, "attachments": [], '
+        '"allowed_transitions": ["waiting_on_agency", "closed"], "releases": []}'
     )
 
 

@@ -21,3 +21,10 @@ def test_environment_overrides_per_service(monkeypatch: pytest.MonkeyPatch) -> N
     assert settings.amqp_uri == "amqp://u:p@rabbit:5672/casework"
     assert settings.outbox_batch_size == 50
     assert load_settings("intake").database_url == "sqlite:///var/intake.db"
+
+
+def test_intakes_worker_leaves_8001_to_intake_web_the_public_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CASEWORK_INTAKE_HTTP_ADDRESS", raising=False)
+    assert load_settings("intake").http_address == "127.0.0.1:8006"

@@ -196,6 +196,36 @@ class OutcomeAnswer(Answer):
     closed_at = fields.DateTime(format="iso", required=True)
 
 
+RELEASE_STATES = ("valid", "expired", "revoked")
+
+
+class CaseRelease(Answer):
+    """A privacy release of the case's submission, as intake announced it: its scope, how it
+    was signed (`e_signed` online, `wet_signed` a paper one staff filed as a scan), and its
+    `state` when the case was read (valid until `expires_at`, then expired; revoked, by
+    `revoked_by` "constituent" or "staff", at `revoked_at`). The identifiers stay in intake."""
+
+    release_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    agencies = fields.List(fields.String(), required=True)
+    signed_at = fields.DateTime(format="iso", required=True)
+    expires_at = fields.DateTime(format="iso", required=True)
+    state = fields.String(required=True, validate=validate.OneOf(RELEASE_STATES))
+    revoked_by = fields.String(load_default=None, allow_none=True)
+    revoked_at = fields.DateTime(format="iso", load_default=None, allow_none=True)
+
+
+class CaseAttachment(Answer):
+    """A file the constituent sent with the request: its description only (intake keeps the
+    bytes and answers `intake.attachment` for them)."""
+
+    attachment_id = fields.String(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(required=True)
+    size_bytes = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+
+
 class CaseFile(CaseSummary):
     """`get_case`'s answer, the case page: the summary, where the case came from, and what
     happened since (oldest first)."""
@@ -214,6 +244,10 @@ class CaseFile(CaseSummary):
     # The statuses this case may go to next (what the case page offers as buttons).
     allowed_transitions = fields.List(fields.String(), load_default=list)
     outcome = fields.Nested(OutcomeAnswer, load_default=None, allow_none=True)
+    # The releases of the case's submission, newest first, and the files sent with it. The
+    # timeline holds their signing and revocation too.
+    releases = fields.List(fields.Nested(CaseRelease), load_default=list)
+    attachments = fields.List(fields.Nested(CaseAttachment), load_default=list)
 
 
 class AgeBuckets(Answer):

@@ -34,3 +34,83 @@ class Receipt(Schema):
     tracking_code = fields.String(required=True)
     status = fields.String(required=True)
     received_at = fields.String(required=True)
+
+
+# --- Privacy releases and attachments on the case page ----------------------------------------
+#
+# Every call below carries the acting staff member in the RPC context (`user_id`, `role`,
+# `office_id`, `origin`), as for cases; intake refuses a context of another office (not found)
+# and an intern where the call changes something or reveals identifiers (`Forbidden`).
+#
+# `releases(office_id, submission_id)`: the releases signed with or for a submission, newest
+#   first (`ReleaseSummary`); never the identifiers.
+# `reveal_identifiers(office_id, release_id)`: the agency identifiers the constituent gave,
+#   decrypted; intake writes an audit row for the read (who, when, from where) first.
+# `release_pdf(office_id, release_id)`: the signed copy (`Document`): the e-signed release
+#   rendered as a PDF, or the wet-signed scan as filed.
+# `revoke_release(office_id, release_id, reason)`: staff revoke with a reason; answers the
+#   release (`ReleaseSummary`); revoking one already revoked is a `Conflict`.
+# `file_wet_signed_release(office_id, submission_id, agencies, signed_on, scan)`: a release the
+#   constituent signed on paper, scanned (PDF, JPEG or PNG, `Document` form), recorded as such.
+# `attachment(office_id, attachment_id)`: a file the constituent sent (`Document`).
+
+RELEASE_STATES = ("valid", "expired", "revoked")
+
+
+class ReleaseRequest(OfficeRequest):
+    release_id = fields.String(required=True, validate=validate.Length(36, 36))
+
+
+class SubmissionReleasesRequest(OfficeRequest):
+    submission_id = fields.String(required=True, validate=validate.Length(36, 36))
+
+
+class RevokeReleaseRequest(ReleaseRequest):
+    reason = fields.String(required=True, validate=validate.Length(3, 500))
+
+
+class Document(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    filename = fields.String(required=True, validate=validate.Length(1, 200))
+    content_type = fields.String(
+        required=True, validate=validate.OneOf(["application/pdf", "image/jpeg", "image/png"])
+    )
+    content_base64 = fields.String(required=True)
+
+
+class FileWetSignedReleaseRequest(SubmissionReleasesRequest):
+    agencies = fields.List(
+        fields.String(validate=validate.Regexp(r"^[A-Z][A-Z0-9-]{1,19}\Z")),
+        required=True,
+        validate=validate.Length(1, 10),
+    )
+    signed_on = fields.Date(required=True)
+    scan = fields.Nested(Document, required=True)
+
+
+class AttachmentRequest(OfficeRequest):
+    attachment_id = fields.String(required=True, validate=validate.Length(36, 36))
+
+
+class ReleaseSummary(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    release_id = fields.String(required=True)
+    submission_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["e_signed", "wet_signed"]))
+    agencies = fields.List(fields.String(), required=True)
+    signature_name = fields.String(required=True, allow_none=True)
+    language = fields.String(required=True)
+    text_version = fields.String(required=True, allow_none=True)
+    text_sha256 = fields.String(required=True, allow_none=True)
+    signed_at = fields.String(required=True)
+    expires_at = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(RELEASE_STATES))
+    revoked_at = fields.String(required=True, allow_none=True)
+    revoked_by = fields.String(required=True, allow_none=True)
+    revocation_reason = fields.String(required=True, allow_none=True)
+    # Which identifiers were given (their names, e.g. "ssn_last4"), never their values.
+    identifier_kinds = fields.List(fields.String(), required=True)

@@ -1,5 +1,5 @@
-"""What gateway's service and browser tests share: fake `cases` and `metrics` services that
-answer over real RPC with fixed data, and readers for pages and queues.
+"""What gateway's service and browser tests share: fake `cases`, `metrics` and `intake`
+services that answer over real RPC with fixed data, and readers for pages and queues.
 
 The fakes load their arguments and dump their answers with the RPC contracts the real services
 use (`services.contracts.rpc`), and check each answer against its contract: when a producer's
@@ -7,9 +7,11 @@ contract changes, these tests fail until gateway reads the new shape."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -18,13 +20,16 @@ from typing import Any
 import requests
 from kombu import Connection
 from marshmallow import Schema
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from services.chassis.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.chassis.schemas import load_arguments
-from services.contracts.rpc.cases import CasePage, ListCasesRequest
+from services.contracts.rpc import intake as intake_rpc
+from services.contracts.rpc.cases import CaseFile, CasePage, GetCaseRequest, ListCasesRequest
 from services.contracts.rpc.metrics import OfficeCounts, OfficeCountsRequest
 from services.gateway import admin, seed
 from services.gateway.models import Base
@@ -127,10 +132,138 @@ def answer(schema: Schema, value: Any) -> Any:
     return wire
 
 
+SUBMISSION_ID = "5b0c9a4e-3f0e-4a8e-9a53-0c7f7b6f6d11"
+VALID_RELEASE = "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a"
+REVOKED_RELEASE = "7d6e5f40-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
+EXPIRED_RELEASE = "0f1e2d3c-4b5a-4968-8776-655443322110"
+ATTACHMENT_ID = "a1f0c2d4-7b1e-4c55-9d0a-2e4f6a8b0c13"
+LETTER_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+LETTER_BYTES = b"%PDF-1.7\n% a denial letter\n"
+SIGNED_COPY_BYTES = b"%PDF-1.7\n% the signed release\n"
+NOW = datetime.now(UTC)
+SIGNED_AT = NOW - timedelta(days=30)
+EXPIRES_AT = datetime(2027, 12, 3, 15, 0, tzinfo=UTC)
+REVOKED_AT = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+SSN = "078-05-1120"
+
+
+def _release(release_id: str, **fields: Any) -> dict[str, Any]:
+    """A release as intake's `releases` answers it."""
+    summary: dict[str, Any] = {
+        "release_id": release_id,
+        "submission_id": SUBMISSION_ID,
+        "kind": "e_signed",
+        "agencies": ["SSA", "VA"],
+        "signature_name": "Robert Hayes",
+        "language": "en",
+        "text_version": "2026-11",
+        "text_sha256": "c" * 64,
+        "signed_at": SIGNED_AT.isoformat(),
+        "expires_at": EXPIRES_AT.isoformat(),
+        "state": "valid",
+        "revoked_at": None,
+        "revoked_by": None,
+        "revocation_reason": None,
+        "identifier_kinds": ["ssn", "date_of_birth", "va_file_number"],
+    }
+    summary.update(fields)
+    return summary
+
+
+# Newest first, as intake answers.
+DEMO_RELEASES = [
+    _release(VALID_RELEASE),
+    _release(
+        REVOKED_RELEASE,
+        agencies=["VA"],
+        state="revoked",
+        revoked_by="constituent",
+        revoked_at=REVOKED_AT.isoformat(),
+        revocation_reason="Changed my mind",
+        identifier_kinds=[],
+    ),
+    _release(
+        EXPIRED_RELEASE,
+        kind="wet_signed",
+        agencies=["SSA"],
+        signature_name=None,
+        text_version=None,
+        text_sha256=None,
+        signed_at=datetime(2024, 1, 5, 12, tzinfo=UTC).isoformat(),
+        expires_at=datetime(2025, 1, 5, 12, tzinfo=UTC).isoformat(),
+        state="expired",
+        identifier_kinds=[],
+    ),
+]
+
+
+def _case_file(row: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """What `cases.get_case` answers for a row of the queue, with cases' copy of the
+    releases (its summaries of intake's events) and the files the submission brought."""
+    case = {
+        **row,
+        "submission_id": SUBMISSION_ID,
+        "tracking_code": "K7QX-M2PD",
+        "constituent_id": "0d6f3c1e-2a55-4a8b-8f8e-6a4ac2f5b1a0",
+        "agency_hint": None,
+        "agency_name": row["agency_code"],
+        "assigned_at": None,
+        "timeline": [],
+        "contact_email": "robert@example.org",
+        "preferred_language": "en",
+        "channel": "web",
+        "allowed_transitions": ["open", "closed"],
+        "outcome": None,
+        "releases": [
+            {
+                "release_id": VALID_RELEASE,
+                "kind": "e_signed",
+                "agencies": ["SSA", "VA"],
+                "signed_at": SIGNED_AT,
+                "expires_at": EXPIRES_AT,
+                "state": "valid",
+                "revoked_by": None,
+                "revoked_at": None,
+            }
+        ],
+        "attachments": [
+            {
+                "attachment_id": ATTACHMENT_ID,
+                "filename": "denial-letter.pdf",
+                "content_type": "application/pdf",
+                "size_bytes": 48213,
+                "sha256": LETTER_SHA256,
+            }
+        ],
+    }
+    case.update(fields)
+    return case
+
+
+# The veterans' case is covered (VA); the immigration one is not (USCIS).
+DEMO_CASE_FILES = {
+    "CW-2026-000004": _case_file(DEMO_CASES[2]),
+    "CW-2026-000005": _case_file(DEMO_CASES[1], releases=[], attachments=[]),
+}
+
+
 class FakeCases:
-    """Answers `cases.list_cases` by its contract, for one office's fixed cases."""
+    """Answers `cases.list_cases` and `cases.get_case` by their contracts, for one office's
+    fixed cases."""
 
     name = "cases"
+
+    @rpc
+    def get_case(
+        self, office_id: str, case_id: str | None = None, reference: str | None = None
+    ) -> dict[str, Any]:
+        query = load_arguments(
+            GetCaseRequest(), {"office_id": office_id, "case_id": case_id, "reference": reference}
+        )
+        found = DEMO_CASE_FILES.get(query["reference"] or "")
+        if query["office_id"] != OFFICE or found is None:
+            raise NotFound(f"there is no case {reference} in office {office_id}")
+        return answer(CaseFile(), found)  # type: ignore[no-any-return]
 
     @rpc
     def list_cases(self, office_id: str, **filters: Any) -> dict[str, Any]:
@@ -142,6 +275,101 @@ class FakeCases:
         ]
         page = {"cases": rows[query["offset"] : query["offset"] + query["limit"]]}
         return answer(CasePage(), {**page, "total": len(rows)})  # type: ignore[no-any-return]
+
+
+class ActingPerson(DependencyProvider):
+    """Who gateway said is acting (the RPC context)."""
+
+    def get_dependency(self, worker_ctx: Any) -> dict[str, Any]:
+        return dict(worker_ctx.data)
+
+
+# What the fake intake was asked, as (method, arguments, role): a test reads and clears it.
+INTAKE_CALLS: list[tuple[str, dict[str, Any], str | None]] = []
+
+
+def _document(filename: str, content: bytes) -> dict[str, Any]:
+    wire = {
+        "filename": filename,
+        "content_type": "application/pdf",
+        "content_base64": base64.b64encode(content).decode(),
+    }
+    return answer(intake_rpc.Document(), wire)  # type: ignore[no-any-return]
+
+
+class FakeIntake:
+    """Answers intake's staff calls about releases and attachments by their contracts, for
+    the demo office's one submission; refuses as intake does (an intern revealing, a second
+    revocation, an unknown agency)."""
+
+    name = "intake"
+    acting: Any = ActingPerson()
+
+    def _called(self, method: str, request: Any, arguments: dict[str, Any]) -> dict[str, Any]:
+        loaded = load_arguments(request, arguments)
+        INTAKE_CALLS.append((method, arguments, self.acting.get("role")))
+        if loaded["office_id"] != OFFICE:
+            raise NotFound("there is no such office here")
+        return loaded  # type: ignore[no-any-return]
+
+    def _release(self, release_id: str) -> dict[str, Any]:
+        for release in DEMO_RELEASES:
+            if release["release_id"] == release_id:
+                return release
+        raise NotFound("there is no such release")
+
+    @rpc
+    def releases(self, office_id: str, submission_id: str) -> list[dict[str, Any]]:
+        arguments = {"office_id": office_id, "submission_id": submission_id}
+        self._called("releases", intake_rpc.SubmissionReleasesRequest(), arguments)
+        found = DEMO_RELEASES if submission_id == SUBMISSION_ID else []
+        return answer(intake_rpc.ReleaseSummary(many=True), found)  # type: ignore[no-any-return]
+
+    @rpc
+    def reveal_identifiers(self, office_id: str, release_id: str) -> dict[str, str]:
+        arguments = {"office_id": office_id, "release_id": release_id}
+        self._called("reveal_identifiers", intake_rpc.ReleaseRequest(), arguments)
+        if self.acting.get("role") == "read_only":
+            raise Forbidden("an intern may not see identifiers")
+        self._release(release_id)
+        # As intake answers: kind to value, decrypted.
+        return {"va_file_number": "C-12345678", "ssn": SSN, "date_of_birth": "1950-04-02"}
+
+    @rpc
+    def release_pdf(self, office_id: str, release_id: str) -> dict[str, Any]:
+        arguments = {"office_id": office_id, "release_id": release_id}
+        self._called("release_pdf", intake_rpc.ReleaseRequest(), arguments)
+        self._release(release_id)
+        return _document('privacy "release"\r\n.pdf', SIGNED_COPY_BYTES)
+
+    @rpc
+    def revoke_release(self, office_id: str, release_id: str, reason: str) -> dict[str, Any]:
+        arguments = {"office_id": office_id, "release_id": release_id, "reason": reason}
+        self._called("revoke_release", intake_rpc.RevokeReleaseRequest(), arguments)
+        release = self._release(release_id)
+        if release["state"] == "revoked":
+            raise Conflict("this release was revoked already")
+        revoked = {**release, "state": "revoked", "revoked_by": "staff", "revoked_at": NOW}
+        return answer(intake_rpc.ReleaseSummary(), revoked)  # type: ignore[no-any-return]
+
+    @rpc
+    def file_wet_signed_release(self, **arguments: Any) -> dict[str, Any]:
+        loaded = self._called(
+            "file_wet_signed_release", intake_rpc.FileWetSignedReleaseRequest(), arguments
+        )
+        if "NOPE" in loaded["agencies"]:
+            raise ValidationFailed(
+                "unknown agency", fields={"agencies": ["NOPE is not in the agency directory"]}
+            )
+        return answer(intake_rpc.ReleaseSummary(), _release(str(uuid.uuid4())))  # type: ignore[no-any-return]
+
+    @rpc
+    def attachment(self, office_id: str, attachment_id: str) -> dict[str, Any]:
+        arguments = {"office_id": office_id, "attachment_id": attachment_id}
+        self._called("attachment", intake_rpc.AttachmentRequest(), arguments)
+        if attachment_id != ATTACHMENT_ID:
+            raise NotFound("there is no such attachment")
+        return _document("denial-letter.pdf", LETTER_BYTES)
 
 
 class FakeMetrics:

@@ -9,27 +9,41 @@ import re
 import secrets
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from services.chassis.domain import Aggregate
 from services.chassis.errors import CaseworkError
 from services.contracts import SUBMISSION_RECEIVED, SubmissionReceived
+from services.intake.domain.attachments import StoredAttachment, Upload
 from services.intake.domain.constituents import Constituent, ConstituentDetails
 
 # No 0/O, 1/I/L, U/V: codes are read out over the phone.
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
 TRACKING_CODE = re.compile(rf"^[{TRACKING_ALPHABET}]{{4}}-[{TRACKING_ALPHABET}]{{4}}$")
 
-CONSENT_TEXT_VERSION = "2026-11"
-USER_AGENT_KEPT = 300
+
+@dataclass(frozen=True)
+class PortalOffice:
+    """What the public portal shows of an office, and how long its releases hold."""
+
+    office_id: str
+    name: str
+    release_valid_days: int = 365
 
 
 @dataclass(frozen=True)
 class PrivacyConsent:
+    """A release as the constituent signed it: typed name, agencies, the identifiers they gave
+    (validated, not yet sealed), and which text they were shown (version, its SHA-256)."""
+
     signature_name: str
     agencies: tuple[str, ...]
+    identifiers: Mapping[str, str] = field(default_factory=dict)
+    language: str = "en"
+    text_version: str | None = None
+    text_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,24 +57,13 @@ class SubmitRequest:
     urgent: bool = False
     urgency_reason: str | None = None
     privacy_release: PrivacyConsent | None = None
+    attachments: tuple[Upload, ...] = ()
 
 
 @dataclass(frozen=True)
 class ConsentEvidence:
     ip: str | None
     user_agent: str | None
-
-
-@dataclass(frozen=True)
-class SignedRelease:
-    """Written consent (Privacy Act) with the evidence of its electronic signature."""
-
-    id: str
-    signature_name: str
-    agencies: tuple[str, ...]
-    consent_text_version: str
-    signer_ip: str | None
-    signer_user_agent: str | None
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ class Submission(Aggregate):
     request: SubmitRequest
     received_at: datetime
     idempotency: Idempotency | None = None
-    release: SignedRelease | None = None
+    attachments: tuple[StoredAttachment, ...] = ()
 
     @classmethod
     def accept(
@@ -138,12 +141,12 @@ class Submission(Aggregate):
         constituent: Constituent,
         *,
         received_at: datetime,
-        evidence: ConsentEvidence,
         idempotency: Idempotency | None = None,
+        attachments: tuple[StoredAttachment, ...] = (),
     ) -> Submission:
         """Accept `request` from `constituent`; records SUBMISSION_RECEIVED (no description:
-        events carry what consumers need, the text stays here)."""
-        consent = request.privacy_release
+        events carry what consumers need, the text stays here; attachments by id and hash).
+        A release signed with it is its own aggregate (`Release`), recorded beside it."""
         submission = cls(
             id=str(uuid.uuid4()),
             tracking_code=new_tracking_code(),
@@ -151,7 +154,7 @@ class Submission(Aggregate):
             request=request,
             received_at=received_at,
             idempotency=idempotency,
-            release=signed_release(consent, evidence) if consent is not None else None,
+            attachments=attachments,
         )
         submission.record(
             SUBMISSION_RECEIVED,
@@ -167,8 +170,9 @@ class Submission(Aggregate):
                 agency_hint=request.agency,
                 subject=request.subject,
                 urgent=request.urgent,
-                privacy_release_signed=submission.release is not None,
+                privacy_release_signed=request.privacy_release is not None,
                 received_at=received_at,
+                attachments=tuple(item.payload for item in attachments),
             ),
         )
         return submission
@@ -179,19 +183,8 @@ class Submission(Aggregate):
             submission_id=self.id,
             tracking_code=self.tracking_code,
             received_at=self.received_at.isoformat(),
-            privacy_release_recorded=self.release is not None,
+            privacy_release_recorded=self.request.privacy_release is not None,
         )
-
-
-def signed_release(consent: PrivacyConsent, evidence: ConsentEvidence) -> SignedRelease:
-    return SignedRelease(
-        id=str(uuid.uuid4()),
-        signature_name=consent.signature_name,
-        agencies=consent.agencies,
-        consent_text_version=CONSENT_TEXT_VERSION,
-        signer_ip=evidence.ip,
-        signer_user_agent=(evidence.user_agent or "")[:USER_AGENT_KEPT] or None,
-    )
 
 
 def new_tracking_code() -> str:

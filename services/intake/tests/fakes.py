@@ -7,13 +7,23 @@ and applied on commit, so a unit of work that fails leaves nothing behind, as a 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from services.chassis.fakes import FakeDatabase, FakeUnitOfWork
+from services.intake.domain.attachments import StoredAttachment
 from services.intake.domain.constituents import Constituent
-from services.intake.domain.submissions import EarlierSubmission, Submission
+from services.intake.domain.public_status import (
+    PublicUpdateView,
+    RequestOwner,
+    StatusCode,
+    SubmissionOwner,
+)
+from services.intake.domain.releases import Release
+from services.intake.domain.submissions import EarlierSubmission, PortalOffice, Submission
+from services.intake.repository import ReleaseSecrets
 
 
 class FakeIntakeUnitOfWork(FakeUnitOfWork):
@@ -22,6 +32,10 @@ class FakeIntakeUnitOfWork(FakeUnitOfWork):
         self.offices = FakeOffices(self)
         self.constituents = FakeConstituents(self)
         self.submissions = FakeSubmissions(self)
+        self.attachments = FakeAttachments(self)
+        self.portal = FakePortal(self)
+        self.releases = FakeReleases(self)
+        self.status = FakeStatus(self)
 
     def table(self, name: str) -> dict[Any, Any]:
         return self.database.rows.setdefault(name, {})  # type: ignore[no-any-return]
@@ -104,3 +118,209 @@ class FakeSubmissions:
         rows = self._uow.table("submissions")
         key = (self._uow.office_id, submission.id)
         self._uow.stage(lambda: rows.__setitem__(key, submission))
+
+
+class FakeAttachments:
+    def __init__(self, uow: FakeIntakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add_all(
+        self, submission_id: str, attachments: Sequence[StoredAttachment], received_at: datetime
+    ) -> None:
+        rows = self._uow.table("attachments")
+        office_id = self._uow.office_id
+
+        def store() -> None:
+            for item in attachments:
+                rows[(office_id, item.id)] = item
+
+        self._uow.stage(store)
+
+    def get(self, attachment_id: str) -> StoredAttachment | None:
+        return self._uow.table("attachments").get((self._uow.office_id, attachment_id))
+
+
+class FakePortal:
+    """The office as the offices table has it; no wording of its own; its wrapped key."""
+
+    def __init__(self, uow: FakeIntakeUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def office_id(self) -> str:
+        return self._uow.office_id
+
+    def portal(self) -> PortalOffice | None:
+        office = self._uow.table("offices").get(self._uow.office_id)
+        if office is None:
+            return None
+        return PortalOffice(self._uow.office_id, office["name"], office.get("valid_days", 365))
+
+    def own_release_text(self, language: str) -> tuple[str, str] | None:
+        return self._uow.table("release_texts").get((self._uow.office_id, language))
+
+    def wrapped_key(self) -> tuple[bytes, str] | None:
+        return self._uow.table("office_keys").get(self._uow.office_id)
+
+    def add_wrapped_key(self, wrapped: bytes, master_key_id: str, created_at: Any) -> bool:
+        keys = self._uow.table("office_keys")
+        if self._uow.office_id in keys:
+            return False
+        keys[self._uow.office_id] = (wrapped, master_key_id)  # as a committed racer's would be
+        return True
+
+
+class FakeReleases:
+    def __init__(self, uow: FakeIntakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(
+        self,
+        release: Release,
+        *,
+        sealed_identifiers: bytes | None = None,
+        signed_text: str | None = None,
+        scan: StoredAttachment | None = None,
+    ) -> None:
+        self._uow.track(release)
+        rows = self._uow.table("releases")
+        key = (self._uow.office_id, release.id)
+        secrets = ReleaseSecrets(
+            sealed_identifiers=sealed_identifiers,
+            signed_text=signed_text,
+            scan=scan.content if scan else None,
+            scan_content_type=scan.content_type if scan else None,
+            scan_filename=scan.filename if scan else None,
+        )
+        self._uow.stage(lambda: rows.__setitem__(key, (copy.deepcopy(release), secrets)))
+
+    def get(self, release_id: str) -> Release | None:
+        stored = self._uow.table("releases").get((self._uow.office_id, release_id))
+        return self._uow.track(copy.deepcopy(stored[0])) if stored else None
+
+    def of_submission(self, submission_id: str) -> list[Release]:
+        found = [
+            self._uow.track(copy.deepcopy(release))
+            for (office_id, _), (release, _) in self._uow.table("releases").items()
+            if office_id == self._uow.office_id and release.submission_id == submission_id
+        ]
+        return sorted(found, key=lambda release: release.signed_at, reverse=True)
+
+    def secrets(self, release_id: str) -> ReleaseSecrets | None:
+        stored = self._uow.table("releases").get((self._uow.office_id, release_id))
+        return stored[1] if stored else None
+
+    def save_revocation(self, release: Release) -> None:
+        rows = self._uow.table("releases")
+        key = (self._uow.office_id, release.id)
+        kept = copy.deepcopy(release)
+        self._uow.stage(lambda: rows.__setitem__(key, (kept, rows[key][1])))
+
+
+class FakeStatus:
+    """The status projection and codes; owners are read from the staged submissions."""
+
+    def __init__(self, uow: FakeIntakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def _owners(self) -> list[SubmissionOwner]:
+        constituents = self._uow.table("constituents")
+        owners = []
+        for (office_id, _), submission in self._uow.table("submissions").items():
+            if office_id != self._uow.office_id:
+                continue
+            person = constituents[(office_id, submission.constituent_id)]
+            address = dict(person.address or {})
+            owners.append(
+                SubmissionOwner(
+                    owner=RequestOwner(
+                        submission_id=submission.id,
+                        tracking_code=submission.tracking_code,
+                        email=person.email,
+                        last_name=person.last_name,
+                        postal_code=address.get("postal_code"),
+                        language=person.preferred_language,
+                    ),
+                    constituent_id=person.id,
+                    display_name=f"{person.first_name} {person.last_name}",
+                    subject=submission.request.subject,
+                    category=submission.request.category,
+                    received_at=submission.received_at,
+                    address=address,
+                    phone=person.phone,
+                )
+            )
+        return owners
+
+    def owner_by_tracking_code(self, tracking_code: str) -> SubmissionOwner | None:
+        return next((o for o in self._owners() if o.owner.tracking_code == tracking_code), None)
+
+    def owner(self, submission_id: str) -> SubmissionOwner | None:
+        return next((o for o in self._owners() if o.owner.submission_id == submission_id), None)
+
+    def case_of(self, submission_id: str) -> Any:
+        return self._uow.table("public_cases").get((self._uow.office_id, submission_id))
+
+    def updates(self, submission_id: str) -> list[PublicUpdateView]:
+        rows = self._uow.table("public_updates")
+        return sorted(
+            (
+                update
+                for (office_id, _), (of, update) in rows.items()
+                if office_id == self._uow.office_id and of == submission_id
+            ),
+            key=lambda update: update.occurred_at,
+        )
+
+    def case_opened(
+        self, *, submission_id: str, case_id: str, reference: str, status: str, at: datetime
+    ) -> None:
+        rows = self._uow.table("public_cases")
+        key = (self._uow.office_id, submission_id)
+        row = SimpleNamespace(
+            case_id=case_id, reference=reference, status=status, result=None, updated_at=at
+        )
+        self._uow.stage(lambda: rows.setdefault(key, row))
+
+    def submission_of_case(self, case_id: str) -> str | None:
+        for (office_id, submission_id), row in self._uow.table("public_cases").items():
+            if office_id == self._uow.office_id and row.case_id == case_id:
+                return submission_id  # type: ignore[no-any-return]
+        return None
+
+    def case_changed(
+        self, case_id: str, *, status: str, at: datetime, result: str | None = None
+    ) -> None:
+        for (office_id, _), row in self._uow.table("public_cases").items():
+            if office_id == self._uow.office_id and row.case_id == case_id:
+
+                def change(row: Any = row) -> None:
+                    row.status, row.updated_at = status, at
+                    if result is not None:
+                        row.result = result
+
+                self._uow.stage(change)
+
+    def add_update(self, update_id: str, submission_id: str, update: PublicUpdateView) -> None:
+        rows = self._uow.table("public_updates")
+        key = (self._uow.office_id, update_id)
+        self._uow.stage(lambda: rows.setdefault(key, (submission_id, update)))
+
+    def live_codes(self, submission_id: str, now: datetime) -> list[StatusCode]:
+        return [
+            copy.deepcopy(code)
+            for (office_id, _), code in self._uow.table("status_codes").items()
+            if office_id == self._uow.office_id
+            and code.submission_id == submission_id
+            and code.expires_at > now
+        ]
+
+    def add_code(self, code: StatusCode) -> None:
+        self._uow.track(code)
+        self.save_code(code)
+
+    def save_code(self, code: StatusCode) -> None:
+        rows = self._uow.table("status_codes")
+        key = (self._uow.office_id, code.id)
+        kept = copy.deepcopy(code)
+        self._uow.stage(lambda: rows.__setitem__(key, kept))

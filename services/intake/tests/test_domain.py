@@ -20,7 +20,6 @@ from services.intake.domain.constituents import (
 )
 from services.intake.domain.submissions import (
     TRACKING_CODE,
-    ConsentEvidence,
     EarlierSubmission,
     Idempotency,
     IdempotencyKeyReused,
@@ -86,9 +85,7 @@ class Known:
 
 def test_accepting_a_submission_records_one_announcement_without_the_description() -> None:
     maria = Constituent.register(MARIA, NOW)
-    submission = Submission.accept(
-        REQUEST, maria, received_at=NOW, evidence=ConsentEvidence("203.0.113.9", "x" * 500)
-    )
+    submission = Submission.accept(REQUEST, maria, received_at=NOW)
 
     [event] = submission.pull_events()
     assert event.contract == SUBMISSION_RECEIVED
@@ -110,9 +107,6 @@ def test_accepting_a_submission_records_one_announcement_without_the_description
     # The wire form passes the contract's strict schema.
     assert "description" not in SUBMISSION_RECEIVED.dump(event.payload)
     assert submission.pull_events() == []
-    release = submission.release
-    assert release is not None and release.agencies == ("SSA", "VA")
-    assert release.signer_ip == "203.0.113.9" and release.signer_user_agent == "x" * 300
     assert submission.receipt.privacy_release_recorded
     assert submission.receipt.received_at == NOW.isoformat()
 
@@ -122,10 +116,9 @@ def test_a_submission_without_a_release_records_none() -> None:
         replace(REQUEST, privacy_release=None),
         Constituent.register(MARIA, NOW),
         received_at=NOW,
-        evidence=ConsentEvidence(None, None),
     )
 
-    assert submission.release is None and not submission.receipt.privacy_release_recorded
+    assert not submission.receipt.privacy_release_recorded
     assert submission.pull_events()[0].payload.privacy_release_signed is False
 
 

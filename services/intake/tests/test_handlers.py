@@ -11,7 +11,12 @@ from services.chassis.consuming import consume
 from services.chassis.errors import NotFound, PermanentMessageError
 from services.chassis.fakes import FakeDatabase, incoming
 from services.chassis.uow import MissingTenant
-from services.contracts import OFFICE_REGISTERED, SUBMISSION_RECEIVED, SubmissionReceived
+from services.contracts import (
+    OFFICE_REGISTERED,
+    PRIVACY_RELEASE_SIGNED,
+    SUBMISSION_RECEIVED,
+    SubmissionReceived,
+)
 from services.intake import handlers
 from services.intake.domain.constituents import ConstituentDetails
 from services.intake.domain.submissions import (
@@ -74,8 +79,11 @@ def accept(
 def test_an_accepted_submission_is_announced_with_its_typed_payload(db: Database) -> None:
     receipt = accept(db)
 
-    [announced] = db.outbox
+    announced, signed = db.outbox
     assert announced.office_id == LOPEZ and announced.contract == SUBMISSION_RECEIVED
+    assert signed.contract == PRIVACY_RELEASE_SIGNED
+    assert signed.payload.submission_id == receipt.submission_id
+    assert signed.payload.agencies == ("SSA",) and signed.payload.kind == "e_signed"
     payload = announced.payload
     assert isinstance(payload, SubmissionReceived)
     assert payload.submission_id == receipt.submission_id
@@ -146,7 +154,8 @@ def test_a_true_retry_gets_the_first_receipt_and_announces_nothing_more(db: Data
     again = accept(db, idempotency=key)
 
     assert again == first
-    assert len(db.rows["submissions"]) == 1 and len(db.outbox) == 1
+    # One announcement of the request and one of its release, not repeated by the retry.
+    assert len(db.rows["submissions"]) == 1 and len(db.outbox) == 2
 
 
 def test_a_key_reused_for_another_request_is_refused_and_stores_nothing(db: Database) -> None:
@@ -159,7 +168,7 @@ def test_a_key_reused_for_another_request_is_refused_and_stores_nothing(db: Data
     assert refused.value.status == 422 and refused.value.code == "idempotency_key_reused"
     [stored] = db.rows["submissions"].values()
     assert stored.request.description == REQUEST.description
-    assert len(db.outbox) == 1
+    assert len(db.outbox) == 2  # the first request and its release
 
 
 def test_the_same_key_in_another_office_is_another_request(db: Database) -> None:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.chassis.db import create_db_engine
 from services.chassis.uow import DatabaseAccess
 from services.intake.domain.constituents import Constituent, ConstituentDetails
+from services.intake.domain.releases import DEFAULT_RELEASE_TEXTS, Release, render_release_text
 from services.intake.domain.submissions import (
-    ConsentEvidence,
     Idempotency,
     PrivacyConsent,
     Submission,
@@ -109,10 +109,29 @@ def test_a_keyed_submission_answers_its_retry_with_receipt_release_and_fingerpri
     )
     key = Idempotency.of("portal-4f1c9a7e", {"subject": "Benefit delayed"})
     with db.unit_of_work(office_id=LOPEZ) as uow:
-        submission = Submission.accept(
-            request, maria, received_at=NOW, evidence=ConsentEvidence(None, None), idempotency=key
-        )
+        submission = Submission.accept(request, maria, received_at=NOW, idempotency=key)
         uow.submissions.add(submission)
+        text = render_release_text(
+            DEFAULT_RELEASE_TEXTS["en"],
+            office_name="Office of Rep. Lopez",
+            constituent_name="Maria Lopez",
+            agency_names=["Social Security Administration"],
+            expires_on=NOW.date(),
+        )
+        release = Release.e_sign(
+            submission_id=submission.id,
+            constituent_id=maria.id,
+            signature_name="Maria Lopez",
+            constituent_display_name="Maria Lopez",
+            agencies=("SSA",),
+            identifier_kinds=(),
+            text=text,
+            signer_ip=None,
+            signer_user_agent=None,
+            signed_at=NOW,
+            valid_days=365,
+        )
+        uow.releases.add(release, signed_text=text.text)
         uow.commit()
 
     with db.unit_of_work(office_id=LOPEZ) as uow:

@@ -8,9 +8,8 @@ the delivery (see `delivery.py`) is sent at most once.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import Enum
 
 from services.contracts import CaseOpened, SubmissionReceived
 from services.notify.domain.delivery import (
@@ -18,24 +17,13 @@ from services.notify.domain.delivery import (
     EMAIL,
     Cause,
     Delivery,
-    DeliveryStatus,
+    NextStep,
 )
 
 NO_EMAIL_ADDRESS = "no email address"
 LANGUAGES = ("en", "es")
 # The longest name kept: what the recipients table holds, and more than a greeting needs.
 NAME_LENGTH = 200
-# Used as the From name while the office's own registration has not reached notify yet.
-GENERIC_SENDER_NAME = {"en": "Constituent Services", "es": "Servicios al Constituyente"}
-
-
-class NextStep(Enum):
-    WAIT = "wait"  # the case or the recipient is not known yet
-    SKIP = "skip"  # the constituent gave no email address
-    SEND = "send"  # a first attempt, or another after a definite failure
-    DONE = "done"  # sent, skipped or given up on already
-    CHECK_LATER = "check_later"  # another worker is talking to the mail server right now
-    MARK_UNKNOWN = "mark_unknown"  # an attempt outlived any send: it was cut off
 
 
 @dataclass(frozen=True)
@@ -45,7 +33,7 @@ class Recipient:
     submission_id: str
     constituent_id: str
     name: str
-    contact_email: str | None
+    contact_email: str | None = field(repr=False)
     preferred_language: str
     tracking_code: str
     received_at: datetime
@@ -64,7 +52,7 @@ class Recipient:
 
     @property
     def language(self) -> str:
-        return self.preferred_language if self.preferred_language in LANGUAGES else "en"
+        return language_or_english(self.preferred_language)
 
 
 @dataclass(frozen=True)
@@ -92,15 +80,16 @@ class OfficeSender:
 
 @dataclass(frozen=True)
 class OutgoingEmail:
-    """A plain-text email ready for a mail transport; addresses never leave this object."""
+    """A plain-text email ready for a mail transport; addresses never leave this object (nor
+    its body, which may hold a one-time code: its repr leaves them out)."""
 
     sender_name: str
     sender_address: str
-    to_name: str
-    to_address: str
+    to_name: str = field(repr=False)
+    to_address: str = field(repr=False)
     reply_to: str | None
     subject: str
-    body: str
+    body: str = field(repr=False)
     message_id: str
 
 
@@ -112,20 +101,10 @@ def next_step(
     now: datetime,
     send_lease: timedelta,
 ) -> NextStep:
-    """What to do about one constituent's acknowledgement, given what notify knows now.
-
-    `send_lease` is the longest one send can take: a `sending` attempt older than that was cut
-    off (the worker died), while a younger one may still be talking to the mail server.
-    """
+    """What to do about one constituent's acknowledgement, given what notify knows now
+    (`send_lease`: see `Delivery.next_step`)."""
     if delivery is not None:
-        if delivery.status is DeliveryStatus.FAILED:
-            return NextStep.SEND
-        if delivery.status is DeliveryStatus.SENDING:
-            started = delivery.attempt_started_at
-            if started is not None and now - started < send_lease:
-                return NextStep.CHECK_LATER
-            return NextStep.MARK_UNKNOWN
-        return NextStep.DONE
+        return delivery.next_step(now=now, send_lease=send_lease)
     if case is None or recipient is None:
         return NextStep.WAIT
     if not recipient.contact_email:
@@ -135,7 +114,7 @@ def next_step(
 
 def acknowledgement_of(case: OpenedCase) -> Cause:
     """The acknowledgement of a case goes to the constituent who asked, by email."""
-    return Cause(case.submission_id, case.case_id, ACKNOWLEDGEMENT, EMAIL)
+    return Cause(case.submission_id, case.case_id, ACKNOWLEDGEMENT, EMAIL, case.submission_id)
 
 
 def first_acknowledgement(case: OpenedCase, *, now: datetime, sender_address: str) -> Delivery:
@@ -147,10 +126,9 @@ def skipped_acknowledgement(case: OpenedCase, *, now: datetime) -> Delivery:
     return Delivery.skipped(acknowledgement_of(case), now=now, reason=NO_EMAIL_ADDRESS)
 
 
-def sender_name(office: OfficeSender | None, language: str) -> str:
-    if office is not None:
-        return office.name
-    return GENERIC_SENDER_NAME.get(language, GENERIC_SENDER_NAME["en"])
+def language_or_english(preferred: str) -> str:
+    """The language a constituent's mail is written in: theirs if notify has it, else English."""
+    return preferred if preferred in LANGUAGES else "en"
 
 
 def one_line(text: str) -> str:

@@ -1,8 +1,8 @@
 """A delivery: one message to one recipient for one cause, and the state of sending it.
 
 Sending is not transactional, so a delivery is committed as `sending` (its idempotency key,
-unique per recipient and cause) before the mail server hears anything, and is sent at most
-once: an attempt cut off mid-way is never repeated, only one the mail server definitely
+unique per kind of message and occasion) before the mail server hears anything, and is sent at
+most once: an attempt cut off mid-way is never repeated, only one the mail server definitely
 refused for now.
 """
 
@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
+from datetime import datetime, timedelta
+from enum import Enum, StrEnum
 
 from services.chassis.domain import Aggregate
 from services.contracts import ACKNOWLEDGEMENT_SENT, AcknowledgementSent
 
 ACKNOWLEDGEMENT = "acknowledgement"
+STATUS_CODE = "status_code"
 EMAIL = "email"
 # Why a stale `sending` attempt was given up on (its worker stopped mid-send).
 CUT_OFF = "CutOff"
@@ -27,7 +28,7 @@ class DeliveryStatus(StrEnum):
     SENDING = "sending"  # committed before talking to the mail server
     SENT = "sent"  # the mail server accepted the message
     FAILED = "failed"  # the mail server definitely did not take it; a retry may send
-    SKIPPED = "skipped"  # nothing to send to (see the skip reason)
+    SKIPPED = "skipped"  # not sent and never will be (see the skip reason)
     UNKNOWN = "unknown"  # cut off mid-send: it may or may not have gone, so never resent
     UNDELIVERABLE = "undeliverable"  # refused for good (5xx: no such mailbox); never retried
 
@@ -35,6 +36,15 @@ class DeliveryStatus(StrEnum):
 # An attempt in one of these states may still learn its outcome: `unknown` is corrected when
 # the worker that was sending after all reports back.
 _SETTLEABLE = frozenset({DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN})
+
+
+class NextStep(Enum):
+    WAIT = "wait"  # a fact the message is written from is not known yet
+    SKIP = "skip"  # nothing to send to, or nothing worth sending any more
+    SEND = "send"  # a first attempt, or another after a definite failure
+    DONE = "done"  # sent, skipped or given up on already
+    CHECK_LATER = "check_later"  # another worker is talking to the mail server right now
+    MARK_UNKNOWN = "mark_unknown"  # an attempt outlived any send: it was cut off
 
 
 class InvalidTransition(Exception):
@@ -48,22 +58,26 @@ class AttemptSettledElsewhere(Exception):
 
 @dataclass(frozen=True)
 class Cause:
-    """Whom a delivery is for and why: the recipient's submission, the case it is about, the
-    kind of message and the channel it goes by."""
+    """Whom a delivery is for and why: the recipient's submission, the case it is about (None
+    while no case is open), the kind of message, the channel it goes by, and the occasion it
+    is sent once for: the submission for its acknowledgement, each request for a status code
+    (the event's id)."""
 
     submission_id: str
-    case_id: str
+    case_id: str | None
     kind: str
     channel: str
+    occasion_id: str
 
 
 @dataclass
 class Delivery(Aggregate):
     delivery_id: str
     submission_id: str
-    case_id: str
+    case_id: str | None
     kind: str
     channel: str
+    occasion_id: str
     status: DeliveryStatus
     created_at: datetime
     attempts: int = 0
@@ -100,8 +114,23 @@ class Delivery(Aggregate):
 
     @property
     def idempotency_key(self) -> tuple[str, str]:
-        """At most one delivery per recipient (their submission) and cause (the kind)."""
-        return (self.submission_id, self.kind)
+        """At most one delivery per occasion and kind of message."""
+        return (self.occasion_id, self.kind)
+
+    def next_step(self, *, now: datetime, send_lease: timedelta) -> NextStep:
+        """What to do about this delivery now: send again only after a definite refusal.
+
+        `send_lease` is the longest one send can take: a `sending` attempt older than that was
+        cut off (the worker died), while a younger one may still be talking to the mail server.
+        """
+        if self.status is DeliveryStatus.FAILED:
+            return NextStep.SEND
+        if self.status is DeliveryStatus.SENDING:
+            started = self.attempt_started_at
+            if started is not None and now - started < send_lease:
+                return NextStep.CHECK_LATER
+            return NextStep.MARK_UNKNOWN
+        return NextStep.DONE
 
     def retry(self, now: datetime, *, sender_address: str) -> None:
         """Start another attempt after the mail server definitely refused the last one."""
@@ -111,6 +140,14 @@ class Delivery(Aggregate):
         self.attempts += 1
         self.attempt_started_at = now
         self.message_id = message_id(self.delivery_id, sender_address)
+
+    def skip(self, reason: str) -> None:
+        """A refused attempt is not tried again: what it carries is of no use any more (a
+        status code that expired meanwhile)."""
+        if self.status is not DeliveryStatus.FAILED:
+            raise InvalidTransition(f"a {self.status} delivery is not skipped")
+        self.status = DeliveryStatus.SKIPPED
+        self.skip_reason = reason
 
     def give_up_cut_off(self) -> None:
         """An attempt that outlived any send was cut off: it may have gone, never resend it."""
@@ -123,7 +160,7 @@ class Delivery(Aggregate):
         """The mail server accepted attempt number `attempt`."""
         self._settle(attempt, DeliveryStatus.SENT)
         self.sent_at = at
-        if self.kind == ACKNOWLEDGEMENT:
+        if self.kind == ACKNOWLEDGEMENT and self.case_id is not None:
             self.record(
                 ACKNOWLEDGEMENT_SENT,
                 AcknowledgementSent(

@@ -4,13 +4,18 @@ tests over fakes and the tests over both databases)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.chassis.consuming import consume
 from services.chassis.events import IncomingEvent
 from services.chassis.fakes import incoming
-from services.contracts import CASE_OPENED, OFFICE_REGISTERED, SUBMISSION_RECEIVED
+from services.contracts import (
+    CASE_OPENED,
+    OFFICE_REGISTERED,
+    STATUS_CODE_REQUESTED,
+    SUBMISSION_RECEIVED,
+)
 from services.notify import handlers
 from services.notify.tests.fakes import FakeMailer
 
@@ -56,3 +61,23 @@ def office_registered(
     """The office's registration, in an envelope of `office_id` (its own, normally)."""
     payload = {"office_id": OFFICE, "name": name, "reply_to_email": "casework@lopez.example.gov"}
     return incoming(OFFICE_REGISTERED, payload, office_id=office_id)
+
+
+def status_code_requested(
+    submission_id: str = "sub-1",
+    *,
+    expires_at: datetime | None = None,
+    office_id: str = OFFICE,
+    event_id: str | None = None,
+    **overrides: Any,
+) -> IncomingEvent[Any]:
+    """A request for the code to the status page, in Spanish, working for 15 minutes from now
+    unless `expires_at` says otherwise."""
+    expires_at = expires_at or datetime.now(UTC) + timedelta(minutes=15)
+    payload = {
+        **STATUS_CODE_REQUESTED.example,
+        "submission_id": submission_id,
+        "expires_at": expires_at.isoformat(),
+        **overrides,
+    }
+    return incoming(STATUS_CODE_REQUESTED, payload, office_id=office_id, event_id=event_id)

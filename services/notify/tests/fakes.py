@@ -110,9 +110,9 @@ class FakeDeliveries(_Table):
         stored = self.rows.get(delivery_id)
         return self._hand_out(stored) if stored else None
 
-    def for_cause(self, submission_id: str, kind: str) -> Delivery | None:
+    def for_cause(self, occasion_id: str, kind: str) -> Delivery | None:
         for stored in self.rows.values():
-            if stored.idempotency_key == (submission_id, kind):
+            if stored.idempotency_key == (occasion_id, kind):
                 return self._hand_out(stored)
         return None
 

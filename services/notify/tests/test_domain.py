@@ -5,14 +5,12 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from services.contracts import SUBMISSION_RECEIVED
 from services.notify.domain.acknowledgements import (
     NAME_LENGTH,
-    NextStep,
     OfficeSender,
     OpenedCase,
     OutgoingEmail,
@@ -22,7 +20,7 @@ from services.notify.domain.acknowledgements import (
     one_line,
     skipped_acknowledgement,
 )
-from services.notify.domain.delivery import Delivery, DeliveryStatus, message_id
+from services.notify.domain.delivery import Delivery, DeliveryStatus, NextStep, message_id
 from services.notify.mail import to_mime, wire_bytes
 from services.notify.messages import compose_acknowledgement
 
@@ -55,8 +53,10 @@ def acknowledgement(
         delivery_id="d-1",
         recipient=recipient,
         case=CASE,
+        office_id="rep-lopez",
         office=office,
         sender_address="casework@localhost",
+        portal="https://portal.example.gov",
     )
 
 
@@ -164,22 +164,25 @@ def test_a_spanish_speaker_gets_the_acknowledgement_in_spanish() -> None:
     assert "Su número de caso: CW-2026-000042" in email.body
 
 
-@pytest.mark.parametrize(
-    ("recipient", "status_page", "in_touch"),
-    [
-        (MARIA, ("status", "online", "website", "portal"), "get in touch with you"),
-        (MARIA_ES, ("estado", "en línea", "sitio web", "portal"), "se pondrá en contacto"),
-    ],
-    ids=["en", "es"],
-)
-def test_the_acknowledgement_promises_no_status_page_that_does_not_exist(
-    recipient: Recipient, status_page: tuple[str, ...], in_touch: str
-) -> None:
-    # Defect 9 of issue 5: the email pointed to an online status page that does not exist.
-    body = acknowledgement(recipient).body.lower()
-    assert [word for word in status_page if word in body] == []
-    assert "k7qx-m2pd" in body, "the tracking code is what the constituent has"
-    assert in_touch in body, "the office will be in touch"
+STATUS_PAGE = "https://portal.example.gov/o/rep-lopez/status?tracking=K7QX-M2PD"
+
+
+def test_the_acknowledgement_links_to_the_status_page_and_says_what_happens_next() -> None:
+    body = acknowledgement().body
+    assert f"\n   {STATUS_PAGE}\n" in body, "the link stands on a line of its own"
+    assert "What happens next" in body
+    assert "A caseworker will read your request and contact you" in body
+    assert "the page first sends a one-time code to this email address" in body
+
+
+def test_the_spanish_acknowledgement_says_what_happens_next_in_spanish() -> None:
+    body = acknowledgement(MARIA_ES).body
+    assert f"\n   {STATUS_PAGE}\n" in body
+    assert "¿Qué pasará ahora?" in body
+    assert "Una persona de nuestro equipo leerá su solicitud" in body
+    assert "le envía primero un código de un solo uso a esta dirección de correo" in body
+    assert "What happens next" not in body and "caseworker" not in body
+    assert body.endswith("Atentamente,\nOffice of Rep. Ana Lopez\n")
 
 
 def test_before_the_office_is_known_mail_goes_out_under_a_generic_name() -> None:
@@ -187,7 +190,11 @@ def test_before_the_office_is_known_mail_goes_out_under_a_generic_name() -> None
     assert email.sender_name == "Constituent Services"
     assert email.reply_to is None
     assert "Thank you for contacting our office." in email.body
-    assert acknowledgement(MARIA_ES, office=None).sender_name == "Servicios al Constituyente"
+    assert email.body.endswith("Kind regards,\nConstituent Services\n")
+    spanish = acknowledgement(MARIA_ES, office=None)
+    assert spanish.sender_name == "Servicios al Constituyente"
+    assert "Gracias por comunicarse con nuestra oficina." in spanish.body
+    assert spanish.body.endswith("Atentamente,\nServicios al Constituyente\n")
 
 
 def test_the_mime_message_has_the_headers_a_mail_client_needs() -> None:

@@ -1,5 +1,6 @@
 """Notify's Alembic history on SQLite and PostgreSQL: it builds exactly the tables the service
-declares (its own and the chassis outbox, inbox and audit log) and takes them down again."""
+declares (its own and the chassis outbox, inbox and audit log) and takes them down again, and
+the deliveries already made keep their idempotency key when status codes arrive."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import Connection, create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
 
 from services.chassis.migrate import alembic_config, upgrade
+from services.chassis.tenant import TENANT_SETTING
 from services.notify.models import metadata
 
 
@@ -41,5 +45,58 @@ def test_the_migrations_build_what_the_service_declares_and_take_it_down(empty_u
         command.downgrade(alembic_config("notify", empty_url), "base")
         with engine.connect() as connection:
             assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+BEFORE_STATUS_CODES = "25f4fb3837b2"
+COLUMNS = "delivery_id, office_id, submission_id, case_id, kind, channel, status, attempts"
+VALUES = ":delivery_id, 'rep-lopez', 'sub-1', :case_id, :kind, 'email', 'sent', 1"
+NOON = "'2026-11-23 14:05:00+00:00'"
+DELIVERY_BEFORE = f"INSERT INTO deliveries ({COLUMNS}, created_at) VALUES ({VALUES}, {NOON})"
+DELIVERY = (
+    f"INSERT INTO deliveries ({COLUMNS}, occasion_id, created_at) "
+    f"VALUES ({VALUES}, :occasion_id, {NOON})"
+)
+
+
+def _as_office(connection: Connection) -> None:
+    """Row-level security holds every role but a superuser: act as the one office."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SELECT set_config('{TENANT_SETTING}', 'rep-lopez', false)"))
+
+
+def test_an_acknowledgement_sent_before_status_codes_keeps_its_key_and_is_never_sent_again(
+    empty_url: str,
+) -> None:
+    upgrade("notify", empty_url, BEFORE_STATUS_CODES)
+    engine = create_engine(empty_url, poolclass=NullPool)
+    acknowledgement = {"case_id": "case-1", "kind": "acknowledgement"}
+    try:
+        with engine.begin() as connection:
+            _as_office(connection)
+            connection.execute(text(DELIVERY_BEFORE), {"delivery_id": "d-1", **acknowledgement})
+
+        upgrade("notify", empty_url)
+
+        with engine.begin() as connection:
+            _as_office(connection)
+            kept = connection.execute(text("SELECT occasion_id, kind FROM deliveries")).all()
+            assert [tuple(row) for row in kept] == [("sub-1", "acknowledgement")]
+            # Two codes for the same submission, asked for before its case was opened.
+            for request in ("evt-1", "evt-2"):
+                code = {"case_id": None, "kind": "status_code", "occasion_id": request}
+                connection.execute(text(DELIVERY), {"delivery_id": request, **code})
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            _as_office(connection)
+            again = {"delivery_id": "d-2", "occasion_id": "sub-1", **acknowledgement}
+            connection.execute(text(DELIVERY), again)
+
+        command.downgrade(alembic_config("notify", empty_url), BEFORE_STATUS_CODES)
+
+        with engine.begin() as connection:
+            _as_office(connection)
+            left = connection.execute(text("SELECT delivery_id FROM deliveries")).scalars().all()
+        assert left == ["d-1"], "the codes go: the older key could not hold them"
     finally:
         engine.dispose()

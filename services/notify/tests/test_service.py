@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -24,6 +26,7 @@ from services.contracts import (
     ACKNOWLEDGEMENT_SENT,
     CASE_OPENED,
     OFFICE_REGISTERED,
+    STATUS_CODE_REQUESTED,
     SUBMISSION_RECEIVED,
 )
 from services.notify.models import deliveries, metadata, offices
@@ -85,6 +88,12 @@ def submission(submission_id: str, **overrides: Any) -> dict[str, Any]:
 
 def opened(submission_id: str, case_id: str = "case-1") -> dict[str, Any]:
     return dict(CASE_OPENED.example, submission_id=submission_id, case_id=case_id)
+
+
+def code_requested(expires_in: timedelta = timedelta(minutes=15)) -> dict[str, Any]:
+    """The example request (Spanish, code 482913 for K7QX-M2PD, to maria@example.org)."""
+    expires_at = datetime.now(UTC) + expires_in
+    return dict(STATUS_CODE_REQUESTED.example, expires_at=expires_at.isoformat())
 
 
 def handled_ok(entrypoint: str) -> float:
@@ -248,3 +257,82 @@ def test_list_deliveries_answers_per_office_and_case_without_addresses(
     assert delivery["sent_at"] >= delivery["created_at"]
     assert "@" not in json.dumps(delivery)
     assert set(invalid.value.fields) == {"office_id", "case_id"}
+
+
+def test_the_acknowledgement_links_to_the_status_page_in_the_constituents_language(
+    notify: Notify,
+    messages_to: Callable[[str], list[EmailMessage]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CASEWORK_PORTAL_BASE_URL", "https://casework.house.example.gov/")
+    submission_id = str(uuid.uuid4())
+    spanish = submission(submission_id, preferred_language="es", constituent_name="María López")
+    notify.publish(SUBMISSION_RECEIVED, spanish, office_id=OFFICE)
+    notify.publish(CASE_OPENED, opened(submission_id), office_id=OFFICE)
+
+    message = one_message(messages_to)
+    assert message["Subject"] == (
+        "Recibimos su solicitud \N{EN DASH} código de seguimiento K7QX-M2PD"
+    )
+    body = message.get_content().replace("\r\n", "\n")
+    assert body.startswith("Estimado/a María López:")
+    assert "¿Qué pasará ahora?" in body
+    link = "https://casework.house.example.gov/o/rep-lopez/status?tracking=K7QX-M2PD"
+    assert f"\n   {link}\n" in body
+    assert body.endswith("Atentamente,\nOffice of Rep. Ana Lopez\n")
+
+
+def test_a_status_code_reaches_the_constituent_once_in_spanish_and_leaves_no_trace(
+    notify: Notify,
+    messages_to: Callable[[str], list[EmailMessage]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    event_id = str(uuid.uuid4())
+    before = handled_ok("mail_status_code")
+
+    for _ in range(2):  # published again after a lost confirm: one email all the same
+        notify.publish(STATUS_CODE_REQUESTED, code_requested(), office_id=OFFICE, event_id=event_id)
+
+    message = one_message(messages_to)
+    assert message["Subject"] == "Su código para ver su solicitud K7QX-M2PD"
+    assert message["To"].addresses[0].addr_spec == "maria@example.org"
+    assert message["Reply-To"] == REPLY_TO
+    body = message.get_content().replace("\r\n", "\n")
+    assert body == (
+        "Hola:\n"
+        "\n"
+        "Su código para ver su solicitud K7QX-M2PD es 482913. Es válido durante 15 minutos. "
+        "Si usted no lo pidió, ignore este mensaje.\n"
+        "\n"
+        "No comparta este código con nadie: nuestro personal nunca se lo pedirá.\n"
+        "\n"
+        "Atentamente,\n"
+        "Office of Rep. Ana Lopez\n"
+    )
+    wait_until(lambda: handled_ok("mail_status_code") - before >= 2)
+    assert notify.deliveries() == [("sent", 1)]
+
+    metrics = requests.get(f"{notify.base}/metrics", timeout=5).text
+    assert 'casework_notify_messages_sent_total{channel="email",kind="status_code"}' in metrics
+    # Everything the service logged; the test mail server's own log ("mail.log") reads the mail.
+    logged = "\n".join(
+        record.getMessage() for record in caplog.records if not record.name.startswith("mail.")
+    )
+    assert "status_code delivery" in logged, "the service's log was captured"
+    for secret in ("482913", "maria@example.org"):
+        assert secret not in metrics
+        assert secret not in logged
+
+
+def test_a_status_code_that_expired_on_the_way_is_recorded_as_skipped_not_mailed(
+    notify: Notify, mail_server: MailServer
+) -> None:
+    expired = code_requested(expires_in=-timedelta(seconds=1))
+    notify.publish(STATUS_CODE_REQUESTED, expired, office_id=OFFICE)
+
+    wait_until(lambda: notify.deliveries() == [("skipped", 0)], message="not recorded as skipped")
+    time.sleep(0.3)
+    assert mail_server.received == []
+    metrics = requests.get(f"{notify.base}/metrics", timeout=5).text
+    assert 'casework_notify_messages_skipped_total{channel="email",kind="status_code"}' in metrics

@@ -1,0 +1,458 @@
+"""The request form as the JSON API's body: form fields in, the submission dict out (loaded by
+the API's own `SubmissionSchema`, so both refuse the same things under the same field
+paths), and the way back: each refused field path to the form field it came from, with a
+message in the page's language that says what to do.
+
+Identifiers are never sent back into a re-rendered form; the constituent types them again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage, ImmutableMultiDict
+
+from services.intake.domain.attachments import MAX_BYTES, MAX_FILES, Upload
+from services.intake.portal.i18n import IDENTIFIER_LABELS
+
+IDENTIFIER_FIELDS = (
+    "ssn",
+    "ssn_last4",
+    "date_of_birth",
+    "claim_number",
+    "receipt_number",
+    "a_number",
+    "va_file_number",
+)
+# What the form keeps when it is shown again after an error (never identifiers or files).
+KEPT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "address_city",
+    "address_state",
+    "address_postal_code",
+    "preferred_language",
+    "category",
+    "agency",
+    "subject",
+    "description",
+    "outcome",
+    "urgent",
+    "urgency_reason",
+    "release_wanted",
+    "signature_name",
+)
+HONEYPOT = "website"
+OUTCOME_HEADING = "Outcome wanted:"
+
+# The form field a JSON path is reported on, and its label (the error summary names it).
+FIELD_OF_PATH = {
+    "constituent.first_name": "first_name",
+    "constituent.last_name": "last_name",
+    "constituent.email": "email",
+    "constituent.phone": "phone",
+    "constituent.address": "address_line1",
+    "constituent.address.line1": "address_line1",
+    "constituent.address.line2": "address_line2",
+    "constituent.address.city": "address_city",
+    "constituent.address.state": "address_state",
+    "constituent.address.postal_code": "address_postal_code",
+    "constituent.preferred_language": "preferred_language",
+    "constituent": "first_name",
+    "category": "category",
+    "agency": "agency",
+    "subject": "subject",
+    "description": "description",
+    "urgent": "urgent",
+    "urgency_reason": "urgency_reason",
+    "attachments": "attachments",
+    "privacy_release": "release_wanted",
+    "privacy_release.signed": "release_consent",
+    "privacy_release.signature_name": "signature_name",
+    "privacy_release.agencies": "release_agencies",
+    "privacy_release.identifiers": "ssn",
+    "privacy_release.language": "release_consent",
+    "privacy_release.text_version": "release_consent",
+    "privacy_release.text_sha256": "release_consent",
+    **{f"privacy_release.identifiers.{kind}": kind for kind in IDENTIFIER_FIELDS},
+    # The status and release pages.
+    "tracking_code": "tracking_code",
+    "code": "code",
+    "last_name": "last_name",
+    "postal_code": "postal_code",
+    "agencies": "release_agencies",
+    "signature_name": "signature_name",
+    "signed": "release_consent",
+    **{f"identifiers.{kind}": kind for kind in IDENTIFIER_FIELDS},
+}
+
+FIELD_LABELS = {
+    "first_name": _l("First name"),
+    "last_name": _l("Last name"),
+    "email": _l("Email address"),
+    "phone": _l("Phone number"),
+    "address_line1": _l("Street address"),
+    "address_line2": _l("Apartment, suite or unit"),
+    "address_city": _l("City or town"),
+    "address_state": _l("State"),
+    "address_postal_code": _l("ZIP code"),
+    "postal_code": _l("ZIP code"),
+    "preferred_language": _l("Language for our letters and emails"),
+    "category": _l("What is your request about?"),
+    "agency": _l("Which federal agency is involved?"),
+    "subject": _l("Your request in a few words"),
+    "description": _l("What happened?"),
+    "outcome": _l("What would you like to happen?"),
+    "urgent": _l("This is urgent"),
+    "urgency_reason": _l("Why is it urgent?"),
+    "attachments": _l("Documents"),
+    "release_wanted": _l("Privacy release"),
+    "release_agencies": _l("Agencies you allow us to contact"),
+    "release_consent": _l("I have read the release and I agree"),
+    "signature_name": _l("Type your full name to sign"),
+    "tracking_code": _l("Tracking code"),
+    "code": _l("Code from the email"),
+    "general": _l("Your request"),
+    **IDENTIFIER_LABELS,
+}
+
+FIELD_ORDER = (
+    "general",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "address_city",
+    "address_state",
+    "address_postal_code",
+    "postal_code",
+    "preferred_language",
+    "category",
+    "agency",
+    "subject",
+    "description",
+    "outcome",
+    "urgent",
+    "urgency_reason",
+    "attachments",
+    "release_wanted",
+    "release_agencies",
+    *IDENTIFIER_FIELDS,
+    "signature_name",
+    "release_consent",
+    "tracking_code",
+    "code",
+)
+
+
+def _text(form: Mapping[str, str], name: str) -> str | None:
+    """A typed value, or None when left empty (the schema's "not given")."""
+    value = form.get(name, "")
+    return value if value.strip() else None
+
+
+def _put(target: dict[str, Any], name: str, value: Any) -> None:
+    if value is not None:
+        target[name] = value
+
+
+def submission_body(
+    form: ImmutableMultiDict[str, str], *, release: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The form as the JSON API's submission body: empty fields left out (a required one is
+    then "missing"), the address only when some part of it was typed, "what you want" after
+    "what happened"."""
+    constituent: dict[str, Any] = {}
+    _put(constituent, "first_name", _text(form, "first_name"))
+    _put(constituent, "last_name", _text(form, "last_name"))
+    _put(constituent, "email", _text(form, "email"))
+    _put(constituent, "phone", _text(form, "phone"))
+    parts = {
+        "line1": _text(form, "address_line1"),
+        "line2": _text(form, "address_line2"),
+        "city": _text(form, "address_city"),
+        "state": _text(form, "address_state"),
+        "postal_code": _text(form, "address_postal_code"),
+    }
+    if any(parts.values()):
+        constituent["address"] = {key: value for key, value in parts.items() if value is not None}
+    _put(constituent, "preferred_language", _text(form, "preferred_language"))
+    body: dict[str, Any] = {"constituent": constituent}
+    _put(body, "category", _text(form, "category"))
+    _put(body, "agency", _text(form, "agency"))
+    _put(body, "subject", _text(form, "subject"))
+    if _text(form, "description") is not None:
+        body["description"] = description_of(form["description"], form.get("outcome", ""))
+    body["urgent"] = form.get("urgent") == "yes"
+    if body["urgent"]:
+        _put(body, "urgency_reason", _text(form, "urgency_reason"))
+    if release is not None:
+        body["privacy_release"] = release
+    return body
+
+
+def description_of(happened: str, outcome: str) -> str:
+    """One description, as the API takes it: what happened, then (under a heading staff read
+    in English, whatever the page language) what the constituent wants."""
+    if not outcome.strip():
+        return happened
+    return f"{happened.rstrip()}\n\n{OUTCOME_HEADING}\n{outcome.strip()}"
+
+
+US_DATE = re.compile(r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})\s*$")
+
+
+def iso_date(typed: str) -> str:
+    """A date as people in the US write it (04/23/1980) in the API's form (1980-04-23);
+    anything else as typed, for the schema to judge."""
+    found = US_DATE.match(typed)
+    if found is None:
+        return typed.strip()
+    month, day, year = found.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def release_body(
+    form: ImmutableMultiDict[str, str],
+    *,
+    signature_name: str,
+    language: str,
+) -> dict[str, Any]:
+    """The release section as the API's `privacy_release` (identifiers left empty dropped)."""
+    identifiers = {
+        kind: value.strip() for kind in IDENTIFIER_FIELDS if (value := form.get(kind, "")).strip()
+    }
+    if "date_of_birth" in identifiers:
+        identifiers["date_of_birth"] = iso_date(identifiers["date_of_birth"])
+    release: dict[str, Any] = {
+        "signed": form.get("release_consent") == "yes",
+        "signature_name": signature_name,
+        "agencies": form.getlist("release_agencies"),
+        "identifiers": identifiers,
+        "language": language,
+        "text_version": form.get("release_text_version", ""),
+    }
+    sha256 = form.get("release_text_sha256", "")
+    if sha256:
+        release["text_sha256"] = sha256
+    return release
+
+
+def uploads(files: Iterable[FileStorage]) -> tuple[Upload, ...]:
+    """The files chosen (a file input left empty sends one nameless, empty part)."""
+    chosen = []
+    for upload in files:
+        if not upload.filename:
+            continue
+        # Read at most one byte over the limit: intake refuses the file, no need for more.
+        content = upload.stream.read(MAX_BYTES + 1)
+        chosen.append(Upload(filename=upload.filename, content=content))
+    return tuple(chosen)
+
+
+def too_many_files(files: Iterable[FileStorage]) -> bool:
+    return sum(1 for upload in files if upload.filename) > MAX_FILES
+
+
+def kept_values(form: Mapping[str, str]) -> dict[str, str]:
+    return {name: form.get(name, "") for name in KEPT_FIELDS}
+
+
+# -- Errors -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Problems:
+    """What is wrong with a form: per form field, the messages to show beside it; in form
+    order for the summary at the top."""
+
+    by_field: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, field_id: str, message: str) -> None:
+        messages = self.by_field.setdefault(field_id, [])
+        if message not in messages:
+            messages.append(message)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+    def summary(self) -> list[tuple[str, str, str]]:
+        """(field id, label, message) for each problem, in the order of the form."""
+        order = {name: index for index, name in enumerate(FIELD_ORDER)}
+        rows: list[tuple[str, str, str]] = []
+        for field_id in sorted(self.by_field, key=lambda name: order.get(name, len(order))):
+            label = str(FIELD_LABELS.get(field_id, FIELD_LABELS["general"]))
+            rows.extend((field_id, label, message) for message in self.by_field[field_id])
+        return rows
+
+
+def flatten(messages: Any, path: str = "") -> Iterable[tuple[str, str]]:
+    """(dotted path, message) pairs from marshmallow's nested messages or a ValidationFailed's
+    fields (whose keys may already be dotted). `_schema` stands for the object itself."""
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = str(key)
+            if name == "_schema":
+                yield from flatten(value, path)
+            elif name.isdigit():
+                yield from flatten(value, path)  # a list member: the list's field
+            else:
+                yield from flatten(value, f"{path}.{name}" if path else name)
+    elif isinstance(messages, list | tuple):
+        for item in messages:
+            yield from flatten(item, path)
+    elif messages is not None:
+        yield path, str(messages)
+
+
+def form_problems(fields: Mapping[str, Any]) -> Problems:
+    """A refusal's fields as problems on the form, each message in the page's language."""
+    problems = Problems()
+    for path, message in flatten(fields):
+        field_id = field_for(path)
+        problems.add(field_id, translated(field_id, message))
+    return problems
+
+
+def field_for(path: str) -> str:
+    while path:
+        if path in FIELD_OF_PATH:
+            return FIELD_OF_PATH[path]
+        path = path.rpartition(".")[0]
+    return "general"
+
+
+# -- Messages: what intake says, as the constituent reads it ----------------------------------
+
+_MISSING = ("Missing data for required field.", "Field may not be null.")
+_LENGTH = re.compile(r"^(Length must be|Shorter than|Longer than)")
+_CHARACTERS = re.compile(r"(control character|NUL character|lone surrogate|not valid Unicode)")
+
+
+def translated(field_id: str, message: str) -> str:
+    """The message for the constituent: what to do about this field, never the raw text of
+    the validator (English, technical, sometimes quoting the value)."""
+    if _CHARACTERS.search(message):
+        return _("Remove the special characters from this answer.")
+    if field_id == "attachments":
+        return attachment_message(message)
+    if field_id in IDENTIFIER_FIELDS:
+        return identifier_message(field_id)
+    if field_id == "email" and "give an email" in message:
+        return _(
+            "Give at least one way to reach you: an email address, a phone number or a "
+            "postal address."
+        )
+    if field_id == "email" and "accents before the @" in message:
+        return _(
+            "We cannot send email to an address with accents before the @ yet. Please give "
+            "another email address or a phone number."
+        )
+    if field_id == "signature_name":
+        if message in _MISSING:
+            return _("Type your full name to sign the release.")
+        return _("Type your full name exactly as you gave it above (first name, then last name).")
+    if field_id == "release_consent":
+        if "changed" in message:
+            return _(
+                "The release text has changed since the page was shown. Read it again and sign."
+            )
+        return _("Tick the box to say you have read the release and agree to it.")
+    if field_id == "release_agencies":
+        return _("Choose at least one agency we may contact for you.")
+    if field_id == "code":
+        return _("That code is not right, or it has expired. Check it, or ask for a new one.")
+    if field_id == "tracking_code" and "too many codes" in message:
+        return _(
+            "We have already sent several codes. Use the latest one, or try again in 15 minutes."
+        )
+    if field_id == "last_name" and "does not match" in message:
+        return _("The last name or ZIP code does not match this request.")
+    missing = message in _MISSING
+    return field_message(field_id, missing=missing, length=bool(_LENGTH.match(message)))
+
+
+def field_message(field_id: str, *, missing: bool, length: bool) -> str:
+    if field_id == "first_name":
+        return _("Enter your first name.") if missing or length else _("Check your first name.")
+    if field_id == "last_name":
+        return _("Enter your last name.") if missing or length else _("Check your last name.")
+    if field_id == "email":
+        return _("Enter an email address like name@example.com.")
+    if field_id == "phone":
+        return _("Enter a phone number using digits, like (202) 555-0134.")
+    if field_id == "address_line1":
+        return _("Enter the street address, or leave the whole postal address empty.")
+    if field_id == "address_city":
+        return _("Enter the city or town, or leave the whole postal address empty.")
+    if field_id == "address_state":
+        return _("Enter the state, or leave the whole postal address empty.")
+    if field_id in ("address_postal_code", "postal_code"):
+        return _("Enter a ZIP code, like 62701.")
+    if field_id == "address_line2":
+        return _("Keep the apartment, suite or unit under 200 characters.")
+    if field_id == "category":
+        return _("Choose what your request is about.")
+    if field_id == "agency":
+        return _("Choose an agency from the list, or “I don't know”.")
+    if field_id == "subject":
+        return _("Say in a few words what your request is about (3 to 200 characters).")
+    if field_id == "description":
+        if missing:
+            return _("Tell us what happened.")
+        return _("Keep what happened and what you would like under 10,000 characters in all.")
+    if field_id == "urgency_reason":
+        return _("Keep the reason it is urgent under 500 characters.")
+    if field_id == "tracking_code":
+        return _("Enter the tracking code from your confirmation, like K7QX-M2PD.")
+    if field_id == "code":
+        return _("Enter the 6-digit code from the email.")
+    if field_id == "preferred_language":
+        return _("Choose English or Spanish.")
+    return _("Check this answer.")
+
+
+def identifier_message(kind: str) -> str:
+    messages = {
+        "ssn": _("Enter the 9 digits of the Social Security number, like 123-45-6789."),
+        "ssn_last4": _("Enter the last 4 digits of the Social Security number."),
+        "date_of_birth": _("Enter the date of birth as month/day/year, like 04/23/1980."),
+        "claim_number": _("Enter the claim or case number as it is on the agency's letter."),
+        "receipt_number": _(
+            "Enter the receipt number: 3 letters and 10 digits, like IOE0123456789."
+        ),
+        "a_number": _("Enter the A-Number: A and 8 or 9 digits, like A123456789."),
+        "va_file_number": _("Enter the VA file number: 8 or 9 digits."),
+    }
+    return messages.get(kind, _("Check this answer."))
+
+
+def attachment_message(message: str) -> str:
+    """Intake names each refused file ("letter.pdf: not a PDF, JPEG or PNG file")."""
+    name, sep, problem = message.rpartition(": ")
+    if not sep:
+        name, problem = "", message
+    if "at most" in problem:
+        return _("Send at most %(count)d files.", count=MAX_FILES)
+    if "empty" in problem:
+        return _("%(name)s is empty. Choose the file again.", name=name or _("A file"))
+    if "larger than" in problem:
+        return _(
+            "%(name)s is larger than %(size)d MB. Send a smaller copy.",
+            name=name or _("A file"),
+            size=MAX_BYTES // (1024 * 1024),
+        )
+    if "PDF, JPEG or PNG" in problem:
+        return _("%(name)s is not a PDF, JPEG or PNG file.", name=name or _("A file"))
+    return _("Check the documents you chose.")

@@ -1,0 +1,24 @@
+"""What intake-web counts beyond its RED metrics: requests accepted (the same counter as the
+worker's, `casework_intake_submissions_accepted_total`) and refused, by a bounded reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.chassis.observability import service_metric
+
+WEB = "intake_web"
+
+
+def accepted_total() -> Any:
+    return service_metric(
+        "counter", "intake", "submissions_accepted_total", "Submissions accepted", ["channel"]
+    )
+
+
+def refused(reason: str) -> None:
+    """One refusal: `validation_failed`, `rate_limited`, `honeypot`, `too_fast`... never a
+    value a person typed."""
+    service_metric(
+        "counter", WEB, "refusals_total", "Requests intake-web refused, by reason", ["reason"]
+    ).labels(reason).inc()
