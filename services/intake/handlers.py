@@ -118,6 +118,7 @@ def release_view(release: Release, now: datetime) -> ReleaseView:
         signed_at=release.signed_at,
         expires_at=release.expires_at,
         state=release.state(now),
+        revoked_at=release.revoked_at,
     )
 
 

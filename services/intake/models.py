@@ -55,6 +55,7 @@ class Constituent(Base):
     phone_normalised: Mapped[str | None] = mapped_column(String(40))
     address: Mapped[dict[str, str] | None] = mapped_column(JSON)
     preferred_language: Mapped[str] = mapped_column(String(5))
+    preferred_channel: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

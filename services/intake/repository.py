@@ -55,6 +55,7 @@ _CONSTITUENT = (
     CONSTITUENTS.c.address,
     CONSTITUENTS.c.preferred_language,
     CONSTITUENTS.c.created_at,
+    CONSTITUENTS.c.preferred_channel,
 )
 CONSTITUENT_BY_EMAIL = select(*_CONSTITUENT).where(
     CONSTITUENTS.c.office_id == bindparam("office_id"),
@@ -155,6 +156,7 @@ class ConstituentRepository:
             phone_normalised=constituent.phone_normalised,
             address=constituent.address,
             preferred_language=constituent.preferred_language,
+            preferred_channel=constituent.preferred_channel,
         )
         if constituent.id in self._loaded:
             self._uow.session.execute(

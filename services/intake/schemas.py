@@ -34,6 +34,9 @@ def mail_ready(address: str) -> str | None:
         return None
 
 
+# How a constituent would rather be contacted.
+PREFERRED_CHANNELS = ("email", "phone", "post")
+
 AGENCY_CODE = validate.Regexp(r"^[A-Z][A-Z0-9-]{1,19}$", error="use the agency's code, e.g. SSA")
 
 
@@ -60,11 +63,22 @@ class ConstituentSchema(StrictSchema):
     )
     address = fields.Nested(AddressSchema, load_default=None)
     preferred_language = fields.String(load_default="en", validate=validate.OneOf(["en", "es"]))
+    preferred_channel = fields.String(
+        load_default=None, validate=validate.OneOf(PREFERRED_CHANNELS)
+    )
 
     @validates_schema
     def needs_a_way_to_reply(self, data: dict[str, Any], **_: Any) -> None:
         if not data.get("email") and not data.get("phone") and not data.get("address"):
             raise ValidationError("give an email, a phone number or a postal address", "email")
+        channel = data.get("preferred_channel")
+        needs = {"email": "email", "phone": "phone", "post": "address"}.get(channel or "")
+        if needs and not data.get(needs):
+            raise ValidationError(
+                f"give your {'postal address' if needs == 'address' else needs} "
+                "to be contacted that way",
+                "preferred_channel",
+            )
 
     @validates("email")
     def can_receive_our_mail(self, value: str | None, **_: Any) -> None:
@@ -88,6 +102,7 @@ class ConstituentSchema(StrictSchema):
             phone=data.get("phone"),
             address=address,
             preferred_language=data["preferred_language"],
+            preferred_channel=data.get("preferred_channel"),
         )
 
 

@@ -302,7 +302,6 @@ def status_with_code(visit: Visit, args: dict[str, Any]) -> None:
     the release's PDF copy."""
     seen, page = visit.seen, visit.page
     open_status(visit, args, shots="portal-code")
-    seen["h1"] = visit.text("h1")
     seen["tracking_fact"] = visit.fact("Tracking code")
     seen["about"] = visit.fact("About")
     seen["reference"] = visit.fact("Our reference")
@@ -335,6 +334,7 @@ def revoke_release(visit: Visit, args: dict[str, Any]) -> None:
     seen["after_url"] = page.url
     status_facts(visit, "after")
     seen["revoke_buttons_after"] = page.locator(".release-card form").count()
+    seen["card_facts_after"] = page.locator(".release-card dt").all_inner_texts()
     check(visit, "portal-revoke-done")
 
 

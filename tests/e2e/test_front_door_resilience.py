@@ -1,5 +1,6 @@
-"""intake-web, the front door, starts and accepts submissions while it cannot reach RabbitMQ;
-once the broker answers, its own relay publishes what it accepted and each becomes one case."""
+"""intake-web, the front door, starts and accepts submissions while it cannot reach RabbitMQ
+and every other service is stopped; once the broker and the services are back, its own relay
+publishes what it accepted and each becomes one case."""
 
 from __future__ import annotations
 
@@ -92,9 +93,11 @@ def test_intake_web_accepts_with_the_broker_unreachable_and_each_submission_beco
     fresh_system: System,
 ) -> None:
     system = fresh_system
-    # Only intake-web may publish intake's outbox in this test: the worker stays down.
-    system.stop_process("intake")
-    system.stop_process("intake-web")
+    # Every other process is down, and intake-web starts in that state. Only intake-web may
+    # publish intake's outbox in this test: intake's worker stays down throughout.
+    others = ("cases", "agencies", "notify", "metrics", "gateway")
+    for name in ("intake", "intake-web", *others):
+        system.stop_process(name)
     door = BrokerDoor()
     try:
         system.start_service(
@@ -119,6 +122,10 @@ def test_intake_web_accepts_with_the_broker_unreachable_and_each_submission_beco
         assert not cases_per_submission(system, submitted)
 
         door.open()  # the broker is back; intake-web is not restarted
+        for name in others:  # and so is the rest of the system
+            system.start_service(name)
+        for name in others:
+            system.wait_ready(name)
 
         system.wait_for(
             lambda: set(cases_per_submission(system, submitted)) == submitted,

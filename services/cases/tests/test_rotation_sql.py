@@ -19,6 +19,7 @@ from services.cases.models import StaffMemberRow
 from services.cases.tests import rotation_oracle
 from services.cases.tests.conftest import OFFICE, Office
 from services.cases.tests.rotation_oracle import T0
+from services.chassis.testing import schema_changed
 
 # The rotation alone: no member of these rosters lists any specialty.
 NOBODYS_SPECIALTY = "passport"
@@ -34,6 +35,7 @@ def linguistic_office(office: Office) -> Office:
                 text("SELECT 1 FROM pg_collation WHERE collname = 'en-US-x-icu'")
             ).first():
                 pytest.skip("this PostgreSQL has no ICU en-US collation")
+            schema_changed(str(office.engine.url))
             for column in ("display_name", "user_id"):
                 connection.execute(
                     text(

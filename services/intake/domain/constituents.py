@@ -22,6 +22,8 @@ class ConstituentDetails:
     phone: str | None
     address: dict[str, str] | None
     preferred_language: str = "en"
+    # How they would rather hear from the office: "email", "phone" or "post" (None: any).
+    preferred_channel: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -56,6 +58,7 @@ class Constituent(Aggregate):
     address: dict[str, str] | None
     preferred_language: str
     created_at: datetime
+    preferred_channel: str | None = None
 
     @classmethod
     def register(cls, details: ConstituentDetails, now: datetime) -> Constituent:
@@ -68,6 +71,7 @@ class Constituent(Aggregate):
             address=details.address,
             preferred_language=details.preferred_language,
             created_at=now,
+            preferred_channel=details.preferred_channel,
         )
 
     @property
@@ -82,6 +86,8 @@ class Constituent(Aggregate):
         """Keep the freshest contact details a returning constituent gave us. The email they
         were matched by (or the one on file) stays; so does their name as first recorded."""
         self.preferred_language = details.preferred_language
+        if details.preferred_channel:
+            self.preferred_channel = details.preferred_channel
         if normalise_phone(details.phone):
             self.phone = details.phone
         if details.address:

@@ -45,6 +45,7 @@ class ReleaseView:
     signed_at: datetime
     expires_at: datetime
     state: str
+    revoked_at: datetime | None = None
 
 
 @dataclass(frozen=True)

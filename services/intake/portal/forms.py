@@ -41,6 +41,7 @@ KEPT_FIELDS = (
     "address_state",
     "address_postal_code",
     "preferred_language",
+    "preferred_channel",
     "category",
     "agency",
     "subject",
@@ -67,6 +68,7 @@ FIELD_OF_PATH = {
     "constituent.address.state": "address_state",
     "constituent.address.postal_code": "address_postal_code",
     "constituent.preferred_language": "preferred_language",
+    "constituent.preferred_channel": "preferred_channel",
     "constituent": "first_name",
     "category": "category",
     "agency": "agency",
@@ -107,6 +109,7 @@ FIELD_LABELS = {
     "address_postal_code": _l("ZIP code"),
     "postal_code": _l("ZIP code"),
     "preferred_language": _l("Language for our letters and emails"),
+    "preferred_channel": _l("How should we contact you?"),
     "category": _l("What is your request about?"),
     "agency": _l("Which federal agency is involved?"),
     "subject": _l("Your request in a few words"),
@@ -138,6 +141,7 @@ FIELD_ORDER = (
     "address_postal_code",
     "postal_code",
     "preferred_language",
+    "preferred_channel",
     "category",
     "agency",
     "subject",
@@ -188,6 +192,7 @@ def submission_body(
     if any(parts.values()):
         constituent["address"] = {key: value for key, value in parts.items() if value is not None}
     _put(constituent, "preferred_language", _text(form, "preferred_language"))
+    _put(constituent, "preferred_channel", _text(form, "preferred_channel"))
     body: dict[str, Any] = {"constituent": constituent}
     _put(body, "category", _text(form, "category"))
     _put(body, "agency", _text(form, "agency"))
@@ -420,6 +425,8 @@ def field_message(field_id: str, *, missing: bool, length: bool) -> str:
         return _("Enter the 6-digit code from the email.")
     if field_id == "preferred_language":
         return _("Choose English or Spanish.")
+    if field_id == "preferred_channel":
+        return _("Give the email, phone number or postal address for the way you chose.")
     return _("Check this answer.")
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import time
 from typing import Any
 
 import pytest
@@ -387,21 +386,26 @@ def test_the_home_page_explains_how_to_reach_an_office(portal: Portal) -> None:
     assert "/o/rep-lopez/" in text_of(response)
 
 
-def test_the_form_page_answers_well_within_its_100_ms_budget(portal: Portal) -> None:
-    for _ in range(5):
-        portal.client.get(FORM)
-    took = []
-    for number in range(200):
-        started = time.perf_counter()
-        response = portal.client.get(FORM + ("?lang=es" if number % 2 else ""))
-        took.append(time.perf_counter() - started)
-        assert response.status_code == 200
-
-    took.sort()
-    assert took[int(len(took) * 0.99)] < 0.1
-    # Each visit still gets its own form token.
+def test_each_visit_gets_its_own_form_token(portal: Portal) -> None:
+    # The form page is cached per office and language; its token is not. (Its speed is
+    # measured by bench/portal.py, not here.)
     tokens = {hidden_value(portal.client.get(FORM).text, "form_token") for _ in range(3)}
     assert len(tokens) == 3
+
+
+def test_a_preferred_channel_without_its_contact_detail_is_marked_on_that_field(
+    portal: Portal,
+) -> None:
+    page = form_page(portal)
+    data = with_release(page, preferred_channel="phone", phone="")
+
+    response = portal.client.post(FORM, data=data)
+
+    assert response.status_code == 422
+    parsed = controls_of(response)
+    assert parsed.summary_links == ["#preferred_channel"]
+    assert control(parsed, "preferred_channel").get("aria-invalid") == "true"
+    assert stored_nothing(portal.engine)
 
 
 def test_the_release_is_shown_filled_in_only_once_the_whole_name_is_known(

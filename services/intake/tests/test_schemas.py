@@ -74,3 +74,21 @@ def test_free_text_keeps_newlines_and_tabs_single_lines_refuse_them() -> None:
     with pytest.raises(ValidationError) as refused:
         SubmissionSchema().load(valid_submission(subject="Benefit\ndelayed"))
     assert "subject" in refused.value.messages
+
+
+def test_a_preferred_channel_needs_the_contact_detail_it_names() -> None:
+    body = valid_submission()
+    body.pop("privacy_release", None)
+    body["constituent"] = {"first_name": "Ana", "last_name": "Ruiz", "phone": "202-555-0134"}
+    schema = SubmissionSchema()
+
+    body["constituent"]["preferred_channel"] = "phone"
+    assert schema.load(body).constituent.preferred_channel == "phone"
+    body["constituent"]["preferred_channel"] = "post"
+    with pytest.raises(ValidationError) as refused:
+        schema.load(body)
+    assert "preferred_channel" in str(refused.value.messages)
+    body["constituent"]["preferred_channel"] = "pigeon"
+    with pytest.raises(ValidationError) as refused:
+        schema.load(body)
+    assert "preferred_channel" in str(refused.value.messages)
