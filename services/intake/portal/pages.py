@@ -125,12 +125,25 @@ def switch_url() -> str:
     return f"{request.path}?{urlencode(arguments)}"
 
 
+# Offices are registered rarely and renamed seldom: a page names one known within the last
+# minute without a transaction of its own (a form post then costs what an API post does).
+OFFICE_KNOWN_FOR_SECONDS = 60.0
+
+
 def office_or_404(office_id: str) -> PortalOffice:
     if not is_office_id(office_id):
         abort(404)
+    known: dict[str, tuple[float, PortalOffice]] = current_app.extensions.setdefault(
+        "intake_known_offices", {}
+    )
+    now = time.monotonic()
+    remembered = known.get(office_id)
+    if remembered is not None and now - remembered[0] < OFFICE_KNOWN_FOR_SECONDS:
+        return remembered[1]
     office = handlers.portal_office(db(), office_id)
     if office is None:
         abort(404)
+    known[office_id] = (now, office)
     return office
 
 
