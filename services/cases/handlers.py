@@ -4,10 +4,12 @@ repositories, call the `Case`, let the unit of work commit). No SQL here: see `a
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from services.cases.domain import permissions
 from services.cases.domain.case import MANUAL, Author, Case, format_reference
 from services.cases.domain.commands import AddNote, AssignCase, ChangeStatus, UpdateCase
+from services.cases.domain.inquiries import AgencyInquiry, awaited_agencies, earliest_due
 from services.cases.domain.lifecycle import CaseStatus
 from services.cases.domain.queue import AuditEntry, CasePage, CaseQuery, CaseView
 from services.cases.domain.releases import PrivacyRelease, Revocation, Signing, shown
@@ -19,10 +21,18 @@ from services.chassis.errors import NotFound, TransientError, ValidationFailed
 from services.chassis.events import IncomingEvent
 from services.chassis.observability import service_metric
 from services.contracts import (
+    CLOCK_PAUSED,
     AcknowledgementSent,
     AgencySuggested,
+    CaseReferred,
+    ClockChanged,
+    DeadlineExtended,
+    InquiryOverdue,
+    InquirySent,
+    InquiryWithdrawn,
     PrivacyReleaseRevoked,
     PrivacyReleaseSigned,
+    ReplyLogged,
     StaffMemberAdded,
     SubmissionReceived,
 )
@@ -137,6 +147,185 @@ def _release(
         release = PrivacyRelease(release_id, submission_id, agencies)
         uow.releases.add(release)
     return release
+
+
+# --- Agency liaison: agencies' events on the case's timeline ---------------------------------
+
+
+def record_inquiry_sent(uow: CasesWork, event: IncomingEvent[InquirySent]) -> None:
+    """A letter went to an agency: on the timeline, the case waiting on the agency (when the
+    lifecycle lets it: from new or open), its next-action date the agencies' earliest due date
+    unless a person set another."""
+    sent = event.payload
+    case = _case_for(uow, event.event_type, sent.case_id)
+    inquiries = uow.inquiries.of_case(case.case_id)
+    before = earliest_due(inquiries)
+    inquiry = _inquiry(
+        uow, inquiries, case.case_id, sent.inquiry_id, sent.agency_code, sent.agency_name
+    )
+    inquiry.sent(at=sent.sent_at, due_on=sent.due_on)
+    was = case.status
+    case.note_inquiry_sent(
+        agency_name=sent.agency_name,
+        channel=sent.channel,
+        due_on=sent.due_on,
+        at=sent.sent_at,
+        by=_member(uow, sent.sent_by),
+        awaited=inquiry.awaited,
+    )
+    case.follow_agency_due(before, earliest_due(inquiries))
+    _count_transition(uow, case, was)
+
+
+def record_reply_logged(uow: CasesWork, event: IncomingEvent[ReplyLogged]) -> None:
+    """An agency answered: on the timeline; a final answer brings a case that waited on the
+    agencies back to open, unless it still waits on another."""
+    reply = event.payload
+    case = _case_for(uow, event.event_type, reply.case_id)
+    inquiries = uow.inquiries.of_case(case.case_id)
+    before = earliest_due(inquiries)
+    inquiry = _inquiry(
+        uow, inquiries, case.case_id, reply.inquiry_id, reply.agency_code, reply.agency_name
+    )
+    final = reply.kind == "final"
+    if final:
+        inquiry.answered(at=reply.logged_at)
+    was = case.status
+    case.note_agency_reply(
+        agency_code=reply.agency_code,
+        agency_name=reply.agency_name,
+        kind=reply.kind,
+        received_on=reply.received_on,
+        follow_up_on=reply.follow_up_on,
+        at=reply.logged_at,
+        by=_member(uow, reply.logged_by),
+        still_waiting_on=awaited_agencies(inquiries, but=inquiry.inquiry_id) if final else (),
+    )
+    case.follow_agency_due(before, earliest_due(inquiries))
+    _count_transition(uow, case, was)
+
+
+def record_inquiry_overdue(uow: CasesWork, event: IncomingEvent[InquiryOverdue]) -> None:
+    overdue = event.payload
+    case = _case_for(uow, event.event_type, overdue.case_id)
+    case.note_inquiry_overdue(
+        agency_code=overdue.agency_code,
+        due_on=overdue.due_on,
+        business_days_late=overdue.business_days_late,
+        at=overdue.detected_at,
+    )
+
+
+def record_clocks_changed(uow: CasesWork, event: IncomingEvent[ClockChanged]) -> None:
+    """The case's agency clocks stopped (it waits on its constituent) or run again: each
+    inquiry's new due date, named by its agency on the timeline."""
+    change = event.payload
+    case = _case_for(uow, event.event_type, change.case_id)
+    inquiries = uow.inquiries.of_case(case.case_id)
+    before = earliest_due(inquiries)
+    known = {inquiry.inquiry_id: inquiry for inquiry in inquiries}
+    due: list[tuple[str | None, date]] = []
+    for inquiry_id in change.inquiry_ids:
+        due_on = change.due_on.get(inquiry_id)
+        inquiry = known.get(inquiry_id)
+        if due_on is None:
+            continue
+        if inquiry is not None:
+            inquiry.moved(due_on)
+        due.append((inquiry.agency_code if inquiry else None, due_on))
+    case.note_agency_clocks(
+        paused=event.event_type == CLOCK_PAUSED.event_type,
+        reason=change.reason,
+        due=due,
+        at=change.at,
+    )
+    case.follow_agency_due(before, earliest_due(inquiries))
+
+
+def record_deadline_extended(uow: CasesWork, event: IncomingEvent[DeadlineExtended]) -> None:
+    extended = event.payload
+    case = _case_for(uow, event.event_type, extended.case_id)
+    inquiries = uow.inquiries.of_case(case.case_id)
+    before = earliest_due(inquiries)
+    inquiry = next((i for i in inquiries if i.inquiry_id == extended.inquiry_id), None)
+    if inquiry is not None:
+        inquiry.moved(extended.due_on)
+    case.note_deadline_extended(
+        agency_code=extended.agency_code,
+        due_on=extended.due_on,
+        previous_due_on=extended.previous_due_on,
+        reason=extended.reason,
+        at=extended.at,
+        by=_member(uow, extended.extended_by),
+    )
+    case.follow_agency_due(before, earliest_due(inquiries))
+
+
+def record_inquiry_withdrawn(uow: CasesWork, event: IncomingEvent[InquiryWithdrawn]) -> None:
+    withdrawn = event.payload
+    case = _case_for(uow, event.event_type, withdrawn.case_id)
+    inquiries = uow.inquiries.of_case(case.case_id)
+    before = earliest_due(inquiries)
+    inquiry = _inquiry(
+        uow,
+        inquiries,
+        case.case_id,
+        withdrawn.inquiry_id,
+        withdrawn.agency_code,
+        withdrawn.agency_name,
+    )
+    inquiry.withdrawn(at=withdrawn.withdrawn_at)
+    was = case.status
+    case.note_inquiry_withdrawn(
+        agency_name=withdrawn.agency_name,
+        at=withdrawn.withdrawn_at,
+        by=_member(uow, withdrawn.withdrawn_by),
+        still_waiting_on=awaited_agencies(inquiries, but=inquiry.inquiry_id),
+    )
+    case.follow_agency_due(before, earliest_due(inquiries))
+    _count_transition(uow, case, was)
+
+
+def record_case_referred(uow: CasesWork, event: IncomingEvent[CaseReferred]) -> None:
+    """On the timeline; closing the case as referred elsewhere is the caseworker's move."""
+    referred = event.payload
+    case = _case_for(uow, event.event_type, referred.case_id)
+    case.note_referral(
+        partner_name=referred.partner_name,
+        with_letter=referred.with_letter,
+        at=referred.referred_at,
+        by=_member(uow, referred.referred_by),
+    )
+
+
+def _inquiry(
+    uow: CasesWork,
+    inquiries: list[AgencyInquiry],
+    case_id: str,
+    inquiry_id: str,
+    agency_code: str,
+    agency_name: str,
+) -> AgencyInquiry:
+    """The case's inquiry, kept from now on when this is the first word of it (its sending and
+    its reply travel apart); added to `inquiries` too."""
+    for inquiry in inquiries:
+        if inquiry.inquiry_id == inquiry_id:
+            return inquiry
+    inquiry = AgencyInquiry(inquiry_id, case_id, agency_code, agency_name)
+    uow.inquiries.add(inquiry)
+    inquiries.append(inquiry)
+    return inquiry
+
+
+def _member(uow: CasesWork, user_id: str) -> Author:
+    """A staff member named as the office's roster knows them (their id when it does not)."""
+    member = uow.staff.find(user_id)
+    return Author(user_id, member.display_name if member else user_id)
+
+
+def _count_transition(uow: CasesWork, case: Case, was: CaseStatus) -> None:
+    if case.status is not was:
+        uow.after_commit(TRANSITIONS.labels(case.status.value).inc)
 
 
 def list_cases(uow: CasesWork, query: CaseQuery) -> CasePage:

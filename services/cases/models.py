@@ -1,8 +1,8 @@
 """Cases' tables: cases, their timeline and attachments, the privacy releases of their
-submissions, the office roster used for routing (with the assignments of openings not yet
-committed), and the per-office counters that number case references. Only the repositories
-(adapters/) and the migrations use them; the rest of the service works with the domain's
-`Case` and `PrivacyRelease`."""
+submissions, the agencies their letters went to, the office roster used for routing (with the
+assignments of openings not yet committed), and the per-office counters that number case
+references. Only the repositories (adapters/) and the migrations use them; the rest of the
+service works with the domain's `Case`, `PrivacyRelease` and `AgencyInquiry`."""
 
 from __future__ import annotations
 
@@ -140,6 +140,23 @@ class PrivacyReleaseRow(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by: Mapped[str | None] = mapped_column(String(12))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AgencyInquiryRow(Base):
+    """Projection of agencies' inquiry events: which agency a case's letter went to, its due
+    date now, and when its sending and final reply were heard of (domain/inquiries.py)."""
+
+    __tablename__ = "agency_inquiries"
+    __table_args__ = (Index("ix_agency_inquiries_office_case", "office_id", "case_id"),)
+
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    inquiry_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    agency_code: Mapped[str] = mapped_column(String(20))
+    agency_name: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class StaffMemberRow(Base):

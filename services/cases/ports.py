@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from services.cases.domain.case import Case
+from services.cases.domain.inquiries import AgencyInquiry
 from services.cases.domain.queue import AuditEntry, CasePage, CaseQuery
 from services.cases.domain.releases import PrivacyRelease
 from services.cases.domain.routing import RosterMember, Turn
@@ -60,6 +61,20 @@ class ReleaseRepository(Protocol):
 
     def for_submission(self, submission_id: str) -> list[PrivacyRelease]:
         """Every release of the submission, whether its signing is known yet or not."""
+        ...
+
+
+class InquiryRepository(Protocol):
+    """The agencies the office's letters went to (agencies' events, projected). Inquiries
+    handed out or added are tracked: what their methods change is written when the unit of
+    work commits."""
+
+    def get(self, inquiry_id: str) -> AgencyInquiry | None: ...
+
+    def add(self, inquiry: AgencyInquiry) -> None: ...
+
+    def of_case(self, case_id: str) -> list[AgencyInquiry]:
+        """Every inquiry of the case, those added in this unit of work included."""
         ...
 
 
@@ -117,6 +132,9 @@ class CasesWork(Protocol):
 
     @property
     def releases(self) -> ReleaseRepository: ...
+
+    @property
+    def inquiries(self) -> InquiryRepository: ...
 
     @property
     def allocations(self) -> Allocations: ...

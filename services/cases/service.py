@@ -32,8 +32,16 @@ from services.chassis.service import Database, ServiceBase
 from services.contracts import (
     ACKNOWLEDGEMENT_SENT,
     AGENCY_SUGGESTED,
+    CASE_REFERRED,
+    CLOCK_PAUSED,
+    CLOCK_RESUMED,
+    DEADLINE_EXTENDED,
+    INQUIRY_OVERDUE,
+    INQUIRY_SENT,
+    INQUIRY_WITHDRAWN,
     PRIVACY_RELEASE_REVOKED,
     PRIVACY_RELEASE_SIGNED,
+    REPLY_LOGGED,
     STAFF_MEMBER_ADDED,
     SUBMISSION_RECEIVED,
 )
@@ -112,6 +120,40 @@ class CasesService(ServiceBase):
     @event_handler(PRIVACY_RELEASE_REVOKED)
     def record_release_revoked(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, handlers.record_release_revoked)
+
+    # Agency liaison: every step of a case's letters to agencies is on its timeline.
+
+    @event_handler(INQUIRY_SENT)
+    def record_inquiry_sent(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_inquiry_sent)
+
+    @event_handler(REPLY_LOGGED)
+    def record_reply_logged(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_reply_logged)
+
+    @event_handler(INQUIRY_OVERDUE)
+    def record_inquiry_overdue(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_inquiry_overdue)
+
+    @event_handler(CLOCK_PAUSED)
+    def record_clocks_paused(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_clocks_changed)
+
+    @event_handler(CLOCK_RESUMED)
+    def record_clocks_resumed(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_clocks_changed)
+
+    @event_handler(DEADLINE_EXTENDED)
+    def record_deadline_extended(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_deadline_extended)
+
+    @event_handler(INQUIRY_WITHDRAWN)
+    def record_inquiry_withdrawn(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_inquiry_withdrawn)
+
+    @event_handler(CASE_REFERRED)
+    def record_case_referred(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_case_referred)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_cases(self, office_id: str, **filters: Any) -> dict[str, Any]:

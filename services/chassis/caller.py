@@ -14,10 +14,12 @@ from services.chassis.errors import NotFound
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling (`actor`) and, when the caller says, the office they act for."""
+    """Who is calling (`actor`) and, when the caller says, the office they act for and their
+    name (staff sign letters with it; the actor, which audit rows copy, holds no name)."""
 
     actor: Actor
     office_id: str | None = None
+    name: str | None = None
 
     def office(self, office_id: str) -> str:
         """`office_id`, unless the caller acts for another office: then, as far as they
@@ -38,6 +40,7 @@ class RpcCaller(DependencyProvider):
             )
         )
         if user_id:
-            return Caller(Actor.staff(user_id, role, origin), office_id)
+            name = str(worker_ctx.data.get("user_name") or "")[:AUDIT_FIELD_LENGTH] or None
+            return Caller(Actor.staff(user_id, role, origin), office_id, name)
         system = replace(Actor.system(), origin=origin[:AUDIT_FIELD_LENGTH] if origin else None)
         return Caller(system, office_id)

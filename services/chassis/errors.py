@@ -10,7 +10,7 @@ class CaseworkError(Exception):
     """An error with a message for people and, per field, what is wrong.
 
     Both are the exception's `args`, so an RPC caller that registers the class with nameko
-    (`services.gateway.remote`) gets the same error back, fields included.
+    (`services.chassis.remote`) gets the same error back, fields included.
     """
 
     code = "error"
@@ -59,6 +59,23 @@ class NotFound(CaseworkError):
 class Conflict(CaseworkError):
     code = "conflict"
     status = 409
+
+
+class Unavailable(CaseworkError):
+    """Another service this call needs did not answer in time; worth trying again shortly.
+    Crosses RPC as itself, so the staff app can say which service to wait for."""
+
+    code = "service_unavailable"
+    status = 503
+
+
+class ServiceUnavailable(Unavailable):
+    """An RPC to `service` failed or timed out (`reason` is for logs and metrics)."""
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(f"{service} did not answer in time; try again in a minute")
+        self.service = service
+        self.reason = reason
 
 
 class PayloadTooLarge(CaseworkError):

@@ -13,9 +13,16 @@ from __future__ import annotations
 
 from nameko.exceptions import deserialize_to_instance
 
-from services.chassis.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
+from services.chassis.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+    ValidationFailed,
+)
 
-CROSSING = (ValidationFailed, NotFound, Forbidden, Conflict, Unauthorized)
+CROSSING = (ValidationFailed, NotFound, Forbidden, Conflict, Unauthorized, Unavailable)
 
 for _error in CROSSING:
     deserialize_to_instance(_error)

@@ -26,8 +26,20 @@ from services.contracts.payloads import (
     CaseClosedV1,
     CaseOpened,
     CaseOpenedV1,
+    CaseReferred,
+    CaseReferredV1,
     CaseStatusChanged,
     CaseStatusChangedV1,
+    ClockChanged,
+    ClockChangedV1,
+    DeadlineExtended,
+    DeadlineExtendedV1,
+    InquiryOverdue,
+    InquiryOverdueV1,
+    InquirySent,
+    InquirySentV1,
+    InquiryWithdrawn,
+    InquiryWithdrawnV1,
     OfficeRegistered,
     OfficeRegisteredV1,
     PrivacyReleaseRevoked,
@@ -36,6 +48,8 @@ from services.contracts.payloads import (
     PrivacyReleaseSignedV1,
     PublicNoteAdded,
     PublicNoteAddedV1,
+    ReplyLogged,
+    ReplyLoggedV1,
     StaffMemberAdded,
     StaffMemberAddedV1,
     StatusCodeRequested,
@@ -323,6 +337,7 @@ OFFICE_REGISTERED = EventContract(
         "office_id": "rep-lopez",
         "name": "Office of Rep. Ana Lopez",
         "reply_to_email": "casework@lopez.example.gov",
+        "timezone": "America/Chicago",
     },
     payload_type=OfficeRegistered,
 )
@@ -345,6 +360,165 @@ STAFF_MEMBER_ADDED = EventContract(
     payload_type=StaffMemberAdded,
 )
 
+INQUIRY_SENT = EventContract(
+    "agencies.inquiry_sent",
+    1,
+    "agencies",
+    InquirySentV1,
+    "A caseworker's letter went to an agency's congressional liaison (emailed by agencies, or "
+    "marked as sent by fax, portal or post) behind a valid privacy release; its response clock "
+    "runs to `due_on`. Cases moves the case to waiting_on_agency; reminders follow up.",
+    {
+        "inquiry_id": "7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "reference": "CW-2026-000042",
+        "agency_code": "SSA",
+        "agency_name": "Social Security Administration",
+        "channel": "email",
+        "sent_by": "u-3",
+        "sent_at": "2026-12-12T15:00:00+00:00",
+        "due_on": "2027-01-01",
+        "follow_up_on": "2026-12-19",
+    },
+    payload_type=InquirySent,
+)
+
+REPLY_LOGGED = EventContract(
+    "agencies.reply_logged",
+    1,
+    "agencies",
+    ReplyLoggedV1,
+    "An agency's reply to an inquiry was logged: a final one stops the clock and its "
+    "follow-ups; an interim one keeps the due date and restarts the follow-up clock.",
+    {
+        "inquiry_id": "7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "reference": "CW-2026-000042",
+        "agency_code": "SSA",
+        "agency_name": "Social Security Administration",
+        "kind": "interim",
+        "logged_by": "u-3",
+        "received_on": "2026-12-20",
+        "logged_at": "2026-12-21T09:00:00+00:00",
+        "follow_up_on": "2027-01-19",
+    },
+    payload_type=ReplyLogged,
+)
+
+INQUIRY_OVERDUE = EventContract(
+    "agencies.inquiry_overdue",
+    1,
+    "agencies",
+    InquiryOverdueV1,
+    "An inquiry has no final reply at a threshold: announced once at the due date, once 5 "
+    "and once 10 business days later (reminders and the supervisor's escalation follow).",
+    {
+        "inquiry_id": "7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "reference": "CW-2026-000042",
+        "agency_code": "SSA",
+        "agency_name": "Social Security Administration",
+        "level": "plus_5",
+        "due_on": "2027-01-01",
+        "business_days_late": 5,
+        "detected_at": "2027-01-08T13:00:00+00:00",
+    },
+    payload_type=InquiryOverdue,
+)
+
+INQUIRY_WITHDRAWN = EventContract(
+    "agencies.inquiry_withdrawn",
+    1,
+    "agencies",
+    InquiryWithdrawnV1,
+    "Staff withdrew a sent inquiry: its clock and follow-ups end, and the case no longer "
+    "waits on that agency.",
+    {
+        "inquiry_id": "7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "reference": "CW-2026-000042",
+        "agency_code": "SSA",
+        "agency_name": "Social Security Administration",
+        "withdrawn_by": "u-3",
+        "withdrawn_at": "2026-12-20T10:00:00+00:00",
+    },
+    payload_type=InquiryWithdrawn,
+)
+
+CLOCK_PAUSED = EventContract(
+    "agencies.clock_paused",
+    1,
+    "agencies",
+    ClockChangedV1,
+    "The case waits on the constituent: its open inquiries' response clocks stopped.",
+    {
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "reference": "CW-2026-000042",
+        "inquiry_ids": ["7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"],
+        "due_on": {"7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0": "2027-01-01"},
+        "reason": "waiting_on_constituent",
+        "at": "2026-12-15T10:00:00+00:00",
+    },
+    payload_type=ClockChanged,
+)
+
+CLOCK_RESUMED = EventContract(
+    "agencies.clock_resumed",
+    1,
+    "agencies",
+    ClockChangedV1,
+    "The case no longer waits on the constituent: its inquiries' clocks run again, each due "
+    "date moved by the days it was stopped.",
+    {
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "reference": "CW-2026-000042",
+        "inquiry_ids": ["7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"],
+        "due_on": {"7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0": "2027-01-06"},
+        "reason": "open",
+        "at": "2026-12-18T10:00:00+00:00",
+    },
+    payload_type=ClockChanged,
+)
+
+DEADLINE_EXTENDED = EventContract(
+    "agencies.deadline_extended",
+    1,
+    "agencies",
+    DeadlineExtendedV1,
+    "Staff moved an inquiry's due date, with a reason (reminders reschedule).",
+    {
+        "inquiry_id": "7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "reference": "CW-2026-000042",
+        "agency_code": "SSA",
+        "due_on": "2027-01-15",
+        "previous_due_on": "2027-01-01",
+        "reason": "The liaison asked for two more weeks",
+        "extended_by": "u-3",
+        "at": "2026-12-30T16:00:00+00:00",
+    },
+    payload_type=DeadlineExtended,
+)
+
+CASE_REFERRED = EventContract(
+    "agencies.case_referred",
+    1,
+    "agencies",
+    CaseReferredV1,
+    "The office referred a case to one of its partner organisations.",
+    {
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "reference": "CW-2026-000042",
+        "referral_id": "1a2b3c4d-5e6f-4789-8abc-def012345678",
+        "partner_id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+        "partner_name": "Legal Aid of the Valley",
+        "referred_by": "u-3",
+        "referred_at": "2026-12-03T11:00:00+00:00",
+        "with_letter": True,
+    },
+    payload_type=CaseReferred,
+)
+
 ALL_EVENTS: tuple[EventContract, ...] = (
     SUBMISSION_RECEIVED,
     PRIVACY_RELEASE_SIGNED,
@@ -356,6 +530,14 @@ ALL_EVENTS: tuple[EventContract, ...] = (
     CASE_CLOSED,
     PUBLIC_NOTE_ADDED,
     AGENCY_SUGGESTED,
+    INQUIRY_SENT,
+    REPLY_LOGGED,
+    INQUIRY_OVERDUE,
+    INQUIRY_WITHDRAWN,
+    CLOCK_PAUSED,
+    CLOCK_RESUMED,
+    DEADLINE_EXTENDED,
+    CASE_REFERRED,
     ACKNOWLEDGEMENT_SENT,
     OFFICE_REGISTERED,
     STAFF_MEMBER_ADDED,
@@ -399,6 +581,22 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("intake", "cases.case_status_changed"),
     Subscription("intake", "cases.case_closed"),
     Subscription("intake", "cases.public_note_added"),
+    # Agency liaison: the consent gate reads agencies' own copy of the releases; a case
+    # waiting on its constituent stops the response clocks; closing it ends them.
+    Subscription("agencies", "intake.privacy_release_signed"),
+    Subscription("agencies", "intake.privacy_release_revoked"),
+    Subscription("agencies", "cases.case_status_changed"),
+    Subscription("agencies", "cases.case_closed"),
+    Subscription("agencies", "gateway.office_registered"),
+    # ... and every step of it is on the case's timeline.
+    Subscription("cases", "agencies.inquiry_sent"),
+    Subscription("cases", "agencies.reply_logged"),
+    Subscription("cases", "agencies.inquiry_overdue"),
+    Subscription("cases", "agencies.inquiry_withdrawn"),
+    Subscription("cases", "agencies.clock_paused"),
+    Subscription("cases", "agencies.clock_resumed"),
+    Subscription("cases", "agencies.deadline_extended"),
+    Subscription("cases", "agencies.case_referred"),
 )
 
 _BY_TYPE = {contract.event_type: contract for contract in ALL_EVENTS}

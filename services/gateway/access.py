@@ -42,7 +42,8 @@ class Visit:
 
 class Acting(DependencyProvider):
     """Puts the acting person into the worker's context data, which nameko sends with every RPC
-    request the worker makes (`user_id`, `role`, `office_id`, `origin`)."""
+    request the worker makes (`user_id`, `role`, `office_id`, `origin`, and `user_name`, the
+    name a letter is signed with)."""
 
     def get_dependency(self, worker_ctx: Any) -> Callable[[Principal, str], None]:
         def act_as(principal: Principal, origin: str) -> None:
@@ -51,6 +52,7 @@ class Acting(DependencyProvider):
                 role=principal.role,
                 office_id=principal.office_id or "",
                 origin=origin,
+                user_name=principal.display_name,
             )
 
         return act_as

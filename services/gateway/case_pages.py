@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 from services.chassis.db import utcnow
 from services.chassis.errors import CaseworkError, Conflict, Forbidden, NotFound, ValidationFailed
 from services.contracts.rpc import intake as intake_rpc
-from services.gateway import casework, handlers, releases
+from services.gateway import casework, handlers, liaison, releases
 from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.case_schemas import CaseForms
 from services.gateway.domain.queue import QueueFilter, ServiceUnavailable
@@ -47,6 +47,7 @@ DONE_MESSAGES = {
     "details": "Details saved.",
     "release_revoked": "Privacy release revoked.",
     "release_filed": "Wet-signed privacy release filed.",
+    **liaison.DONE_MESSAGES,
 }
 QUEUES = {
     "mine": ("My cases", "Cases assigned to you that are still being worked."),
@@ -70,12 +71,13 @@ REFUSALS = (ValidationFailed, Conflict, Forbidden, NotFound, ServiceUnavailable)
 
 
 class CasePages:
-    """Mixed into `GatewayService`: `self.db`, `self.cases`, `self.intake` and
-    `self.metrics_service`."""
+    """Mixed into `GatewayService`: `self.db`, `self.cases`, `self.intake`, `self.agencies`
+    and `self.metrics_service`."""
 
     db: Any
     cases: Any
     intake: Any
+    agencies: Any
     metrics_service: Any
 
     @staff_page("GET", "/offices/<string:office_id>/my-cases")
@@ -321,6 +323,7 @@ class CasePages:
     ) -> Response:
         office = handlers.find_office(self.db, office_id)
         case = casework.get_case(self.cases, office_id, reference)
+        agencies_panel = liaison.request_panel(self.agencies, office_id, case)
         panel = releases.release_panel(self.intake, office, case)
         staff = casework.office_staff(self.db, office_id)
         audit = None
@@ -342,6 +345,7 @@ class CasePages:
             done=done,
             problem=problem,
             panel=panel,
+            liaison=agencies_panel(),
             attachments=[_attachment(item) for item in case.get("attachments", [])],
             today=_office_today(office).isoformat(),
         )

@@ -10,11 +10,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from services.chassis.errors import NotFound, ValidationFailed
+from services.chassis.remote import RemoteService
 from services.contracts.rpc import cases as cases_rpc
 from services.gateway.domain.identity import TAKES_CASES
 from services.gateway.domain.staff import StaffMember, normalise_email
 from services.gateway.ports import GatewayDatabase
-from services.gateway.remote import RemoteService
 
 CASE_FILE = cases_rpc.CaseFile()
 WORKLOAD = cases_rpc.Workload()

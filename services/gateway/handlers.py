@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import uuid
 from typing import TYPE_CHECKING
-from zoneinfo import available_timezones
 
 from services.chassis.domain import Actor
-from services.chassis.errors import NotFound, ValidationFailed
+from services.chassis.errors import NotFound
 from services.chassis.schemas import is_office_id
 from services.gateway.domain.queue import CaseQueue, QueueFilter, ServiceUnavailable
 from services.gateway.domain.staff import (
@@ -27,7 +26,7 @@ from services.gateway.repository import OfficeListing
 from services.gateway.schemas import CasePageSchema, OfficeCountsSchema
 
 if TYPE_CHECKING:  # the admin commands import this module without nameko or eventlet
-    from services.gateway.remote import RemoteService
+    from services.chassis.remote import RemoteService
 
 
 def register_office(db: GatewayDatabase, command: RegisterOffice, *, actor: Actor) -> OfficeChange:
@@ -98,13 +97,14 @@ def change_staff_member(
 def set_office_timezone(
     db: GatewayDatabase, office_id: str, timezone: str, *, actor: Actor
 ) -> None:
-    """The office admin says where the office works; dates on its pages follow."""
-    if timezone not in available_timezones():
-        raise ValidationFailed(
-            "not a time zone", fields={"timezone": ["a zone such as America/Chicago"]}
-        )
+    """The office admin says where the office works; dates on its pages follow, and the
+    services hear of it (agencies counts the office's deadlines in its zone)."""
     with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        uow.offices.set_timezone(timezone)
+        office = uow.offices.get(for_update=True)
+        if office is None:
+            raise NotFound(f"there is no office {office_id!r}")
+        if office.set_timezone(timezone):
+            uow.offices.set_timezone(timezone)
         uow.audit("office.timezone_set", "office", office_id)
         uow.commit()
 

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from services.chassis.config import env_str
 from services.chassis.errors import CaseworkError, NotFound, ValidationFailed
+from services.chassis.remote import RemoteService
 from services.contracts.rpc import intake as intake_rpc
 from services.gateway import casework
 from services.gateway.domain.queue import ServiceUnavailable
@@ -28,7 +29,6 @@ from services.gateway.domain.releases import (
     status_link,
 )
 from services.gateway.domain.staff import OfficeSummary
-from services.gateway.remote import RemoteService
 
 RELEASES = intake_rpc.ReleaseSummary(many=True)
 RELEASE = intake_rpc.ReleaseSummary()

@@ -22,9 +22,9 @@ USERS = Base.metadata.tables["users"]
 SESSIONS = Base.metadata.tables["staff_sessions"]
 
 # Built once: the statement cache keys them, so each compiles a single time.
-OFFICE = select(OFFICES.c.office_id, OFFICES.c.name, OFFICES.c.reply_to_email).where(
-    OFFICES.c.office_id == bindparam("office_id")
-)
+OFFICE = select(
+    OFFICES.c.office_id, OFFICES.c.name, OFFICES.c.reply_to_email, OFFICES.c.timezone
+).where(OFFICES.c.office_id == bindparam("office_id"))
 SUMMARY = select(
     OFFICES.c.office_id,
     OFFICES.c.name,
@@ -107,7 +107,7 @@ class OfficeRepository:
         row = self._uow.session.execute(statement, {"office_id": self._uow.office_id}).first()
         if row is None:
             return None
-        return self._uow.track(Office(row.office_id, row.name, row.reply_to_email))
+        return self._uow.track(Office(row.office_id, row.name, row.reply_to_email, row.timezone))
 
     def add(self, office: Office) -> Office:
         """Insert at once, so a registration racing this one clashes here."""
@@ -119,6 +119,7 @@ class OfficeRepository:
                     office_id=self._uow.office_id,
                     name=office.name,
                     reply_to_email=office.reply_to_email,
+                    timezone=office.timezone,
                     created_at=utcnow(),
                 ),
             )

@@ -3,8 +3,9 @@
 Pages are server-rendered (Jinja2, autoescaped) and work without JavaScript; case data comes
 from `cases` (and figures from `metrics`) over RPC with a deadline, acting as the signed-in
 person; offices, staff, sessions and API tokens are in gateway's own database. The routes
-live in the mixins: sign-in (`signin_pages`), cases (`case_pages`), office and platform
-administration (`admin_pages`), and the JSON API (`api`).
+live in the mixins: sign-in (`signin_pages`), cases (`case_pages`), agency liaison
+(`liaison_pages`), office and platform administration (`admin_pages`), and the JSON API
+(`api`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,18 @@ from __future__ import annotations
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
+from services.chassis.remote import DeadlineRpc
 from services.chassis.service import Database, ServiceBase
-from services.gateway import account_pages, admin_pages, api, case_pages, signin_pages
+from services.gateway import (
+    account_pages,
+    admin_pages,
+    api,
+    case_pages,
+    liaison_pages,
+    signin_pages,
+)
 from services.gateway.access import Acting
 from services.gateway.models import Base
-from services.gateway.remote import DeadlineRpc
 from services.gateway.repository import GatewayUnitOfWork
 from services.gateway.web import secured, stylesheet
 
@@ -27,6 +35,7 @@ class GatewayService(
     signin_pages.SigninPages,
     account_pages.AccountPages,
     case_pages.CasePages,
+    liaison_pages.LiaisonPages,
     admin_pages.AdminPages,
     api.CaseApi,
     ServiceBase,
@@ -35,6 +44,7 @@ class GatewayService(
     db = Database(Base.metadata, unit_of_work=GatewayUnitOfWork)
     cases = DeadlineRpc("cases")
     intake = DeadlineRpc("intake")
+    agencies = DeadlineRpc("agencies")
     # Not `metrics`: that name is the Prometheus endpoint every service inherits.
     metrics_service = DeadlineRpc("metrics")
     act_as = Acting()

@@ -13,6 +13,7 @@ from services.chassis.consuming import OpensUnitsOfWork
 from services.chassis.db import retrying_conflicts, utcnow
 from services.chassis.domain import Actor
 from services.chassis.errors import (
+    Conflict,
     Forbidden,
     NotFound,
     PermanentMessageError,
@@ -75,6 +76,19 @@ ACTING_ROLES = ("office_admin", "supervisor", "caseworker")
 
 class CaseNotProjectedYet(TransientError):
     """An update about a case whose opening is not in the projection yet: retried later."""
+
+
+@dataclass(frozen=True)
+class LetterParticulars:
+    """What a letter to an agency says of the constituent (agencies asks, by RPC, at the
+    moment it renders one): `identifiers` decrypted from the release the letter goes with."""
+
+    name: str
+    address_lines: tuple[str, ...]
+    email: str | None
+    phone: str | None
+    description: str
+    identifiers: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -611,6 +625,53 @@ def reveal_identifiers(
         return {}
     with db.unit_of_work(office_id=office_id, actor=actor) as uow:
         return keys.open_identifiers(uow.portal, release_id, secrets.sealed_identifiers)
+
+
+def letter_particulars(
+    db: OpensUnitsOfWork[Any],
+    office_id: str,
+    actor: Actor,
+    submission_id: str,
+    release_id: str | None,
+) -> LetterParticulars:
+    """The constituent's name, address and contacts for a letter about their request and,
+    with `release_id`, the identifiers that release carries, decrypted as `reveal_identifiers`
+    does: the read is audited (and committed) before they are handed out. The release must be
+    one of this request's (else not found) and not revoked (a `Conflict`)."""
+    # An intern may draft a letter (a supervisor approves it before it goes), but never sees
+    # identifiers: their drafts ask for the name and address alone.
+    if release_id is not None or actor.role != "read_only":
+        may_act(actor, "write to an agency with a constituent's identifiers")
+    sealed: bytes | None = None
+    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
+        found = owner_of(uow, submission_id)
+        if release_id is None:
+            uow.audit("submission.particulars_read_for_letter", "submission", submission_id)
+        else:
+            release = uow.releases.get(release_id)
+            secrets = uow.releases.secrets(release_id) if release is not None else None
+            if release is None or secrets is None or release.submission_id != submission_id:
+                raise NotFound("there is no such release of this request")
+            if release.revoked_at is not None:
+                raise Conflict(
+                    "the constituent's privacy release was revoked: it cannot go with a letter",
+                    fields={"release_id": ["revoked"]},
+                )
+            uow.audit("release.identifiers_read_for_letter", "privacy_release", release_id)
+            sealed = secrets.sealed_identifiers
+        uow.commit()
+    identifiers: dict[str, str] = {}
+    if sealed and release_id is not None:
+        with db.unit_of_work(office_id=office_id, actor=actor) as uow:
+            identifiers = keys.open_identifiers(uow.portal, release_id, sealed)
+    return LetterParticulars(
+        name=found.display_name,
+        address_lines=address_lines(found.address),
+        email=found.owner.email,
+        phone=found.phone,
+        description=found.description,
+        identifiers=identifiers,
+    )
 
 
 def staff_release_document(

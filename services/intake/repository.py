@@ -317,6 +317,7 @@ SUBMISSION_OWNER = (
         SUBMISSIONS.c.tracking_code,
         SUBMISSIONS.c.subject,
         SUBMISSIONS.c.category,
+        SUBMISSIONS.c.description,
         SUBMISSIONS.c.received_at,
         SUBMISSIONS.c.constituent_id,
         CONSTITUENTS.c.first_name,
@@ -618,6 +619,7 @@ class PublicStatusRepository:
             received_at=row.received_at,
             address=dict(address),
             phone=row.phone,
+            description=row.description,
         )
 
     def case_of(self, submission_id: str) -> Any:

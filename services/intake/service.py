@@ -31,6 +31,8 @@ from services.contracts.rpc.intake import (
     AttachmentRequest,
     EnterSubmissionRequest,
     FileWetSignedReleaseRequest,
+    LetterParticulars,
+    LetterParticularsRequest,
     ReleaseRequest,
     ReleaseSummary,
     RevokeReleaseRequest,
@@ -54,6 +56,8 @@ REVOKE_RELEASE = RevokeReleaseRequest()
 FILE_WET_SIGNED = FileWetSignedReleaseRequest()
 ATTACHMENT = AttachmentRequest()
 RELEASE_SUMMARY = ReleaseSummary()
+LETTER_PARTICULARS_REQUEST = LetterParticularsRequest()
+LETTER_PARTICULARS = LetterParticulars()
 # What a staff caller may get back as itself; anything else is a bug, logged with its trace.
 STAFF_ERRORS = (ValidationFailed, NotFound, Forbidden, Conflict)
 
@@ -148,6 +152,26 @@ class IntakeService(ServiceBase):
         return handlers.reveal_identifiers(
             self.db, office, self.caller.actor, arguments["release_id"]
         )
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def letter_particulars(
+        self, office_id: str, submission_id: str, release_id: str | None = None
+    ) -> dict[str, Any]:
+        """What a letter to an agency says of the constituent (agencies asks as the acting
+        staff member); with `release_id`, that release's identifiers, decrypted and audited."""
+        arguments = load_arguments(
+            LETTER_PARTICULARS_REQUEST,
+            {"office_id": office_id, "submission_id": submission_id, "release_id": release_id},
+        )
+        office = self.caller.office(arguments["office_id"])
+        particulars = handlers.letter_particulars(
+            self.db,
+            office,
+            self.caller.actor,
+            arguments["submission_id"],
+            arguments["release_id"],
+        )
+        return dict(LETTER_PARTICULARS.dump(particulars))
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def release_pdf(self, office_id: str, release_id: str) -> dict[str, str]:

@@ -177,12 +177,68 @@ def admin_pages(visit: Visit, args: dict[str, Any]) -> None:
     visit.check("platform-health")
 
 
+def liaison_flow(visit: Visit, args: dict[str, Any]) -> None:
+    """A caseworker writes to the SSA liaison from the case page: previews the letter (the SSN
+    masked), saves it, sends it by email, then logs the agency's final reply; the office's
+    directory pages and the scorecard on the way."""
+    seen, page, office = visit.seen, visit.page, args["office"]
+    case_path = f"/offices/{office}/cases/{args['reference']}"
+    visit.log_in(office, args["caseworker"], args["password"])
+    visit.go(case_path)
+    seen["consent"] = page.locator(".consent li").all_inner_texts()
+    visit.check("case-agencies")
+    page.click("a:has-text('Write to an agency')")
+    page.select_option("#f-agency_code", "SSA")
+    page.select_option("#f-contact_id", label=args["contact_label"])
+    page.select_option("#f-template_id", label="Congressional inquiry (version 1)")
+    page.fill("#f-extra_text", "Her SSN is 123-45-6789; she needs the benefit before winter.")
+    page.click("button[value=preview]")
+    seen["preview"] = page.locator(".letter-text").inner_text()
+    seen["redacted"] = visit.text(".letter-preview .facts div:has(dt:text-is('Redacted')) dd")
+    visit.check("letter-preview")
+    page.click("button[value=save]")
+    seen["after_save"] = page.url
+    seen["saved_notice"] = visit.text("[role=status]")
+    page.select_option("#channel-1", "email")
+    page.click("button:has-text('Mark as sent')")
+    seen["sent_notice"] = visit.text("[role=status]")
+    seen["due"] = visit.text(".inquiry .explanation")
+    visit.check("letter-sent")
+    seen["status_after_send"] = _status_when(visit, "Waiting on agency")
+    page.click("summary:has-text('Log a reply')")
+    page.check("#reply-final-1")
+    page.fill("#reply-text-1", "SSA reinstated the benefit; payment on the 3rd.")
+    page.click("button:has-text('Log the reply')")
+    seen["reply_notice"] = visit.text("[role=status]")
+    seen["status_after_reply"] = _status_when(visit, "Open")
+    seen["timeline"] = page.locator(".timeline .entry-summary").all_inner_texts()
+    visit.check("letter-answered")
+    for name in ("agencies", "partners", "letter-templates", "scorecard"):
+        visit.go(f"/offices/{office}/{name}")
+        visit.check(f"liaison-{name}")
+    seen["scorecard"] = page.locator("table tbody tr").all_inner_texts()
+
+
+def _status_when(visit: Visit, expected: str, attempts: int = 50) -> str:
+    """The case's status once cases has heard agencies' event (reloading, as a person
+    would); what it last said when it never came."""
+    status = visit.fact("Status")
+    for _ in range(attempts):
+        if status == expected:
+            break
+        visit.page.wait_for_timeout(200)
+        visit.page.reload()
+        status = visit.fact("Status")
+    return status
+
+
 Scenario = Callable[[Visit, dict[str, Any]], None]
 
 SCENARIOS: dict[str, Scenario] = {
     "caseworker_flow": caseworker_flow,
     "intern_view": intern_view,
     "admin_pages": admin_pages,
+    "liaison_flow": liaison_flow,
 }
 
 

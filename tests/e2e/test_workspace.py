@@ -4,6 +4,7 @@ checked with axe-core, and the walls around it over HTTP: roles, offices, CSRF, 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from pypdf import PdfReader
 
 from services.gateway.tests.support import SUPERVISOR, log_in
 from tests.e2e.system import DEMO_OFFICE, ROOT, System
@@ -338,3 +340,95 @@ def test_an_account_locks_after_five_failed_logins(running_system: System) -> No
         "SELECT count(*) FROM audit_log WHERE action = 'login.locked'",
     )
     assert int(locked[0][0]) == 1
+
+
+def letter_to(system: System, address: str) -> Any:
+    for message in system.emails():
+        if address in str(message["To"]):
+            return message
+    return None
+
+
+def test_a_caseworker_writes_to_the_agency_sends_the_letter_and_logs_its_reply(
+    running_system: System,
+) -> None:
+    """Write, preview, send, reply in Chromium: the consent gate reads the release the
+    constituent signed online, the letter goes by email to the liaison contact with the
+    release attached, and every step reaches the case."""
+    system = running_system
+    system.run_python("-m", "services.agencies.seed")  # letterhead, contacts, partners
+    system.wait_for(lambda: case_takers_known(system), 30, "cases never learned the demo staff")
+    response = system.submit(
+        903,
+        category="social_security",
+        agency="SSA",
+        subject="Disability benefit stopped in October",
+        description="My payments stopped; my SSN is 123-45-6789.",
+        privacy_release={
+            "signed": True,
+            "signature_name": "Test Constituent903",
+            "agencies": ["SSA"],
+            "identifiers": {"ssn": "123-45-6789", "date_of_birth": "1958-04-02"},
+        },
+    )
+    assert response.status_code == 202, response.text
+    submission = response.json()["submission_id"]
+    case = system.wait_for(lambda: case_for(system, submission), 30, "no case opened")
+    system.wait_for(
+        lambda: system.query(
+            "agencies", "SELECT 1 FROM privacy_releases WHERE submission_id = :s", s=submission
+        ),
+        30,
+        "agencies never heard of the release",
+    )
+
+    seen = browse(
+        system,
+        "liaison_flow",
+        office=DEMO_OFFICE,
+        reference=case.reference,
+        caseworker=SAM,
+        contact_label="Patricia Holmes — Disability (DDS) (ssa.liaison@example.gov)",
+    )
+
+    assert seen["consent"][0].startswith("SSA: may be written to")
+    # The preview is exactly what goes: the SSN masked, in the template and in free text.
+    assert "123-45-6789" not in seen["preview"]
+    assert "Social Security number: XXX-XX-6789" in seen["preview"]
+    assert "Dear Patricia Holmes," in seen["preview"]
+    assert "Sam Rivera of my staff" in seen["preview"]
+    assert seen["redacted"] == "SSN masked to its last four"
+    assert seen["sent_notice"].startswith("Letter emailed to the agency")
+    assert re.match(r"due \d+ \w+: 20 calendar days from \d+ \w+", seen["due"]), seen["due"]
+    assert seen["status_after_send"] == "Waiting on agency"
+    assert seen["status_after_reply"] == "Open"
+    assert any(
+        entry.startswith("Letter sent to Social Security Administration by email; reply due")
+        for entry in seen["timeline"]
+    )
+    assert any(entry.startswith("Final reply from SSA logged") for entry in seen["timeline"])
+    assert seen["scorecard"][0].split("\t")[:3] == [
+        "Social Security Administration (SSA)",
+        "1",
+        "1",
+    ]
+    no_serious_violations(seen)
+
+    # The letter reached the liaison's mailbox over SMTP: the letter (with the release
+    # appended) and the release on its own, as PDFs; the SSN masked there too.
+    message = system.wait_for(
+        lambda: letter_to(system, "ssa.liaison@example.gov"), 30, "no letter was mailed"
+    )
+    assert "Congressional inquiry on behalf of Test Constituent903" in message["Subject"]
+    attachments = {
+        part.get_filename(): part.get_payload(decode=True)
+        for part in message.walk()
+        if part.get_filename()
+    }
+    letter_name = f"{case.reference}-SSA-letter.pdf"
+    assert set(attachments) == {letter_name, next(n for n in attachments if "release" in n)}
+    letter = PdfReader(io.BytesIO(attachments[letter_name]))
+    text = " ".join(" ".join(page.extract_text().split()) for page in letter.pages)
+    assert "Social Security number: XXX-XX-6789" in text
+    assert "123-45-6789" not in text
+    assert "Privacy Act Release" in text  # the signed release, appended

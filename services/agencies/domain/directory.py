@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from services.agencies.domain.consent import ReleaseRules
 from services.contracts.vocabulary import CATEGORIES as contract_categories
 
 # The intake categories a constituent chooses from (intake validates them on the way in).
@@ -30,6 +31,28 @@ class Agency:
     website_url: str
     typical_response_days: int
     categories: tuple[str, ...] = ()
+    # How the agency counts `typical_response_days` ("business" or "calendar"), how often it
+    # sends an interim reply while it works, and the privacy releases it accepts.
+    day_basis: str = "calendar"
+    interim_every_days: int | None = None
+    signature: str = "any"
+    sole_recipient: bool = True
+    valid_days: int | None = None
+    new_release_after_closure: bool = False
+    active: bool = True
+
+    @property
+    def response_days(self) -> int:
+        return self.typical_response_days
+
+    @property
+    def release_rules(self) -> ReleaseRules:
+        return ReleaseRules(
+            signature=self.signature,
+            sole_recipient=self.sole_recipient,
+            valid_days=self.valid_days,
+            new_release_after_closure=self.new_release_after_closure,
+        )
 
 
 class SuggestionBasis(Enum):
@@ -71,14 +94,14 @@ class AgencyDirectory:
         # The database keeps a category on one agency at most; sorting keeps this deterministic
         # for a directory built by hand.
         for code in sorted(self.agencies):
-            if category in self.agencies[code].categories:
+            if self.agencies[code].active and category in self.agencies[code].categories:
                 return self.agencies[code]
         return None
 
     def suggest(self, category: str, agency_hint: str | None = None) -> Suggestion:
         """The constituent's own pick wins when it is a known agency; else the category's."""
         hinted = self.find(agency_hint)
-        if hinted is not None:
+        if hinted is not None and hinted.active:
             return Suggestion(hinted, SuggestionBasis.HINT, category)
         mapped = self.for_category(category)
         if mapped is not None:

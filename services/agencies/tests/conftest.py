@@ -39,6 +39,10 @@ SEEDED_CODES = {
     "ED-FSA",
     "USPS",
     "SBA",
+    "DOL",
+    "DFAS",
+    "BFS",
+    "EEOC",
 }
 
 

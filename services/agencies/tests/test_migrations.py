@@ -31,7 +31,12 @@ def test_the_migration_seeds_the_federal_agency_directory(engine: Engine) -> Non
     assert set(agencies) >= SEEDED_CODES
     assert agencies["SSA"].name == "Social Security Administration"
     assert agencies["IRS"].liaison_office == "Taxpayer Advocate Service"
-    assert agencies["VA"].typical_response_days == 125
+    assert agencies["VA"].response_days == 30
+    assert (agencies["SSA"].response_days, agencies["SSA"].day_basis) == (20, "calendar")
+    assert agencies["SSA"].interim_every_days == 30
+    assert (agencies["IRS"].response_days, agencies["IRS"].day_basis) == (20, "business")
+    assert agencies["USCIS"].signature_rule == "wet_only"
+    assert all(agency.active for agency in agencies.values())
     assert agencies["DOS-PPT"].website_url == "https://travel.state.gov/"
     assert all(agency.website_url.startswith("https://") for agency in agencies.values())
     assert all(agency.liaison_office for agency in agencies.values())

@@ -20,7 +20,7 @@ from services.agencies.models import AgencySuggestion, Base
 from services.agencies.service import AgenciesService
 from services.agencies.tests.conftest import SEEDED_CODES, count_rows
 from services.agencies.tests.fakes import case_opened
-from services.chassis.errors import NotFound, ValidationFailed
+from services.chassis.errors import Forbidden, NotFound, ValidationFailed
 from services.chassis.testing import wait_until
 from services.contracts import CASE_OPENED
 from services.contracts.rpc.agencies import AgencyEntry, AgencySuggestionResult
@@ -237,7 +237,17 @@ def test_staff_can_list_the_directory_and_look_up_one_agency_by_rpc(
         "website_url": "https://www.va.gov/",
         "liaison_url": "https://www.va.gov/",
         "category_codes": ["veterans"],
-        "typical_response_days": 125,
+        "typical_response_days": 30,
+        "response_days": 30,
+        "day_basis": "calendar",
+        "interim_every_days": 30,
+        "release_rules": {
+            "signature": "any",
+            "sole_recipient": True,
+            "valid_days": None,
+            "new_release_after_closure": False,
+        },
+        "active": True,
     }
     cms = next(agency for agency in listed if agency["code"] == "CMS")
     assert cms["category_codes"] == ["medicaid", "medicare"]
@@ -306,3 +316,52 @@ def test_health_and_metrics_endpoints(agencies: dict[str, Any]) -> None:
         if line.startswith("casework_agencies_suggestions_total{")
     }
     assert reasons == {"hint", "category", "none"}
+
+
+# Agency liaison by RPC, as the staff app calls it (the acting staff member in the context)
+
+
+def staff_client(user_id: str, role: str, office_id: str = OFFICE) -> ClusterRpcClient:
+    return ClusterRpcClient(
+        timeout=10,
+        context_data={"user_id": user_id, "role": role, "office_id": office_id, "origin": "test"},
+    )
+
+
+def test_an_office_admin_keeps_contacts_templates_and_settings_by_rpc(
+    agencies: dict[str, Any],
+) -> None:
+    with staff_client("u-admin", "office_admin") as admin:
+        contact = admin.agencies.save_contact(
+            office_id=OFFICE, agency_code="ssa", name="Pat Liaison", email="pat@ssa.example.gov"
+        )
+        imported = admin.agencies.import_contacts_csv(
+            OFFICE, "agency_code,name,email\r\nVA,Vic Liaison,vic@va.example.gov\r\n"
+        )
+        refused = admin.agencies.import_contacts_csv(OFFICE, "agency_code,name\r\nNASA,X\r\n")
+        settings = admin.agencies.save_liaison_settings(
+            office_id=OFFICE, timezone="America/Chicago", member_name="Rep. Ana Lopez"
+        )
+        templates = admin.agencies.list_templates(OFFICE)
+        with pytest.raises(ValidationFailed) as bad_template:
+            admin.agencies.save_template(OFFICE, "Bad", "Subject", "Hello {{ case.colour }}")
+    with staff_client("u-cw", "caseworker") as caseworker:
+        contacts = caseworker.agencies.list_contacts(OFFICE)
+        with pytest.raises(Forbidden):
+            caseworker.agencies.remove_contact(OFFICE, contact["contact_id"])
+    with (
+        staff_client("u-other", "office_admin", "sen-okafor") as stranger,
+        pytest.raises(NotFound),
+    ):
+        stranger.agencies.list_contacts(OFFICE)
+
+    assert contact["agency_code"] == "SSA"
+    assert (imported["created"], imported["problems"]) == (1, [])
+    assert refused["problems"] == [
+        {"line": 2, "field": "agency_code", "message": "no agency NASA in the directory"}
+    ]
+    assert settings["timezone"] == "America/Chicago"
+    assert settings["member_name"] == "Rep. Ana Lopez"
+    assert {"Congressional inquiry", "Follow-up", "Referral"} <= {t["name"] for t in templates}
+    assert "body" in bad_template.value.fields
+    assert sorted(c["name"] for c in contacts) == ["Pat Liaison", "Vic Liaison"]

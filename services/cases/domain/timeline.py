@@ -28,6 +28,15 @@ class TimelineKind(StrEnum):
     # Not stored: read from the case's privacy releases (releases.py) with the case.
     RELEASE_SIGNED = "release_signed"
     RELEASE_REVOKED = "release_revoked"
+    # What agencies announced of the case's inquiries (domain/inquiries.py).
+    INQUIRY_SENT = "inquiry_sent"
+    AGENCY_REPLY = "agency_reply"
+    INQUIRY_OVERDUE = "inquiry_overdue"
+    INQUIRY_WITHDRAWN = "inquiry_withdrawn"
+    AGENCY_CLOCKS_PAUSED = "agency_clocks_paused"
+    AGENCY_CLOCKS_RESUMED = "agency_clocks_resumed"
+    DEADLINE_EXTENDED = "deadline_extended"
+    REFERRED = "referred"
 
 
 # What a caseworker writes by hand (the contracts' NOTE_KINDS).
@@ -125,3 +134,88 @@ def updated_summary(
         parts.append(f"next action due {due_on.isoformat()}" if due_on else "due date cleared")
     text = "; ".join(parts)
     return text[:1].upper() + text[1:]
+
+
+# --- Agency liaison: what agencies announced, in the office's words -------------------------
+
+CHANNEL_WORDS = {
+    "email": "by email",
+    "fax": "by fax",
+    "portal": "through the agency's portal",
+    "post": "by post",
+}
+WAITING_ON_CONSTITUENT = "waiting_on_constituent"
+
+
+def day(value: date) -> str:
+    """`2 Jan 2027`, as the case page writes a date."""
+    return f"{value.day} {value.strftime('%b %Y')}"
+
+
+def inquiry_sent_summary(agency_name: str, channel: str, due_on: date) -> str:
+    """`Letter sent to Social Security Administration by email; reply due 2 Jan 2027`."""
+    how = CHANNEL_WORDS.get(channel, f"by {_words(channel)}")
+    return f"Letter sent to {agency_name} {how}; reply due {day(due_on)}"
+
+
+def agency_reply_summary(
+    agency_code: str,
+    kind: str,
+    received_on: date,
+    follow_up_on: date | None,
+    still_waiting_on: tuple[str, ...] = (),
+) -> str:
+    """`Final reply from SSA logged (received 20 Dec 2026)`, `Interim reply from SSA logged;
+    next follow-up 19 Jan 2027`, and which agencies the case still waits on."""
+    if kind == "final" or follow_up_on is None:
+        text = f"{kind.capitalize()} reply from {agency_code} logged (received {day(received_on)})"
+    else:
+        text = f"Interim reply from {agency_code} logged; next follow-up {day(follow_up_on)}"
+    if still_waiting_on:
+        text += f"; still waiting on {', '.join(still_waiting_on)}"
+    return text
+
+
+def inquiry_overdue_summary(agency_code: str, due_on: date, business_days_late: int) -> str:
+    """`SSA reply overdue: due 2 Jan 2027, now 5 business days late`."""
+    text = f"{agency_code} reply overdue: due {day(due_on)}"
+    if business_days_late > 0:
+        plural = "" if business_days_late == 1 else "s"
+        text += f", now {business_days_late} business day{plural} late"
+    return text
+
+
+def inquiry_withdrawn_summary(agency_name: str, still_waiting_on: tuple[str, ...]) -> str:
+    """`Letter to Social Security Administration withdrawn; still waiting on VA`."""
+    text = f"Letter to {agency_name} withdrawn"
+    if still_waiting_on:
+        text += f"; still waiting on {', '.join(still_waiting_on)}"
+    return text
+
+
+def _because(reason: str) -> str:
+    if reason == WAITING_ON_CONSTITUENT:
+        return " while waiting on the constituent"
+    return f" ({_words(reason)})" if reason else ""
+
+
+def clocks_paused_summary(reason: str) -> str:
+    """`Agency clocks paused while waiting on the constituent`."""
+    return f"Agency clocks paused{_because(reason)}"
+
+
+def clocks_resumed_summary(due: list[tuple[str | None, date]]) -> str:
+    """`Agency clocks resumed; SSA now due 6 Jan 2027` (each inquiry's agency, when cases knows
+    it, and its new due date)."""
+    dates = [f"{code or 'an inquiry'} now due {day(due_on)}" for code, due_on in due]
+    return "Agency clocks resumed" + (f"; {', '.join(dates)}" if dates else "")
+
+
+def deadline_extended_summary(agency_code: str, due_on: date, previous_due_on: date) -> str:
+    """`SSA deadline extended to 15 Jan 2027 (was 1 Jan 2027)`; the reason is the body."""
+    return f"{agency_code} deadline extended to {day(due_on)} (was {day(previous_due_on)})"
+
+
+def referred_summary(partner_name: str, with_letter: bool) -> str:
+    """`Referred to Legal Aid of the Valley` (`, with a letter`)."""
+    return f"Referred to {partner_name}" + (", with a letter" if with_letter else "")

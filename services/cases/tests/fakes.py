@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from services.cases.domain.case import Case
+from services.cases.domain.inquiries import AgencyInquiry
 from services.cases.domain.queue import AuditEntry, CasePage, CaseQuery
 from services.cases.domain.releases import PrivacyRelease
 from services.cases.domain.routing import RosterMember, Turn, route
@@ -128,6 +129,29 @@ class FakeReleases:
         ]
 
 
+class FakeInquiries:
+    def __init__(
+        self, uow: FakeCasesUnitOfWork, rows: dict[tuple[str, str], AgencyInquiry]
+    ) -> None:
+        self._uow = uow
+        self._rows = rows
+
+    def get(self, inquiry_id: str) -> AgencyInquiry | None:
+        return self._rows.get((self._uow.office_id, inquiry_id))
+
+    def add(self, inquiry: AgencyInquiry) -> None:
+        key = (self._uow.office_id, inquiry.inquiry_id)
+        assert key not in self._rows, "an inquiry id is unique"
+        self._rows[key] = inquiry
+
+    def of_case(self, case_id: str) -> list[AgencyInquiry]:
+        return [
+            inquiry
+            for (office, _), inquiry in self._rows.items()
+            if office == self._uow.office_id and inquiry.case_id == case_id
+        ]
+
+
 class FakeAuditTrail:
     """Reads the fake database's committed audit rows (they hold no time: newest is last)."""
 
@@ -200,6 +224,7 @@ class FakeCasesUnitOfWork(FakeUnitOfWork):
         )
         self.audit_trail = FakeAuditTrail(self)
         self.releases = FakeReleases(self, self.working.setdefault("releases", {}))
+        self.inquiries = FakeInquiries(self, self.working.setdefault("inquiries", {}))
 
     def commit(self) -> None:
         super().commit()  # collects the events the cases recorded

@@ -90,10 +90,17 @@ WALLS: Mapping[str, Wall] = {
     # Who read or changed which case is evidence: nobody rewrites it, the service included.
     "cases": Wall(RELAY, append_only=("audit_log",)),
     "notify": Wall(RELAY),
-    # The legislature-wide directory has no office_id: reference data that only migrations
-    # change, read by every office's work and by the platform path alike.
+    # The legislature-wide directory has no office_id: reference data read by every office's
+    # work and by the platform path alike, which platform admins keep (platform work; offices'
+    # work only reads it). The overdue scan finds every office's sent inquiries past a
+    # threshold by a few columns, then checks each in its office's unit of work.
     "agencies": Wall(
-        {**RELAY, "agencies": ("SELECT",), "agency_categories": ("SELECT",)},
+        {
+            **RELAY,
+            "agencies": ("SELECT", "INSERT", "UPDATE"),
+            "agency_categories": ("SELECT",),
+            "inquiries": ("SELECT (id, office_id, state, overdue_check_on)",),
+        },
         read_only=("agencies", "agency_categories"),
     ),
     # The roll-up folds every office's counted events into its daily totals; the scrape-time

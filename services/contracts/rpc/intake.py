@@ -53,6 +53,14 @@ class Receipt(Schema):
 # `file_wet_signed_release(office_id, submission_id, agencies, signed_on, scan)`: a release the
 #   constituent signed on paper, scanned (PDF, JPEG or PNG, `Document` form), recorded as such.
 # `attachment(office_id, attachment_id)`: a file the constituent sent (`Document`).
+# `letter_particulars(office_id, submission_id, release_id=None)`: what a letter to an agency
+#   says of the constituent (`LetterParticulars`): their name, postal address lines, email,
+#   phone and the request's description as they wrote it, and, with `release_id`, the
+#   identifiers that release carries, decrypted (`identifiers`: kind -> value, the kinds of
+#   intake's IDENTIFIER_KINDS: ssn, ssn_last4, date_of_birth, claim_number, receipt_number,
+#   a_number, va_file_number). The read is audited first, as `reveal_identifiers`
+#   (`release.identifiers_read_for_letter`; `submission.particulars_read_for_letter` without a
+#   release). A release of another submission is not found; a revoked one is a `Conflict`.
 
 RELEASE_STATES = ("valid", "expired", "revoked")
 
@@ -88,6 +96,22 @@ class FileWetSignedReleaseRequest(SubmissionReleasesRequest):
     )
     signed_on = fields.Date(required=True)
     scan = fields.Nested(Document, required=True)
+
+
+class LetterParticularsRequest(SubmissionReleasesRequest):
+    release_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(36, 36))
+
+
+class LetterParticulars(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(required=True)
+    address_lines = fields.List(fields.String(), required=True)
+    email = fields.String(required=True, allow_none=True)
+    phone = fields.String(required=True, allow_none=True)
+    description = fields.String(required=True)
+    identifiers = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
 class AttachmentRequest(OfficeRequest):

@@ -5,24 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.chassis.errors import CaseworkError
+from services.chassis.errors import ServiceUnavailable  # noqa: F401 (re-exported: the queue names it)
 
 # The statuses `cases.list_cases` filters by come from the contracts. A status cases adds
 # later is still shown in the queue, just not offered as a filter until it is listed there.
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-
-
-class ServiceUnavailable(CaseworkError):
-    """A service the queue needs did not answer in time (it may be down or overloaded)."""
-
-    code = "service_unavailable"
-    status = 503
-
-    def __init__(self, service: str, reason: str) -> None:
-        super().__init__(f"{service} did not answer in time; try again in a minute")
-        self.service = service
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from zoneinfo import available_timezones
 
 from services.chassis.domain import Aggregate
 from services.chassis.errors import Conflict, ValidationFailed
@@ -17,6 +18,8 @@ from services.contracts import (
 from services.contracts.vocabulary import CATEGORIES
 
 ROLES = ("office_admin", "supervisor", "caseworker", "read_only")
+# Where an office works until its admin says otherwise (the offices table's default too).
+DEFAULT_TIMEZONE = "America/New_York"
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,14 @@ def normalise_email(email: str) -> str:
 
 @dataclass
 class Office(Aggregate):
-    """A member office; every registration that changes it is announced to the services."""
+    """A member office; every registration that changes it is announced to the services, and
+    so is a new time zone (agencies counts the office's deadlines in it)."""
 
     office_id: str
     name: str
     reply_to_email: str
+    # Where the office works (an IANA zone name): its pages show dates and times there.
+    timezone: str = DEFAULT_TIMEZONE
 
     @classmethod
     def register(cls, command: RegisterOffice) -> Office:
@@ -93,11 +99,27 @@ class Office(Aggregate):
             self._announce()
         return change
 
+    def set_timezone(self, timezone: str) -> bool:
+        """The office admin says where the office works: announced again when it changed
+        (the same zone again changes nothing). False when nothing changed."""
+        if timezone not in available_timezones():
+            raise ValidationFailed(
+                "not a time zone", fields={"timezone": ["a zone such as America/Chicago"]}
+            )
+        if timezone == self.timezone:
+            return False
+        self.timezone = timezone
+        self._announce()
+        return True
+
     def _announce(self) -> None:
         self.record(
             OFFICE_REGISTERED,
             OfficeRegistered(
-                office_id=self.office_id, name=self.name, reply_to_email=self.reply_to_email
+                office_id=self.office_id,
+                name=self.name,
+                reply_to_email=self.reply_to_email,
+                timezone=self.timezone,
             ),
         )
 
@@ -190,7 +212,7 @@ class OfficeSummary:
     reply_to_email: str
     staff_count: int
     # Where the office works: its pages show dates and times there (an IANA zone name).
-    timezone: str = "America/New_York"
+    timezone: str = DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,10 @@ class FakeOffices:
 
     def get(self, *, for_update: bool = False) -> Office | None:
         office = self._uow.visible_offices().get(self._uow.office_id)
-        return None if office is None else self._uow.track(_copy(office))
+        if office is None:
+            return None
+        zone = self._uow.timezones.get(office.office_id, office.timezone)
+        return self._uow.track(dataclasses.replace(office, timezone=zone))
 
     def add(self, office: Office) -> Office:
         if self._uow.office_id in self._uow.visible_offices():

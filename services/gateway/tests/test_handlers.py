@@ -221,3 +221,29 @@ def test_an_office_shows_times_in_the_zone_its_admin_sets() -> None:
     assert handlers.find_office(db, "rep-lopez").timezone == "America/Chicago"
     assert set(wrong.value.fields) == {"timezone"}
     assert db.audit_log[-1].action == "office.timezone_set"
+
+
+def test_a_new_time_zone_is_announced_with_the_office_and_the_same_one_is_not() -> None:
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+
+    handlers.set_office_timezone(db, "rep-lopez", "America/Chicago", actor=IT)
+    handlers.set_office_timezone(db, "rep-lopez", "America/Chicago", actor=IT)
+    renamed = RegisterOffice(LOPEZ.office_id, "Office of Rep. Ana López", LOPEZ.reply_to_email)
+    handlers.register_office(db, renamed, actor=IT)
+
+    assert [(p.name, p.timezone) for p in db.published(OFFICE_REGISTERED)] == [
+        (LOPEZ.name, "America/New_York"),
+        (LOPEZ.name, "America/Chicago"),
+        (renamed.name, "America/Chicago"),
+    ]
+    assert [a.action for a in db.audit_log][-3:] == [
+        "office.timezone_set",
+        "office.timezone_set",
+        "office_updated",
+    ]
+
+
+def test_the_time_zone_of_an_unknown_office_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        handlers.set_office_timezone(fake_database(), "rep-nobody", "America/Chicago", actor=IT)

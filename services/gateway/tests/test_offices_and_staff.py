@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.chassis.testing import wait_until
 from services.contracts import OFFICE_REGISTERED, STAFF_MEMBER_ADDED
-from services.gateway import admin, seed
+from services.gateway import admin, handlers, seed
 from services.gateway.models import Base, Office, User
 from services.gateway.tests.support import (
     OFFICE,
@@ -44,6 +44,26 @@ def test_add_office_announces_the_office_and_again_only_when_renamed(gateway: Ga
     ]
     assert {event["office_id"] for event in events} == {OTHER_OFFICE}
     assert gateway.count("offices") == 1
+
+
+def test_an_office_is_announced_with_its_time_zone_and_again_when_its_admin_changes_it(
+    gateway: Gateway,
+) -> None:
+    register_lopez()
+    with admin.gateway_database() as db:
+        for zone in ("America/Chicago", "America/Chicago"):
+            handlers.set_office_timezone(db, OTHER_OFFICE, zone, actor=admin.operator())
+
+    wait_until(gateway.outbox_drained, message="the gateway's relay never published the events")
+    events = drain(gateway.amqp_uri, OFFICE_QUEUE)
+    assert [event["payload"]["timezone"] for event in events] == [
+        "America/New_York",
+        "America/Chicago",
+    ]
+    assert [event["payload"]["name"] for event in events] == ["Office of Rep. Ana Lopez"] * 2
+    with Session(gateway.engine) as session:
+        stored = session.scalar(select(Office.timezone).where(Office.office_id == OTHER_OFFICE))
+    assert stored == "America/Chicago"
 
 
 def test_add_staff_announces_the_member_to_cases(gateway: Gateway) -> None:

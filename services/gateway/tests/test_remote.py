@@ -11,9 +11,10 @@ import pytest
 from nameko.exceptions import RemoteError, UnknownService
 from prometheus_client import REGISTRY
 
+from services.chassis.errors import ServiceUnavailable
 from services.chassis.observability import service_metric
-from services.gateway.domain.queue import CasePage, ServiceUnavailable
-from services.gateway.remote import RemoteService
+from services.chassis.remote import RemoteService
+from services.gateway.domain.queue import CasePage
 from services.gateway.schemas import CasePageSchema
 
 FAILURES = service_metric(

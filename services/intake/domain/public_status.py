@@ -92,6 +92,8 @@ class SubmissionOwner:
     received_at: datetime
     address: dict[str, str]
     phone: str | None
+    # What the constituent wrote about their request (a letter to an agency may quote it).
+    description: str = ""
 
 
 def mask_email(email: str) -> str:

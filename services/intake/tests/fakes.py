@@ -248,6 +248,7 @@ class FakeStatus:
                     received_at=submission.received_at,
                     address=address,
                     phone=person.phone,
+                    description=submission.request.description,
                 )
             )
         return owners

@@ -315,6 +315,87 @@ def test_staff_see_identifiers_only_in_an_acting_role_and_the_read_is_audited(
     ]
 
 
+def test_a_letter_gets_the_constituents_particulars_and_identifiers_audited_for_it(
+    db: Database,
+) -> None:
+    request = replace(
+        REQUEST, constituent=NO_EMAIL, privacy_release=replace(CONSENT, signature_name="José Pérez")
+    )
+    receipt = handlers.accept_submission(db, LOPEZ, request, EVIDENCE)
+    [(release, _)] = db.rows["releases"].values()
+
+    particulars = handlers.letter_particulars(
+        db, LOPEZ, CASEWORKER, receipt.submission_id, release.id
+    )
+
+    assert particulars == handlers.LetterParticulars(
+        name="José Pérez",
+        address_lines=("1 Main St", "Austin TX 78701-1234"),
+        email=None,
+        phone=NO_EMAIL.phone,
+        description="No llega desde agosto.",
+        identifiers={"ssn": "123-45-6789", "va_file_number": "12345678"},
+    )
+    assert (
+        "release.identifiers_read_for_letter",
+        "privacy_release",
+        release.id,
+        "u-3",
+    ) == next(
+        (a.action, a.subject_type, a.subject_id, a.actor)
+        for a in db.audit_log
+        if a.action == "release.identifiers_read_for_letter"
+    )
+
+
+def test_a_letter_without_a_release_gets_no_identifiers_and_the_read_is_audited(
+    db: Database,
+) -> None:
+    receipt = handlers.accept_submission(db, LOPEZ, REQUEST, EVIDENCE)
+
+    particulars = handlers.letter_particulars(db, LOPEZ, CASEWORKER, receipt.submission_id, None)
+
+    assert (particulars.name, particulars.email, particulars.address_lines) == (
+        "Maria Núñez",
+        "maria@example.org",
+        (),
+    )
+    assert particulars.identifiers == {}
+    assert db.audit_log[-1].action == "submission.particulars_read_for_letter"
+    assert db.audit_log[-1].subject_id == receipt.submission_id
+    # An intern drafting a letter (approved by a supervisor before it goes) gets the same.
+    drafted = handlers.letter_particulars(db, LOPEZ, INTERN, receipt.submission_id, None)
+    assert (drafted.name, drafted.identifiers) == ("Maria Núñez", {})
+
+
+def test_particulars_refuse_an_intern_another_requests_release_and_a_revoked_one(
+    db: Database,
+) -> None:
+    receipt = handlers.accept_submission(db, LOPEZ, REQUEST, EVIDENCE)
+    other = handlers.accept_submission(db, LOPEZ, replace(REQUEST, subject="Otra cosa"), EVIDENCE)
+    [first, second] = [release for release, _ in db.rows["releases"].values()]
+    mine, theirs = (
+        (first, second) if first.submission_id == receipt.submission_id else (second, first)
+    )
+    assert theirs.submission_id == other.submission_id
+    audited = len(db.audit_log)
+
+    with pytest.raises(Forbidden):
+        handlers.letter_particulars(db, LOPEZ, INTERN, receipt.submission_id, mine.id)
+    with pytest.raises(NotFound):
+        handlers.letter_particulars(db, LOPEZ, CASEWORKER, receipt.submission_id, theirs.id)
+    with pytest.raises(NotFound):
+        handlers.letter_particulars(db, LOPEZ, CASEWORKER, "no-such-request", mine.id)
+    with pytest.raises(NotFound):  # another office's request is not found either
+        handlers.letter_particulars(db, "rep-chen", CASEWORKER, receipt.submission_id, mine.id)
+    assert len(db.audit_log) == audited, "a refused read is not a read"
+
+    handlers.revoke_release_by_staff(db, LOPEZ, CASEWORKER, mine.id, "asked by phone")
+    with pytest.raises(Conflict) as revoked:
+        handlers.letter_particulars(db, LOPEZ, CASEWORKER, receipt.submission_id, mine.id)
+    assert "6789" not in str(revoked.value.to_dict())
+
+
 def test_the_signed_copy_is_a_pdf_with_masked_identifiers(db: Database) -> None:
     receipt = handlers.accept_submission(db, LOPEZ, REQUEST, EVIDENCE)
     [(release, _)] = db.rows["releases"].values()

@@ -3,6 +3,7 @@ office, the prebuilt statements writing what the aggregates hold."""
 
 from __future__ import annotations
 
+from base64 import urlsafe_b64encode
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -11,11 +12,17 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.chassis.consuming import consume
 from services.chassis.db import create_db_engine
+from services.chassis.domain import Actor
+from services.chassis.fakes import incoming
 from services.chassis.uow import DatabaseAccess
+from services.contracts import OFFICE_REGISTERED
+from services.intake import handlers, keys
 from services.intake.domain.constituents import Constituent, ConstituentDetails
 from services.intake.domain.releases import DEFAULT_RELEASE_TEXTS, Release, render_release_text
 from services.intake.domain.submissions import (
+    ConsentEvidence,
     Idempotency,
     PrivacyConsent,
     Submission,
@@ -161,3 +168,48 @@ def test_an_office_is_recorded_then_renamed_keeping_its_registration(
         [office] = session.scalars(select(Office)).all()
     assert (office.office_id, office.name) == (LOPEZ, "Office of Congresswoman Lopez")
     assert office.registered_at == NOW
+
+
+def test_a_letter_reads_the_particulars_and_opens_the_sealed_identifiers_from_the_database(
+    db: Access, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CASEWORK_INTAKE_MASTER_KEY", urlsafe_b64encode(b"k" * 32).decode())
+    keys.forget_keys()
+    office = {"office_id": LOPEZ, "name": "Office of Rep. Lopez", "reply_to_email": "c@x.gov"}
+    consume(db, incoming(OFFICE_REGISTERED, office, office_id=LOPEZ), handlers.record_office)
+    details = replace(
+        MARIA,
+        address={"line1": "12 Elm St", "city": "Austin", "state": "TX", "postal_code": "78701"},
+    )
+    request = SubmitRequest(
+        constituent=details,
+        category="social_security",
+        subject="Benefit delayed",
+        description="Stopped in August.",
+        privacy_release=PrivacyConsent("Maria Lopez", ("SSA",), {"ssn": "123-45-6789"}),
+    )
+    receipt = handlers.accept_submission(db, LOPEZ, request, ConsentEvidence(None, None))
+    with db.unit_of_work(office_id=LOPEZ) as uow:
+        [release] = uow.releases.of_submission(receipt.submission_id)
+    caseworker = Actor.staff("u-3", "caseworker", "203.0.113.20")
+
+    try:
+        particulars = handlers.letter_particulars(
+            db, LOPEZ, caseworker, receipt.submission_id, release.id
+        )
+    finally:
+        keys.forget_keys()
+
+    assert particulars.name == "Maria Lopez"
+    assert particulars.address_lines == ("12 Elm St", "Austin TX 78701")
+    assert (particulars.email, particulars.phone) == ("maria@example.org", "(202) 555-0134")
+    assert particulars.description == "Stopped in August."
+    assert particulars.identifiers == {"ssn": "123-45-6789"}
+    audit = Base.metadata.tables["audit_log"]
+    with Session(engine) as session:
+        read = session.execute(
+            select(audit.c.actor, audit.c.subject_id).where(
+                audit.c.action == "release.identifiers_read_for_letter"
+            )
+        ).all()
+    assert [tuple(row) for row in read] == [("u-3", release.id)]

@@ -1,5 +1,6 @@
-"""The other services as gateway's workers call them: nameko RPC where every call answers or
-fails within a deadline, so a page never hangs on a service that is down."""
+"""The other services as a nameko worker calls them (the staff app; agencies asking intake and
+cases for a letter's particulars): RPC where every call answers or fails within a deadline, so
+a page never hangs on a service that is down."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from nameko.rpc import ServiceRpc
 
 from services.chassis import rpc_errors  # noqa: F401 (the chassis errors cross RPC as themselves)
 from services.chassis.config import env_int
+from services.chassis.errors import ServiceUnavailable
 from services.chassis.observability import service_metric
-from services.gateway.domain.queue import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
