@@ -663,7 +663,7 @@ def approve_inquiry(db: Any, office_id: str, actor: Actor, inquiry_id: str) -> I
         return view
 
 
-def _case_facts(
+def case_facts(
     db: Any, remote: CaseParticulars, office_id: str, actor: Actor, case_id: str
 ) -> tuple[CaseFacts, list[ReleaseRecord]]:
     with db.unit_of_work(office_id=office_id, actor=actor) as uow:
@@ -695,7 +695,7 @@ def send_inquiry(
     with db.unit_of_work(office_id=office_id, actor=actor) as uow:
         inquiry = _inquiry(uow, inquiry_id, for_update=False)
         case_id = inquiry.case_id
-    facts, releases = _case_facts(db, remote, office_id, actor, case_id)
+    facts, releases = case_facts(db, remote, office_id, actor, case_id)
     with db.unit_of_work(office_id=office_id, actor=actor) as uow:
         settings = ensure_settings(uow, now)
         inquiry = _inquiry(uow, inquiry_id)
@@ -909,42 +909,6 @@ def referral_entry(referral: Referral) -> dict[str, Any]:
     }
 
 
-def refer_case(
-    db: Any,
-    remote: CaseParticulars,
-    office_id: str,
-    actor: Actor,
-    *,
-    case_id: str,
-    partner_id: str,
-    note: str,
-    with_letter: bool,
-) -> dict[str, Any]:
-    require_writer(actor, "refer a case")
-    facts, _ = _case_facts(db, remote, office_id, actor, case_id)
-    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        partner = uow.partners.get(partner_id)
-        if partner is None:
-            raise ValidationFailed(
-                "there is no such partner", {"partner_id": ["not a partner here"]}
-            )
-        referral = uow.referrals.add(
-            Referral.refer(
-                referral_id=str(uuid.uuid4()),
-                case_id=case_id,
-                reference=facts.reference,
-                partner=partner,
-                note=note,
-                with_letter=with_letter,
-                by=actor.user_id,
-                at=utcnow(),
-            )
-        )
-        uow.audit("case.referred", "case", case_id)
-        uow.commit()
-        return referral_entry(referral)
-
-
 def latest_usable(templates: Iterable[TemplateVersion]) -> list[TemplateVersion]:
     """Each template's newest usable version."""
     chosen: dict[str, TemplateVersion] = {}
@@ -961,7 +925,7 @@ def case_liaison(
     """The case page's agency panel."""
     require_member(actor)
     now = utcnow()
-    facts, releases = _case_facts(db, remote, office_id, actor, case_id)
+    facts, releases = case_facts(db, remote, office_id, actor, case_id)
     directory = current_directory(db)
     with db.unit_of_work(office_id=office_id, actor=actor) as uow:
         settings = ensure_settings(uow, now)

@@ -289,3 +289,5 @@ class Referral(Base):
     with_letter: Mapped[bool] = mapped_column(Boolean)
     referred_by: Mapped[str] = mapped_column(String(100))
     referred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The referral letter as written (kept, so a later download is the letter sent then).
+    letter_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -12,7 +12,7 @@ from typing import Any
 from nameko.rpc import rpc
 from nameko.timer import timer
 
-from services.agencies import csv_io, handlers, liaison
+from services.agencies import csv_io, handlers, liaison, referrals
 from services.agencies.adapters.remote import RemoteParticulars
 from services.agencies.domain.office import LiaisonSettings
 from services.agencies.mailer import LetterMailer
@@ -87,6 +87,7 @@ LOG_REPLY = contract.LogReplyRequest()
 EXTEND = contract.ExtendDeadlineRequest()
 WITHDRAW = contract.WithdrawInquiryRequest()
 REFER = contract.ReferCaseRequest()
+REFERRAL_ID = contract.ReferralRequest()
 
 
 def settings_entry(settings: LiaisonSettings) -> dict[str, Any]:
@@ -107,6 +108,19 @@ def settings_entry(settings: LiaisonSettings) -> dict[str, Any]:
                 "approval_roles": list(settings.approval_roles),
                 "overrides": [asdict(override) for override in settings.overrides.values()],
                 "updated_at": settings.updated_at,
+            }
+        )
+    )
+
+
+def document_answer(document: liaison.Document) -> dict[str, Any]:
+    """A PDF across RPC: its name, type and bytes in base64."""
+    return dict(
+        DOCUMENT.dump(
+            {
+                "filename": document.filename,
+                "content_type": document.content_type,
+                "content_base64": base64.b64encode(document.content).decode("ascii"),
             }
         )
     )
@@ -365,15 +379,8 @@ class AgenciesService(ServiceBase):
     def letter_pdf(self, office_id: str, inquiry_id: str) -> dict[str, Any]:
         arguments = load_arguments(INQUIRY_ID, {"office_id": office_id, "inquiry_id": inquiry_id})
         office, actor = self._acting(arguments)
-        document = liaison.letter_pdf(self.db, self._remote, office, actor, arguments["inquiry_id"])
-        return dict(
-            DOCUMENT.dump(
-                {
-                    "filename": document.filename,
-                    "content_type": document.content_type,
-                    "content_base64": base64.b64encode(document.content).decode("ascii"),
-                }
-            )
+        return document_answer(
+            liaison.letter_pdf(self.db, self._remote, office, actor, arguments["inquiry_id"])
         )
 
     @rpc(expected_exceptions=EXPECTED)
@@ -460,7 +467,7 @@ class AgenciesService(ServiceBase):
             },
         )
         office, actor = self._acting(arguments)
-        referral = liaison.refer_case(
+        referral = referrals.refer_case(
             self.db,
             self._remote,
             office,
@@ -469,8 +476,19 @@ class AgenciesService(ServiceBase):
             partner_id=arguments["partner_id"],
             note=arguments["note"],
             with_letter=arguments["with_letter"],
+            writer_name=self._caller.name,
         )
         return dict(REFERRAL.dump(referral))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def referral_letter(self, office_id: str, referral_id: str) -> dict[str, Any]:
+        arguments = load_arguments(
+            REFERRAL_ID, {"office_id": office_id, "referral_id": referral_id}
+        )
+        office, actor = self._acting(arguments)
+        return document_answer(
+            referrals.referral_letter(self.db, office, actor, arguments["referral_id"])
+        )
 
     @rpc(expected_exceptions=EXPECTED)
     def scorecard(self, office_id: str) -> list[Any]:

@@ -371,6 +371,17 @@ def inquiry_of_case(
     raise NotFound("this case has no such letter")
 
 
+def referral_of_case(
+    agencies: RemoteService, office_id: str, case: Mapping[str, Any], referral_id: str
+) -> dict[str, Any]:
+    """One of the case's referrals (another case's is never reached from this case's page)."""
+    if ID.fullmatch(referral_id):
+        for entry in case_liaison(agencies, office_id, case["case_id"])["referrals"]:
+            if entry["referral_id"] == referral_id:
+                return dict(entry)
+    raise NotFound("this case has no such referral")
+
+
 def document(agencies: RemoteService, method: str, **arguments: Any) -> dict[str, Any]:
     """A document agencies sent (`letter_pdf`), its content decoded (`content`)."""
     found: dict[str, Any] = agencies.call(method, DOCUMENT, **arguments)

@@ -118,6 +118,29 @@ class LiaisonPages:
             )
             return download(document["content"], document["content_type"], document["filename"])
 
+        return self._liaison_download(visit, office_id, reference, fetch)
+
+    @staff_page("GET", CASE + "/referrals/<string:referral_id>/letter.pdf")
+    def referral_letter_pdf(
+        self, request: Request, visit: Visit, office_id: str, reference: str, referral_id: str
+    ) -> Response:
+        def fetch() -> Response:
+            case = casework.get_case(self.cases, office_id, reference)
+            referral = liaison.referral_of_case(self.agencies, office_id, case, referral_id)
+            document = liaison.document(
+                self.agencies,
+                "referral_letter",
+                office_id=office_id,
+                referral_id=referral["referral_id"],
+            )
+            return download(document["content"], document["content_type"], document["filename"])
+
+        return self._liaison_download(visit, office_id, reference, fetch)
+
+    def _liaison_download(
+        self, visit: Visit, office_id: str, reference: str, fetch: Callable[[], Response]
+    ) -> Response:
+        """A document of the case, or the case page saying why there is none."""
         try:
             return fetch()
         except CaseworkError as exc:

@@ -76,10 +76,13 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def local_time(moment: datetime | None, zone: str) -> str:
-    """`3 Dec 2026, 14:05` in the office's time zone."""
-    if moment is None:
+def local_time(moment: datetime | str | None, zone: str) -> str:
+    """`3 Dec 2026, 14:05` in the office's time zone (from a datetime or its ISO text, as
+    entries that cross RPC as plain dicts carry it)."""
+    if not moment:
         return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     local = moment.astimezone(_zone(zone))
     return f"{local.day} {local.strftime('%b %Y, %H:%M')}"
 

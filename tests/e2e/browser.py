@@ -9,6 +9,7 @@ would do and prints what it saw as JSON (texts, axe violations, page widths); th
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from collections.abc import Callable, Mapping
@@ -213,6 +214,21 @@ def liaison_flow(visit: Visit, args: dict[str, Any]) -> None:
     seen["status_after_reply"] = _status_when(visit, "Open")
     seen["timeline"] = page.locator(".timeline .entry-summary").all_inner_texts()
     visit.check("letter-answered")
+    page.click("summary:has-text('Refer to a partner')")
+    page.select_option("#refer-partner", label="Valley Legal Aid (Legal aid)")
+    page.fill("#refer-note", "Landlord threatens eviction; SSN 123-45-6789 on file.")
+    page.check("#refer-letter")
+    page.click("button:has-text('Refer')")
+    seen["referral_notice"] = visit.text("[role=status]")
+    seen["referrals"] = page.locator(".referrals li").all_inner_texts()
+    visit.check("case-referred")
+    href = page.locator(".referrals a:has-text('Referral letter')").first.get_attribute("href")
+    letter = page.context.request.get(visit.base + str(href))
+    seen["referral_letter"] = {
+        "status": letter.status,
+        "content_type": letter.headers.get("content-type"),
+        "base64": base64.b64encode(letter.body()).decode("ascii"),
+    }
     for name in ("agencies", "partners", "letter-templates", "scorecard"):
         visit.go(f"/offices/{office}/{name}")
         visit.check(f"liaison-{name}")

@@ -4,6 +4,7 @@ checked with axe-core, and the walls around it over HTTP: roles, offices, CSRF, 
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
@@ -413,6 +414,20 @@ def test_a_caseworker_writes_to_the_agency_sends_the_letter_and_logs_its_reply(
         "1",
     ]
     no_serious_violations(seen)
+    # The referral to a partner, with its letter: the constituent's name and how to reach
+    # them from intake, the note's SSN masked, no identifiers.
+    assert seen["referral_notice"].startswith("Case referred to the partner organisation")
+    assert seen["referrals"][0].startswith("Valley Legal Aid")
+    referral = seen["referral_letter"]
+    assert (referral["status"], referral["content_type"]) == (200, "application/pdf")
+    referral_text = " ".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(base64.b64decode(referral["base64"]))).pages
+    )
+    assert "Referral of Test Constituent903" in referral_text
+    assert "Dear colleagues at Valley Legal Aid" in referral_text
+    assert "SSN XXX-XX-6789" in referral_text and "123-45-6789" not in referral_text
+    assert "1958-04-02" not in referral_text
 
     # The letter reached the liaison's mailbox over SMTP: the letter (with the release
     # appended) and the release on its own, as PDFs; the SSN masked there too.

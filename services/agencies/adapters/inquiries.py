@@ -60,10 +60,14 @@ LETTER = select(INQUIRIES.c.letter_pdf).where(
 REPLY_ATTACHMENT = select(
     REPLIES.c.attachment_filename, REPLIES.c.attachment_content_type, REPLIES.c.attachment
 ).where(REPLIES.c.office_id == OFFICE, REPLIES.c.id == bindparam("reply_id"))
+REFERRAL_COLUMNS = [column for column in REFERRALS.c if column.name != "letter_pdf"]
 REFERRALS_OF_CASE = (
-    select(REFERRALS)
+    select(*REFERRAL_COLUMNS)
     .where(REFERRALS.c.office_id == OFFICE, REFERRALS.c.case_id == bindparam("case_id"))
     .order_by(REFERRALS.c.referred_at, REFERRALS.c.id)
+)
+REFERRAL_LETTER = select(*REFERRAL_COLUMNS, REFERRALS.c.letter_pdf).where(
+    REFERRALS.c.office_id == OFFICE, REFERRALS.c.id == bindparam("referral_id")
 )
 
 
@@ -360,7 +364,7 @@ class SqlReferrals:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    def add(self, referral: Referral) -> Referral:
+    def add(self, referral: Referral, letter: bytes | None = None) -> Referral:
         self._uow.session.execute(
             REFERRALS.insert().values(
                 id=referral.referral_id,
@@ -373,6 +377,7 @@ class SqlReferrals:
                 with_letter=referral.with_letter,
                 referred_by=referral.referred_by,
                 referred_at=referral.referred_at,
+                letter_pdf=letter,
             )
         )
         return self._uow.track(referral)
@@ -382,3 +387,12 @@ class SqlReferrals:
             REFERRALS_OF_CASE, {"office_id": self._uow.office_id, "case_id": case_id}
         )
         return [_referral(row) for row in rows]
+
+    def letter(self, referral_id: str) -> tuple[Referral, bytes] | None:
+        """The referral and its letter; None when there is no such referral or no letter."""
+        row = self._uow.session.execute(
+            REFERRAL_LETTER, {"office_id": self._uow.office_id, "referral_id": referral_id}
+        ).first()
+        if row is None or row.letter_pdf is None:
+            return None
+        return _referral(row), bytes(row.letter_pdf)

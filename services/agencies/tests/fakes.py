@@ -125,6 +125,7 @@ class LiaisonRows:
     letters: dict[tuple[str, str], bytes] = field(default_factory=dict)
     reply_attachments: dict[tuple[str, str], Attachment] = field(default_factory=dict)
     referrals: dict[tuple[str, str], Referral] = field(default_factory=dict)
+    referral_letters: dict[tuple[str, str], bytes] = field(default_factory=dict)
     releases: dict[tuple[str, str], tuple[ReleaseRecord, str]] = field(default_factory=dict)
     cases: dict[tuple[str, str], CaseFacts] = field(default_factory=dict)
 
@@ -268,9 +269,17 @@ class FakeInquiries(_Fake):
 
 
 class FakeReferrals(_Fake):
-    def add(self, referral: Referral) -> Referral:
+    def add(self, referral: Referral, letter: bytes | None = None) -> Referral:
         self._rows.referrals[(self._office, referral.referral_id)] = referral
+        if letter is not None:
+            self._rows.referral_letters[(self._office, referral.referral_id)] = letter
         return self._uow.track(referral)
+
+    def letter(self, referral_id: str) -> tuple[Referral, bytes] | None:
+        letter = self._rows.referral_letters.get((self._office, referral_id))
+        if letter is None:
+            return None
+        return self._rows.referrals[(self._office, referral_id)], letter
 
     def for_case(self, case_id: str) -> list[Referral]:
         return [

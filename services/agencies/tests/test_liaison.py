@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from services.agencies import handlers, liaison
+from services.agencies import handlers, liaison, referrals
 from services.agencies.tests.fakes import (
     FakeMailer,
     FakeParticulars,
@@ -643,7 +643,7 @@ def test_the_case_panel_shows_inquiries_consent_templates_contacts_and_partners(
     partner = handlers.save_partner(
         world.db, OFFICE, ADMIN, {"name": "Legal Aid of the Valley", "kind": "legal_aid"}
     )
-    referral = liaison.refer_case(
+    referral = referrals.refer_case(
         world.db,
         world.remote,
         OFFICE,

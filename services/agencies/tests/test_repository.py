@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.agencies import handlers, liaison, repository
+from services.agencies import handlers, liaison, referrals, repository
 from services.agencies.models import Base, InquiryRow
 from services.agencies.repository import AgenciesUnitOfWork
 from services.agencies.tests.fakes import FakeMailer, FakeParticulars
@@ -270,6 +270,33 @@ def test_the_overdue_scan_announces_each_level_once_across_offices(db: Any, engi
             )
         ).all()
     assert sorted(office for office, _ in announced) == [OFFICE] * 3 + [OTHER] * 3
+
+
+def test_a_referral_keeps_its_letter_and_lists_without_it(db: Any) -> None:
+    case = Case(db)
+    partner = handlers.save_partner(db, OFFICE, ADMIN, {"name": "Legal Aid", "kind": "legal_aid"})
+    entry = referrals.refer_case(
+        db,
+        case.remote,
+        OFFICE,
+        CASEWORKER,
+        case_id=case.case_id,
+        partner_id=partner.partner_id,
+        note="tenant rights",
+        with_letter=True,
+    )
+
+    document = referrals.referral_letter(db, OFFICE, CASEWORKER, entry["referral_id"])
+    assert document.content.startswith(b"%PDF")
+    with db.unit_of_work(office_id=OFFICE) as uow:
+        [listed] = uow.referrals.for_case(case.case_id)
+        assert (listed.partner_name, listed.note, listed.with_letter) == (
+            "Legal Aid",
+            "tenant rights",
+            True,
+        )
+    with db.unit_of_work(office_id=OTHER) as uow:
+        assert uow.referrals.letter(entry["referral_id"]) is None
 
 
 def test_an_office_sees_only_its_own_liaison_work(db: Any) -> None:

@@ -548,3 +548,9 @@ class ReferCaseRequest(OfficeRequest):
     partner_id = fields.String(required=True, validate=UUID_LENGTH)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
     with_letter = fields.Boolean(load_default=False)
+
+
+class ReferralRequest(OfficeRequest):
+    """`referral_letter(office_id, referral_id)`."""
+
+    referral_id = fields.String(required=True, validate=UUID_LENGTH)

@@ -52,6 +52,7 @@ SSA_CONTACT = "44444444-4444-4444-8444-444444444444"
 VA_CONTACT = "55555555-5555-4555-8555-555555555555"
 PARTNER = "66666666-6666-4666-8666-666666666666"
 TEMPLATE = "77777777-7777-4777-8777-777777777777"
+REFERRAL = "99999999-9999-4999-8999-999999999999"
 WAITING_TEMPLATE = "88888888-8888-4888-8888-888888888888"
 EXPLANATION = (
     "due 14 Jan: 20 business days from 12 Dec, excluding 25 Dec and 1 Jan; "
@@ -59,6 +60,7 @@ EXPLANATION = (
 )
 LETTER_PDF = b"%PDF-1.7\n% the letter to SSA\n"
 PREVIEW_PDF = b"%PDF-1.7\n% a preview\n"
+REFERRAL_PDF = b"%PDF-1.7\n% the referral letter\n"
 NOW = datetime.now(UTC).replace(microsecond=0)
 # What the fake agencies was asked, as (method, arguments, role).
 CALLS: list[tuple[str, dict[str, Any], str | None]] = []
@@ -365,7 +367,15 @@ class FakeAgencies:
             "templates": TEMPLATES,
             "contacts": CONTACTS,
             "partners": PARTNERS,
-            "referrals": [{"partner_id": PARTNER, "note": "Appeal hearing help"}],
+            "referrals": [
+                {
+                    "referral_id": REFERRAL,
+                    "partner_id": PARTNER,
+                    "note": "Appeal hearing help",
+                    "with_letter": True,
+                    "referred_at": "2026-12-03T15:05:00+00:00",
+                }
+            ],
         }
         return answer(agencies_rpc.CaseLiaison(), found)
 
@@ -399,6 +409,11 @@ class FakeAgencies:
     def letter_pdf(self, office_id: str, inquiry_id: str) -> Any:
         self._called("letter_pdf", office_id=office_id, inquiry_id=inquiry_id)
         return _document("letter-CW-2026-000004-SSA.pdf", LETTER_PDF)
+
+    @rpc
+    def referral_letter(self, office_id: str, referral_id: str) -> Any:
+        self._called("referral_letter", office_id=office_id, referral_id=referral_id)
+        return _document("CW-2026-000004-referral-letter.pdf", REFERRAL_PDF)
 
     @rpc
     def send_inquiry(self, office_id: str, inquiry_id: str, channel: str) -> Any:
@@ -657,6 +672,8 @@ def test_the_case_page_shows_letters_deadlines_replies_and_the_consent_gate(
     assert f'href="{CASE}/letters/new?agency=SSA"' in html
     assert "Legal Aid of Demo County" in text and "Appeal hearing help" in text
     assert f'action="{CASE}/referrals"' in html
+    assert f'href="{CASE}/referrals/{REFERRAL}/letter.pdf"' in html
+    assert "Legal Aid of Demo County · 3 Dec 2026, 10:05" in text  # New York time
     # Every field of the panel's forms has its label.
     fields = re.findall(r'id="((?:reply|extend|withdraw|channel|refer)-[a-z-]*\d*)"', html)
     labelled = read_page(html).labels_for
@@ -764,6 +781,24 @@ def check_the_letter_pdf_downloads_as_an_attachment(office: Gateway) -> None:
     )
     assert response.headers["Cache-Control"] == "no-store"
     assert calls("letter_pdf") == [({"office_id": OFFICE, "inquiry_id": SENT}, "supervisor")]
+
+
+def check_the_referral_letter_downloads_and_only_from_its_case(office: Gateway) -> None:
+    office.log_in(SUPERVISOR)
+    CALLS.clear()
+    response = office.get(f"{CASE}/referrals/{REFERRAL}/letter.pdf")
+    unknown = office.get(f"{CASE}/referrals/{SENT}/letter.pdf")
+
+    assert response.status_code == 200
+    assert response.content == REFERRAL_PDF
+    assert response.headers["Content-Disposition"].startswith(
+        'attachment; filename="CW-2026-000004-referral-letter.pdf"'
+    )
+    assert unknown.status_code == 404
+    assert "this case has no such referral" in unknown.text
+    assert calls("referral_letter") == [
+        ({"office_id": OFFICE, "referral_id": REFERRAL}, "supervisor")
+    ]
 
 
 def test_write_preview_and_save_a_letter(office: Gateway) -> None:
@@ -1207,5 +1242,6 @@ def test_without_agencies_the_case_page_says_so_and_the_pages_say_unavailable(
 def test_the_letter_pdf_and_a_consent_refusal(office: Gateway) -> None:
     """Two short checks sharing one gateway container (each costs seconds to start)."""
     check_the_letter_pdf_downloads_as_an_attachment(office)
+    check_the_referral_letter_downloads_and_only_from_its_case(office)
     check_a_consent_refusal_shows_its_reasons_and_remedy(office)
     check_approvals_for_supervisors_only(office)
