@@ -18,7 +18,7 @@ from typing import Any
 
 from services.agencies import repository
 from services.agencies.adapters.inquiries import Schedule
-from services.agencies.domain.clock import HolidayCalendar, OverdueLevel, local_date
+from services.agencies.domain.clock import HolidayCalendar, OverdueLevel
 from services.agencies.domain.consent import ReleaseRecord
 from services.agencies.domain.directory import (
     Agency,
@@ -42,6 +42,7 @@ from services.agencies.domain.office import (
 from services.agencies.domain.suggestions import CaseSuggestion
 from services.agencies.ports import AgenciesWork
 from services.agencies.repository import directories
+from services.chassis.calendar import local_date
 from services.chassis.db import utcnow
 from services.chassis.domain import Actor
 from services.chassis.errors import Forbidden, NotFound, PermanentMessageError, ValidationFailed

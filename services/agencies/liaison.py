@@ -16,7 +16,6 @@ from datetime import date, datetime
 from typing import Any
 
 from services.agencies.adapters.inquiries import Attachment
-from services.agencies.domain.clock import local_date
 from services.agencies.domain.consent import ConsentDecision, ReleaseRecord, check_consent
 from services.agencies.domain.directory import Agency
 from services.agencies.domain.inquiry import Inquiry, InquiryState, Reply
@@ -48,6 +47,7 @@ from services.agencies.handlers import (
 from services.agencies.letter_pdf import render_letter_pdf
 from services.agencies.mailer import MailAttachment, letter_message, new_message_id
 from services.agencies.ports import AgenciesWork, CaseParticulars, Mailer
+from services.chassis.calendar import local_date
 from services.chassis.db import utcnow
 from services.chassis.domain import Actor
 from services.chassis.errors import Conflict, NotFound, Unavailable, ValidationFailed

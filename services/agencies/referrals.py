@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.agencies.domain.clock import local_date
 from services.agencies.domain.office import Partner, Referral
 from services.agencies.domain.referral_letter import ReferralParticulars, referral_letter_text
 from services.agencies.handlers import ensure_settings, require_member, require_writer
@@ -23,6 +22,7 @@ from services.agencies.liaison import (
     signature_lines,
 )
 from services.agencies.ports import CaseParticulars
+from services.chassis.calendar import local_date
 from services.chassis.db import utcnow
 from services.chassis.domain import Actor
 from services.chassis.errors import NotFound, ValidationFailed

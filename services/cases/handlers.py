@@ -32,6 +32,7 @@ from services.contracts import (
     InquiryWithdrawn,
     PrivacyReleaseRevoked,
     PrivacyReleaseSigned,
+    ReminderDue,
     ReplyLogged,
     StaffMemberAdded,
     SubmissionReceived,
@@ -295,6 +296,19 @@ def record_case_referred(uow: CasesWork, event: IncomingEvent[CaseReferred]) -> 
         with_letter=referred.with_letter,
         at=referred.referred_at,
         by=_member(uow, referred.referred_by),
+    )
+
+
+def record_reminder_due(uow: CasesWork, event: IncomingEvent[ReminderDue]) -> None:
+    """A reminder notify fired: on the timeline and, when no date is set, the next action."""
+    reminder = event.payload
+    case = _case_for(uow, event.event_type, reminder.case_id)
+    case.note_reminder(
+        summary=reminder.summary,
+        audience=reminder.audience,
+        occurrence=reminder.occurrence,
+        due_on=reminder.due_at.date(),
+        at=reminder.fired_at,
     )
 
 

@@ -41,6 +41,7 @@ from services.contracts import (
     INQUIRY_WITHDRAWN,
     PRIVACY_RELEASE_REVOKED,
     PRIVACY_RELEASE_SIGNED,
+    REMINDER_DUE,
     REPLY_LOGGED,
     STAFF_MEMBER_ADDED,
     SUBMISSION_RECEIVED,
@@ -150,6 +151,10 @@ class CasesService(ServiceBase):
     @event_handler(INQUIRY_WITHDRAWN)
     def record_inquiry_withdrawn(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, handlers.record_inquiry_withdrawn)
+
+    @event_handler(REMINDER_DUE)
+    def record_reminder_due(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_reminder_due)
 
     @event_handler(CASE_REFERRED)
     def record_case_referred(self, events: list[IncomingEvent[Any]]) -> Failures:

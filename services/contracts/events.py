@@ -48,6 +48,8 @@ from services.contracts.payloads import (
     PrivacyReleaseSignedV1,
     PublicNoteAdded,
     PublicNoteAddedV1,
+    ReminderDue,
+    ReminderDueV1,
     ReplyLogged,
     ReplyLoggedV1,
     StaffMemberAdded,
@@ -519,6 +521,28 @@ CASE_REFERRED = EventContract(
     payload_type=CaseReferred,
 )
 
+REMINDER_DUE = EventContract(
+    "notify.reminder_due",
+    1,
+    "notify",
+    ReminderDueV1,
+    "One of a case's reminders came due and fired, exactly once per occurrence.",
+    {
+        "reminder_id": "2c4e6a8b-1d3f-4a5b-9c7d-0e1f2a3b4c5d",
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "reference": "CW-2026-000042",
+        "kind": "agency_follow_up",
+        "audience": "caseworker",
+        "occurrence": 1,
+        "summary": "Follow up with SSA: no reply 7 days after the letter",
+        "due_at": "2026-12-10T14:00:00+00:00",
+        "fired_at": "2026-12-10T14:00:01+00:00",
+        "agency_code": "SSA",
+        "inquiry_id": "1a2b3c4d-5e6f-4789-8abc-def012345678",
+    },
+    payload_type=ReminderDue,
+)
+
 ALL_EVENTS: tuple[EventContract, ...] = (
     SUBMISSION_RECEIVED,
     PRIVACY_RELEASE_SIGNED,
@@ -538,6 +562,7 @@ ALL_EVENTS: tuple[EventContract, ...] = (
     CLOCK_RESUMED,
     DEADLINE_EXTENDED,
     CASE_REFERRED,
+    REMINDER_DUE,
     ACKNOWLEDGEMENT_SENT,
     OFFICE_REGISTERED,
     STAFF_MEMBER_ADDED,
@@ -597,6 +622,17 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("cases", "agencies.clock_resumed"),
     Subscription("cases", "agencies.deadline_extended"),
     Subscription("cases", "agencies.case_referred"),
+    # Reminders: notify keeps each case's clocks from what cases and agencies announce, and
+    # what fires is on the case's timeline.
+    Subscription("notify", "cases.case_assigned"),
+    Subscription("notify", "cases.case_status_changed"),
+    Subscription("notify", "cases.case_closed"),
+    Subscription("notify", "agencies.inquiry_sent"),
+    Subscription("notify", "agencies.reply_logged"),
+    Subscription("notify", "agencies.inquiry_overdue"),
+    Subscription("notify", "agencies.inquiry_withdrawn"),
+    Subscription("notify", "agencies.deadline_extended"),
+    Subscription("cases", "notify.reminder_due"),
 )
 
 _BY_TYPE = {contract.event_type: contract for contract in ALL_EVENTS}

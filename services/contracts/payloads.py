@@ -276,6 +276,35 @@ class CaseReferredV1(Schema):
     with_letter = fields.Boolean(required=True)
 
 
+REMINDER_KINDS = (
+    "first_contact",
+    "agency_follow_up",
+    "constituent_check_in",
+    "unassigned",
+    "inquiry_overdue",
+)
+REMINDER_AUDIENCES = ("caseworker", "supervisor")
+
+
+class ReminderDueV1(Schema):
+    """A case's reminder came due and fired (once per occurrence: a follow-up that repeats
+    fires again with the next `occurrence`). `summary` is a few words of the system's own
+    (never personal data); staff reminders go to the case's caseworker, escalations to the
+    office's supervisors."""
+
+    reminder_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    reference = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(REMINDER_KINDS))
+    audience = fields.String(required=True, validate=validate.OneOf(REMINDER_AUDIENCES))
+    occurrence = fields.Integer(required=True, validate=validate.Range(min=1))
+    summary = fields.String(required=True, validate=validate.Length(1, 300))
+    due_at = fields.AwareDateTime(required=True)
+    fired_at = fields.AwareDateTime(required=True)
+    agency_code = fields.String(required=True, allow_none=True)
+    inquiry_id = fields.String(required=True, allow_none=True)
+
+
 class StaffMemberAddedV1(Schema):
     user_id = fields.String(required=True)
     display_name = fields.String(required=True)
@@ -544,3 +573,18 @@ class StaffMemberAdded:
     def __post_init__(self) -> None:
         # From the wire a list; one value, whichever side built it.
         object.__setattr__(self, "specialties", tuple(self.specialties))
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    reminder_id: str
+    case_id: str
+    reference: str
+    kind: str
+    audience: str
+    occurrence: int
+    summary: str
+    due_at: datetime
+    fired_at: datetime
+    agency_code: str | None
+    inquiry_id: str | None

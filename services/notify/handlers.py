@@ -24,6 +24,7 @@ from services.chassis.db import is_transient, utcnow
 from services.chassis.errors import PermanentMessageError, TransientError
 from services.chassis.events import IncomingEvent
 from services.contracts import CaseOpened, OfficeRegistered, StatusCodeRequested, SubmissionReceived
+from services.notify import reminders
 from services.notify.domain import acknowledgements, status_codes
 from services.notify.domain.acknowledgements import (
     OfficeSender,
@@ -81,7 +82,7 @@ def record_office(uow: NotifyWork, event: IncomingEvent[OfficeRegistered]) -> No
     office = event.payload
     if office.office_id != uow.office_id:
         raise PermanentMessageError("an office's registration must travel in its own envelope")
-    uow.offices.record(OfficeSender(office.name, office.reply_to_email))
+    uow.offices.record(OfficeSender(office.name, office.reply_to_email), office.timezone)
 
 
 def record_recipient(uow: NotifyWork, event: IncomingEvent[SubmissionReceived]) -> None:
@@ -90,8 +91,10 @@ def record_recipient(uow: NotifyWork, event: IncomingEvent[SubmissionReceived]) 
 
 
 def record_case_opened(uow: NotifyWork, event: IncomingEvent[CaseOpened]) -> None:
-    """Keep the case the acknowledgement is about; `acknowledge` follows."""
+    """Keep the case the acknowledgement is about, and schedule its first reminders;
+    `acknowledge` follows."""
     uow.cases.record(OpenedCase.from_event(event.payload))
+    reminders.schedule_case_opened(uow, event)
 
 
 @dataclass(frozen=True)

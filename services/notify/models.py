@@ -5,7 +5,7 @@ Only `repository.py` reads and writes them; migrations and test set-up use `meta
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, String, Table, UniqueConstraint, text
 
 from services.chassis.db import UTCDateTime, new_metadata
 
@@ -19,6 +19,8 @@ offices = Table(
     Column("name", String(200), nullable=False),
     Column("reply_to_email", String(254), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The office's IANA time zone: reminders fall due in its working hours and days.
+    Column("timezone", String(64), nullable=False, server_default="America/New_York"),
 )
 
 # Projection of `intake.submission_received`: how to reach the constituent who asked.
@@ -73,4 +75,47 @@ deliveries = Table(
     Column("sent_at", UTCDateTime, nullable=True),
     UniqueConstraint("office_id", "occasion_id", "kind", name="uq_deliveries_occasion_kind"),
     Index("ix_deliveries_office_case", "office_id", "case_id"),
+)
+
+# A case's reminders (domain/reminders.py): one row per purpose, found again by its cancel key
+# whatever order the events that move it arrive in. The two partial indexes hold only pending
+# rows, so a claim's cost follows how many are due, not how many ever fired: the platform's
+# look-up of offices with something due reads (due_at, office_id) alone; an office's claim
+# reads its own due rows in order.
+PENDING = text("state = 'pending'")
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("reminder_id", String(36), primary_key=True),
+    Column("office_id", String(64), nullable=False),
+    Column("cancel_key", String(120), nullable=False),
+    Column("case_id", String(64), nullable=False),
+    Column("reference", String(40), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("audience", String(20), nullable=False),
+    Column("summary", String(300), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("repeat_days", Integer, nullable=True),
+    Column("occurrence", Integer, nullable=False),
+    Column("fired_at", UTCDateTime, nullable=True),
+    Column("agency_code", String(20), nullable=True),
+    Column("inquiry_id", String(64), nullable=True),
+    UniqueConstraint("office_id", "cancel_key", name="uq_reminders_cancel_key"),
+    Index("ix_reminders_office_case", "office_id", "case_id"),
+    Index(
+        "ix_reminders_pending_due",
+        "due_at",
+        "office_id",
+        postgresql_where=PENDING,
+        sqlite_where=PENDING,
+    ),
+    Index(
+        "ix_reminders_office_pending_due",
+        "office_id",
+        "due_at",
+        postgresql_where=PENDING,
+        sqlite_where=PENDING,
+    ),
 )

@@ -47,3 +47,25 @@ SMTP_SEND_SECONDS = service_metric(
     "Time taken to hand one message to the SMTP server",
     ["outcome"],
 )
+REMINDERS_FIRED = service_metric(
+    "counter",
+    "notify",
+    "reminders_fired_total",
+    "Reminders that came due and fired (each occurrence once)",
+    ["kind"],
+)
+REMINDER_LATENESS = service_metric(
+    "histogram",
+    "notify",
+    "reminder_lateness_seconds",
+    "How long after its due time a reminder fired",
+    [],
+    buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600),
+)
+REMINDER_SWEEP_SECONDS = service_metric(
+    "histogram",
+    "notify",
+    "reminder_sweep_seconds",
+    "Time taken by one sweep of due reminders across every office",
+    [],
+)

@@ -3,11 +3,18 @@ or fake (`tests/fakes.py`). Every repository is scoped to the unit of work's off
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from services.chassis.uow import BaseUnitOfWork
 from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
 from services.notify.domain.delivery import Delivery
+from services.notify.domain.reminders import Reminder
+
+
+class ReminderChangedElsewhere(Exception):
+    """Another claimer or event moved the reminder since it was read: this change is dropped
+    (the unit of work is rolled back and the work looked at again)."""
 
 
 class DeliveryChangedElsewhere(Exception):
@@ -16,11 +23,13 @@ class DeliveryChangedElsewhere(Exception):
 
 
 class Offices(Protocol):
-    def record(self, sender: OfficeSender) -> None:
-        """Keep (or replace) the office's name and reply address."""
+    def record(self, sender: OfficeSender, timezone: str = "America/New_York") -> None:
+        """Keep (or replace) the office's name, reply address and time zone."""
         ...
 
     def sender(self) -> OfficeSender | None: ...
+
+    def timezone(self) -> str | None: ...
 
 
 class Recipients(Protocol):
@@ -62,6 +71,34 @@ class Deliveries(Protocol):
         ...
 
 
+class Reminders(Protocol):
+    def by_key(self, cancel_key: str) -> Reminder | None: ...
+
+    def pending_for_case(self, case_id: str) -> list[Reminder]: ...
+
+    def for_case(self, case_id: str) -> list[Reminder]:
+        """Every reminder of one case, by due time."""
+        ...
+
+    def claim_due(self, now: datetime, limit: int) -> list[Reminder]:
+        """Up to `limit` pending reminders due at `now`, oldest first; on PostgreSQL locked
+        for this unit of work, skipping those another claimer holds."""
+        ...
+
+    def add(self, reminder: Reminder) -> None:
+        """Write a new reminder; ReminderChangedElsewhere if its cancel key is taken."""
+        ...
+
+    def save(self, reminder: Reminder) -> None:
+        """Write its new state if it is still as loaded; else ReminderChangedElsewhere."""
+        ...
+
+    def save_fired(self, fired: list[Reminder]) -> None:
+        """`save` for each reminder a claim fired, in as few statements as the database
+        allows; ReminderChangedElsewhere if any of them moved."""
+        ...
+
+
 class NotifyWork(BaseUnitOfWork):
     """A unit of work as notify's handlers see it; `NotifyUnitOfWork` and the fake one of the
     tests both are one (their other base gives the transaction)."""
@@ -70,3 +107,4 @@ class NotifyWork(BaseUnitOfWork):
     recipients: Recipients
     cases: OpenedCases
     deliveries: Deliveries
+    reminders: Reminders

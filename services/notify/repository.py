@@ -6,22 +6,25 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import RowMapping, Table, bindparam, select, update
+from sqlalchemy import RowMapping, Table, bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from services.chassis.db import insert_on_conflict, utcnow
 from services.chassis.uow import UnitOfWork
 from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
 from services.notify.domain.delivery import Delivery, DeliveryStatus
-from services.notify.models import deliveries, offices, opened_cases, recipients
-from services.notify.ports import DeliveryChangedElsewhere, NotifyWork
+from services.notify.domain.reminders import Reminder, ReminderKind, ReminderState
+from services.notify.models import deliveries, offices, opened_cases, recipients, reminders
+from services.notify.ports import DeliveryChangedElsewhere, NotifyWork, ReminderChangedElsewhere
 
 OFFICE_SENDER = select(offices.c.name, offices.c.reply_to_email).where(
     offices.c.office_id == bindparam("office_id")
 )
+OFFICE_TIMEZONE = select(offices.c.timezone).where(offices.c.office_id == bindparam("office_id"))
 RECIPIENT = select(recipients).where(
     recipients.c.office_id == bindparam("office_id"),
     recipients.c.submission_id == bindparam("submission_id"),
@@ -101,9 +104,13 @@ class Repository:
 
 
 class OfficeRepository(Repository):
-    def record(self, sender: OfficeSender) -> None:
-        values = {**dataclasses.asdict(sender), "updated_at": utcnow()}
+    def record(self, sender: OfficeSender, timezone: str = "America/New_York") -> None:
+        values = {**dataclasses.asdict(sender), "timezone": timezone, "updated_at": utcnow()}
         self._upsert(offices, ("office_id",), values)
+
+    def timezone(self) -> str | None:
+        row = self._one(OFFICE_TIMEZONE)
+        return str(row["timezone"]) if row else None
 
     def sender(self) -> OfficeSender | None:
         row = self._one(OFFICE_SENDER)
@@ -204,10 +211,178 @@ def _is_unique_clash(exc: IntegrityError) -> bool:
 
 
 class NotifyUnitOfWork(UnitOfWork, NotifyWork):
-    """Notify's unit of work: one office's projections and deliveries."""
+    """Notify's unit of work: one office's projections, deliveries and reminders."""
 
     def open_repositories(self) -> None:
         self.offices = OfficeRepository(self)
         self.recipients = RecipientRepository(self)
         self.cases = OpenedCaseRepository(self)
         self.deliveries = DeliveryRepository(self)
+        self.reminders = ReminderRepository(self)
+
+
+REMINDER_BY_KEY = select(reminders).where(
+    reminders.c.office_id == bindparam("office_id"),
+    reminders.c.cancel_key == bindparam("cancel_key"),
+)
+PENDING_OF_CASE = select(reminders).where(
+    reminders.c.office_id == bindparam("office_id"),
+    reminders.c.case_id == bindparam("case_id"),
+    reminders.c.state == ReminderState.PENDING.value,
+)
+REMINDERS_OF_CASE = (
+    select(reminders)
+    .where(
+        reminders.c.office_id == bindparam("office_id"),
+        reminders.c.case_id == bindparam("case_id"),
+    )
+    .order_by(reminders.c.due_at, reminders.c.reminder_id)
+)
+# The office's due reminders, oldest first, through its partial index. On PostgreSQL another
+# claimer (a second notify) skips the rows this one holds instead of waiting for them; the
+# row's state is checked again under the lock, so a reminder fired meanwhile is not taken.
+DUE = (
+    select(reminders)
+    .where(
+        reminders.c.office_id == bindparam("office_id"),
+        reminders.c.state == ReminderState.PENDING.value,
+        reminders.c.due_at <= bindparam("now"),
+    )
+    .order_by(reminders.c.due_at)
+    .limit(bindparam("limit"))
+)
+DUE_LOCKED = DUE.with_for_update(skip_locked=True)
+# Which offices have something due (platform work: three columns, no tenant).
+OFFICES_WITH_DUE = (
+    select(reminders.c.office_id)
+    .where(
+        reminders.c.state == ReminderState.PENDING.value,
+        reminders.c.due_at <= bindparam("now"),
+    )
+    .group_by(reminders.c.office_id)
+    .order_by(func.min(reminders.c.due_at))
+    .limit(bindparam("limit"))
+)
+INSERT_REMINDER = reminders.insert()
+# Compare-and-set on (state, occurrence): two claimers can never fire one occurrence twice,
+# on SQLite (no SKIP LOCKED) as on PostgreSQL.
+UPDATE_REMINDER = update(reminders).where(
+    reminders.c.office_id == bindparam("was_office_id"),
+    reminders.c.reminder_id == bindparam("was_reminder_id"),
+    reminders.c.state == bindparam("was_state"),
+    reminders.c.occurrence == bindparam("was_occurrence"),
+)
+REMINDER_MUTABLE = ("summary", "state", "due_at", "created_at", "occurrence", "fired_at")
+# PostgreSQL: a whole claim's firings in one statement (its rows are locked by this unit of
+# work; the compare-and-set still holds: the count of rows changed must be the claim's).
+FIRED_TOGETHER = text(
+    """
+    UPDATE reminders AS r
+       SET state = v.state, due_at = v.due_at, occurrence = v.occurrence, fired_at = v.fired_at
+      FROM json_to_recordset(CAST(:rows AS json)) AS v(
+           reminder_id text, state text, due_at timestamptz, occurrence int,
+           fired_at timestamptz, was_occurrence int)
+     WHERE r.office_id = :office_id AND r.reminder_id = v.reminder_id
+       AND r.state = 'pending' AND r.occurrence = v.was_occurrence
+    """
+)
+_REMINDER_COLUMNS = tuple(c.name for c in reminders.columns if c.name != "office_id")
+
+
+class ReminderRepository(Repository):
+    def __init__(self, uow: UnitOfWork) -> None:
+        super().__init__(uow)
+        self._loaded: dict[str, tuple[str, int]] = {}
+
+    def by_key(self, cancel_key: str) -> Reminder | None:
+        row = self._one(REMINDER_BY_KEY, cancel_key=cancel_key)
+        return self._load(row) if row else None
+
+    def pending_for_case(self, case_id: str) -> list[Reminder]:
+        rows = self._session.execute(
+            PENDING_OF_CASE, {"office_id": self._office_id, "case_id": case_id}
+        ).mappings()
+        return [self._load(row) for row in rows]
+
+    def for_case(self, case_id: str) -> list[Reminder]:
+        rows = self._session.execute(
+            REMINDERS_OF_CASE, {"office_id": self._office_id, "case_id": case_id}
+        ).mappings()
+        return [self._load(row) for row in rows]
+
+    def claim_due(self, now: Any, limit: int) -> list[Reminder]:
+        statement = DUE_LOCKED if self._uow.dialect == "postgresql" else DUE
+        rows = self._session.execute(
+            statement, {"office_id": self._office_id, "now": now, "limit": limit}
+        ).mappings()
+        return [self._load(row) for row in rows]
+
+    def add(self, reminder: Reminder) -> None:
+        row = {name: getattr(reminder, name) for name in _REMINDER_COLUMNS}
+        row["office_id"] = self._office_id
+        # A clash on the cancel key (the same event handled twice at once) is raised as the
+        # IntegrityError it is: the consume wrapper runs the handler again, which finds the row.
+        self._session.execute(INSERT_REMINDER, _plain(row))
+        self._remember(reminder)
+
+    def save(self, reminder: Reminder) -> None:
+        was_state, was_occurrence = self._loaded[reminder.reminder_id]
+        params = _plain({name: getattr(reminder, name) for name in REMINDER_MUTABLE})
+        params.update(
+            was_office_id=self._office_id,
+            was_reminder_id=reminder.reminder_id,
+            was_state=was_state,
+            was_occurrence=was_occurrence,
+        )
+        if self._session.execute(UPDATE_REMINDER, params).rowcount != 1:  # type: ignore[attr-defined]
+            raise ReminderChangedElsewhere(f"reminder {reminder.reminder_id} moved elsewhere")
+        self._remember(reminder)
+
+    def save_fired(self, fired: list[Reminder]) -> None:
+        """Save the reminders a claim just fired (each was pending when claimed)."""
+        if self._uow.dialect != "postgresql":
+            for reminder in fired:
+                self.save(reminder)
+            return
+        rows = [
+            {
+                "reminder_id": reminder.reminder_id,
+                "state": reminder.state.value,
+                "due_at": reminder.due_at.isoformat(),
+                "occurrence": reminder.occurrence,
+                "fired_at": reminder.fired_at.isoformat() if reminder.fired_at else None,
+                "was_occurrence": self._loaded[reminder.reminder_id][1],
+            }
+            for reminder in fired
+        ]
+        changed = self._session.execute(
+            FIRED_TOGETHER, {"office_id": self._office_id, "rows": json.dumps(rows)}
+        ).rowcount  # type: ignore[attr-defined]
+        if changed != len(fired):
+            raise ReminderChangedElsewhere(f"{len(fired) - changed} reminders moved elsewhere")
+        for reminder in fired:
+            self._remember(reminder)
+
+    def _load(self, row: RowMapping) -> Reminder:
+        values = {name: row[name] for name in _REMINDER_COLUMNS}
+        values["kind"] = ReminderKind(values["kind"])
+        values["state"] = ReminderState(values["state"])
+        return self._remember(Reminder(**values))
+
+    def _remember(self, reminder: Reminder) -> Reminder:
+        self._loaded[reminder.reminder_id] = (reminder.state.value, reminder.occurrence)
+        return self._uow.track(reminder)
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """Enum members as their values, for the driver."""
+    return {key: getattr(value, "value", value) for key, value in values.items()}
+
+
+def offices_with_due_reminders(db: Any, now: Any, limit: int) -> list[str]:
+    """The offices with reminders due at `now`, most overdue first (platform work: office,
+    state and due time only; each office's reminders are claimed in its own unit of work)."""
+    with db.platform_work() as session:
+        return [
+            row.office_id for row in session.execute(OFFICES_WITH_DUE, {"now": now, "limit": limit})
+        ]

@@ -6,14 +6,12 @@ Pure: the public holidays come from the `holidays` package, one year at a time a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
+from services.chassis.calendar import HolidayCalendar, days_after
 
 ONE_DAY = timedelta(days=1)
 # Overdue thresholds: business days after the due date at which a level is reached.
@@ -58,66 +56,6 @@ class ResponseTarget:
             raise ValueError("an interim reply cadence is at least 1 day")
         # Accept the wire's plain string ("business") as well as the enum.
         object.__setattr__(self, "basis", DayBasis(self.basis))
-
-
-@lru_cache(maxsize=256)
-def _holidays_of(country: str, subdivision: str | None, year: int) -> Mapping[date, str]:
-    """One year of public holidays; cached because every clock on a page asks again."""
-    found = holidays.country_holidays(country, subdiv=subdivision, years=year)
-    return {day: name for day, name in found.items() if day.year == year}
-
-
-class HolidayCalendar:
-    """The working days of an installation or office: Monday to Friday, less the public
-    holidays of a country (and optionally one of its subdivisions), observed days included."""
-
-    def __init__(self, country: str = "US", subdivision: str | None = None) -> None:
-        country = country.strip().upper()
-        subdivision = (subdivision or "").strip() or None
-        self.country = country
-        self.subdivision = self._known_subdivision(country, subdivision)
-
-    @staticmethod
-    def _known_subdivision(country: str, subdivision: str | None) -> str | None:
-        """The subdivision as the holidays package spells it (codes are mostly upper case,
-        a few are not); ValueError for an unknown country or subdivision."""
-        spellings = [subdivision] if subdivision is None else [subdivision, subdivision.upper()]
-        problem = ""
-        for spelling in dict.fromkeys(spellings):
-            try:
-                _holidays_of(country, spelling, 2000)
-            except NotImplementedError as error:
-                problem = str(error)
-                continue
-            return spelling
-        raise ValueError(problem)
-
-    def __repr__(self) -> str:
-        where = f"{self.country}-{self.subdivision}" if self.subdivision else self.country
-        return f"HolidayCalendar({where})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, HolidayCalendar):
-            return NotImplemented
-        return (self.country, self.subdivision) == (other.country, other.subdivision)
-
-    def __hash__(self) -> int:
-        return hash((self.country, self.subdivision))
-
-    def holiday_name(self, day: date) -> str | None:
-        """The public holiday on `day` ("Christmas Day (observed)"), or None."""
-        return _holidays_of(self.country, self.subdivision, day.year).get(day)
-
-    def is_business_day(self, day: date) -> bool:
-        return day.weekday() < 5 and self.holiday_name(day) is None
-
-    def holidays_between(self, start: date, end: date) -> list[tuple[date, str]]:
-        """Weekday holidays in (start, end]: the ones that cost a business day."""
-        return [
-            (day, name)
-            for day in _days_after(start, end)
-            if day.weekday() < 5 and (name := self.holiday_name(day)) is not None
-        ]
 
 
 @dataclass(frozen=True)
@@ -215,17 +153,6 @@ class Deadline:
         ]
 
 
-def local_date(moment: datetime, zone: str) -> date:
-    """The calendar date of `moment` in the office's time zone (a letter sent at 23:30 in
-    Chicago on 12 Dec is sent on 12 Dec there, though it is already 13 Dec in UTC)."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("a moment needs its time zone to fall on a date")
-    try:
-        return moment.astimezone(ZoneInfo(zone)).date()
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"unknown time zone {zone!r}") from error
-
-
 def compute_deadline(
     started_on: date,
     target: ResponseTarget,
@@ -241,7 +168,7 @@ def compute_deadline(
     total = target.days + sum(extension.days for extension in extensions)
     due_on = add_counted_days(started_on, total, target.basis, calendar, pauses, today)
     counted_kind = [
-        day for day in _days_after(started_on, due_on) if _of_kind(day, target.basis, calendar)
+        day for day in days_after(started_on, due_on) if _of_kind(day, target.basis, calendar)
     ]
     spans = tuple(_span(pause, counted_kind, today) for pause in pauses if _has_begun(pause, today))
     paused_days = sum(1 for day in counted_kind if _in_pause(day, pauses, today))
@@ -288,7 +215,7 @@ def add_counted_days(
 
 def business_days_between(start: date, end: date, calendar: HolidayCalendar) -> int:
     """Business days in (start, end]; 0 when `end` is not after `start`."""
-    return sum(1 for day in _days_after(start, end) if calendar.is_business_day(day))
+    return sum(1 for day in days_after(start, end) if calendar.is_business_day(day))
 
 
 def follow_up_on(
@@ -314,14 +241,6 @@ def overdue_levels(
     return tuple(
         level for level in OverdueLevel if level is OverdueLevel.DUE or late >= level.threshold
     )
-
-
-def _days_after(start: date, end: date) -> Iterator[date]:
-    """Each day in (start, end]."""
-    day = start + ONE_DAY
-    while day <= end:
-        yield day
-        day += ONE_DAY
 
 
 def _of_kind(day: date, basis: DayBasis, calendar: HolidayCalendar) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.agencies.domain.clock import local_date
+from services.chassis.calendar import local_date
 
 E_SIGNED = "e_signed"
 WET_SIGNED = "wet_signed"

@@ -20,9 +20,9 @@ from services.agencies.domain.clock import (
     business_days_between,
     compute_deadline,
     follow_up_on,
-    local_date,
     overdue_levels,
 )
+from services.chassis.calendar import local_date
 
 US = HolidayCalendar("US")
 ENGLAND = HolidayCalendar("GB", "ENG")

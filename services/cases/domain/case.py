@@ -43,6 +43,7 @@ from services.cases.domain.timeline import (
     note_summary,
     opened_summary,
     referred_summary,
+    reminder_summary,
     reopened_summary,
     status_summary,
     updated_summary,
@@ -458,6 +459,15 @@ class Case(Aggregate):
             TimelineKind.INQUIRY_OVERDUE,
             inquiry_overdue_summary(agency_code, due_on, business_days_late),
         )
+
+    def note_reminder(
+        self, *, summary: str, audience: str, occurrence: int, due_on: date, at: datetime
+    ) -> None:
+        """A reminder fired: on the timeline, and on the caseworker's list through the case's
+        next-action date when nobody has set one."""
+        self._note(at, TimelineKind.REMINDER, reminder_summary(summary, audience, occurrence))
+        if self.due_on is None and not self.status.is_finished:
+            self.due_on = due_on
 
     def note_agency_clocks(
         self, *, paused: bool, reason: str, due: list[tuple[str | None, date]], at: datetime

@@ -37,6 +37,8 @@ class TimelineKind(StrEnum):
     AGENCY_CLOCKS_RESUMED = "agency_clocks_resumed"
     DEADLINE_EXTENDED = "deadline_extended"
     REFERRED = "referred"
+    # One of notify's reminders fired (a follow-up due, an escalation to supervisors).
+    REMINDER = "reminder"
 
 
 # What a caseworker writes by hand (the contracts' NOTE_KINDS).
@@ -219,3 +221,11 @@ def deadline_extended_summary(agency_code: str, due_on: date, previous_due_on: d
 def referred_summary(partner_name: str, with_letter: bool) -> str:
     """`Referred to Legal Aid of the Valley` (`, with a letter`)."""
     return f"Referred to {partner_name}" + (", with a letter" if with_letter else "")
+
+
+def reminder_summary(summary: str, audience: str, occurrence: int) -> str:
+    """`Reminder: Follow up with SSA: no final reply yet (every 7 days)`, numbered from the
+    second time it fires; escalations say who they went to."""
+    head = "Escalated to supervisors" if audience == "supervisor" else "Reminder"
+    again = f" (reminder {occurrence})" if occurrence > 1 else ""
+    return f"{head}: {summary}{again}"

@@ -31,6 +31,7 @@ from services.contracts import (
     INQUIRY_OVERDUE,
     INQUIRY_SENT,
     INQUIRY_WITHDRAWN,
+    REMINDER_DUE,
     REPLY_LOGGED,
     EventContract,
 )
@@ -107,6 +108,7 @@ HANDLERS: dict[str, Callable[[Any, Any], None]] = {
     CLOCK_RESUMED.event_type: handlers.record_clocks_changed,
     DEADLINE_EXTENDED.event_type: handlers.record_deadline_extended,
     CASE_REFERRED.event_type: handlers.record_case_referred,
+    REMINDER_DUE.event_type: handlers.record_reminder_due,
     INQUIRY_WITHDRAWN.event_type: handlers.record_inquiry_withdrawn,
 }
 
@@ -130,6 +132,7 @@ def agency_notes(db: Db, case: Case) -> list[TimelineNote]:
         TimelineKind.DEADLINE_EXTENDED,
         TimelineKind.REFERRED,
         TimelineKind.INQUIRY_WITHDRAWN,
+        TimelineKind.REMINDER,
     }
     return [note for note in now(db, case).timeline if note.kind in kinds]
 
@@ -441,6 +444,45 @@ def test_a_referral_is_on_the_timeline(db: Db) -> None:
 
     assert summaries(db, case) == ["Referred to Legal Aid of the Valley, with a letter"]
     assert now(db, case).status is CaseStatus.NEW, "closing it as referred is the caseworker's"
+
+
+def reminder(case: Case, occurrence: int, audience: str = "caseworker") -> Any:
+    return event(
+        REMINDER_DUE,
+        case,
+        reminder_id="2c4e6a8b-1d3f-4a5b-9c7d-0e1f2a3b4c5d",
+        kind="agency_follow_up" if audience == "caseworker" else "inquiry_overdue",
+        audience=audience,
+        occurrence=occurrence,
+        summary="Follow up with SSA: no final reply yet (every 7 days)",
+        due_at=datetime(2027, 1, 9, 14, 0, tzinfo=UTC),
+        fired_at=datetime(2027, 1, 9, 14, 0, 1, tzinfo=UTC),
+        agency_code="SSA",
+        inquiry_id=str(uuid.uuid4()),
+    )
+
+
+def test_a_fired_reminder_is_on_the_timeline_and_sets_the_next_action_if_none(db: Db) -> None:
+    case = open_case(db)
+    assert now(db, case).due_on is None
+
+    deliver(db, reminder(case, 1), reminder(case, 2), reminder(case, 1, audience="supervisor"))
+
+    assert summaries(db, case) == [
+        "Reminder: Follow up with SSA: no final reply yet (every 7 days)",
+        "Reminder: Follow up with SSA: no final reply yet (every 7 days) (reminder 2)",
+        "Escalated to supervisors: Follow up with SSA: no final reply yet (every 7 days)",
+    ]
+    assert now(db, case).due_on == date(2027, 1, 9)
+
+
+def test_a_reminder_never_moves_a_next_action_a_person_set(db: Db) -> None:
+    case = open_case(db)
+    deliver(db, sent(case))  # the agency's due date becomes the next action
+
+    deliver(db, reminder(case, 1))
+
+    assert now(db, case).due_on == DUE
 
 
 def test_a_redelivered_event_is_on_the_timeline_once(db: Db) -> None:

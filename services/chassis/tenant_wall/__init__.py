@@ -89,7 +89,9 @@ WALLS: Mapping[str, Wall] = {
     "intake": Wall(RELAY),
     # Who read or changed which case is evidence: nobody rewrites it, the service included.
     "cases": Wall(RELAY, append_only=("audit_log",)),
-    "notify": Wall(RELAY),
+    # The reminder claimer finds which offices have reminders due by three columns, then
+    # claims each office's in that office's unit of work.
+    "notify": Wall({**RELAY, "reminders": ("SELECT (office_id, state, due_at)",)}),
     # The legislature-wide directory has no office_id: reference data read by every office's
     # work and by the platform path alike, which platform admins keep (platform work; offices'
     # work only reads it). The overdue scan finds every office's sent inquiries past a

@@ -79,7 +79,15 @@ OFFICE_TABLES = {
         "inquiry_replies",
         "referrals",
     },
-    "notify": {"audit_log", "outbox", "offices", "recipients", "opened_cases", "deliveries"},
+    "notify": {
+        "audit_log",
+        "outbox",
+        "offices",
+        "recipients",
+        "opened_cases",
+        "deliveries",
+        "reminders",
+    },
     "metrics": {
         "audit_log",
         "outbox",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from services.chassis.fakes import FakeDatabase, FakeUnitOfWork
@@ -15,7 +16,8 @@ from services.notify.domain.acknowledgements import (
     Recipient,
 )
 from services.notify.domain.delivery import Delivery
-from services.notify.ports import DeliveryChangedElsewhere, NotifyWork
+from services.notify.domain.reminders import Reminder
+from services.notify.ports import DeliveryChangedElsewhere, NotifyWork, ReminderChangedElsewhere
 
 
 class WorkerKilled(BaseException):
@@ -61,11 +63,15 @@ class _Table:
 
 
 class FakeOffices(_Table):
-    def record(self, sender: OfficeSender) -> None:
+    def record(self, sender: OfficeSender, timezone: str = "America/New_York") -> None:
         self.stage("office", sender)
+        self.stage("timezone", timezone)
 
     def sender(self) -> OfficeSender | None:
         return self.rows.get("office")  # type: ignore[no-any-return]
+
+    def timezone(self) -> str | None:
+        return self.rows.get("timezone")  # type: ignore[no-any-return]
 
 
 class FakeRecipients(_Table):
@@ -132,6 +138,61 @@ class FakeDeliveries(_Table):
         return self._uow.track(delivery)
 
 
+class FakeReminders(_Table):
+    """Keeps copies; a save must find the row as it was loaded (compare-and-set)."""
+
+    def __init__(self, uow: FakeNotifyUnitOfWork, name: str) -> None:
+        super().__init__(uow, name)
+        self._loaded: dict[str, tuple[str, int]] = {}
+
+    def by_key(self, cancel_key: str) -> Reminder | None:
+        for stored in self.rows.values():
+            if stored.cancel_key == cancel_key:
+                return self._hand_out(stored)
+        return None
+
+    def pending_for_case(self, case_id: str) -> list[Reminder]:
+        return [r for r in self.for_case(case_id) if r.pending]
+
+    def for_case(self, case_id: str) -> list[Reminder]:
+        found = sorted(
+            (row for row in self.rows.values() if row.case_id == case_id),
+            key=lambda row: (row.due_at, row.reminder_id),
+        )
+        return [self._hand_out(row) for row in found]
+
+    def claim_due(self, now: datetime, limit: int) -> list[Reminder]:
+        due = sorted((row for row in self.rows.values() if row.is_due(now)), key=lambda r: r.due_at)
+        return [self._hand_out(row) for row in due[:limit]]
+
+    def add(self, reminder: Reminder) -> None:
+        if any(row.cancel_key == reminder.cancel_key for row in self.rows.values()):
+            raise ReminderChangedElsewhere("cancel key taken")
+        self._write(reminder)
+
+    def save(self, reminder: Reminder) -> None:
+        stored = self.rows.get(reminder.reminder_id)
+        if stored is None or (stored.state.value, stored.occurrence) != self._loaded.get(
+            reminder.reminder_id
+        ):
+            raise ReminderChangedElsewhere("moved on elsewhere")
+        self._write(reminder)
+
+    def save_fired(self, fired: list[Reminder]) -> None:
+        for reminder in fired:
+            self.save(reminder)
+
+    def _write(self, reminder: Reminder) -> None:
+        self.stage(reminder.reminder_id, dataclasses.replace(reminder))
+        self._loaded[reminder.reminder_id] = (reminder.state.value, reminder.occurrence)
+        self._uow.track(reminder)
+
+    def _hand_out(self, stored: Reminder) -> Reminder:
+        reminder = dataclasses.replace(stored)
+        self._loaded[reminder.reminder_id] = (reminder.state.value, reminder.occurrence)
+        return self._uow.track(reminder)
+
+
 class FakeNotifyUnitOfWork(FakeUnitOfWork, NotifyWork):
     def open_repositories(self) -> None:
         self.staged: list[Callable[[], None]] = []
@@ -139,6 +200,7 @@ class FakeNotifyUnitOfWork(FakeUnitOfWork, NotifyWork):
         self.recipients = FakeRecipients(self, "recipients")
         self.cases = FakeOpenedCases(self, "opened_cases")
         self.deliveries = FakeDeliveries(self, "deliveries")
+        self.reminders = FakeReminders(self, "reminders")
 
     def commit(self) -> None:
         staged, self.staged = self.staged, []

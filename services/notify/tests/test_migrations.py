@@ -40,6 +40,7 @@ def test_the_migrations_build_what_the_service_declares_and_take_it_down(empty_u
             "recipients",
             "opened_cases",
             "deliveries",
+            "reminders",
         }
 
         command.downgrade(alembic_config("notify", empty_url), "base")

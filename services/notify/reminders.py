@@ -1,0 +1,368 @@
+"""Notify's reminder scheduler (docs/reminders.md): the events that create, move and cancel each
+case's reminders, and the sweep that fires those due.
+
+Event handlers run in the consume wrapper's unit of work for the event's office. The sweep
+asks the platform path which offices have reminders due, then claims each office's in a unit
+of work of that office (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so any number of notify
+instances share the work; everywhere a compare-and-set on the row): each fired reminder's
+`notify.reminder_due` goes to the outbox in the transaction that marks it fired, so it fires
+exactly once per occurrence.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from services.chassis.calendar import HolidayCalendar
+from services.chassis.db import is_transient
+from services.chassis.events import IncomingEvent
+from services.contracts import (
+    CaseAssigned,
+    CaseClosed,
+    CaseOpened,
+    CaseStatusChanged,
+    DeadlineExtended,
+    InquiryOverdue,
+    InquirySent,
+    InquiryWithdrawn,
+    ReplyLogged,
+)
+from services.notify.domain.reminders import (
+    SUPERVISOR,
+    OfficeClock,
+    Reminder,
+    ReminderKind,
+    ReminderPolicy,
+    ReminderState,
+    case_key,
+    check_in_summary,
+    first_contact_summary,
+    follow_up_summary,
+    inquiry_key,
+    lateness_seconds,
+    overdue_summary,
+    unassigned_summary,
+)
+from services.notify.observability import (
+    REMINDER_LATENESS,
+    REMINDER_SWEEP_SECONDS,
+    REMINDERS_FIRED,
+)
+from services.notify.ports import NotifyWork, ReminderChangedElsewhere
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ZONE = "America/New_York"
+POLICY = ReminderPolicy()
+# A case in one of these is finished: nothing about it is due any more.
+FINISHED = frozenset({"resolved", "closed", "withdrawn", "transferred"})
+# A finished case's marker: reminders heard of after it (events travel apart) are not kept.
+FINISHED_MARK = "finished"
+# The escalation goes to supervisors at the second overdue threshold.
+ESCALATED_LEVEL = "plus_5"
+# Reminders one office's unit of work fires at most; offices one sweep looks at at once.
+CLAIM_BATCH = 200
+OFFICE_BATCH = 500
+
+
+def _calendar() -> HolidayCalendar:
+    return HolidayCalendar(
+        os.environ.get("CASEWORK_HOLIDAYS_COUNTRY", "US") or "US",
+        os.environ.get("CASEWORK_HOLIDAYS_SUBDIVISION") or None,
+    )
+
+
+def office_clock(uow: NotifyWork) -> OfficeClock:
+    return OfficeClock(uow.offices.timezone() or DEFAULT_ZONE, _calendar())
+
+
+# --- Events that create, move and cancel reminders -------------------------------------------
+
+
+def schedule_case_opened(uow: NotifyWork, event: IncomingEvent[CaseOpened]) -> None:
+    """First contact due after N business days; an escalation if nobody has taken the case
+    after one."""
+    opened = event.payload
+    office = office_clock(uow)
+    _schedule(
+        uow,
+        Reminder.schedule(
+            cancel_key=case_key(opened.case_id, ReminderKind.FIRST_CONTACT),
+            case_id=opened.case_id,
+            reference=opened.reference,
+            kind=ReminderKind.FIRST_CONTACT,
+            summary=first_contact_summary(POLICY.first_contact_business_days),
+            due_at=office.after_business_days(
+                opened.opened_at, POLICY.first_contact_business_days, POLICY.hour
+            ),
+            now=event.occurred_at,
+        ),
+    )
+    _schedule(
+        uow,
+        Reminder.schedule(
+            cancel_key=case_key(opened.case_id, ReminderKind.UNASSIGNED),
+            case_id=opened.case_id,
+            reference=opened.reference,
+            kind=ReminderKind.UNASSIGNED,
+            audience=SUPERVISOR,
+            summary=unassigned_summary(POLICY.unassigned_business_days),
+            due_at=office.after_business_days(
+                opened.opened_at, POLICY.unassigned_business_days, POLICY.hour
+            ),
+            now=event.occurred_at,
+        ),
+    )
+
+
+def cancel_unassigned(uow: NotifyWork, event: IncomingEvent[CaseAssigned]) -> None:
+    assigned = event.payload
+    _cancel(
+        uow,
+        assigned.case_id,
+        case_key(assigned.case_id, ReminderKind.UNASSIGNED),
+        ReminderKind.UNASSIGNED,
+        event.occurred_at,
+    )
+
+
+def follow_status(uow: NotifyWork, event: IncomingEvent[CaseStatusChanged]) -> None:
+    """Leaving `new` is the first contact; waiting on the constituent starts the check-ins and
+    leaving it stops them; a finished case has nothing due; a reopened one starts again."""
+    changed = event.payload
+    case_id, now = changed.case_id, event.occurred_at
+    if changed.from_status == "new":
+        _cancel(
+            uow,
+            case_id,
+            case_key(case_id, ReminderKind.FIRST_CONTACT),
+            ReminderKind.FIRST_CONTACT,
+            now,
+        )
+    if changed.to_status in FINISHED:
+        _finish(uow, case_id, now)
+        return
+    if changed.from_status in FINISHED:
+        _reopen(uow, case_id)
+    check_in = case_key(case_id, ReminderKind.CONSTITUENT_CHECK_IN)
+    if changed.to_status == "waiting_on_constituent":
+        office = office_clock(uow)
+        due_at = office.after_days(changed.changed_at, POLICY.check_in_every_days, POLICY.hour)
+        summary = check_in_summary(POLICY.check_in_every_days)
+        existing = uow.reminders.by_key(check_in)
+        if existing is None:
+            _schedule(
+                uow,
+                Reminder.schedule(
+                    cancel_key=check_in,
+                    case_id=case_id,
+                    reference=changed.reference,
+                    kind=ReminderKind.CONSTITUENT_CHECK_IN,
+                    summary=summary,
+                    due_at=due_at,
+                    now=now,
+                    repeat_days=POLICY.check_in_every_days,
+                ),
+            )
+        elif existing.state is ReminderState.CANCELLED and not _finished(uow, case_id):
+            existing.restart(due_at, summary, now)
+            uow.reminders.save(existing)
+    elif changed.from_status == "waiting_on_constituent":
+        _cancel(uow, case_id, check_in, ReminderKind.CONSTITUENT_CHECK_IN, now)
+
+
+def finish_case(uow: NotifyWork, event: IncomingEvent[CaseClosed]) -> None:
+    _finish(uow, event.payload.case_id, event.occurred_at)
+
+
+def schedule_follow_up(uow: NotifyWork, event: IncomingEvent[InquirySent]) -> None:
+    """Follow up with the agency on the follow-up day agencies worked out (its interim cadence),
+    else every N days after sending, until its final reply."""
+    sent = event.payload
+    office = office_clock(uow)
+    due_at = (
+        office.at_hour(sent.follow_up_on, POLICY.hour)
+        if sent.follow_up_on
+        else office.after_days(sent.sent_at, POLICY.follow_up_every_days, POLICY.hour)
+    )
+    _schedule(
+        uow,
+        Reminder.schedule(
+            cancel_key=inquiry_key(sent.inquiry_id, "follow_up"),
+            case_id=sent.case_id,
+            reference=sent.reference,
+            kind=ReminderKind.AGENCY_FOLLOW_UP,
+            summary=follow_up_summary(sent.agency_code, POLICY.follow_up_every_days),
+            due_at=due_at,
+            now=event.occurred_at,
+            repeat_days=POLICY.follow_up_every_days,
+            agency_code=sent.agency_code,
+            inquiry_id=sent.inquiry_id,
+        ),
+    )
+
+
+def follow_reply(uow: NotifyWork, event: IncomingEvent[ReplyLogged]) -> None:
+    """A final reply ends the follow-ups; an interim one restarts their clock."""
+    reply = event.payload
+    key = inquiry_key(reply.inquiry_id, "follow_up")
+    if reply.kind == "final":
+        _cancel(uow, reply.case_id, key, ReminderKind.AGENCY_FOLLOW_UP, event.occurred_at)
+        return
+    office = office_clock(uow)
+    due_at = (
+        office.at_hour(reply.follow_up_on, POLICY.hour)
+        if reply.follow_up_on
+        else office.after_days(reply.logged_at, POLICY.follow_up_every_days, POLICY.hour)
+    )
+    _move(uow, key, due_at)
+
+
+def cancel_follow_up(uow: NotifyWork, event: IncomingEvent[InquiryWithdrawn]) -> None:
+    withdrawn = event.payload
+    _cancel(
+        uow,
+        withdrawn.case_id,
+        inquiry_key(withdrawn.inquiry_id, "follow_up"),
+        ReminderKind.AGENCY_FOLLOW_UP,
+        event.occurred_at,
+    )
+
+
+def follow_extension(uow: NotifyWork, event: IncomingEvent[DeadlineExtended]) -> None:
+    """The agency was given until a later day: no follow-up before it."""
+    extended = event.payload
+    reminder = uow.reminders.by_key(inquiry_key(extended.inquiry_id, "follow_up"))
+    if reminder is None or not reminder.pending:
+        return
+    not_before = office_clock(uow).at_hour(extended.due_on, POLICY.hour)
+    if reminder.due_at < not_before:
+        reminder.move_to(not_before)
+        uow.reminders.save(reminder)
+
+
+def escalate_overdue(uow: NotifyWork, event: IncomingEvent[InquiryOverdue]) -> None:
+    """At the second overdue threshold the supervisors hear of it, once."""
+    overdue = event.payload
+    if overdue.level != ESCALATED_LEVEL:
+        return
+    _schedule(
+        uow,
+        Reminder.schedule(
+            cancel_key=inquiry_key(overdue.inquiry_id, f"overdue:{overdue.level}"),
+            case_id=overdue.case_id,
+            reference=overdue.reference,
+            kind=ReminderKind.INQUIRY_OVERDUE,
+            audience=SUPERVISOR,
+            summary=overdue_summary(overdue.agency_code, overdue.business_days_late),
+            due_at=overdue.detected_at,
+            now=event.occurred_at,
+            agency_code=overdue.agency_code,
+            inquiry_id=overdue.inquiry_id,
+        ),
+    )
+
+
+def _schedule(uow: NotifyWork, reminder: Reminder) -> None:
+    """Keep a new reminder unless its key was used already (scheduled, fired or cancelled:
+    the same event again, or a cancellation that arrived first) or its case is finished."""
+    if uow.reminders.by_key(reminder.cancel_key) is not None:
+        return
+    if _finished(uow, reminder.case_id):
+        return
+    uow.reminders.add(reminder)
+
+
+def _cancel(uow: NotifyWork, case_id: str, key: str, kind: ReminderKind, now: datetime) -> None:
+    reminder = uow.reminders.by_key(key)
+    if reminder is None:
+        uow.reminders.add(Reminder.tombstone(cancel_key=key, case_id=case_id, kind=kind, now=now))
+    elif reminder.pending:
+        reminder.cancel()
+        uow.reminders.save(reminder)
+
+
+def _move(uow: NotifyWork, key: str, due_at: datetime) -> None:
+    reminder = uow.reminders.by_key(key)
+    if reminder is not None and reminder.pending:
+        reminder.move_to(due_at)
+        uow.reminders.save(reminder)
+
+
+def _finish(uow: NotifyWork, case_id: str, now: datetime) -> None:
+    for reminder in uow.reminders.pending_for_case(case_id):
+        reminder.cancel()
+        uow.reminders.save(reminder)
+    mark = uow.reminders.by_key(case_key(case_id, ReminderKind.CASE_FINISHED))
+    if mark is None:
+        uow.reminders.add(Reminder.finished_mark(case_id, now))
+    elif not mark.in_force:
+        mark.enforce()
+        uow.reminders.save(mark)
+
+
+def _reopen(uow: NotifyWork, case_id: str) -> None:
+    mark = uow.reminders.by_key(case_key(case_id, ReminderKind.CASE_FINISHED))
+    if mark is not None and mark.in_force:
+        mark.lift()
+        uow.reminders.save(mark)
+
+
+def _finished(uow: NotifyWork, case_id: str) -> bool:
+    mark = uow.reminders.by_key(case_key(case_id, ReminderKind.CASE_FINISHED))
+    return mark is not None and mark.in_force
+
+
+# --- The sweep: fire what is due ----------------------------------------------------------------
+
+FindOffices = Callable[[datetime, int], list[str]]
+
+
+def fire_due_reminders(db: Any, find_offices: FindOffices, now: Callable[[], datetime]) -> int:
+    """Fire every reminder due now, office by office; how many fired. Another notify doing
+    the same at the same time takes other rows (PostgreSQL) or loses the compare-and-set on a
+    row it also read (SQLite), so each occurrence fires once."""
+    started = time.perf_counter()
+    fired = 0
+    while True:
+        offices = find_offices(now(), OFFICE_BATCH)
+        fired_now = sum(_fire_office(db, office, now()) for office in offices)
+        fired += fired_now
+        if len(offices) < OFFICE_BATCH or fired_now == 0:
+            break
+    REMINDER_SWEEP_SECONDS.observe(time.perf_counter() - started)
+    return fired
+
+
+def _fire_office(db: Any, office_id: str, now: datetime) -> int:
+    """One office's due reminders, a claim at a time, each claim one transaction."""
+    fired = 0
+    while True:
+        try:
+            with db.unit_of_work(office_id=office_id) as uow:
+                claimed = uow.reminders.claim_due(now, CLAIM_BATCH)
+                announced = [reminder.fire(now) for reminder in claimed]
+                uow.reminders.save_fired(claimed)
+                uow.commit()
+        except ReminderChangedElsewhere:
+            # Another claimer fired one of these first (SQLite has no SKIP LOCKED): nothing
+            # of this claim was kept; claim again and see what is left.
+            continue
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            # The database is busy or away (SQLite's one writer is another sweeper): nothing
+            # of this claim was kept; the next sweep tries this office again.
+            log.warning("reminders of %s left for the next sweep: %s", office_id, exc)
+            return fired
+        for reminder in announced:
+            REMINDERS_FIRED.labels(reminder.kind).inc()
+            REMINDER_LATENESS.observe(lateness_seconds(reminder))
+        fired += len(claimed)
+        if len(claimed) < CLAIM_BATCH:
+            return fired

@@ -1,0 +1,141 @@
+"""The reminder sweep on SQLite and PostgreSQL (behind the tenant wall, as notify's roles): the
+repository's claim, the platform look-up of offices with something due, and two sweeper
+processes racing over the same reminders, each occurrence fired once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from services.chassis.db import utcnow
+from services.notify import sweeper
+from services.notify.domain.reminders import Reminder, ReminderKind, ReminderState, case_key
+from services.notify.models import metadata
+from services.notify.ports import ReminderChangedElsewhere
+
+OFFICES = ("rep-lopez", "sen-okafor", "rep-demo")
+
+
+def schedule(db: Any, office: str, count: int, due_at: datetime, prefix: str = "") -> None:
+    with db.unit_of_work(office_id=office) as uow:
+        for number in range(count):
+            case_id = f"{prefix}case-{number}"
+            uow.reminders.add(
+                Reminder.schedule(
+                    cancel_key=case_key(case_id, "first_contact"),
+                    case_id=case_id,
+                    reference=f"CW-2026-{number:06d}",
+                    kind=ReminderKind.FIRST_CONTACT,
+                    summary="Contact the constituent",
+                    due_at=due_at,
+                    now=due_at - timedelta(days=2),
+                )
+            )
+        uow.commit()
+
+
+@pytest.fixture
+def database(service_database: Callable[..., str]) -> tuple[str, Any]:
+    url = service_database("notify", metadata)
+    return url, sweeper.open_database()
+
+
+def fired_events(url: str) -> list[dict[str, Any]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT payload FROM outbox WHERE event_type = 'notify.reminder_due'")
+            )
+            return [
+                json.loads(row.payload) if isinstance(row.payload, str) else row.payload
+                for row in rows
+            ]
+    finally:
+        engine.dispose()
+
+
+def test_the_sweep_fires_what_is_due_in_every_office_and_nothing_else(
+    database: tuple[str, Any],
+) -> None:
+    url, db = database
+    now = utcnow()
+    for office in OFFICES:
+        schedule(db, office, 3, now - timedelta(minutes=5))
+        schedule(db, office, 2, now + timedelta(hours=1), prefix="later-")
+
+    result = sweeper.sweep(db)
+
+    assert result["fired"] == 9
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        assert uow.reminders.claim_due(utcnow(), 100) == []
+        later = uow.reminders.by_key(case_key("later-case-0", "first_contact"))
+        assert later is not None and later.state is ReminderState.PENDING
+        fired = uow.reminders.by_key(case_key("case-0", "first_contact"))
+        assert fired is not None and fired.state is ReminderState.FIRED
+        assert fired.occurrence == 1
+    # Each office's events went to its own outbox rows, one per reminder.
+    events = fired_events(url)
+    assert len(events) == 9
+    assert Counter(event["kind"] for event in events) == {"first_contact": 9}
+
+
+def test_two_sweepers_racing_fire_each_reminder_exactly_once(
+    database: tuple[str, Any],
+) -> None:
+    url, db = database
+    now = utcnow()
+    for office in OFFICES:
+        schedule(db, office, 150, now - timedelta(seconds=30))
+
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "services.notify.sweeper"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [json.loads(racer.communicate(timeout=120)[0]) for racer in racers]
+
+    assert all(racer.returncode == 0 for racer in racers)
+    assert sum(result["fired"] for result in results) == 450
+    events = fired_events(url)
+    occurrences = Counter((event["reminder_id"], event["occurrence"]) for event in events)
+    assert len(occurrences) == 450
+    assert max(occurrences.values()) == 1
+
+
+def test_an_office_claims_only_its_own_reminders(database: tuple[str, Any]) -> None:
+    _, db = database
+    schedule(db, "rep-lopez", 2, datetime.now(UTC) - timedelta(minutes=1))
+
+    with db.unit_of_work(office_id="sen-okafor") as uow:
+        assert uow.reminders.claim_due(utcnow(), 10) == []
+        assert uow.reminders.by_key(case_key("case-0", "first_contact")) is None
+
+
+def test_a_reminder_fired_elsewhere_meanwhile_is_not_fired_again(
+    database: tuple[str, Any], db_backend: str
+) -> None:
+    if db_backend == "sqlite":
+        pytest.skip("SQLite has one writer: a stale transaction cannot write at all")
+    _, db = database
+    schedule(db, "rep-lopez", 1, utcnow() - timedelta(minutes=1))
+    key = case_key("case-0", "first_contact")
+
+    with db.unit_of_work(office_id="rep-lopez") as slow:
+        stale = slow.reminders.by_key(key)
+        assert stale is not None
+        assert sweeper.sweep(db)["fired"] == 1  # another claimer, committed meanwhile
+        stale.fire(utcnow())
+        with pytest.raises(ReminderChangedElsewhere):
+            slow.reminders.save_fired([stale])
