@@ -122,3 +122,69 @@ def test_the_same_event_delivered_twice_or_re_sent_under_a_new_id_opens_one_case
     )
     assert cases[0][0] == 1
     assert len(emails_with(system, receipt["tracking_code"])) == 1
+
+
+def test_reminders_are_scheduled_from_real_events_and_an_escalation_reaches_the_timeline(
+    running_system: System,
+) -> None:
+    """A new case gets its first-contact reminder in notify; a letter overdue past its second
+    threshold (announced as agencies announces it) escalates at once, through notify's sweep
+    and the outbox, onto the case's timeline, exactly once though the event came twice."""
+    system = running_system
+    receipt = system.submit(5).json()
+    case = system.wait_for(lambda: case_for(system, receipt["submission_id"]), 30, "no case")
+    system.wait_for(
+        lambda: system.query(
+            "notify",
+            "SELECT 1 FROM reminders WHERE case_id = :c AND kind = 'first_contact' "
+            "AND state = 'pending'",
+            c=case.id,
+        ),
+        30,
+        "notify never scheduled the first-contact reminder",
+    )
+    overdue = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "agencies.inquiry_overdue",
+        "schema_version": 1,
+        "office_id": DEMO_OFFICE,
+        "occurred_at": "2026-12-04T15:00:00+00:00",
+        "correlation_id": str(uuid.uuid4()),
+        "causation_id": None,
+        "traceparent": None,
+        "payload": {
+            "inquiry_id": str(uuid.uuid4()),
+            "case_id": case.id,
+            "reference": case.reference,
+            "agency_code": "SSA",
+            "agency_name": "Social Security Administration",
+            "level": "plus_5",
+            "due_on": "2026-11-20",
+            "business_days_late": 5,
+            "detected_at": "2026-12-04T15:00:00+00:00",
+        },
+    }
+    with Connection(system.amqp_uri) as connection:
+        producer = Producer(connection.channel(), exchange=EVENTS_EXCHANGE)
+        for event_id in (overdue["event_id"], str(uuid.uuid4())):
+            producer.publish(
+                json.dumps({**overdue, "event_id": event_id}),
+                routing_key="agencies.inquiry_overdue",
+                content_type="application/json",
+                delivery_mode=2,
+            )
+
+    def escalations() -> list[Any]:
+        return system.query(
+            "cases",
+            "SELECT summary FROM case_timeline WHERE case_id = :c AND kind = 'reminder'",
+            c=case.id,
+        )
+
+    system.wait_for(escalations, 30, "the escalation never reached the case's timeline")
+    system.wait_for(lambda: all(v == 0 for v in system.outbox_pending().values()), 30, "outbox")
+    system.wait_for(lambda: not any(system.queue_depths().values()), 30, "queues")
+    [entry] = escalations()
+    assert entry.summary == (
+        "Escalated to supervisors: The letter to SSA is 5 business days overdue"
+    )

@@ -288,4 +288,4 @@ def check_in_summary(every_days: int) -> str:
 
 
 def overdue_summary(agency_code: str, business_days_late: int) -> str:
-    return f"Escalation: the letter to {agency_code} is {business_days_late} business days overdue"
+    return f"The letter to {agency_code} is {business_days_late} business days overdue"
