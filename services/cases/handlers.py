@@ -122,7 +122,11 @@ def record_agency_suggestion(uow: CasesWork, event: IncomingEvent[AgencySuggeste
 def record_acknowledgement(uow: CasesWork, event: IncomingEvent[AcknowledgementSent]) -> None:
     acknowledgement = event.payload
     case = _case_for(uow, event.event_type, acknowledgement.case_id)
-    case.note_acknowledgement(acknowledgement.channel, sent_at=acknowledgement.sent_at)
+    case.note_acknowledgement(
+        acknowledgement.channel,
+        sent_at=acknowledgement.sent_at,
+        resent_after_doubt=acknowledgement.resent_after_doubt,
+    )
 
 
 def record_release_signed(uow: CasesWork, event: IncomingEvent[PrivacyReleaseSigned]) -> None:

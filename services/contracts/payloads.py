@@ -159,6 +159,8 @@ class AcknowledgementSentV1(Schema):
     submission_id = fields.String(required=True)
     channel = fields.String(required=True, validate=validate.OneOf(["email"]))
     sent_at = fields.AwareDateTime(required=True)
+    # Added later (additive): sent again because an earlier attempt was cut off mid-send.
+    resent_after_doubt = fields.Boolean(load_default=False)
 
 
 class OfficeRegisteredV1(Schema):
@@ -465,6 +467,7 @@ class AcknowledgementSent:
     submission_id: str
     channel: str
     sent_at: datetime
+    resent_after_doubt: bool = False
 
 
 @dataclass(frozen=True)

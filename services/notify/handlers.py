@@ -55,6 +55,7 @@ from services.notify.observability import (
     MESSAGES_SENT,
     MESSAGES_SKIPPED,
     OUTCOME_UNKNOWN,
+    RESENT_IN_DOUBT,
     SMTP_SEND_SECONDS,
     UNDELIVERABLE,
 )
@@ -308,12 +309,14 @@ def _send(mailer: Mailer, attempt: Attempt, clock: Clock) -> tuple[Settle, str |
         OUTCOME_UNKNOWN.labels(EMAIL).inc()
         error = exc.error_class
         log.error(
-            "%s delivery %s was cut off mid-send (%s); marked unknown, not resent",
+            "%s delivery %s was cut off mid-send (%s); marked unknown, to be sent again",
             attempt.kind,
             attempt.delivery_id,
             error,
         )
-        return (lambda delivery: delivery.outcome_unknown(number, error)), None
+        # Retried like a refusal: the retry finds it in doubt and sends it again (same
+        # Message-ID) while it may.
+        return (lambda delivery: delivery.outcome_unknown(number, error)), f"in doubt: {error}"
     SMTP_SEND_SECONDS.labels("sent").observe(time.perf_counter() - started)
     MESSAGES_SENT.labels(EMAIL, attempt.kind).inc()
     # Counted in messages_sent_total and kept as the delivery row: no log line per message.
@@ -361,8 +364,7 @@ def _plan_acknowledgement(
         delivery = first_acknowledgement(case, now=now, sender_address=mailer.sender_address)
         uow.deliveries.add(delivery)
     else:
-        delivery.retry(now, sender_address=mailer.sender_address)
-        uow.deliveries.save(delivery)
+        _again(uow, delivery, step, now, mailer)
     email = compose_acknowledgement(
         delivery_id=delivery.delivery_id,
         recipient=recipient,
@@ -404,8 +406,7 @@ def _plan_status_code(
         )
         uow.deliveries.add(delivery)
     else:
-        delivery.retry(now, sender_address=mailer.sender_address)
-        uow.deliveries.save(delivery)
+        _again(uow, delivery, step, now, mailer)
     email = compose_status_code(
         delivery_id=delivery.delivery_id,
         request=request,
@@ -415,6 +416,30 @@ def _plan_status_code(
         now=now,
     )
     return Attempt(delivery.delivery_id, STATUS_CODE, delivery.attempts, email)
+
+
+def _again(
+    uow: NotifyWork, delivery: Delivery, step: NextStep, now: datetime, mailer: Mailer
+) -> None:
+    """Start another attempt of a delivery: after a definite refusal, or (same Message-ID)
+    after one left in doubt."""
+    if step is NextStep.RESEND_IN_DOUBT:
+        delivery.resend_in_doubt(now)
+        resent = delivery
+        uow.after_commit(lambda: _counted_resend(resent))
+    else:
+        delivery.retry(now, sender_address=mailer.sender_address)
+    uow.deliveries.save(delivery)
+
+
+def _counted_resend(delivery: Delivery) -> None:
+    RESENT_IN_DOUBT.labels(EMAIL, delivery.kind).inc()
+    log.warning(
+        "%s delivery %s was left in doubt; sending it again (attempt %d, same Message-ID)",
+        delivery.kind,
+        delivery.delivery_id,
+        delivery.attempts,
+    )
 
 
 def _due(uow: NotifyWork, step: NextStep, delivery: Delivery | None, kind: str) -> bool:
@@ -437,7 +462,7 @@ def _due(uow: NotifyWork, step: NextStep, delivery: Delivery | None, kind: str) 
 def _counted_cut_off(delivery_id: str, kind: str) -> None:
     OUTCOME_UNKNOWN.labels(EMAIL).inc()
     log.error(
-        "%s delivery %s was left mid-send by a stopped worker; marked unknown, not resent",
+        "%s delivery %s was left mid-send again after being resent; given up as unknown",
         kind,
         delivery_id,
     )

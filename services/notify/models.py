@@ -73,6 +73,8 @@ deliveries = Table(
     Column("message_id", String(200), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime, nullable=True),
+    # Attempts made again because the one before was left in doubt (cut off mid-send).
+    Column("resent_in_doubt", Integer, nullable=False, server_default="0"),
     UniqueConstraint("office_id", "occasion_id", "kind", name="uq_deliveries_occasion_kind"),
     Index("ix_deliveries_office_case", "office_id", "case_id"),
 )

@@ -30,8 +30,15 @@ OUTCOME_UNKNOWN = service_metric(
     "counter",
     "notify",
     "deliveries_outcome_unknown_total",
-    "Deliveries cut off mid-send: maybe sent, never resent",
+    "Deliveries left in doubt (cut off mid-send: maybe sent); resent while they may be",
     ["channel"],
+)
+RESENT_IN_DOUBT = service_metric(
+    "counter",
+    "notify",
+    "deliveries_resent_in_doubt_total",
+    "Deliveries sent again (same Message-ID) because the attempt before was left in doubt",
+    ["channel", "kind"],
 )
 MESSAGES_SKIPPED = service_metric(
     "counter",

@@ -73,6 +73,7 @@ MUTABLE = (
     "skip_reason",
     "message_id",
     "sent_at",
+    "resent_in_doubt",
 )
 
 

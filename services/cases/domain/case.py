@@ -398,8 +398,14 @@ class Case(Aggregate):
             at, TimelineKind.AGENCY_SUGGESTED, agency_suggested_summary(agency_code, agency_name)
         )
 
-    def note_acknowledgement(self, channel: str, *, sent_at: datetime) -> None:
-        self._note(sent_at, TimelineKind.ACKNOWLEDGEMENT_SENT, acknowledgement_summary(channel))
+    def note_acknowledgement(
+        self, channel: str, *, sent_at: datetime, resent_after_doubt: bool = False
+    ) -> None:
+        self._note(
+            sent_at,
+            TimelineKind.ACKNOWLEDGEMENT_SENT,
+            acknowledgement_summary(channel, resent_after_doubt),
+        )
 
     # --- Agency liaison: what agencies announced (domain/inquiries.py keeps the inquiries) ---
 

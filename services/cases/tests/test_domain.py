@@ -194,3 +194,14 @@ def test_the_agency_suggestion_and_the_acknowledgement_are_noted_on_the_timeline
     ]
     # Other services announced these; the case announces nothing again.
     assert case.pull_events() == []
+
+
+def test_an_acknowledgement_sent_again_after_a_cut_off_says_they_may_have_two() -> None:
+    case = opened()
+
+    case.note_acknowledgement("email", sent_at=T0, resent_after_doubt=True)
+
+    assert case.timeline[-1].summary == (
+        "Acknowledgement sent to the constituent by email "
+        "(sent again: an earlier attempt was cut off, so they may have two copies)"
+    )

@@ -24,3 +24,5 @@ class DeliverySchema(Schema):
     attempts = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True)
     sent_at = fields.AwareDateTime(required=True, allow_none=True)
+    # Attempts made again (same Message-ID) because the one before was left in doubt.
+    resent_in_doubt = fields.Integer(load_default=0)

@@ -1,9 +1,12 @@
 """A delivery: one message to one recipient for one cause, and the state of sending it.
 
 Sending is not transactional, so a delivery is committed as `sending` (its idempotency key,
-unique per kind of message and occasion) before the mail server hears anything, and is sent at
-most once: an attempt cut off mid-way is never repeated, only one the mail server definitely
-refused for now.
+unique per kind of message and occasion) before the mail server hears anything. An attempt the
+mail server definitely refused for now is tried again. An attempt left in doubt (its worker
+was killed mid-send, or the connection dropped after the message was handed over) is sent
+again with the same Message-ID, at most `IN_DOUBT_RESENDS` times: every message here goes to
+a constituent, and a rare duplicate (which receiving systems can drop by its Message-ID) is
+better than silence. After that it stays `unknown`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ STATUS_CODE = "status_code"
 EMAIL = "email"
 # Why a stale `sending` attempt was given up on (its worker stopped mid-send).
 CUT_OFF = "CutOff"
+# How many times a delivery left in doubt is sent again before it is given up as `unknown`.
+IN_DOUBT_RESENDS = 2
 
 
 class DeliveryStatus(StrEnum):
@@ -29,7 +34,7 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"  # the mail server accepted the message
     FAILED = "failed"  # the mail server definitely did not take it; a retry may send
     SKIPPED = "skipped"  # not sent and never will be (see the skip reason)
-    UNKNOWN = "unknown"  # cut off mid-send: it may or may not have gone, so never resent
+    UNKNOWN = "unknown"  # cut off mid-send: it may or may not have gone (resent while it may)
     UNDELIVERABLE = "undeliverable"  # refused for good (5xx: no such mailbox); never retried
 
 
@@ -44,7 +49,8 @@ class NextStep(Enum):
     SEND = "send"  # a first attempt, or another after a definite failure
     DONE = "done"  # sent, skipped or given up on already
     CHECK_LATER = "check_later"  # another worker is talking to the mail server right now
-    MARK_UNKNOWN = "mark_unknown"  # an attempt outlived any send: it was cut off
+    MARK_UNKNOWN = "mark_unknown"  # an attempt outlived any send and may not be resent
+    RESEND_IN_DOUBT = "resend_in_doubt"  # an attempt left in doubt: send again, same Message-ID
 
 
 class InvalidTransition(Exception):
@@ -86,6 +92,7 @@ class Delivery(Aggregate):
     skip_reason: str | None = None
     message_id: str | None = None
     sent_at: datetime | None = None
+    resent_in_doubt: int = 0  # attempts made again because the one before was left in doubt
 
     @classmethod
     def first_attempt(cls, cause: Cause, *, now: datetime, sender_address: str) -> Delivery:
@@ -125,11 +132,14 @@ class Delivery(Aggregate):
         """
         if self.status is DeliveryStatus.FAILED:
             return NextStep.SEND
+        may_resend = self.resent_in_doubt < IN_DOUBT_RESENDS
         if self.status is DeliveryStatus.SENDING:
             started = self.attempt_started_at
             if started is not None and now - started < send_lease:
                 return NextStep.CHECK_LATER
-            return NextStep.MARK_UNKNOWN
+            return NextStep.RESEND_IN_DOUBT if may_resend else NextStep.MARK_UNKNOWN
+        if self.status is DeliveryStatus.UNKNOWN and may_resend:
+            return NextStep.RESEND_IN_DOUBT
         return NextStep.DONE
 
     def retry(self, now: datetime, *, sender_address: str) -> None:
@@ -141,6 +151,18 @@ class Delivery(Aggregate):
         self.attempt_started_at = now
         self.message_id = message_id(self.delivery_id, sender_address)
 
+    def resend_in_doubt(self, now: datetime) -> None:
+        """Send again an attempt that was left in doubt (cut off mid-send, or its outcome
+        unknown), with the same Message-ID so a mail system that got the first can drop this."""
+        if self.status not in _SETTLEABLE:
+            raise InvalidTransition(f"a {self.status} delivery is not in doubt")
+        if self.resent_in_doubt >= IN_DOUBT_RESENDS:
+            raise InvalidTransition(f"delivery {self.delivery_id} was resent enough")
+        self.status = DeliveryStatus.SENDING
+        self.attempts += 1
+        self.resent_in_doubt += 1
+        self.attempt_started_at = now
+
     def skip(self, reason: str) -> None:
         """A refused attempt is not tried again: what it carries is of no use any more (a
         status code that expired meanwhile)."""
@@ -150,7 +172,8 @@ class Delivery(Aggregate):
         self.skip_reason = reason
 
     def give_up_cut_off(self) -> None:
-        """An attempt that outlived any send was cut off: it may have gone, never resend it."""
+        """An attempt that outlived any send was cut off and was resent enough: it may have
+        gone; give it up."""
         if self.status is not DeliveryStatus.SENDING:
             raise InvalidTransition(f"a {self.status} delivery is not being sent")
         self.status = DeliveryStatus.UNKNOWN
@@ -168,6 +191,7 @@ class Delivery(Aggregate):
                     submission_id=self.submission_id,
                     channel=self.channel,
                     sent_at=at,
+                    resent_after_doubt=self.resent_in_doubt > 0,
                 ),
             )
 

@@ -18,6 +18,7 @@ from services.notify.domain.delivery import (
     STATUS_CODE,
     Cause,
     Delivery,
+    DeliveryStatus,
     NextStep,
 )
 
@@ -71,6 +72,9 @@ def next_step(
     step = delivery.next_step(now=now, send_lease=send_lease)
     if step is NextStep.SEND and request.expired(now):
         return NextStep.SKIP  # refused while it worked: sending it now would only confuse
+    if step is NextStep.RESEND_IN_DOUBT and request.expired(now):
+        # Left in doubt and no longer any use: give up a cut-off attempt, leave the rest.
+        return NextStep.MARK_UNKNOWN if delivery.status is DeliveryStatus.SENDING else NextStep.DONE
     return step
 
 

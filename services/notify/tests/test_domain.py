@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,7 +21,14 @@ from services.notify.domain.acknowledgements import (
     one_line,
     skipped_acknowledgement,
 )
-from services.notify.domain.delivery import Delivery, DeliveryStatus, NextStep, message_id
+from services.notify.domain.delivery import (
+    IN_DOUBT_RESENDS,
+    Delivery,
+    DeliveryStatus,
+    InvalidTransition,
+    NextStep,
+    message_id,
+)
 from services.notify.mail import to_mime, wire_bytes
 from services.notify.messages import compose_acknowledgement
 
@@ -77,14 +85,9 @@ def test_a_recipient_without_an_email_address_is_skipped() -> None:
     )
 
 
-def test_only_a_definitely_failed_delivery_is_sent_again() -> None:
+def test_a_refused_delivery_is_sent_again_and_one_settled_for_good_is_not() -> None:
     assert step(state=delivery(DeliveryStatus.FAILED)) is NextStep.SEND
-    for settled in (
-        DeliveryStatus.SENT,
-        DeliveryStatus.SKIPPED,
-        DeliveryStatus.UNKNOWN,
-        DeliveryStatus.UNDELIVERABLE,
-    ):
+    for settled in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.UNDELIVERABLE):
         assert step(state=delivery(settled)) is NextStep.DONE
 
 
@@ -93,9 +96,37 @@ def test_a_send_younger_than_the_lease_may_still_be_in_progress() -> None:
     assert step(state=state) is NextStep.CHECK_LATER
 
 
-def test_a_send_older_than_the_lease_was_cut_off_and_becomes_unknown() -> None:
-    state = delivery(DeliveryStatus.SENDING, started=NOW - LEASE - timedelta(seconds=1))
-    assert step(state=state) is NextStep.MARK_UNKNOWN
+def test_a_send_left_in_doubt_is_sent_again_with_its_message_id_a_bounded_number_of_times() -> None:
+    cut_off = delivery(DeliveryStatus.SENDING, started=NOW - LEASE - timedelta(seconds=1))
+    first_id = cut_off.message_id
+    assert step(state=cut_off) is NextStep.RESEND_IN_DOUBT
+    assert step(state=delivery(DeliveryStatus.UNKNOWN)) is NextStep.RESEND_IN_DOUBT
+
+    for number in range(1, IN_DOUBT_RESENDS + 1):
+        cut_off.resend_in_doubt(NOW)
+        assert (cut_off.status, cut_off.attempts) == (DeliveryStatus.SENDING, number + 1)
+        assert (cut_off.resent_in_doubt, cut_off.message_id) == (number, first_id)
+        cut_off.outcome_unknown(cut_off.attempts, "SMTPServerDisconnected")
+
+    # Resent enough: left unknown (it may have gone), and a stale `sending` is given up.
+    assert step(state=cut_off) is NextStep.DONE
+    with pytest.raises(InvalidTransition):
+        cut_off.resend_in_doubt(NOW)
+    stale = dataclasses.replace(
+        cut_off,
+        status=DeliveryStatus.SENDING,
+        attempt_started_at=NOW - LEASE - timedelta(seconds=1),
+    )
+    assert step(state=stale) is NextStep.MARK_UNKNOWN
+
+
+def test_a_resent_acknowledgement_tells_the_case_it_went_again() -> None:
+    resent = delivery(DeliveryStatus.UNKNOWN)
+    resent.resend_in_doubt(NOW)
+    resent.sent(resent.attempts, at=NOW)
+
+    [announced] = resent.pull_events()
+    assert announced.payload.resent_after_doubt is True
 
 
 @given(
@@ -112,9 +143,11 @@ def test_a_send_older_than_the_lease_was_cut_off_and_becomes_unknown() -> None:
     case_known=st.booleans(),
     recipient_known=st.booleans(),
 )
-def test_a_delivery_that_may_have_gone_is_never_sent_again(
+def test_a_delivery_that_may_have_gone_is_only_ever_resent_as_itself(
     status: DeliveryStatus, age: timedelta, case_known: bool, recipient_known: bool
 ) -> None:
+    """Never a fresh send (a new Message-ID) for what may have gone: at most a resend in doubt,
+    and only of what was left in doubt."""
     state = delivery(status, started=NOW - age)
     result = step(
         case=CASE if case_known else None,
@@ -122,6 +155,8 @@ def test_a_delivery_that_may_have_gone_is_never_sent_again(
         state=state,
     )
     assert result is not NextStep.SEND
+    if result is NextStep.RESEND_IN_DOUBT:
+        assert status in (DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN)
 
 
 def test_the_recipient_keeps_at_most_the_name_length_the_projection_holds() -> None:

@@ -19,7 +19,12 @@ from services.chassis.uow import DatabaseAccess
 from services.contracts import AcknowledgementSent
 from services.notify import handlers
 from services.notify.domain.acknowledgements import OutgoingEmail
-from services.notify.domain.delivery import ACKNOWLEDGEMENT, Delivery, DeliveryStatus
+from services.notify.domain.delivery import (
+    ACKNOWLEDGEMENT,
+    IN_DOUBT_RESENDS,
+    Delivery,
+    DeliveryStatus,
+)
 from services.notify.mail import SendOutcomeUnknown, SendRefused
 from services.notify.models import metadata
 from services.notify.ports import DeliveryChangedElsewhere
@@ -225,30 +230,42 @@ def test_a_mailbox_refused_for_good_is_settled_as_undeliverable_and_never_retrie
     assert (mailer.attempts, mailer.sent, announced(db)) == (1, [], [])
 
 
-def test_a_send_cut_off_after_the_message_was_handed_over_is_never_retried(
+def test_a_send_cut_off_after_the_message_was_handed_over_is_sent_again_as_itself(
     db: Db, mailer: FakeMailer
 ) -> None:
     handle(db, mailer, submission_received())
     opened = case_opened()
     mailer.fail_next(SendOutcomeUnknown("SMTPServerDisconnected"))
 
+    with pytest.raises(TransientError):  # in doubt: the event comes back
+        handle(db, mailer, opened)
+    assert (delivery_of(db).status, delivery_of(db).last_error) == (
+        "unknown",
+        "SMTPServerDisconnected",
+    )
     handle(db, mailer, opened)
-    handle(db, mailer, opened)
+    handle(db, mailer, opened)  # a redelivery after it went sends nothing more
 
-    assert mailer.attempts == 1
     delivery = delivery_of(db)
-    assert (delivery.status, delivery.last_error) == ("unknown", "SMTPServerDisconnected")
+    assert (mailer.attempts, len(mailer.sent)) == (2, 1)
+    assert mailer.sent[0].message_id == delivery.message_id
+    assert (delivery.status, delivery.attempts, delivery.resent_in_doubt) == ("sent", 2, 1)
+    [(acknowledged, _)] = announced(db)
+    assert acknowledged.resent_after_doubt is True
 
 
-def test_a_delivery_left_mid_send_is_checked_later_then_marked_unknown_not_resent(
+def test_a_delivery_left_mid_send_is_checked_later_then_sent_again_as_itself(
     db: Db, mailer: FakeMailer
 ) -> None:
+    """The defect measured under SIGKILL: notify marked an acknowledgement `sending` and was
+    killed before the mail server answered; the constituent must not be left with nothing."""
     handle(db, mailer, submission_received())
     opened = case_opened()
     mailer.fail_next(WorkerKilled())
     with pytest.raises(WorkerKilled):
         handle(db, mailer, opened)
     assert delivery_of(db).status == "sending"
+    killed_message_id = delivery_of(db).message_id
 
     with pytest.raises(TransientError):  # the send may still be in progress elsewhere
         handle(db, mailer, opened)
@@ -257,9 +274,29 @@ def test_a_delivery_left_mid_send_is_checked_later_then_marked_unknown_not_resen
     handle(db, mailer, opened, at=later)
     handle(db, mailer, opened, at=later)
 
-    assert (mailer.attempts, mailer.sent) == (1, [])
     delivery = delivery_of(db)
-    assert (delivery.status, delivery.attempts, delivery.last_error) == ("unknown", 1, "CutOff")
+    assert (mailer.attempts, len(mailer.sent)) == (2, 1)
+    assert mailer.sent[0].message_id == killed_message_id == delivery.message_id
+    assert (delivery.status, delivery.attempts, delivery.resent_in_doubt) == ("sent", 2, 1)
+    assert len(announced(db)) == 1
+
+
+def test_a_delivery_cut_off_every_time_is_resent_a_bounded_number_of_times(
+    db: Db, mailer: FakeMailer
+) -> None:
+    handle(db, mailer, submission_received())
+    opened = case_opened()
+    mailer.fail_next(*(SendOutcomeUnknown("SMTPServerDisconnected") for _ in range(5)))
+
+    for _ in range(IN_DOUBT_RESENDS + 1):
+        with pytest.raises(TransientError):
+            handle(db, mailer, opened)
+    handle(db, mailer, opened)  # given up: nothing more is tried
+    handle(db, mailer, opened)
+
+    delivery = delivery_of(db)
+    assert mailer.attempts == IN_DOUBT_RESENDS + 1
+    assert (delivery.status, delivery.resent_in_doubt) == ("unknown", IN_DOUBT_RESENDS)
     assert announced(db) == []
 
 
@@ -275,20 +312,24 @@ class SlowMailer(FakeMailer):
         super().send(email)
 
 
-def test_a_send_given_up_on_elsewhere_is_corrected_when_it_went_after_all(db: Db) -> None:
+def test_a_slow_send_resent_elsewhere_goes_twice_under_one_message_id(db: Db) -> None:
+    """A worker slower than the lease: another resends it (same Message-ID), and the slow
+    one's late outcome is left alone (its attempt is no longer the open one)."""
     other = FakeMailer()
     handle(db, other, submission_received())
     later = datetime.now(UTC) + timedelta(minutes=5)
 
-    def give_up() -> None:
+    def resend_meanwhile() -> None:
         handle(db, other, case_opened(), at=later)
-        assert delivery_of(db).status == "unknown"
+        assert delivery_of(db).status == "sent"
 
-    mailer = SlowMailer(give_up)
+    mailer = SlowMailer(resend_meanwhile)
     handle(db, mailer, case_opened())
 
-    assert (len(mailer.sent), other.sent) == (1, [])
-    assert delivery_of(db).status == "sent"
+    assert (len(mailer.sent), len(other.sent)) == (1, 1)
+    assert mailer.sent[0].message_id == other.sent[0].message_id
+    delivery = delivery_of(db)
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
     assert len(announced(db)) == 1
 
 

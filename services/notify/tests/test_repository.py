@@ -216,5 +216,6 @@ def test_a_sent_acknowledgement_reaches_the_outbox_in_the_contracts_wire_form(
         "submission_id": "sub-1",
         "channel": "email",
         "sent_at": sent_at.isoformat(),
+        "resent_after_doubt": False,
     }
     assert "@" not in row["payload"]

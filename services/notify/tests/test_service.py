@@ -252,8 +252,9 @@ def test_list_deliveries_answers_per_office_and_case_without_addresses(
         "attempts",
         "created_at",
         "sent_at",
+        "resent_in_doubt",
     }
-    assert (delivery["status"], delivery["attempts"]) == ("sent", 1)
+    assert (delivery["status"], delivery["attempts"], delivery["resent_in_doubt"]) == ("sent", 1, 0)
     assert delivery["sent_at"] >= delivery["created_at"]
     assert "@" not in json.dumps(delivery)
     assert set(invalid.value.fields) == {"office_id", "case_id"}

@@ -154,7 +154,9 @@ def test_a_code_refused_until_it_expired_is_skipped_not_sent_late(
     assert delivery.last_error == "ConnectionRefusedError"
 
 
-def test_a_code_left_mid_send_is_never_sent_twice(db: Db, mailer: FakeMailer) -> None:
+def test_a_code_left_mid_send_is_sent_again_as_itself_while_it_works(
+    db: Db, mailer: FakeMailer
+) -> None:
     event = status_code_requested()
     mailer.fail_next(WorkerKilled())
     with pytest.raises(WorkerKilled):
@@ -163,6 +165,23 @@ def test_a_code_left_mid_send_is_never_sent_twice(db: Db, mailer: FakeMailer) ->
     with pytest.raises(TransientError):
         mail(db, mailer, event)  # it may still be on its way from another worker
     mail(db, mailer, event, at=datetime.now(UTC) + timedelta(minutes=2))
+    mail(db, mailer, event, at=datetime.now(UTC) + timedelta(minutes=2))
+
+    delivery = code_delivery(db, event)
+    assert (mailer.attempts, len(mailer.sent)) == (2, 1)
+    assert mailer.sent[0].message_id == delivery.message_id
+    assert (delivery.status, delivery.resent_in_doubt) == (DeliveryStatus.SENT, 1)
+
+
+def test_a_code_left_mid_send_past_its_expiry_is_given_up_not_resent(
+    db: Db, mailer: FakeMailer
+) -> None:
+    event = status_code_requested()
+    mailer.fail_next(WorkerKilled())
+    with pytest.raises(WorkerKilled):
+        mail(db, mailer, event)
+
+    mail(db, mailer, event, at=datetime.now(UTC) + timedelta(hours=2))
 
     assert (mailer.attempts, mailer.sent) == (1, [])
     assert code_delivery(db, event).status == DeliveryStatus.UNKNOWN

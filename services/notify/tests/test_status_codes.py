@@ -92,10 +92,12 @@ def test_a_refused_code_is_tried_again_only_while_it_works() -> None:
     assert step(state=refused, now=REQUEST.expires_at) is NextStep.SKIP
 
 
-def test_a_code_being_sent_elsewhere_is_checked_later_then_given_up_as_cut_off() -> None:
+def test_a_code_being_sent_elsewhere_is_checked_later_then_resent_only_while_it_works() -> None:
     assert step(state=delivery(DeliveryStatus.SENDING)) is NextStep.CHECK_LATER
     cut_off = delivery(DeliveryStatus.SENDING, started=NOW - LEASE)
-    assert step(state=cut_off) is NextStep.MARK_UNKNOWN
+    assert step(state=cut_off) is NextStep.RESEND_IN_DOUBT
+    assert step(state=cut_off, now=REQUEST.expires_at) is NextStep.MARK_UNKNOWN
+    assert step(state=delivery(DeliveryStatus.UNKNOWN), now=REQUEST.expires_at) is NextStep.DONE
 
 
 @given(
@@ -110,10 +112,13 @@ def test_a_code_being_sent_elsewhere_is_checked_later_then_given_up_as_cut_off()
     ),
     age=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=2)),
 )
-def test_a_code_that_may_have_gone_is_never_sent_again(
+def test_a_code_that_may_have_gone_is_only_ever_resent_as_itself_and_while_it_works(
     status: DeliveryStatus, age: timedelta
 ) -> None:
-    assert step(state=delivery(status, started=NOW - age), now=NOW + age) is not NextStep.SEND
+    result = step(state=delivery(status, started=NOW - age), now=NOW + age)
+    assert result is not NextStep.SEND
+    if result is NextStep.RESEND_IN_DOUBT:
+        assert not REQUEST.expired(NOW + age)
 
 
 def test_each_request_for_a_code_is_its_own_occasion() -> None:
