@@ -1,8 +1,8 @@
 """The agency liaison pages (docs/agency-liaison.md): writing to an agency from a case (preview,
 save), the actions on a case's letters (send or mark as sent, log a reply, extend, withdraw,
-download the PDF, refer to a partner), the approvals queue, the office's agency contacts and
-partner organisations (CSV in and out), letter templates, liaison settings, the agency
-scorecard, and the platform admin's agency directory.
+download the PDF, refer to a partner), the approvals queue, letter templates, liaison
+settings and the agency scorecard. The directories (contacts, partners, the platform's
+agencies) are `directory_pages`.
 
 Every call is an RPC to `agencies` acting as the signed-in person (agencies checks the role
 again). Actions are plain forms that post, then redirect with `?done=...`; a refused one shows
@@ -259,112 +259,6 @@ class LiaisonPages:
             return self._liaison_approvals(visit, office_id, problem=Problem.of(exc))
         return redirect(f"/offices/{office_id}/approvals?done=template_approved")
 
-    # The office's agency contacts and partner organisations ------------------------------------
-
-    @staff_page("GET", OFFICE + "/agencies")
-    def agencies_page(self, request: Request, visit: Visit, office_id: str) -> Response:
-        return self._liaison_contacts(
-            visit,
-            office_id,
-            done=PAGE_DONE.get(request.args.get("done", "")),
-            editing=request.args.get("edit"),
-        )
-
-    @staff_page("POST", OFFICE + "/agencies/contacts", office_admin=True)
-    def save_contact(self, request: Request, visit: Visit, office_id: str) -> Response:
-        form = posted(request.form)
-        try:
-            contact = FORMS.contact.load(form)
-            self.agencies.call("save_contact", liaison.CONTACT, office_id=office_id, **contact)
-        except (ValidationError, CaseworkError) as exc:
-            _reraise_unavailable(exc)
-            return self._liaison_contacts(visit, office_id, problem=Problem.of(exc), form=form)
-        return redirect(f"/offices/{office_id}/agencies?done=contact_saved")
-
-    @staff_page("POST", OFFICE + "/agencies/contacts/<string:contact_id>/remove", office_admin=True)
-    def remove_contact(
-        self, request: Request, visit: Visit, office_id: str, contact_id: str
-    ) -> Response:
-        try:
-            self.agencies.call(
-                "remove_contact", None, office_id=office_id, contact_id=_id(contact_id)
-            )
-        except CaseworkError as exc:
-            _reraise_unavailable(exc)
-            return self._liaison_contacts(visit, office_id, problem=Problem.of(exc))
-        return redirect(f"/offices/{office_id}/agencies?done=contact_removed")
-
-    @staff_page("GET", OFFICE + "/agencies/contacts.csv")
-    def export_contacts(self, request: Request, visit: Visit, office_id: str) -> Response:
-        text = self.agencies.call("export_contacts_csv", None, office_id=office_id)
-        return _csv(str(text), liaison.csv_download_name("agency-contacts", office_id))
-
-    @staff_page(
-        "POST",
-        OFFICE + "/agencies/contacts/import",
-        office_admin=True,
-        max_body=liaison.MAX_CSV_UPLOAD_BYTES,
-    )
-    def import_contacts(self, request: Request, visit: Visit, office_id: str) -> Response:
-        try:
-            result = self._liaison_import(request, "import_contacts_csv", office_id=office_id)
-        except CaseworkError as exc:
-            _reraise_unavailable(exc)
-            return self._liaison_contacts(visit, office_id, problem=Problem.of(exc))
-        return self._liaison_contacts(visit, office_id, imported=result)
-
-    @staff_page("GET", OFFICE + "/partners")
-    def partners_page(self, request: Request, visit: Visit, office_id: str) -> Response:
-        return self._liaison_partners(
-            visit,
-            office_id,
-            done=PAGE_DONE.get(request.args.get("done", "")),
-            editing=request.args.get("edit"),
-        )
-
-    @staff_page("POST", OFFICE + "/partners", office_admin=True)
-    def save_partner(self, request: Request, visit: Visit, office_id: str) -> Response:
-        form = posted(request.form)
-        try:
-            partner = FORMS.partner.load(form)
-            self.agencies.call("save_partner", liaison.PARTNER, office_id=office_id, **partner)
-        except (ValidationError, CaseworkError) as exc:
-            _reraise_unavailable(exc)
-            return self._liaison_partners(visit, office_id, problem=Problem.of(exc), form=form)
-        return redirect(f"/offices/{office_id}/partners?done=partner_saved")
-
-    @staff_page("POST", OFFICE + "/partners/<string:partner_id>/remove", office_admin=True)
-    def remove_partner(
-        self, request: Request, visit: Visit, office_id: str, partner_id: str
-    ) -> Response:
-        try:
-            self.agencies.call(
-                "remove_partner", None, office_id=office_id, partner_id=_id(partner_id)
-            )
-        except CaseworkError as exc:
-            _reraise_unavailable(exc)
-            return self._liaison_partners(visit, office_id, problem=Problem.of(exc))
-        return redirect(f"/offices/{office_id}/partners?done=partner_removed")
-
-    @staff_page("GET", OFFICE + "/partners.csv")
-    def export_partners(self, request: Request, visit: Visit, office_id: str) -> Response:
-        text = self.agencies.call("export_partners_csv", None, office_id=office_id)
-        return _csv(str(text), liaison.csv_download_name("partners", office_id))
-
-    @staff_page(
-        "POST",
-        OFFICE + "/partners/import",
-        office_admin=True,
-        max_body=liaison.MAX_CSV_UPLOAD_BYTES,
-    )
-    def import_partners(self, request: Request, visit: Visit, office_id: str) -> Response:
-        try:
-            result = self._liaison_import(request, "import_partners_csv", office_id=office_id)
-        except CaseworkError as exc:
-            _reraise_unavailable(exc)
-            return self._liaison_partners(visit, office_id, problem=Problem.of(exc))
-        return self._liaison_partners(visit, office_id, imported=result)
-
     # Letter templates --------------------------------------------------------------------------
 
     @staff_page("GET", OFFICE + "/letter-templates")
@@ -424,43 +318,6 @@ class LiaisonPages:
             rows=rows,
         )
 
-    # The platform admin's directory ------------------------------------------------------------
-
-    @staff_page("GET", "/platform/agencies", platform=True)
-    def platform_agencies_page(self, request: Request, visit: Visit) -> Response:
-        return self._liaison_platform_agencies(
-            visit,
-            done=PAGE_DONE.get(request.args.get("done", "")),
-            editing=request.args.get("edit", "").strip().upper() or None,
-        )
-
-    @staff_page("POST", "/platform/agencies", platform=True)
-    def save_agency(self, request: Request, visit: Visit) -> Response:
-        form = posted(request.form)
-        try:
-            agency = FORMS.agency.load(form)
-            self.agencies.call("save_agency", liaison.AGENCY, **agency)
-        except (ValidationError, CaseworkError) as exc:
-            _reraise_unavailable(exc)
-            return self._liaison_platform_agencies(visit, problem=Problem.of(exc), form=form)
-        return redirect(f"/platform/agencies?done=agency_saved&edit={quote(agency['code'])}")
-
-    @staff_page("GET", "/platform/agencies.csv", platform=True)
-    def export_agencies(self, request: Request, visit: Visit) -> Response:
-        text = self.agencies.call("export_agencies_csv", None)
-        return _csv(str(text), "agencies.csv")
-
-    @staff_page(
-        "POST", "/platform/agencies/import", platform=True, max_body=liaison.MAX_CSV_UPLOAD_BYTES
-    )
-    def import_agencies(self, request: Request, visit: Visit) -> Response:
-        try:
-            result = self._liaison_import(request, "import_agencies_csv")
-        except CaseworkError as exc:
-            _reraise_unavailable(exc)
-            return self._liaison_platform_agencies(visit, problem=Problem.of(exc))
-        return self._liaison_platform_agencies(visit, imported=result)
-
     # ------------------------------------------------------------------------------------------
 
     def _liaison_inquiry_call(
@@ -472,16 +329,6 @@ class LiaisonPages:
         return self.agencies.call(
             method, None, office_id=office_id, inquiry_id=inquiry["inquiry_id"], **arguments
         )
-
-    def _liaison_import(self, request: Request, method: str, **arguments: Any) -> dict[str, Any]:
-        upload = request.files.get("file")
-        text = liaison.csv_text(
-            upload.filename if upload else None, upload.stream if upload else io.BytesIO()
-        )
-        result: dict[str, Any] = self.agencies.call(
-            method, liaison.IMPORT_RESULT, csv_text=text, **arguments
-        )
-        return {**result, "rows": liaison.problem_rows(result["problems"])}
 
     def _liaison_write_letter(
         self,
@@ -553,74 +400,6 @@ class LiaisonPages:
             names=names,
             done=done,
             problem=problem,
-        )
-
-    def _liaison_contacts(
-        self,
-        visit: Visit,
-        office_id: str,
-        *,
-        done: str | None = None,
-        problem: Problem | None = None,
-        form: dict[str, Any] | None = None,
-        editing: str | None = None,
-        imported: dict[str, Any] | None = None,
-    ) -> Response:
-        office = handlers.find_office(self.db, office_id)
-        pending = self.agencies.send("list_agencies")
-        contacts = self.agencies.call("list_contacts", liaison.CONTACTS, office_id=office_id)
-        directory = sorted(pending.result(liaison.AGENCIES), key=lambda agency: agency["name"])
-        if form is None:
-            form = next((dict(c) for c in contacts if c["contact_id"] == editing), {})
-        by_agency: dict[str, list[dict[str, Any]]] = {}
-        for contact in sorted(contacts, key=lambda c: c["name"]):
-            by_agency.setdefault(contact["agency_code"], []).append(contact)
-        return render(
-            "agencies.html",
-            status=_status(problem, imported),
-            visit=visit,
-            nav="agencies",
-            sub="agencies",
-            office=office,
-            directory=directory,
-            contacts=contacts,
-            by_agency=by_agency,
-            target_words=liaison.target_words,
-            rules_words=liaison.rules_words,
-            form=form,
-            done=done,
-            problem=problem,
-            imported=imported,
-        )
-
-    def _liaison_partners(
-        self,
-        visit: Visit,
-        office_id: str,
-        *,
-        done: str | None = None,
-        problem: Problem | None = None,
-        form: dict[str, Any] | None = None,
-        editing: str | None = None,
-        imported: dict[str, Any] | None = None,
-    ) -> Response:
-        office = handlers.find_office(self.db, office_id)
-        partners = self.agencies.call("list_partners", liaison.PARTNERS, office_id=office_id)
-        if form is None:
-            form = next((dict(p) for p in partners if p["partner_id"] == editing), {})
-        return render(
-            "partners.html",
-            status=_status(problem, imported),
-            visit=visit,
-            nav="partners",
-            sub="partners",
-            office=office,
-            partners=sorted(partners, key=lambda p: p["name"]),
-            kinds=PARTNER_KIND_WORDS,
-            form=form,
-            done=done,
-            problem=problem,
-            imported=imported,
         )
 
     def _liaison_templates(
@@ -709,39 +488,6 @@ class LiaisonPages:
             role_choices=APPROVAL_ROLE_CHOICES,
             done=done,
             problem=problem,
-        )
-
-    def _liaison_platform_agencies(
-        self,
-        visit: Visit,
-        *,
-        done: str | None = None,
-        problem: Problem | None = None,
-        form: dict[str, Any] | None = None,
-        editing: str | None = None,
-        imported: dict[str, Any] | None = None,
-    ) -> Response:
-        directory = sorted(
-            self.agencies.call("list_agencies", liaison.AGENCIES), key=lambda a: a["code"]
-        )
-        if form is None:
-            form = {}
-            for agency in directory:
-                if agency["code"] == editing:
-                    form = {**agency, **agency["release_rules"]}
-        return render(
-            "platform_agencies.html",
-            status=_status(problem, imported),
-            visit=visit,
-            nav="agencies",
-            directory=directory,
-            target_words=liaison.target_words,
-            rules_words=liaison.rules_words,
-            editing=editing,
-            form=form,
-            done=done,
-            problem=problem,
-            imported=imported,
         )
 
 

@@ -4,8 +4,8 @@ Pages are server-rendered (Jinja2, autoescaped) and work without JavaScript; cas
 from `cases` (and figures from `metrics`) over RPC with a deadline, acting as the signed-in
 person; offices, staff, sessions and API tokens are in gateway's own database. The routes
 live in the mixins: sign-in (`signin_pages`), cases (`case_pages`), agency liaison
-(`liaison_pages`), office and platform administration (`admin_pages`), and the JSON API
-(`api`).
+(`liaison_pages`, `directory_pages`), office and platform administration (`admin_pages`),
+and the JSON API (`api`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from services.gateway import (
     admin_pages,
     api,
     case_pages,
+    directory_pages,
     liaison_pages,
     signin_pages,
 )
@@ -36,6 +37,7 @@ class GatewayService(
     account_pages.AccountPages,
     case_pages.CasePages,
     liaison_pages.LiaisonPages,
+    directory_pages.DirectoryPages,
     admin_pages.AdminPages,
     api.CaseApi,
     ServiceBase,
