@@ -61,8 +61,6 @@ DEFAULT_ZONE = "America/New_York"
 POLICY = ReminderPolicy()
 # A case in one of these is finished: nothing about it is due any more.
 FINISHED = frozenset({"resolved", "closed", "withdrawn", "transferred"})
-# A finished case's marker: reminders heard of after it (events travel apart) are not kept.
-FINISHED_MARK = "finished"
 # The escalation goes to supervisors at the second overdue threshold.
 ESCALATED_LEVEL = "plus_5"
 # Reminders one office's unit of work fires at most; offices one sweep looks at at once.
