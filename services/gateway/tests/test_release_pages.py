@@ -1,7 +1,12 @@
 """The case page's privacy release panel and attachments through the real gateway, with fake
 `cases` and `intake` services answering over real RPC by their contracts: what the panel says,
 the downloads, the identifiers shown once, revoking, filing a wet-signed scan, and every
-refusal shown on the page."""
+refusal shown on the page.
+
+On PostgreSQL only: what these pages show comes from the fake services, and gateway's own
+tables (sign-in, sessions, the audit of reads) are exercised on both databases by the sign-in,
+service and repository tests; running these 42 page checks twice cost a minute of the suite.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +42,12 @@ CASEWORKER = "sam.rivera@demo.example.gov"
 INTERN = "taylor.nguyen@demo.example.gov"
 PORTAL = "https://portal.example.gov/"
 PDF = b"%PDF-1.4\n% a scan of the signed paper release\n"
+
+
+@pytest.fixture(params=["postgresql"])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """Narrows chassis testing's two databases to the production one for this module."""
+    return str(request.param)
 
 
 @pytest.fixture
