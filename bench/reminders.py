@@ -6,8 +6,9 @@ Loads `--pending` reminders across `--offices` offices (`--due` of them falling 
 moment a few seconds ahead, the rest over the next 60 days), then for 1 and for 2 sweeper
 processes (the service's own sweep, `python -m services.notify.sweeper --watch`, every 250 ms
 as notify's timer) measures: the time from that moment until every due reminder has fired,
-lateness p50 and p99 (fired minus due), and how many occurrences fired twice (the outbox holds
-one `notify.reminder_due` per firing). It ends with EXPLAIN ANALYZE of the two queries a sweep
+lateness p50 and p99 (fired minus due), how many occurrences fired twice (the outbox holds
+one `notify.reminder_due` per firing), and how many bells rang (each due case is a
+caseworker's: one notification each). It ends with EXPLAIN ANALYZE of the two queries a sweep
 runs at this size: the platform's look-up of offices with something due, and one office's
 claim. Goal (issue "Reminders at legislature scale"): all fired within 10 s, p99 < 1 s, 0 twice.
 """
@@ -43,6 +44,7 @@ def libpq(url: str) -> str:
 
 
 DATABASE = "casework_bench_reminders"
+CASEWORKERS = 5  # per office; each due case is given to one of them
 COLUMNS = (
     "reminder_id, office_id, cancel_key, case_id, reference, kind, audience, summary, state, "
     "due_at, created_at, repeat_days, occurrence"
@@ -54,7 +56,7 @@ def load(url: str, pending: int, offices: int, due: int, due_at: datetime) -> fl
     started = time.perf_counter()
     rng = random.Random(7)
     created = due_at - timedelta(days=3)
-    buffer = io.StringIO()
+    buffer, assignees = io.StringIO(), io.StringIO()
     for number in range(pending):
         office = f"office-{number % offices:03d}"
         case_id = str(uuid.UUID(int=rng.getrandbits(128)))
@@ -64,10 +66,25 @@ def load(url: str, pending: int, offices: int, due: int, due_at: datetime) -> fl
             f"CW-2026-{number:07d}\tfirst_contact\tcaseworker\tContact the constituent\tpending\t"
             f"{when.isoformat()}\t{created.isoformat()}\t\\N\t0\n"
         )
-    buffer.seek(0)
+        if number < due:  # each due case is someone's: its reminder rings their bell
+            assignees.write(
+                f"{office}\t{case_id}\tu-{number % CASEWORKERS}\t{created.isoformat()}\n"
+            )
+    roster = io.StringIO()
+    for number in range(offices):
+        for person in range(CASEWORKERS):
+            roster.write(f"office-{number:03d}\tu-{person}\tCaseworker {person}\tcaseworker\tt\t")
+            roster.write(f"{created.isoformat()}\n")
     connection = psycopg2.connect(libpq(url))
     with connection, connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY reminders ({COLUMNS}) FROM STDIN", buffer)
+        for table, rows in (
+            ("reminders", buffer),
+            ("case_assignees", assignees),
+            ("staff", roster),
+        ):
+            rows.seek(0)
+            columns = f" ({COLUMNS})" if table == "reminders" else ""
+            cursor.copy_expert(f"COPY {table}{columns} FROM STDIN", rows)
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE reminders")
@@ -85,6 +102,7 @@ def reset(url: str, due_at: datetime) -> None:
             (due_at,),
         )
         cursor.execute("DELETE FROM outbox")
+        cursor.execute("DELETE FROM staff_notifications")
     connection.autocommit = True
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE reminders")
@@ -107,7 +125,6 @@ def measure(url: str, due: int, due_at: datetime) -> dict[str, object]:
         rows = connection.execute(
             text("SELECT payload FROM outbox WHERE event_type = 'notify.reminder_due'")
         ).all()
-    engine.dispose()
     events = [
         row.payload if isinstance(row.payload, dict) else json.loads(row.payload) for row in rows
     ]
@@ -121,6 +138,9 @@ def measure(url: str, due: int, due_at: datetime) -> dict[str, object]:
     twice = sum(
         n - 1 for n in Counter((e["reminder_id"], e["occurrence"]) for e in events).values()
     )
+    with engine.connect() as connection:
+        notified = connection.execute(text("SELECT count(*) FROM staff_notifications")).scalar()
+    engine.dispose()
     return {
         "fired": len(events),
         "expected": due,
@@ -128,6 +148,7 @@ def measure(url: str, due: int, due_at: datetime) -> dict[str, object]:
         "lateness_p50_s": round(percentile(lateness, 50), 3),
         "lateness_p99_s": round(percentile(lateness, 99), 3),
         "fired_twice": twice,
+        "staff_notified": notified,
     }
 
 

@@ -36,9 +36,13 @@ class PendingReply:
         self._rpc_call = rpc_call
         self._deadline = deadline
 
-    def result(self, schema: Schema | None = None) -> Any:
-        """The reply, loaded with `schema` when given; `ServiceUnavailable` if none came in time."""
+    def result(self, schema: Schema | None = None, within: float | None = None) -> Any:
+        """The reply, loaded with `schema` when given; `ServiceUnavailable` if none came in time
+        (by the call's deadline, or `within` seconds from now if that is sooner: for what a
+        page can do without)."""
         remaining = self._deadline - time.monotonic()
+        if within is not None:
+            remaining = min(remaining, within)
         if remaining <= 0:
             raise self._remote.failed(self._method, "timeout", self._rpc_call)
         timer = eventlet.Timeout(remaining)

@@ -633,6 +633,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("notify", "agencies.inquiry_withdrawn"),
     Subscription("notify", "agencies.deadline_extended"),
     Subscription("cases", "notify.reminder_due"),
+    # ... and the people each reminder is for hear of it behind their bell in the staff app.
+    Subscription("notify", "gateway.staff_member_added"),
 )
 
 _BY_TYPE = {contract.event_type: contract for contract in ALL_EVENTS}

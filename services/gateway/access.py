@@ -10,7 +10,7 @@ import functools
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +20,8 @@ from werkzeug.wrappers import Request, Response
 
 from services.chassis.errors import Forbidden, NotFound, PayloadTooLarge, Unauthorized
 from services.chassis.http import drain, json_errors
-from services.gateway import signin
+from services.gateway import bell, signin
+from services.gateway.bell import Bell
 from services.gateway.domain.identity import Principal
 from services.gateway.web import page_errors, secured
 
@@ -38,6 +39,8 @@ class Visit:
     principal: Principal
     csrf: str
     origin: str
+    # The visitor's unread notifications, asked for as the request started (office pages).
+    bell: Bell | None = None
 
 
 class Acting(DependencyProvider):
@@ -144,6 +147,8 @@ def signed_in(
             if writer and not principal.can_write:
                 raise Forbidden("your role reads cases; it does not open them")
             self.act_as(principal, visit.origin)
+            if request.method == "GET" and principal.office_id:
+                visit = replace(visit, bell=bell.ask(self.notify, principal.office_id))
             return fn(self, request, visit, **kwargs)
 
         return wrapper

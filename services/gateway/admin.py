@@ -8,6 +8,7 @@
     python -m services.gateway.admin set-password rep-lopez sam.rivera@lopez.example.gov
     python -m services.gateway.admin issue-token rep-lopez sam.rivera@lopez.example.gov
     python -m services.gateway.admin list-users rep-lopez
+    python -m services.gateway.admin announce-staff rep-lopez
 
 Passwords are read from the terminal (or one line of standard input with --password-stdin),
 never from the command line, where `ps` and shell history would show them.
@@ -123,6 +124,11 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--name", default="issued by legislature IT", help="what it is for")
     users = commands.add_parser("list-users", help="an office's staff with role and state")
     users.add_argument("office_id")
+    announce = commands.add_parser(
+        "announce-staff",
+        help="announce an office's staff again (after an upgrade adds a service that keeps them)",
+    )
+    announce.add_argument("office_id")
     platform = commands.add_parser(
         "add-platform-admin", help="a legislature IT account (or a new password for one)"
     )
@@ -229,6 +235,11 @@ def _list_users(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace)
     )
 
 
+def _announce_staff(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace) -> str:
+    count = handlers.announce_staff(db, args.office_id, actor=operator())
+    return f"{count} staff of {args.office_id} announced again; gateway.staff_member_added queued"
+
+
 def _add_platform_admin(db: DatabaseAccess[GatewayUnitOfWork], args: argparse.Namespace) -> str:
     password = read_password(args.password_stdin)
     accounts.add_platform_admin(db, args.email, args.name, password)
@@ -241,6 +252,7 @@ ACCOUNT_COMMANDS = {
     "reactivate": _set_active,
     "issue-token": _issue_token,
     "list-users": _list_users,
+    "announce-staff": _announce_staff,
     "add-platform-admin": _add_platform_admin,
 }
 

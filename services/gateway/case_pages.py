@@ -23,17 +23,11 @@ from werkzeug.wrappers import Request, Response
 from services.chassis.db import utcnow
 from services.chassis.errors import CaseworkError, Conflict, Forbidden, NotFound, ValidationFailed
 from services.contracts.rpc import intake as intake_rpc
-from services.gateway import casework, handlers, liaison, releases
+from services.gateway import casework, handlers, liaison, messages, releases
 from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.case_schemas import CaseForms
 from services.gateway.domain.queue import QueueFilter, ServiceUnavailable
-from services.gateway.domain.releases import (
-    content_type_words,
-    short_digest,
-    signed_on_problem,
-    size_words,
-    today_in,
-)
+from services.gateway.domain.releases import signed_on_problem, today_in
 from services.gateway.domain.staff import OfficeSummary
 from services.gateway.schemas import QueueQuerySchema
 from services.gateway.web import download, field_problems, query_args, render
@@ -71,13 +65,14 @@ REFUSALS = (ValidationFailed, Conflict, Forbidden, NotFound, ServiceUnavailable)
 
 
 class CasePages:
-    """Mixed into `GatewayService`: `self.db`, `self.cases`, `self.intake`, `self.agencies`
-    and `self.metrics_service`."""
+    """Mixed into `GatewayService`: `self.db`, `self.cases`, `self.intake`, `self.agencies`,
+    `self.notify` and `self.metrics_service`."""
 
     db: Any
     cases: Any
     intake: Any
     agencies: Any
+    notify: Any
     metrics_service: Any
 
     @staff_page("GET", "/offices/<string:office_id>/my-cases")
@@ -104,7 +99,7 @@ class CasePages:
                 "enter_submission",
                 RECEIPT,
                 office_id=office_id,
-                submission=staff_entry(form),
+                submission=casework.staff_entry(form),
             )
         except ValidationFailed as exc:
             return self._new_case(visit, office_id, form, problems=field_problems(exc.fields))
@@ -324,6 +319,7 @@ class CasePages:
         office = handlers.find_office(self.db, office_id)
         case = casework.get_case(self.cases, office_id, reference)
         agencies_panel = liaison.request_panel(self.agencies, office_id, case)
+        message_log = messages.request_log(self.notify, office_id, case)
         panel = releases.release_panel(self.intake, office, case)
         staff = casework.office_staff(self.db, office_id)
         audit = None
@@ -346,7 +342,8 @@ class CasePages:
             problem=problem,
             panel=panel,
             liaison=agencies_panel(),
-            attachments=[_attachment(item) for item in case.get("attachments", [])],
+            messages=message_log(),
+            attachments=[releases.attachment_view(item) for item in case.get("attachments", [])],
             today=_office_today(office).isoformat(),
         )
 
@@ -383,35 +380,6 @@ class CasePages:
 
 def _office_today(office: OfficeSummary) -> date:
     return today_in(office.timezone, utcnow())
-
-
-def _attachment(item: dict[str, Any]) -> dict[str, Any]:
-    """A file the constituent sent, as the attachments list shows it."""
-    return {
-        **item,
-        "type_words": content_type_words(item["content_type"]),
-        "size_words": size_words(item["size_bytes"]),
-        "short_sha256": short_digest(item["sha256"]),
-    }
-
-
-def staff_entry(form: dict[str, Any]) -> dict[str, Any]:
-    """The form as intake's submission (intake validates it and names what is wrong)."""
-    constituent = {
-        name: form[name]
-        for name in ("first_name", "last_name", "email", "phone", "preferred_language")
-        if name in form
-    }
-    submission: dict[str, Any] = {
-        "constituent": constituent,
-        "channel": form.get("channel", "phone"),
-        "urgent": form.get("urgent") == "true",
-    }
-    for name in ("category", "subject", "description"):
-        submission[name] = form.get(name, "")
-    if form.get("agency"):
-        submission["agency"] = str(form["agency"]).upper()
-    return submission
 
 
 def _form(request: Request) -> dict[str, Any]:

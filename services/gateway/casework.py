@@ -125,3 +125,22 @@ def _reference(reference: str) -> str:
     if not re.fullmatch(cases_rpc.REFERENCE_PATTERN, reference):
         raise NotFound("there is no such case")
     return reference
+
+
+def staff_entry(form: dict[str, Any]) -> dict[str, Any]:
+    """The form as intake's submission (intake validates it and names what is wrong)."""
+    constituent = {
+        name: form[name]
+        for name in ("first_name", "last_name", "email", "phone", "preferred_language")
+        if name in form
+    }
+    submission: dict[str, Any] = {
+        "constituent": constituent,
+        "channel": form.get("channel", "phone"),
+        "urgent": form.get("urgent") == "true",
+    }
+    for name in ("category", "subject", "description"):
+        submission[name] = form.get(name, "")
+    if form.get("agency"):
+        submission["agency"] = str(form["agency"]).upper()
+    return submission

@@ -94,6 +94,21 @@ def change_staff_member(
         return member
 
 
+def announce_staff(db: GatewayDatabase, office_id: str, *, actor: Actor) -> int:
+    """Announce every member of the office again, as they are now, so services that keep
+    the roster (cases' routing, notify's bell) catch up after an upgrade; how many."""
+    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
+        if uow.offices.get() is None:
+            raise NotFound(f"there is no office {office_id}")
+        members = [uow.staff.get(member.user_id) for member in uow.staff.all()]
+        for member in members:
+            if member is not None:  # each read through `get`, so its announcement is kept
+                member.announce_again()
+        uow.audit("staff_announced", "office", office_id)
+        uow.commit()
+    return len(members)
+
+
 def set_office_timezone(
     db: GatewayDatabase, office_id: str, timezone: str, *, actor: Actor
 ) -> None:

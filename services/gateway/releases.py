@@ -25,7 +25,10 @@ from services.gateway.domain.releases import (
     IDENTIFIER_LABELS,
     Release,
     ReleasePanel,
+    content_type_words,
     panel,
+    short_digest,
+    size_words,
     status_link,
 )
 from services.gateway.domain.staff import OfficeSummary
@@ -293,3 +296,13 @@ def upload_name(filename: str | None, extension: str) -> str:
     name = posixpath.basename((filename or "").replace("\\", "/"))
     name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
     return name[-FILENAME_LENGTH:] if name else f"signed-release{extension}"
+
+
+def attachment_view(item: dict[str, Any]) -> dict[str, Any]:
+    """A file the constituent sent, as the attachments list shows it."""
+    return {
+        **item,
+        "type_words": content_type_words(item["content_type"]),
+        "size_words": size_words(item["size_bytes"]),
+        "short_sha256": short_digest(item["sha256"]),
+    }

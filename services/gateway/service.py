@@ -4,8 +4,8 @@ Pages are server-rendered (Jinja2, autoescaped) and work without JavaScript; cas
 from `cases` (and figures from `metrics`) over RPC with a deadline, acting as the signed-in
 person; offices, staff, sessions and API tokens are in gateway's own database. The routes
 live in the mixins: sign-in (`signin_pages`), cases (`case_pages`), agency liaison
-(`liaison_pages`, `directory_pages`), office and platform administration (`admin_pages`),
-and the JSON API (`api`).
+(`liaison_pages`, `directory_pages`), the bell's notifications from `notify` (`bell_pages`),
+office and platform administration (`admin_pages`), and the JSON API (`api`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from services.gateway import (
     account_pages,
     admin_pages,
     api,
+    bell_pages,
     case_pages,
     directory_pages,
     liaison_pages,
@@ -36,6 +37,7 @@ class GatewayService(
     signin_pages.SigninPages,
     account_pages.AccountPages,
     case_pages.CasePages,
+    bell_pages.BellPages,
     liaison_pages.LiaisonPages,
     directory_pages.DirectoryPages,
     admin_pages.AdminPages,
@@ -47,6 +49,7 @@ class GatewayService(
     cases = DeadlineRpc("cases")
     intake = DeadlineRpc("intake")
     agencies = DeadlineRpc("agencies")
+    notify = DeadlineRpc("notify")
     # Not `metrics`: that name is the Prometheus endpoint every service inherits.
     metrics_service = DeadlineRpc("metrics")
     act_as = Acting()

@@ -1,11 +1,12 @@
-"""Notify's tables: who to write to, which offices they write from, and every delivery.
+"""Notify's tables: who to write to, which offices they write from, every delivery, each case's
+reminders and what staff see behind the bell.
 
 Only `repository.py` reads and writes them; migrations and test set-up use `metadata`.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, String, Table, UniqueConstraint, text
+from sqlalchemy import Boolean, Column, Index, Integer, String, Table, UniqueConstraint, text
 
 from services.chassis.db import UTCDateTime, new_metadata
 
@@ -119,5 +120,58 @@ reminders = Table(
         "due_at",
         postgresql_where=PENDING,
         sqlite_where=PENDING,
+    ),
+)
+
+# Projection of `gateway.staff_member_added`: who works in the office, in which role, and
+# whether they are active (reminders go to the people working a case, escalations to those
+# who hand out work).
+staff = Table(
+    "staff",
+    metadata,
+    Column("office_id", String(64), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Projection of `cases.case_assigned`: who each case was last given to (the latest
+# assignment wins whatever order the events arrive in).
+case_assignees = Table(
+    "case_assignees",
+    metadata,
+    Column("office_id", String(64), primary_key=True),
+    Column("case_id", String(64), primary_key=True),
+    Column("caseworker_id", String(64), nullable=False),
+    Column("assigned_at", UTCDateTime, nullable=False),
+)
+
+# What each staff member sees behind the bell (domain/notifications.py): one row per person
+# and cause (a reminder's occurrence), so a reminder fired once notifies each person once.
+# The partial index holds unread rows only: the bell's count reads nothing else.
+UNREAD = text("read_at IS NULL")
+staff_notifications = Table(
+    "staff_notifications",
+    metadata,
+    Column("notification_id", String(36), primary_key=True),
+    Column("office_id", String(64), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("case_id", String(64), nullable=False),
+    Column("reference", String(40), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("summary", String(300), nullable=False),
+    Column("cause", String(80), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("read_at", UTCDateTime, nullable=True),
+    UniqueConstraint("office_id", "user_id", "cause", name="uq_staff_notifications_cause"),
+    Index("ix_staff_notifications_user_created", "office_id", "user_id", "created_at"),
+    Index(
+        "ix_staff_notifications_unread",
+        "office_id",
+        "user_id",
+        postgresql_where=UNREAD,
+        sqlite_where=UNREAD,
     ),
 )

@@ -76,3 +76,10 @@ REMINDER_SWEEP_SECONDS = service_metric(
     "Time taken by one sweep of due reminders across every office",
     [],
 )
+STAFF_NOTIFIED = service_metric(
+    "counter",
+    "notify",
+    "staff_notifications_total",
+    "Notifications put behind a staff member's bell, by the kind of reminder they tell of",
+    ["kind"],
+)

@@ -3,12 +3,14 @@ or fake (`tests/fakes.py`). Every repository is scoped to the unit of work's off
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
 from services.chassis.uow import BaseUnitOfWork
 from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
 from services.notify.domain.delivery import Delivery
+from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
 from services.notify.domain.reminders import Reminder
 
 
@@ -99,6 +101,40 @@ class Reminders(Protocol):
         ...
 
 
+class Staff(Protocol):
+    def record(self, colleague: Colleague, at: datetime) -> None:
+        """Keep (or replace) a staff member as gateway announced them."""
+        ...
+
+    def roster(self) -> list[Colleague]: ...
+
+
+class Assignments(Protocol):
+    def record(self, assignment: Assignment) -> None:
+        """Keep who the case was given to, unless a later assignment is already kept."""
+        ...
+
+    def assignees(self, case_ids: Sequence[str]) -> dict[str, str]:
+        """case id -> who it was last given to, for those of `case_ids` given to anyone."""
+        ...
+
+
+class Notifications(Protocol):
+    def add_all(self, notifications: Sequence[StaffNotification]) -> None:
+        """Write new notifications (one per person and cause; a second is skipped)."""
+        ...
+
+    def for_person(self, user_id: str, *, unread_only: bool, limit: int) -> list[StaffNotification]:
+        """A person's notifications, newest first."""
+        ...
+
+    def unread_count(self, user_id: str) -> int: ...
+
+    def mark_read(self, user_id: str, notification_ids: Sequence[str] | None, at: datetime) -> int:
+        """Mark these (or all) of the person's unread notifications read; how many changed."""
+        ...
+
+
 class NotifyWork(BaseUnitOfWork):
     """A unit of work as notify's handlers see it; `NotifyUnitOfWork` and the fake one of the
     tests both are one (their other base gives the transaction)."""
@@ -108,3 +144,6 @@ class NotifyWork(BaseUnitOfWork):
     cases: OpenedCases
     deliveries: Deliveries
     reminders: Reminders
+    staff: Staff
+    assignments: Assignments
+    notifications: Notifications

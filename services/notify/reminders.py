@@ -32,6 +32,7 @@ from services.contracts import (
     InquiryWithdrawn,
     ReplyLogged,
 )
+from services.notify import notifications
 from services.notify.domain.reminders import (
     SUPERVISOR,
     OfficeClock,
@@ -118,8 +119,11 @@ def schedule_case_opened(uow: NotifyWork, event: IncomingEvent[CaseOpened]) -> N
     )
 
 
-def cancel_unassigned(uow: NotifyWork, event: IncomingEvent[CaseAssigned]) -> None:
+def follow_assignment(uow: NotifyWork, event: IncomingEvent[CaseAssigned]) -> None:
+    """The case has someone on it: nobody need be told it is unassigned, and its reminders
+    go to that person from now on."""
     assigned = event.payload
+    notifications.record_assignment(uow, assigned)
     _cancel(
         uow,
         assigned.case_id,
@@ -346,6 +350,7 @@ def _fire_office(db: Any, office_id: str, now: datetime) -> int:
                 claimed = uow.reminders.claim_due(now, CLAIM_BATCH)
                 announced = [reminder.fire(now) for reminder in claimed]
                 uow.reminders.save_fired(claimed)
+                notifications.notify_staff(uow, announced, now)
                 uow.commit()
         except ReminderChangedElsewhere:
             # Another claimer fired one of these first (SQLite has no SKIP LOCKED): nothing

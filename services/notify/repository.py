@@ -1,20 +1,25 @@
-"""All of notify's SQL: the office, recipient and case projections and the deliveries, each
-repository scoped to its unit of work's office. Statements are built once at import (and the
-upserts once per dialect), then executed with parameter dicts."""
+"""Notify's SQL: the office, recipient and case projections, the deliveries and the reminders,
+each repository scoped to its unit of work's office (the staff side is in `adapters/`).
+Statements are built once at import (and the upserts once per dialect), then executed with
+parameter dicts."""
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import RowMapping, Table, bindparam, func, select, text, update
+from sqlalchemy import RowMapping, bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from services.chassis.db import insert_on_conflict, utcnow
+from services.chassis.db import utcnow
 from services.chassis.uow import UnitOfWork
+from services.notify.adapters.base import Repository, projected
+from services.notify.adapters.staff import (
+    AssignmentRepository,
+    NotificationRepository,
+    StaffRepository,
+)
 from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
 from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.reminders import Reminder, ReminderKind, ReminderState
@@ -77,33 +82,6 @@ MUTABLE = (
 )
 
 
-@functools.cache
-def upsert(dialect: str, table: Table, keys: Sequence[str]) -> Any:
-    """Insert a projection row, or replace every other column of the row with these keys."""
-    statement = insert_on_conflict(dialect, table)
-    return statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
-    )
-
-
-class Repository:
-    """Scoped to its unit of work's office: every statement binds `office_id` from it."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-        self._session = uow.session
-        self._office_id = uow.office_id
-
-    def _one(self, statement: Any, **params: Any) -> RowMapping | None:
-        row = self._session.execute(statement, {"office_id": self._office_id, **params}).first()
-        return row._mapping if row is not None else None
-
-    def _upsert(self, table: Table, keys: Sequence[str], values: Mapping[str, Any]) -> None:
-        statement = upsert(self._uow.dialect, table, tuple(keys))
-        self._session.execute(statement, {"office_id": self._office_id, **values})
-
-
 class OfficeRepository(Repository):
     def record(self, sender: OfficeSender, timezone: str = "America/New_York") -> None:
         values = {**dataclasses.asdict(sender), "timezone": timezone, "updated_at": utcnow()}
@@ -115,7 +93,7 @@ class OfficeRepository(Repository):
 
     def sender(self) -> OfficeSender | None:
         row = self._one(OFFICE_SENDER)
-        return _projected(OfficeSender, row) if row else None
+        return projected(OfficeSender, row) if row else None
 
 
 class RecipientRepository(Repository):
@@ -124,7 +102,7 @@ class RecipientRepository(Repository):
 
     def get(self, submission_id: str) -> Recipient | None:
         row = self._one(RECIPIENT, submission_id=submission_id)
-        return _projected(Recipient, row) if row else None
+        return projected(Recipient, row) if row else None
 
 
 class OpenedCaseRepository(Repository):
@@ -133,15 +111,7 @@ class OpenedCaseRepository(Repository):
 
     def for_submission(self, submission_id: str) -> OpenedCase | None:
         row = self._one(CASE_FOR_SUBMISSION, submission_id=submission_id)
-        return _projected(OpenedCase, row) if row else None
-
-
-P = TypeVar("P")
-
-
-def _projected(kind: type[P], row: RowMapping) -> P:
-    """A projection's value object from its row: its fields are the row's column names."""
-    return kind(**{f.name: row[f.name] for f in dataclasses.fields(kind)})  # type: ignore[arg-type]
+        return projected(OpenedCase, row) if row else None
 
 
 class DeliveryRepository(Repository):
@@ -220,6 +190,9 @@ class NotifyUnitOfWork(UnitOfWork, NotifyWork):
         self.cases = OpenedCaseRepository(self)
         self.deliveries = DeliveryRepository(self)
         self.reminders = ReminderRepository(self)
+        self.staff = StaffRepository(self)
+        self.assignments = AssignmentRepository(self)
+        self.notifications = NotificationRepository(self)
 
 
 REMINDER_BY_KEY = select(reminders).where(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from services.chassis.caller import Caller, RpcCaller
 from services.chassis.config import env_int
 from services.chassis.consuming import Failures
 from services.chassis.db import utcnow
+from services.chassis.errors import Forbidden, NotFound, ValidationFailed
 from services.chassis.events import IncomingEvent
 from services.chassis.messaging import event_handler
 from services.chassis.schemas import load_arguments
@@ -25,6 +29,7 @@ from services.contracts import (
     INQUIRY_WITHDRAWN,
     OFFICE_REGISTERED,
     REPLY_LOGGED,
+    STAFF_MEMBER_ADDED,
     STATUS_CODE_REQUESTED,
     SUBMISSION_RECEIVED,
     CaseOpened,
@@ -32,8 +37,15 @@ from services.contracts import (
     StatusCodeRequested,
     SubmissionReceived,
 )
-from services.contracts.rpc.notify import DeliveriesQuerySchema, DeliverySchema
-from services.notify import handlers, reminders
+from services.contracts.rpc.notify import (
+    BellQuerySchema,
+    BellSchema,
+    DeliveriesQuerySchema,
+    DeliverySchema,
+    MarkReadSchema,
+    UnreadSchema,
+)
+from services.notify import handlers, notifications, reminders
 from services.notify.mail import MailTransport
 from services.notify.models import metadata
 from services.notify.repository import NotifyUnitOfWork, offices_with_due_reminders
@@ -41,12 +53,19 @@ from services.notify.repository import NotifyUnitOfWork, offices_with_due_remind
 # How often the reminder sweep looks for what is due (milliseconds): lateness is at most this
 # plus the sweep's own time.
 REMINDER_SWEEP_MS = env_int("CASEWORK_NOTIFY_REMINDER_SWEEP_MS", 250)
+BELL_QUERY = BellQuerySchema()
+BELL = BellSchema()
+MARK_READ = MarkReadSchema()
+UNREAD = UnreadSchema()
+# What a caller may get back as itself; anything else is a bug, logged with its trace.
+EXPECTED = (ValidationFailed, NotFound, Forbidden)
 
 
 class NotifyService(ServiceBase):
     name = "notify"
     db = Database(metadata, unit_of_work=NotifyUnitOfWork)
     mailer: Any = MailTransport()
+    caller: Any = RpcCaller()  # a worker sees the Caller it provides
 
     @event_handler(OFFICE_REGISTERED)
     def record_office(self, events: list[IncomingEvent[OfficeRegistered]]) -> Failures:
@@ -71,8 +90,13 @@ class NotifyService(ServiceBase):
 
     # Reminders: each case's clocks, moved by what cases and agencies announce.
     @event_handler(CASE_ASSIGNED)
-    def cancel_unassigned(self, events: list[IncomingEvent[Any]]) -> Failures:
-        return self.db.consume_batch(events, reminders.cancel_unassigned)
+    def follow_assignment(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, reminders.follow_assignment)
+
+    # The bell: who works in the office, so an escalation reaches its supervisors.
+    @event_handler(STAFF_MEMBER_ADDED)
+    def record_colleague(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, notifications.record_colleague)
 
     @event_handler(CASE_STATUS_CHANGED)
     def follow_status(self, events: list[IncomingEvent[Any]]) -> Failures:
@@ -110,10 +134,46 @@ class NotifyService(ServiceBase):
             utcnow,
         )
 
-    @rpc
+    @rpc(expected_exceptions=EXPECTED)
     def list_deliveries(self, office_id: str, case_id: str) -> list[dict[str, Any]]:
         query = load_arguments(
             DeliveriesQuerySchema(), {"office_id": office_id, "case_id": case_id}
         )
-        deliveries = handlers.list_deliveries(self.db, query["office_id"], query["case_id"])
+        office = self._caller().office(query["office_id"])  # staff ask about their office only
+        deliveries = handlers.list_deliveries(self.db, office, query["case_id"])
         return list(DeliverySchema(many=True).dump(deliveries))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def bell(self, office_id: str, **options: Any) -> dict[str, Any]:
+        """`bell(office_id, unread_only=False, limit=30)`: the signed-in person's unread
+        count and latest notifications (`limit=0`: the count alone)."""
+        query = load_arguments(BELL_QUERY, {"office_id": office_id, **options})
+        with self._work(query["office_id"]) as (uow, person):
+            unread, listed = notifications.bell(
+                uow, person, unread_only=query["unread_only"], limit=query["limit"]
+            )
+        return dict(BELL.dump({"unread": unread, "notifications": listed}))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def mark_notifications_read(
+        self, office_id: str, notification_ids: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Mark these of the signed-in person's notifications read (none given: all)."""
+        query = load_arguments(
+            MARK_READ, {"office_id": office_id, "notification_ids": notification_ids}
+        )
+        with self._work(query["office_id"]) as (uow, person):
+            unread = notifications.mark_read(uow, person, query["notification_ids"])
+        return dict(UNREAD.dump({"unread": unread}))
+
+    def _caller(self) -> Caller:
+        caller: Caller = self.caller
+        return caller
+
+    @contextmanager
+    def _work(self, office_id: str) -> Iterator[tuple[Any, str]]:
+        """The office's unit of work for the signed-in person asking, and who they are."""
+        caller = self._caller()
+        person = notifications.person(caller)
+        with self.db.unit_of_work(office_id=caller.office(office_id), actor=caller.actor) as uow:
+            yield uow, person

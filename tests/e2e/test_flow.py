@@ -143,6 +143,16 @@ def test_reminders_are_scheduled_from_real_events_and_an_escalation_reaches_the_
         30,
         "notify never scheduled the first-contact reminder",
     )
+    # The escalation rings the bells of the supervisors notify knows of (from the seed).
+    system.wait_for(
+        lambda: system.query(
+            "notify",
+            "SELECT 1 FROM staff WHERE office_id = :o AND role = 'supervisor' AND active",
+            o=DEMO_OFFICE,
+        ),
+        30,
+        "notify never heard of the demo office's supervisor",
+    )
     overdue = {
         "event_id": str(uuid.uuid4()),
         "event_type": "agencies.inquiry_overdue",
@@ -188,3 +198,12 @@ def test_reminders_are_scheduled_from_real_events_and_an_escalation_reaches_the_
     assert entry.summary == (
         "Escalated to supervisors: The letter to SSA is 5 business days overdue"
     )
+    # ... and behind the supervisor's bell, once, linking to the case.
+    supervisor = log_in(system.url("gateway"), SUPERVISOR)
+    page = supervisor.get(
+        system.url("gateway", f"/offices/{DEMO_OFFICE}/notifications"), timeout=10
+    )
+    assert page.status_code == 200
+    assert page.text.count(f'/cases/{case.reference}"') == 1
+    assert "The letter to SSA is 5 business days overdue" in page.text
+    assert re.search(r'<span class="badge">\d+<span class="visually-hidden"> unread', page.text)

@@ -87,6 +87,9 @@ OFFICE_TABLES = {
         "opened_cases",
         "deliveries",
         "reminders",
+        "staff",
+        "case_assignees",
+        "staff_notifications",
     },
     "metrics": {
         "audit_log",

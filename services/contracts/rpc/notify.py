@@ -1,5 +1,6 @@
 """Notify's RPC contracts: `list_deliveries(office_id, case_id)` and what it answers (the
-deliveries of one case, never an address)."""
+deliveries of one case, never an address); `bell` and `mark_notifications_read`, the
+signed-in person's notifications in the staff app."""
 
 from __future__ import annotations
 
@@ -26,3 +27,52 @@ class DeliverySchema(Schema):
     sent_at = fields.AwareDateTime(required=True, allow_none=True)
     # Attempts made again (same Message-ID) because the one before was left in doubt.
     resent_in_doubt = fields.Integer(load_default=0)
+    # Why it was not sent: the last attempt's error class (`SMTPRecipientsRefused`, never the
+    # server's text, which may quote the address), or why it never will be (`no email address`).
+    last_error = fields.String(load_default=None, allow_none=True)
+    skip_reason = fields.String(load_default=None, allow_none=True)
+
+
+class BellQuerySchema(OfficeRequest):
+    """The arguments of `bell`: the signed-in person's notifications (the person comes from
+    the RPC context, never from an argument). `limit=0` asks for the unread count alone."""
+
+    unread_only = fields.Boolean(load_default=False)
+    limit = fields.Integer(load_default=30, validate=validate.Range(0, 100))
+
+
+class MarkReadSchema(OfficeRequest):
+    """The arguments of `mark_notifications_read`: these notifications, or (none given) all
+    of the person's unread ones."""
+
+    notification_ids = fields.List(
+        fields.String(validate=validate.Length(1, 36)),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100),
+    )
+
+
+class StaffNotificationSchema(Schema):
+    """One notification behind a person's bell: the reminder it tells of, on which case."""
+
+    notification_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    reference = fields.String(required=True)
+    kind = fields.String(required=True)
+    summary = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    read_at = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class BellSchema(Schema):
+    """`bell`'s answer: how many are unread, and the latest notifications (newest first)."""
+
+    unread = fields.Integer(required=True)
+    notifications = fields.List(fields.Nested(StaffNotificationSchema), required=True)
+
+
+class UnreadSchema(Schema):
+    """`mark_notifications_read`'s answer: how many are still unread."""
+
+    unread = fields.Integer(required=True)

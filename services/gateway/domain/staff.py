@@ -182,6 +182,11 @@ class StaffMember(Aggregate):
         self._announce()
         return True
 
+    def announce_again(self) -> None:
+        """Announce the member as they are: a service that starts keeping the roster after
+        they joined (an upgrade) hears of them too (the latest announcement wins)."""
+        self._announce()
+
     def _announce(self) -> None:
         self.record(
             STAFF_MEMBER_ADDED,

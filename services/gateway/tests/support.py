@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from services.chassis.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.chassis.schemas import load_arguments
 from services.contracts.rpc import intake as intake_rpc
+from services.contracts.rpc import notify as notify_rpc
 from services.contracts.rpc.cases import CaseFile, CasePage, GetCaseRequest, ListCasesRequest
 from services.contracts.rpc.metrics import OfficeCounts, OfficeCountsRequest
 from services.gateway import admin, seed
@@ -382,6 +383,94 @@ class FakeMetrics:
         query = load_arguments(OfficeCountsRequest(), {"office_id": office_id})
         counts = DEMO_COUNTS if query["office_id"] == OFFICE else dict.fromkeys(DEMO_COUNTS, 0)
         return answer(OfficeCounts(), counts)  # type: ignore[no-any-return]
+
+
+# What each person's bell holds in the fake notify: user id -> notifications, newest first.
+NOTIFICATIONS: dict[str, list[dict[str, Any]]] = {}
+
+
+def notification(number: int, kind: str, minutes_ago: int, **fields: Any) -> dict[str, Any]:
+    """A notification as notify keeps it (unread unless `read_at` is given)."""
+    return {
+        "notification_id": f"00000000-0000-4000-9000-{number:012d}",
+        "case_id": DEMO_CASES[0]["case_id"],
+        "reference": DEMO_CASES[0]["reference"],
+        "kind": kind,
+        "summary": f"Reminder number {number}",
+        "created_at": NOW - timedelta(minutes=minutes_ago),
+        "read_at": None,
+        **fields,
+    }
+
+
+def _delivery(kind: str, status: str, minutes_ago: int, **fields: Any) -> dict[str, Any]:
+    """A delivery as notify lists it (never the address)."""
+    created = NOW - timedelta(minutes=minutes_ago)
+    return {
+        "delivery_id": str(uuid.uuid4()),
+        "kind": kind,
+        "channel": "email",
+        "status": status,
+        "attempts": 1,
+        "created_at": created,
+        "sent_at": created if status == "sent" else None,
+        "resent_in_doubt": 0,
+        "last_error": None,
+        "skip_reason": None,
+        **fields,
+    }
+
+
+# The veterans' case's messages, oldest first: sent again after a cut-off, refused for good.
+DEMO_DELIVERIES = [
+    _delivery("acknowledgement", "sent", 90, attempts=2, resent_in_doubt=1, last_error="CutOff"),
+    _delivery("status_code", "undeliverable", 30, last_error="SMTPRecipientsRefused"),
+    _delivery("status_code", "failed", 5, attempts=3, last_error="ConnectionRefusedError"),
+]
+
+
+class FakeNotify:
+    """Answers the bell's calls by notify's contracts, about the person gateway says is
+    acting (never about one named in the arguments), for the demo office only."""
+
+    name = "notify"
+    acting: Any = ActingPerson()
+
+    def _mine(self, schema: Schema, arguments: dict[str, Any]) -> tuple[Any, list[Any]]:
+        loaded = load_arguments(schema, arguments)
+        if loaded["office_id"] != OFFICE or self.acting.get("office_id") != OFFICE:
+            raise NotFound("there is no such office here")
+        return loaded, NOTIFICATIONS.setdefault(str(self.acting.get("user_id")), [])
+
+    @rpc
+    def bell(self, office_id: str, **options: Any) -> dict[str, Any]:
+        query, mine = self._mine(notify_rpc.BellQuerySchema(), {"office_id": office_id, **options})
+        listed = [n for n in mine if n["read_at"] is None or not query["unread_only"]]
+        unread = sum(1 for n in mine if n["read_at"] is None)
+        reply = {"unread": unread, "notifications": listed[: query["limit"]]}
+        return answer(notify_rpc.BellSchema(), reply)  # type: ignore[no-any-return]
+
+    @rpc
+    def list_deliveries(self, office_id: str, case_id: str) -> list[dict[str, Any]]:
+        arguments = {"office_id": office_id, "case_id": case_id}
+        query, _ = self._mine(notify_rpc.DeliveriesQuerySchema(), arguments)
+        found = DEMO_DELIVERIES if query["case_id"] == DEMO_CASES[2]["case_id"] else []
+        return answer(notify_rpc.DeliverySchema(many=True), found)  # type: ignore[no-any-return]
+
+    @rpc
+    def mark_notifications_read(
+        self, office_id: str, notification_ids: list[str] | None = None
+    ) -> dict[str, Any]:
+        arguments = {"office_id": office_id, "notification_ids": notification_ids}
+        query, mine = self._mine(notify_rpc.MarkReadSchema(), arguments)
+        for n in mine:
+            if (
+                query["notification_ids"] is None
+                or n["notification_id"] in query["notification_ids"]
+            ):
+                n["read_at"] = n["read_at"] or NOW
+        unread = sum(1 for n in mine if n["read_at"] is None)
+        return answer(notify_rpc.UnreadSchema(), {"unread": unread})  # type: ignore[no-any-return]
 
 
 @dataclass

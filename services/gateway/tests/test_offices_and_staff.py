@@ -5,6 +5,7 @@ refused when they clash."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -174,3 +175,34 @@ def test_list_offices_shows_every_office_with_its_staff_count(gateway: Gateway) 
     assert status == 0, err
     lines = [line.split() for line in out.splitlines()]
     assert [(line[0], line[-2]) for line in lines] == [(OTHER_OFFICE, "0"), (OFFICE, "6")]
+
+
+def test_announce_staff_announces_every_member_again_for_services_that_joined_later(
+    gateway: Gateway,
+) -> None:
+    register_lopez()
+    for name, email, role in (
+        ("Sam Rivera", "sam", "caseworker"),
+        ("Ann Cole", "ann", "supervisor"),
+    ):
+        member = ("--name", name, "--email", f"{email}@lopez.example.gov", "--role", role)
+        assert run_admin("add-staff", OTHER_OFFICE, *member)[0] == 0
+    wait_until(lambda: gateway.outbox_drained(), message="the additions were not published")
+    drain(gateway.amqp_uri, STAFF_QUEUE)
+
+    status, out, _ = run_admin("announce-staff", OTHER_OFFICE)
+    unknown = run_admin("announce-staff", "rep-nobody")
+
+    assert status == 0 and out.startswith("2 staff of rep-lopez announced again")
+    events: list[dict[str, Any]] = []
+
+    def both_arrived() -> bool:
+        events.extend(drain(gateway.amqp_uri, STAFF_QUEUE))
+        return len(events) >= 2
+
+    wait_until(both_arrived, message="the announcements never reached the cases queue")
+    assert sorted((e["payload"]["display_name"], e["payload"]["role"]) for e in events) == [
+        ("Ann Cole", "supervisor"),
+        ("Sam Rivera", "caseworker"),
+    ]
+    assert unknown[0] == 1 and "no office rep-nobody" in unknown[2]

@@ -4,7 +4,7 @@ work whose repositories keep one office's rows in memory (writes land on commit 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from services.notify.domain.acknowledgements import (
     Recipient,
 )
 from services.notify.domain.delivery import Delivery
+from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
 from services.notify.domain.reminders import Reminder
 from services.notify.ports import DeliveryChangedElsewhere, NotifyWork, ReminderChangedElsewhere
 
@@ -193,6 +194,60 @@ class FakeReminders(_Table):
         return self._uow.track(reminder)
 
 
+class FakeStaff(_Table):
+    def record(self, colleague: Colleague, at: datetime) -> None:
+        self.stage(colleague.user_id, colleague)
+
+    def roster(self) -> list[Colleague]:
+        return list(self.rows.values())
+
+
+class FakeAssignments(_Table):
+    def record(self, assignment: Assignment) -> None:
+        kept = self.rows.get(assignment.case_id)
+        if kept is None or assignment.assigned_at >= kept.assigned_at:
+            self.stage(assignment.case_id, assignment)
+
+    def assignees(self, case_ids: Sequence[str]) -> dict[str, str]:
+        return {
+            case_id: self.rows[case_id].caseworker_id
+            for case_id in case_ids
+            if case_id in self.rows
+        }
+
+
+class FakeNotifications(_Table):
+    """Keyed by (person, cause) like the real table's unique key."""
+
+    def add_all(self, notifications: Sequence[StaffNotification]) -> None:
+        for notification in notifications:
+            key = (notification.user_id, notification.cause)
+            if key not in self.rows:
+                self.stage(key, dataclasses.replace(notification))
+
+    def for_person(self, user_id: str, *, unread_only: bool, limit: int) -> list[StaffNotification]:
+        mine = [
+            dataclasses.replace(row)
+            for row in self.rows.values()
+            if row.user_id == user_id and (row.unread or not unread_only)
+        ]
+        mine.sort(key=lambda row: row.notification_id)
+        mine.sort(key=lambda row: row.created_at, reverse=True)
+        return mine[:limit]
+
+    def unread_count(self, user_id: str) -> int:
+        return sum(1 for row in self.rows.values() if row.user_id == user_id and row.unread)
+
+    def mark_read(self, user_id: str, notification_ids: Sequence[str] | None, at: datetime) -> int:
+        changed = 0
+        for key, row in self.rows.items():
+            wanted = notification_ids is None or row.notification_id in notification_ids
+            if row.user_id == user_id and row.unread and wanted:
+                self.stage(key, dataclasses.replace(row, read_at=at))
+                changed += 1
+        return changed
+
+
 class FakeNotifyUnitOfWork(FakeUnitOfWork, NotifyWork):
     def open_repositories(self) -> None:
         self.staged: list[Callable[[], None]] = []
@@ -201,6 +256,9 @@ class FakeNotifyUnitOfWork(FakeUnitOfWork, NotifyWork):
         self.cases = FakeOpenedCases(self, "opened_cases")
         self.deliveries = FakeDeliveries(self, "deliveries")
         self.reminders = FakeReminders(self, "reminders")
+        self.staff = FakeStaff(self, "staff")
+        self.assignments = FakeAssignments(self, "case_assignees")
+        self.notifications = FakeNotifications(self, "staff_notifications")
 
     def commit(self) -> None:
         staged, self.staged = self.staged, []

@@ -41,6 +41,9 @@ def test_the_migrations_build_what_the_service_declares_and_take_it_down(empty_u
             "opened_cases",
             "deliveries",
             "reminders",
+            "staff",
+            "case_assignees",
+            "staff_notifications",
         }
 
         command.downgrade(alembic_config("notify", empty_url), "base")

@@ -127,7 +127,7 @@ Db = FakeDatabase[FakeNotifyUnitOfWork]
 HANDLERS: dict[str, Any] = {
     OFFICE_REGISTERED.event_type: handlers.record_office,
     CASE_OPENED.event_type: handlers.record_case_opened,
-    CASE_ASSIGNED.event_type: reminders.cancel_unassigned,
+    CASE_ASSIGNED.event_type: reminders.follow_assignment,
     CASE_STATUS_CHANGED.event_type: reminders.follow_status,
     CASE_CLOSED.event_type: reminders.finish_case,
     INQUIRY_SENT.event_type: reminders.schedule_follow_up,

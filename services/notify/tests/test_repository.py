@@ -23,6 +23,7 @@ from services.notify.domain.acknowledgements import (
     first_acknowledgement,
 )
 from services.notify.domain.delivery import DeliveryStatus
+from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
 from services.notify.models import metadata
 from services.notify.ports import DeliveryChangedElsewhere
 from services.notify.repository import NotifyUnitOfWork
@@ -219,3 +220,80 @@ def test_a_sent_acknowledgement_reaches_the_outbox_in_the_contracts_wire_form(
         "resent_after_doubt": False,
     }
     assert "@" not in row["payload"]
+
+
+# --- The staff side: roster, assignments, the bell ----------------------------------------------
+
+
+def notification(user_id: str, cause: str, at: datetime) -> StaffNotification:
+    return StaffNotification(
+        notification_id=f"n-{user_id}-{cause}",
+        user_id=user_id,
+        case_id="case-1",
+        reference="CW-2026-000042",
+        kind="first_contact",
+        summary="Contact the constituent",
+        cause=cause,
+        created_at=at,
+    )
+
+
+def test_the_roster_and_the_latest_assignment_are_kept_per_office(db: Db) -> None:
+    sam = Colleague("u-sam", "Sam Rivera", "caseworker", True)
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.staff.record(sam, NOW)
+        uow.staff.record(dataclasses.replace(sam, role="supervisor", active=False), NOW)
+        uow.assignments.record(Assignment("case-1", "u-ann", NOW + timedelta(hours=1)))
+        uow.assignments.record(Assignment("case-1", "u-sam", NOW))  # older: arrived late
+        uow.assignments.record(Assignment("case-2", "u-sam", NOW))
+        uow.commit()
+
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        assert uow.staff.roster() == [Colleague("u-sam", "Sam Rivera", "supervisor", False)]
+        assert uow.assignments.assignees(["case-1", "case-2", "case-3"]) == {
+            "case-1": "u-ann",
+            "case-2": "u-sam",
+        }
+        assert uow.assignments.assignees([]) == {}
+    with db.unit_of_work(office_id="sen-okafor") as uow:
+        assert uow.staff.roster() == []
+        assert uow.assignments.assignees(["case-1"]) == {}
+
+
+def test_the_bell_lists_newest_first_counts_unread_and_marks_only_its_owners(db: Db) -> None:
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.notifications.add_all(
+            [
+                notification("u-ann", "r-1:1", NOW),
+                notification("u-ann", "r-2:1", NOW + timedelta(minutes=1)),
+                notification("u-sam", "r-1:1", NOW),
+            ]
+        )
+        uow.commit()
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        # The same person and cause again (a replay) is skipped, not a second notification.
+        uow.notifications.add_all([notification("u-ann", "r-1:1", NOW + timedelta(hours=1))])
+        uow.commit()
+
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        listed = uow.notifications.for_person("u-ann", unread_only=False, limit=10)
+        assert [n.cause for n in listed] == ["r-2:1", "r-1:1"]
+        assert listed[1] == notification("u-ann", "r-1:1", NOW)
+        assert uow.notifications.unread_count("u-ann") == 2
+        assert uow.notifications.mark_read("u-ann", ["n-u-sam-r-1:1", "n-u-ann-r-1:1"], NOW) == 1
+        assert uow.notifications.mark_read("u-ann", [], NOW) == 0
+        uow.commit()
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        unread = uow.notifications.for_person("u-ann", unread_only=True, limit=10)
+        assert [n.cause for n in unread] == ["r-2:1"]
+        assert uow.notifications.for_person("u-ann", unread_only=False, limit=1)[0].cause == "r-2:1"
+        assert uow.notifications.unread_count("u-sam") == 1
+        assert uow.notifications.mark_read("u-ann", None, NOW) == 1
+        uow.commit()
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        assert uow.notifications.unread_count("u-ann") == 0
+        read = uow.notifications.for_person("u-ann", unread_only=False, limit=10)
+        assert all(n.read_at == NOW for n in read)
+    with db.unit_of_work(office_id="sen-okafor") as uow:
+        assert uow.notifications.for_person("u-ann", unread_only=False, limit=10) == []
+        assert uow.notifications.mark_read("u-ann", None, NOW) == 0

@@ -20,16 +20,18 @@ from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
 
-from services.chassis.errors import ValidationFailed
+from services.chassis.errors import Forbidden, NotFound, ValidationFailed
 from services.chassis.testing import wait_until
 from services.contracts import (
     ACKNOWLEDGEMENT_SENT,
     CASE_OPENED,
+    INQUIRY_OVERDUE,
     OFFICE_REGISTERED,
+    STAFF_MEMBER_ADDED,
     STATUS_CODE_REQUESTED,
     SUBMISSION_RECEIVED,
 )
-from services.notify.models import deliveries, metadata, offices
+from services.notify.models import deliveries, metadata, offices, staff
 from services.notify.service import NotifyService
 from services.notify.tests.conftest import MailServer
 
@@ -227,6 +229,7 @@ def test_a_submission_without_an_email_address_is_listed_as_skipped(
     assert mail_server.received == []
     assert delivery["kind"] == "acknowledgement" and delivery["channel"] == "email"
     assert (delivery["status"], delivery["attempts"], delivery["sent_at"]) == ("skipped", 0, None)
+    assert (delivery["skip_reason"], delivery["last_error"]) == ("no email address", None)
 
 
 def test_list_deliveries_answers_per_office_and_case_without_addresses(
@@ -253,6 +256,8 @@ def test_list_deliveries_answers_per_office_and_case_without_addresses(
         "created_at",
         "sent_at",
         "resent_in_doubt",
+        "last_error",
+        "skip_reason",
     }
     assert (delivery["status"], delivery["attempts"], delivery["resent_in_doubt"]) == ("sent", 1, 0)
     assert delivery["sent_at"] >= delivery["created_at"]
@@ -337,3 +342,52 @@ def test_a_status_code_that_expired_on_the_way_is_recorded_as_skipped_not_mailed
     assert mail_server.received == []
     metrics = requests.get(f"{notify.base}/metrics", timeout=5).text
     assert 'casework_notify_messages_skipped_total{channel="email",kind="status_code"}' in metrics
+
+
+def test_the_bell_tells_the_supervisor_of_an_escalation_once_and_answers_only_its_owner(
+    notify: Notify,
+) -> None:
+    for user_id, role in (("u-ann", "supervisor"), ("u-sam", "caseworker")):
+        member = dict(STAFF_MEMBER_ADDED.example, user_id=user_id, role=role)
+        notify.publish(STAFF_MEMBER_ADDED, member, office_id=OFFICE)
+
+    def roster() -> int:
+        with notify.engine.connect() as connection:
+            return len(connection.execute(select(staff.c.user_id)).all())
+
+    wait_until(lambda: roster() == 2, message="the roster was not kept")
+    detected = datetime.now(UTC) - timedelta(seconds=1)
+    overdue = dict(INQUIRY_OVERDUE.example, detected_at=detected.isoformat())
+    handled_before = handled_ok("escalate_overdue")
+    for _ in range(2):  # the same escalation announced twice notifies nobody twice
+        notify.publish(INQUIRY_OVERDUE, overdue, office_id=OFFICE)
+    ann = {"user_id": "u-ann", "role": "supervisor", "office_id": OFFICE, "origin": "web test"}
+    sam = {**ann, "user_id": "u-sam", "role": "caseworker"}
+    wait_until(lambda: handled_ok("escalate_overdue") == handled_before + 2)
+
+    with entrypoint_hook(notify.container, "bell", context_data=ann) as bell:
+        wait_until(lambda: bell(OFFICE)["unread"] == 1, message="the escalation did not ring")
+        answer = bell(OFFICE, unread_only=True)
+        assert bell(OFFICE, limit=0) == {"unread": 1, "notifications": []}
+        with pytest.raises(ValidationFailed) as invalid:
+            bell(OFFICE, limit=1000, colour="red")
+        with pytest.raises(NotFound):
+            bell("rep-someone-else")
+    with entrypoint_hook(notify.container, "bell", context_data=sam) as bell:
+        assert bell(OFFICE) == {"unread": 0, "notifications": []}
+    with (
+        entrypoint_hook(notify.container, "bell", context_data={}) as bell,
+        pytest.raises(Forbidden),
+    ):
+        bell(OFFICE)
+
+    [escalation] = answer["notifications"]
+    assert answer["unread"] == 1
+    assert escalation["kind"] == "inquiry_overdue"
+    assert escalation["reference"] == INQUIRY_OVERDUE.example["reference"]
+    assert "SSA is 5 business days overdue" in escalation["summary"]
+    assert set(invalid.value.fields) == {"limit", "colour"}
+    with entrypoint_hook(notify.container, "mark_notifications_read", context_data=sam) as mark:
+        assert mark(OFFICE) == {"unread": 0}  # Sam's own, of which there are none
+    with entrypoint_hook(notify.container, "mark_notifications_read", context_data=ann) as mark:
+        assert mark(OFFICE, [escalation["notification_id"]]) == {"unread": 0}

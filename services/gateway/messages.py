@@ -1,0 +1,111 @@
+"""The case page's message log: every message notify sent, or could not send, to the case's
+constituent (the acknowledgement, status codes), in words a caseworker acts on: sent, not sent
+and why, refused for good (reach them another way), cut off and sent again. Asked for as the
+page's request starts, beside its other calls; a notify that is down leaves the panel saying
+so, never the page failing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from services.chassis.errors import CaseworkError, ServiceUnavailable
+from services.chassis.remote import RemoteService
+from services.contracts.rpc import notify as notify_rpc
+
+DELIVERIES = notify_rpc.DeliverySchema(many=True)
+KIND_LABELS = {
+    "acknowledgement": "Acknowledgement",
+    "status_code": "Status page code",
+}
+CHANNEL_LABELS = {"email": "Email", "sms": "Text message"}
+# The mail server's refusals by error class (notify keeps the class, never the server's text).
+ERROR_WORDS = {
+    "SMTPRecipientsRefused": "the constituent's mail server refused the address",
+    "SMTPSenderRefused": "the mail server refused the office's sender address",
+    "SMTPDataError": "the mail server refused the message",
+    "NoRecipients": "there was no address to send to",
+    "CutOff": "the sending was cut off",
+}
+# Error classes that mean the mail server was never (or no longer) there to ask.
+UNREACHABLE = ("Connect", "Disconnected", "Timeout", "timeout", "gaierror", "OSError")
+
+
+@dataclass(frozen=True)
+class MessageLine:
+    kind: str
+    channel: str
+    state: str  # sent, pending, problem
+    words: str
+    at: Any  # when it was sent, else when it was first tried
+
+
+@dataclass(frozen=True)
+class MessageLog:
+    live: bool
+    lines: tuple[MessageLine, ...] = ()
+
+
+def request_log(
+    notify: RemoteService, office_id: str, case: Mapping[str, Any]
+) -> Callable[[], MessageLog]:
+    """Ask notify for the case's messages now; the returned function waits for the answer."""
+    try:
+        pending = notify.send("list_deliveries", office_id=office_id, case_id=case["case_id"])
+    except ServiceUnavailable:
+        return lambda: MessageLog(live=False)
+
+    def collect() -> MessageLog:
+        try:
+            found = pending.result(DELIVERIES)
+        except CaseworkError:
+            return MessageLog(live=False)
+        return MessageLog(live=True, lines=tuple(line_of(item) for item in found))
+
+    return collect
+
+
+def line_of(delivery: Mapping[str, Any]) -> MessageLine:
+    status = delivery["status"]
+    resent = delivery.get("resent_in_doubt") or 0
+    error = error_words(delivery.get("last_error"))
+    state, words = "problem", ""
+    if status == "sent":
+        state = "sent"
+        words = "Sent"
+        if resent:
+            words += " again after a send was cut off: it may have arrived twice"
+    elif status == "sending":
+        state, words = "pending", "Sending now"
+    elif status == "failed":
+        state, words = "pending", f"Not sent yet: {error}; trying again"
+    elif status == "unknown":
+        state, words = "pending", "Cut off while sending; being sent again"
+    elif status == "undeliverable":
+        words = f"Not delivered: {error}. Reach the constituent another way."
+    elif status == "skipped":
+        words = f"Not sent: {delivery.get('skip_reason') or 'no longer needed'}"
+    else:
+        words = status
+    if delivery["attempts"] > 1 and status != "sent":
+        words += f" ({delivery['attempts']} attempts)"
+    return MessageLine(
+        kind=KIND_LABELS.get(delivery["kind"], delivery["kind"].replace("_", " ").capitalize()),
+        channel=CHANNEL_LABELS.get(delivery["channel"], delivery["channel"]),
+        state=state,
+        words=words,
+        at=delivery["sent_at"] or delivery["created_at"],
+    )
+
+
+def error_words(error: str | None) -> str:
+    if not error:
+        return "the mail server did not take it"
+    if error.startswith("in doubt"):
+        return "the sending was cut off"
+    if error in ERROR_WORDS:
+        return ERROR_WORDS[error]
+    if any(part in error for part in UNREACHABLE):
+        return "the mail server could not be reached"
+    return f"the mail server refused it ({error})"

@@ -1,0 +1,77 @@
+"""The message log's words for each state a delivery can be in (pure)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from services.gateway.messages import error_words, line_of
+
+AT = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
+
+
+def delivery(status: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "kind": "acknowledgement",
+        "channel": "email",
+        "status": status,
+        "attempts": 1,
+        "created_at": AT,
+        "sent_at": AT if status == "sent" else None,
+        "resent_in_doubt": 0,
+        "last_error": None,
+        "skip_reason": None,
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "fields", "state", "words"),
+    [
+        ("sent", {}, "sent", "Sent"),
+        ("sending", {}, "pending", "Sending now"),
+        (
+            "unknown",
+            {"last_error": "CutOff"},
+            "pending",
+            "Cut off while sending; being sent again",
+        ),
+        (
+            "failed",
+            {"last_error": "SMTPServerDisconnected", "attempts": 2},
+            "pending",
+            "Not sent yet: the mail server could not be reached; trying again (2 attempts)",
+        ),
+        (
+            "undeliverable",
+            {"last_error": "SMTPRecipientsRefused"},
+            "problem",
+            "Not delivered: the constituent's mail server refused the address. "
+            "Reach the constituent another way.",
+        ),
+        ("skipped", {"skip_reason": "no email address"}, "problem", "Not sent: no email address"),
+    ],
+)
+def test_each_state_reads_as_what_happened_and_what_to_do(
+    status: str, fields: dict[str, Any], state: str, words: str
+) -> None:
+    line = line_of(delivery(status, **fields))
+    assert (line.state, line.words) == (state, words)
+    assert line.kind == "Acknowledgement" and line.channel == "Email"
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (None, "the mail server did not take it"),
+        ("in doubt: CutOff", "the sending was cut off"),
+        ("ConnectionRefusedError", "the mail server could not be reached"),
+        ("socket.timeout", "the mail server could not be reached"),
+        ("SMTPDataError", "the mail server refused the message"),
+        ("SMTPNotSupportedError", "the mail server refused it (SMTPNotSupportedError)"),
+    ],
+)
+def test_the_mail_servers_error_classes_become_words(error: str | None, words: str) -> None:
+    assert error_words(error) == words

@@ -1,0 +1,2 @@
+"""Notify's storage beyond `repository.py`: the shared repository base, and the staff side
+(roster, assignments, the bell)."""

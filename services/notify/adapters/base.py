@@ -1,0 +1,58 @@
+"""What every notify repository shares: scoping to its unit of work's office, and the
+projection upsert built once per dialect and table."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import RowMapping, Table
+
+from services.chassis.db import insert_on_conflict
+from services.chassis.uow import UnitOfWork
+
+
+@functools.cache
+def upsert(dialect: str, table: Table, keys: Sequence[str], newest_by: str | None = None) -> Any:
+    """Insert a projection row, or replace every other column of the row with these keys;
+    with `newest_by` (a time column), only by a row at least as new as the one kept, so the
+    latest announcement wins whatever order the events arrive in."""
+    statement = insert_on_conflict(dialect, table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
+        where=None if newest_by is None else statement.excluded[newest_by] >= table.c[newest_by],
+    )
+
+
+class Repository:
+    """Scoped to its unit of work's office: every statement binds `office_id` from it."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._session = uow.session
+        self._office_id = uow.office_id
+
+    def _one(self, statement: Any, **params: Any) -> RowMapping | None:
+        row = self._session.execute(statement, {"office_id": self._office_id, **params}).first()
+        return row._mapping if row is not None else None
+
+    def _upsert(
+        self,
+        table: Table,
+        keys: Sequence[str],
+        values: Mapping[str, Any],
+        newest_by: str | None = None,
+    ) -> None:
+        statement = upsert(self._uow.dialect, table, tuple(keys), newest_by)
+        self._session.execute(statement, {"office_id": self._office_id, **values})
+
+
+P = TypeVar("P")
+
+
+def projected(kind: type[P], row: RowMapping) -> P:
+    """A projection's value object from its row: its fields are the row's column names."""
+    return kind(**{f.name: row[f.name] for f in dataclasses.fields(kind)})  # type: ignore[arg-type]

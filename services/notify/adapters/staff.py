@@ -1,0 +1,138 @@
+"""The staff side of notify's storage: the office's roster and who each case was given to
+(projections of gateway's and cases' events), and the notifications behind each person's bell.
+Statements are built once at import."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping, bindparam, func, select, update
+
+from services.chassis.db import insert_on_conflict
+from services.notify.adapters.base import Repository, projected
+from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
+from services.notify.models import case_assignees, staff, staff_notifications
+
+ROSTER = select(staff).where(staff.c.office_id == bindparam("office_id"))
+ASSIGNEES = select(case_assignees.c.case_id, case_assignees.c.caseworker_id).where(
+    case_assignees.c.office_id == bindparam("office_id"),
+    case_assignees.c.case_id.in_(bindparam("case_ids", expanding=True)),
+)
+NOTIFICATIONS_OF = (
+    select(staff_notifications)
+    .where(
+        staff_notifications.c.office_id == bindparam("office_id"),
+        staff_notifications.c.user_id == bindparam("user_id"),
+    )
+    .order_by(staff_notifications.c.created_at.desc(), staff_notifications.c.notification_id)
+    .limit(bindparam("limit"))
+)
+UNREAD_OF = NOTIFICATIONS_OF.where(staff_notifications.c.read_at.is_(None))
+UNREAD_COUNT = select(func.count()).where(
+    staff_notifications.c.office_id == bindparam("office_id"),
+    staff_notifications.c.user_id == bindparam("user_id"),
+    staff_notifications.c.read_at.is_(None),
+)
+# An UPDATE's parameters may not share its columns' names.
+MARK_ALL_READ = (
+    update(staff_notifications)
+    .where(
+        staff_notifications.c.office_id == bindparam("of_office"),
+        staff_notifications.c.user_id == bindparam("of_user"),
+        staff_notifications.c.read_at.is_(None),
+    )
+    .values(read_at=bindparam("at"))
+)
+MARK_READ = MARK_ALL_READ.where(
+    staff_notifications.c.notification_id.in_(bindparam("notification_ids", expanding=True))
+)
+_NOTIFICATION_COLUMNS = tuple(c.name for c in staff_notifications.columns if c.name != "office_id")
+
+
+class StaffRepository(Repository):
+    def record(self, colleague: Colleague, at: datetime) -> None:
+        self._upsert(
+            staff, ("office_id", "user_id"), {**dataclasses.asdict(colleague), "updated_at": at}
+        )
+
+    def roster(self) -> list[Colleague]:
+        rows = self._session.execute(ROSTER, {"office_id": self._office_id}).mappings()
+        return [projected(Colleague, row) for row in rows]
+
+
+class AssignmentRepository(Repository):
+    def record(self, assignment: Assignment) -> None:
+        self._upsert(
+            case_assignees,
+            ("office_id", "case_id"),
+            dataclasses.asdict(assignment),
+            newest_by="assigned_at",
+        )
+
+    def assignees(self, case_ids: Sequence[str]) -> dict[str, str]:
+        if not case_ids:
+            return {}
+        rows = self._session.execute(
+            ASSIGNEES, {"office_id": self._office_id, "case_ids": list(set(case_ids))}
+        )
+        return {row.case_id: row.caseworker_id for row in rows}
+
+
+class NotificationRepository(Repository):
+    def add_all(self, notifications: Sequence[StaffNotification]) -> None:
+        """Write new notifications; one whose person and cause already have one is skipped
+        (the unit of work that fires a reminder writes its notifications, so none exists
+        unless the same occurrence fired twice, which the reminder's compare-and-set forbids)."""
+        if not notifications:
+            return
+        statement = _insert_new(self._uow.dialect)
+        self._session.execute(
+            statement,
+            [
+                {"office_id": self._office_id, **dataclasses.asdict(notification)}
+                for notification in notifications
+            ],
+        )
+
+    def for_person(self, user_id: str, *, unread_only: bool, limit: int) -> list[StaffNotification]:
+        statement = UNREAD_OF if unread_only else NOTIFICATIONS_OF
+        rows = self._session.execute(
+            statement, {"office_id": self._office_id, "user_id": user_id, "limit": limit}
+        ).mappings()
+        return [_notification(row) for row in rows]
+
+    def unread_count(self, user_id: str) -> int:
+        return int(
+            self._session.execute(
+                UNREAD_COUNT, {"office_id": self._office_id, "user_id": user_id}
+            ).scalar_one()
+        )
+
+    def mark_read(self, user_id: str, notification_ids: Sequence[str] | None, at: datetime) -> int:
+        """Mark the person's unread notifications read (these, or all); how many changed."""
+        params = {"of_office": self._office_id, "of_user": user_id, "at": at}
+        if notification_ids is None:
+            result = self._session.execute(MARK_ALL_READ, params)
+        elif not notification_ids:
+            return 0
+        else:
+            result = self._session.execute(
+                MARK_READ, {**params, "notification_ids": list(notification_ids)}
+            )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _notification(row: RowMapping) -> StaffNotification:
+    return StaffNotification(**{name: row[name] for name in _NOTIFICATION_COLUMNS})
+
+
+@functools.cache
+def _insert_new(dialect: str) -> Any:
+    """Insert notifications, skipping any whose (office, person, cause) is already there."""
+    return insert_on_conflict(dialect, staff_notifications).on_conflict_do_nothing(
+        index_elements=["office_id", "user_id", "cause"]
+    )
