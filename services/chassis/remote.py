@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import eventlet
@@ -18,7 +18,7 @@ from nameko.rpc import ServiceRpc
 
 from services.chassis import rpc_errors  # noqa: F401 (the chassis errors cross RPC as themselves)
 from services.chassis.config import env_int
-from services.chassis.errors import ServiceUnavailable
+from services.chassis.errors import CaseworkError, ServiceUnavailable
 from services.chassis.observability import service_metric
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,32 @@ class PendingReply:
             raise self._remote.failed(
                 self._method, f"reply does not match the contract ({', '.join(fields)})"
             ) from None
+
+
+def ask_early(
+    remote: RemoteService,
+    method: str,
+    schema: Schema | None = None,
+    *,
+    within: float | None = None,
+    **kwargs: Any,
+) -> Callable[[], Any]:
+    """Send the request now, so it travels beside the caller's other calls; the function
+    returned waits for the reply (loaded with `schema`, at most `within` seconds when given)
+    and gives it, or None when the service refused or did not answer: for the parts of a page
+    it can show without."""
+    try:
+        pending = remote.send(method, **kwargs)
+    except ServiceUnavailable:
+        return lambda: None
+
+    def collect() -> Any:
+        try:
+            return pending.result(schema, within=within)
+        except CaseworkError:
+            return None
+
+    return collect
 
 
 class RemoteService:

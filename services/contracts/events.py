@@ -334,12 +334,16 @@ OFFICE_REGISTERED = EventContract(
     1,
     "gateway",
     OfficeRegisteredV1,
-    "Legislature IT registered (or renamed) a member office, the tenant of all its data.",
+    "Legislature IT registered (or renamed) a member office, the tenant of all its data; "
+    "announced again when its admin changes its time zone or when its reminders fall due.",
     {
         "office_id": "rep-lopez",
         "name": "Office of Rep. Ana Lopez",
         "reply_to_email": "casework@lopez.example.gov",
         "timezone": "America/Chicago",
+        "first_contact_business_days": 2,
+        "follow_up_every_days": 7,
+        "check_in_every_days": 7,
     },
     payload_type=OfficeRegistered,
 )

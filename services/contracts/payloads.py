@@ -163,12 +163,26 @@ class AcknowledgementSentV1(Schema):
     resent_after_doubt = fields.Boolean(load_default=False)
 
 
+# The longest interval an office may set between a reminder and the next.
+REMINDER_DAYS_MAX = 60
+
+
 class OfficeRegisteredV1(Schema):
     office_id = fields.String(required=True, validate=validate.Regexp(OFFICE_ID_PATTERN))
     name = fields.String(required=True)
     reply_to_email = fields.Email(required=True)
     # Added later (additive): the office's IANA time zone, which its deadlines are counted in.
     timezone = fields.String(load_default="America/New_York")
+    # Added later (additive): when the office's reminders fall due (its admin's settings).
+    first_contact_business_days = fields.Integer(
+        load_default=2, validate=validate.Range(1, REMINDER_DAYS_MAX)
+    )
+    follow_up_every_days = fields.Integer(
+        load_default=7, validate=validate.Range(1, REMINDER_DAYS_MAX)
+    )
+    check_in_every_days = fields.Integer(
+        load_default=7, validate=validate.Range(1, REMINDER_DAYS_MAX)
+    )
 
 
 INQUIRY_CHANNELS = ("email", "fax", "portal", "post")
@@ -476,6 +490,9 @@ class OfficeRegistered:
     name: str
     reply_to_email: str
     timezone: str = "America/New_York"
+    first_contact_business_days: int = 2
+    follow_up_every_days: int = 7
+    check_in_every_days: int = 7
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,15 @@ from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.domain.identity import ROLE_LABELS
 from services.gateway.domain.staff import ROLES, OfficeChange
 from services.gateway.platform_health import platform_health
-from services.gateway.schemas import AddStaffMemberSchema, RegisterOfficeSchema
+from services.gateway.schemas import (
+    AddStaffMemberSchema,
+    RegisterOfficeSchema,
+    ReminderIntervalsSchema,
+)
 from services.gateway.web import field_problems, render
 
 SETTINGS = "/offices/<string:office_id>/settings"
+INTERVAL_FIELDS = tuple(ReminderIntervalsSchema().fields)
 MEMBER = SETTINGS + "/staff/<string:user_id>"
 SETTINGS_DONE = {
     "added": "Colleague added. Give them their first password in person.",
@@ -31,6 +36,7 @@ SETTINGS_DONE = {
     "required": "Everyone in this office now signs in with a second factor.",
     "optional": "A second factor is now each person's choice.",
     "timezone": "Time zone saved: dates on this office's pages follow it.",
+    "reminders": "Reminder intervals saved: reminders scheduled from now on follow them.",
 }
 # The zones a legislature's offices are in, first; any other IANA name is accepted too.
 OFFICE_TIMEZONES = (
@@ -130,6 +136,19 @@ class AdminPages:
         except CaseworkError as exc:
             return self._settings(visit, office_id, problems=_problems(exc))
         return redirect(f"/offices/{office_id}/settings?done=timezone")
+
+    @staff_page("POST", SETTINGS + "/reminders", office_admin=True)
+    def set_reminder_intervals(self, request: Request, visit: Visit, office_id: str) -> Response:
+        try:
+            intervals = ReminderIntervalsSchema().load(
+                {name: request.form.get(name, "") for name in INTERVAL_FIELDS}
+            )
+            handlers.set_reminder_intervals(self.db, office_id, intervals, actor=_actor(visit))
+        except ValidationError as exc:
+            return self._settings(visit, office_id, problems=field_problems(exc.messages))
+        except CaseworkError as exc:
+            return self._settings(visit, office_id, problems=_problems(exc))
+        return redirect(f"/offices/{office_id}/settings?done=reminders")
 
     @staff_page("POST", SETTINGS + "/two-factor", office_admin=True)
     def require_two_factor(self, request: Request, visit: Visit, office_id: str) -> Response:
@@ -241,6 +260,7 @@ class AdminPages:
             roles=ROLES,
             role_labels=ROLE_LABELS,
             timezones=OFFICE_TIMEZONES,
+            reminders=handlers.reminder_intervals(self.db, office_id),
             done=done,
             problems=problems or [],
             new_token=new_token,

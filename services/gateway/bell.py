@@ -10,9 +10,10 @@ travels beside the page's own calls; a notify that is down or slow costs the pag
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 
-from services.chassis.errors import ServiceUnavailable
-from services.chassis.remote import PendingReply, RemoteService
+from services.chassis.remote import RemoteService, ask_early
 from services.contracts.rpc import notify as notify_rpc
 
 BELL = notify_rpc.BellSchema()
@@ -31,27 +32,21 @@ KIND_LABELS = {
 class Bell:
     """The unread count of one page's visitor, read once when the page asks for it."""
 
-    def __init__(self, pending: PendingReply | None) -> None:
-        self._pending = pending
+    def __init__(self, answer: Callable[[], Any]) -> None:
+        self._answer = answer
 
     @functools.cached_property
     def unread(self) -> int | None:
         """How many are unread; None when notify did not answer in time."""
-        if self._pending is None:
-            return None
-        try:
-            reply = self._pending.result(BELL, within=COUNT_WAIT_SECONDS)
-        except ServiceUnavailable:
-            return None
-        return int(reply["unread"])
+        reply = self._answer()
+        return None if reply is None else int(reply["unread"])
 
 
 def ask(notify: RemoteService, office_id: str) -> Bell:
     """Ask for the signed-in person's unread count now; read it later through the `Bell`."""
-    try:
-        return Bell(notify.send("bell", office_id=office_id, limit=0))
-    except ServiceUnavailable:
-        return Bell(None)
+    return Bell(
+        ask_early(notify, "bell", BELL, within=COUNT_WAIT_SECONDS, office_id=office_id, limit=0)
+    )
 
 
 def notifications(notify: RemoteService, office_id: str, unread_only: bool) -> dict[str, object]:

@@ -17,6 +17,7 @@ from services.gateway.domain.staff import (
     OfficeChange,
     OfficeSummary,
     RegisterOffice,
+    ReminderIntervals,
     StaffMember,
     StaffMemberOutcome,
     normalise_email,
@@ -122,6 +123,29 @@ def set_office_timezone(
             uow.offices.set_timezone(timezone)
         uow.audit("office.timezone_set", "office", office_id)
         uow.commit()
+
+
+def set_reminder_intervals(
+    db: GatewayDatabase, office_id: str, intervals: ReminderIntervals, *, actor: Actor
+) -> None:
+    """The office admin says when the office's reminders fall due; notify hears of it and
+    schedules the office's reminders from then on by them."""
+    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
+        office = uow.offices.get(for_update=True)
+        if office is None:
+            raise NotFound(f"there is no office {office_id!r}")
+        if office.set_reminder_intervals(intervals):
+            uow.offices.set_reminder_intervals(intervals)
+        uow.audit("office.reminder_intervals_set", "office", office_id)
+        uow.commit()
+
+
+def reminder_intervals(db: GatewayDatabase, office_id: str) -> ReminderIntervals:
+    with db.unit_of_work(office_id=office_id) as uow:
+        office = uow.offices.get()
+        if office is None:
+            raise NotFound(f"there is no office {office_id!r}")
+        return office.reminders
 
 
 def list_offices(db: PlatformDatabase) -> list[OfficeSummary]:

@@ -27,7 +27,7 @@ from marshmallow import (
 )
 
 from services.chassis.errors import CaseworkError, NotFound, ValidationFailed
-from services.chassis.remote import RemoteService
+from services.chassis.remote import RemoteService, ask_early
 from services.chassis.schemas import StrictSchema, Text
 from services.contracts.rpc import agencies as agencies_rpc
 from services.contracts.rpc import intake as intake_rpc
@@ -295,17 +295,13 @@ def request_panel(
 ) -> Callable[[], LiaisonPanel]:
     """Ask agencies for the case's panel now (so it runs beside the other calls of the case
     page); the returned function waits for the answer."""
-    try:
-        pending = agencies.send("case_liaison", office_id=office_id, case_id=case["case_id"])
-    except ServiceUnavailable:
-        return lambda: LiaisonPanel(live=False)
+    answer = ask_early(
+        agencies, "case_liaison", CASE_LIAISON, office_id=office_id, case_id=case["case_id"]
+    )
 
     def collect() -> LiaisonPanel:
-        try:
-            found = pending.result(CASE_LIAISON)
-        except CaseworkError:
-            return LiaisonPanel(live=False)
-        return panel_of(found, case)
+        found = answer()
+        return LiaisonPanel(live=False) if found is None else panel_of(found, case)
 
     return collect
 

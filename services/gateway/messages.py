@@ -10,8 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.chassis.errors import CaseworkError, ServiceUnavailable
-from services.chassis.remote import RemoteService
+from services.chassis.remote import RemoteService, ask_early
 from services.contracts.rpc import notify as notify_rpc
 
 DELIVERIES = notify_rpc.DeliverySchema(many=True)
@@ -51,15 +50,13 @@ def request_log(
     notify: RemoteService, office_id: str, case: Mapping[str, Any]
 ) -> Callable[[], MessageLog]:
     """Ask notify for the case's messages now; the returned function waits for the answer."""
-    try:
-        pending = notify.send("list_deliveries", office_id=office_id, case_id=case["case_id"])
-    except ServiceUnavailable:
-        return lambda: MessageLog(live=False)
+    answer = ask_early(
+        notify, "list_deliveries", DELIVERIES, office_id=office_id, case_id=case["case_id"]
+    )
 
     def collect() -> MessageLog:
-        try:
-            found = pending.result(DELIVERIES)
-        except CaseworkError:
+        found = answer()
+        if found is None:
             return MessageLog(live=False)
         return MessageLog(live=True, lines=tuple(line_of(item) for item in found))
 

@@ -38,6 +38,10 @@ class Office(Base):
     )
     # The office admin's choice: everyone signs in with a second factor (TOTP).
     require_totp: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # When the office's reminders fall due (its admin's settings; notify schedules by them).
+    first_contact_business_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    follow_up_every_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    check_in_every_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
 
 
 class User(Base):

@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from services.chassis.domain import Actor
-from services.gateway.domain.staff import Office, OfficeSummary, StaffMember
+from services.gateway.domain.staff import Office, OfficeSummary, ReminderIntervals, StaffMember
 
 if TYPE_CHECKING:
     from services.gateway.credentials import OfficeCredentials
@@ -30,6 +30,10 @@ class Offices(Protocol):
 
     def set_timezone(self, timezone: str) -> None:
         """Where the office works (an IANA zone name): its pages show times there."""
+        ...
+
+    def set_reminder_intervals(self, intervals: ReminderIntervals) -> None:
+        """When the office's reminders fall due."""
         ...
 
 

@@ -3,6 +3,7 @@ list of every office (platform work)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -14,7 +15,13 @@ from services.chassis.db import utcnow
 from services.chassis.errors import Conflict
 from services.chassis.uow import UnitOfWork
 from services.gateway.credentials import OfficeCredentials
-from services.gateway.domain.staff import DuplicateEmail, Office, OfficeSummary, StaffMember
+from services.gateway.domain.staff import (
+    DuplicateEmail,
+    Office,
+    OfficeSummary,
+    ReminderIntervals,
+    StaffMember,
+)
 from services.gateway.models import Base
 
 OFFICES = Base.metadata.tables["offices"]
@@ -22,8 +29,13 @@ USERS = Base.metadata.tables["users"]
 SESSIONS = Base.metadata.tables["staff_sessions"]
 
 # Built once: the statement cache keys them, so each compiles a single time.
+INTERVALS = tuple(f.name for f in dataclasses.fields(ReminderIntervals))
 OFFICE = select(
-    OFFICES.c.office_id, OFFICES.c.name, OFFICES.c.reply_to_email, OFFICES.c.timezone
+    OFFICES.c.office_id,
+    OFFICES.c.name,
+    OFFICES.c.reply_to_email,
+    OFFICES.c.timezone,
+    *(OFFICES.c[name] for name in INTERVALS),
 ).where(OFFICES.c.office_id == bindparam("office_id"))
 SUMMARY = select(
     OFFICES.c.office_id,
@@ -107,7 +119,10 @@ class OfficeRepository:
         row = self._uow.session.execute(statement, {"office_id": self._uow.office_id}).first()
         if row is None:
             return None
-        return self._uow.track(Office(row.office_id, row.name, row.reply_to_email, row.timezone))
+        intervals = ReminderIntervals(**{name: getattr(row, name) for name in INTERVALS})
+        return self._uow.track(
+            Office(row.office_id, row.name, row.reply_to_email, row.timezone, intervals)
+        )
 
     def add(self, office: Office) -> Office:
         """Insert at once, so a registration racing this one clashes here."""
@@ -121,6 +136,7 @@ class OfficeRepository:
                     reply_to_email=office.reply_to_email,
                     timezone=office.timezone,
                     created_at=utcnow(),
+                    **dataclasses.asdict(office.reminders),
                 ),
             )
         except IntegrityError:
@@ -145,6 +161,13 @@ class OfficeRepository:
             update(OFFICES)
             .where(OFFICES.c.office_id == self._uow.office_id)
             .values(timezone=timezone)
+        )
+
+    def set_reminder_intervals(self, intervals: ReminderIntervals) -> None:
+        self._uow.session.execute(
+            update(OFFICES)
+            .where(OFFICES.c.office_id == self._uow.office_id)
+            .values(**dataclasses.asdict(intervals))
         )
 
     def summary(self) -> OfficeSummary | None:

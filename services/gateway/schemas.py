@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
 from services.chassis.schemas import StrictSchema, Text
+from services.contracts.payloads import REMINDER_DAYS_MAX
 from services.contracts.rpc import cases as cases_rpc
 from services.contracts.rpc import metrics as metrics_rpc
 from services.contracts.vocabulary import (
@@ -25,7 +26,7 @@ from services.gateway.domain.queue import (
     OfficeCounts,
     QueueFilter,
 )
-from services.gateway.domain.staff import ROLES, AddStaffMember, RegisterOffice
+from services.gateway.domain.staff import ROLES, AddStaffMember, RegisterOffice, ReminderIntervals
 
 # The shared office-id rule (as the chassis `OfficeId` field checks it), with the hint
 # legislature IT needs when choosing a new one.
@@ -49,6 +50,24 @@ class RegisterOfficeSchema(StrictSchema):
             name=data["name"].strip(),
             reply_to_email=data["reply_to_email"].strip(),
         )
+
+
+class ReminderIntervalsSchema(StrictSchema):
+    """The office settings' reminder form: whole numbers of days."""
+
+    first_contact_business_days = fields.Integer(
+        required=True, strict=False, validate=validate.Range(1, REMINDER_DAYS_MAX)
+    )
+    follow_up_every_days = fields.Integer(
+        required=True, strict=False, validate=validate.Range(1, REMINDER_DAYS_MAX)
+    )
+    check_in_every_days = fields.Integer(
+        required=True, strict=False, validate=validate.Range(1, REMINDER_DAYS_MAX)
+    )
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> ReminderIntervals:
+        return ReminderIntervals(**data)
 
 
 class AddStaffMemberSchema(StrictSchema):

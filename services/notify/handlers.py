@@ -42,6 +42,7 @@ from services.notify.domain.delivery import (
     Delivery,
     NextStep,
 )
+from services.notify.domain.reminders import ReminderPolicy
 from services.notify.domain.status_codes import (
     CODE_EXPIRED,
     StatusCodeRequest,
@@ -83,7 +84,12 @@ def record_office(uow: NotifyWork, event: IncomingEvent[OfficeRegistered]) -> No
     office = event.payload
     if office.office_id != uow.office_id:
         raise PermanentMessageError("an office's registration must travel in its own envelope")
-    uow.offices.record(OfficeSender(office.name, office.reply_to_email), office.timezone)
+    policy = ReminderPolicy(
+        first_contact_business_days=office.first_contact_business_days,
+        follow_up_every_days=office.follow_up_every_days,
+        check_in_every_days=office.check_in_every_days,
+    )
+    uow.offices.record(OfficeSender(office.name, office.reply_to_email), office.timezone, policy)
 
 
 def record_recipient(uow: NotifyWork, event: IncomingEvent[SubmissionReceived]) -> None:

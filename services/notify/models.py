@@ -22,6 +22,10 @@ offices = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     # The office's IANA time zone: reminders fall due in its working hours and days.
     Column("timezone", String(64), nullable=False, server_default="America/New_York"),
+    # When its reminders fall due (its admin's settings, announced with the office).
+    Column("first_contact_business_days", Integer, nullable=False, server_default="2"),
+    Column("follow_up_every_days", Integer, nullable=False, server_default="7"),
+    Column("check_in_every_days", Integer, nullable=False, server_default="7"),
 )
 
 # Projection of `intake.submission_received`: how to reach the constituent who asked.

@@ -11,7 +11,7 @@ from services.chassis.uow import BaseUnitOfWork
 from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
 from services.notify.domain.delivery import Delivery
 from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
-from services.notify.domain.reminders import Reminder
+from services.notify.domain.reminders import DEFAULT_POLICY, Reminder, ReminderPolicy
 
 
 class ReminderChangedElsewhere(Exception):
@@ -25,13 +25,21 @@ class DeliveryChangedElsewhere(Exception):
 
 
 class Offices(Protocol):
-    def record(self, sender: OfficeSender, timezone: str = "America/New_York") -> None:
-        """Keep (or replace) the office's name, reply address and time zone."""
+    def record(
+        self,
+        sender: OfficeSender,
+        timezone: str = "America/New_York",
+        policy: ReminderPolicy = DEFAULT_POLICY,
+    ) -> None:
+        """Keep (or replace) the office's name, reply address, time zone and when its
+        reminders fall due."""
         ...
 
     def sender(self) -> OfficeSender | None: ...
 
-    def timezone(self) -> str | None: ...
+    def schedule(self) -> tuple[str | None, ReminderPolicy]:
+        """The office's time zone (None: not heard of yet) and reminder intervals."""
+        ...
 
 
 class Recipients(Protocol):

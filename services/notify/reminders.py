@@ -59,7 +59,6 @@ from services.notify.ports import NotifyWork, ReminderChangedElsewhere
 log = logging.getLogger(__name__)
 
 DEFAULT_ZONE = "America/New_York"
-POLICY = ReminderPolicy()
 # A case in one of these is finished: nothing about it is due any more.
 FINISHED = frozenset({"resolved", "closed", "withdrawn", "transferred"})
 # The escalation goes to supervisors at the second overdue threshold.
@@ -76,8 +75,11 @@ def _calendar() -> HolidayCalendar:
     )
 
 
-def office_clock(uow: NotifyWork) -> OfficeClock:
-    return OfficeClock(uow.offices.timezone() or DEFAULT_ZONE, _calendar())
+def office_schedule(uow: NotifyWork) -> tuple[OfficeClock, ReminderPolicy]:
+    """The office's time zone and working days, and when its reminders fall due (its
+    admin's intervals; the defaults for an office not heard of yet)."""
+    zone, policy = uow.offices.schedule()
+    return OfficeClock(zone or DEFAULT_ZONE, _calendar()), policy
 
 
 # --- Events that create, move and cancel reminders -------------------------------------------
@@ -87,7 +89,7 @@ def schedule_case_opened(uow: NotifyWork, event: IncomingEvent[CaseOpened]) -> N
     """First contact due after N business days; an escalation if nobody has taken the case
     after one."""
     opened = event.payload
-    office = office_clock(uow)
+    office, policy = office_schedule(uow)
     _schedule(
         uow,
         Reminder.schedule(
@@ -95,9 +97,9 @@ def schedule_case_opened(uow: NotifyWork, event: IncomingEvent[CaseOpened]) -> N
             case_id=opened.case_id,
             reference=opened.reference,
             kind=ReminderKind.FIRST_CONTACT,
-            summary=first_contact_summary(POLICY.first_contact_business_days),
+            summary=first_contact_summary(policy.first_contact_business_days),
             due_at=office.after_business_days(
-                opened.opened_at, POLICY.first_contact_business_days, POLICY.hour
+                opened.opened_at, policy.first_contact_business_days, policy.hour
             ),
             now=event.occurred_at,
         ),
@@ -110,9 +112,9 @@ def schedule_case_opened(uow: NotifyWork, event: IncomingEvent[CaseOpened]) -> N
             reference=opened.reference,
             kind=ReminderKind.UNASSIGNED,
             audience=SUPERVISOR,
-            summary=unassigned_summary(POLICY.unassigned_business_days),
+            summary=unassigned_summary(policy.unassigned_business_days),
             due_at=office.after_business_days(
-                opened.opened_at, POLICY.unassigned_business_days, POLICY.hour
+                opened.opened_at, policy.unassigned_business_days, policy.hour
             ),
             now=event.occurred_at,
         ),
@@ -153,9 +155,9 @@ def follow_status(uow: NotifyWork, event: IncomingEvent[CaseStatusChanged]) -> N
         _reopen(uow, case_id)
     check_in = case_key(case_id, ReminderKind.CONSTITUENT_CHECK_IN)
     if changed.to_status == "waiting_on_constituent":
-        office = office_clock(uow)
-        due_at = office.after_days(changed.changed_at, POLICY.check_in_every_days, POLICY.hour)
-        summary = check_in_summary(POLICY.check_in_every_days)
+        office, policy = office_schedule(uow)
+        due_at = office.after_days(changed.changed_at, policy.check_in_every_days, policy.hour)
+        summary = check_in_summary(policy.check_in_every_days)
         existing = uow.reminders.by_key(check_in)
         if existing is None:
             _schedule(
@@ -168,7 +170,7 @@ def follow_status(uow: NotifyWork, event: IncomingEvent[CaseStatusChanged]) -> N
                     summary=summary,
                     due_at=due_at,
                     now=now,
-                    repeat_days=POLICY.check_in_every_days,
+                    repeat_days=policy.check_in_every_days,
                 ),
             )
         elif existing.state is ReminderState.CANCELLED and not _finished(uow, case_id):
@@ -186,11 +188,11 @@ def schedule_follow_up(uow: NotifyWork, event: IncomingEvent[InquirySent]) -> No
     """Follow up with the agency on the follow-up day agencies worked out (its interim cadence),
     else every N days after sending, until its final reply."""
     sent = event.payload
-    office = office_clock(uow)
+    office, policy = office_schedule(uow)
     due_at = (
-        office.at_hour(sent.follow_up_on, POLICY.hour)
+        office.at_hour(sent.follow_up_on, policy.hour)
         if sent.follow_up_on
-        else office.after_days(sent.sent_at, POLICY.follow_up_every_days, POLICY.hour)
+        else office.after_days(sent.sent_at, policy.follow_up_every_days, policy.hour)
     )
     _schedule(
         uow,
@@ -199,10 +201,10 @@ def schedule_follow_up(uow: NotifyWork, event: IncomingEvent[InquirySent]) -> No
             case_id=sent.case_id,
             reference=sent.reference,
             kind=ReminderKind.AGENCY_FOLLOW_UP,
-            summary=follow_up_summary(sent.agency_code, POLICY.follow_up_every_days),
+            summary=follow_up_summary(sent.agency_code, policy.follow_up_every_days),
             due_at=due_at,
             now=event.occurred_at,
-            repeat_days=POLICY.follow_up_every_days,
+            repeat_days=policy.follow_up_every_days,
             agency_code=sent.agency_code,
             inquiry_id=sent.inquiry_id,
         ),
@@ -216,11 +218,11 @@ def follow_reply(uow: NotifyWork, event: IncomingEvent[ReplyLogged]) -> None:
     if reply.kind == "final":
         _cancel(uow, reply.case_id, key, ReminderKind.AGENCY_FOLLOW_UP, event.occurred_at)
         return
-    office = office_clock(uow)
+    office, policy = office_schedule(uow)
     due_at = (
-        office.at_hour(reply.follow_up_on, POLICY.hour)
+        office.at_hour(reply.follow_up_on, policy.hour)
         if reply.follow_up_on
-        else office.after_days(reply.logged_at, POLICY.follow_up_every_days, POLICY.hour)
+        else office.after_days(reply.logged_at, policy.follow_up_every_days, policy.hour)
     )
     _move(uow, key, due_at)
 
@@ -242,7 +244,8 @@ def follow_extension(uow: NotifyWork, event: IncomingEvent[DeadlineExtended]) ->
     reminder = uow.reminders.by_key(inquiry_key(extended.inquiry_id, "follow_up"))
     if reminder is None or not reminder.pending:
         return
-    not_before = office_clock(uow).at_hour(extended.due_on, POLICY.hour)
+    office, policy = office_schedule(uow)
+    not_before = office.at_hour(extended.due_on, policy.hour)
     if reminder.due_at < not_before:
         reminder.move_to(not_before)
         uow.reminders.save(reminder)

@@ -22,14 +22,23 @@ from services.notify.adapters.staff import (
 )
 from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
 from services.notify.domain.delivery import Delivery, DeliveryStatus
-from services.notify.domain.reminders import Reminder, ReminderKind, ReminderState
+from services.notify.domain.reminders import (
+    DEFAULT_POLICY,
+    Reminder,
+    ReminderKind,
+    ReminderPolicy,
+    ReminderState,
+)
 from services.notify.models import deliveries, offices, opened_cases, recipients, reminders
 from services.notify.ports import DeliveryChangedElsewhere, NotifyWork, ReminderChangedElsewhere
 
 OFFICE_SENDER = select(offices.c.name, offices.c.reply_to_email).where(
     offices.c.office_id == bindparam("office_id")
 )
-OFFICE_TIMEZONE = select(offices.c.timezone).where(offices.c.office_id == bindparam("office_id"))
+INTERVALS = ("first_contact_business_days", "follow_up_every_days", "check_in_every_days")
+OFFICE_SCHEDULE = select(offices.c.timezone, *(offices.c[name] for name in INTERVALS)).where(
+    offices.c.office_id == bindparam("office_id")
+)
 RECIPIENT = select(recipients).where(
     recipients.c.office_id == bindparam("office_id"),
     recipients.c.submission_id == bindparam("submission_id"),
@@ -83,13 +92,25 @@ MUTABLE = (
 
 
 class OfficeRepository(Repository):
-    def record(self, sender: OfficeSender, timezone: str = "America/New_York") -> None:
-        values = {**dataclasses.asdict(sender), "timezone": timezone, "updated_at": utcnow()}
+    def record(
+        self,
+        sender: OfficeSender,
+        timezone: str = "America/New_York",
+        policy: ReminderPolicy = DEFAULT_POLICY,
+    ) -> None:
+        values = {
+            **dataclasses.asdict(sender),
+            "timezone": timezone,
+            "updated_at": utcnow(),
+            **{name: getattr(policy, name) for name in INTERVALS},
+        }
         self._upsert(offices, ("office_id",), values)
 
-    def timezone(self) -> str | None:
-        row = self._one(OFFICE_TIMEZONE)
-        return str(row["timezone"]) if row else None
+    def schedule(self) -> tuple[str | None, ReminderPolicy]:
+        row = self._one(OFFICE_SCHEDULE)
+        if row is None:
+            return None, DEFAULT_POLICY
+        return str(row["timezone"]), ReminderPolicy(**{name: row[name] for name in INTERVALS})
 
     def sender(self) -> OfficeSender | None:
         row = self._one(OFFICE_SENDER)

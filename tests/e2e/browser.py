@@ -126,6 +126,9 @@ def caseworker_flow(visit: Visit, args: dict[str, Any]) -> None:
     page.set_viewport_size(DESKTOP)
     visit.go(f"/offices/{office}/workload")
     visit.check("workload")
+    page.click("a.bell")
+    seen["notifications_heading"] = visit.text("h1")
+    visit.check("notifications")
 
     page.click("button:has-text('Sign out')")
     seen["after_logout"] = page.url

@@ -244,6 +244,7 @@ def test_a_request_sent_in_english_with_documents_and_a_release_becomes_a_case_w
     assert b"6789" not in bytes(signed[0].identifiers)
 
 
+@pytest.mark.postgresql_only
 def test_a_request_sent_in_spanish_after_switching_the_page_language(
     running_system: System,
 ) -> None:
@@ -272,6 +273,7 @@ def test_a_request_sent_in_spanish_after_switching_the_page_language(
     assert language[0].preferred_language == "es"
 
 
+@pytest.mark.postgresql_only
 def test_the_form_is_filled_in_and_sent_with_the_keyboard_alone(running_system: System) -> None:
     system = running_system
     typist = person(
@@ -303,6 +305,7 @@ def test_the_form_is_filled_in_and_sent_with_the_keyboard_alone(running_system: 
     assert tuple(sent[0]) == ("passport", "Passport renewal lost in the mail", True)
 
 
+@pytest.mark.postgresql_only
 def test_errors_are_listed_at_the_top_and_shown_beside_their_fields_without_the_identifiers(
     running_system: System,
 ) -> None:
@@ -441,6 +444,7 @@ def test_the_constituent_revokes_a_release_from_the_status_page(running_system: 
     assert [row.revoked_by for row in on_case] == ["constituent"]
 
 
+@pytest.mark.postgresql_only
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_every_public_page_passes_axe_in_both_languages_and_fits_a_phone(
     running_system: System, lang: str

@@ -132,11 +132,13 @@ def test_a_supervisor_works_a_case_from_login_to_closing_in_a_real_browser(
     assert seen["assigned_after_reassign"] == "Sam Rivera"
     assert seen["status_after_close"] == "Closed"
     assert seen["outcome"].startswith("Favourable: Payment released; 1250.00 USD recovered")
+    assert seen["notifications_heading"] == "Notifications"  # the bell in the header
     assert seen["after_logout"].endswith("/login")
     assert "/login?next=" in seen["after_logout_queue"]
     no_serious_violations(seen)
 
 
+@pytest.mark.postgresql_only
 def test_an_intern_reads_a_case_but_has_nothing_to_change_it_with(
     running_system: System, new_case: str
 ) -> None:
@@ -149,6 +151,7 @@ def test_an_intern_reads_a_case_but_has_nothing_to_change_it_with(
     no_serious_violations(seen)
 
 
+@pytest.mark.postgresql_only
 def test_the_office_admin_and_legislature_it_pages(running_system: System, new_case: str) -> None:
     seen = browse(
         running_system,
@@ -275,6 +278,7 @@ def test_another_offices_staff_get_404_for_this_offices_case_by_url_and_api(
     assert own_queue.status_code == 200 and new_case not in own_queue.text
 
 
+@pytest.mark.postgresql_only
 def test_without_credentials_the_api_answers_401_and_describes_itself(
     running_system: System,
 ) -> None:
@@ -294,6 +298,7 @@ def test_without_credentials_the_api_answers_401_and_describes_itself(
     )
 
 
+@pytest.mark.postgresql_only
 def test_a_form_posted_without_its_csrf_token_is_refused(
     running_system: System, new_case: str
 ) -> None:
@@ -311,6 +316,7 @@ def test_a_form_posted_without_its_csrf_token_is_refused(
     assert all(entry.get("body") != "forged" for entry in case["timeline"])
 
 
+@pytest.mark.postgresql_only
 def test_an_account_locks_after_five_failed_logins(running_system: System) -> None:
     system = running_system
     session = requests.Session()

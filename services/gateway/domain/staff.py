@@ -3,7 +3,8 @@ are worth announcing to the other services."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from enum import Enum
 from zoneinfo import available_timezones
 
@@ -15,6 +16,7 @@ from services.contracts import (
     OfficeRegistered,
     StaffMemberAdded,
 )
+from services.contracts.payloads import REMINDER_DAYS_MAX
 from services.contracts.vocabulary import CATEGORIES
 
 ROLES = ("office_admin", "supervisor", "caseworker", "read_only")
@@ -69,6 +71,31 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+@dataclass(frozen=True)
+class ReminderIntervals:
+    """When the office's reminders fall due (notify schedules them): first contact with a new
+    request's constituent within so many business days of opening; follow up with an agency
+    every so many days until its final reply; check in with a constituent every so many days
+    while the case waits on them. The defaults are what the incumbents' users know."""
+
+    first_contact_business_days: int = 2
+    follow_up_every_days: int = 7
+    check_in_every_days: int = 7
+
+    def __post_init__(self) -> None:
+        wrong = {
+            name: [f"a whole number of days from 1 to {REMINDER_DAYS_MAX}"]
+            for name in (
+                "first_contact_business_days",
+                "follow_up_every_days",
+                "check_in_every_days",
+            )
+            if not 1 <= getattr(self, name) <= REMINDER_DAYS_MAX
+        }
+        if wrong:
+            raise ValidationFailed("not a reminder interval", fields=wrong)
+
+
 @dataclass
 class Office(Aggregate):
     """A member office; every registration that changes it is announced to the services, and
@@ -79,6 +106,7 @@ class Office(Aggregate):
     reply_to_email: str
     # Where the office works (an IANA zone name): its pages show dates and times there.
     timezone: str = DEFAULT_TIMEZONE
+    reminders: ReminderIntervals = field(default_factory=ReminderIntervals)
 
     @classmethod
     def register(cls, command: RegisterOffice) -> Office:
@@ -112,6 +140,15 @@ class Office(Aggregate):
         self._announce()
         return True
 
+    def set_reminder_intervals(self, intervals: ReminderIntervals) -> bool:
+        """The office admin says when its reminders fall due: announced when they changed
+        (notify schedules the office's new reminders by them). False when nothing changed."""
+        if intervals == self.reminders:
+            return False
+        self.reminders = intervals
+        self._announce()
+        return True
+
     def _announce(self) -> None:
         self.record(
             OFFICE_REGISTERED,
@@ -120,6 +157,7 @@ class Office(Aggregate):
                 name=self.name,
                 reply_to_email=self.reply_to_email,
                 timezone=self.timezone,
+                **dataclasses.asdict(self.reminders),
             ),
         )
 

@@ -7,7 +7,13 @@ from typing import Any
 
 from services.chassis.errors import Conflict
 from services.chassis.fakes import FakeDatabase, FakeUnitOfWork
-from services.gateway.domain.staff import DuplicateEmail, Office, OfficeSummary, StaffMember
+from services.gateway.domain.staff import (
+    DuplicateEmail,
+    Office,
+    OfficeSummary,
+    ReminderIntervals,
+    StaffMember,
+)
 
 
 def _copy(aggregate: Any) -> Any:
@@ -24,7 +30,8 @@ class FakeOffices:
         if office is None:
             return None
         zone = self._uow.timezones.get(office.office_id, office.timezone)
-        return self._uow.track(dataclasses.replace(office, timezone=zone))
+        intervals = self._uow.intervals.get(office.office_id, office.reminders)
+        return self._uow.track(dataclasses.replace(office, timezone=zone, reminders=intervals))
 
     def add(self, office: Office) -> Office:
         if self._uow.office_id in self._uow.visible_offices():
@@ -37,6 +44,9 @@ class FakeOffices:
 
     def set_timezone(self, timezone: str) -> None:
         self._uow.timezones[self._uow.office_id] = timezone
+
+    def set_reminder_intervals(self, intervals: ReminderIntervals) -> None:
+        self._uow.intervals[self._uow.office_id] = intervals
 
     def summary(self) -> OfficeSummary | None:
         office = self.get()
@@ -87,6 +97,9 @@ class FakeGatewayUnitOfWork(FakeUnitOfWork):
         self.pending_offices: dict[str, Office] = {}
         self.pending_staff: list[StaffMember] = []
         self.timezones: dict[str, str] = self.database.rows.setdefault("timezones", {})
+        self.intervals: dict[str, ReminderIntervals] = self.database.rows.setdefault(
+            "reminder_intervals", {}
+        )
         self.offices = FakeOffices(self)
         self.staff = FakeStaff(self)
 

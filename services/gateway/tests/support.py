@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
+import pytest
 import requests
 from kombu import Connection
 from marshmallow import Schema
@@ -36,6 +37,10 @@ from services.gateway import admin, seed
 from services.gateway.models import Base
 
 RPC_TIMEOUT_SECONDS = 1
+# For a page check whose content comes from the fake services: gateway's own tables (sign-in,
+# sessions, audit) are exercised on both databases by the sign-in, service and repository
+# tests, so running it on SQLite too only costs the suite a container start.
+ON_POSTGRESQL = pytest.mark.parametrize("db_backend", ["postgresql"])
 SUPERVISOR = "marcus.bell@demo.example.gov"
 PLATFORM = "~platform"
 OFFICE = "rep-demo"
@@ -505,6 +510,15 @@ class Gateway:
                     select(func.count()).select_from(Base.metadata.tables[table])
                 ).scalar_one()
             )
+
+    def outbox_payloads(self, event_type: str) -> list[dict[str, Any]]:
+        """The payloads gateway wrote to its outbox for `event_type`, sent or not."""
+        outbox = Base.metadata.tables["outbox"]
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(outbox.c.payload).where(outbox.c.event_type == event_type)
+            ).scalars()
+            return [row if isinstance(row, dict) else json.loads(row) for row in rows]
 
     def outbox_drained(self) -> bool:
         outbox = Base.metadata.tables["outbox"]

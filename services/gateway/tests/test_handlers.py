@@ -21,6 +21,7 @@ from services.gateway.domain.staff import (
     OfficeChange,
     OfficeSummary,
     RegisterOffice,
+    ReminderIntervals,
 )
 from services.gateway.tests.fakes import fake_database
 
@@ -247,3 +248,33 @@ def test_a_new_time_zone_is_announced_with_the_office_and_the_same_one_is_not() 
 def test_the_time_zone_of_an_unknown_office_is_not_found() -> None:
     with pytest.raises(NotFound):
         handlers.set_office_timezone(fake_database(), "rep-nobody", "America/Chicago", actor=IT)
+
+
+def test_new_reminder_intervals_are_kept_and_announced_with_the_office_and_the_same_are_not() -> (
+    None
+):
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+    assert handlers.reminder_intervals(db, "rep-lopez") == ReminderIntervals(2, 7, 7)
+
+    for _ in range(2):
+        handlers.set_reminder_intervals(db, "rep-lopez", ReminderIntervals(3, 10, 14), actor=IT)
+    renamed = RegisterOffice(LOPEZ.office_id, "Office of Rep. Ana López", LOPEZ.reply_to_email)
+    handlers.register_office(db, renamed, actor=IT)
+
+    assert handlers.reminder_intervals(db, "rep-lopez") == ReminderIntervals(3, 10, 14)
+    announced = [
+        (p.first_contact_business_days, p.follow_up_every_days, p.check_in_every_days)
+        for p in db.published(OFFICE_REGISTERED)
+    ]
+    assert announced == [(2, 7, 7), (3, 10, 14), (3, 10, 14)]
+    assert db.audit_log[-2].action == "office.reminder_intervals_set"
+
+
+@pytest.mark.parametrize("days", [0, 61, -3])
+def test_a_reminder_interval_out_of_range_is_refused_naming_it(days: int) -> None:
+    with pytest.raises(ValidationFailed) as wrong:
+        ReminderIntervals(first_contact_business_days=2, follow_up_every_days=days)
+    assert set(wrong.value.fields) == {"follow_up_every_days"}
+    with pytest.raises(NotFound):
+        handlers.reminder_intervals(fake_database(), "rep-nobody")

@@ -169,3 +169,57 @@ def test_without_notify_the_case_page_says_its_message_log_is_unavailable(
     page = demo_office.get(VETERANS_CASE)
     assert page.status_code == 200
     assert "The message log is unavailable right now" in page.text
+
+
+SETTINGS = f"/offices/{OFFICE}/settings"
+ADMIN = "renee.okafor@demo.example.gov"
+INTERVALS = ("first_contact_business_days", "follow_up_every_days", "check_in_every_days")
+
+
+def post_intervals(gateway: Gateway, *values: str) -> requests.Response:
+    assert gateway.session is not None
+    found = re.search(r'name="csrf_token" value="([^"]+)"', gateway.get(SETTINGS).text)
+    token = found.group(1) if found else "none"
+    return gateway.session.post(
+        f"{gateway.base}{SETTINGS}/reminders",
+        data={**dict(zip(INTERVALS, values, strict=True)), "csrf_token": token},
+        timeout=10,
+        allow_redirects=False,
+    )
+
+
+def shown_intervals(html: str) -> tuple[str, ...]:
+    return tuple(
+        re.search(
+            rf'name="{name}" type="number" min="1" max="60" required value="(\d+)"', html
+        ).group(1)  # type: ignore[union-attr]
+        for name in INTERVALS
+    )
+
+
+def test_the_office_admin_sets_when_reminders_fall_due_and_notify_is_told(
+    demo_office: Gateway,
+) -> None:
+    demo_office.log_in(ADMIN)
+    assert shown_intervals(demo_office.get(SETTINGS).text) == ("2", "7", "7")
+
+    refused = post_intervals(demo_office, "0", "7", "seven")
+    saved = post_intervals(demo_office, "3", "10", "14")
+
+    assert refused.status_code == 422
+    problems = " ".join(read_page(refused.text).alerts)
+    assert "first_contact_business_days" in problems and "check_in_every_days" in problems
+    assert saved.status_code == 303
+    assert saved.headers["Location"] == f"{SETTINGS}?done=reminders"
+    page = demo_office.get(saved.headers["Location"])
+    assert shown_intervals(page.text) == ("3", "10", "14")
+    assert "Reminder intervals saved" in page.text
+    announced = [
+        payload
+        for payload in demo_office.outbox_payloads("gateway.office_registered")
+        if payload["first_contact_business_days"] == 3
+    ]
+    assert [(p["follow_up_every_days"], p["check_in_every_days"]) for p in announced] == [(10, 14)]
+
+    demo_office.log_in(SUPERVISOR)
+    assert post_intervals(demo_office, "1", "1", "1").status_code == 403

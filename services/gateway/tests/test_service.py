@@ -1,5 +1,6 @@
 """Gateway's real entrypoints against a real broker and both databases, with small fake `cases`
-and `metrics` services answering over real RPC."""
+and `metrics` services answering over real RPC. The checks of what the fakes' answers become
+(filters, paging, refusals, outages, headers) run on PostgreSQL only (`ON_POSTGRESQL`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from services.gateway.tests.support import (
     DEMO_CASES,
     OFFICE,
     OFFICE_NAME,
+    ON_POSTGRESQL,
     OTHER_OFFICE,
     PLATFORM,
     RPC_TIMEOUT_SECONDS,
@@ -148,6 +150,7 @@ def test_the_case_queue_page_shows_each_case_and_the_offices_counts(demo_office:
     ]
 
 
+@ON_POSTGRESQL
 def test_the_status_filter_reaches_the_case_service(demo_office: Gateway) -> None:
     response = demo_office.get(f"/offices/{OFFICE}/cases", params={"status": "waiting_on_agency"})
 
@@ -156,6 +159,7 @@ def test_the_status_filter_reaches_the_case_service(demo_office: Gateway) -> Non
     assert '<option value="waiting_on_agency" selected>' in response.text
 
 
+@ON_POSTGRESQL
 def test_a_long_queue_is_paged_with_links_that_keep_the_filter(demo_office: Gateway) -> None:
     response = demo_office.get(f"/offices/{OFFICE}/cases", params={"status": "open", "limit": 2})
 
@@ -166,6 +170,7 @@ def test_a_long_queue_is_paged_with_links_that_keep_the_filter(demo_office: Gate
     assert "Previous" not in response.text
 
 
+@ON_POSTGRESQL
 def test_an_unknown_status_on_the_page_is_a_400_that_names_the_choices(
     demo_office: Gateway,
 ) -> None:
@@ -205,6 +210,7 @@ def test_the_api_lists_the_same_cases_as_json(demo_office: Gateway) -> None:
     }
 
 
+@ON_POSTGRESQL
 def test_the_api_filters_and_pages(demo_office: Gateway) -> None:
     response = demo_office.get(
         f"/api/v1/offices/{OFFICE}/cases", params={"status": "open", "limit": 2, "offset": 1}
@@ -225,6 +231,7 @@ BAD_QUERIES = [
 ]
 
 
+@ON_POSTGRESQL
 def test_the_api_refuses_a_bad_query_naming_the_parameter(demo_office: Gateway) -> None:
     for params in BAD_QUERIES:
         response = demo_office.get(f"/api/v1/offices/{OFFICE}/cases", params=params)
@@ -246,6 +253,7 @@ def test_an_unknown_office_is_a_404_page_and_a_404_in_the_api(demo_office: Gatew
     assert api.json()["error"]["code"] == "not_found"
 
 
+@ON_POSTGRESQL
 def test_without_a_case_service_the_page_says_the_list_is_unavailable(
     gateway: Gateway,
 ) -> None:
@@ -266,6 +274,7 @@ def test_without_a_case_service_the_page_says_the_list_is_unavailable(
     assert rpc_failures(gateway, "cases") == failures_before + 1
 
 
+@ON_POSTGRESQL
 def test_a_case_service_that_never_answers_gives_503_within_the_deadline(
     gateway: Gateway,
 ) -> None:
@@ -291,6 +300,7 @@ def test_a_case_service_that_never_answers_gives_503_within_the_deadline(
     )
 
 
+@ON_POSTGRESQL
 def test_without_metrics_the_queue_is_still_shown_without_figures(gateway: Gateway) -> None:
     seed.main(out=io.StringIO())
     gateway.start(FakeCases)
@@ -310,6 +320,7 @@ def test_without_metrics_the_queue_is_still_shown_without_figures(gateway: Gatew
     assert rpc_failures(gateway, "metrics") == failures_before + 2
 
 
+@ON_POSTGRESQL
 def test_every_page_carries_the_security_headers(demo_office: Gateway) -> None:
     paths = [
         "/",

@@ -64,6 +64,9 @@ class ReminderPolicy:
     hour: int = 9
 
 
+DEFAULT_POLICY = ReminderPolicy()
+
+
 @dataclass(frozen=True)
 class OfficeClock:
     """An office's time zone and working days."""

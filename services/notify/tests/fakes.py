@@ -17,7 +17,7 @@ from services.notify.domain.acknowledgements import (
 )
 from services.notify.domain.delivery import Delivery
 from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
-from services.notify.domain.reminders import Reminder
+from services.notify.domain.reminders import DEFAULT_POLICY, Reminder, ReminderPolicy
 from services.notify.ports import DeliveryChangedElsewhere, NotifyWork, ReminderChangedElsewhere
 
 
@@ -64,15 +64,21 @@ class _Table:
 
 
 class FakeOffices(_Table):
-    def record(self, sender: OfficeSender, timezone: str = "America/New_York") -> None:
+    def record(
+        self,
+        sender: OfficeSender,
+        timezone: str = "America/New_York",
+        policy: ReminderPolicy = DEFAULT_POLICY,
+    ) -> None:
         self.stage("office", sender)
         self.stage("timezone", timezone)
+        self.stage("policy", policy)
 
     def sender(self) -> OfficeSender | None:
         return self.rows.get("office")  # type: ignore[no-any-return]
 
-    def timezone(self) -> str | None:
-        return self.rows.get("timezone")  # type: ignore[no-any-return]
+    def schedule(self) -> tuple[str | None, ReminderPolicy]:
+        return self.rows.get("timezone"), self.rows.get("policy", DEFAULT_POLICY)
 
 
 class FakeRecipients(_Table):

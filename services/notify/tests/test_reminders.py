@@ -308,3 +308,25 @@ def test_the_sweep_fires_what_is_due_once_and_a_closed_cases_reminders_never(db:
     follow_up = next(r for r in fired if r.kind == "agency_follow_up")
     assert follow_up.due_at == at_nine_new_york(date(2026, 1, 5))
     assert (follow_up.fired_at - follow_up.due_at) == timedelta(seconds=1)
+
+
+def test_an_office_that_set_its_own_intervals_gets_its_reminders_by_them(db: Db) -> None:
+    intervals = {
+        "first_contact_business_days": 3,
+        "follow_up_every_days": 10,
+        "check_in_every_days": 14,
+    }
+    send(db, OFFICE_REGISTERED, office_id=OFFICE, timezone="America/New_York", **intervals)
+    open_case(db)  # Wednesday 24 Dec 2025
+    # 3 business days after 24 Dec, Christmas and the weekend off: Tuesday 30 Dec.
+    first_contact = pending(db)[case_key(CASE_ID, "first_contact")]
+    status(db, "new", "waiting_on_constituent")
+    send(db, INQUIRY_SENT, follow_up_on=None, sent_at=CHRISTMAS_EVE.isoformat())
+
+    due = pending(db)
+    check_in = stored(db, case_key(CASE_ID, "constituent_check_in"))
+    assert first_contact == at_nine_new_york(date(2025, 12, 30))
+    assert due[case_key(CASE_ID, "constituent_check_in")] == at_nine_new_york(date(2026, 1, 7))
+    assert due[inquiry_key(INQUIRY_ID, "follow_up")] == at_nine_new_york(date(2026, 1, 3))
+    assert check_in is not None and check_in.repeat_days == 14
+    assert "(every 14 days)" in check_in.summary
