@@ -72,6 +72,7 @@ from services.intake.portal.i18n import (
     current_language,
     long_date,
     other_language,
+    page_language,
 )
 from services.intake.portal.metrics import accepted_total, refused
 from services.intake.portal.settings import PortalSettings
@@ -254,15 +255,17 @@ def submit_form(office_id: str) -> Any:
         problems.add("attachments", _("Send at most %(count)d files.", count=MAX_FILES))
         refused("validation_failed")
         return again(problems)
-    language = current_language()
+    # The page's language (the locale selector's answer, without building a babel Locale)
+    # is the release text's, and the constituent's when the form did not say.
     wants_release = form.get("release_wanted") == "yes"
     release = (
-        release_body(form, signature_name=form.get("signature_name", ""), language=language)
+        release_body(form, signature_name=form.get("signature_name", ""), language=page_language())
         if wants_release
         else None
     )
     body = submission_body(form, release=release)
-    body["constituent"].setdefault("preferred_language", language)
+    if not body["constituent"].get("preferred_language"):
+        body["constituent"]["preferred_language"] = page_language()
     try:
         submit_request = SUBMISSION.load(body)
     except ValidationError as exc:
@@ -292,7 +295,9 @@ def submit_form(office_id: str) -> Any:
         refused(exc.code)
         return again(form_problems(exc.fields))
     accepted_total().labels(submit_request.channel).inc()
+    response = redirect(url_for("pages.submitted", office_id=office_id), 303)
     guards.remember_receipt(
+        response,
         office_id,
         {
             "tracking_code": receipt.tracking_code,
@@ -301,7 +306,7 @@ def submit_form(office_id: str) -> Any:
             "files": len(chosen),
         },
     )
-    return redirect(url_for("pages.submitted", office_id=office_id), 303)
+    return response
 
 
 def render_form(
