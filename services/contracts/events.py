@@ -627,10 +627,12 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("cases", "agencies.deadline_extended"),
     Subscription("cases", "agencies.case_referred"),
     # Reminders: notify keeps each case's clocks from what cases and agencies announce, and
-    # what fires is on the case's timeline.
+    # what fires is on the case's timeline. A public note, a status the constituent is told
+    # of and a closure are also mailed to the constituent.
     Subscription("notify", "cases.case_assigned"),
     Subscription("notify", "cases.case_status_changed"),
     Subscription("notify", "cases.case_closed"),
+    Subscription("notify", "cases.public_note_added"),
     Subscription("notify", "agencies.inquiry_sent"),
     Subscription("notify", "agencies.reply_logged"),
     Subscription("notify", "agencies.inquiry_overdue"),

@@ -181,7 +181,7 @@ def _deliver(
     attempt = _start_attempt(db, mailer, event, plan, clock)
     if attempt is None:
         return
-    settle, refused_for_now = _send(mailer, attempt, clock)
+    settle, refused_for_now = send_attempt(mailer, attempt, clock)
     _settle(db, event, attempt, settle)
     if refused_for_now:
         raise _refused(attempt, refused_for_now)
@@ -234,7 +234,7 @@ def _deliver_chunk(
     for event in list(sent):
         attempt = started[event.event_id]
         try:
-            settle, refused_for_now = _send(mailer, attempt, clock)
+            settle, refused_for_now = send_attempt(mailer, attempt, clock)
         except Exception as exc:  # a bug: this one stays `sending` and its lease settles it
             failures[event.event_id] = exc
             sent.remove(event)
@@ -254,7 +254,7 @@ def _settle_all(
     knows it). The errors of those that could not be recorded, by event id."""
 
     def record(uow: NotifyWork, event: IncomingEvent[Any]) -> None:
-        _apply_outcome(uow, *outcomes[event.event_id])
+        apply_outcome(uow, *outcomes[event.event_id])
 
     try:
         errors = db.consume_batch(sent, record, claim=False)
@@ -281,7 +281,7 @@ def _refused(attempt: Attempt, reason: str) -> TransientError:
     )
 
 
-def _send(mailer: Mailer, attempt: Attempt, clock: Clock) -> tuple[Settle, str | None]:
+def send_attempt(mailer: Mailer, attempt: Attempt, clock: Clock) -> tuple[Settle, str | None]:
     """Hand the message over: how to settle the attempt, and why it was refused for now (to
     try again later), if it was."""
     number, started = attempt.number, time.perf_counter()
@@ -302,6 +302,7 @@ def _send(mailer: Mailer, attempt: Attempt, clock: Clock) -> tuple[Settle, str |
                 error,
             )
             return (lambda delivery: delivery.undeliverable(number, error)), None
+        refused_at = clock()
         log.warning(
             "%s delivery %s attempt %d refused (%s); will retry",
             attempt.kind,
@@ -309,7 +310,7 @@ def _send(mailer: Mailer, attempt: Attempt, clock: Clock) -> tuple[Settle, str |
             number,
             error,
         )
-        return (lambda delivery: delivery.refused(number, error)), error
+        return (lambda delivery: delivery.refused(number, error, at=refused_at)), error
     except SendOutcomeUnknown as exc:
         SMTP_SEND_SECONDS.labels("unknown").observe(time.perf_counter() - started)
         OUTCOME_UNKNOWN.labels(EMAIL).inc()
@@ -322,7 +323,10 @@ def _send(mailer: Mailer, attempt: Attempt, clock: Clock) -> tuple[Settle, str |
         )
         # Retried like a refusal: the retry finds it in doubt and sends it again (same
         # Message-ID) while it may.
-        return (lambda delivery: delivery.outcome_unknown(number, error)), f"in doubt: {error}"
+        cut_at = clock()
+        return (
+            lambda delivery: delivery.outcome_unknown(number, error, at=cut_at)
+        ), f"in doubt: {error}"
     SMTP_SEND_SECONDS.labels("sent").observe(time.perf_counter() - started)
     MESSAGES_SENT.labels(EMAIL, attempt.kind).inc()
     # Counted in messages_sent_total and kept as the delivery row: no log line per message.
@@ -512,11 +516,11 @@ def _record_outcome(
     outcome: Settle,
 ) -> None:
     with db.unit_of_work(office_id=event.office_id, cause=event, claim=False) as uow:
-        _apply_outcome(uow, attempt, outcome)
+        apply_outcome(uow, attempt, outcome)
         uow.commit()
 
 
-def _apply_outcome(uow: NotifyWork, attempt: Attempt, outcome: Settle) -> None:
+def apply_outcome(uow: NotifyWork, attempt: Attempt, outcome: Settle) -> None:
     """Settle this attempt only: a delivery another worker already gave up on as `unknown` is
     corrected (we now know), anything else is left alone."""
     delivery = uow.deliveries.get(attempt.delivery_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -140,6 +141,42 @@ def compose_status_code(
         },
         to_name=name,
         to_address=request.contact_email,
+        office=office,
+        delivery_id=delivery_id,
+        sender_address=sender_address,
+    )
+
+
+def compose_case_message(
+    *,
+    delivery_id: str,
+    kind: str,
+    content: dict[str, Any],
+    recipient: Recipient,
+    case: OpenedCase,
+    office_id: str,
+    office: OfficeSender | None,
+    sender_address: str,
+    portal: str,
+) -> OutgoingEmail:
+    """A message about the constituent's case (`case_update`, `status_update`, `closure`):
+    what it says beyond the case's facts is its `content` (a note's text, the new state, the
+    outcome), the rest is the case's codes and its status page."""
+    if recipient.contact_email is None:
+        raise ValueError(f"a {kind} needs the recipient's email address")
+    tracking_code = one_line(case.tracking_code)
+    return _email(
+        kind,
+        recipient.language,
+        context={
+            **{key: str(value) for key, value in content.items()},
+            "name": one_line(recipient.name),
+            "tracking_code": tracking_code,
+            "reference": one_line(case.reference),
+            "status_url": status_page_url(portal, office_id, tracking_code),
+        },
+        to_name=one_line(recipient.name),
+        to_address=recipient.contact_email,
         office=office,
         delivery_id=delivery_id,
         sender_address=sender_address,

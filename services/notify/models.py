@@ -6,7 +6,17 @@ Only `repository.py` reads and writes them; migrations and test set-up use `meta
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Index, Integer, String, Table, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 
 from services.chassis.db import UTCDateTime, new_metadata
 
@@ -60,6 +70,7 @@ opened_cases = Table(
 # contacted, so a replayed event can never send a second message. The occasion is the
 # submission for its acknowledgement, the request (its event id) for a status code; the case
 # is unknown for a code asked for before the case was opened.
+SWEPT = text("send_after IS NOT NULL")
 deliveries = Table(
     "deliveries",
     metadata,
@@ -80,8 +91,27 @@ deliveries = Table(
     Column("sent_at", UTCDateTime, nullable=True),
     # Attempts made again because the one before was left in doubt (cut off mid-send).
     Column("resent_in_doubt", Integer, nullable=False, server_default="0"),
+    # Swept messages about a case: when the sweep looks at the delivery next (NULL: never
+    # again), and what the message says beyond the case's facts (JSON: a public note's text).
+    Column("send_after", UTCDateTime, nullable=True),
+    Column("content", Text, nullable=True),
     UniqueConstraint("office_id", "occasion_id", "kind", name="uq_deliveries_occasion_kind"),
     Index("ix_deliveries_office_case", "office_id", "case_id"),
+    # Only deliveries the sweep still has work on: its cost follows them, not every message sent.
+    Index(
+        "ix_deliveries_swept_due",
+        "send_after",
+        "office_id",
+        postgresql_where=SWEPT,
+        sqlite_where=SWEPT,
+    ),
+    Index(
+        "ix_deliveries_office_swept_due",
+        "office_id",
+        "send_after",
+        postgresql_where=SWEPT,
+        sqlite_where=SWEPT,
+    ),
 )
 
 # A case's reminders (domain/reminders.py): one row per purpose, found again by its cancel key

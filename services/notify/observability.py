@@ -83,3 +83,24 @@ STAFF_NOTIFIED = service_metric(
     "Notifications put behind a staff member's bell, by the kind of reminder they tell of",
     ["kind"],
 )
+MESSAGES_HELD = service_metric(
+    "counter",
+    "notify",
+    "messages_held_total",
+    "Messages to constituents held for the office's quiet hours (sent when its hours begin)",
+    ["kind"],
+)
+MESSAGES_QUEUED = service_metric(
+    "counter",
+    "notify",
+    "messages_queued_total",
+    "Messages about a case queued for the sweep (a public note, a status, a closure)",
+    ["kind"],
+)
+MESSAGE_SWEEP_SECONDS = service_metric(
+    "histogram",
+    "notify",
+    "message_sweep_seconds",
+    "Time taken by one sweep of queued messages across every office, sends included",
+    [],
+)

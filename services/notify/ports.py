@@ -57,6 +57,8 @@ class OpenedCases(Protocol):
         """The (first) case opened for a submission."""
         ...
 
+    def get(self, case_id: str) -> OpenedCase | None: ...
+
 
 class Deliveries(Protocol):
     def add(self, delivery: Delivery) -> None:
@@ -74,6 +76,11 @@ class Deliveries(Protocol):
     def for_cause(self, occasion_id: str, kind: str) -> Delivery | None:
         """The delivery holding this idempotency key, if any (an acknowledgement's occasion is
         its submission; a status code's, the request's event id)."""
+        ...
+
+    def claim_swept(self, now: datetime, limit: int) -> list[Delivery]:
+        """The office's swept messages due at `now`, oldest first; another sweeper skips them
+        while this unit of work lasts (PostgreSQL)."""
         ...
 
     def for_case(self, case_id: str) -> list[Delivery]:

@@ -1,5 +1,5 @@
-"""Notify's SQL: the office, recipient and case projections, the deliveries and the reminders,
-each repository scoped to its unit of work's office (the staff side is in `adapters/`).
+"""Notify's SQL: the office, recipient and case projections and the reminders, each repository
+scoped to its unit of work's office (deliveries and the staff side are in `adapters/`).
 Statements are built once at import (and the upserts once per dialect), then executed with
 parameter dicts."""
 
@@ -10,18 +10,17 @@ import json
 from typing import Any
 
 from sqlalchemy import RowMapping, bindparam, func, select, text, update
-from sqlalchemy.exc import IntegrityError
 
 from services.chassis.db import utcnow
 from services.chassis.uow import UnitOfWork
 from services.notify.adapters.base import Repository, projected
+from services.notify.adapters.deliveries import DeliveryRepository
 from services.notify.adapters.staff import (
     AssignmentRepository,
     NotificationRepository,
     StaffRepository,
 )
 from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
-from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.reminders import (
     DEFAULT_POLICY,
     Reminder,
@@ -29,8 +28,8 @@ from services.notify.domain.reminders import (
     ReminderPolicy,
     ReminderState,
 )
-from services.notify.models import deliveries, offices, opened_cases, recipients, reminders
-from services.notify.ports import DeliveryChangedElsewhere, NotifyWork, ReminderChangedElsewhere
+from services.notify.models import offices, opened_cases, recipients, reminders
+from services.notify.ports import NotifyWork, ReminderChangedElsewhere
 
 OFFICE_SENDER = select(offices.c.name, offices.c.reply_to_email).where(
     offices.c.office_id == bindparam("office_id")
@@ -43,6 +42,10 @@ RECIPIENT = select(recipients).where(
     recipients.c.office_id == bindparam("office_id"),
     recipients.c.submission_id == bindparam("submission_id"),
 )
+CASE_BY_ID = select(opened_cases).where(
+    opened_cases.c.office_id == bindparam("office_id"),
+    opened_cases.c.case_id == bindparam("case_id"),
+)
 CASE_FOR_SUBMISSION = (
     select(opened_cases)
     .where(
@@ -51,43 +54,6 @@ CASE_FOR_SUBMISSION = (
     )
     .order_by(opened_cases.c.opened_at)
     .limit(1)
-)
-DELIVERY_FOR_CAUSE = select(deliveries).where(
-    deliveries.c.office_id == bindparam("office_id"),
-    deliveries.c.occasion_id == bindparam("occasion_id"),
-    deliveries.c.kind == bindparam("kind"),
-)
-DELIVERY = select(deliveries).where(
-    deliveries.c.office_id == bindparam("office_id"),
-    deliveries.c.delivery_id == bindparam("delivery_id"),
-)
-DELIVERIES_OF_CASE = (
-    select(deliveries)
-    .where(
-        deliveries.c.office_id == bindparam("office_id"),
-        deliveries.c.case_id == bindparam("case_id"),
-    )
-    .order_by(deliveries.c.created_at, deliveries.c.delivery_id)
-)
-# A bare insert/update with parameter dicts compiles once. The update's SET columns come from
-# the parameters; the WHERE names what the delivery was when loaded (compare-and-set).
-INSERT_DELIVERY = deliveries.insert()
-UPDATE_DELIVERY = update(deliveries).where(
-    deliveries.c.office_id == bindparam("was_office_id"),
-    deliveries.c.delivery_id == bindparam("was_delivery_id"),
-    deliveries.c.status == bindparam("was_status"),
-    deliveries.c.attempts == bindparam("was_attempts"),
-)
-# What a delivery may change once written; the rest is its identity.
-MUTABLE = (
-    "status",
-    "attempts",
-    "attempt_started_at",
-    "last_error",
-    "skip_reason",
-    "message_id",
-    "sent_at",
-    "resent_in_doubt",
 )
 
 
@@ -134,72 +100,9 @@ class OpenedCaseRepository(Repository):
         row = self._one(CASE_FOR_SUBMISSION, submission_id=submission_id)
         return projected(OpenedCase, row) if row else None
 
-
-class DeliveryRepository(Repository):
-    def __init__(self, uow: UnitOfWork) -> None:
-        super().__init__(uow)
-        # What each delivery handed out was when read or written: the compare-and-set key.
-        self._loaded: dict[str, tuple[str, int]] = {}
-
-    def add(self, delivery: Delivery) -> None:
-        row = {name: getattr(delivery, name) for name in _COLUMNS}
-        row["office_id"] = self._office_id
-        try:
-            self._session.execute(INSERT_DELIVERY, row)
-        except IntegrityError as exc:
-            # The transaction is spoilt on PostgreSQL: the caller starts a new unit of work.
-            if _is_unique_clash(exc):
-                raise DeliveryChangedElsewhere(
-                    f"delivery for {delivery.idempotency_key} created elsewhere"
-                ) from None
-            raise
-        self._remember(delivery)
-
-    def save(self, delivery: Delivery) -> None:
-        was_status, was_attempts = self._loaded[delivery.delivery_id]
-        params = {name: getattr(delivery, name) for name in MUTABLE}
-        params.update(
-            was_office_id=self._office_id,
-            was_delivery_id=delivery.delivery_id,
-            was_status=was_status,
-            was_attempts=was_attempts,
-        )
-        result = self._session.execute(UPDATE_DELIVERY, params)
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise DeliveryChangedElsewhere(f"delivery {delivery.delivery_id} moved on elsewhere")
-        self._remember(delivery)
-
-    def get(self, delivery_id: str) -> Delivery | None:
-        row = self._one(DELIVERY, delivery_id=delivery_id)
-        return self._load(row) if row else None
-
-    def for_cause(self, occasion_id: str, kind: str) -> Delivery | None:
-        row = self._one(DELIVERY_FOR_CAUSE, occasion_id=occasion_id, kind=kind)
-        return self._load(row) if row else None
-
-    def for_case(self, case_id: str) -> list[Delivery]:
-        rows = self._session.execute(
-            DELIVERIES_OF_CASE, {"office_id": self._office_id, "case_id": case_id}
-        ).mappings()
-        return [self._load(row) for row in rows]
-
-    def _load(self, row: RowMapping) -> Delivery:
-        values = {name: row[name] for name in _COLUMNS}
-        values["status"] = DeliveryStatus(values["status"])
-        return self._remember(Delivery(**values))
-
-    def _remember(self, delivery: Delivery) -> Delivery:
-        self._loaded[delivery.delivery_id] = (delivery.status.value, delivery.attempts)
-        return self._uow.track(delivery)
-
-
-_COLUMNS = tuple(c.name for c in deliveries.columns if c.name != "office_id")
-
-
-def _is_unique_clash(exc: IntegrityError) -> bool:
-    """PostgreSQL's unique_violation, or SQLite's UNIQUE constraint message."""
-    code = getattr(exc.orig, "pgcode", None)
-    return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+    def get(self, case_id: str) -> OpenedCase | None:
+        row = self._one(CASE_BY_ID, case_id=case_id)
+        return projected(OpenedCase, row) if row else None
 
 
 class NotifyUnitOfWork(UnitOfWork, NotifyWork):

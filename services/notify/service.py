@@ -28,6 +28,7 @@ from services.contracts import (
     INQUIRY_SENT,
     INQUIRY_WITHDRAWN,
     OFFICE_REGISTERED,
+    PUBLIC_NOTE_ADDED,
     REPLY_LOGGED,
     STAFF_MEMBER_ADDED,
     STATUS_CODE_REQUESTED,
@@ -45,7 +46,8 @@ from services.contracts.rpc.notify import (
     MarkReadSchema,
     UnreadSchema,
 )
-from services.notify import handlers, notifications, reminders
+from services.notify import case_messages, handlers, notifications, reminders
+from services.notify.adapters.deliveries import offices_with_messages_due
 from services.notify.mail import MailTransport
 from services.notify.models import metadata
 from services.notify.repository import NotifyUnitOfWork, offices_with_due_reminders
@@ -53,6 +55,8 @@ from services.notify.repository import NotifyUnitOfWork, offices_with_due_remind
 # How often the reminder sweep looks for what is due (milliseconds): lateness is at most this
 # plus the sweep's own time.
 REMINDER_SWEEP_MS = env_int("CASEWORK_NOTIFY_REMINDER_SWEEP_MS", 250)
+# How often the message sweep sends queued messages about cases (a note, a status, closure).
+MESSAGE_SWEEP_MS = env_int("CASEWORK_NOTIFY_MESSAGE_SWEEP_MS", 500)
 BELL_QUERY = BellQuerySchema()
 BELL = BellSchema()
 MARK_READ = MarkReadSchema()
@@ -98,13 +102,18 @@ class NotifyService(ServiceBase):
     def record_colleague(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, notifications.record_colleague)
 
+    # Reminders move, and the constituent is told (queued; the message sweep sends).
     @event_handler(CASE_STATUS_CHANGED)
     def follow_status(self, events: list[IncomingEvent[Any]]) -> Failures:
-        return self.db.consume_batch(events, reminders.follow_status)
+        return self.db.consume_batch(events, case_messages.follow_status)
 
     @event_handler(CASE_CLOSED)
     def finish_case(self, events: list[IncomingEvent[Any]]) -> Failures:
-        return self.db.consume_batch(events, reminders.finish_case)
+        return self.db.consume_batch(events, case_messages.finish_case)
+
+    @event_handler(PUBLIC_NOTE_ADDED)
+    def queue_public_note(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, case_messages.queue_public_note)
 
     @event_handler(INQUIRY_SENT)
     def schedule_follow_up(self, events: list[IncomingEvent[Any]]) -> Failures:
@@ -131,6 +140,15 @@ class NotifyService(ServiceBase):
         reminders.fire_due_reminders(
             self.db,
             lambda now, limit: offices_with_due_reminders(self.db, now, limit),
+            utcnow,
+        )
+
+    @timer(interval=MESSAGE_SWEEP_MS / 1000)
+    def send_due_messages(self) -> None:
+        case_messages.send_due_messages(
+            self.db,
+            self.mailer,
+            lambda now, limit: offices_with_messages_due(self.db, now, limit),
             utcnow,
         )
 

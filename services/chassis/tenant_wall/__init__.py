@@ -89,9 +89,16 @@ WALLS: Mapping[str, Wall] = {
     "intake": Wall(RELAY),
     # Who read or changed which case is evidence: nobody rewrites it, the service included.
     "cases": Wall(RELAY, append_only=("audit_log",)),
-    # The reminder claimer finds which offices have reminders due by three columns, then
-    # claims each office's in that office's unit of work.
-    "notify": Wall({**RELAY, "reminders": ("SELECT (office_id, state, due_at)",)}),
+    # The reminder claimer finds which offices have reminders due by three columns, and the
+    # message sweep which have messages to send by two, then each claims an office's in that
+    # office's unit of work.
+    "notify": Wall(
+        {
+            **RELAY,
+            "reminders": ("SELECT (office_id, state, due_at)",),
+            "deliveries": ("SELECT (office_id, send_after)",),
+        }
+    ),
     # The legislature-wide directory has no office_id: reference data read by every office's
     # work and by the platform path alike, which platform admins keep (platform work; offices'
     # work only reads it). The overdue scan finds every office's sent inquiries past a
@@ -159,6 +166,10 @@ TABLES = text(
     "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname"
 )
+COLUMNS = text(
+    "SELECT column_name FROM information_schema.columns "
+    "WHERE table_schema = current_schema() AND table_name = :table"
+)
 ROLE_EXISTS = text("SELECT 1 FROM pg_roles WHERE rolname = :role")
 CAN_CREATE_ROLES = text(
     "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"
@@ -175,6 +186,10 @@ def office_tables(connection: Connection) -> list[str]:
 
 def _tables(connection: Connection) -> set[str]:
     return set(connection.execute(TABLES).scalars())
+
+
+def _columns(connection: Connection, table: str) -> set[str]:
+    return set(connection.execute(COLUMNS, {"table": table}).scalars())
 
 
 def _schema(connection: Connection) -> str:
@@ -316,6 +331,8 @@ def grant_privileges(connection: Connection, service: str) -> None:
         if table not in tables:
             continue
         for privilege, columns in grants:
+            if columns and not set(columns) <= _columns(connection, table):
+                continue  # an earlier revision: the one adding the columns applies this again
             listed = f" ({', '.join(quote(connection, c) for c in columns)})" if columns else ""
             _run(
                 connection,

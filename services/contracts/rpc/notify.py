@@ -31,6 +31,9 @@ class DeliverySchema(Schema):
     # server's text, which may quote the address), or why it never will be (`no email address`).
     last_error = fields.String(load_default=None, allow_none=True)
     skip_reason = fields.String(load_default=None, allow_none=True)
+    # A message about the case waiting to go (the office's quiet hours, a retry's wait): when
+    # it goes; None once nothing is left to do.
+    send_after = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
 class BellQuerySchema(OfficeRequest):

@@ -7,6 +7,12 @@ was killed mid-send, or the connection dropped after the message was handed over
 again with the same Message-ID, at most `IN_DOUBT_RESENDS` times: every message here goes to
 a constituent, and a rare duplicate (which receiving systems can drop by its Message-ID) is
 better than silence. After that it stays `unknown`.
+
+Messages about a case (an update, a closure) are swept rather than sent by the event that
+causes them: the event commits them `queued` with the moment they may go (`send_after`, after
+the office's quiet hours), and the sweep sends them. For these, `send_after` is always when the
+sweep should look at the delivery next (a retry's backoff, a `sending` attempt's lease), and
+None once nothing is left to do.
 """
 
 from __future__ import annotations
@@ -22,7 +28,20 @@ from services.contracts import ACKNOWLEDGEMENT_SENT, AcknowledgementSent
 
 ACKNOWLEDGEMENT = "acknowledgement"
 STATUS_CODE = "status_code"
+# Messages about a case, swept: a public note, a status the constituent is told of, closure.
+CASE_UPDATE = "case_update"
+STATUS_UPDATE = "status_update"
+CLOSURE = "closure"
+SWEPT_KINDS = frozenset({CASE_UPDATE, STATUS_UPDATE, CLOSURE})
 EMAIL = "email"
+# A swept message refused for now is tried again after these waits, then given up (`failed`).
+RETRY_WAITS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=4),
+)
 # Why a stale `sending` attempt was given up on (its worker stopped mid-send).
 CUT_OFF = "CutOff"
 # How many times a delivery left in doubt is sent again before it is given up as `unknown`.
@@ -30,6 +49,7 @@ IN_DOUBT_RESENDS = 2
 
 
 class DeliveryStatus(StrEnum):
+    QUEUED = "queued"  # a swept message waiting for its moment (`send_after`)
     SENDING = "sending"  # committed before talking to the mail server
     SENT = "sent"  # the mail server accepted the message
     FAILED = "failed"  # the mail server definitely did not take it; a retry may send
@@ -93,6 +113,10 @@ class Delivery(Aggregate):
     message_id: str | None = None
     sent_at: datetime | None = None
     resent_in_doubt: int = 0  # attempts made again because the one before was left in doubt
+    # Swept messages: when the sweep looks at this delivery next (None: nothing left to do),
+    # and what the message says beyond what notify knows of the case (JSON; a note's text).
+    send_after: datetime | None = None
+    content: str | None = dataclasses.field(default=None, repr=False)
 
     @classmethod
     def first_attempt(cls, cause: Cause, *, now: datetime, sender_address: str) -> Delivery:
@@ -106,6 +130,20 @@ class Delivery(Aggregate):
             attempts=1,
             attempt_started_at=now,
             message_id=message_id(delivery_id, sender_address),
+        )
+
+    @classmethod
+    def queued(cls, cause: Cause, *, now: datetime, send_after: datetime, content: str) -> Delivery:
+        """A swept message, to be sent from `send_after` on."""
+        if cause.kind not in SWEPT_KINDS:
+            raise InvalidTransition(f"a {cause.kind} is sent by its event, not queued")
+        return cls(
+            delivery_id=str(uuid.uuid4()),
+            **dataclasses.asdict(cause),
+            status=DeliveryStatus.QUEUED,
+            created_at=now,
+            send_after=send_after,
+            content=content,
         )
 
     @classmethod
@@ -130,7 +168,7 @@ class Delivery(Aggregate):
         `send_lease` is the longest one send can take: a `sending` attempt older than that was
         cut off (the worker died), while a younger one may still be talking to the mail server.
         """
-        if self.status is DeliveryStatus.FAILED:
+        if self.status in (DeliveryStatus.QUEUED, DeliveryStatus.FAILED):
             return NextStep.SEND
         may_resend = self.resent_in_doubt < IN_DOUBT_RESENDS
         if self.status is DeliveryStatus.SENDING:
@@ -142,7 +180,31 @@ class Delivery(Aggregate):
             return NextStep.RESEND_IN_DOUBT
         return NextStep.DONE
 
-    def retry(self, now: datetime, *, sender_address: str) -> None:
+    @property
+    def swept(self) -> bool:
+        return self.kind in SWEPT_KINDS
+
+    def start(self, now: datetime, *, sender_address: str, lease: timedelta) -> None:
+        """A queued message's first attempt; the sweep looks again once its lease is over."""
+        if self.status is not DeliveryStatus.QUEUED:
+            raise InvalidTransition(f"a {self.status} delivery is not waiting to be sent")
+        self.status = DeliveryStatus.SENDING
+        self.attempts = 1
+        self.attempt_started_at = now
+        self.message_id = message_id(self.delivery_id, sender_address)
+        self.send_after = now + lease
+
+    def hold(self, until: datetime) -> None:
+        """A swept message waits (the office's quiet hours) before it is sent or retried."""
+        if not self.swept or self.status not in (DeliveryStatus.QUEUED, DeliveryStatus.FAILED):
+            raise InvalidTransition(f"a {self.status} {self.kind} is not held")
+        self.send_after = until
+
+    def nothing_left(self) -> None:
+        """The sweep has nothing more to do with this delivery (it is settled)."""
+        self.send_after = None
+
+    def retry(self, now: datetime, *, sender_address: str, lease: timedelta | None = None) -> None:
         """Start another attempt after the mail server definitely refused the last one."""
         if self.status is not DeliveryStatus.FAILED:
             raise InvalidTransition(f"a {self.status} delivery is not sent again")
@@ -150,8 +212,9 @@ class Delivery(Aggregate):
         self.attempts += 1
         self.attempt_started_at = now
         self.message_id = message_id(self.delivery_id, sender_address)
+        self._look_again(now + lease if lease is not None else None)
 
-    def resend_in_doubt(self, now: datetime) -> None:
+    def resend_in_doubt(self, now: datetime, *, lease: timedelta | None = None) -> None:
         """Send again an attempt that was left in doubt (cut off mid-send, or its outcome
         unknown), with the same Message-ID so a mail system that got the first can drop this."""
         if self.status not in _SETTLEABLE:
@@ -162,6 +225,7 @@ class Delivery(Aggregate):
         self.attempts += 1
         self.resent_in_doubt += 1
         self.attempt_started_at = now
+        self._look_again(now + lease if lease is not None else None)
 
     def skip(self, reason: str) -> None:
         """A refused attempt is not tried again: what it carries is of no use any more (a
@@ -178,11 +242,13 @@ class Delivery(Aggregate):
             raise InvalidTransition(f"a {self.status} delivery is not being sent")
         self.status = DeliveryStatus.UNKNOWN
         self.last_error = CUT_OFF
+        self._look_again(None)
 
     def sent(self, attempt: int, *, at: datetime) -> None:
         """The mail server accepted attempt number `attempt`."""
         self._settle(attempt, DeliveryStatus.SENT)
         self.sent_at = at
+        self._look_again(None)
         if self.kind == ACKNOWLEDGEMENT and self.case_id is not None:
             self.record(
                 ACKNOWLEDGEMENT_SENT,
@@ -195,17 +261,28 @@ class Delivery(Aggregate):
                 ),
             )
 
-    def refused(self, attempt: int, error: str) -> None:
-        """Definitely not taken, for now (4xx, no connection): a later attempt may send."""
+    def refused(self, attempt: int, error: str, *, at: datetime | None = None) -> None:
+        """Definitely not taken, for now (4xx, no connection): a later attempt may send. A
+        swept message is tried again after its next wait (`RETRY_WAITS`), then given up."""
         self._settle(attempt, DeliveryStatus.FAILED, error)
+        waits = RETRY_WAITS[self.attempts - 1] if self.attempts <= len(RETRY_WAITS) else None
+        self._look_again(at + waits if at is not None and waits is not None else None)
 
     def undeliverable(self, attempt: int, error: str) -> None:
         """Refused for good (5xx: no such mailbox): retrying would be refused again."""
         self._settle(attempt, DeliveryStatus.UNDELIVERABLE, error)
+        self._look_again(None)
 
-    def outcome_unknown(self, attempt: int, error: str) -> None:
-        """Cut off after the message was handed over: it may have gone."""
+    def outcome_unknown(self, attempt: int, error: str, *, at: datetime | None = None) -> None:
+        """Cut off after the message was handed over: it may have gone (a swept message is
+        sent again by the next sweep, while it may be)."""
         self._settle(attempt, DeliveryStatus.UNKNOWN, error)
+        may_resend = self.resent_in_doubt < IN_DOUBT_RESENDS
+        self._look_again(at if may_resend else None)
+
+    def _look_again(self, at: datetime | None) -> None:
+        if self.swept:
+            self.send_after = at
 
     def _settle(self, attempt: int, to: DeliveryStatus, error: str | None = None) -> None:
         if self.attempts != attempt or self.status not in _SETTLEABLE:

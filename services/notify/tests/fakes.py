@@ -97,6 +97,9 @@ class FakeOpenedCases(_Table):
         cases = [case for case in self.rows.values() if case.submission_id == submission_id]
         return min(cases, key=lambda case: case.opened_at) if cases else None
 
+    def get(self, case_id: str) -> OpenedCase | None:
+        return self.rows.get(case_id)
+
 
 class FakeDeliveries(_Table):
     """Keeps copies, as a database would: what a handler changes counts once saved."""
@@ -128,6 +131,11 @@ class FakeDeliveries(_Table):
             if stored.idempotency_key == (occasion_id, kind):
                 return self._hand_out(stored)
         return None
+
+    def claim_swept(self, now: datetime, limit: int) -> list[Delivery]:
+        due = [row for row in self.rows.values() if row.send_after and row.send_after <= now]
+        due.sort(key=lambda row: row.send_after or now)
+        return [self._hand_out(row) for row in due[:limit]]
 
     def for_case(self, case_id: str) -> list[Delivery]:
         found = [row for row in self.rows.values() if row.case_id == case_id]

@@ -26,6 +26,9 @@ CONTEXT = {
     "status_url": "https://portal.example.gov/o/rep-lopez/status?tracking=K7QX-M2PD",
     "code": "482913",
     "minutes": 15,
+    "note": "The passport agency has your application and will print it this week.",
+    "status": "waiting_on_agency",
+    "result": "favourable",
 }
 
 
@@ -86,3 +89,34 @@ def test_the_readme_names_every_template() -> None:
     readme = Path(TEMPLATES / "README.md").read_text(encoding="utf-8")
     for template in templates_of("en"):
         assert f"`{template}`" in readme
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("status", "english_words"),
+    [("waiting_on_agency", "contacted the government agency"), ("waiting_on_constituent", "we need")],
+)
+def test_a_status_update_says_what_the_new_state_asks_of_the_constituent(
+    language: str, status: str, english_words: str
+) -> None:
+    context = {**CONTEXT, "status": status}
+    subject = render(f"{language}/status_update.subject.txt", **context)
+    body = render(f"{language}/status_update.body.txt", **context)
+    assert "K7QX-M2PD" in subject and CONTEXT["status_url"] in body
+    if language == "en":
+        assert english_words in body.lower()
+    others = {"waiting_on_agency", "waiting_on_constituent"} - {status}
+    other = render(f"{language}/status_update.body.txt", **{**CONTEXT, "status": others.pop()})
+    assert other != body
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_outcome_of_a_closed_case_has_its_own_words(language: str) -> None:
+    from services.contracts.vocabulary import CASE_RESULTS
+
+    bodies = {
+        result: render(f"{language}/closure.body.txt", **{**CONTEXT, "result": result})
+        for result in CASE_RESULTS
+    }
+    assert len(set(bodies.values())) == len(CASE_RESULTS)
+    assert all(CONTEXT["status_url"] in body for body in bodies.values())

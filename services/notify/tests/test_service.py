@@ -258,6 +258,7 @@ def test_list_deliveries_answers_per_office_and_case_without_addresses(
         "resent_in_doubt",
         "last_error",
         "skip_reason",
+        "send_after",
     }
     assert (delivery["status"], delivery["attempts"], delivery["resent_in_doubt"]) == ("sent", 1, 0)
     assert delivery["sent_at"] >= delivery["created_at"]

@@ -1,0 +1,162 @@
+"""Notify's deliveries: one message to one recipient for one cause, found by its idempotency
+key (occasion, kind) or its case, saved by compare-and-set on (status, attempts); and the swept
+messages (updates about a case) the sweep sends once their moment has come."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import RowMapping, bindparam, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from services.chassis.uow import UnitOfWork
+from services.notify.adapters.base import Repository
+from services.notify.domain.delivery import Delivery, DeliveryStatus
+from services.notify.models import deliveries
+from services.notify.ports import DeliveryChangedElsewhere
+
+DELIVERY_FOR_CAUSE = select(deliveries).where(
+    deliveries.c.office_id == bindparam("office_id"),
+    deliveries.c.occasion_id == bindparam("occasion_id"),
+    deliveries.c.kind == bindparam("kind"),
+)
+DELIVERY = select(deliveries).where(
+    deliveries.c.office_id == bindparam("office_id"),
+    deliveries.c.delivery_id == bindparam("delivery_id"),
+)
+DELIVERIES_OF_CASE = (
+    select(deliveries)
+    .where(
+        deliveries.c.office_id == bindparam("office_id"),
+        deliveries.c.case_id == bindparam("case_id"),
+    )
+    .order_by(deliveries.c.created_at, deliveries.c.delivery_id)
+)
+# A bare insert/update with parameter dicts compiles once. The update's SET columns come from
+# the parameters; the WHERE names what the delivery was when loaded (compare-and-set).
+INSERT_DELIVERY = deliveries.insert()
+UPDATE_DELIVERY = update(deliveries).where(
+    deliveries.c.office_id == bindparam("was_office_id"),
+    deliveries.c.delivery_id == bindparam("was_delivery_id"),
+    deliveries.c.status == bindparam("was_status"),
+    deliveries.c.attempts == bindparam("was_attempts"),
+)
+# What a delivery may change once written; the rest is its identity.
+MUTABLE = (
+    "status",
+    "attempts",
+    "attempt_started_at",
+    "last_error",
+    "skip_reason",
+    "message_id",
+    "sent_at",
+    "resent_in_doubt",
+    "send_after",
+)
+# Swept messages whose moment has come, oldest first, through the partial index on
+# `send_after` (only deliveries the sweep still has work on hold one). On PostgreSQL another
+# sweeper skips the rows this one holds; the compare-and-set on save still guards SQLite.
+SWEPT_DUE = (
+    select(deliveries)
+    .where(
+        deliveries.c.office_id == bindparam("office_id"),
+        deliveries.c.send_after.is_not(None),
+        deliveries.c.send_after <= bindparam("now"),
+    )
+    .order_by(deliveries.c.send_after)
+    .limit(bindparam("limit"))
+)
+SWEPT_DUE_LOCKED = SWEPT_DUE.with_for_update(skip_locked=True)
+# Which offices have messages to send (platform work: two columns, no tenant).
+OFFICES_WITH_SWEPT_DUE = (
+    select(deliveries.c.office_id)
+    .where(deliveries.c.send_after.is_not(None), deliveries.c.send_after <= bindparam("now"))
+    .group_by(deliveries.c.office_id)
+    .order_by(func.min(deliveries.c.send_after))
+    .limit(bindparam("limit"))
+)
+
+
+class DeliveryRepository(Repository):
+    def __init__(self, uow: UnitOfWork) -> None:
+        super().__init__(uow)
+        # What each delivery handed out was when read or written: the compare-and-set key.
+        self._loaded: dict[str, tuple[str, int]] = {}
+
+    def add(self, delivery: Delivery) -> None:
+        row = {name: getattr(delivery, name) for name in _COLUMNS}
+        row["office_id"] = self._office_id
+        try:
+            self._session.execute(INSERT_DELIVERY, row)
+        except IntegrityError as exc:
+            # The transaction is spoilt on PostgreSQL: the caller starts a new unit of work.
+            if _is_unique_clash(exc):
+                raise DeliveryChangedElsewhere(
+                    f"delivery for {delivery.idempotency_key} created elsewhere"
+                ) from None
+            raise
+        self._remember(delivery)
+
+    def save(self, delivery: Delivery) -> None:
+        was_status, was_attempts = self._loaded[delivery.delivery_id]
+        params = {name: getattr(delivery, name) for name in MUTABLE}
+        params.update(
+            was_office_id=self._office_id,
+            was_delivery_id=delivery.delivery_id,
+            was_status=was_status,
+            was_attempts=was_attempts,
+        )
+        result = self._session.execute(UPDATE_DELIVERY, params)
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise DeliveryChangedElsewhere(f"delivery {delivery.delivery_id} moved on elsewhere")
+        self._remember(delivery)
+
+    def get(self, delivery_id: str) -> Delivery | None:
+        row = self._one(DELIVERY, delivery_id=delivery_id)
+        return self._load(row) if row else None
+
+    def for_cause(self, occasion_id: str, kind: str) -> Delivery | None:
+        row = self._one(DELIVERY_FOR_CAUSE, occasion_id=occasion_id, kind=kind)
+        return self._load(row) if row else None
+
+    def for_case(self, case_id: str) -> list[Delivery]:
+        rows = self._session.execute(
+            DELIVERIES_OF_CASE, {"office_id": self._office_id, "case_id": case_id}
+        ).mappings()
+        return [self._load(row) for row in rows]
+
+    def claim_swept(self, now: Any, limit: int) -> list[Delivery]:
+        """The office's swept messages due at `now`, oldest first (locked on PostgreSQL)."""
+        statement = SWEPT_DUE_LOCKED if self._uow.dialect == "postgresql" else SWEPT_DUE
+        rows = self._session.execute(
+            statement, {"office_id": self._office_id, "now": now, "limit": limit}
+        ).mappings()
+        return [self._load(row) for row in rows]
+
+    def _load(self, row: RowMapping) -> Delivery:
+        values = {name: row[name] for name in _COLUMNS}
+        values["status"] = DeliveryStatus(values["status"])
+        return self._remember(Delivery(**values))
+
+    def _remember(self, delivery: Delivery) -> Delivery:
+        self._loaded[delivery.delivery_id] = (delivery.status.value, delivery.attempts)
+        return self._uow.track(delivery)
+
+
+_COLUMNS = tuple(c.name for c in deliveries.columns if c.name != "office_id")
+
+
+def _is_unique_clash(exc: IntegrityError) -> bool:
+    """PostgreSQL's unique_violation, or SQLite's UNIQUE constraint message."""
+    code = getattr(exc.orig, "pgcode", None)
+    return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+def offices_with_messages_due(db: Any, now: Any, limit: int) -> list[str]:
+    """The offices with swept messages due at `now`, longest waiting first (platform work:
+    office and moment only; each office's messages are claimed in its own unit of work)."""
+    with db.platform_work() as session:
+        return [
+            row.office_id
+            for row in session.execute(OFFICES_WITH_SWEPT_DUE, {"now": now, "limit": limit})
+        ]

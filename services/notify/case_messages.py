@@ -1,0 +1,221 @@
+"""Notify's service layer for the messages about a case: queue them as their events arrive,
+and send those whose moment has come.
+
+Queuing runs inside the event's unit of work (with the reminders the same event moves), so a
+replayed event finds its delivery and queues nothing more. The sweep then claims each office's
+due messages in that office's unit of work: it holds those the office's quiet hours cover,
+commits the others as `sending` (their idempotency key), sends them over the mail transport's
+kept connection, and records every outcome in one more unit of work. A worker killed between
+the two leaves the attempts `sending`: once their lease is over the sweep finds them again and
+sends them once more with the same Message-ID (`Delivery.next_step`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import eventlet
+
+from services.chassis.db import is_transient
+from services.chassis.errors import TransientError
+from services.chassis.events import IncomingEvent
+from services.contracts import CaseClosed, CaseStatusChanged, PublicNoteAdded
+from services.notify import reminders
+from services.notify.domain.acknowledgements import OutgoingEmail
+from services.notify.domain.case_messages import CaseMessage, content_of
+from services.notify.domain.delivery import Delivery, NextStep
+from services.notify.domain.quiet_hours import QuietHours
+from services.notify.domain.reminders import OfficeClock
+from services.notify.handlers import (
+    LEASE_MARGIN,
+    Attempt,
+    Settle,
+    apply_outcome,
+    send_attempt,
+)
+from services.notify.mail import Mailer
+from services.notify.messages import compose_case_message, portal_base_url
+from services.notify.observability import (
+    MESSAGE_SWEEP_SECONDS,
+    MESSAGES_HELD,
+    MESSAGES_QUEUED,
+    OUTCOME_UNKNOWN,
+)
+from services.notify.ports import DeliveryChangedElsewhere, NotifyWork
+
+log = logging.getLogger(__name__)
+
+QUIET_HOURS = QuietHours()
+# Messages one office's claim takes at most; offices one sweep looks at at once.
+CLAIM_BATCH = 50
+OFFICE_BATCH = 200
+# How long the sweep keeps trying to record outcomes while the database is away.
+SETTLE_PATIENCE_SECONDS = 60.0
+
+Clock = Callable[[], datetime]
+FindOffices = Callable[[datetime, int], list[str]]
+
+
+# --- Events: queue the message -----------------------------------------------------------------
+
+
+def queue_public_note(uow: NotifyWork, event: IncomingEvent[PublicNoteAdded]) -> None:
+    _queue(uow, CaseMessage.public_note(event.payload), event.occurred_at)
+
+
+def follow_status(uow: NotifyWork, event: IncomingEvent[CaseStatusChanged]) -> None:
+    """Move the case's reminders, and tell the constituent if the new state is one they are
+    told of."""
+    reminders.follow_status(uow, event)
+    message = CaseMessage.status_change(event.event_id, event.payload)
+    if message is not None:
+        _queue(uow, message, event.occurred_at)
+
+
+def finish_case(uow: NotifyWork, event: IncomingEvent[CaseClosed]) -> None:
+    """Cancel the case's reminders, and tell the constituent it is closed."""
+    reminders.finish_case(uow, event)
+    _queue(uow, CaseMessage.closure(event.event_id, event.payload), event.occurred_at)
+
+
+def _queue(uow: NotifyWork, message: CaseMessage, now: datetime) -> None:
+    if uow.deliveries.for_cause(message.occasion_id, message.kind) is not None:
+        return  # queued (or sent) already: a replayed event tells nobody twice
+    case = uow.cases.get(message.case_id)
+    recipient = uow.recipients.get(case.submission_id) if case is not None else None
+    if case is None or recipient is None:
+        # The case's opening or its constituent travels on another queue: try again soon.
+        raise TransientError(f"notify does not know case {message.case_id}'s constituent yet")
+    clock, _ = reminders.office_schedule(uow)
+    send_after = QUIET_HOURS.next_allowed(now, clock)
+    delivery = message.queue(case, recipient, now=now, send_after=send_after)
+    uow.deliveries.add(delivery)
+    held = send_after > now and delivery.send_after is not None
+    uow.after_commit(lambda: _counted_queue(message.kind, held))
+
+
+def _counted_queue(kind: str, held: bool) -> None:
+    MESSAGES_QUEUED.labels(kind).inc()
+    if held:
+        MESSAGES_HELD.labels(kind).inc()
+
+
+# --- The sweep: send what is due -------------------------------------------------------------
+
+
+def send_due_messages(db: Any, mailer: Mailer, find_offices: FindOffices, clock: Clock) -> int:
+    """Send every queued message whose moment has come, office by office; how many were
+    handed to the mail server (sent or not)."""
+    started = time.perf_counter()
+    tried = 0
+    for office_id in find_offices(clock(), OFFICE_BATCH):
+        tried += _sweep_office(db, mailer, office_id, clock)
+    MESSAGE_SWEEP_SECONDS.observe(time.perf_counter() - started)
+    return tried
+
+
+def _sweep_office(db: Any, mailer: Mailer, office_id: str, clock: Clock) -> int:
+    lease = timedelta(seconds=mailer.longest_send_seconds) + LEASE_MARGIN
+    now = clock()
+    try:
+        with db.unit_of_work(office_id=office_id) as uow:
+            office_clock, _ = reminders.office_schedule(uow)
+            attempts = [
+                attempt
+                for delivery in uow.deliveries.claim_swept(now, CLAIM_BATCH)
+                if (attempt := _plan(uow, delivery, office_clock, mailer, now, lease)) is not None
+            ]
+            uow.commit()
+    except DeliveryChangedElsewhere:
+        return 0  # another sweeper took one of these first (SQLite): the next sweep looks again
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        log.warning("messages of %s left for the next sweep: %s", office_id, exc)
+        return 0
+    outcomes = [(attempt, send_attempt(mailer, attempt, clock)[0]) for attempt in attempts]
+    _record(db, office_id, outcomes)
+    return len(attempts)
+
+
+def _plan(
+    uow: NotifyWork,
+    delivery: Delivery,
+    office_clock: OfficeClock,
+    mailer: Mailer,
+    now: datetime,
+    lease: timedelta,
+) -> Attempt | None:
+    """Start the due delivery's next attempt, hold it for quiet hours, or give it up."""
+    step = delivery.next_step(now=now, send_lease=lease)
+    if step is NextStep.SEND:
+        allowed = QUIET_HOURS.next_allowed(now, office_clock)
+        if allowed > now:
+            delivery.hold(allowed)
+            uow.deliveries.save(delivery)
+            return None
+        if delivery.attempts == 0:
+            delivery.start(now, sender_address=mailer.sender_address, lease=lease)
+        else:
+            delivery.retry(now, sender_address=mailer.sender_address, lease=lease)
+    elif step is NextStep.RESEND_IN_DOUBT:
+        delivery.resend_in_doubt(now, lease=lease)
+        log.warning(
+            "%s delivery %s was left in doubt; sending it again",
+            delivery.kind,
+            delivery.delivery_id,
+        )
+    elif step is NextStep.MARK_UNKNOWN:
+        delivery.give_up_cut_off()
+        uow.deliveries.save(delivery)
+        uow.after_commit(lambda: OUTCOME_UNKNOWN.labels(delivery.channel).inc())
+        return None
+    else:
+        delivery.nothing_left()  # settled already: the sweep has nothing more to do with it
+        uow.deliveries.save(delivery)
+        return None
+    uow.deliveries.save(delivery)
+    email = _compose(uow, delivery, mailer.sender_address)
+    return Attempt(delivery.delivery_id, delivery.kind, delivery.attempts, email)
+
+
+def _compose(uow: NotifyWork, delivery: Delivery, sender_address: str) -> OutgoingEmail:
+    case = uow.cases.get(delivery.case_id or "")
+    recipient = uow.recipients.get(delivery.submission_id)
+    if case is None or recipient is None:  # both were known when it was queued
+        raise TransientError(f"delivery {delivery.delivery_id} lost its case or constituent")
+    return compose_case_message(
+        delivery_id=delivery.delivery_id,
+        kind=delivery.kind,
+        content=content_of(delivery),
+        recipient=recipient,
+        case=case,
+        office_id=uow.office_id,
+        office=uow.offices.sender(),
+        sender_address=sender_address,
+        portal=portal_base_url(),
+    )
+
+
+def _record(db: Any, office_id: str, outcomes: list[tuple[Attempt, Settle]]) -> None:
+    """Record how every attempt ended, retrying while the database is away (a restart takes
+    seconds); attempts that cannot be recorded stay `sending`, and the sweep sends them again
+    once their lease is over."""
+    if not outcomes:
+        return
+    deadline = time.monotonic() + SETTLE_PATIENCE_SECONDS
+    for retry in range(1_000):
+        try:
+            with db.unit_of_work(office_id=office_id) as uow:
+                for attempt, settle in outcomes:
+                    apply_outcome(uow, attempt, settle)
+                uow.commit()
+            return
+        except Exception as exc:
+            if not is_transient(exc) or time.monotonic() >= deadline:
+                raise
+            eventlet.sleep(min(5.0, 0.5 * 2**retry))

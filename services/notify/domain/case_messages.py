@@ -1,0 +1,78 @@
+"""What the constituent is told while their case is worked, and when.
+
+Three things a caseworker does reach the constituent by email, each once: a public note
+(`case_update`, its text), the case moving to a state they should know of (`status_update`:
+the office has contacted the agency, or needs something from them) and the case being closed
+(`closure`, with its outcome in plain words). Internal notes, reasons and other states never
+do. Each is queued when its event arrives, to go at once or after the office's quiet hours (see
+`quiet_hours.py`); the sweep sends it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from services.contracts import CaseClosed, CaseStatusChanged, PublicNoteAdded
+from services.notify.domain.acknowledgements import NO_EMAIL_ADDRESS, OpenedCase, Recipient
+from services.notify.domain.delivery import (
+    CASE_UPDATE,
+    CLOSURE,
+    EMAIL,
+    STATUS_UPDATE,
+    Cause,
+    Delivery,
+)
+
+# The states a constituent is told of when their case moves into one; the rest are the
+# office's own bookkeeping (closing has its own message).
+TOLD_STATUSES = frozenset({"waiting_on_agency", "waiting_on_constituent"})
+
+
+@dataclass(frozen=True)
+class CaseMessage:
+    """One message about a case: its kind, the occasion it is sent once for, and what it says
+    beyond the case's facts."""
+
+    case_id: str
+    kind: str
+    occasion_id: str
+    content: dict[str, str] = field(repr=False)
+
+    @classmethod
+    def public_note(cls, note: PublicNoteAdded) -> CaseMessage:
+        return cls(note.case_id, CASE_UPDATE, note.note_id, {"note": note.text})
+
+    @classmethod
+    def status_change(cls, event_id: str, change: CaseStatusChanged) -> CaseMessage | None:
+        """The constituent's message about a change of state, if it is one they are told of."""
+        if change.to_status not in TOLD_STATUSES or change.to_status == change.from_status:
+            return None
+        return cls(change.case_id, STATUS_UPDATE, event_id, {"status": change.to_status})
+
+    @classmethod
+    def closure(cls, event_id: str, closed: CaseClosed) -> CaseMessage:
+        """Sent once per closing: a case reopened and closed again is told again."""
+        return cls(closed.case_id, CLOSURE, event_id, {"result": closed.result})
+
+    def cause(self, case: OpenedCase) -> Cause:
+        return Cause(case.submission_id, case.case_id, self.kind, EMAIL, self.occasion_id)
+
+    def queue(
+        self, case: OpenedCase, recipient: Recipient, *, now: datetime, send_after: datetime
+    ) -> Delivery:
+        """The message's delivery: queued to go from `send_after`, or skipped for a
+        constituent who gave no email address (the case's message log says so)."""
+        if not recipient.contact_email:
+            return Delivery.skipped(self.cause(case), now=now, reason=NO_EMAIL_ADDRESS)
+        return Delivery.queued(
+            self.cause(case), now=now, send_after=send_after, content=json.dumps(self.content)
+        )
+
+
+def content_of(delivery: Delivery) -> dict[str, Any]:
+    """What a queued message says beyond the case's facts."""
+    loaded = json.loads(delivery.content or "{}")
+    return loaded if isinstance(loaded, dict) else {}
