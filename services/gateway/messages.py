@@ -1,6 +1,7 @@
 """The case page's message log: every message notify sent, or could not send, to the case's
-constituent (the acknowledgement, status codes), in words a caseworker acts on: sent, not sent
-and why, refused for good (reach them another way), cut off and sent again. Asked for as the
+constituent (the acknowledgement, status codes, public notes, status updates, the closing
+message), in words a caseworker acts on: sent, waiting for office hours, not sent and why,
+refused for good (reach them another way), cut off and sent again. Asked for as the
 page's request starts, beside its other calls; a notify that is down leaves the panel saying
 so, never the page failing."""
 
@@ -17,7 +18,13 @@ DELIVERIES = notify_rpc.DeliverySchema(many=True)
 KIND_LABELS = {
     "acknowledgement": "Acknowledgement",
     "status_code": "Status page code",
+    "case_update": "Public note",
+    "status_update": "Status update",
+    "closure": "Case closed",
 }
+# Messages notify's sweep sends (it gives them up after its last retry); the others go with
+# their event, which is retried until they are sent.
+SWEPT = frozenset({"case_update", "status_update", "closure"})
 CHANNEL_LABELS = {"email": "Email", "sms": "Text message"}
 # The mail server's refusals by error class (notify keeps the class, never the server's text).
 ERROR_WORDS = {
@@ -38,6 +45,7 @@ class MessageLine:
     state: str  # sent, pending, problem
     words: str
     at: Any  # when it was sent, else when it was first tried
+    due: Any = None  # a message waiting: when it goes out (shown in the office's time)
 
 
 @dataclass(frozen=True)
@@ -68,15 +76,20 @@ def line_of(delivery: Mapping[str, Any]) -> MessageLine:
     resent = delivery.get("resent_in_doubt") or 0
     error = error_words(delivery.get("last_error"))
     state, words = "problem", ""
-    if status == "sent":
+    due = delivery.get("send_after")
+    if status == "queued":
+        state, words = "pending", "Waiting for office hours; goes out"
+    elif status == "sent":
         state = "sent"
         words = "Sent"
         if resent:
             words += " again after a send was cut off: it may have arrived twice"
     elif status == "sending":
         state, words = "pending", "Sending now"
-    elif status == "failed":
+    elif status == "failed" and (due is not None or delivery["kind"] not in SWEPT):
         state, words = "pending", f"Not sent yet: {error}; trying again"
+    elif status == "failed":
+        words = f"Not sent: {error}; given up. Reach the constituent another way."
     elif status == "unknown":
         state, words = "pending", "Cut off while sending; being sent again"
     elif status == "undeliverable":
@@ -93,6 +106,7 @@ def line_of(delivery: Mapping[str, Any]) -> MessageLine:
         state=state,
         words=words,
         at=delivery["sent_at"] or delivery["created_at"],
+        due=due if status == "queued" else None,
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import eventlet
 
+from services.chassis.config import env_str
 from services.chassis.db import is_transient
 from services.chassis.errors import TransientError
 from services.chassis.events import IncomingEvent
@@ -49,7 +50,17 @@ from services.notify.ports import DeliveryChangedElsewhere, NotifyWork
 
 log = logging.getLogger(__name__)
 
-QUIET_HOURS = QuietHours()
+
+def quiet_hours() -> QuietHours:
+    """The hours messages about a case may go out in, in each office's time zone
+    (`CASEWORK_NOTIFY_SENDING_HOURS`, default `8-20`; `CASEWORK_NOTIFY_SENDING_DAYS`,
+    `business` by default or `all`), read at call time."""
+    return QuietHours.parse(
+        env_str("CASEWORK_NOTIFY_SENDING_HOURS", "8-20"),
+        env_str("CASEWORK_NOTIFY_SENDING_DAYS", "business"),
+    )
+
+
 # Messages one office's claim takes at most; offices one sweep looks at at once.
 CLAIM_BATCH = 50
 OFFICE_BATCH = 200
@@ -91,7 +102,7 @@ def _queue(uow: NotifyWork, message: CaseMessage, now: datetime) -> None:
         # The case's opening or its constituent travels on another queue: try again soon.
         raise TransientError(f"notify does not know case {message.case_id}'s constituent yet")
     clock, _ = reminders.office_schedule(uow)
-    send_after = QUIET_HOURS.next_allowed(now, clock)
+    send_after = quiet_hours().next_allowed(now, clock)
     delivery = message.queue(case, recipient, now=now, send_after=send_after)
     uow.deliveries.add(delivery)
     held = send_after > now and delivery.send_after is not None
@@ -120,14 +131,15 @@ def send_due_messages(db: Any, mailer: Mailer, find_offices: FindOffices, clock:
 
 def _sweep_office(db: Any, mailer: Mailer, office_id: str, clock: Clock) -> int:
     lease = timedelta(seconds=mailer.longest_send_seconds) + LEASE_MARGIN
-    now = clock()
+    now, quiet = clock(), quiet_hours()
     try:
         with db.unit_of_work(office_id=office_id) as uow:
             office_clock, _ = reminders.office_schedule(uow)
             attempts = [
                 attempt
                 for delivery in uow.deliveries.claim_swept(now, CLAIM_BATCH)
-                if (attempt := _plan(uow, delivery, office_clock, mailer, now, lease)) is not None
+                if (attempt := _plan(uow, delivery, (quiet, office_clock), mailer, now, lease))
+                is not None
             ]
             uow.commit()
     except DeliveryChangedElsewhere:
@@ -145,7 +157,7 @@ def _sweep_office(db: Any, mailer: Mailer, office_id: str, clock: Clock) -> int:
 def _plan(
     uow: NotifyWork,
     delivery: Delivery,
-    office_clock: OfficeClock,
+    hours: tuple[QuietHours, OfficeClock],
     mailer: Mailer,
     now: datetime,
     lease: timedelta,
@@ -153,7 +165,8 @@ def _plan(
     """Start the due delivery's next attempt, hold it for quiet hours, or give it up."""
     step = delivery.next_step(now=now, send_lease=lease)
     if step is NextStep.SEND:
-        allowed = QUIET_HOURS.next_allowed(now, office_clock)
+        quiet, office_clock = hours
+        allowed = quiet.next_allowed(now, office_clock)
         if allowed > now:
             delivery.hold(allowed)
             uow.deliveries.save(delivery)

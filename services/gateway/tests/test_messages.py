@@ -75,3 +75,32 @@ def test_each_state_reads_as_what_happened_and_what_to_do(
 )
 def test_the_mail_servers_error_classes_become_words(error: str | None, words: str) -> None:
     assert error_words(error) == words
+
+
+def test_a_message_held_for_office_hours_says_when_it_goes_out() -> None:
+    later = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
+    line = line_of(delivery("queued", kind="status_update", attempts=0, send_after=later))
+    assert (line.kind, line.state, line.words) == (
+        "Status update",
+        "pending",
+        "Waiting for office hours; goes out",
+    )
+    assert line.due == later
+    assert line_of(delivery("sent", kind="closure", send_after=None)).due is None
+
+
+def test_a_swept_message_is_shown_as_given_up_once_its_retries_are_spent() -> None:
+    retrying = line_of(
+        delivery("failed", kind="case_update", last_error="SMTPDataError", send_after=AT)
+    )
+    assert (retrying.kind, retrying.state) == ("Public note", "pending")
+    spent = line_of(
+        delivery(
+            "failed", kind="case_update", last_error="SMTPDataError", attempts=6, send_after=None
+        )
+    )
+    assert spent.state == "problem"
+    assert spent.words == (
+        "Not sent: the mail server refused the message; given up. "
+        "Reach the constituent another way. (6 attempts)"
+    )

@@ -6,7 +6,7 @@ for (the acknowledgement of their own request, a one-time code) is not held."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services.notify.domain.reminders import OfficeClock
@@ -20,10 +20,23 @@ LOOK_AHEAD_DAYS = 15
 
 @dataclass(frozen=True)
 class QuietHours:
-    """The hours outside `[sending_from, sending_until)` and every non-business day are quiet."""
+    """The hours outside `[sending_from, sending_until)` are quiet, and every day that is not
+    a business day unless `every_day`."""
 
     sending_from: int = SENDING_FROM
     sending_until: int = SENDING_UNTIL
+    every_day: bool = False
+
+    @classmethod
+    def parse(cls, hours: str, days: str) -> QuietHours:
+        """From configuration: `hours` as `8-20`, `days` as `business` or `all`."""
+        start, _, end = hours.partition("-")
+        if not (start.strip().isdigit() and end.strip().isdigit()) or days not in (
+            "business",
+            "all",
+        ):
+            raise ValueError(f"sending hours {hours!r} on {days!r} days: use 8-20 and business")
+        return cls(int(start), int(end), every_day=days == "all")
 
     def __post_init__(self) -> None:
         if not 0 <= self.sending_from < self.sending_until <= 24:
@@ -35,18 +48,21 @@ class QuietHours:
         local = now.astimezone(ZoneInfo(clock.zone))
         day = local.date()
         if (
-            clock.calendar.is_business_day(day)
+            self._working(day, clock)
             and time(self.sending_from) <= local.time()
             and local.hour < self.sending_until
         ):
             return now
-        if clock.calendar.is_business_day(day) and local.hour < self.sending_from:
+        if self._working(day, clock) and local.hour < self.sending_from:
             return _utc(clock.at_hour(day, self.sending_from))
         for _ in range(LOOK_AHEAD_DAYS):
             day += timedelta(days=1)
-            if clock.calendar.is_business_day(day):
+            if self._working(day, clock):
                 return _utc(clock.at_hour(day, self.sending_from))
         return now  # a calendar with no working day in weeks: do not hold the message for ever
+
+    def _working(self, day: date, clock: OfficeClock) -> bool:
+        return self.every_day or clock.calendar.is_business_day(day)
 
     def holds(self, now: datetime, clock: OfficeClock) -> bool:
         return self.next_allowed(now, clock) > now

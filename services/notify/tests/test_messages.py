@@ -94,7 +94,10 @@ def test_the_readme_names_every_template() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(
     ("status", "english_words"),
-    [("waiting_on_agency", "contacted the government agency"), ("waiting_on_constituent", "we need")],
+    [
+        ("waiting_on_agency", "contacted the government agency"),
+        ("waiting_on_constituent", "we need"),
+    ],
 )
 def test_a_status_update_says_what_the_new_state_asks_of_the_constituent(
     language: str, status: str, english_words: str
@@ -102,7 +105,7 @@ def test_a_status_update_says_what_the_new_state_asks_of_the_constituent(
     context = {**CONTEXT, "status": status}
     subject = render(f"{language}/status_update.subject.txt", **context)
     body = render(f"{language}/status_update.body.txt", **context)
-    assert "K7QX-M2PD" in subject and CONTEXT["status_url"] in body
+    assert "K7QX-M2PD" in subject and str(CONTEXT["status_url"]) in body
     if language == "en":
         assert english_words in body.lower()
     others = {"waiting_on_agency", "waiting_on_constituent"} - {status}
@@ -119,4 +122,4 @@ def test_each_outcome_of_a_closed_case_has_its_own_words(language: str) -> None:
         for result in CASE_RESULTS
     }
     assert len(set(bodies.values())) == len(CASE_RESULTS)
-    assert all(CONTEXT["status_url"] in body for body in bodies.values())
+    assert all(str(CONTEXT["status_url"]) in body for body in bodies.values())
