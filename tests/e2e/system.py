@@ -106,6 +106,10 @@ class System:
             CASEWORK_INTAKE_RATELIMIT_ENABLED="false",
             CASEWORK_INTAKE_RATELIMIT_STORAGE_URI="memory://",
             CASEWORK_INTAKE_MIN_FILL_SECONDS="0",  # the browser tests fill the form in at once
+            # Messages about a case go at any hour: what the tests see must not depend on when
+            # they run (the office's sending hours are tested with an injected clock).
+            CASEWORK_NOTIFY_SENDING_HOURS="0-24",
+            CASEWORK_NOTIFY_SENDING_DAYS="all",
             CASEWORK_INTAKE_WEB_ADDRESS=f"127.0.0.1:{self.ports['intake-web']}",
             PYTHONUNBUFFERED="1",
         )

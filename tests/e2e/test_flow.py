@@ -207,3 +207,45 @@ def test_reminders_are_scheduled_from_real_events_and_an_escalation_reaches_the_
     assert page.text.count(f'/cases/{case.reference}"') == 1
     assert "The letter to SSA is 5 business days overdue" in page.text
     assert re.search(r'<span class="badge">\d+<span class="visually-hidden"> unread', page.text)
+
+
+def test_a_public_note_reaches_the_constituent_by_email_and_an_internal_one_does_not(
+    running_system: System,
+) -> None:
+    system = running_system
+    system.wait_for(lambda: case_takers_known(system), 30, "cases never learned the demo staff")
+    receipt = system.submit(7).json()
+    case = system.wait_for(lambda: case_for(system, receipt["submission_id"]), 30, "no case")
+    system.wait_for(lambda: emails_with(system, receipt["tracking_code"]), 30, "no acknowledgement")
+    token = system.run_python(
+        "-m", "services.gateway.admin", "issue-token", DEMO_OFFICE, SUPERVISOR
+    ).strip()  # fmt: skip
+    notes = system.url("gateway", f"/api/v1/offices/{DEMO_OFFICE}/cases/{case.reference}/notes")
+    for body, visibility in (
+        ("Called the VA liaison; she expects a decision within two weeks.", "public"),
+        ("Liaison sounded unsure; chase on Friday.", "internal"),
+    ):
+        written = requests.post(
+            notes,
+            json={"body": body, "visibility": visibility},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=15,
+        )
+        assert written.status_code == 201, written.text
+
+    def update() -> list[Any]:
+        mailed = emails_with(system, receipt["tracking_code"])
+        return [message for message in mailed if "update" in message["Subject"]]
+
+    [email] = system.wait_for(update, 30, "the public note was never mailed")
+    body = email.get_payload(decode=True).decode()
+    assert "expects a decision within two weeks" in body
+    assert "unsure" not in body
+    system.wait_for(lambda: not any(system.queue_depths().values()), 30, "queues not drained")
+    sent = system.query(
+        "notify",
+        "SELECT kind, status FROM deliveries WHERE case_id = :c ORDER BY kind",
+        c=str(case.id),
+    )
+    assert [tuple(row) for row in sent] == [("acknowledgement", "sent"), ("case_update", "sent")]
+    assert len(emails_with(system, receipt["tracking_code"])) == 2

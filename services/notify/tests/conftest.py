@@ -1,7 +1,9 @@
-"""A real SMTP server (aiosmtpd) for notify's tests, collecting what it is sent."""
+"""A real SMTP server (aiosmtpd) for notify's tests, collecting what it is sent, and notify's
+real service in a nameko container on either database (`notify`)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -11,8 +13,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, select
+from sqlalchemy.engine import Engine
 
-from services.chassis.testing import free_port
+from services.chassis.testing import free_port, wait_until
+from services.contracts import CASE_OPENED, OFFICE_REGISTERED, SUBMISSION_RECEIVED
+from services.notify.models import deliveries, metadata, offices
+from services.notify.service import NotifyService
 
 
 @dataclass
@@ -97,3 +104,69 @@ def messages_to(mail_server: MailServer) -> Callable[[str], list[EmailMessage]]:
         return [item.message for item in mail_server.received if address in item.rcpt_tos]
 
     return find
+
+
+OFFICE = "rep-lopez"
+REPLY_TO = "casework@lopez.example.gov"
+
+
+@dataclass
+class Notify:
+    container: Any
+    engine: Engine
+    amqp_uri: str
+    base: str
+    publish: Callable[..., dict[str, Any]]
+
+    def deliveries(self) -> list[tuple[str, int]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(deliveries.c.status, deliveries.c.attempts))
+            return [(row.status, row.attempts) for row in rows]
+
+
+@pytest.fixture
+def notify(
+    service_database: Callable[..., str],
+    smtp_port: int,
+    amqp_uri: str,
+    web_address: str,
+    container_factory: Any,
+    publish_event: Callable[..., dict[str, Any]],
+) -> Iterator[Notify]:
+    url = service_database("notify", metadata)
+    container = container_factory(NotifyService)
+    container.start()
+    publish_event(
+        OFFICE_REGISTERED,
+        {"office_id": OFFICE, "name": "Office of Rep. Ana Lopez", "reply_to_email": REPLY_TO},
+        office_id=OFFICE,
+    )
+    engine = create_engine(url)
+
+    def office_known() -> bool:
+        with engine.connect() as connection:
+            query = select(offices.c.office_id).where(offices.c.office_id == OFFICE)
+            return connection.execute(query).first() is not None
+
+    wait_until(office_known, message="office projection not written")
+    yield Notify(container, engine, amqp_uri, f"http://{web_address}", publish_event)
+    engine.dispose()
+
+
+def submission(submission_id: str, **overrides: Any) -> dict[str, Any]:
+    payload = dict(SUBMISSION_RECEIVED.example, submission_id=submission_id)
+    payload.update(overrides)
+    return payload
+
+
+def opened(submission_id: str, case_id: str = "case-1") -> dict[str, Any]:
+    return dict(CASE_OPENED.example, submission_id=submission_id, case_id=case_id)
+
+
+def one_message(
+    messages_to: Callable[[str], list[EmailMessage]], address: str = "maria@example.org"
+) -> EmailMessage:
+    [message] = wait_until(lambda: messages_to(address), message="no acknowledgement arrived")
+    time.sleep(0.5)  # a duplicate would arrive right behind the first
+    [message] = messages_to(address)
+    return message

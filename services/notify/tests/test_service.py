@@ -6,8 +6,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -17,8 +16,7 @@ import requests
 from kombu import Connection
 from nameko.testing.services import entrypoint_hook
 from prometheus_client import REGISTRY
-from sqlalchemy import create_engine, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 
 from services.chassis.errors import Forbidden, NotFound, ValidationFailed
 from services.chassis.testing import wait_until
@@ -26,70 +24,20 @@ from services.contracts import (
     ACKNOWLEDGEMENT_SENT,
     CASE_OPENED,
     INQUIRY_OVERDUE,
-    OFFICE_REGISTERED,
     STAFF_MEMBER_ADDED,
     STATUS_CODE_REQUESTED,
     SUBMISSION_RECEIVED,
 )
-from services.notify.models import deliveries, metadata, offices, staff
-from services.notify.service import NotifyService
-from services.notify.tests.conftest import MailServer
-
-OFFICE = "rep-lopez"
-REPLY_TO = "casework@lopez.example.gov"
-
-
-@dataclass
-class Notify:
-    container: Any
-    engine: Engine
-    amqp_uri: str
-    base: str
-    publish: Callable[..., dict[str, Any]]
-
-    def deliveries(self) -> list[tuple[str, int]]:
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(deliveries.c.status, deliveries.c.attempts))
-            return [(row.status, row.attempts) for row in rows]
-
-
-@pytest.fixture
-def notify(
-    service_database: Callable[..., str],
-    smtp_port: int,
-    amqp_uri: str,
-    web_address: str,
-    container_factory: Any,
-    publish_event: Callable[..., dict[str, Any]],
-) -> Iterator[Notify]:
-    url = service_database("notify", metadata)
-    container = container_factory(NotifyService)
-    container.start()
-    publish_event(
-        OFFICE_REGISTERED,
-        {"office_id": OFFICE, "name": "Office of Rep. Ana Lopez", "reply_to_email": REPLY_TO},
-        office_id=OFFICE,
-    )
-    engine = create_engine(url)
-
-    def office_known() -> bool:
-        with engine.connect() as connection:
-            query = select(offices.c.office_id).where(offices.c.office_id == OFFICE)
-            return connection.execute(query).first() is not None
-
-    wait_until(office_known, message="office projection not written")
-    yield Notify(container, engine, amqp_uri, f"http://{web_address}", publish_event)
-    engine.dispose()
-
-
-def submission(submission_id: str, **overrides: Any) -> dict[str, Any]:
-    payload = dict(SUBMISSION_RECEIVED.example, submission_id=submission_id)
-    payload.update(overrides)
-    return payload
-
-
-def opened(submission_id: str, case_id: str = "case-1") -> dict[str, Any]:
-    return dict(CASE_OPENED.example, submission_id=submission_id, case_id=case_id)
+from services.notify.models import staff
+from services.notify.tests.conftest import (
+    OFFICE,
+    REPLY_TO,
+    MailServer,
+    Notify,
+    one_message,
+    opened,
+    submission,
+)
 
 
 def code_requested(expires_in: timedelta = timedelta(minutes=15)) -> dict[str, Any]:
@@ -113,15 +61,6 @@ def queued_events(amqp_uri: str, queue: str) -> list[dict[str, Any]]:
             if message is None:
                 return bodies
             bodies.append(json.loads(message.body))
-
-
-def one_message(
-    messages_to: Callable[[str], list[EmailMessage]], address: str = "maria@example.org"
-) -> EmailMessage:
-    [message] = wait_until(lambda: messages_to(address), message="no acknowledgement arrived")
-    time.sleep(0.5)  # a duplicate would arrive right behind the first
-    [message] = messages_to(address)
-    return message
 
 
 @pytest.mark.parametrize("case_first", [False, True], ids=["submission-first", "case-first"])
