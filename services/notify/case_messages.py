@@ -47,6 +47,7 @@ from services.notify.observability import (
     OUTCOME_UNKNOWN,
 )
 from services.notify.ports import DeliveryChangedElsewhere, NotifyWork
+from services.notify.wording import office_wording
 
 log = logging.getLogger(__name__)
 
@@ -208,9 +209,10 @@ def _compose(uow: NotifyWork, delivery: Delivery, sender_address: str) -> Outgoi
         recipient=recipient,
         case=case,
         office_id=uow.office_id,
-        office=uow.offices.sender(),
+        office=(sender := uow.offices.sender()),
         sender_address=sender_address,
         portal=portal_base_url(),
+        wording=office_wording(uow, sender),
     )
 
 

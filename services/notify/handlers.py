@@ -61,6 +61,7 @@ from services.notify.observability import (
     UNDELIVERABLE,
 )
 from services.notify.ports import DeliveryChangedElsewhere, NotifyWork
+from services.notify.wording import office_wording
 
 log = logging.getLogger(__name__)
 
@@ -380,9 +381,10 @@ def _plan_acknowledgement(
         recipient=recipient,
         case=case,
         office_id=uow.office_id,
-        office=uow.offices.sender(),
+        office=(sender := uow.offices.sender()),
         sender_address=mailer.sender_address,
         portal=portal_base_url(),
+        wording=office_wording(uow, sender),
     )
     # The caller commits: the idempotency key is durable before the mail server hears anything.
     return Attempt(delivery.delivery_id, ACKNOWLEDGEMENT, delivery.attempts, email)
@@ -421,9 +423,10 @@ def _plan_status_code(
         delivery_id=delivery.delivery_id,
         request=request,
         recipient=uow.recipients.get(request.submission_id),
-        office=uow.offices.sender(),
+        office=(sender := uow.offices.sender()),
         sender_address=mailer.sender_address,
         now=now,
+        wording=office_wording(uow, sender),
     )
     return Attempt(delivery.delivery_id, STATUS_CODE, delivery.attempts, email)
 

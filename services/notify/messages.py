@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -21,6 +23,11 @@ from services.notify.domain.acknowledgements import (
 )
 from services.notify.domain.delivery import message_id
 from services.notify.domain.status_codes import StatusCodeRequest
+from services.notify.domain.wording import Wording, WordingFailed, fill
+
+log = logging.getLogger(__name__)
+# An office's own wordings, by (language, message).
+OfficeWording = Mapping[tuple[str, str], Wording]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Intake serves the constituents' portal; its port on a laptop.
@@ -71,19 +78,42 @@ def _email(
     office: OfficeSender | None,
     delivery_id: str,
     sender_address: str,
+    wording: OfficeWording | None = None,
 ) -> OutgoingEmail:
     sender = _sender(office, language)
     context = {**context, **sender}
+    subject, body = _written(message, language, context, (wording or {}).get((language, message)))
     return OutgoingEmail(
         sender_name=str(sender["sender_name"]),
         sender_address=sender_address,
         to_name=to_name,
         to_address=to_address,
         reply_to=office.reply_to_email if office else None,
-        subject=one_line(render(f"{language}/{message}.subject.txt", **context)),
-        # One line end, however the template file ends (editors add or drop a last newline).
-        body=render(f"{language}/{message}.body.txt", **context).rstrip() + "\n",
+        subject=one_line(subject),
+        # One line end, however the template ends (editors add or drop a last newline).
+        body=body.rstrip() + "\n",
         message_id=message_id(delivery_id, sender_address),
+    )
+
+
+def _written(
+    message: str, language: str, context: dict[str, object], own: Wording | None
+) -> tuple[str, str]:
+    """The subject and body in the office's own wording if it has one that fills in, else in
+    the default templates' (a wording that fails is logged, never the constituent's loss)."""
+    if own is not None:
+        try:
+            return fill(own.subject, context), fill(own.body, context)
+        except WordingFailed as failed:
+            log.error(
+                "the office's wording of %s (%s) failed (%s); the default was sent",
+                message,
+                language,
+                failed,
+            )
+    return (
+        render(f"{language}/{message}.subject.txt", **context),
+        render(f"{language}/{message}.body.txt", **context),
     )
 
 
@@ -96,6 +126,7 @@ def compose_acknowledgement(
     office: OfficeSender | None,
     sender_address: str,
     portal: str,
+    wording: OfficeWording | None = None,
 ) -> OutgoingEmail:
     """The acknowledgement a constituent gets once their case is opened: their codes, what
     happens next, and the link to their request's status page on the `portal`."""
@@ -116,6 +147,7 @@ def compose_acknowledgement(
         office=office,
         delivery_id=delivery_id,
         sender_address=sender_address,
+        wording=wording,
     )
 
 
@@ -127,6 +159,7 @@ def compose_status_code(
     office: OfficeSender | None,
     sender_address: str,
     now: datetime,
+    wording: OfficeWording | None = None,
 ) -> OutgoingEmail:
     """The one-time code a constituent asked for, greeting them by name if notify knows it."""
     name = one_line(recipient.name) if recipient is not None else ""
@@ -144,6 +177,7 @@ def compose_status_code(
         office=office,
         delivery_id=delivery_id,
         sender_address=sender_address,
+        wording=wording,
     )
 
 
@@ -158,6 +192,7 @@ def compose_case_message(
     office: OfficeSender | None,
     sender_address: str,
     portal: str,
+    wording: OfficeWording | None = None,
 ) -> OutgoingEmail:
     """A message about the constituent's case (`case_update`, `status_update`, `closure`):
     what it says beyond the case's facts is its `content` (a note's text, the new state, the
@@ -180,4 +215,5 @@ def compose_case_message(
         office=office,
         delivery_id=delivery_id,
         sender_address=sender_address,
+        wording=wording,
     )

@@ -36,6 +36,23 @@ offices = Table(
     Column("first_contact_business_days", Integer, nullable=False, server_default="2"),
     Column("follow_up_every_days", Integer, nullable=False, server_default="7"),
     Column("check_in_every_days", Integer, nullable=False, server_default="7"),
+    # A fresh random id whenever its admin saves or resets the office's wording of a message
+    # (NULL: it has none): notify instances keep an office's wording in memory by it.
+    Column("wording_version", String(36), nullable=True),
+)
+
+# An office's own wording of a message in a language (domain/wording.py); a message without
+# one is written from the default templates.
+message_wording = Table(
+    "message_wording",
+    metadata,
+    Column("office_id", String(64), primary_key=True),
+    Column("message", String(30), primary_key=True),
+    Column("language", String(5), primary_key=True),
+    Column("subject", String(500), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(64), nullable=False),
 )
 
 # Projection of `intake.submission_received`: how to reach the constituent who asked.

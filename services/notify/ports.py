@@ -12,6 +12,7 @@ from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Re
 from services.notify.domain.delivery import Delivery
 from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
 from services.notify.domain.reminders import DEFAULT_POLICY, Reminder, ReminderPolicy
+from services.notify.domain.wording import Wording
 
 
 class ReminderChangedElsewhere(Exception):
@@ -150,6 +151,23 @@ class Notifications(Protocol):
         ...
 
 
+class OfficeWordings(Protocol):
+    """An office's own wording of its messages (domain/wording.py)."""
+
+    def all(self) -> list[Wording]: ...
+
+    def get(self, message: str, language: str) -> Wording | None: ...
+
+    def save(self, wording: Wording) -> bool:
+        """Keep an office's wording of a message and move its version on; False (nothing kept)
+        if notify has not heard of the office."""
+        ...
+
+    def forget(self, message: str, language: str) -> bool:
+        """Back to the default wording; False if the office had none of its own."""
+        ...
+
+
 class NotifyWork(BaseUnitOfWork):
     """A unit of work as notify's handlers see it; `NotifyUnitOfWork` and the fake one of the
     tests both are one (their other base gives the transaction)."""
@@ -162,3 +180,6 @@ class NotifyWork(BaseUnitOfWork):
     staff: Staff
     assignments: Assignments
     notifications: Notifications
+    wording: OfficeWordings
+
+    def audit(self, action: str, subject_type: str, subject_id: str) -> None: ...

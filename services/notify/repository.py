@@ -20,6 +20,7 @@ from services.notify.adapters.staff import (
     NotificationRepository,
     StaffRepository,
 )
+from services.notify.adapters.wording import WordingRepository
 from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
 from services.notify.domain.reminders import (
     DEFAULT_POLICY,
@@ -31,7 +32,7 @@ from services.notify.domain.reminders import (
 from services.notify.models import offices, opened_cases, recipients, reminders
 from services.notify.ports import NotifyWork, ReminderChangedElsewhere
 
-OFFICE_SENDER = select(offices.c.name, offices.c.reply_to_email).where(
+OFFICE_SENDER = select(offices.c.name, offices.c.reply_to_email, offices.c.wording_version).where(
     offices.c.office_id == bindparam("office_id")
 )
 INTERVALS = ("first_contact_business_days", "follow_up_every_days", "check_in_every_days")
@@ -65,12 +66,14 @@ class OfficeRepository(Repository):
         policy: ReminderPolicy = DEFAULT_POLICY,
     ) -> None:
         values = {
-            **dataclasses.asdict(sender),
+            "name": sender.name,
+            "reply_to_email": sender.reply_to_email,
             "timezone": timezone,
             "updated_at": utcnow(),
             **{name: getattr(policy, name) for name in INTERVALS},
         }
-        self._upsert(offices, ("office_id",), values)
+        # The office's wording version is notify's own: an announcement leaves it as it is.
+        self._upsert(offices, ("office_id",), values, kept=("wording_version",))
 
     def schedule(self) -> tuple[str | None, ReminderPolicy]:
         row = self._one(OFFICE_SCHEDULE)
@@ -113,6 +116,7 @@ class NotifyUnitOfWork(UnitOfWork, NotifyWork):
         self.recipients = RecipientRepository(self)
         self.cases = OpenedCaseRepository(self)
         self.deliveries = DeliveryRepository(self)
+        self.wording = WordingRepository(self)
         self.reminders = ReminderRepository(self)
         self.staff = StaffRepository(self)
         self.assignments = AssignmentRepository(self)

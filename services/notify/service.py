@@ -38,15 +38,20 @@ from services.contracts import (
     StatusCodeRequested,
     SubmissionReceived,
 )
+from services.contracts.rpc.common import OfficeRequest
 from services.contracts.rpc.notify import (
     BellQuerySchema,
     BellSchema,
     DeliveriesQuerySchema,
     DeliverySchema,
     MarkReadSchema,
+    MessageWordingSchema,
     UnreadSchema,
+    WordingChangeSchema,
+    WordingKeySchema,
+    WordingPreviewSchema,
 )
-from services.notify import case_messages, handlers, notifications, reminders
+from services.notify import case_messages, handlers, notifications, reminders, wording
 from services.notify.adapters.deliveries import offices_with_messages_due
 from services.notify.mail import MailTransport
 from services.notify.models import metadata
@@ -61,6 +66,10 @@ BELL_QUERY = BellQuerySchema()
 BELL = BellSchema()
 MARK_READ = MarkReadSchema()
 UNREAD = UnreadSchema()
+WORDING_KEY = WordingKeySchema()
+WORDING_CHANGE = WordingChangeSchema()
+WORDING_PREVIEW = WordingPreviewSchema()
+MESSAGE_WORDING = MessageWordingSchema()
 # What a caller may get back as itself; anything else is a bug, logged with its trace.
 EXPECTED = (ValidationFailed, NotFound, Forbidden)
 
@@ -184,6 +193,52 @@ class NotifyService(ServiceBase):
             unread = notifications.mark_read(uow, person, query["notification_ids"])
         return dict(UNREAD.dump({"unread": unread}))
 
+    @rpc(expected_exceptions=EXPECTED)
+    def message_wording(self, office_id: str) -> list[dict[str, Any]]:
+        """Every message in every language: the default wording and the office's own."""
+        office = self._caller().office(
+            load_arguments(OfficeRequest(), {"office_id": office_id})["office_id"]
+        )
+        with self.db.unit_of_work(office_id=office) as uow:
+            return [_wording_out(item) for item in wording.list_wording(uow)]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def save_message_wording(self, office_id: str, **change: Any) -> dict[str, Any]:
+        """The office admin's own wording of a message; refused with each problem's line."""
+        query = load_arguments(WORDING_CHANGE, {"office_id": office_id, **change})
+        caller = self._caller()
+        with self.db.unit_of_work(office_id=caller.office(office_id), actor=caller.actor) as uow:
+            saved = wording.save_wording(
+                uow,
+                caller.actor,
+                query["message"],
+                query["language"],
+                query["subject"],
+                query["body"],
+            )
+            uow.commit()
+        return _wording_out(saved)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reset_message_wording(self, office_id: str, **key: Any) -> dict[str, Any]:
+        """Back to the default wording of a message (office admin)."""
+        query = load_arguments(WORDING_KEY, {"office_id": office_id, **key})
+        caller = self._caller()
+        with self.db.unit_of_work(office_id=caller.office(office_id), actor=caller.actor) as uow:
+            reset = wording.reset_wording(uow, caller.actor, query["message"], query["language"])
+            uow.commit()
+        return _wording_out(reset)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def preview_message_wording(self, office_id: str, **change: Any) -> dict[str, Any]:
+        """A wording filled in for a sample constituent of the office; nothing is kept."""
+        query = load_arguments(WORDING_CHANGE, {"office_id": office_id, **change})
+        with self.db.unit_of_work(office_id=self._caller().office(office_id)) as uow:
+            subject, body = wording.preview(
+                uow, query["message"], query["language"], query["subject"], query["body"]
+            )
+        return dict(WORDING_PREVIEW.dump({"subject": subject, "body": body}))
+
     def _caller(self) -> Caller:
         caller: Caller = self.caller
         return caller
@@ -195,3 +250,23 @@ class NotifyService(ServiceBase):
         person = notifications.person(caller)
         with self.db.unit_of_work(office_id=caller.office(office_id), actor=caller.actor) as uow:
             yield uow, person
+
+
+def _wording_out(item: wording.MessageWording) -> dict[str, Any]:
+    own = item.own
+    return dict(
+        MESSAGE_WORDING.dump(
+            {
+                "message": item.message,
+                "label": item.label,
+                "language": item.language,
+                "fields_": item.fields,
+                "default_subject": item.default_subject,
+                "default_body": item.default_body,
+                "subject": own.subject if own else None,
+                "body": own.body if own else None,
+                "updated_at": own.updated_at if own else None,
+                "updated_by": own.updated_by if own else None,
+            }
+        )
+    )

@@ -90,6 +90,7 @@ OFFICE_TABLES = {
         "staff",
         "case_assignees",
         "staff_notifications",
+        "message_wording",
     },
     "metrics": {
         "audit_log",

@@ -1,6 +1,8 @@
 """Notify's RPC contracts: `list_deliveries(office_id, case_id)` and what it answers (the
 deliveries of one case, never an address); `bell` and `mark_notifications_read`, the
-signed-in person's notifications in the staff app."""
+signed-in person's notifications in the staff app; `message_wording`,
+`save_message_wording`, `reset_message_wording` and `preview_message_wording`, the office's
+own wording of the messages to constituents (saved and reset by its office admin only)."""
 
 from __future__ import annotations
 
@@ -79,3 +81,47 @@ class UnreadSchema(Schema):
     """`mark_notifications_read`'s answer: how many are still unread."""
 
     unread = fields.Integer(required=True)
+
+
+MESSAGES = ("acknowledgement", "case_update", "status_update", "closure", "status_code")
+LANGUAGES = ("en", "es")
+
+
+class WordingKeySchema(OfficeRequest):
+    """The arguments of `reset_message_wording`: which message, in which language."""
+
+    message = fields.String(required=True, validate=validate.OneOf(MESSAGES))
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+
+
+class WordingChangeSchema(WordingKeySchema):
+    """The arguments of `save_message_wording` and `preview_message_wording`: the wording, as
+    Jinja2 templates of the message's fields."""
+
+    subject = fields.String(required=True, validate=validate.Length(1, 500))
+    body = fields.String(required=True, validate=validate.Length(1, 10_000))
+
+
+class MessageWordingSchema(Schema):
+    """One message in one language: its default wording, the office's own (None without),
+    and the fields its wording may use (name, what it is)."""
+
+    message = fields.String(required=True)
+    label = fields.String(required=True)
+    language = fields.String(required=True)
+    fields_ = fields.List(
+        fields.Tuple((fields.String(), fields.String())), required=True, data_key="fields"
+    )
+    default_subject = fields.String(required=True)
+    default_body = fields.String(required=True)
+    subject = fields.String(required=True, allow_none=True)
+    body = fields.String(required=True, allow_none=True)
+    updated_at = fields.AwareDateTime(required=True, allow_none=True)
+    updated_by = fields.String(required=True, allow_none=True)
+
+
+class WordingPreviewSchema(Schema):
+    """`preview_message_wording`'s answer: the wording filled in for a sample constituent."""
+
+    subject = fields.String(required=True)
+    body = fields.String(required=True)

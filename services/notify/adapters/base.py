@@ -15,14 +15,22 @@ from services.chassis.uow import UnitOfWork
 
 
 @functools.cache
-def upsert(dialect: str, table: Table, keys: Sequence[str], newest_by: str | None = None) -> Any:
-    """Insert a projection row, or replace every other column of the row with these keys;
+def upsert(
+    dialect: str,
+    table: Table,
+    keys: Sequence[str],
+    newest_by: str | None = None,
+    kept: Sequence[str] = (),
+) -> Any:
+    """Insert a projection row, or replace every other column of the row with these keys
+    except the `kept` ones (the service's own, which the projected event does not carry);
     with `newest_by` (a time column), only by a row at least as new as the one kept, so the
     latest announcement wins whatever order the events arrive in."""
     statement = insert_on_conflict(dialect, table)
+    fixed = set(keys) | set(kept)
     return statement.on_conflict_do_update(
         index_elements=list(keys),
-        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys},
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in fixed},
         where=None if newest_by is None else statement.excluded[newest_by] >= table.c[newest_by],
     )
 
@@ -45,8 +53,9 @@ class Repository:
         keys: Sequence[str],
         values: Mapping[str, Any],
         newest_by: str | None = None,
+        kept: Sequence[str] = (),
     ) -> None:
-        statement = upsert(self._uow.dialect, table, tuple(keys), newest_by)
+        statement = upsert(self._uow.dialect, table, tuple(keys), newest_by, tuple(kept))
         self._session.execute(statement, {"office_id": self._office_id, **values})
 
 

@@ -72,10 +72,12 @@ class OpenedCase:
 
 @dataclass(frozen=True)
 class OfficeSender:
-    """The name and reply address an office's mail goes out with."""
+    """The name and reply address an office's mail goes out with, and which version of the
+    office's own wording of its messages is current (None: it has none)."""
 
     name: str
     reply_to_email: str
+    wording_version: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ work whose repositories keep one office's rows in memory (writes land on commit 
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from services.notify.domain.acknowledgements import (
 from services.notify.domain.delivery import Delivery
 from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
 from services.notify.domain.reminders import DEFAULT_POLICY, Reminder, ReminderPolicy
+from services.notify.domain.wording import Wording
 from services.notify.ports import DeliveryChangedElsewhere, NotifyWork, ReminderChangedElsewhere
 
 
@@ -75,10 +77,46 @@ class FakeOffices(_Table):
         self.stage("policy", policy)
 
     def sender(self) -> OfficeSender | None:
-        return self.rows.get("office")  # type: ignore[no-any-return]
+        sender = self.rows.get("office")
+        if sender is None:
+            return None
+        return dataclasses.replace(sender, wording_version=self.rows.get("wording_version"))
+
+    def next_wording_version(self) -> bool:
+        if "office" not in self.rows:
+            return False
+        self.stage("wording_version", str(uuid.uuid4()))
+        return True
 
     def schedule(self) -> tuple[str | None, ReminderPolicy]:
         return self.rows.get("timezone"), self.rows.get("policy", DEFAULT_POLICY)
+
+
+class FakeWordings(_Table):
+    def all(self) -> list[Wording]:
+        return list(self.rows.values())
+
+    def get(self, message: str, language: str) -> Wording | None:
+        return self.rows.get((message, language))  # type: ignore[no-any-return]
+
+    def save(self, wording: Wording) -> bool:
+        if not self._offices().next_wording_version():
+            return False
+        self.stage((wording.message, wording.language), wording)
+        return True
+
+    def _offices(self) -> FakeOffices:
+        offices = self._uow.offices
+        assert isinstance(offices, FakeOffices)
+        return offices
+
+    def forget(self, message: str, language: str) -> bool:
+        if (message, language) not in self.rows:
+            return False
+        self._pending.pop((message, language), None)
+        self._uow.staged.append(lambda: self._committed.pop((message, language), None))
+        self._offices().next_wording_version()
+        return True
 
 
 class FakeRecipients(_Table):
@@ -273,6 +311,7 @@ class FakeNotifyUnitOfWork(FakeUnitOfWork, NotifyWork):
         self.staff = FakeStaff(self, "staff")
         self.assignments = FakeAssignments(self, "case_assignees")
         self.notifications = FakeNotifications(self, "staff_notifications")
+        self.wording = FakeWordings(self, "message_wording")
 
     def commit(self) -> None:
         staged, self.staged = self.staged, []

@@ -44,6 +44,7 @@ def test_the_migrations_build_what_the_service_declares_and_take_it_down(empty_u
             "staff",
             "case_assignees",
             "staff_notifications",
+            "message_wording",
         }
 
         command.downgrade(alembic_config("notify", empty_url), "base")

@@ -1,0 +1,193 @@
+"""An office's own wording of the messages notify sends to constituents.
+
+Every message has a default in each language (the files in `templates/`). An office admin may
+replace the subject and body of any of them with the office's own; messages are then written
+from that. An office's wording is a Jinja2 template filled in a sandbox: it may use only the
+fields its message is given (`FIELDS`), cannot include other templates or reach anything
+beyond those fields, and is checked against a full sample before it is saved. A wording that
+fails at send time all the same is not the constituent's problem: the default is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+MAX_SUBJECT_CHARS = 500
+MAX_BODY_CHARS = 10_000
+MAX_FILLED_CHARS = 40_000
+
+# What every message is given (see templates/README.md).
+COMMON = {
+    "name": "the constituent's name",
+    "office_name": "the office's name",
+    "sender_name": "the name the email comes from (the office's name)",
+    "tracking_code": "the request's tracking code",
+    "reference": "the case's reference",
+}
+STATUS_URL = {"status_url": "the link to the request's status page"}
+# Each editable message: the fields it may use, and those its body must use.
+FIELDS: Mapping[str, Mapping[str, str]] = {
+    "acknowledgement": {**COMMON, **STATUS_URL},
+    "case_update": {**COMMON, **STATUS_URL, "note": "the caseworker's public note"},
+    "status_update": {
+        **COMMON,
+        **STATUS_URL,
+        "status": "the new state: waiting_on_agency or waiting_on_constituent",
+    },
+    "closure": {
+        **COMMON,
+        **STATUS_URL,
+        "result": "the outcome: favourable, partly_favourable, unfavourable, "
+        "referred_elsewhere, withdrawn or no_action_possible",
+    },
+    "status_code": {
+        **COMMON,
+        "code": "the one-time code (never in the subject)",
+        "minutes": "how many minutes the code works for",
+    },
+}
+REQUIRED: Mapping[str, frozenset[str]] = {
+    "acknowledgement": frozenset({"tracking_code"}),
+    "case_update": frozenset({"note"}),
+    "status_update": frozenset(),
+    "closure": frozenset(),
+    "status_code": frozenset({"code"}),
+}
+# Never in a subject: subjects show on lock screens and in mail logs.
+NOT_IN_SUBJECT = frozenset({"code"})
+MESSAGE_LABELS = {
+    "acknowledgement": "Acknowledgement of a new request",
+    "case_update": "Public note",
+    "status_update": "Status update",
+    "closure": "Case closed",
+    "status_code": "Status page code",
+}
+SAMPLE: Mapping[str, Any] = {
+    "name": "María López",
+    "office_name": "Office of Rep. Ana Lopez",
+    "sender_name": "Office of Rep. Ana Lopez",
+    "tracking_code": "K7QX-M2PD",
+    "reference": "CW-2026-000042",
+    "status_url": "https://portal.example.gov/o/rep-lopez/status?tracking=K7QX-M2PD",
+    "note": "The passport agency has your application and will print it this week.",
+    "status": "waiting_on_agency",
+    "result": "favourable",
+    "code": "482913",
+    "minutes": 15,
+}
+
+
+@dataclass(frozen=True)
+class Wording:
+    """An office's subject and body of one message in one language."""
+
+    message: str
+    language: str
+    subject: str
+    body: str
+    updated_at: datetime
+    updated_by: str
+
+
+class WordingFailed(Exception):
+    """An office's wording could not be filled in; the message says where and why."""
+
+
+def _environment() -> ImmutableSandboxedEnvironment:
+    environment = ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
+    environment.globals = {}
+    return environment
+
+
+_ENVIRONMENT = _environment()
+
+
+@lru_cache(maxsize=512)
+def _compile(source: str) -> Template:
+    return _ENVIRONMENT.from_string(source)
+
+
+def fill(source: str, context: Mapping[str, Any]) -> str:
+    """The wording filled in, or WordingFailed naming the line that failed."""
+    try:
+        template = _compile(source)
+    except TemplateSyntaxError as error:
+        raise WordingFailed(f"line {error.lineno}: {error.message}") from error
+    size, parts = 0, []
+    try:
+        for part in template.generate(**context):
+            size += len(part)
+            if size > MAX_FILLED_CHARS:
+                raise WordingFailed(f"the message would be over {MAX_FILLED_CHARS:,} characters")
+            parts.append(part)
+    except WordingFailed:
+        raise
+    except TypeError as error:
+        if "loader" in str(error):
+            raise WordingFailed("a message cannot include another template") from error
+        raise WordingFailed(str(error)) from error
+    except TemplateError as error:
+        raise WordingFailed(error.message or type(error).__name__) from error
+    except Exception as error:  # anything a template does wrong is the template's
+        raise WordingFailed(str(error) or type(error).__name__) from error
+    return "".join(parts)
+
+
+def check(message: str, subject: str, body: str) -> dict[str, list[str]]:
+    """What is wrong with an office's wording of `message`, per part; `{}` when it fills in
+    with every field of a sample."""
+    if message not in FIELDS:
+        return {"message": [f"{message!r} is not a message an office words"]}
+    problems: dict[str, list[str]] = {}
+    allowed = set(FIELDS[message])
+    for part, source, limit, required, forbidden in (
+        ("subject", subject, MAX_SUBJECT_CHARS, frozenset(), NOT_IN_SUBJECT),
+        ("body", body, MAX_BODY_CHARS, REQUIRED[message], frozenset()),
+    ):
+        found = _check_part(part, source, limit, allowed - forbidden, required)
+        if found:
+            problems[part] = found
+    return problems
+
+
+def _check_part(
+    part: str, source: str, limit: int, allowed: set[str], required: frozenset[str]
+) -> list[str]:
+    if not source.strip():
+        return [f"the message needs a {part}"]
+    if len(source) > limit:
+        return [f"a {part} is at most {limit:,} characters"]
+    if part == "subject" and ("\n" in source.strip() or "\r" in source):
+        return ["a subject is one line"]
+    try:
+        tree = _ENVIRONMENT.parse(source)
+    except TemplateSyntaxError as error:
+        return [f"line {error.lineno}: {error.message}"]
+    used = set(_fields_read(tree))
+    problems = [
+        f"{{{{ {name} }}}} is not a field of this message" for name in sorted(used - allowed)
+    ]
+    problems += [f"it must use {{{{ {name} }}}}" for name in sorted(required - used)]
+    if problems:
+        return problems
+    try:
+        fill(source, SAMPLE)
+    except WordingFailed as failed:
+        return [str(failed)]
+    return []
+
+
+def _fields_read(tree: nodes.Template) -> Iterator[str]:
+    bound = {name.name for name in tree.find_all(nodes.Name) if name.ctx in ("store", "param")}
+    for name in tree.find_all(nodes.Name):
+        if name.ctx == "load" and name.name not in bound:
+            yield name.name

@@ -1,0 +1,158 @@
+"""Notify's service layer for offices' own wording of their messages: what an office admin
+sees and changes in the staff app (through the RPCs), and the wording a message is written
+in, read once per office and version and kept in memory."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from services.chassis.db import utcnow
+from services.chassis.domain import Actor
+from services.chassis.errors import Forbidden, NotFound, ValidationFailed
+from services.notify.domain.acknowledgements import LANGUAGES, OfficeSender
+from services.notify.domain.wording import (
+    FIELDS,
+    MESSAGE_LABELS,
+    SAMPLE,
+    Wording,
+    WordingFailed,
+    check,
+    fill,
+)
+from services.notify.messages import TEMPLATES, OfficeWording, portal_base_url, status_page_url
+from services.notify.ports import NotifyWork
+
+OFFICE_ADMIN = "office_admin"
+# Offices' wordings kept in memory, by (office, version): each change makes a new version.
+CACHED_OFFICES = 1000
+_CACHE: OrderedDict[tuple[str, str], OfficeWording] = OrderedDict()
+INCLUDE = re.compile(r'\{%-?\s*include\s+"([a-z]{2})/footer\.txt"\s*-?%\}')
+
+
+def office_wording(uow: NotifyWork, sender: OfficeSender | None) -> OfficeWording:
+    """The office's own wordings (none until its admin writes one), by (language, message)."""
+    if sender is None or sender.wording_version is None:
+        return {}
+    key = (uow.office_id, sender.wording_version)
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    wording = {(w.language, w.message): w for w in uow.wording.all()}
+    _CACHE[key] = wording
+    if len(_CACHE) > CACHED_OFFICES:
+        _CACHE.popitem(last=False)
+    return wording
+
+
+@dataclass(frozen=True)
+class MessageWording:
+    """One message in one language as the office's admin sees it: the default, the office's
+    own (if any), and the fields it may use."""
+
+    message: str
+    label: str
+    language: str
+    fields: list[tuple[str, str]]
+    default_subject: str
+    default_body: str
+    own: Wording | None
+
+
+def default_wording(message: str, language: str) -> tuple[str, str]:
+    """The default subject and body of a message, as a template an admin can start from (the
+    shared sign-off written out, since an office's wording includes nothing)."""
+    folder = TEMPLATES / language
+    subject = (folder / f"{message}.subject.txt").read_text(encoding="utf-8").strip()
+    body = (folder / f"{message}.body.txt").read_text(encoding="utf-8")
+
+    def footer(found: re.Match[str]) -> str:
+        return (TEMPLATES / found.group(1) / "footer.txt").read_text(encoding="utf-8").strip()
+
+    return subject, INCLUDE.sub(footer, body).rstrip() + "\n"
+
+
+def list_wording(uow: NotifyWork) -> list[MessageWording]:
+    own = {(w.message, w.language): w for w in uow.wording.all()}
+    return [_view(message, language, own.get((message, language))) for message, language in _all()]
+
+
+def save_wording(
+    uow: NotifyWork, actor: Actor, message: str, language: str, subject: str, body: str
+) -> MessageWording:
+    _require_admin(actor)
+    _require_known(message, language)
+    problems = check(message, subject, body)
+    if problems:
+        raise ValidationFailed("the wording does not fill in", problems)
+    wording = Wording(message, language, subject.strip(), body, utcnow(), actor.audit_name)
+    if not uow.wording.save(wording):
+        raise NotFound("notify has not heard of this office yet")
+    uow.audit("message_wording.saved", "message_wording", f"{message}:{language}")
+    return _view(message, language, wording)
+
+
+def reset_wording(uow: NotifyWork, actor: Actor, message: str, language: str) -> MessageWording:
+    _require_admin(actor)
+    _require_known(message, language)
+    if uow.wording.forget(message, language):
+        uow.audit("message_wording.reset", "message_wording", f"{message}:{language}")
+    return _view(message, language, None)
+
+
+def preview(
+    uow: NotifyWork, message: str, language: str, subject: str, body: str
+) -> tuple[str, str]:
+    """The wording filled in for a sample constituent of this office; ValidationFailed with
+    the problems (per part, each with its line) if it would not be saved."""
+    _require_known(message, language)
+    problems = check(message, subject, body)
+    if problems:
+        raise ValidationFailed("the wording does not fill in", problems)
+    sender = uow.offices.sender()
+    office_name = sender.name if sender is not None else str(SAMPLE["office_name"])
+    context = {
+        **SAMPLE,
+        "office_name": office_name,
+        "sender_name": office_name,
+        "status_url": status_page_url(
+            portal_base_url(), uow.office_id, str(SAMPLE["tracking_code"])
+        ),
+    }
+    try:
+        return fill(subject, context).strip(), fill(body, context).rstrip() + "\n"
+    except WordingFailed as failed:  # checked above against the same fields: not expected
+        raise ValidationFailed("the wording does not fill in", {"body": [str(failed)]}) from None
+
+
+def _all() -> list[tuple[str, str]]:
+    return [(message, language) for message in FIELDS for language in LANGUAGES]
+
+
+def _view(message: str, language: str, own: Wording | None) -> MessageWording:
+    subject, body = default_wording(message, language)
+    return MessageWording(
+        message=message,
+        label=MESSAGE_LABELS[message],
+        language=language,
+        fields=list(FIELDS[message].items()),
+        default_subject=subject,
+        default_body=body,
+        own=own,
+    )
+
+
+def _require_admin(actor: Actor) -> None:
+    if actor.is_system or actor.role != OFFICE_ADMIN:
+        raise Forbidden("only the office admin changes the wording of the office's messages")
+
+
+def _require_known(message: str, language: str) -> None:
+    problems: dict[str, list[str]] = {}
+    if message not in FIELDS:
+        problems["message"] = [f"one of {', '.join(FIELDS)}"]
+    if language not in LANGUAGES:
+        problems["language"] = [f"one of {', '.join(LANGUAGES)}"]
+    if problems:
+        raise ValidationFailed("no such message", problems)
