@@ -29,7 +29,7 @@ import pytest
 from kombu import Connection, Producer
 from nameko import config
 from sqlalchemy import MetaData, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from services.chassis.messaging import (
@@ -142,10 +142,26 @@ def schema_changed(url: str) -> None:
         del _built[built]
 
 
+def _end_other_sessions(engine: Engine) -> None:
+    """End every other session on the database: a container stopped in the middle of a
+    transaction leaves its session idle in it, holding locks that would make TRUNCATE or DROP
+    wait for ever (a likely cause of a 300 s hang in CI). Nothing of the next test is
+    connected yet."""
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+
+
 def reset_schema(url: str, metadata: MetaData) -> bool:
     """An empty schema of `metadata` at `url`; True when it was (re)built rather than emptied."""
     engine = create_engine(url, poolclass=NullPool)
     try:
+        if engine.dialect.name == "postgresql":
+            _end_other_sessions(engine)
         if engine.dialect.name == "postgresql" and _built.get(url, (None,))[0] == id(metadata):
             tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
             with engine.begin() as connection:

@@ -24,6 +24,7 @@ from services.gateway import (
     directory_pages,
     liaison_pages,
     signin_pages,
+    wording_pages,
 )
 from services.gateway.access import Acting
 from services.gateway.models import Base
@@ -41,6 +42,7 @@ class GatewayService(
     liaison_pages.LiaisonPages,
     directory_pages.DirectoryPages,
     admin_pages.AdminPages,
+    wording_pages.WordingPages,
     api.CaseApi,
     ServiceBase,
 ):

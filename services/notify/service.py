@@ -260,7 +260,7 @@ def _wording_out(item: wording.MessageWording) -> dict[str, Any]:
                 "message": item.message,
                 "label": item.label,
                 "language": item.language,
-                "fields_": item.fields,
+                "variables": item.fields,
                 "default_subject": item.default_subject,
                 "default_body": item.default_body,
                 "subject": own.subject if own else None,

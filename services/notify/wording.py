@@ -85,7 +85,7 @@ def save_wording(
     _require_known(message, language)
     problems = check(message, subject, body)
     if problems:
-        raise ValidationFailed("the wording does not fill in", problems)
+        raise ValidationFailed("fix these and try again", problems)
     wording = Wording(message, language, subject.strip(), body, utcnow(), actor.audit_name)
     if not uow.wording.save(wording):
         raise NotFound("notify has not heard of this office yet")
@@ -109,7 +109,7 @@ def preview(
     _require_known(message, language)
     problems = check(message, subject, body)
     if problems:
-        raise ValidationFailed("the wording does not fill in", problems)
+        raise ValidationFailed("fix these and try again", problems)
     sender = uow.offices.sender()
     office_name = sender.name if sender is not None else str(SAMPLE["office_name"])
     context = {
@@ -123,7 +123,7 @@ def preview(
     try:
         return fill(subject, context).strip(), fill(body, context).rstrip() + "\n"
     except WordingFailed as failed:  # checked above against the same fields: not expected
-        raise ValidationFailed("the wording does not fill in", {"body": [str(failed)]}) from None
+        raise ValidationFailed("fix these and try again", {"body": [str(failed)]}) from None
 
 
 def _all() -> list[tuple[str, str]]:

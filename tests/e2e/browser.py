@@ -151,6 +151,8 @@ def admin_pages(visit: Visit, args: dict[str, Any]) -> None:
     visit.go(f"/offices/{args['office']}/settings")
     visit.seen["settings_h1"] = visit.text("h1")
     visit.check("settings")
+    message_wording(visit, args["office"])
+    visit.go(f"/offices/{args['office']}/settings")
     visit.page.click(f"a:has-text('Change {args['specialist_name']}')")
     visit.check("staff-member")
     visit.page.check("#specialty-veterans")
@@ -179,6 +181,30 @@ def admin_pages(visit: Visit, args: dict[str, Any]) -> None:
         for row in visit.page.locator("table").first.locator("tbody tr").all_inner_texts()
     ]
     visit.check("platform-health")
+
+
+def message_wording(visit: Visit, office: str) -> None:
+    """From the settings, the office admin rewords the public note's email: a mistake is
+    named, the preview shows the sample constituent's email, and the wording is saved."""
+    visit.page.click("a:has-text('read and change their wording')")
+    visit.check("message-wording")
+    visit.page.click("a:has-text('Edit Public note in English')")
+    visit.seen["wording_default_subject"] = visit.page.input_value("#f-subject")
+    visit.check("message-wording-edit")
+    visit.page.fill("#f-subject", "Update from {{ ofice_name }}")
+    visit.page.click("button:has-text('Preview')")
+    visit.seen["wording_problem"] = visit.text("#problems")
+    visit.check("message-wording-problem")
+    visit.page.fill("#f-subject", "Update from {{ office_name }} ({{ tracking_code }})")
+    visit.page.click("button:has-text('Preview')")
+    visit.seen["wording_preview"] = visit.text(".email-preview")
+    visit.check("message-wording-preview")
+    visit.page.click("button:text-is('Save')")
+    visit.seen["wording_saved"] = visit.text("[role=status]")
+    visit.go(f"/offices/{office}/settings/messages")
+    visit.seen["wording_row"] = " ".join(
+        visit.page.locator("tbody tr", has_text="Public note").first.inner_text().split()
+    )
 
 
 def liaison_flow(visit: Visit, args: dict[str, Any]) -> None:

@@ -165,6 +165,26 @@ def test_the_office_admin_and_legislature_it_pages(running_system: System, new_c
     )
 
     assert seen["settings_h1"] == "Office settings"
+    # The public note's email, reworded by the office admin with a preview, is sent so.
+    assert seen["wording_default_subject"].startswith("An update on your request")
+    assert "{{ ofice_name }} is not a field of this message" in seen["wording_problem"]
+    assert "Update from " in seen["wording_preview"] and "María López" in seen["wording_preview"]
+    assert seen["wording_saved"].startswith("Saved.")
+    assert "Office's own" in seen["wording_row"] and "Default" in seen["wording_row"]
+    note = api(
+        running_system,
+        "POST",
+        f"/{new_case}/notes",
+        token_for(running_system, SUPERVISOR),
+        json={"body": "The passport office has your forms.", "visibility": "public"},
+    )
+    assert note.status_code == 201, note.text
+
+    def reworded() -> list[Any]:
+        return [m for m in running_system.emails() if str(m["Subject"]).startswith("Update from ")]
+
+    [email] = running_system.wait_for(reworded, 30, "the reworded public note was never mailed")
+    assert "The passport office has your forms." in email.get_payload(decode=True).decode()
     assert seen["after_change"].startswith("Saved.")
     assert "Veterans" in seen["specialist_row"]
     # The admin's own reading of the case is on its trail, by name, as the page shows it.

@@ -104,14 +104,12 @@ class WordingChangeSchema(WordingKeySchema):
 
 class MessageWordingSchema(Schema):
     """One message in one language: its default wording, the office's own (None without),
-    and the fields its wording may use (name, what it is)."""
+    and the fields its wording may use, as `variables` (name, what it is)."""
 
     message = fields.String(required=True)
     label = fields.String(required=True)
     language = fields.String(required=True)
-    fields_ = fields.List(
-        fields.Tuple((fields.String(), fields.String())), required=True, data_key="fields"
-    )
+    variables = fields.List(fields.Tuple((fields.String(), fields.String())), required=True)
     default_subject = fields.String(required=True)
     default_body = fields.String(required=True)
     subject = fields.String(required=True, allow_none=True)

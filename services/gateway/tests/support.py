@@ -49,8 +49,15 @@ OTHER_OFFICE = "rep-lopez"
 BIDI_OVERRIDE = "\u202e"
 
 
+QUEUE_NOW = datetime.now(UTC)
+
+
 def _case(number: int, days_ago: int, **fields: Any) -> dict[str, Any]:
-    opened = datetime.now(UTC) - timedelta(days=days_ago, minutes=5)
+    # Halfway through the day `days_ago` before QUEUE_NOW, so "Today" and "Yesterday" hold at
+    # any time of day; the queue test renders with its clock fixed at QUEUE_NOW.
+    midnight = QUEUE_NOW.replace(hour=0, minute=0, second=0, microsecond=0)
+    halfway = (QUEUE_NOW - midnight) / 2 + timedelta(seconds=number)
+    opened = midnight - timedelta(days=days_ago) + halfway
     # What cases holds for a row of the queue, in its own types (the contract writes the wire).
     row: dict[str, Any] = {
         "case_id": f"00000000-0000-4000-8000-{number:012d}",

@@ -7,10 +7,11 @@ from __future__ import annotations
 import io
 import time
 
+import pytest
 from kombu import Connection, Exchange, Queue
 
 from services.chassis.testing import wait_until
-from services.gateway import seed
+from services.gateway import seed, web
 from services.gateway.tests.support import (
     BIDI_OVERRIDE,
     DEMO_CASES,
@@ -19,6 +20,7 @@ from services.gateway.tests.support import (
     ON_POSTGRESQL,
     OTHER_OFFICE,
     PLATFORM,
+    QUEUE_NOW,
     RPC_TIMEOUT_SECONDS,
     FakeCases,
     FakeMetrics,
@@ -99,7 +101,10 @@ def test_platform_health_shows_which_services_do_not_consume_their_events(
     assert "cases--intake.submission_received" in response.text
 
 
-def test_the_case_queue_page_shows_each_case_and_the_offices_counts(demo_office: Gateway) -> None:
+def test_the_case_queue_page_shows_each_case_and_the_offices_counts(
+    demo_office: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web, "utcnow", lambda: QUEUE_NOW)
     response = demo_office.get(f"/offices/{OFFICE}/cases")
 
     assert response.status_code == 200, response.text

@@ -27,7 +27,7 @@ from services.notify.tests.flow_support import Db
 ADMIN = Actor.staff("u-admin", "office_admin")
 CASEWORKER = Actor.staff("u-case", "caseworker")
 LOPEZ = OfficeSender("Office of Rep. Ana Lopez", "casework@lopez.example.gov")
-NOTE_SUBJECT = "News from {{ office_name }} – {{ tracking_code }}"
+NOTE_SUBJECT = "News from {{ office_name }}: {{ tracking_code }}"
 NOTE_BODY = "Hello {{ name }},\n\n{{ note }}\n\nSee {{ status_url }}\n\n{{ sender_name }}\n"
 
 
@@ -78,7 +78,7 @@ def written(db: Db, language: str = "en") -> tuple[str, str]:
                 language,
                 "K7QX-M2PD",
                 datetime(2026, 12, 2, tzinfo=UTC),
-            ),  # fmt: skip
+            ),
             case=OpenedCase(
                 "case-1", "sub-1", "CW-2026-000042", "K7QX-M2PD", datetime(2026, 12, 2, tzinfo=UTC)
             ),
@@ -100,7 +100,7 @@ def test_a_message_is_written_in_the_offices_own_wording_once_saved_and_default_
     save(db)
 
     subject, body = written(db)
-    assert subject == "News from Office of Rep. Ana Lopez – K7QX-M2PD"
+    assert subject == "News from Office of Rep. Ana Lopez: K7QX-M2PD"
     assert body.startswith("Hello María López,\n\nSSA has your file.\n")
     assert written(db, "es")[0].startswith("Novedades")  # only the English wording changed
     with db.unit_of_work(office_id=OFFICE, actor=ADMIN) as uow:
@@ -125,7 +125,7 @@ def test_each_save_makes_a_new_version_of_the_wording_and_an_announcement_keeps_
         assert None is not first.wording_version != sender.wording_version is not None
         [own] = uow.wording.all()
         assert own.body.endswith("P.S.\n") and own.updated_by == ADMIN.audit_name
-    assert written(db)[0] == "News from Office of Senator Ana Lopez – K7QX-M2PD"
+    assert written(db)[0] == "News from Office of Senator Ana Lopez: K7QX-M2PD"
 
 
 def test_only_the_office_admin_changes_the_wording(db: Db) -> None:
@@ -151,6 +151,10 @@ def test_an_office_notify_has_not_heard_of_cannot_keep_a_wording() -> None:
         save(db)
 
 
+INCLUDE = '{% include "en/footer.txt" %}'
+UNSAFE = "access to attribute '__class__' of 'str' object is unsafe."
+
+
 @pytest.mark.parametrize(
     ("message", "subject", "body", "problems"),
     [
@@ -158,12 +162,12 @@ def test_an_office_notify_has_not_heard_of_cannot_keep_a_wording() -> None:
         ("case_update", "Update", "Hello", {"body": ["it must use {{ note }}"]}),
         ("closure", "", "x", {"subject": ["the message needs a subject"]}),
         ("closure", "a\nb", "x", {"subject": ["a subject is one line"]}),
-        ("closure", "Closed", '{% include "en/footer.txt" %}', {"body": ["a message cannot include another template"]}),
-        ("closure", "Closed", "{{ name.__class__ }}", {"body": ["access to attribute '__class__' of 'str' object is unsafe."]}),
+        ("closure", "Closed", INCLUDE, {"body": ["a message cannot include another template"]}),
+        ("closure", "Closed", "{{ name.__class__ }}", {"body": [UNSAFE]}),
         ("closure", "Closed", "{% if result %}", {"body": ["line 1: Unexpected end of template."]}),
         ("nonsense", "a", "b", {"message": ["'nonsense' is not a message an office words"]}),
     ],
-)  # fmt: skip
+)
 def test_what_is_wrong_with_a_wording_is_said_per_part(
     message: str, subject: str, body: str, problems: dict[str, list[str]]
 ) -> None:
@@ -182,7 +186,7 @@ def test_every_default_is_a_wording_an_admin_could_save_as_it_is() -> None:
 def test_a_preview_fills_the_wording_in_for_a_sample_constituent_of_the_office(db: Db) -> None:
     with db.unit_of_work(office_id=OFFICE) as uow:
         subject, body = wording.preview(uow, "case_update", "en", NOTE_SUBJECT, NOTE_BODY)
-    assert subject == f"News from {LOPEZ.name} – {SAMPLE['tracking_code']}"
+    assert subject == f"News from {LOPEZ.name}: {SAMPLE['tracking_code']}"
     assert f"Hello {SAMPLE['name']}," in body and str(SAMPLE["note"]) in body
     assert "/o/rep-lopez/status?tracking=K7QX-M2PD" in body
 

@@ -1,0 +1,144 @@
+"""The office admin's wording of the messages notify sends to constituents: the list of every
+message in each language (the office's own or the default), and the editor of one, with a
+preview filled in for a sample constituent. Every call is an RPC to notify acting as the
+signed-in person (notify checks the office admin again); plain forms that post, then redirect
+with `?done=...`; a refused wording shows the editor again with each problem and its line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from services.chassis.errors import CaseworkError, NotFound
+from services.contracts.rpc import notify as notify_rpc
+from services.gateway import handlers
+from services.gateway.access import Visit, redirect, staff_page
+from services.gateway.liaison import Problem
+from services.gateway.web import render
+
+MESSAGES = "/offices/<string:office_id>/settings/messages"
+ONE = MESSAGES + "/<string:message>/<string:language>"
+WORDINGS = notify_rpc.MessageWordingSchema(many=True)
+WORDING = notify_rpc.MessageWordingSchema()
+PREVIEW = notify_rpc.WordingPreviewSchema()
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+DONE = {
+    "saved": "Saved. Messages from now on are written in the office's own wording.",
+    "reset": "Back to the default wording.",
+}
+
+
+class WordingPages:
+    """Mixed into `GatewayService`: `self.db` is gateway's database, `self.notify` notify."""
+
+    db: Any
+    notify: Any
+
+    @staff_page("GET", MESSAGES, office_admin=True)
+    def wording_list_page(self, request: Request, visit: Visit, office_id: str) -> Response:
+        office = handlers.find_office(self.db, office_id)
+        items = self.notify.call("message_wording", WORDINGS, office_id=office_id)
+        rows: dict[str, dict[str, Any]] = {}
+        for item in items:
+            rows.setdefault(item["message"], {"label": item["label"]})[item["language"]] = item
+        return render(
+            "message_wording.html",
+            visit=visit,
+            nav="settings",
+            office=office,
+            rows=rows,
+            languages=LANGUAGE_NAMES,
+        )
+
+    @staff_page("GET", ONE, office_admin=True)
+    def wording_page(
+        self, request: Request, visit: Visit, office_id: str, message: str, language: str
+    ) -> Response:
+        item = self._wording(office_id, message, language)
+        subject = item["subject"] if item["subject"] is not None else item["default_subject"]
+        body = item["body"] if item["body"] is not None else item["default_body"]
+        return self._editor(
+            visit,
+            office_id,
+            item,
+            {"subject": subject, "body": body},
+            done=DONE.get(request.args.get("done", "")),
+        )
+
+    @staff_page("POST", ONE, office_admin=True)
+    def change_wording(
+        self, request: Request, visit: Visit, office_id: str, message: str, language: str
+    ) -> Response:
+        item = self._wording(office_id, message, language)
+        action = request.form.get("action", "preview")
+        if action == "reset":
+            self.notify.call(
+                "reset_message_wording", WORDING, office_id=office_id, message=message,
+                language=language,
+            )  # fmt: skip
+            return redirect(
+                f"/offices/{office_id}/settings/messages/{message}/{language}?done=reset"
+            )
+        form = {"subject": request.form.get("subject", ""), "body": request.form.get("body", "")}
+        method = "save_message_wording" if action == "save" else "preview_message_wording"
+        try:
+            answered = self.notify.call(
+                method,
+                WORDING if action == "save" else PREVIEW,
+                office_id=office_id,
+                message=message,
+                language=language,
+                **form,
+            )
+        except CaseworkError as exc:
+            if exc.status >= 500:
+                raise
+            return self._editor(visit, office_id, item, form, problem=Problem.of(exc))
+        if action == "save":
+            return redirect(
+                f"/offices/{office_id}/settings/messages/{message}/{language}?done=saved"
+            )
+        return self._editor(visit, office_id, item, form, preview=answered)
+
+    def _wording(self, office_id: str, message: str, language: str) -> dict[str, Any]:
+        items = self.notify.call("message_wording", WORDINGS, office_id=office_id)
+        for item in items:
+            if (item["message"], item["language"]) == (message, language):
+                return dict(item)
+        raise NotFound("there is no such message")
+
+    def _editor(
+        self,
+        visit: Visit,
+        office_id: str,
+        item: dict[str, Any],
+        form: dict[str, str],
+        *,
+        done: str | None = None,
+        problem: Problem | None = None,
+        preview: dict[str, Any] | None = None,
+    ) -> Response:
+        if problem is None and preview is None:
+            try:
+                preview = self.notify.call(
+                    "preview_message_wording", PREVIEW, office_id=office_id,
+                    message=item["message"], language=item["language"], **form,
+                )  # fmt: skip
+            except CaseworkError as exc:
+                if exc.status >= 500:
+                    raise
+                problem = Problem.of(exc)
+        return render(
+            "message_wording_edit.html",
+            status=problem.status if problem else 200,
+            visit=visit,
+            nav="settings",
+            office=handlers.find_office(self.db, office_id),
+            item=item,
+            language_name=LANGUAGE_NAMES.get(item["language"], item["language"]),
+            form=form,
+            preview=preview,
+            done=done,
+            problem=problem,
+        )
