@@ -344,6 +344,7 @@ OFFICE_REGISTERED = EventContract(
         "first_contact_business_days": 2,
         "follow_up_every_days": 7,
         "check_in_every_days": 7,
+        "no_activity_days": 14,
     },
     payload_type=OfficeRegistered,
 )

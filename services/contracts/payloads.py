@@ -183,6 +183,10 @@ class OfficeRegisteredV1(Schema):
     check_in_every_days = fields.Integer(
         load_default=7, validate=validate.Range(1, REMINDER_DAYS_MAX)
     )
+    # Added later (additive): supervisors hear of an open case nothing happened on for so long.
+    no_activity_days = fields.Integer(
+        load_default=14, validate=validate.Range(1, REMINDER_DAYS_MAX)
+    )
 
 
 INQUIRY_CHANNELS = ("email", "fax", "portal", "post")
@@ -298,6 +302,7 @@ REMINDER_KINDS = (
     "constituent_check_in",
     "unassigned",
     "inquiry_overdue",
+    "no_activity",
 )
 REMINDER_AUDIENCES = ("caseworker", "supervisor")
 
@@ -493,6 +498,7 @@ class OfficeRegistered:
     first_contact_business_days: int = 2
     follow_up_every_days: int = 7
     check_in_every_days: int = 7
+    no_activity_days: int = 14
 
 
 @dataclass(frozen=True)

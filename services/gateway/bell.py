@@ -26,6 +26,7 @@ KIND_LABELS = {
     "constituent_check_in": "Check in with the constituent",
     "unassigned": "Nobody has taken this case",
     "inquiry_overdue": "Agency reply overdue",
+    "no_activity": "Nothing has happened on this case",
 }
 
 

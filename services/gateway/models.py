@@ -42,6 +42,7 @@ class Office(Base):
     first_contact_business_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     follow_up_every_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     check_in_every_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    no_activity_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
 
 
 class User(Base):

@@ -64,6 +64,9 @@ class ReminderIntervalsSchema(StrictSchema):
     check_in_every_days = fields.Integer(
         required=True, strict=False, validate=validate.Range(1, REMINDER_DAYS_MAX)
     )
+    no_activity_days = fields.Integer(
+        required=True, strict=False, validate=validate.Range(1, REMINDER_DAYS_MAX)
+    )
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> ReminderIntervals:

@@ -89,6 +89,7 @@ def record_office(uow: NotifyWork, event: IncomingEvent[OfficeRegistered]) -> No
         first_contact_business_days=office.first_contact_business_days,
         follow_up_every_days=office.follow_up_every_days,
         check_in_every_days=office.check_in_every_days,
+        no_activity_days=office.no_activity_days,
     )
     uow.offices.record(OfficeSender(office.name, office.reply_to_email), office.timezone, policy)
 

@@ -36,6 +36,7 @@ offices = Table(
     Column("first_contact_business_days", Integer, nullable=False, server_default="2"),
     Column("follow_up_every_days", Integer, nullable=False, server_default="7"),
     Column("check_in_every_days", Integer, nullable=False, server_default="7"),
+    Column("no_activity_days", Integer, nullable=False, server_default="14"),
     # A fresh random id whenever its admin saves or resets the office's wording of a message
     # (NULL: it has none): notify instances keep an office's wording in memory by it.
     Column("wording_version", String(36), nullable=True),

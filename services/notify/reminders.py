@@ -90,7 +90,7 @@ def schedule_case_opened(uow: NotifyWork, event: IncomingEvent[CaseOpened]) -> N
     after one."""
     opened = event.payload
     office, policy = office_schedule(uow)
-    _schedule(
+    schedule_new(
         uow,
         Reminder.schedule(
             cancel_key=case_key(opened.case_id, ReminderKind.FIRST_CONTACT),
@@ -104,7 +104,7 @@ def schedule_case_opened(uow: NotifyWork, event: IncomingEvent[CaseOpened]) -> N
             now=event.occurred_at,
         ),
     )
-    _schedule(
+    schedule_new(
         uow,
         Reminder.schedule(
             cancel_key=case_key(opened.case_id, ReminderKind.UNASSIGNED),
@@ -160,7 +160,7 @@ def follow_status(uow: NotifyWork, event: IncomingEvent[CaseStatusChanged]) -> N
         summary = check_in_summary(policy.check_in_every_days)
         existing = uow.reminders.by_key(check_in)
         if existing is None:
-            _schedule(
+            schedule_new(
                 uow,
                 Reminder.schedule(
                     cancel_key=check_in,
@@ -173,7 +173,7 @@ def follow_status(uow: NotifyWork, event: IncomingEvent[CaseStatusChanged]) -> N
                     repeat_days=policy.check_in_every_days,
                 ),
             )
-        elif existing.state is ReminderState.CANCELLED and not _finished(uow, case_id):
+        elif existing.state is ReminderState.CANCELLED and not case_finished(uow, case_id):
             existing.restart(due_at, summary, now)
             uow.reminders.save(existing)
     elif changed.from_status == "waiting_on_constituent":
@@ -194,7 +194,7 @@ def schedule_follow_up(uow: NotifyWork, event: IncomingEvent[InquirySent]) -> No
         if sent.follow_up_on
         else office.after_days(sent.sent_at, policy.follow_up_every_days, policy.hour)
     )
-    _schedule(
+    schedule_new(
         uow,
         Reminder.schedule(
             cancel_key=inquiry_key(sent.inquiry_id, "follow_up"),
@@ -256,7 +256,7 @@ def escalate_overdue(uow: NotifyWork, event: IncomingEvent[InquiryOverdue]) -> N
     overdue = event.payload
     if overdue.level != ESCALATED_LEVEL:
         return
-    _schedule(
+    schedule_new(
         uow,
         Reminder.schedule(
             cancel_key=inquiry_key(overdue.inquiry_id, f"overdue:{overdue.level}"),
@@ -273,12 +273,12 @@ def escalate_overdue(uow: NotifyWork, event: IncomingEvent[InquiryOverdue]) -> N
     )
 
 
-def _schedule(uow: NotifyWork, reminder: Reminder) -> None:
+def schedule_new(uow: NotifyWork, reminder: Reminder) -> None:
     """Keep a new reminder unless its key was used already (scheduled, fired or cancelled:
     the same event again, or a cancellation that arrived first) or its case is finished."""
     if uow.reminders.by_key(reminder.cancel_key) is not None:
         return
-    if _finished(uow, reminder.case_id):
+    if case_finished(uow, reminder.case_id):
         return
     uow.reminders.add(reminder)
 
@@ -318,7 +318,7 @@ def _reopen(uow: NotifyWork, case_id: str) -> None:
         uow.reminders.save(mark)
 
 
-def _finished(uow: NotifyWork, case_id: str) -> bool:
+def case_finished(uow: NotifyWork, case_id: str) -> bool:
     mark = uow.reminders.by_key(case_key(case_id, ReminderKind.CASE_FINISHED))
     return mark is not None and mark.in_force
 

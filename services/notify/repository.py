@@ -35,7 +35,12 @@ from services.notify.ports import NotifyWork, ReminderChangedElsewhere
 OFFICE_SENDER = select(offices.c.name, offices.c.reply_to_email, offices.c.wording_version).where(
     offices.c.office_id == bindparam("office_id")
 )
-INTERVALS = ("first_contact_business_days", "follow_up_every_days", "check_in_every_days")
+INTERVALS = (
+    "first_contact_business_days",
+    "follow_up_every_days",
+    "check_in_every_days",
+    "no_activity_days",
+)
 OFFICE_SCHEDULE = select(offices.c.timezone, *(offices.c[name] for name in INTERVALS)).where(
     offices.c.office_id == bindparam("office_id")
 )

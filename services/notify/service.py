@@ -51,7 +51,14 @@ from services.contracts.rpc.notify import (
     WordingKeySchema,
     WordingPreviewSchema,
 )
-from services.notify import case_messages, handlers, notifications, reminders, wording
+from services.notify import (
+    case_messages,
+    handlers,
+    inactivity,
+    notifications,
+    reminders,
+    wording,
+)
 from services.notify.adapters.deliveries import offices_with_messages_due
 from services.notify.mail import MailTransport
 from services.notify.models import metadata
@@ -93,7 +100,7 @@ class NotifyService(ServiceBase):
 
     @event_handler(CASE_OPENED)
     def acknowledge_case(self, events: list[IncomingEvent[CaseOpened]]) -> Failures:
-        failures = self.db.consume_batch(events, handlers.record_case_opened)
+        failures = self.db.consume_batch(events, inactivity.record_case_opened)
         return handlers.acknowledge_each(self.db, self.mailer, events, failures)
 
     # Nothing to keep: the code travels in the event only, and its delivery is the record.
@@ -104,7 +111,7 @@ class NotifyService(ServiceBase):
     # Reminders: each case's clocks, moved by what cases and agencies announce.
     @event_handler(CASE_ASSIGNED)
     def follow_assignment(self, events: list[IncomingEvent[Any]]) -> Failures:
-        return self.db.consume_batch(events, reminders.follow_assignment)
+        return self.db.consume_batch(events, inactivity.follow_assignment)
 
     # The bell: who works in the office, so an escalation reaches its supervisors.
     @event_handler(STAFF_MEMBER_ADDED)
@@ -114,7 +121,7 @@ class NotifyService(ServiceBase):
     # Reminders move, and the constituent is told (queued; the message sweep sends).
     @event_handler(CASE_STATUS_CHANGED)
     def follow_status(self, events: list[IncomingEvent[Any]]) -> Failures:
-        return self.db.consume_batch(events, case_messages.follow_status)
+        return self.db.consume_batch(events, inactivity.follow_status)
 
     @event_handler(CASE_CLOSED)
     def finish_case(self, events: list[IncomingEvent[Any]]) -> Failures:
@@ -122,15 +129,15 @@ class NotifyService(ServiceBase):
 
     @event_handler(PUBLIC_NOTE_ADDED)
     def queue_public_note(self, events: list[IncomingEvent[Any]]) -> Failures:
-        return self.db.consume_batch(events, case_messages.queue_public_note)
+        return self.db.consume_batch(events, inactivity.queue_public_note)
 
     @event_handler(INQUIRY_SENT)
     def schedule_follow_up(self, events: list[IncomingEvent[Any]]) -> Failures:
-        return self.db.consume_batch(events, reminders.schedule_follow_up)
+        return self.db.consume_batch(events, inactivity.schedule_follow_up)
 
     @event_handler(REPLY_LOGGED)
     def follow_reply(self, events: list[IncomingEvent[Any]]) -> Failures:
-        return self.db.consume_batch(events, reminders.follow_reply)
+        return self.db.consume_batch(events, inactivity.follow_reply)
 
     @event_handler(INQUIRY_WITHDRAWN)
     def cancel_follow_up(self, events: list[IncomingEvent[Any]]) -> Failures:

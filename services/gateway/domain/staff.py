@@ -76,11 +76,13 @@ class ReminderIntervals:
     """When the office's reminders fall due (notify schedules them): first contact with a new
     request's constituent within so many business days of opening; follow up with an agency
     every so many days until its final reply; check in with a constituent every so many days
-    while the case waits on them. The defaults are what the incumbents' users know."""
+    while the case waits on them; tell the supervisors of an open case nothing happened on for
+    so many days. The defaults are what the incumbents' users know."""
 
     first_contact_business_days: int = 2
     follow_up_every_days: int = 7
     check_in_every_days: int = 7
+    no_activity_days: int = 14
 
     def __post_init__(self) -> None:
         wrong = {
@@ -89,6 +91,7 @@ class ReminderIntervals:
                 "first_contact_business_days",
                 "follow_up_every_days",
                 "check_in_every_days",
+                "no_activity_days",
             )
             if not 1 <= getattr(self, name) <= REMINDER_DAYS_MAX
         }

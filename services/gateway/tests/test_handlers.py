@@ -255,19 +255,24 @@ def test_new_reminder_intervals_are_kept_and_announced_with_the_office_and_the_s
 ):
     db = fake_database()
     handlers.register_office(db, LOPEZ, actor=IT)
-    assert handlers.reminder_intervals(db, "rep-lopez") == ReminderIntervals(2, 7, 7)
+    assert handlers.reminder_intervals(db, "rep-lopez") == ReminderIntervals(2, 7, 7, 14)
 
     for _ in range(2):
-        handlers.set_reminder_intervals(db, "rep-lopez", ReminderIntervals(3, 10, 14), actor=IT)
+        handlers.set_reminder_intervals(db, "rep-lopez", ReminderIntervals(3, 10, 14, 21), actor=IT)
     renamed = RegisterOffice(LOPEZ.office_id, "Office of Rep. Ana López", LOPEZ.reply_to_email)
     handlers.register_office(db, renamed, actor=IT)
 
-    assert handlers.reminder_intervals(db, "rep-lopez") == ReminderIntervals(3, 10, 14)
+    assert handlers.reminder_intervals(db, "rep-lopez") == ReminderIntervals(3, 10, 14, 21)
     announced = [
-        (p.first_contact_business_days, p.follow_up_every_days, p.check_in_every_days)
+        (
+            p.first_contact_business_days,
+            p.follow_up_every_days,
+            p.check_in_every_days,
+            p.no_activity_days,
+        )
         for p in db.published(OFFICE_REGISTERED)
     ]
-    assert announced == [(2, 7, 7), (3, 10, 14), (3, 10, 14)]
+    assert announced == [(2, 7, 7, 14), (3, 10, 14, 21), (3, 10, 14, 21)]
     assert db.audit_log[-2].action == "office.reminder_intervals_set"
 
 

@@ -173,7 +173,12 @@ def test_without_notify_the_case_page_says_its_message_log_is_unavailable(
 
 SETTINGS = f"/offices/{OFFICE}/settings"
 ADMIN = "renee.okafor@demo.example.gov"
-INTERVALS = ("first_contact_business_days", "follow_up_every_days", "check_in_every_days")
+INTERVALS = (
+    "first_contact_business_days",
+    "follow_up_every_days",
+    "check_in_every_days",
+    "no_activity_days",
+)
 
 
 def post_intervals(gateway: Gateway, *values: str) -> requests.Response:
@@ -201,25 +206,29 @@ def test_the_office_admin_sets_when_reminders_fall_due_and_notify_is_told(
     demo_office: Gateway,
 ) -> None:
     demo_office.log_in(ADMIN)
-    assert shown_intervals(demo_office.get(SETTINGS).text) == ("2", "7", "7")
+    assert shown_intervals(demo_office.get(SETTINGS).text) == ("2", "7", "7", "14")
 
-    refused = post_intervals(demo_office, "0", "7", "seven")
-    saved = post_intervals(demo_office, "3", "10", "14")
+    refused = post_intervals(demo_office, "0", "7", "seven", "61")
+    saved = post_intervals(demo_office, "3", "10", "14", "30")
 
     assert refused.status_code == 422
     problems = " ".join(read_page(refused.text).alerts)
     assert "first_contact_business_days" in problems and "check_in_every_days" in problems
+    assert "no_activity_days" in problems
     assert saved.status_code == 303
     assert saved.headers["Location"] == f"{SETTINGS}?done=reminders"
     page = demo_office.get(saved.headers["Location"])
-    assert shown_intervals(page.text) == ("3", "10", "14")
+    assert shown_intervals(page.text) == ("3", "10", "14", "30")
     assert "Reminder intervals saved" in page.text
     announced = [
         payload
         for payload in demo_office.outbox_payloads("gateway.office_registered")
         if payload["first_contact_business_days"] == 3
     ]
-    assert [(p["follow_up_every_days"], p["check_in_every_days"]) for p in announced] == [(10, 14)]
+    assert [
+        (p["follow_up_every_days"], p["check_in_every_days"], p["no_activity_days"])
+        for p in announced
+    ] == [(10, 14, 30)]
 
     demo_office.log_in(SUPERVISOR)
-    assert post_intervals(demo_office, "1", "1", "1").status_code == 403
+    assert post_intervals(demo_office, "1", "1", "1", "1").status_code == 403

@@ -34,6 +34,7 @@ class ReminderKind(StrEnum):
     CONSTITUENT_CHECK_IN = "constituent_check_in"
     UNASSIGNED = "unassigned"
     INQUIRY_OVERDUE = "inquiry_overdue"
+    NO_ACTIVITY = "no_activity"
     # Not a reminder: the mark of a finished case, in force (`fired`) or lifted (`cancelled`),
     # so reminders heard of after the case was closed are not kept. It never fires.
     CASE_FINISHED = "case_finished"
@@ -54,13 +55,16 @@ class ReminderPolicy:
     """When an office's reminders fall due (the defaults incumbents' users know): first
     contact within 2 business days of opening; a new case still unassigned after 1 business
     day goes to the supervisors; follow up with an agency every 7 calendar days until its
-    final reply; check in with a constituent every 7 days while the case waits on them.
-    Day-based reminders fall due at `hour` o'clock in the office's time zone."""
+    final reply; check in with a constituent every 7 days while the case waits on them; an
+    open case nothing happened on for 14 days goes to the supervisors (and again every 14
+    days while it stays so). Day-based reminders fall due at `hour` o'clock in the office's
+    time zone."""
 
     first_contact_business_days: int = 2
     unassigned_business_days: int = 1
     follow_up_every_days: int = 7
     check_in_every_days: int = 7
+    no_activity_days: int = 14
     hour: int = 9
 
 
@@ -292,3 +296,7 @@ def check_in_summary(every_days: int) -> str:
 
 def overdue_summary(agency_code: str, business_days_late: int) -> str:
     return f"The letter to {agency_code} is {business_days_late} business days overdue"
+
+
+def no_activity_summary(days: int) -> str:
+    return f"Nothing has happened on this case for {days} days"

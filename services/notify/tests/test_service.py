@@ -22,13 +22,15 @@ from services.chassis.errors import Forbidden, NotFound, ValidationFailed
 from services.chassis.testing import wait_until
 from services.contracts import (
     ACKNOWLEDGEMENT_SENT,
+    CASE_CLOSED,
     CASE_OPENED,
     INQUIRY_OVERDUE,
+    OFFICE_REGISTERED,
     STAFF_MEMBER_ADDED,
     STATUS_CODE_REQUESTED,
     SUBMISSION_RECEIVED,
 )
-from services.notify.models import staff
+from services.notify.models import offices, reminders, staff
 from services.notify.tests.conftest import (
     OFFICE,
     REPLY_TO,
@@ -331,3 +333,33 @@ def test_the_bell_tells_the_supervisor_of_an_escalation_once_and_answers_only_it
         assert mark(OFFICE) == {"unread": 0}  # Sam's own, of which there are none
     with entrypoint_hook(notify.container, "mark_notifications_read", context_data=ann) as mark:
         assert mark(OFFICE, [escalation["notification_id"]]) == {"unread": 0}
+
+
+def test_a_quiet_case_is_scheduled_for_the_supervisors_by_the_offices_setting_and_closing_ends_it(
+    notify: Notify,
+) -> None:
+    office = {"office_id": OFFICE, "name": "Office of Rep. Ana Lopez", "reply_to_email": REPLY_TO}
+    notify.publish(OFFICE_REGISTERED, {**office, "no_activity_days": 3}, office_id=OFFICE)
+
+    def spell() -> Any:
+        with notify.engine.connect() as connection:
+            no_activity = reminders.c.kind == "no_activity"
+            return connection.execute(select(reminders).where(no_activity)).first()
+
+    def interval_known() -> bool:
+        with notify.engine.connect() as connection:
+            days = connection.execute(select(offices.c.no_activity_days)).scalar_one()
+            return bool(days == 3)
+
+    wait_until(interval_known, message="the office's setting was not kept")
+    notify.publish(SUBMISSION_RECEIVED, submission("sub-quiet"), office_id=OFFICE)
+    notify.publish(CASE_OPENED, opened("sub-quiet", "case-quiet"), office_id=OFFICE)
+    quiet = wait_until(spell, message="no quiet-case escalation was scheduled")
+
+    assert (quiet.case_id, quiet.audience, quiet.state) == ("case-quiet", "supervisor", "pending")
+    assert quiet.repeat_days == 3
+    days_ahead = (quiet.due_at.replace(tzinfo=UTC) - datetime.now(UTC)).total_seconds() / 86_400
+    assert 2 < days_ahead < 4
+    closed = dict(CASE_CLOSED.example, case_id="case-quiet")
+    notify.publish(CASE_CLOSED, closed, office_id=OFFICE)
+    wait_until(lambda: spell().state == "cancelled", message="closing left it pending")
