@@ -52,6 +52,8 @@ from services.contracts.payloads import (
     ReminderDueV1,
     ReplyLogged,
     ReplyLoggedV1,
+    StaffContactRecorded,
+    StaffContactRecordedV1,
     StaffMemberAdded,
     StaffMemberAddedV1,
     StatusCodeRequested,
@@ -367,6 +369,18 @@ STAFF_MEMBER_ADDED = EventContract(
     payload_type=StaffMemberAdded,
 )
 
+STAFF_CONTACT_RECORDED = EventContract(
+    "gateway.staff_contact_recorded",
+    1,
+    "gateway",
+    StaffContactRecordedV1,
+    "Where a staff member's own mail goes, announced when they join and again with "
+    "`admin announce-staff`; notify alone binds it (the daily digest), so staff addresses "
+    "stay out of the roster event every service keeps.",
+    {"user_id": "u-3", "email": "sam.rivera@lopez.example.gov"},
+    payload_type=StaffContactRecorded,
+)
+
 INQUIRY_SENT = EventContract(
     "agencies.inquiry_sent",
     1,
@@ -571,6 +585,7 @@ ALL_EVENTS: tuple[EventContract, ...] = (
     ACKNOWLEDGEMENT_SENT,
     OFFICE_REGISTERED,
     STAFF_MEMBER_ADDED,
+    STAFF_CONTACT_RECORDED,
 )
 
 
@@ -642,6 +657,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("cases", "notify.reminder_due"),
     # ... and the people each reminder is for hear of it behind their bell in the staff app.
     Subscription("notify", "gateway.staff_member_added"),
+    # ... and once a day mailed what waits behind it (notify alone hears staff addresses).
+    Subscription("notify", "gateway.staff_contact_recorded"),
 )
 
 _BY_TYPE = {contract.event_type: contract for contract in ALL_EVENTS}

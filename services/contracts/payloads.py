@@ -336,6 +336,14 @@ class StaffMemberAddedV1(Schema):
     specialties = fields.List(fields.String(validate=validate.OneOf(CATEGORIES)), load_default=list)
 
 
+class StaffContactRecordedV1(Schema):
+    """Where a staff member's own mail goes: for notify alone (their daily digest), so their
+    address stays out of the roster event every service keeps."""
+
+    user_id = fields.String(required=True)
+    email = fields.Email(required=True)
+
+
 # The typed form of each payload, what a consumer's handler receives and a producer's aggregate
 # records. Dataclasses only at this edge: the schemas above are the wire's rules.
 
@@ -599,6 +607,12 @@ class StaffMemberAdded:
     def __post_init__(self) -> None:
         # From the wire a list; one value, whichever side built it.
         object.__setattr__(self, "specialties", tuple(self.specialties))
+
+
+@dataclass(frozen=True)
+class StaffContactRecorded:
+    user_id: str
+    email: str
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     Index,
     Integer,
     String,
@@ -187,6 +188,10 @@ staff = Table(
     Column("role", String(20), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Where their daily digest goes (None: announced before gateway told it, or no digest).
+    Column("email", String(254), nullable=True),
+    # Notify's own: the office's local day whose digest they were last sent.
+    Column("digest_sent_on", Date, nullable=True),
 )
 
 # Projection of `cases.case_assigned`: who each case was last given to (the latest

@@ -11,9 +11,9 @@ from datetime import datetime
 
 from services.chassis.caller import Caller
 from services.chassis.db import utcnow
-from services.chassis.errors import Forbidden
+from services.chassis.errors import Forbidden, TransientError
 from services.chassis.events import IncomingEvent
-from services.contracts import CaseAssigned, ReminderDue, StaffMemberAdded
+from services.contracts import CaseAssigned, ReminderDue, StaffContactRecorded, StaffMemberAdded
 from services.notify.domain.notifications import (
     Assignment,
     Colleague,
@@ -32,6 +32,13 @@ def record_colleague(uow: NotifyWork, event: IncomingEvent[StaffMemberAdded]) ->
         Colleague(member.user_id, member.display_name, member.role, member.active),
         event.occurred_at,
     )
+
+
+def record_contact(uow: NotifyWork, event: IncomingEvent[StaffContactRecorded]) -> None:
+    """Where the member's digest goes; their roster entry (another queue) must be kept first."""
+    contact = event.payload
+    if not uow.staff.record_contact(contact.user_id, contact.email):
+        raise TransientError(f"notify does not know staff member {contact.user_id} yet")
 
 
 def record_assignment(uow: NotifyWork, assigned: CaseAssigned) -> None:

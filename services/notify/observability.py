@@ -104,3 +104,10 @@ MESSAGE_SWEEP_SECONDS = service_metric(
     "Time taken by one sweep of queued messages across every office, sends included",
     [],
 )
+DIGESTS = service_metric(
+    "counter",
+    "notify",
+    "digests_total",
+    "Daily digests to staff: sent, or failed at the mail server (not retried: the bell keeps all)",
+    ["outcome"],
+)

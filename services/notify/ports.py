@@ -4,12 +4,13 @@ or fake (`tests/fakes.py`). Every repository is scoped to the unit of work's off
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from services.chassis.uow import BaseUnitOfWork
 from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
 from services.notify.domain.delivery import Delivery
+from services.notify.domain.digest import Addressee
 from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
 from services.notify.domain.reminders import DEFAULT_POLICY, Reminder, ReminderPolicy
 from services.notify.domain.wording import Wording
@@ -123,6 +124,19 @@ class Staff(Protocol):
         ...
 
     def roster(self) -> list[Colleague]: ...
+
+    def record_contact(self, user_id: str, email: str) -> bool:
+        """Keep where the member's own mail goes; False if they are not on the roster yet."""
+        ...
+
+    def digest_due(self, day: date) -> list[Addressee]:
+        """Active members with an address who have not been sent `day`'s digest."""
+        ...
+
+    def claim_digest(self, user_id: str, day: date) -> bool:
+        """Mark `day`'s digest as theirs to send; False if it was marked already (here or by
+        another notify instance)."""
+        ...
 
 
 class Assignments(Protocol):

@@ -293,3 +293,12 @@ def offices_with_due_reminders(db: Any, now: Any, limit: int) -> list[str]:
         return [
             row.office_id for row in session.execute(OFFICES_WITH_DUE, {"now": now, "limit": limit})
         ]
+
+
+KNOWN_OFFICES = select(offices.c.office_id).order_by(offices.c.office_id)
+
+
+def known_offices(db: Any) -> list[str]:
+    """Every office notify has heard of (platform work: their ids only), for the digest."""
+    with db.platform_work() as session:
+        return [row.office_id for row in session.execute(KNOWN_OFFICES)]

@@ -30,6 +30,7 @@ from services.contracts import (
     OFFICE_REGISTERED,
     PUBLIC_NOTE_ADDED,
     REPLY_LOGGED,
+    STAFF_CONTACT_RECORDED,
     STAFF_MEMBER_ADDED,
     STATUS_CODE_REQUESTED,
     SUBMISSION_RECEIVED,
@@ -53,6 +54,7 @@ from services.contracts.rpc.notify import (
 )
 from services.notify import (
     case_messages,
+    digests,
     handlers,
     inactivity,
     notifications,
@@ -62,13 +64,19 @@ from services.notify import (
 from services.notify.adapters.deliveries import offices_with_messages_due
 from services.notify.mail import MailTransport
 from services.notify.models import metadata
-from services.notify.repository import NotifyUnitOfWork, offices_with_due_reminders
+from services.notify.repository import (
+    NotifyUnitOfWork,
+    known_offices,
+    offices_with_due_reminders,
+)
 
 # How often the reminder sweep looks for what is due (milliseconds): lateness is at most this
 # plus the sweep's own time.
 REMINDER_SWEEP_MS = env_int("CASEWORK_NOTIFY_REMINDER_SWEEP_MS", 250)
 # How often the message sweep sends queued messages about cases (a note, a status, closure).
 MESSAGE_SWEEP_MS = env_int("CASEWORK_NOTIFY_MESSAGE_SWEEP_MS", 500)
+# How often notify looks for daily digests due (each office's hour comes once a day).
+DIGEST_CHECK_SECONDS = env_int("CASEWORK_NOTIFY_DIGEST_CHECK_SECONDS", 300)
 BELL_QUERY = BellQuerySchema()
 BELL = BellSchema()
 MARK_READ = MarkReadSchema()
@@ -117,6 +125,11 @@ class NotifyService(ServiceBase):
     @event_handler(STAFF_MEMBER_ADDED)
     def record_colleague(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, notifications.record_colleague)
+
+    # Where each colleague's daily digest goes (notify alone hears it).
+    @event_handler(STAFF_CONTACT_RECORDED)
+    def record_contact(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, notifications.record_contact)
 
     # Reminders move, and the constituent is told (queued; the message sweep sends).
     @event_handler(CASE_STATUS_CHANGED)
@@ -167,6 +180,10 @@ class NotifyService(ServiceBase):
             lambda now, limit: offices_with_messages_due(self.db, now, limit),
             utcnow,
         )
+
+    @timer(interval=DIGEST_CHECK_SECONDS)
+    def send_digests(self) -> None:
+        digests.send_digests(self.db, self.mailer, lambda: known_offices(self.db), utcnow)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_deliveries(self, office_id: str, case_id: str) -> list[dict[str, Any]]:

@@ -91,10 +91,11 @@ WALLS: Mapping[str, Wall] = {
     "cases": Wall(RELAY, append_only=("audit_log",)),
     # The reminder claimer finds which offices have reminders due by three columns, and the
     # message sweep which have messages to send by two, then each claims an office's in that
-    # office's unit of work.
+    # office's unit of work; the daily digest goes through the offices by their ids.
     "notify": Wall(
         {
             **RELAY,
+            "offices": ("SELECT (office_id)",),
             "reminders": ("SELECT (office_id, state, due_at)",),
             "deliveries": ("SELECT (office_id, send_after)",),
         }

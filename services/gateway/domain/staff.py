@@ -12,8 +12,10 @@ from services.chassis.domain import Aggregate
 from services.chassis.errors import Conflict, ValidationFailed
 from services.contracts import (
     OFFICE_REGISTERED,
+    STAFF_CONTACT_RECORDED,
     STAFF_MEMBER_ADDED,
     OfficeRegistered,
+    StaffContactRecorded,
     StaffMemberAdded,
 )
 from services.contracts.payloads import REMINDER_DAYS_MAX
@@ -192,6 +194,7 @@ class StaffMember(Aggregate):
             role=command.role,
         )
         member._announce()
+        member._announce_contact()
         return member
 
     def change(
@@ -227,6 +230,13 @@ class StaffMember(Aggregate):
         """Announce the member as they are: a service that starts keeping the roster after
         they joined (an upgrade) hears of them too (the latest announcement wins)."""
         self._announce()
+        self._announce_contact()
+
+    def _announce_contact(self) -> None:
+        """Where their own mail goes, for notify alone (their daily digest)."""
+        self.record(
+            STAFF_CONTACT_RECORDED, StaffContactRecorded(user_id=self.user_id, email=self.email)
+        )
 
     def _announce(self) -> None:
         self.record(

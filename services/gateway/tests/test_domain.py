@@ -13,8 +13,11 @@ from services.chassis.errors import ValidationFailed
 from services.chassis.schemas import is_office_id
 from services.contracts import (
     OFFICE_REGISTERED,
+    STAFF_CONTACT_RECORDED,
     STAFF_MEMBER_ADDED,
+    SUBSCRIPTIONS,
     OfficeRegistered,
+    StaffContactRecorded,
     StaffMemberAdded,
 )
 from services.gateway.domain.queue import (
@@ -140,17 +143,22 @@ def test_registering_an_office_again_announces_only_a_change() -> None:
     assert [e.payload.name for e in office.pull_events()] == ["Office of Rep. Ana López"]
 
 
-def test_a_new_staff_member_is_announced_without_their_email() -> None:
+def test_a_new_staff_member_is_announced_to_all_without_their_email_and_to_notify_with_it() -> None:
     member = StaffMember.join(
         AddStaffMember("rep-lopez", "Sam Rivera", " Sam.Rivera@Lopez.gov ", "caseworker"),
         user_id="u-1",
     )
 
     assert member.email == "sam.rivera@lopez.gov" and member.active
-    [event] = member.pull_events()
+    [event, contact] = member.pull_events()
     assert event.contract is STAFF_MEMBER_ADDED
     assert event.payload == StaffMemberAdded("u-1", "Sam Rivera", "caseworker")
     assert "email" not in STAFF_MEMBER_ADDED.dump(event.payload)
+    assert contact.contract is STAFF_CONTACT_RECORDED
+    assert contact.payload == StaffContactRecorded("u-1", "sam.rivera@lopez.gov")
+    assert {s.consumer for s in SUBSCRIPTIONS if s.event_type == contact.contract.event_type} == {
+        "notify"
+    }
 
 
 def test_a_staff_member_needs_a_known_role() -> None:

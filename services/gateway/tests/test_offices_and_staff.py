@@ -152,7 +152,10 @@ def test_the_seed_creates_the_demo_office_once_and_announces_it_once(gateway: Ga
     assert "office rep-demo created" in first.getvalue()
     assert "added Ana Morales (immigration) (caseworker)" in first.getvalue()
     assert "already there" in second.getvalue() and "added" not in second.getvalue()
-    assert gateway.count("outbox") == outbox_rows == 7  # the office and its six staff
+    # The office, and its six staff each with where their own mail goes.
+    assert gateway.count("outbox") == outbox_rows == 13
+    contacts = gateway.outbox_payloads("gateway.staff_contact_recorded")
+    assert sorted(p["email"] for p in contacts)[0] == "ana.morales@demo.example.gov"
     assert gateway.count("users") == 6 and gateway.count("offices") == 1
     with Session(gateway.engine) as session:
         office = session.get(Office, OFFICE)

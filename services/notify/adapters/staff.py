@@ -7,13 +7,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, func, select, update
+from sqlalchemy import RowMapping, bindparam, func, or_, select, update
 
 from services.chassis.db import insert_on_conflict
 from services.notify.adapters.base import Repository, projected
+from services.notify.domain.digest import Addressee
 from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
 from services.notify.models import case_assignees, staff, staff_notifications
 
@@ -50,14 +51,57 @@ MARK_ALL_READ = (
 MARK_READ = MARK_ALL_READ.where(
     staff_notifications.c.notification_id.in_(bindparam("notification_ids", expanding=True))
 )
+# Who may get the day's digest: active, with an address, not yet sent one for `day`.
+NOT_YET_TODAY = or_(staff.c.digest_sent_on.is_(None), staff.c.digest_sent_on < bindparam("day"))
+DIGEST_DUE = (
+    select(staff.c.user_id, staff.c.display_name, staff.c.email)
+    .where(
+        staff.c.office_id == bindparam("office_id"),
+        staff.c.active.is_(True),
+        staff.c.email.is_not(None),
+        NOT_YET_TODAY,
+    )
+    .order_by(staff.c.user_id)
+)
+RECORD_CONTACT = (
+    update(staff)
+    .where(staff.c.office_id == bindparam("of_office"), staff.c.user_id == bindparam("of_user"))
+    .values(email=bindparam("email"))
+)
+# Compare-and-set: of two notify instances, one marks the day (the other's UPDATE, waiting for
+# its commit, finds the day marked and changes nothing).
+CLAIM_DIGEST = (
+    update(staff)
+    .where(
+        staff.c.office_id == bindparam("of_office"),
+        staff.c.user_id == bindparam("of_user"),
+        NOT_YET_TODAY,
+    )
+    .values(digest_sent_on=bindparam("day"))
+)
 _NOTIFICATION_COLUMNS = tuple(c.name for c in staff_notifications.columns if c.name != "office_id")
 
 
 class StaffRepository(Repository):
     def record(self, colleague: Colleague, at: datetime) -> None:
         self._upsert(
-            staff, ("office_id", "user_id"), {**dataclasses.asdict(colleague), "updated_at": at}
+            staff,
+            ("office_id", "user_id"),
+            {**dataclasses.asdict(colleague), "updated_at": at},
+            kept=("email", "digest_sent_on"),
         )
+
+    def record_contact(self, user_id: str, email: str) -> bool:
+        params = {"of_office": self._office_id, "of_user": user_id, "email": email}
+        return int(self._session.execute(RECORD_CONTACT, params).rowcount) == 1  # type: ignore[attr-defined]
+
+    def digest_due(self, day: date) -> list[Addressee]:
+        rows = self._session.execute(DIGEST_DUE, {"office_id": self._office_id, "day": day})
+        return [Addressee(row.user_id, row.display_name, row.email) for row in rows]
+
+    def claim_digest(self, user_id: str, day: date) -> bool:
+        params = {"of_office": self._office_id, "of_user": user_id, "day": day}
+        return int(self._session.execute(CLAIM_DIGEST, params).rowcount) == 1  # type: ignore[attr-defined]
 
     def roster(self) -> list[Colleague]:
         rows = self._session.execute(ROSTER, {"office_id": self._office_id}).mappings()

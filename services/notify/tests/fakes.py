@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from services.chassis.fakes import FakeDatabase, FakeUnitOfWork
@@ -17,6 +17,7 @@ from services.notify.domain.acknowledgements import (
     Recipient,
 )
 from services.notify.domain.delivery import Delivery
+from services.notify.domain.digest import Addressee
 from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
 from services.notify.domain.reminders import DEFAULT_POLICY, Reminder, ReminderPolicy
 from services.notify.domain.wording import Wording
@@ -247,11 +248,37 @@ class FakeReminders(_Table):
 
 
 class FakeStaff(_Table):
+    """Each member, with their address under the key ("email", user id) and the day of their
+    last digest under ("digest", user id)."""
+
     def record(self, colleague: Colleague, at: datetime) -> None:
         self.stage(colleague.user_id, colleague)
 
     def roster(self) -> list[Colleague]:
-        return list(self.rows.values())
+        return [row for row in self.rows.values() if isinstance(row, Colleague)]
+
+    def record_contact(self, user_id: str, email: str) -> bool:
+        if user_id not in self.rows:
+            return False
+        self.stage(("email", user_id), email)
+        return True
+
+    def digest_due(self, day: date) -> list[Addressee]:
+        return [
+            Addressee(c.user_id, c.display_name, self.rows[("email", c.user_id)])
+            for c in sorted(self.roster(), key=lambda c: c.user_id)
+            if c.active and ("email", c.user_id) in self.rows and self._not_yet(c.user_id, day)
+        ]
+
+    def claim_digest(self, user_id: str, day: date) -> bool:
+        if not self._not_yet(user_id, day):
+            return False
+        self.stage(("digest", user_id), day)
+        return True
+
+    def _not_yet(self, user_id: str, day: date) -> bool:
+        sent = self.rows.get(("digest", user_id))
+        return sent is None or sent < day
 
 
 class FakeAssignments(_Table):

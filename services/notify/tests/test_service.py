@@ -26,11 +26,12 @@ from services.contracts import (
     CASE_OPENED,
     INQUIRY_OVERDUE,
     OFFICE_REGISTERED,
+    STAFF_CONTACT_RECORDED,
     STAFF_MEMBER_ADDED,
     STATUS_CODE_REQUESTED,
     SUBMISSION_RECEIVED,
 )
-from services.notify.models import offices, reminders, staff
+from services.notify.models import offices, reminders, staff, staff_notifications
 from services.notify.tests.conftest import (
     OFFICE,
     REPLY_TO,
@@ -363,3 +364,48 @@ def test_a_quiet_case_is_scheduled_for_the_supervisors_by_the_offices_setting_an
     closed = dict(CASE_CLOSED.example, case_id="case-quiet")
     notify.publish(CASE_CLOSED, closed, office_id=OFFICE)
     wait_until(lambda: spell().state == "cancelled", message="closing left it pending")
+
+
+def test_the_daily_digest_mails_a_supervisor_their_unread_escalation_once(
+    notify: Notify,
+    mail_server: MailServer,
+    messages_to: Callable[[str], list[EmailMessage]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CASEWORK_NOTIFY_DIGEST_HOUR", "0")
+    monkeypatch.setenv("CASEWORK_NOTIFY_SENDING_DAYS", "all")  # whatever day the test runs
+    monkeypatch.setenv("CASEWORK_STAFF_APP_URL", "https://staff.example.gov")
+    for user_id, role in (("u-ann", "supervisor"), ("u-sam", "caseworker")):
+        member = dict(STAFF_MEMBER_ADDED.example, user_id=user_id, role=role)
+        contact = {"user_id": user_id, "email": f"{user_id[2:]}@lopez.example.gov"}
+        # The address first: notify keeps it once the roster entry (another queue) is there.
+        notify.publish(STAFF_CONTACT_RECORDED, contact, office_id=OFFICE)
+        notify.publish(STAFF_MEMBER_ADDED, member, office_id=OFFICE)
+
+    def notified() -> int:
+        with notify.engine.connect() as connection:
+            return len(connection.execute(select(staff_notifications.c.user_id)).all())
+
+    detected = datetime.now(UTC) - timedelta(seconds=1)
+    overdue = dict(INQUIRY_OVERDUE.example, detected_at=detected.isoformat())
+    notify.publish(INQUIRY_OVERDUE, overdue, office_id=OFFICE)
+
+    def addresses() -> int:
+        with notify.engine.connect() as connection:
+            return len(
+                connection.execute(select(staff.c.email).where(staff.c.email.is_not(None))).all()
+            )
+
+    wait_until(lambda: notified() == 1, message="the escalation rang no bell")
+    wait_until(lambda: addresses() == 2, timeout=30, message="the addresses were not kept")
+
+    with entrypoint_hook(notify.container, "send_digests") as send_digests:
+        send_digests()
+        send_digests()  # the day is marked: a second look sends nothing
+
+    [digest] = messages_to("ann@lopez.example.gov")
+    body = digest.get_content()
+    assert digest["Subject"].startswith("Casework: 1 unread notification (")
+    assert "SSA is 5 business days overdue" in body
+    assert f"https://staff.example.gov/offices/{OFFICE}/notifications" in body
+    assert messages_to("sam@lopez.example.gov") == []  # nothing behind Sam's bell
