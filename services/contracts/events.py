@@ -337,7 +337,8 @@ OFFICE_REGISTERED = EventContract(
     "gateway",
     OfficeRegisteredV1,
     "Legislature IT registered (or renamed) a member office, the tenant of all its data; "
-    "announced again when its admin changes its time zone or when its reminders fall due.",
+    "announced again when its admin changes its time zone, when its reminders fall due or its "
+    "sending hours.",
     {
         "office_id": "rep-lopez",
         "name": "Office of Rep. Ana Lopez",
@@ -347,6 +348,8 @@ OFFICE_REGISTERED = EventContract(
         "follow_up_every_days": 7,
         "check_in_every_days": 7,
         "no_activity_days": 14,
+        "sending_from": 9,
+        "sending_until": 17,
     },
     payload_type=OfficeRegistered,
 )

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.contracts.vocabulary import (
     ASSIGNMENT_METHODS,
@@ -187,6 +188,20 @@ class OfficeRegisteredV1(Schema):
     no_activity_days = fields.Integer(
         load_default=14, validate=validate.Range(1, REMINDER_DAYS_MAX)
     )
+    # Added later (additive): the office's own hours for messages to constituents (local,
+    # from `sending_from` up to `sending_until`); None, the legislature's.
+    sending_from = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(0, 23)
+    )
+    sending_until = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(1, 24)
+    )
+
+    @validates_schema
+    def _a_span_of_the_day(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("sending_from"), data.get("sending_until")
+        if (start is None) != (end is None) or (start is not None and start >= end):
+            raise ValidationError("both or neither, from before until", "sending_until")
 
 
 INQUIRY_CHANNELS = ("email", "fax", "portal", "post")
@@ -507,6 +522,8 @@ class OfficeRegistered:
     follow_up_every_days: int = 7
     check_in_every_days: int = 7
     no_activity_days: int = 14
+    sending_from: int | None = None
+    sending_until: int | None = None
 
 
 @dataclass(frozen=True)

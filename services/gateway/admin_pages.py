@@ -3,6 +3,7 @@ tokens) and the platform admin's offices page."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import ValidationError
@@ -11,11 +12,11 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.domain import Actor
-from services.chassis.errors import CaseworkError, NotFound
+from services.chassis.errors import CaseworkError, NotFound, ValidationFailed
 from services.gateway import accounts, casework, handlers, signin, two_factor
 from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.domain.identity import ROLE_LABELS
-from services.gateway.domain.staff import ROLES, OfficeChange
+from services.gateway.domain.staff import ROLES, OfficeChange, SendingHours
 from services.gateway.platform_health import platform_health
 from services.gateway.schemas import (
     AddStaffMemberSchema,
@@ -37,6 +38,7 @@ SETTINGS_DONE = {
     "optional": "A second factor is now each person's choice.",
     "timezone": "Time zone saved: dates on this office's pages follow it.",
     "reminders": "Reminder intervals saved: reminders scheduled from now on follow them.",
+    "sending_hours": "Sending hours saved: messages queued from now on go out in them.",
 }
 # The zones a legislature's offices are in, first; any other IANA name is accepted too.
 OFFICE_TIMEZONES = (
@@ -150,6 +152,21 @@ class AdminPages:
             return self._settings(visit, office_id, problems=_problems(exc))
         return redirect(f"/offices/{office_id}/settings?done=reminders")
 
+    @staff_page("POST", SETTINGS + "/sending-hours", office_admin=True)
+    def set_sending_hours(self, request: Request, visit: Visit, office_id: str) -> Response:
+        try:
+            hours = (
+                None
+                if request.form.get("action") == "default"
+                else SendingHours(
+                    _hour(request.form, "sending_from"), _hour(request.form, "sending_until")
+                )
+            )
+            handlers.set_sending_hours(self.db, office_id, hours, actor=_actor(visit))
+        except CaseworkError as exc:
+            return self._settings(visit, office_id, problems=_problems(exc))
+        return redirect(f"/offices/{office_id}/settings?done=sending_hours")
+
     @staff_page("POST", SETTINGS + "/two-factor", office_admin=True)
     def require_two_factor(self, request: Request, visit: Visit, office_id: str) -> Response:
         required = request.form.get("require_totp") == "true"
@@ -246,6 +263,7 @@ class AdminPages:
         new_token: str | None = None,
     ) -> Response:
         office = handlers.find_office(self.db, office_id)
+        schedule = handlers.office_schedule(self.db, office_id)
         staff, tokens = accounts.office_accounts(self.db, office_id)
         _, required = two_factor.status(self.db, office_id, visit.principal.user_id)
         return render(
@@ -260,7 +278,8 @@ class AdminPages:
             roles=ROLES,
             role_labels=ROLE_LABELS,
             timezones=OFFICE_TIMEZONES,
-            reminders=handlers.reminder_intervals(self.db, office_id),
+            reminders=schedule.reminders,
+            sending_hours=schedule.sending_hours,
             done=done,
             problems=problems or [],
             new_token=new_token,
@@ -318,3 +337,11 @@ def _actor(visit: Visit) -> Actor:
 
 def _problems(exc: CaseworkError) -> list[str]:
     return field_problems(exc.fields) or [exc.message]
+
+
+def _hour(form: Mapping[str, str], name: str) -> int:
+    """A whole hour of the day from the settings form; refused naming its field."""
+    value = form.get(name, "").strip()
+    if not value.isdigit():
+        raise ValidationFailed("not an hour", fields={name: ["a whole hour from 0 to 24"]})
+    return int(value)

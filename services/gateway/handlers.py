@@ -18,6 +18,7 @@ from services.gateway.domain.staff import (
     OfficeSummary,
     RegisterOffice,
     ReminderIntervals,
+    SendingHours,
     StaffMember,
     StaffMemberOutcome,
     normalise_email,
@@ -140,12 +141,32 @@ def set_reminder_intervals(
         uow.commit()
 
 
-def reminder_intervals(db: GatewayDatabase, office_id: str) -> ReminderIntervals:
+def set_sending_hours(
+    db: GatewayDatabase, office_id: str, hours: SendingHours | None, *, actor: Actor
+) -> None:
+    """The office admin says when the office's messages to constituents go out (None: the
+    legislature's hours); notify hears of it and holds the office's messages by them."""
+    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
+        office = uow.offices.get(for_update=True)
+        if office is None:
+            raise NotFound(f"there is no office {office_id!r}")
+        if office.set_sending_hours(hours):
+            uow.offices.set_sending_hours(hours)
+        uow.audit("office.sending_hours_set", "office", office_id)
+        uow.commit()
+
+
+def office_schedule(db: GatewayDatabase, office_id: str) -> Office:
+    """The office as its settings page shows it: reminder intervals and sending hours."""
     with db.unit_of_work(office_id=office_id) as uow:
         office = uow.offices.get()
         if office is None:
             raise NotFound(f"there is no office {office_id!r}")
-        return office.reminders
+        return office
+
+
+def reminder_intervals(db: GatewayDatabase, office_id: str) -> ReminderIntervals:
+    return office_schedule(db, office_id).reminders
 
 
 def list_offices(db: PlatformDatabase) -> list[OfficeSummary]:

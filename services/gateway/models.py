@@ -43,6 +43,9 @@ class Office(Base):
     follow_up_every_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     check_in_every_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     no_activity_days: Mapped[int] = mapped_column(Integer, default=14, server_default="14")
+    # Its own hours for messages to constituents (both NULL: the legislature's).
+    sending_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sending_until: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class User(Base):

@@ -7,7 +7,13 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from services.chassis.domain import Actor
-from services.gateway.domain.staff import Office, OfficeSummary, ReminderIntervals, StaffMember
+from services.gateway.domain.staff import (
+    Office,
+    OfficeSummary,
+    ReminderIntervals,
+    SendingHours,
+    StaffMember,
+)
 
 if TYPE_CHECKING:
     from services.gateway.credentials import OfficeCredentials
@@ -34,6 +40,10 @@ class Offices(Protocol):
 
     def set_reminder_intervals(self, intervals: ReminderIntervals) -> None:
         """When the office's reminders fall due."""
+        ...
+
+    def set_sending_hours(self, hours: SendingHours | None) -> None:
+        """When its messages to constituents go out (None: the legislature's hours)."""
         ...
 
 

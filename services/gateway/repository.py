@@ -20,6 +20,7 @@ from services.gateway.domain.staff import (
     Office,
     OfficeSummary,
     ReminderIntervals,
+    SendingHours,
     StaffMember,
 )
 from services.gateway.models import Base
@@ -36,6 +37,8 @@ OFFICE = select(
     OFFICES.c.reply_to_email,
     OFFICES.c.timezone,
     *(OFFICES.c[name] for name in INTERVALS),
+    OFFICES.c.sending_from,
+    OFFICES.c.sending_until,
 ).where(OFFICES.c.office_id == bindparam("office_id"))
 SUMMARY = select(
     OFFICES.c.office_id,
@@ -120,8 +123,13 @@ class OfficeRepository:
         if row is None:
             return None
         intervals = ReminderIntervals(**{name: getattr(row, name) for name in INTERVALS})
+        hours = (
+            SendingHours(row.sending_from, row.sending_until)
+            if row.sending_from is not None and row.sending_until is not None
+            else None
+        )
         return self._uow.track(
-            Office(row.office_id, row.name, row.reply_to_email, row.timezone, intervals)
+            Office(row.office_id, row.name, row.reply_to_email, row.timezone, intervals, hours)
         )
 
     def add(self, office: Office) -> Office:
@@ -168,6 +176,16 @@ class OfficeRepository:
             update(OFFICES)
             .where(OFFICES.c.office_id == self._uow.office_id)
             .values(**dataclasses.asdict(intervals))
+        )
+
+    def set_sending_hours(self, hours: SendingHours | None) -> None:
+        self._uow.session.execute(
+            update(OFFICES)
+            .where(OFFICES.c.office_id == self._uow.office_id)
+            .values(
+                sending_from=hours.start if hours else None,
+                sending_until=hours.end if hours else None,
+            )
         )
 
     def summary(self) -> OfficeSummary | None:

@@ -30,7 +30,7 @@ from services.notify.domain.acknowledgements import OutgoingEmail
 from services.notify.domain.case_messages import CaseMessage, content_of
 from services.notify.domain.delivery import Delivery, NextStep
 from services.notify.domain.quiet_hours import QuietHours
-from services.notify.domain.reminders import OfficeClock
+from services.notify.domain.reminders import DEFAULT_POLICY, OfficeClock, ReminderPolicy
 from services.notify.handlers import (
     LEASE_MARGIN,
     Attempt,
@@ -52,14 +52,18 @@ from services.notify.wording import office_wording
 log = logging.getLogger(__name__)
 
 
-def quiet_hours() -> QuietHours:
-    """The hours messages about a case may go out in, in each office's time zone
-    (`CASEWORK_NOTIFY_SENDING_HOURS`, default `8-20`; `CASEWORK_NOTIFY_SENDING_DAYS`,
-    `business` by default or `all`), read at call time."""
-    return QuietHours.parse(
+def quiet_hours(policy: ReminderPolicy = DEFAULT_POLICY) -> QuietHours:
+    """The hours messages about a case may go out in, in each office's time zone: the
+    office's own if its admin chose them, else the legislature's
+    (`CASEWORK_NOTIFY_SENDING_HOURS`, default `8-20`); on `CASEWORK_NOTIFY_SENDING_DAYS`,
+    `business` by default or `all`. Read at call time."""
+    legislature = QuietHours.parse(
         env_str("CASEWORK_NOTIFY_SENDING_HOURS", "8-20"),
         env_str("CASEWORK_NOTIFY_SENDING_DAYS", "business"),
     )
+    if policy.sending_from is None or policy.sending_until is None:
+        return legislature
+    return QuietHours(policy.sending_from, policy.sending_until, legislature.every_day)
 
 
 # Messages one office's claim takes at most; offices one sweep looks at at once.
@@ -102,8 +106,8 @@ def _queue(uow: NotifyWork, message: CaseMessage, now: datetime) -> None:
     if case is None or recipient is None:
         # The case's opening or its constituent travels on another queue: try again soon.
         raise TransientError(f"notify does not know case {message.case_id}'s constituent yet")
-    clock, _ = reminders.office_schedule(uow)
-    send_after = quiet_hours().next_allowed(now, clock)
+    clock, policy = reminders.office_schedule(uow)
+    send_after = quiet_hours(policy).next_allowed(now, clock)
     delivery = message.queue(case, recipient, now=now, send_after=send_after)
     uow.deliveries.add(delivery)
     held = send_after > now and delivery.send_after is not None
@@ -132,10 +136,11 @@ def send_due_messages(db: Any, mailer: Mailer, find_offices: FindOffices, clock:
 
 def _sweep_office(db: Any, mailer: Mailer, office_id: str, clock: Clock) -> int:
     lease = timedelta(seconds=mailer.longest_send_seconds) + LEASE_MARGIN
-    now, quiet = clock(), quiet_hours()
+    now = clock()
     try:
         with db.unit_of_work(office_id=office_id) as uow:
-            office_clock, _ = reminders.office_schedule(uow)
+            office_clock, policy = reminders.office_schedule(uow)
+            quiet = quiet_hours(policy)
             attempts = [
                 attempt
                 for delivery in uow.deliveries.claim_swept(now, CLAIM_BATCH)

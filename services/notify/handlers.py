@@ -90,6 +90,8 @@ def record_office(uow: NotifyWork, event: IncomingEvent[OfficeRegistered]) -> No
         follow_up_every_days=office.follow_up_every_days,
         check_in_every_days=office.check_in_every_days,
         no_activity_days=office.no_activity_days,
+        sending_from=office.sending_from,
+        sending_until=office.sending_until,
     )
     uow.offices.record(OfficeSender(office.name, office.reply_to_email), office.timezone, policy)
 

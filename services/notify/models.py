@@ -38,6 +38,9 @@ offices = Table(
     Column("follow_up_every_days", Integer, nullable=False, server_default="7"),
     Column("check_in_every_days", Integer, nullable=False, server_default="7"),
     Column("no_activity_days", Integer, nullable=False, server_default="14"),
+    # Its own hours for messages to constituents (both NULL: the legislature's).
+    Column("sending_from", Integer, nullable=True),
+    Column("sending_until", Integer, nullable=True),
     # A fresh random id whenever its admin saves or resets the office's wording of a message
     # (NULL: it has none): notify instances keep an office's wording in memory by it.
     Column("wording_version", String(36), nullable=True),

@@ -35,13 +35,16 @@ from services.notify.ports import NotifyWork, ReminderChangedElsewhere
 OFFICE_SENDER = select(offices.c.name, offices.c.reply_to_email, offices.c.wording_version).where(
     offices.c.office_id == bindparam("office_id")
 )
-INTERVALS = (
+# The office's admin's settings notify schedules and sends by, as gateway announces them.
+SCHEDULE = (
     "first_contact_business_days",
     "follow_up_every_days",
     "check_in_every_days",
     "no_activity_days",
+    "sending_from",
+    "sending_until",
 )
-OFFICE_SCHEDULE = select(offices.c.timezone, *(offices.c[name] for name in INTERVALS)).where(
+OFFICE_SCHEDULE = select(offices.c.timezone, *(offices.c[name] for name in SCHEDULE)).where(
     offices.c.office_id == bindparam("office_id")
 )
 RECIPIENT = select(recipients).where(
@@ -75,7 +78,7 @@ class OfficeRepository(Repository):
             "reply_to_email": sender.reply_to_email,
             "timezone": timezone,
             "updated_at": utcnow(),
-            **{name: getattr(policy, name) for name in INTERVALS},
+            **{name: getattr(policy, name) for name in SCHEDULE},
         }
         # The office's wording version is notify's own: an announcement leaves it as it is.
         self._upsert(offices, ("office_id",), values, kept=("wording_version",))
@@ -84,7 +87,7 @@ class OfficeRepository(Repository):
         row = self._one(OFFICE_SCHEDULE)
         if row is None:
             return None, DEFAULT_POLICY
-        return str(row["timezone"]), ReminderPolicy(**{name: row[name] for name in INTERVALS})
+        return str(row["timezone"]), ReminderPolicy(**{name: row[name] for name in SCHEDULE})
 
     def sender(self) -> OfficeSender | None:
         row = self._one(OFFICE_SENDER)

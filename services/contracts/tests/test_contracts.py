@@ -1,7 +1,13 @@
 import pytest
 from marshmallow import ValidationError
 
-from services.contracts import ALL_EVENTS, SUBMISSION_RECEIVED, SUBSCRIPTIONS, contract_for
+from services.contracts import (
+    ALL_EVENTS,
+    OFFICE_REGISTERED,
+    SUBMISSION_RECEIVED,
+    SUBSCRIPTIONS,
+    contract_for,
+)
 from services.contracts.docs import EVENTS_MD, render
 
 SENSITIVE = (
@@ -60,3 +66,24 @@ def test_producers_dump_strictly_and_consumers_read_tolerantly() -> None:
 def test_an_unknown_event_type_has_no_contract() -> None:
     with pytest.raises(KeyError):
         contract_for("intake.nothing_happened")
+
+
+@pytest.mark.parametrize(
+    "hours",
+    [{"sending_from": 9}, {"sending_until": 17}, {"sending_from": 17, "sending_until": 9}],
+)
+def test_an_office_announced_with_half_or_no_span_of_sending_hours_is_refused(hours) -> None:
+    office = {**OFFICE_REGISTERED.example, "sending_from": None, "sending_until": None, **hours}
+
+    with pytest.raises(ValidationError) as refused:
+        OFFICE_REGISTERED.load(office)
+
+    assert "sending_until" in refused.value.messages
+
+
+def test_an_office_announced_before_sending_hours_existed_keeps_the_legislatures() -> None:
+    older = {k: v for k, v in OFFICE_REGISTERED.example.items() if not k.startswith("sending")}
+
+    loaded = OFFICE_REGISTERED.load_typed(older)
+
+    assert (loaded.sending_from, loaded.sending_until) == (None, None)

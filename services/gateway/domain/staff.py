@@ -101,6 +101,23 @@ class ReminderIntervals:
             raise ValidationFailed("not a reminder interval", fields=wrong)
 
 
+@dataclass(frozen=True)
+class SendingHours:
+    """When the office's messages to constituents about their case go out, local hours from
+    `start` up to `end` on its business days (the legislature's, 8 to 20, unless its admin
+    chose others)."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end <= 24:
+            raise ValidationFailed(
+                "not sending hours",
+                fields={"sending_until": ["a span of the day: from 0 to 23, until 1 to 24"]},
+            )
+
+
 @dataclass
 class Office(Aggregate):
     """A member office; every registration that changes it is announced to the services, and
@@ -112,6 +129,8 @@ class Office(Aggregate):
     # Where the office works (an IANA zone name): its pages show dates and times there.
     timezone: str = DEFAULT_TIMEZONE
     reminders: ReminderIntervals = field(default_factory=ReminderIntervals)
+    # None: the legislature's sending hours (notify's configuration).
+    sending_hours: SendingHours | None = None
 
     @classmethod
     def register(cls, command: RegisterOffice) -> Office:
@@ -154,7 +173,17 @@ class Office(Aggregate):
         self._announce()
         return True
 
+    def set_sending_hours(self, hours: SendingHours | None) -> bool:
+        """The office admin says when its messages to constituents go out (None: the
+        legislature's hours): announced when they changed. False when nothing changed."""
+        if hours == self.sending_hours:
+            return False
+        self.sending_hours = hours
+        self._announce()
+        return True
+
     def _announce(self) -> None:
+        hours = self.sending_hours
         self.record(
             OFFICE_REGISTERED,
             OfficeRegistered(
@@ -163,6 +192,8 @@ class Office(Aggregate):
                 reply_to_email=self.reply_to_email,
                 timezone=self.timezone,
                 **dataclasses.asdict(self.reminders),
+                sending_from=hours.start if hours else None,
+                sending_until=hours.end if hours else None,
             ),
         )
 

@@ -12,6 +12,7 @@ from services.gateway.domain.staff import (
     Office,
     OfficeSummary,
     ReminderIntervals,
+    SendingHours,
     StaffMember,
 )
 
@@ -31,7 +32,10 @@ class FakeOffices:
             return None
         zone = self._uow.timezones.get(office.office_id, office.timezone)
         intervals = self._uow.intervals.get(office.office_id, office.reminders)
-        return self._uow.track(dataclasses.replace(office, timezone=zone, reminders=intervals))
+        hours = self._uow.sending_hours.get(office.office_id, office.sending_hours)
+        return self._uow.track(
+            dataclasses.replace(office, timezone=zone, reminders=intervals, sending_hours=hours)
+        )
 
     def add(self, office: Office) -> Office:
         if self._uow.office_id in self._uow.visible_offices():
@@ -47,6 +51,9 @@ class FakeOffices:
 
     def set_reminder_intervals(self, intervals: ReminderIntervals) -> None:
         self._uow.intervals[self._uow.office_id] = intervals
+
+    def set_sending_hours(self, hours: SendingHours | None) -> None:
+        self._uow.sending_hours[self._uow.office_id] = hours
 
     def summary(self) -> OfficeSummary | None:
         office = self.get()
@@ -99,6 +106,9 @@ class FakeGatewayUnitOfWork(FakeUnitOfWork):
         self.timezones: dict[str, str] = self.database.rows.setdefault("timezones", {})
         self.intervals: dict[str, ReminderIntervals] = self.database.rows.setdefault(
             "reminder_intervals", {}
+        )
+        self.sending_hours: dict[str, SendingHours | None] = self.database.rows.setdefault(
+            "sending_hours", {}
         )
         self.offices = FakeOffices(self)
         self.staff = FakeStaff(self)

@@ -22,6 +22,7 @@ from services.gateway.domain.staff import (
     OfficeSummary,
     RegisterOffice,
     ReminderIntervals,
+    SendingHours,
 )
 from services.gateway.tests.fakes import fake_database
 
@@ -283,3 +284,31 @@ def test_a_reminder_interval_out_of_range_is_refused_naming_it(days: int) -> Non
     assert set(wrong.value.fields) == {"follow_up_every_days"}
     with pytest.raises(NotFound):
         handlers.reminder_intervals(fake_database(), "rep-nobody")
+
+
+def test_an_offices_own_sending_hours_are_announced_and_so_is_going_back_to_the_legislatures() -> (
+    None
+):
+    db = fake_database()
+    handlers.register_office(db, LOPEZ, actor=IT)
+
+    for _ in range(2):
+        handlers.set_sending_hours(db, "rep-lopez", SendingHours(9, 17), actor=IT)
+    handlers.set_sending_hours(db, "rep-lopez", None, actor=IT)
+
+    announced = [(p.sending_from, p.sending_until) for p in db.published(OFFICE_REGISTERED)]
+    assert announced == [(None, None), (9, 17), (None, None)]
+    assert handlers.office_schedule(db, "rep-lopez").sending_hours is None
+    assert db.audit_log[-1].action == "office.sending_hours_set"
+    with pytest.raises(NotFound):
+        handlers.set_sending_hours(db, "rep-nobody", SendingHours(9, 17), actor=IT)
+
+
+@pytest.mark.parametrize(("start", "end"), [(17, 9), (9, 9), (-1, 8), (8, 25)])
+def test_sending_hours_that_are_no_span_of_the_day_are_refused_naming_the_field(
+    start: int, end: int
+) -> None:
+    with pytest.raises(ValidationFailed) as wrong:
+        SendingHours(start, end)
+
+    assert "sending_until" in wrong.value.fields

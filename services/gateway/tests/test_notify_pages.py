@@ -232,3 +232,44 @@ def test_the_office_admin_sets_when_reminders_fall_due_and_notify_is_told(
 
     demo_office.log_in(SUPERVISOR)
     assert post_intervals(demo_office, "1", "1", "1", "1").status_code == 403
+
+
+def post_sending_hours(gateway: Gateway, **fields: str) -> requests.Response:
+    assert gateway.session is not None
+    found = re.search(r'name="csrf_token" value="([^"]+)"', gateway.get(SETTINGS).text)
+    return gateway.session.post(
+        f"{gateway.base}{SETTINGS}/sending-hours",
+        data={**fields, "csrf_token": found.group(1) if found else "none"},
+        timeout=10,
+        allow_redirects=False,
+    )
+
+
+def test_the_office_admin_sets_the_offices_own_sending_hours_and_notify_is_told(
+    demo_office: Gateway,
+) -> None:
+    demo_office.log_in(ADMIN)
+    assert "in the legislature's sending hours" in demo_office.get(SETTINGS).text
+
+    refused = post_sending_hours(demo_office, sending_from="17", sending_until="9")
+    not_an_hour = post_sending_hours(demo_office, sending_from="nine", sending_until="17")
+    saved = post_sending_hours(demo_office, action="save", sending_from="9", sending_until="17")
+
+    assert refused.status_code == not_an_hour.status_code == 422
+    assert "sending_until" in " ".join(read_page(refused.text).alerts)
+    assert "sending_from" in " ".join(read_page(not_an_hour.text).alerts)
+    assert saved.headers["Location"] == f"{SETTINGS}?done=sending_hours"
+    page = demo_office.get(saved.headers["Location"]).text
+    assert "go out from 9:00 until 17:00 on business days" in page
+    assert '<option value="17" selected>17:00</option>' in page
+    back = post_sending_hours(demo_office, action="default")
+    assert back.status_code == 303
+    assert "in the legislature's sending hours" in demo_office.get(SETTINGS).text
+    announced = [
+        (p["sending_from"], p["sending_until"])
+        for p in demo_office.outbox_payloads("gateway.office_registered")
+    ]
+    assert announced[-2:] == [(9, 17), (None, None)]
+
+    demo_office.log_in(SUPERVISOR)
+    assert post_sending_hours(demo_office, action="default").status_code == 403

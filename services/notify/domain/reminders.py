@@ -66,6 +66,10 @@ class ReminderPolicy:
     check_in_every_days: int = 7
     no_activity_days: int = 14
     hour: int = 9
+    # Not reminders: the office's own hours for messages to constituents (None: the
+    # legislature's), announced and kept with the intervals.
+    sending_from: int | None = None
+    sending_until: int | None = None
 
 
 DEFAULT_POLICY = ReminderPolicy()

@@ -56,11 +56,12 @@ def case_opened(
 
 
 def office_registered(
-    name: str = "Office of Rep. Ana Lopez", office_id: str = OFFICE
+    name: str = "Office of Rep. Ana Lopez", office_id: str = OFFICE, **settings: Any
 ) -> IncomingEvent[Any]:
-    """The office's registration, in an envelope of `office_id` (its own, normally)."""
+    """The office's registration, in an envelope of `office_id` (its own, normally), with
+    its admin's `settings` (time zone, intervals, sending hours) if any."""
     payload = {"office_id": OFFICE, "name": name, "reply_to_email": "casework@lopez.example.gov"}
-    return incoming(OFFICE_REGISTERED, payload, office_id=office_id)
+    return incoming(OFFICE_REGISTERED, {**payload, **settings}, office_id=office_id)
 
 
 def status_code_requested(

@@ -167,6 +167,24 @@ def test_a_status_change_at_night_waits_for_the_offices_morning(db: Db, mailer: 
     assert swept(db, STATUS_UPDATE).status == "sent"
 
 
+def test_an_office_with_its_own_sending_hours_is_held_by_them_and_back_to_the_legislatures(
+    db: Db, mailer: FakeMailer
+) -> None:
+    handle(db, mailer, office_registered(sending_from=10, sending_until=16))
+    friday_9am = FRIDAY_8AM + timedelta(hours=1)
+
+    happened(status_changed("waiting_on_agency", at=friday_9am), db)
+
+    assert swept(db, STATUS_UPDATE).send_after == FRIDAY_8AM + timedelta(hours=2)
+    assert sweep(db, mailer, friday_9am + timedelta(minutes=59)) == 0
+    assert sweep(db, mailer, FRIDAY_8AM + timedelta(hours=2)) == 1
+
+    handle(db, mailer, office_registered())  # its admin chose the legislature's hours again
+    happened(public_note("We wrote to the agency.", at=friday_9am), db)
+
+    assert sweep(db, mailer, friday_9am) == 1
+
+
 def test_only_the_states_the_constituent_should_know_of_are_told(
     db: Db, mailer: FakeMailer
 ) -> None:
