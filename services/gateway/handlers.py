@@ -4,6 +4,7 @@ behind the staff pages."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from services.chassis.domain import Actor
@@ -23,7 +24,7 @@ from services.gateway.domain.staff import (
     StaffMemberOutcome,
     normalise_email,
 )
-from services.gateway.ports import GatewayDatabase, PlatformDatabase
+from services.gateway.ports import GatewayDatabase, Offices, PlatformDatabase
 from services.gateway.repository import OfficeListing
 from services.gateway.schemas import CasePageSchema, OfficeCountsSchema
 
@@ -102,10 +103,9 @@ def announce_staff(db: GatewayDatabase, office_id: str, *, actor: Actor) -> int:
     with db.unit_of_work(office_id=office_id, actor=actor) as uow:
         if uow.offices.get() is None:
             raise NotFound(f"there is no office {office_id}")
-        members = [uow.staff.get(member.user_id) for member in uow.staff.all()]
+        members = uow.staff.all()  # tracked: each announcement is kept at commit
         for member in members:
-            if member is not None:  # each read through `get`, so its announcement is kept
-                member.announce_again()
+            member.announce_again()
         uow.audit("staff_announced", "office", office_id)
         uow.commit()
     return len(members)
@@ -116,14 +116,14 @@ def set_office_timezone(
 ) -> None:
     """The office admin says where the office works; dates on its pages follow, and the
     services hear of it (agencies counts the office's deadlines in its zone)."""
-    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        office = uow.offices.get(for_update=True)
-        if office is None:
-            raise NotFound(f"there is no office {office_id!r}")
-        if office.set_timezone(timezone):
-            uow.offices.set_timezone(timezone)
-        uow.audit("office.timezone_set", "office", office_id)
-        uow.commit()
+    _change_office(
+        db,
+        office_id,
+        actor,
+        lambda office: office.set_timezone(timezone),
+        lambda offices: offices.set_timezone(timezone),
+        "office.timezone_set",
+    )
 
 
 def set_reminder_intervals(
@@ -131,14 +131,14 @@ def set_reminder_intervals(
 ) -> None:
     """The office admin says when the office's reminders fall due; notify hears of it and
     schedules the office's reminders from then on by them."""
-    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        office = uow.offices.get(for_update=True)
-        if office is None:
-            raise NotFound(f"there is no office {office_id!r}")
-        if office.set_reminder_intervals(intervals):
-            uow.offices.set_reminder_intervals(intervals)
-        uow.audit("office.reminder_intervals_set", "office", office_id)
-        uow.commit()
+    _change_office(
+        db,
+        office_id,
+        actor,
+        lambda office: office.set_reminder_intervals(intervals),
+        lambda offices: offices.set_reminder_intervals(intervals),
+        "office.reminder_intervals_set",
+    )
 
 
 def set_sending_hours(
@@ -146,13 +146,33 @@ def set_sending_hours(
 ) -> None:
     """The office admin says when the office's messages to constituents go out (None: the
     legislature's hours); notify hears of it and holds the office's messages by them."""
+    _change_office(
+        db,
+        office_id,
+        actor,
+        lambda office: office.set_sending_hours(hours),
+        lambda offices: offices.set_sending_hours(hours),
+        "office.sending_hours_set",
+    )
+
+
+def _change_office(
+    db: GatewayDatabase,
+    office_id: str,
+    actor: Actor,
+    change: Callable[[Office], bool],
+    store: Callable[[Offices], None],
+    action: str,
+) -> None:
+    """One of the office admin's settings: the office read for update, changed (announced
+    by the aggregate when it did), stored if it changed, audited either way."""
     with db.unit_of_work(office_id=office_id, actor=actor) as uow:
         office = uow.offices.get(for_update=True)
         if office is None:
             raise NotFound(f"there is no office {office_id!r}")
-        if office.set_sending_hours(hours):
-            uow.offices.set_sending_hours(hours)
-        uow.audit("office.sending_hours_set", "office", office_id)
+        if change(office):
+            store(uow.offices)
+        uow.audit(action, "office", office_id)
         uow.commit()
 
 

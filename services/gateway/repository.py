@@ -258,8 +258,9 @@ class StaffRepository:
             )
 
     def all(self) -> list[StaffMember]:
+        """Every member, each tracked (what one records is kept when the unit commits)."""
         rows = self._uow.session.execute(ALL_STAFF, {"office_id": self._uow.office_id})
-        return [_member(row) for row in rows]
+        return [self._uow.track(_member(row)) for row in rows]
 
 
 class OfficeListing:

@@ -90,7 +90,8 @@ class FakeStaff:
 
     def all(self) -> list[StaffMember]:
         members = [m for m in self._uow.visible_staff() if m.office_id == self._uow.office_id]
-        return sorted((_copy(m) for m in members), key=lambda m: (m.display_name, m.email))
+        ordered = sorted((_copy(m) for m in members), key=lambda m: (m.display_name, m.email))
+        return [self._uow.track(m) for m in ordered]
 
     def add(self, member: StaffMember) -> StaffMember:
         if self.by_email(member.email) is not None:
