@@ -10,3 +10,48 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()
 
 pytest_plugins = ["services.chassis.testing"]
+
+import gc  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import traceback  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
+
+import greenlet  # noqa: E402
+import pytest  # noqa: E402
+
+# A test still running after this long has every green thread's stack written out, before
+# pytest-timeout (300 s) ends the run: its own dump sees only real threads, and under eventlet
+# the test's work is in green ones, so a hang would say nothing of where it waits.
+WATCHDOG_SECONDS = float(os.environ.get("CASEWORK_TEST_WATCHDOG_SECONDS", "240"))
+_threading = eventlet.patcher.original("threading")
+
+
+def _write_every_stack(item: pytest.Item) -> None:
+    stacks = ["".join(traceback.format_stack(frame)) for frame in sys._current_frames().values()]
+    stacks += [
+        "".join(traceback.format_stack(green.gr_frame))
+        for green in gc.get_objects()
+        if isinstance(green, greenlet.greenlet) and green.gr_frame is not None
+    ]
+    capture: Any = item.config.pluginmanager.getplugin("capturemanager")
+    if capture is not None:
+        capture.suspend_global_capture(in_=True)
+    writer = item.config.get_terminal_writer()
+    writer.sep("~", f"{item.nodeid} still runs after {WATCHDOG_SECONDS} s: every stack")
+    writer.write("\n-----\n".join(stacks) + "\n")
+    writer.flush()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    done = _threading.Event()
+
+    def watch() -> None:
+        if not done.wait(WATCHDOG_SECONDS):
+            _write_every_stack(item)
+
+    _threading.Thread(target=watch, name="hang-watchdog", daemon=True).start()
+    yield
+    done.set()
