@@ -67,12 +67,18 @@ CASE_FOR_SUBMISSION = (
 
 
 class OfficeRepository(Repository):
+    """The office's projection. Its schedule is read once per unit of work: an event's
+    reminders, its quiet-case escalation and its message all ask for it."""
+
+    _schedule: tuple[str | None, ReminderPolicy] | None = None
+
     def record(
         self,
         sender: OfficeSender,
         timezone: str = "America/New_York",
         policy: ReminderPolicy = DEFAULT_POLICY,
     ) -> None:
+        self._schedule = None
         values = {
             "name": sender.name,
             "reply_to_email": sender.reply_to_email,
@@ -84,10 +90,17 @@ class OfficeRepository(Repository):
         self._upsert(offices, ("office_id",), values, kept=("wording_version",))
 
     def schedule(self) -> tuple[str | None, ReminderPolicy]:
-        row = self._one(OFFICE_SCHEDULE)
-        if row is None:
-            return None, DEFAULT_POLICY
-        return str(row["timezone"]), ReminderPolicy(**{name: row[name] for name in SCHEDULE})
+        if self._schedule is None:
+            row = self._one(OFFICE_SCHEDULE)
+            self._schedule = (
+                (None, DEFAULT_POLICY)
+                if row is None
+                else (
+                    str(row["timezone"]),
+                    ReminderPolicy(**{name: row[name] for name in SCHEDULE}),
+                )
+            )
+        return self._schedule
 
     def sender(self) -> OfficeSender | None:
         row = self._one(OFFICE_SENDER)
