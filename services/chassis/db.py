@@ -28,6 +28,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 
 from services.chassis.config import env_int
+from services.chassis.errors import ChangedElsewhere
 
 log = logging.getLogger(__name__)
 
@@ -189,12 +190,13 @@ CONFLICT_ATTEMPTS = 3
 
 def retrying_conflicts(attempt: Callable[[], T], attempts: int = CONFLICT_ATTEMPTS) -> T:
     """Run `attempt`, a function that opens and commits its own unit of work, again when it
-    hits a unique-key clash: another worker created the same row at the same moment, and the
-    next try sees what that worker committed. The last clash is raised."""
+    hits a unique-key clash (another worker created the same row at the same moment) or a row
+    changed elsewhere since it was read: the next try sees what that worker committed. The
+    last clash is raised."""
     for number in range(1, attempts + 1):
         try:
             return attempt()
-        except sa_exc.IntegrityError:
+        except (sa_exc.IntegrityError, ChangedElsewhere):
             if number == attempts:
                 raise
     raise AssertionError("unreachable")

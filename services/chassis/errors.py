@@ -87,5 +87,12 @@ class TransientError(Exception):
     """A failure worth retrying later (database restarting, broker away)."""
 
 
+class ChangedElsewhere(TransientError):
+    """A row this unit of work read was changed by another worker before it wrote (a
+    compare-and-set found it moved): nothing was kept, and the work is run again, which reads
+    what the other worker committed. Raised again after a few tries, it is still transient: an
+    event is retried later, never dead-lettered for it."""
+
+
 class PermanentMessageError(Exception):
     """A message that can never be processed as it is: dead-letter it with this reason."""

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from services.chassis.errors import ChangedElsewhere
 from services.chassis.uow import BaseUnitOfWork
 from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
 from services.notify.domain.delivery import Delivery
@@ -16,12 +17,13 @@ from services.notify.domain.reminders import DEFAULT_POLICY, Reminder, ReminderP
 from services.notify.domain.wording import Wording
 
 
-class ReminderChangedElsewhere(Exception):
+class ReminderChangedElsewhere(ChangedElsewhere):
     """Another claimer or event moved the reminder since it was read: this change is dropped
-    (the unit of work is rolled back and the work looked at again)."""
+    (the unit of work is rolled back and the work looked at again; an event's handler is run
+    again)."""
 
 
-class DeliveryChangedElsewhere(Exception):
+class DeliveryChangedElsewhere(ChangedElsewhere):
     """Another worker created or moved the delivery between our read and our write: look
     again (nothing of this unit of work was kept)."""
 

@@ -210,3 +210,24 @@ def test_a_unique_key_clash_is_retried_and_the_last_one_raised() -> None:
 
     with pytest.raises(IntegrityError):
         retrying_conflicts(always_clashes, attempts=2)
+
+
+def test_a_row_changed_elsewhere_is_retried_and_stays_transient_when_it_keeps_changing() -> None:
+    from services.chassis.db import retrying_conflicts
+    from services.chassis.errors import ChangedElsewhere, TransientError
+
+    tries: list[int] = []
+
+    def moved_twice() -> int:
+        tries.append(1)
+        if len(tries) < 3:
+            raise ChangedElsewhere("another worker fired the reminder")
+        return len(tries)
+
+    assert retrying_conflicts(moved_twice) == 3
+
+    def always_moved() -> None:
+        raise ChangedElsewhere("another worker fired the reminder")
+
+    with pytest.raises(TransientError):  # an event is retried later, not dead-lettered
+        retrying_conflicts(always_moved, attempts=2)
