@@ -68,11 +68,18 @@ def has_no_password(db: Database, office_id: str, user_id: str) -> bool:
 
 
 def add_platform_admin(
-    db: Database, email: str, display_name: str, password: str, *, keep_password: bool = False
+    db: Database,
+    email: str,
+    display_name: str,
+    password: str,
+    *,
+    keep_password: bool = False,
+    password_hash: str | None = None,
 ) -> bool:
     """Add a platform admin, or give an existing one this password (and reactivate them);
-    with `keep_password` an existing one is left as it is. True when one was added."""
-    password_hash = hash_password(password)
+    with `keep_password` an existing one is left as it is. True when one was added.
+    `password_hash`, when given, is the password's hash already made (the demo seed's)."""
+    password_hash = password_hash or hash_password(password)
     with db.platform_work() as session:
         admins = PlatformAccounts(session)
         existing = admins.by_email(normalise_email(email))
