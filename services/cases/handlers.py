@@ -34,6 +34,7 @@ from services.contracts import (
     PrivacyReleaseSigned,
     ReminderDue,
     ReplyLogged,
+    SatisfactionRated,
     StaffMemberAdded,
     SubmissionReceived,
 )
@@ -127,6 +128,12 @@ def record_acknowledgement(uow: CasesWork, event: IncomingEvent[AcknowledgementS
         sent_at=acknowledgement.sent_at,
         resent_after_doubt=acknowledgement.resent_after_doubt,
     )
+
+
+def record_satisfaction(uow: CasesWork, event: IncomingEvent[SatisfactionRated]) -> None:
+    rated = event.payload
+    case = _case_for(uow, event.event_type, rated.case_id)
+    case.note_satisfaction(rated.rating, at=rated.rated_at)
 
 
 def record_release_signed(uow: CasesWork, event: IncomingEvent[PrivacyReleaseSigned]) -> None:

@@ -43,6 +43,7 @@ from services.contracts import (
     PRIVACY_RELEASE_SIGNED,
     REMINDER_DUE,
     REPLY_LOGGED,
+    SATISFACTION_RATED,
     STAFF_MEMBER_ADDED,
     SUBMISSION_RECEIVED,
 )
@@ -113,6 +114,10 @@ class CasesService(ServiceBase):
     @event_handler(ACKNOWLEDGEMENT_SENT)
     def record_acknowledgement(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, handlers.record_acknowledgement)
+
+    @event_handler(SATISFACTION_RATED)
+    def record_satisfaction(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_satisfaction)
 
     @event_handler(PRIVACY_RELEASE_SIGNED)
     def record_release_signed(self, events: list[IncomingEvent[Any]]) -> Failures:

@@ -52,6 +52,8 @@ from services.contracts.payloads import (
     ReminderDueV1,
     ReplyLogged,
     ReplyLoggedV1,
+    SatisfactionRated,
+    SatisfactionRatedV1,
     StaffContactRecorded,
     StaffContactRecordedV1,
     StaffMemberAdded,
@@ -60,6 +62,8 @@ from services.contracts.payloads import (
     StatusCodeRequestedV1,
     SubmissionReceived,
     SubmissionReceivedV1,
+    SurveyOffered,
+    SurveyOfferedV1,
 )
 
 
@@ -565,6 +569,40 @@ REMINDER_DUE = EventContract(
     payload_type=ReminderDue,
 )
 
+SURVEY_OFFERED = EventContract(
+    "notify.survey_offered",
+    1,
+    "notify",
+    SurveyOfferedV1,
+    "A case's closure message was queued with a one-click satisfaction survey. Intake keeps "
+    "the SHA-256 of the link's secret so the portal can take the rating; the secret itself "
+    "travels only in the constituent's email.",
+    {
+        "survey_id": "5d1c9e8a-7b3f-4e21-9a0d-2c4b6e8f1a37",
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "token_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "offered_at": "2027-01-20T16:00:00+00:00",
+    },
+    payload_type=SurveyOffered,
+)
+
+SATISFACTION_RATED = EventContract(
+    "intake.satisfaction_rated",
+    1,
+    "intake",
+    SatisfactionRatedV1,
+    "A constituent clicked a rating (1 to 5) in their closure message's survey. Metrics "
+    "counts it in the office's satisfaction; cases shows it on the case. A later rating of the "
+    "same case replaces the earlier one.",
+    {
+        "survey_id": "5d1c9e8a-7b3f-4e21-9a0d-2c4b6e8f1a37",
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "rating": 5,
+        "rated_at": "2027-01-21T09:12:00+00:00",
+    },
+    payload_type=SatisfactionRated,
+)
+
 ALL_EVENTS: tuple[EventContract, ...] = (
     SUBMISSION_RECEIVED,
     PRIVACY_RELEASE_SIGNED,
@@ -589,6 +627,8 @@ ALL_EVENTS: tuple[EventContract, ...] = (
     OFFICE_REGISTERED,
     STAFF_MEMBER_ADDED,
     STAFF_CONTACT_RECORDED,
+    SURVEY_OFFERED,
+    SATISFACTION_RATED,
 )
 
 
@@ -662,6 +702,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("notify", "gateway.staff_member_added"),
     # ... and once a day mailed what waits behind it (notify alone hears staff addresses).
     Subscription("notify", "gateway.staff_contact_recorded"),
+    Subscription("intake", "notify.survey_offered"),
+    Subscription("metrics", "intake.satisfaction_rated"),
+    Subscription("cases", "intake.satisfaction_rated"),
 )
 
 _BY_TYPE = {contract.event_type: contract for contract in ALL_EVENTS}

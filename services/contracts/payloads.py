@@ -359,6 +359,29 @@ class StaffContactRecordedV1(Schema):
     email = fields.Email(required=True)
 
 
+SATISFACTION_RATINGS = validate.Range(min=1, max=5)
+
+
+class SurveyOfferedV1(Schema):
+    """A closure message carries a one-click satisfaction survey: intake keeps the link's
+    digest (never the link itself) so the portal can take the constituent's rating."""
+
+    survey_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    token_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    offered_at = fields.AwareDateTime(required=True)
+
+
+class SatisfactionRatedV1(Schema):
+    """A constituent rated how well the office helped, 1 (poorly) to 5 (very well); a later
+    rating of the same case replaces an earlier one."""
+
+    survey_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    rating = fields.Integer(required=True, validate=SATISFACTION_RATINGS)
+    rated_at = fields.AwareDateTime(required=True)
+
+
 # The typed form of each payload, what a consumer's handler receives and a producer's aggregate
 # records. Dataclasses only at this edge: the schemas above are the wire's rules.
 
@@ -645,3 +668,19 @@ class ReminderDue:
     fired_at: datetime
     agency_code: str | None
     inquiry_id: str | None
+
+
+@dataclass(frozen=True)
+class SurveyOffered:
+    survey_id: str
+    case_id: str
+    token_sha256: str
+    offered_at: datetime
+
+
+@dataclass(frozen=True)
+class SatisfactionRated:
+    survey_id: str
+    case_id: str
+    rating: int
+    rated_at: datetime

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 from services.chassis.db import utcnow
 from services.chassis.errors import CaseworkError, Conflict, Forbidden, NotFound, ValidationFailed
 from services.contracts.rpc import intake as intake_rpc
-from services.gateway import casework, handlers, liaison, messages, releases
+from services.gateway import casework, handlers, liaison, messages, releases, results
 from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.case_schemas import CaseForms
 from services.gateway.domain.queue import QueueFilter, ServiceUnavailable
@@ -245,6 +245,17 @@ class CasePages:
         except ServiceUnavailable:
             return render("workload.html", status=503, rows=None, **context)
         return render("workload.html", rows=rows, **context)
+
+    @staff_page("GET", "/offices/<string:office_id>/results")
+    def results_page(self, request: Request, visit: Visit, office_id: str) -> Response:
+        """What the office achieved: every member may see it (figures, never a case)."""
+        office = handlers.find_office(self.db, office_id)
+        context: dict[str, Any] = dict(visit=visit, nav="results", office=office)
+        try:
+            found = results.office_results(self.metrics_service, office_id)
+        except ServiceUnavailable:
+            return render("results.html", status=503, found=None, **context)
+        return render("results.html", found=found, **context)
 
     # ------------------------------------------------------------------------------------------
 

@@ -204,3 +204,19 @@ class StatusCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Survey(Base):
+    """A closure message's satisfaction survey: the SHA-256 of its links' secret (notify keeps
+    the secret) and the constituent's latest rating, 1 to 5, once they click one."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("office_id", "token_sha256"),)
+
+    survey_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    office_id: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str] = mapped_column(String(36), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64))
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

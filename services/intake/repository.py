@@ -32,6 +32,7 @@ from services.intake.domain.submissions import (
     Receipt,
     Submission,
 )
+from services.intake.domain.surveys import Survey
 from services.intake.models import Base
 
 if TYPE_CHECKING:
@@ -713,4 +714,83 @@ class PublicStatusRepository:
                 attempts=code.attempts,
                 used_at=code.used_at,
             ),
+        )
+
+
+SURVEYS = Base.metadata.tables["surveys"]
+_SURVEY = (
+    SURVEYS.c.survey_id,
+    SURVEYS.c.case_id,
+    SURVEYS.c.token_sha256,
+    SURVEYS.c.offered_at,
+    SURVEYS.c.rating,
+    SURVEYS.c.rated_at,
+)
+SURVEY_BY_DIGEST = select(*_SURVEY).where(
+    SURVEYS.c.office_id == bindparam("office_id"),
+    SURVEYS.c.token_sha256 == bindparam("token_sha256"),
+)
+RATE_SURVEY = SURVEYS.update().where(
+    SURVEYS.c.office_id == bindparam("survey_office_id"),
+    SURVEYS.c.survey_id == bindparam("the_survey_id"),
+)
+LANGUAGE_OF_CASE = (
+    select(CONSTITUENTS.c.preferred_language)
+    .select_from(PUBLIC_CASES)
+    .join(SUBMISSIONS, SUBMISSIONS.c.id == PUBLIC_CASES.c.submission_id)
+    .join(CONSTITUENTS, CONSTITUENTS.c.id == SUBMISSIONS.c.constituent_id)
+    .where(
+        PUBLIC_CASES.c.office_id == bindparam("office_id"),
+        PUBLIC_CASES.c.case_id == bindparam("case_id"),
+    )
+)
+
+
+class SurveyRepository:
+    """The satisfaction surveys of one office's closure messages, known by their links'
+    digests."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def offer(self, survey: Survey) -> None:
+        """Keep a survey notify offered; one already kept (a replayed event) stays as it is."""
+        statement = insert_on_conflict(self._uow.dialect, SURVEYS).values(
+            survey_id=survey.survey_id,
+            office_id=self._uow.office_id,
+            case_id=survey.case_id,
+            token_sha256=survey.token_sha256,
+            offered_at=survey.offered_at,
+        )
+        self._uow.session.execute(
+            statement.on_conflict_do_nothing(index_elements=[SURVEYS.c.survey_id])
+        )
+
+    def by_digest(self, token_sha256: str) -> Survey | None:
+        row = self._uow.session.execute(
+            SURVEY_BY_DIGEST, {"office_id": self._uow.office_id, "token_sha256": token_sha256}
+        ).first()
+        if row is None:
+            return None
+        return self._uow.track(Survey(**row._mapping))
+
+    def save_rating(self, survey: Survey) -> None:
+        self._uow.session.execute(
+            RATE_SURVEY,
+            {
+                "survey_office_id": self._uow.office_id,
+                "the_survey_id": survey.survey_id,
+                "rating": survey.rating,
+                "rated_at": survey.rated_at,
+            },
+        )
+
+    def language_of_case(self, case_id: str) -> str | None:
+        """The constituent's language, for the survey page (None for a case intake has not
+        seen opened)."""
+        return cast(
+            "str | None",
+            self._uow.session.execute(
+                LANGUAGE_OF_CASE, {"office_id": self._uow.office_id, "case_id": case_id}
+            ).scalar(),
         )

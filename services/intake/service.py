@@ -25,6 +25,7 @@ from services.contracts import (
     CASE_STATUS_CHANGED,
     OFFICE_REGISTERED,
     PUBLIC_NOTE_ADDED,
+    SURVEY_OFFERED,
 )
 from services.contracts.rpc.intake import (
     STAFF_CHANNELS,
@@ -38,7 +39,7 @@ from services.contracts.rpc.intake import (
     RevokeReleaseRequest,
     SubmissionReleasesRequest,
 )
-from services.intake import handlers
+from services.intake import handlers, surveys
 from services.intake.domain.attachments import Upload
 from services.intake.domain.releases import Release
 from services.intake.domain.submissions import ConsentEvidence, Idempotency
@@ -130,6 +131,10 @@ class IntakeService(ServiceBase):
     @event_handler(PUBLIC_NOTE_ADDED)
     def project_public_note(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, handlers.project_public_note)
+
+    @event_handler(SURVEY_OFFERED)
+    def record_survey_offer(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, surveys.record_survey_offer)
 
     # --- Releases and attachments on the case page (staff, through the gateway) -----------
 

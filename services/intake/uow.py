@@ -13,6 +13,7 @@ from services.intake.domain.constituents import Constituent, KnownConstituents
 from services.intake.domain.public_status import PublicUpdateView, StatusCode, SubmissionOwner
 from services.intake.domain.releases import Release
 from services.intake.domain.submissions import EarlierSubmission, PortalOffice, Submission
+from services.intake.domain.surveys import Survey
 from services.intake.repository import (
     AttachmentRepository,
     ConstituentRepository,
@@ -22,6 +23,7 @@ from services.intake.repository import (
     ReleaseRepository,
     ReleaseSecrets,
     SubmissionRepository,
+    SurveyRepository,
 )
 
 
@@ -34,6 +36,7 @@ class IntakeUnitOfWork(UnitOfWork):
         self.portal = OfficePortalRepository(self)
         self.releases = ReleaseRepository(self)
         self.status = PublicStatusRepository(self)
+        self.surveys = SurveyRepository(self)
 
 
 class Offices(Protocol):
@@ -122,6 +125,16 @@ class Status(Protocol):
     def save_code(self, code: StatusCode) -> None: ...
 
 
+class Surveys(Protocol):
+    def offer(self, survey: Survey) -> None: ...
+
+    def by_digest(self, token_sha256: str) -> Survey | None: ...
+
+    def save_rating(self, survey: Survey) -> None: ...
+
+    def language_of_case(self, case_id: str) -> str | None: ...
+
+
 class IntakeWork(Protocol):
     """What a handler may use of a unit of work (the caller commits)."""
 
@@ -148,6 +161,9 @@ class IntakeWork(Protocol):
 
     @property
     def status(self) -> Status: ...
+
+    @property
+    def surveys(self) -> Surveys: ...
 
     def audit(self, action: str, subject_type: str, subject_id: str) -> None: ...
 

@@ -54,6 +54,7 @@ class ReadModelCollector(Collector):
         yield from self._office_families()
         yield self._close_family()
         yield from self._wait_families()
+        yield self._satisfaction_family()
         yield self._up(None)
 
     def collect(self) -> Iterator[Metric]:
@@ -82,7 +83,11 @@ class ReadModelCollector(Collector):
             samples.add_metric([times.office_id], times.samples)
             for quantile, seconds in times.quantiles:
                 waits.add_metric([times.office_id, f"{quantile:g}"], seconds)
+        satisfaction = self._satisfaction_family()
+        for office_id, (rated, total) in snapshot.ratings.items():
+            satisfaction.add_metric([office_id], rated, total)
         yield from (received, opened, assigned, acknowledged, closures, to_close, waits, samples)
+        yield satisfaction
         yield self._up(1)
 
     @staticmethod
@@ -108,6 +113,16 @@ class ReadModelCollector(Collector):
             f"{PREFIX}_office_time_to_close_seconds",
             "Time from a case opening to its closure, summed over closures (count: the "
             "closures), by office",
+            labels=["office"],
+        )
+
+    @staticmethod
+    def _satisfaction_family() -> SummaryMetricFamily:
+        # Sum over count is the office's mean rating; each rated case counts once, latest.
+        return SummaryMetricFamily(
+            f"{PREFIX}_office_satisfaction_rating",
+            "Constituents' ratings of closed cases (1 poorly to 5 very well), summed over rated "
+            "cases (count: the rated cases; each counts once, with its latest rating), by office",
             labels=["office"],
         )
 

@@ -21,6 +21,7 @@ from services.contracts import (
     CaseClosed,
     CaseOpened,
     CaseStatusChanged,
+    SatisfactionRated,
     SubmissionReceived,
 )
 from services.metrics.domain.acknowledgements import (
@@ -49,7 +50,8 @@ from services.metrics.domain.outcomes import (
     record_closure,
 )
 from services.metrics.domain.roll_up import ROLL_UP_BATCH, RollUp
-from services.metrics.observability import count_closure, count_status_change
+from services.metrics.domain.satisfaction import Rating, Satisfaction, record_rating
+from services.metrics.observability import count_closure, count_rating, count_status_change
 from services.metrics.ports import (
     CountsAcrossOffices,
     MetricsWork,
@@ -117,6 +119,18 @@ def record_case_closed(uow: MetricsWork, event: IncomingEvent[CaseClosed]) -> No
     uow.after_commit(lambda: count_closure(closure))
 
 
+def record_satisfaction_rated(uow: MetricsWork, event: IncomingEvent[SatisfactionRated]) -> None:
+    """A constituent's rating of a closed case: the case counts once, with its latest."""
+    payload = event.payload
+    rating = Rating(payload.rating, payload.rated_at)
+    if not uow.satisfaction.record_if_unknown(payload.case_id, rating):
+        known = uow.satisfaction.known(payload.case_id)
+        latest = record_rating(known, rating)
+        if latest != known:
+            uow.satisfaction.record(payload.case_id, latest)
+    uow.after_commit(lambda: count_rating(payload.rating))
+
+
 def _change_status(uow: MetricsWork, case_id: str, incoming: CaseStatus) -> None:
     if not uow.lifecycles.record_if_unknown(case_id, incoming):
         known = uow.lifecycles.known(case_id)
@@ -178,17 +192,23 @@ def office_counts(db: OfficeDatabase, office_id: str) -> OfficeCounts:
 
 @dataclass(frozen=True)
 class OfficeReport:
-    """What `office_counts` answers: the office's counts and what its closed cases achieved."""
+    """What `office_counts` answers: the office's counts, what its closed cases achieved, and
+    how satisfied their constituents said they were."""
 
     counts: OfficeCounts
     outcomes: OfficeOutcomes
+    satisfaction: Satisfaction
 
 
 def office_report(db: OfficeDatabase, office_id: str) -> OfficeReport:
-    """An office's all-time counts and outcomes, read in one unit of work; an office with no
-    events yet counts zero and has closed nothing."""
+    """An office's all-time counts, outcomes and satisfaction, read in one unit of work; an
+    office with no events yet counts zero, has closed nothing and has no ratings."""
     with db.unit_of_work(office_id=office_id) as uow:
-        return OfficeReport(counts=uow.counts.all_time(), outcomes=uow.outcomes.report())
+        return OfficeReport(
+            counts=uow.counts.all_time(),
+            outcomes=uow.outcomes.report(),
+            satisfaction=uow.satisfaction.report(),
+        )
 
 
 def office_daily(
@@ -214,10 +234,12 @@ def caseload(db: OfficeDatabase, office_id: str) -> list[CaseworkerLoad]:
 
 @dataclass(frozen=True)
 class BusinessSnapshot:
-    """What Prometheus is shown: totals per office and recent acknowledgement waits."""
+    """What Prometheus is shown: totals per office, recent acknowledgement waits, and each
+    office's rated cases with the sum of their ratings."""
 
     totals: dict[str, OfficeCounts]
     acknowledgement_times: list[AcknowledgementTimes]
+    ratings: dict[str, tuple[int, int]]
 
 
 def business_snapshot(
@@ -234,4 +256,7 @@ def business_snapshot(
         counts = across_offices(session)
         totals = counts.totals_by_office()
         acknowledged = counts.acknowledged_since(now - WINDOW)
-    return BusinessSnapshot(totals=totals, acknowledgement_times=times_by_office(acknowledged))
+        ratings = counts.ratings_by_office()
+    return BusinessSnapshot(
+        totals=totals, acknowledgement_times=times_by_office(acknowledged), ratings=ratings
+    )

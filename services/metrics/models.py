@@ -148,3 +148,15 @@ class AcknowledgementTiming(Base):
     case_id: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SatisfactionRating(Base):
+    """Each rated case's latest rating from its closure message's survey, 1 to 5 (one row per
+    case: a constituent who corrects a slip counts once)."""
+
+    __tablename__ = "satisfaction_ratings"
+
+    office_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime)

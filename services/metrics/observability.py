@@ -42,6 +42,15 @@ MONEY_RECOVERED = service_metric(
     ["currency"],
 )
 
+SATISFACTION_RATINGS = service_metric(
+    "counter",
+    "metrics",
+    "satisfaction_ratings_total",
+    "Constituents' ratings of closed cases (1 poorly to 5 very well), every office together; "
+    "a constituent who changes their rating counts again",
+    ["rating"],
+)
+
 
 def count_status_change(to_status: str) -> None:
     STATUS_CHANGES.labels(to_status).inc()
@@ -53,3 +62,7 @@ def count_closure(closure: Closure) -> None:
         CLOSURES_OBTAINED.labels(obtained).inc()
     if (money := closure.money) is not None:
         MONEY_RECOVERED.labels(money.currency).inc(money.amount_minor)
+
+
+def count_rating(rating: int) -> None:
+    SATISFACTION_RATINGS.labels(str(rating)).inc()

@@ -1,7 +1,8 @@
 """Metrics' SQL for what happens to a case after it is opened: its lifecycle (the latest
-status change, which decides whether it counts in its holder's load) and its outcome (the
-latest closure, which the office's report of what it achieved counts), and the statements they
-run, built once. Like every metrics write, each touches only its own case's rows."""
+status change, which decides whether it counts in its holder's load), its outcome (the latest
+closure, which the office's report of what it achieved counts) and its constituent's latest
+satisfaction rating, and the statements they run, built once. Like every metrics write, each
+touches only its own case's rows."""
 
 from __future__ import annotations
 
@@ -19,8 +20,19 @@ from services.metrics.domain.outcomes import (
     days,
     median_rank,
 )
-from services.metrics.models import Base, CaseLifecycle, CaseOutcome, CaseOutcomeObtained
-from services.metrics.ports import LifecyclesRepository, OutcomesRepository
+from services.metrics.domain.satisfaction import Rating, Satisfaction, summarise
+from services.metrics.models import (
+    Base,
+    CaseLifecycle,
+    CaseOutcome,
+    CaseOutcomeObtained,
+    SatisfactionRating,
+)
+from services.metrics.ports import (
+    LifecyclesRepository,
+    OutcomesRepository,
+    SatisfactionRepository,
+)
 
 # A case's lifecycle and outcome follow the assignments' pattern: the first is one insert; a
 # later one locks the case's row, and the domain's rule says which wins.
@@ -116,6 +128,32 @@ _TIMES_TO_CLOSE = (
     .where(_IN_OFFICE)
     .order_by(CaseOutcome.seconds_to_close)
     .limit(1)
+)
+_FIRST_RATING = text(
+    """
+    INSERT INTO satisfaction_ratings (office_id, case_id, rating, rated_at)
+    VALUES (:office_id, :case_id, :rating, :rated_at)
+    ON CONFLICT (office_id, case_id) DO NOTHING
+    """
+).bindparams(bindparam("rated_at", type_=UTCDateTime()))
+_RATING = (
+    select(SatisfactionRating.rating, SatisfactionRating.rated_at)
+    .where(
+        SatisfactionRating.office_id == bindparam("office_id"),
+        SatisfactionRating.case_id == bindparam("case_id"),
+    )
+    .with_for_update()
+)
+_RECORD_RATING = text(
+    """
+    UPDATE satisfaction_ratings SET rating = :rating, rated_at = :rated_at
+    WHERE office_id = :office_id AND case_id = :case_id
+    """
+).bindparams(bindparam("rated_at", type_=UTCDateTime()))
+_RATINGS_BY_VALUE = (
+    select(SatisfactionRating.rating, func.count())
+    .where(SatisfactionRating.office_id == bindparam("office_id"))
+    .group_by(SatisfactionRating.rating)
 )
 
 
@@ -217,4 +255,34 @@ class SqlOutcomes(OutcomesRepository):
             "closed_at": closure.closed_at,
             "day": closure.day,
             "seconds_to_close": closure.seconds_to_close,
+        }
+
+
+class SqlSatisfaction(SatisfactionRepository):
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._session = uow.session
+        self._office_id = uow.office_id
+
+    def record_if_unknown(self, case_id: str, rating: Rating) -> bool:
+        result = self._session.execute(_FIRST_RATING, self._row(case_id, rating))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def known(self, case_id: str) -> Rating:
+        case = {"office_id": self._office_id, "case_id": case_id}
+        rating, rated_at = self._session.execute(_RATING, case).one()
+        return Rating(int(rating), rated_at)
+
+    def record(self, case_id: str, rating: Rating) -> None:
+        self._session.execute(_RECORD_RATING, self._row(case_id, rating))
+
+    def report(self) -> Satisfaction:
+        counts = self._session.execute(_RATINGS_BY_VALUE, {"office_id": self._office_id})
+        return summarise({int(rating): int(n) for rating, n in counts})
+
+    def _row(self, case_id: str, rating: Rating) -> dict[str, Any]:
+        return {
+            "office_id": self._office_id,
+            "case_id": case_id,
+            "rating": rating.rating,
+            "rated_at": rating.rated_at,
         }

@@ -1,5 +1,6 @@
 """What metrics' service layer needs from storage, as protocols: the repositories a metrics unit
-of work opens for one office (counts, timings, case holders, case lifecycles, case outcomes),
+of work opens for one office (counts, timings, case holders, case lifecycles, case outcomes,
+satisfaction ratings),
 the cross-office counts the roll-up and the Prometheus collector use, and the databases that
 hand them out. `repository.py` satisfies them with SQL, `tests/fakes.py` with lists and dicts."""
 
@@ -20,6 +21,7 @@ from services.metrics.domain.office_stats import (
 )
 from services.metrics.domain.outcomes import Closure, OfficeOutcomes
 from services.metrics.domain.roll_up import DailyAddition
+from services.metrics.domain.satisfaction import Rating, Satisfaction
 
 
 class CountsRepository(Protocol):
@@ -97,6 +99,22 @@ class OutcomesRepository(Protocol):
     def report(self) -> OfficeOutcomes: ...
 
 
+class SatisfactionRepository(Protocol):
+    """Each rated case's latest rating (the rule: `domain/satisfaction.py`)."""
+
+    def record_if_unknown(self, case_id: str, rating: Rating) -> bool:
+        """Record a case's first rating; False if the case has one already."""
+        ...
+
+    def known(self, case_id: str) -> Rating:
+        """The case's rating, held until the unit of work ends."""
+        ...
+
+    def record(self, case_id: str, rating: Rating) -> None: ...
+
+    def report(self) -> Satisfaction: ...
+
+
 class MetricsWork(Protocol):
     """A metrics unit of work, real or fake: its office's repositories."""
 
@@ -119,6 +137,9 @@ class MetricsWork(Protocol):
     @property
     def outcomes(self) -> OutcomesRepository: ...
 
+    @property
+    def satisfaction(self) -> SatisfactionRepository: ...
+
 
 class CountsAcrossOffices(Protocol):
     """Every office's counts at once: for the roll-up and the operators' series only."""
@@ -139,6 +160,10 @@ class CountsAcrossOffices(Protocol):
 
     def acknowledged_since(self, since: datetime) -> list[AcknowledgedSubmission]:
         """Submissions received and acknowledged at or after `since`."""
+        ...
+
+    def ratings_by_office(self) -> dict[str, tuple[int, int]]:
+        """Every office's rated cases and the sum of their ratings, offices in order."""
         ...
 
     def commit(self) -> None: ...

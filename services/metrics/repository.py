@@ -52,8 +52,9 @@ from services.metrics.models import (
     CaseLifecycle,
     OfficeDailyStats,
     OfficeEventFact,
+    SatisfactionRating,
 )
-from services.metrics.outcomes_repository import SqlLifecycles, SqlOutcomes
+from services.metrics.outcomes_repository import SqlLifecycles, SqlOutcomes, SqlSatisfaction
 from services.metrics.ports import (
     AssignmentsRepository,
     CountsAcrossOffices,
@@ -146,6 +147,7 @@ class MetricsUnitOfWork(UnitOfWork):
         self.assignments = SqlAssignments(self)
         self.lifecycles = SqlLifecycles(self)
         self.outcomes = SqlOutcomes(self)
+        self.satisfaction = SqlSatisfaction(self)
 
 
 class SqlCounts(CountsRepository):
@@ -340,6 +342,15 @@ class SqlCountsAcrossOffices(CountsAcrossOffices):
             )
         )
         return [AcknowledgedSubmission(*row) for row in rows]
+
+    def ratings_by_office(self) -> dict[str, tuple[int, int]]:
+        rating = SatisfactionRating
+        rows = self._session.execute(
+            select(rating.office_id, func.count(), func.sum(rating.rating))
+            .group_by(rating.office_id)
+            .order_by(rating.office_id)
+        )
+        return {office_id: (int(n), int(total)) for office_id, n, total in rows}
 
     def commit(self) -> None:
         self._session.commit()

@@ -20,6 +20,7 @@ from services.contracts import (
     CASE_CLOSED,
     CASE_OPENED,
     CASE_STATUS_CHANGED,
+    SATISFACTION_RATED,
     SUBMISSION_RECEIVED,
 )
 from services.contracts.rpc import metrics as contract
@@ -69,6 +70,10 @@ class MetricsService(ServiceBase):
     def record_acknowledgement_sent(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, handlers.record_acknowledgement_sent)
 
+    @event_handler(SATISFACTION_RATED)
+    def record_satisfaction_rated(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_satisfaction_rated)
+
     @timer(interval=ROLL_UP_SECONDS)
     def roll_up_counts(self) -> None:
         handlers.roll_up(self.db)
@@ -77,7 +82,12 @@ class MetricsService(ServiceBase):
     def office_counts(self, office_id: str) -> dict[str, Any]:
         query = load_arguments(OFFICE_COUNTS_REQUEST, {"office_id": office_id})
         report = handlers.office_report(self.db, query["office_id"])
-        return dict(OFFICE_COUNTS.dump({**asdict(report.counts), **asdict(report.outcomes)}))
+        answer = {
+            **asdict(report.counts),
+            **asdict(report.outcomes),
+            "satisfaction": asdict(report.satisfaction),
+        }
+        return dict(OFFICE_COUNTS.dump(answer))
 
     @rpc
     def office_daily(self, office_id: str, days: int = contract.DEFAULT_DAYS) -> list[Any]:

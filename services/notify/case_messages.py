@@ -13,6 +13,7 @@ sends them once more with the same Message-ID (`Delivery.next_step`).
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -66,6 +67,9 @@ def quiet_hours(policy: ReminderPolicy = DEFAULT_POLICY) -> QuietHours:
     return QuietHours(policy.sending_from, policy.sending_until, legislature.every_day)
 
 
+# A survey link's secret: 18 random bytes, 24 URL-safe characters.
+SURVEY_TOKEN_BYTES = 18
+
 # Messages one office's claim takes at most; offices one sweep looks at at once.
 CLAIM_BATCH = 50
 OFFICE_BATCH = 200
@@ -95,7 +99,8 @@ def follow_status(uow: NotifyWork, event: IncomingEvent[CaseStatusChanged]) -> N
 def finish_case(uow: NotifyWork, event: IncomingEvent[CaseClosed]) -> None:
     """Cancel the case's reminders, and tell the constituent it is closed."""
     reminders.finish_case(uow, event)
-    _queue(uow, CaseMessage.closure(event.event_id, event.payload), event.occurred_at)
+    survey_token = secrets.token_urlsafe(SURVEY_TOKEN_BYTES)
+    _queue(uow, CaseMessage.closure(event.event_id, event.payload, survey_token), event.occurred_at)
 
 
 def _queue(uow: NotifyWork, message: CaseMessage, now: datetime) -> None:

@@ -21,7 +21,8 @@ from services.notify.domain.acknowledgements import (
     Recipient,
     one_line,
 )
-from services.notify.domain.delivery import message_id
+from services.notify.domain.case_messages import SURVEY_TOKEN
+from services.notify.domain.delivery import CLOSURE, message_id
 from services.notify.domain.status_codes import StatusCodeRequest
 from services.notify.domain.wording import Wording, WordingFailed, fill
 
@@ -43,6 +44,12 @@ def status_page_url(portal: str, office_id: str, tracking_code: str) -> str:
     """The portal's status page of one request, its tracking code filled in."""
     office = quote(office_id, safe="")
     return f"{portal}/o/{office}/status?{urlencode({'tracking': tracking_code})}"
+
+
+def survey_page_url(portal: str, office_id: str, token: str) -> str:
+    """The portal's satisfaction survey of one closed case; `?rating=N` (1 to 5) after it
+    answers in one click."""
+    return f"{portal}/o/{quote(office_id, safe='')}/rate/{quote(token, safe='')}"
 
 
 @cache
@@ -200,11 +207,16 @@ def compose_case_message(
     if recipient.contact_email is None:
         raise ValueError(f"a {kind} needs the recipient's email address")
     tracking_code = one_line(case.tracking_code)
+    said = {key: str(value) for key, value in content.items() if key != SURVEY_TOKEN}
+    if kind == CLOSURE:
+        # A closure queued before surveys existed has no token: its message asks nothing.
+        token = content.get(SURVEY_TOKEN)
+        said["survey_url"] = survey_page_url(portal, office_id, token) if token else ""
     return _email(
         kind,
         recipient.language,
         context={
-            **{key: str(value) for key, value in content.items()},
+            **said,
             "name": one_line(recipient.name),
             "tracking_code": tracking_code,
             "reference": one_line(case.reference),

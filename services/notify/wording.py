@@ -21,8 +21,17 @@ from services.notify.domain.wording import (
     check,
     fill,
 )
-from services.notify.messages import TEMPLATES, OfficeWording, portal_base_url, status_page_url
+from services.notify.messages import (
+    TEMPLATES,
+    OfficeWording,
+    portal_base_url,
+    status_page_url,
+    survey_page_url,
+)
 from services.notify.ports import NotifyWork
+
+# The preview's survey link: shaped like a real one, answering nothing.
+SAMPLE_SURVEY_TOKEN = "sample-link-in-a-preview"  # noqa: S105 - answers nothing
 
 OFFICE_ADMIN = "office_admin"
 # Offices' wordings kept in memory, by (office, version): each change makes a new version.
@@ -119,6 +128,7 @@ def preview(
         "status_url": status_page_url(
             portal_base_url(), uow.office_id, str(SAMPLE["tracking_code"])
         ),
+        "survey_url": survey_page_url(portal_base_url(), uow.office_id, SAMPLE_SURVEY_TOKEN),
     }
     try:
         return fill(subject, context).strip(), fill(body, context).rstrip() + "\n"

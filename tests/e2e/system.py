@@ -111,6 +111,8 @@ class System:
             CASEWORK_NOTIFY_SENDING_HOURS="0-24",
             CASEWORK_NOTIFY_SENDING_DAYS="all",
             CASEWORK_INTAKE_WEB_ADDRESS=f"127.0.0.1:{self.ports['intake-web']}",
+            # The links in constituents' emails lead to this system's portal.
+            CASEWORK_PORTAL_BASE_URL=f"http://127.0.0.1:{self.ports['intake-web']}",
             PYTHONUNBUFFERED="1",
         )
         for service in SERVICES:

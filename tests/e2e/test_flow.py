@@ -249,3 +249,73 @@ def test_a_public_note_reaches_the_constituent_by_email_and_an_internal_one_does
     )
     assert [tuple(row) for row in sent] == [("acknowledgement", "sent"), ("case_update", "sent")]
     assert len(emails_with(system, receipt["tracking_code"])) == 2
+
+
+def test_a_closed_cases_constituent_rates_the_office_in_one_click_and_everyone_hears_of_it(
+    running_system: System,
+) -> None:
+    """Closing mails the survey; one click on the portal counts in metrics, on the case's
+    timeline and in the office's results; a second click on the same answer changes nothing."""
+    system = running_system
+    system.wait_for(lambda: case_takers_known(system), 30, "cases never learned the demo staff")
+    receipt = system.submit(8).json()
+    case = system.wait_for(lambda: case_for(system, receipt["submission_id"]), 30, "no case")
+    token = system.run_python(
+        "-m", "services.gateway.admin", "issue-token", DEMO_OFFICE, SUPERVISOR
+    ).strip()  # fmt: skip
+    closed = requests.post(
+        system.url("gateway", f"/api/v1/offices/{DEMO_OFFICE}/cases/{case.reference}/transitions"),
+        json={"to": "closed", "reason": "Benefit paid", "outcome": {"result": "favourable"}},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=15,
+    )
+    assert closed.status_code == 200, closed.text
+
+    def closing_email() -> list[Any]:
+        mailed = emails_with(system, receipt["tracking_code"])
+        return [m for m in mailed if "We have closed" in m.get_payload(decode=True).decode()]
+
+    [email] = system.wait_for(
+        closing_email,
+        30,
+        lambda: "the closing was never mailed; notify said:\n" + system.log_tail("notify"),
+    )
+    body = email.get_payload(decode=True).decode()
+    links = re.findall(r"(http://\S+/rate/\S+\?rating=(\d))", body)
+    assert [rating for _, rating in links] == ["5", "4", "3", "2", "1"]
+    four = dict((rating, link) for link, rating in links)["4"]
+    assert four.startswith(system.url("intake-web", f"/o/{DEMO_OFFICE}/rate/"))
+
+    def click() -> Any:
+        answered = requests.get(four, timeout=10)  # intake learns the link from notify's event
+        return answered if answered.status_code == 200 else None
+
+    answered = system.wait_for(click, 30, "the survey link was never known to the portal")
+    assert "You rated our help 4 out of 5" in answered.text
+    assert requests.get(four, timeout=10).status_code == 200  # opened again: nothing new
+
+    def rated() -> list[Any]:
+        return system.query(
+            "metrics",
+            "SELECT rating FROM satisfaction_ratings WHERE case_id = :c",
+            c=str(case.id),
+        )
+
+    assert [tuple(row) for row in system.wait_for(rated, 30, "metrics never counted it")] == [(4,)]
+
+    def on_the_timeline() -> list[Any]:
+        return system.query(
+            "cases",
+            "SELECT summary FROM case_timeline WHERE case_id = :c AND kind = 'satisfaction_rated'",
+            c=str(case.id),
+        )
+
+    [note] = system.wait_for(on_the_timeline, 30, "the rating never reached the timeline")
+    assert note.summary == "The constituent rated the office's help 4 of 5 (well)"
+    system.wait_for(lambda: not any(system.queue_depths().values()), 30, "queues not drained")
+    assert len(on_the_timeline()) == 1
+    results = log_in(system.url("gateway"), SUPERVISOR).get(
+        system.url("gateway", f"/offices/{DEMO_OFFICE}/results"), timeout=15
+    )
+    assert results.status_code == 200
+    assert "answered the one-click survey" in results.text

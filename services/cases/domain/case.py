@@ -45,6 +45,7 @@ from services.cases.domain.timeline import (
     referred_summary,
     reminder_summary,
     reopened_summary,
+    satisfaction_summary,
     status_summary,
     updated_summary,
 )
@@ -474,6 +475,11 @@ class Case(Aggregate):
         self._note(at, TimelineKind.REMINDER, reminder_summary(summary, audience, occurrence))
         if self.due_on is None and not self.status.is_finished:
             self.due_on = due_on
+
+    def note_satisfaction(self, rating: int, *, at: datetime) -> None:
+        """The constituent rated how well the office helped, from their closing email: on the
+        timeline only; the case stays as it is."""
+        self._note(at, TimelineKind.SATISFACTION_RATED, satisfaction_summary(rating))
 
     def note_agency_clocks(
         self, *, paused: bool, reason: str, due: list[tuple[str | None, date]], at: datetime

@@ -39,6 +39,8 @@ class TimelineKind(StrEnum):
     REFERRED = "referred"
     # One of notify's reminders fired (a follow-up due, an escalation to supervisors).
     REMINDER = "reminder"
+    # The constituent answered the survey in their closing email (intake's portal).
+    SATISFACTION_RATED = "satisfaction_rated"
 
 
 # What a caseworker writes by hand (the contracts' NOTE_KINDS).
@@ -90,6 +92,15 @@ def acknowledgement_summary(channel: str, resent_after_doubt: bool = False) -> s
     if resent_after_doubt:
         text += " (sent again: an earlier attempt was cut off, so they may have two copies)"
     return text
+
+
+SATISFACTION_WORDS = {5: "very well", 4: "well", 3: "fairly well", 2: "not well", 1: "poorly"}
+
+
+def satisfaction_summary(rating: int) -> str:
+    """`The constituent rated the office's help 4 of 5 (well)`: a later click (a slip
+    corrected) is another line, and the latest counts."""
+    return f"The constituent rated the office's help {rating} of 5 ({SATISFACTION_WORDS[rating]})"
 
 
 def note_summary(kind: TimelineKind, visibility: str) -> str:

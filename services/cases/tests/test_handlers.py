@@ -25,6 +25,7 @@ from services.contracts import (
     AGENCY_SUGGESTED,
     CASE_ASSIGNED,
     CASE_OPENED,
+    SATISFACTION_RATED,
     STAFF_MEMBER_ADDED,
     SUBMISSION_RECEIVED,
     CaseAssigned,
@@ -241,6 +242,31 @@ def test_the_agency_suggestion_and_acknowledgement_are_added_to_the_case(db: Db)
         TimelineKind.ACKNOWLEDGEMENT_SENT,
     ]
     assert updated.timeline[-1].at == sent_at
+
+
+def test_each_rating_the_constituent_gives_is_a_line_on_the_timeline(db: Db) -> None:
+    case = open_case(db)
+    rated_at = datetime.now(UTC)
+    for rating, event_id in ((2, "e-rated-1"), (2, "e-rated-1"), (4, "e-rated-2")):
+        rated = incoming(
+            SATISFACTION_RATED,
+            {
+                "survey_id": "survey-1",
+                "case_id": case.case_id,
+                "rating": rating,
+                "rated_at": rated_at,
+            },
+            office_id=OFFICE,
+            event_id=event_id,
+        )
+        consume(db, rated, handlers.record_satisfaction)
+
+    updated = stored(db, OFFICE, case.submission_id)
+    assert [note.summary for note in updated.timeline[1:]] == [
+        "The constituent rated the office's help 2 of 5 (not well)",
+        "The constituent rated the office's help 4 of 5 (well)",
+    ]
+    assert updated.status == case.status
 
 
 def test_a_queue_page_is_the_offices_newest_cases_and_each_one_shown_is_audited(db: Db) -> None:

@@ -114,13 +114,15 @@ WALLS: Mapping[str, Wall] = {
         read_only=("agencies", "agency_categories"),
     ),
     # The roll-up folds every office's counted events into its daily totals; the scrape-time
-    # business metrics read totals and acknowledgement times of every office (numbers only).
+    # business metrics read totals, acknowledgement times and satisfaction ratings of every
+    # office (numbers only).
     "metrics": Wall(
         {
             **RELAY,
             "office_event_facts": ("SELECT", "DELETE"),
             "office_daily_stats": ("SELECT", "INSERT", "UPDATE"),
             "acknowledgement_timings": ("SELECT",),
+            "satisfaction_ratings": ("SELECT (office_id, rating)",),
         }
     ),
     # Legislature IT's list of offices with their staff counts: the offices and which of their

@@ -51,6 +51,7 @@ OFFICE_TABLES = {
         "public_cases",
         "public_updates",
         "status_codes",
+        "surveys",
     },
     "cases": {
         "audit_log",
@@ -102,6 +103,7 @@ OFFICE_TABLES = {
         "case_lifecycles",
         "case_outcomes",
         "case_outcome_obtained",
+        "satisfaction_ratings",
     },
     "gateway": {"audit_log", "outbox", "offices", "users", "staff_sessions", "api_tokens"},
 }

@@ -56,6 +56,19 @@ class MoneyRecovered(Schema):
     amount_minor = fields.Integer()
 
 
+class Satisfaction(Schema):
+    """How satisfied an office's constituents said they were, each rated case counted once
+    with its latest rating: how many cases were rated, how many gave each rating ("1" poorly
+    to "5" very well, every one listed), and their mean (None while none was rated)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    ratings = fields.Integer(load_default=0)
+    by_rating = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
+    average = fields.Float(load_default=None, allow_none=True)
+
+
 class OfficeOutcomes(Schema):
     """What an office's closed cases achieved, each case counted once with the outcome of its
     latest closure: how many were closed, by result and by what was obtained (a case may
@@ -70,10 +83,12 @@ class OfficeOutcomes(Schema):
     obtained = fields.Dict(keys=fields.String(), values=fields.Integer(), load_default=dict)
     money_recovered = fields.List(fields.Nested(MoneyRecovered), load_default=list)
     median_days_to_close = fields.Float(load_default=None, allow_none=True)
+    satisfaction = fields.Nested(Satisfaction, load_default=lambda: Satisfaction().load({}))
 
 
 class OfficeCountsWithOutcomes(OfficeCounts, OfficeOutcomes):
-    """What `office_counts` answers: the counts, and what the office's closed cases achieved.
+    """What `office_counts` answers: the counts, what the office's closed cases achieved, and
+    how satisfied their constituents said they were.
 
     A reader that needs only the counts reads the answer with `OfficeCounts`, which leaves the
     outcome fields out. They are not on `OfficeCounts` itself because a reader built on it

@@ -32,7 +32,7 @@ from services.chassis.schemas import load_arguments
 from services.contracts.rpc import intake as intake_rpc
 from services.contracts.rpc import notify as notify_rpc
 from services.contracts.rpc.cases import CaseFile, CasePage, GetCaseRequest, ListCasesRequest
-from services.contracts.rpc.metrics import OfficeCounts, OfficeCountsRequest
+from services.contracts.rpc.metrics import OfficeCountsRequest, OfficeCountsWithOutcomes
 from services.gateway import admin, seed
 from services.gateway.models import Base
 
@@ -134,6 +134,19 @@ DEMO_CASES = [
     ),
 ]
 DEMO_COUNTS = {"received": 7, "opened": 6, "assigned": 5, "acknowledged": 4}
+# What the demo office's closed cases achieved, and their constituents' ratings.
+DEMO_OUTCOMES = {
+    "closed": 5,
+    "closed_by_result": {"favourable": 3, "unfavourable": 1, "withdrawn": 1},
+    "obtained": {"payment_released": 2, "benefit_granted": 1},
+    "money_recovered": [{"currency": "USD", "amount_minor": 412_050}],
+    "median_days_to_close": 23.5,
+    "satisfaction": {
+        "ratings": 4,
+        "by_rating": {"1": 0, "2": 0, "3": 1, "4": 1, "5": 2},
+        "average": 4.25,
+    },
+}
 
 
 def answer(schema: Schema, value: Any) -> Any:
@@ -386,15 +399,18 @@ class FakeIntake:
 
 
 class FakeMetrics:
-    """Answers `metrics.office_counts` by its contract."""
+    """Answers `metrics.office_counts` by its contract: the demo office's counts, outcomes and
+    satisfaction; any other office's, nothing yet."""
 
     name = "metrics"
 
     @rpc
-    def office_counts(self, office_id: str) -> dict[str, int]:
+    def office_counts(self, office_id: str) -> dict[str, Any]:
         query = load_arguments(OfficeCountsRequest(), {"office_id": office_id})
-        counts = DEMO_COUNTS if query["office_id"] == OFFICE else dict.fromkeys(DEMO_COUNTS, 0)
-        return answer(OfficeCounts(), counts)  # type: ignore[no-any-return]
+        if query["office_id"] == OFFICE:
+            return answer(OfficeCountsWithOutcomes(), {**DEMO_COUNTS, **DEMO_OUTCOMES})  # type: ignore[no-any-return]
+        counts = dict.fromkeys(DEMO_COUNTS, 0)
+        return answer(OfficeCountsWithOutcomes(), counts)  # type: ignore[no-any-return]
 
 
 # What each person's bell holds in the fake notify: user id -> notifications, newest first.

@@ -5,6 +5,7 @@ and `metrics` services answering over real RPC. The checks of what the fakes' an
 from __future__ import annotations
 
 import io
+import re
 import time
 
 import pytest
@@ -313,6 +314,7 @@ def test_without_metrics_the_queue_is_still_shown_without_figures(gateway: Gatew
 
     failures_before = rpc_failures(gateway, "metrics")
     not_running = gateway.get(f"/offices/{OFFICE}/cases")
+    no_results = gateway.get(f"/offices/{OFFICE}/results")
     silent_service(gateway.amqp_uri, "metrics")
     began = time.monotonic()
     not_answering = gateway.get(f"/offices/{OFFICE}/cases")
@@ -322,7 +324,9 @@ def test_without_metrics_the_queue_is_still_shown_without_figures(gateway: Gatew
         assert response.status_code == 200
         assert len(read_page(response.text).rows) == len(DEMO_CASES)
         assert "Figures are unavailable right now." in response.text
-    assert rpc_failures(gateway, "metrics") == failures_before + 2
+    assert no_results.status_code == 503
+    assert "The figures did not arrive in time" in no_results.text
+    assert rpc_failures(gateway, "metrics") == failures_before + 3
 
 
 @ON_POSTGRESQL
@@ -342,6 +346,25 @@ def test_every_page_carries_the_security_headers(demo_office: Gateway) -> None:
         assert headers["Referrer-Policy"] == "no-referrer"
         assert headers["X-Frame-Options"] == "DENY"
     assert demo_office.get(f"/offices/{OFFICE}/cases").headers["Cache-Control"] == "no-store"
+
+
+@ON_POSTGRESQL
+def test_the_results_page_shows_what_the_office_achieved_and_how_satisfied_people_were(
+    demo_office: Gateway,
+) -> None:
+    page = demo_office.get(f"/offices/{OFFICE}/results")
+
+    assert page.status_code == 200
+    words = " ".join(re.sub(r"<[^>]+>", " ", page.text).split())
+    assert "Cases closed 5" in words
+    assert "Resolved in the constituent's favour 75%" in words  # 3 of the 4 not withdrawn
+    assert "Median time to close 23.5 days" in words
+    assert "Satisfaction 4.2 of 5" in words
+    assert "Payment released 2 40%" in words
+    assert "Money recovered (USD) 4,120.50" in words
+    assert "4 constituents answered" in words
+    assert "5 · Very well 2 50%" in words and "1 · Poorly 0 0%" in words
+    assert '<a href="/offices/rep-demo/results" aria-current="page">Results</a>' in page.text
 
 
 def test_health_and_red_metrics(demo_office: Gateway) -> None:

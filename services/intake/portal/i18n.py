@@ -161,6 +161,15 @@ RESULT_WORDS = {
     "no_action_possible": _l("We were not able to take any action on this request."),
 }
 
+# The survey's answers, best first, as the closure message lists them.
+RATING_WORDS = {
+    5: _l("Very well"),
+    4: _l("Well"),
+    3: _l("Fairly well"),
+    2: _l("Not well"),
+    1: _l("Poorly"),
+}
+
 RELEASE_STATES = {
     "valid": _l("Valid"),
     "expired": _l("Expired"),

@@ -22,3 +22,16 @@ def refused(reason: str) -> None:
     service_metric(
         "counter", WEB, "refusals_total", "Requests intake-web refused, by reason", ["reason"]
     ).labels(reason).inc()
+
+
+def survey_click(outcome: str) -> None:
+    """One click on a satisfaction survey's link: `answered` (a rating taken), `asked` (the
+    question shown), `unknown_link` or `invalid_rating`. The ratings themselves are counted by
+    metrics, from `intake.satisfaction_rated`."""
+    service_metric(
+        "counter",
+        WEB,
+        "survey_clicks_total",
+        "Clicks on satisfaction survey links, by outcome",
+        ["outcome"],
+    ).labels(outcome).inc()

@@ -37,7 +37,7 @@ from services.chassis.errors import CaseworkError, Conflict, NotFound, Validatio
 from services.chassis.http import header_token
 from services.chassis.schemas import field_errors, is_office_id
 from services.contracts.vocabulary import CATEGORIES
-from services.intake import handlers
+from services.intake import handlers, surveys
 from services.intake.domain.agencies import AGENCIES
 from services.intake.domain.attachments import MAX_BYTES, MAX_FILES
 from services.intake.domain.submissions import (
@@ -46,6 +46,7 @@ from services.intake.domain.submissions import (
     PortalOffice,
     PrivacyConsent,
 )
+from services.intake.domain.surveys import parse_rating
 from services.intake.portal import guards
 from services.intake.portal.forms import (
     IDENTIFIER_FIELDS,
@@ -63,6 +64,7 @@ from services.intake.portal.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_NAMES,
     LANGUAGES,
+    RATING_WORDS,
     RELEASE_STATES,
     RESULT_WORDS,
     STATUS_WORDS,
@@ -74,7 +76,7 @@ from services.intake.portal.i18n import (
     other_language,
     page_language,
 )
-from services.intake.portal.metrics import accepted_total, refused
+from services.intake.portal.metrics import accepted_total, refused, survey_click
 from services.intake.portal.settings import PortalSettings
 from services.intake.schemas import PrivacyReleaseSchema, SubmissionSchema
 from services.intake.web import consent_evidence
@@ -612,6 +614,35 @@ def revoke(office_id: str, release_id: str) -> Any:
     except NotFound:
         abort(404)
     return redirect(url_for("pages.status", office_id=office.office_id), 303)
+
+
+# -- The satisfaction survey, one click from the closure message --------------------------------
+
+
+@blueprint.get("/o/<office_id>/rate/<token>")
+def survey(office_id: str, token: str) -> Any:
+    """A closure message's rating link: `?rating=N` records N (1 to 5) in one click; without
+    it, the question. Clicking again changes the answer. A HEAD request (a mail system
+    checking the link) records nothing."""
+    office = office_or_404(office_id)
+    raw = request.args.get("rating") if request.method == "GET" else None
+    context: dict[str, Any] = {"office": office, "token": token, "ratings": RATING_WORDS}
+    status, outcome = 200, "asked" if raw is None else "answered"
+    try:
+        try:
+            rating = parse_rating(raw)
+        except ValidationFailed:
+            rating, status, outcome = None, 422, "invalid_rating"
+        answer = surveys.answer_survey(db(), office.office_id, token, rating)
+    except NotFound:
+        survey_click("unknown_link")
+        return page("survey.html", 404, unknown=True, **context)
+    survey_click(outcome)
+    context.update(answer=answer, problem=status == 422)
+    if chosen_language() is None and request.cookies.get(LANGUAGE_COOKIE) not in LANGUAGES:
+        with force_locale(answer.language):
+            return page("survey.html", status, **context)
+    return page("survey.html", status, **context)
 
 
 @blueprint.errorhandler(CaseworkError)

@@ -23,6 +23,7 @@ from services.intake.domain.public_status import (
 )
 from services.intake.domain.releases import Release
 from services.intake.domain.submissions import EarlierSubmission, PortalOffice, Submission
+from services.intake.domain.surveys import Survey
 from services.intake.repository import ReleaseSecrets
 
 
@@ -36,6 +37,7 @@ class FakeIntakeUnitOfWork(FakeUnitOfWork):
         self.portal = FakePortal(self)
         self.releases = FakeReleases(self)
         self.status = FakeStatus(self)
+        self.surveys = FakeSurveys(self)
 
     def table(self, name: str) -> dict[Any, Any]:
         return self.database.rows.setdefault(name, {})  # type: ignore[no-any-return]
@@ -325,3 +327,35 @@ class FakeStatus:
         key = (self._uow.office_id, code.id)
         kept = copy.deepcopy(code)
         self._uow.stage(lambda: rows.__setitem__(key, kept))
+
+
+class FakeSurveys:
+    """Surveys by (office, survey id); the constituent's language through the status
+    projection, as the real query joins it."""
+
+    def __init__(self, uow: FakeIntakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def offer(self, survey: Survey) -> None:
+        rows = self._uow.table("surveys")
+        key = (self._uow.office_id, survey.survey_id)
+        kept = copy.deepcopy(survey)
+        self._uow.stage(lambda: rows.setdefault(key, kept))
+
+    def by_digest(self, token_sha256: str) -> Survey | None:
+        for (office_id, _), survey in self._uow.table("surveys").items():
+            if office_id == self._uow.office_id and survey.token_sha256 == token_sha256:
+                return self._uow.track(copy.deepcopy(survey))
+        return None
+
+    def save_rating(self, survey: Survey) -> None:
+        rows = self._uow.table("surveys")
+        key = (self._uow.office_id, survey.survey_id)
+        kept = copy.deepcopy(survey)
+        kept.pull_events()
+        self._uow.stage(lambda: rows.__setitem__(key, kept))
+
+    def language_of_case(self, case_id: str) -> str | None:
+        submission_id = self._uow.status.submission_of_case(case_id)
+        found = self._uow.status.owner(submission_id) if submission_id else None
+        return found.owner.language if found is not None else None

@@ -4,7 +4,7 @@ the consume wrapper, on a real database or a fake one."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.chassis.consuming import OpensUnitsOfWork, consume
@@ -15,6 +15,7 @@ from services.contracts import (
     CASE_CLOSED,
     CASE_OPENED,
     CASE_STATUS_CHANGED,
+    SATISFACTION_RATED,
     SUBMISSION_RECEIVED,
 )
 from services.metrics import handlers
@@ -200,3 +201,30 @@ def close(
         event_id=event_id,
     )
     consume(db, event, handlers.record_case_closed)
+
+
+def satisfaction_rated(case_id: str, rating: int, rated_at: datetime) -> dict[str, Any]:
+    return {
+        "survey_id": f"survey-{case_id}",
+        "case_id": case_id,
+        "rating": rating,
+        "rated_at": rated_at.isoformat(),
+    }
+
+
+def rate(
+    db: Target,
+    office_id: str,
+    case_id: str,
+    rating: int,
+    *,
+    minutes_later: int = 0,
+    event_id: str | None = None,
+) -> None:
+    """The constituent of `case_id` clicked `rating` in their closure message's survey."""
+    at = NOW + timedelta(minutes=minutes_later)
+    payload = satisfaction_rated(case_id, rating, at)
+    event = incoming(
+        SATISFACTION_RATED, payload, office_id=office_id, occurred_at=at, event_id=event_id
+    )
+    consume(db, event, handlers.record_satisfaction_rated)

@@ -2,9 +2,9 @@
 
 They keep the same rules as the SQL ones (`SubmissionTiming.merge`, facts plus folded totals)
 over `FakeDatabase.rows`: `facts` (every office's counted events, oldest first), `totals`
-(folded, per office and day), `timings`, `holders`, `statuses` and `outcomes` (per office and
-submission or case). The caseload and the office's report are the domain's own functions over
-those rows, so the SQL repositories' tests compare against the rule itself.
+(folded, per office and day), `timings`, `holders`, `statuses`, `outcomes` and `ratings` (per
+office and submission or case). The caseload and the office's report are the domain's own
+functions over those rows, so the SQL repositories' tests compare against the rule itself.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from services.metrics.domain.office_stats import (
 )
 from services.metrics.domain.outcomes import Closure, OfficeOutcomes, summarise_outcomes
 from services.metrics.domain.roll_up import DailyAddition
+from services.metrics.domain.satisfaction import Rating, Satisfaction, summarise_ratings
 
 
 class MetricsRows:
@@ -39,6 +40,7 @@ class MetricsRows:
         self.holders: dict[tuple[str, str], Assignment] = {}
         self.statuses: dict[tuple[str, str], CaseStatus] = {}
         self.outcomes: dict[tuple[str, str], Closure] = {}
+        self.ratings: dict[tuple[str, str], Rating] = {}
         self.roll_up_running = False
 
     def counted(self, office_id: str) -> Iterator[tuple[date, DailyIncrement]]:
@@ -170,6 +172,27 @@ class FakeOutcomes:
 V = TypeVar("V")
 
 
+class FakeSatisfaction:
+    def __init__(self, rows: MetricsRows, office_id: str) -> None:
+        self._rows = rows
+        self._office_id = office_id
+
+    def record_if_unknown(self, case_id: str, rating: Rating) -> bool:
+        if (self._office_id, case_id) in self._rows.ratings:
+            return False
+        self._rows.ratings[(self._office_id, case_id)] = rating
+        return True
+
+    def known(self, case_id: str) -> Rating:
+        return self._rows.ratings[(self._office_id, case_id)]
+
+    def record(self, case_id: str, rating: Rating) -> None:
+        self._rows.ratings[(self._office_id, case_id)] = rating
+
+    def report(self) -> Satisfaction:
+        return summarise_ratings(_of_office(self._rows.ratings, self._office_id).values())
+
+
 def _of_office(rows: dict[tuple[str, str], V], office_id: str) -> dict[str, V]:
     """One office's rows, by case id."""
     return {case_id: row for (office, case_id), row in rows.items() if office == office_id}
@@ -183,6 +206,7 @@ class FakeMetricsUnitOfWork(FakeUnitOfWork):
         self.assignments = FakeAssignments(rows, self.office_id)
         self.lifecycles = FakeLifecycles(rows, self.office_id)
         self.outcomes = FakeOutcomes(rows, self.office_id)
+        self.satisfaction = FakeSatisfaction(rows, self.office_id)
 
 
 class FakeCountsAcrossOffices:
@@ -220,6 +244,13 @@ class FakeCountsAcrossOffices:
             and timing.acknowledged_at is not None
             and timing.acknowledged_at >= since
         ]
+
+    def ratings_by_office(self) -> dict[str, tuple[int, int]]:
+        sums: dict[str, tuple[int, int]] = {}
+        for (office_id, _), rating in sorted(self._rows.ratings.items()):
+            n, total = sums.get(office_id, (0, 0))
+            sums[office_id] = (n + 1, total + rating.rating)
+        return sums
 
     def commit(self) -> None:
         self.commits += 1

@@ -1,6 +1,6 @@
-"""Status changes and closures against a real database (SQLite and PostgreSQL behind the tenant
-wall): finished cases leave the caseload whatever order events arrive in, and each office's
-report counts its cases' latest outcomes."""
+"""Status changes, closures and satisfaction ratings against a real database (SQLite and
+PostgreSQL behind the tenant wall): finished cases leave the caseload whatever order events
+arrive in, and each office's report counts its cases' latest outcomes and ratings."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from services.metrics import handlers
 from services.metrics.domain.caseload import CaseworkerLoad
 from services.metrics.domain.office_stats import OfficeCounts
 from services.metrics.domain.outcomes import MoneyRecovered, OfficeOutcomes
+from services.metrics.domain.satisfaction import Satisfaction
 
 from .database import MetricsDatabase
-from .events import NOW, assign, change_status, close
+from .events import NOW, assign, change_status, close, rate
 
 LOPEZ = "rep-lopez"
 CHEN = "rep-chen"
@@ -185,3 +186,33 @@ def test_status_changes_and_closures_are_counted_once_each_for_prometheus(
         counted("money_recovered_minor_total", currency="USD"),
     )
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1, 412_000]
+
+
+def test_each_rated_case_counts_once_with_its_latest_rating(db: MetricsDatabase) -> None:
+    rate(db, LOPEZ, "c-1", 5)
+    rate(db, LOPEZ, "c-2", 2)
+    rate(db, LOPEZ, "c-2", 4, minutes_later=3)  # a slip corrected
+    rate(db, LOPEZ, "c-3", 1, minutes_later=5)
+    rate(db, LOPEZ, "c-3", 3, minutes_later=1)  # an older click delivered late: 1 stands
+    rate(db, CHEN, "c-1", 4)
+
+    assert handlers.office_report(db, LOPEZ).satisfaction == Satisfaction(
+        ratings=3,
+        by_rating={"1": 1, "2": 0, "3": 0, "4": 1, "5": 1},
+        average=3.33,
+    )
+    assert handlers.office_report(db, CHEN).satisfaction.average == 4.0
+    assert handlers.office_report(db, "rep-nobody").satisfaction == Satisfaction(
+        ratings=0, by_rating={"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}, average=None
+    )
+
+
+def test_every_rating_given_is_counted_once_for_prometheus(db: MetricsDatabase) -> None:
+    before = [counted("satisfaction_ratings_total", rating=str(n)) for n in (2, 4)]
+
+    rate(db, LOPEZ, "c-1", 2, event_id="e-rated")
+    rate(db, LOPEZ, "c-1", 2, event_id="e-rated")  # redelivered
+    rate(db, LOPEZ, "c-1", 4, minutes_later=1)
+
+    after = [counted("satisfaction_ratings_total", rating=str(n)) for n in (2, 4)]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1]

@@ -33,6 +33,7 @@ from services.contracts import (
     CASE_CLOSED,
     CASE_OPENED,
     CASE_STATUS_CHANGED,
+    SATISFACTION_RATED,
     SUBMISSION_RECEIVED,
     SUBSCRIPTIONS,
     EventContract,
@@ -46,6 +47,7 @@ from .events import (
     case_closed,
     case_opened,
     case_status_changed,
+    satisfaction_rated,
     submission_received,
 )
 
@@ -264,12 +266,14 @@ def test_closures_and_status_changes_reach_the_report_the_caseload_and_metrics(
                 LOPEZ,
             ),
             (CASE_CLOSED, case_closed("c-9", result="unfavourable"), CHEN),
+            (SATISFACTION_RATED, satisfaction_rated("c-1", 5, now), LOPEZ),
         ]
     )
 
     def lopez_report() -> Any:
         answer = rpc("office_counts", office_id=LOPEZ)
-        return answer if answer["closed"] == 1 and answer["assigned"] == 3 else None
+        done = (answer["closed"], answer["assigned"], answer["satisfaction"]["ratings"])
+        return answer if done == (1, 3, 1) else None
 
     answer = wait_until(lopez_report, message="the closure was never reported")
     assert answer == {
@@ -282,6 +286,11 @@ def test_closures_and_status_changes_reach_the_report_the_caseload_and_metrics(
         "obtained": {"payment_released": 1},
         "money_recovered": [{"currency": "USD", "amount_minor": 412_000}],
         "median_days_to_close": 3.0,
+        "satisfaction": {
+            "ratings": 1,
+            "by_rating": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 1},
+            "average": 5.0,
+        },
     }
     wait_until(
         lambda: (
@@ -306,6 +315,10 @@ def test_closures_and_status_changes_reach_the_report_the_caseload_and_metrics(
     assert (
         samples[("casework_metrics_money_recovered_minor_total", (("currency", "USD"),))] >= 412_000
     )
+    rated = (("office", LOPEZ),)
+    assert samples[("casework_metrics_office_satisfaction_rating_count", rated)] == 1
+    assert samples[("casework_metrics_office_satisfaction_rating_sum", rated)] == 5
+    assert samples[("casework_metrics_satisfaction_ratings_total", (("rating", "5"),))] >= 1
 
 
 def unfolded_facts(database_url: str) -> int:
@@ -370,6 +383,11 @@ def test_rpc_arguments_are_validated_and_named_in_the_error(metrics: Metrics) ->
         "obtained": {},
         "money_recovered": [],
         "median_days_to_close": None,
+        "satisfaction": {
+            "ratings": 0,
+            "by_rating": {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0},
+            "average": None,
+        },
     }
     assert len(rpc("office_daily", office_id=LOPEZ)) == 30
 

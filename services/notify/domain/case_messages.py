@@ -10,12 +10,19 @@ do. Each is queued when its event arrives, to go at once or after the office's q
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services.contracts import CaseClosed, CaseStatusChanged, PublicNoteAdded
+from services.contracts import (
+    SURVEY_OFFERED,
+    CaseClosed,
+    CaseStatusChanged,
+    PublicNoteAdded,
+    SurveyOffered,
+)
 from services.notify.domain.acknowledgements import NO_EMAIL_ADDRESS, OpenedCase, Recipient
 from services.notify.domain.delivery import (
     CASE_UPDATE,
@@ -29,6 +36,8 @@ from services.notify.domain.delivery import (
 # The states a constituent is told of when their case moves into one; the rest are the
 # office's own bookkeeping (closing has its own message).
 TOLD_STATUSES = frozenset({"waiting_on_agency", "waiting_on_constituent"})
+# The closure message's survey secret, in its content; its links are built from it at send.
+SURVEY_TOKEN = "survey_token"  # noqa: S105 - a key of the content, not a secret
 
 
 @dataclass(frozen=True)
@@ -53,9 +62,12 @@ class CaseMessage:
         return cls(change.case_id, STATUS_UPDATE, event_id, {"status": change.to_status})
 
     @classmethod
-    def closure(cls, event_id: str, closed: CaseClosed) -> CaseMessage:
-        """Sent once per closing: a case reopened and closed again is told again."""
-        return cls(closed.case_id, CLOSURE, event_id, {"result": closed.result})
+    def closure(cls, event_id: str, closed: CaseClosed, survey_token: str) -> CaseMessage:
+        """Sent once per closing: a case reopened and closed again is told again. It carries
+        a one-click satisfaction survey: `survey_token` is the secret in its links, which only
+        the constituent's email and notify's own record of the message ever hold."""
+        content = {"result": closed.result, SURVEY_TOKEN: survey_token}
+        return cls(closed.case_id, CLOSURE, event_id, content)
 
     def cause(self, case: OpenedCase) -> Cause:
         return Cause(case.submission_id, case.case_id, self.kind, EMAIL, self.occasion_id)
@@ -67,9 +79,28 @@ class CaseMessage:
         constituent who gave no email address (the case's message log says so)."""
         if not recipient.contact_email:
             return Delivery.skipped(self.cause(case), now=now, reason=NO_EMAIL_ADDRESS)
-        return Delivery.queued(
+        delivery = Delivery.queued(
             self.cause(case), now=now, send_after=send_after, content=json.dumps(self.content)
         )
+        token = self.content.get(SURVEY_TOKEN)
+        if token:
+            # Intake learns the link's digest before the message can go, so the portal knows
+            # the link by the time the constituent clicks it.
+            delivery.record(
+                SURVEY_OFFERED,
+                SurveyOffered(
+                    survey_id=delivery.delivery_id,
+                    case_id=self.case_id,
+                    token_sha256=survey_digest(token),
+                    offered_at=now,
+                ),
+            )
+        return delivery
+
+
+def survey_digest(token: str) -> str:
+    """What intake keeps of a survey link's secret: enough to recognise it, not to forge it."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def content_of(delivery: Delivery) -> dict[str, Any]:

@@ -46,6 +46,8 @@ FIELDS: Mapping[str, Mapping[str, str]] = {
         **STATUS_URL,
         "result": "the outcome: favourable, partly_favourable, unfavourable, "
         "referred_elsewhere, withdrawn or no_action_possible",
+        "survey_url": "the satisfaction survey's page; add ?rating=5 (or 4, 3, 2, 1) for a "
+        "one-click answer. Empty for a case closed before surveys were sent",
     },
     "status_code": {
         **COMMON,
@@ -79,6 +81,7 @@ SAMPLE: Mapping[str, Any] = {
     "note": "The passport agency has your application and will print it this week.",
     "status": "waiting_on_agency",
     "result": "favourable",
+    "survey_url": "https://portal.example.gov/o/rep-lopez/rate/q3Jx9sTzWvB2mN7kLp4dRfGh",
     "code": "482913",
     "minutes": 15,
 }

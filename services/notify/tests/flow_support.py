@@ -4,12 +4,13 @@ deliveries, and the acknowledgements announced through the outbox."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import select
 
 from services.chassis.fakes import FakeDatabase
 from services.chassis.uow import DatabaseAccess
-from services.contracts import ACKNOWLEDGEMENT_SENT, AcknowledgementSent
+from services.contracts import ACKNOWLEDGEMENT_SENT, AcknowledgementSent, EventContract
 from services.notify import handlers
 from services.notify.domain.delivery import ACKNOWLEDGEMENT, Delivery
 from services.notify.models import metadata
@@ -32,14 +33,19 @@ def deliveries_of_case(db: Db, case_id: str = "case-1") -> list[Delivery]:
 
 def announced(db: Db) -> list[tuple[AcknowledgementSent, str | None]]:
     """Each committed `notify.acknowledgement_sent`, and the event that caused it."""
+    return published(db, ACKNOWLEDGEMENT_SENT)
+
+
+def published(db: Db, contract: EventContract) -> list[tuple[Any, str | None]]:
+    """Each committed event of `contract` in notify's outbox, and the event that caused it."""
     if isinstance(db, FakeDatabase):
-        events = [e for e in db.outbox if e.contract is ACKNOWLEDGEMENT_SENT]
+        events = [e for e in db.outbox if e.contract is contract]
         return [(e.payload, e.causation_id) for e in events]
     outbox = metadata.tables["outbox"]
     query = select(outbox.c.payload, outbox.c.causation_id).where(
-        outbox.c.event_type == ACKNOWLEDGEMENT_SENT.event_type
+        outbox.c.event_type == contract.event_type
     )
     assert isinstance(db, DatabaseAccess)
     with db.platform_work() as session:  # test inspection of the whole outbox: cross-office
         rows = session.execute(query).all()
-    return [(ACKNOWLEDGEMENT_SENT.load_typed(json.loads(r.payload)), r.causation_id) for r in rows]
+    return [(contract.load_typed(json.loads(r.payload)), r.causation_id) for r in rows]

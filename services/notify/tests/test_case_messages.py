@@ -5,6 +5,8 @@ Every moment is injected: the office is in New York (UTC-5 in December); Wednesd
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +20,7 @@ from services.chassis.errors import TransientError
 from services.chassis.events import IncomingEvent
 from services.chassis.fakes import FakeDatabase, incoming
 from services.chassis.uow import DatabaseAccess
-from services.contracts import CASE_CLOSED, CASE_STATUS_CHANGED, PUBLIC_NOTE_ADDED
+from services.contracts import CASE_CLOSED, CASE_STATUS_CHANGED, PUBLIC_NOTE_ADDED, SURVEY_OFFERED
 from services.notify import case_messages, handlers
 from services.notify.adapters.deliveries import offices_with_messages_due
 from services.notify.domain.delivery import CASE_UPDATE, CLOSURE, STATUS_UPDATE, Delivery
@@ -34,7 +36,7 @@ from services.notify.tests.events import (
     submission_received,
 )
 from services.notify.tests.fakes import FakeMailer, WorkerKilled, fake_database
-from services.notify.tests.flow_support import Db, deliveries_of_case
+from services.notify.tests.flow_support import Db, deliveries_of_case, published
 
 WEDNESDAY_10AM = datetime(2026, 12, 2, 15, tzinfo=UTC)
 THURSDAY_9PM = datetime(2026, 12, 4, 2, tzinfo=UTC)
@@ -211,6 +213,41 @@ def test_closing_the_case_tells_its_outcome_in_the_constituents_language(db: Db)
     assert email.subject.startswith("Su solicitud está cerrada")
     assert "se resolvió a su favor" in email.body
     assert swept(db, CLOSURE).status == "sent"
+
+
+def test_the_closure_carries_a_survey_whose_digest_alone_is_announced_once(
+    db: Db, mailer: FakeMailer
+) -> None:
+    closing = closed("favourable", at=WEDNESDAY_10AM)
+    happened(closing, db)
+    happened(closing, db)  # replayed: no second survey
+    sweep(db, mailer, WEDNESDAY_10AM)
+
+    [email] = mailer.sent
+    links = [line.split()[-1] for line in email.body.splitlines() if "/rate/" in line]
+    assert [link.rsplit("=", 1)[1] for link in links] == ["5", "4", "3", "2", "1"]
+    token = links[0].split("/rate/")[1].split("?")[0]
+    assert len(token) >= 24 and links[0].startswith(f"http://127.0.0.1:8001/o/{OFFICE}/rate/")
+
+    [(offered, cause)] = published(db, SURVEY_OFFERED)
+    assert offered.token_sha256 == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in json.dumps(SURVEY_OFFERED.dump(offered))
+    assert (offered.case_id, offered.survey_id, cause) == (
+        "case-1",
+        swept(db, CLOSURE).delivery_id,
+        closing.event_id,
+    )
+
+
+def test_a_constituent_without_an_email_address_is_offered_no_survey(db: Db) -> None:
+    mailer = FakeMailer()
+    handle(db, mailer, submission_received(contact_email=None), at=WEDNESDAY_10AM)
+    handle(db, mailer, case_opened(), at=WEDNESDAY_10AM)
+
+    happened(closed("favourable", at=WEDNESDAY_10AM), db)
+
+    assert swept(db, CLOSURE).status == "skipped"
+    assert published(db, SURVEY_OFFERED) == []
 
 
 def test_a_constituent_without_an_email_address_is_recorded_as_not_told(db: Db) -> None:

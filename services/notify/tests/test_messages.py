@@ -29,6 +29,7 @@ CONTEXT = {
     "note": "The passport agency has your application and will print it this week.",
     "status": "waiting_on_agency",
     "result": "favourable",
+    "survey_url": "https://portal.example.gov/o/rep-lopez/rate/q3Jx9sTzWvB2mN7kLp4dRfGh",
 }
 
 
@@ -123,3 +124,13 @@ def test_each_outcome_of_a_closed_case_has_its_own_words(language: str) -> None:
     }
     assert len(set(bodies.values())) == len(CASE_RESULTS)
     assert all(str(CONTEXT["status_url"]) in body for body in bodies.values())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_closure_offers_five_one_click_ratings_unless_it_has_no_survey(language: str) -> None:
+    body = render(f"{language}/closure.body.txt", **CONTEXT)
+    links = [line.split()[-1] for line in body.splitlines() if "/rate/" in line]
+    assert links == [f"{CONTEXT['survey_url']}?rating={n}" for n in (5, 4, 3, 2, 1)]
+
+    without = render(f"{language}/closure.body.txt", **{**CONTEXT, "survey_url": ""})
+    assert "/rate/" not in without and "rating" not in without
