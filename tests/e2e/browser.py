@@ -126,6 +126,8 @@ def caseworker_flow(visit: Visit, args: dict[str, Any]) -> None:
     page.set_viewport_size(DESKTOP)
     visit.go(f"/offices/{office}/workload")
     visit.check("workload")
+    seen["results"] = _results_when_closed(visit, office)
+    visit.check("results")
     page.click("a.bell")
     seen["notifications_heading"] = visit.text("h1")
     visit.check("notifications")
@@ -262,6 +264,19 @@ def liaison_flow(visit: Visit, args: dict[str, Any]) -> None:
         visit.go(f"/offices/{office}/{name}")
         visit.check(f"liaison-{name}")
     seen["scorecard"] = page.locator("table tbody tr").all_inner_texts()
+
+
+def _results_when_closed(visit: Visit, office: str, attempts: int = 50) -> str:
+    """The Results page's summary once metrics has heard of a closed case (its event crosses
+    the broker after the page that closed it)."""
+    summary = ""
+    for _ in range(attempts):
+        visit.go(f"/offices/{office}/results")
+        summary = visit.text(".counts")
+        if not summary.startswith("Cases closed 0"):
+            break
+        visit.page.wait_for_timeout(200)
+    return summary
 
 
 def _status_when(visit: Visit, expected: str, attempts: int = 50) -> str:

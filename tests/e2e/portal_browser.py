@@ -368,6 +368,18 @@ def every_page(visit: Visit, args: dict[str, Any]) -> None:
     check(visit, f"{shot}-status-revoked")
 
 
+def survey(visit: Visit, args: dict[str, Any]) -> None:
+    """A closing email's survey link: the question, then the answer already given (clicking it
+    again changes nothing), in English and in Spanish, at a phone's width too."""
+    path = args["path"]
+    for lang in ("en", "es"):
+        visit.go(f"{path}?lang={lang}")
+        check(visit, f"survey-{lang}-question", phone=True)
+        visit.go(f"{path}?rating={args['rating']}&lang={lang}")
+        check(visit, f"survey-{lang}-answered", phone=True)
+        visit.seen.setdefault("notice", {})[lang] = visit.text("main [role=status]")
+
+
 SCENARIOS: dict[str, Callable[[Visit, dict[str, Any]], None]] = {
     "submit_with_release": submit_with_release,
     "submit_in_spanish": submit_in_spanish,
@@ -376,6 +388,7 @@ SCENARIOS: dict[str, Callable[[Visit, dict[str, Any]], None]] = {
     "status_with_code": status_with_code,
     "revoke_release": revoke_release,
     "every_page": every_page,
+    "survey": survey,
 }
 
 

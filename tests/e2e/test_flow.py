@@ -319,3 +319,16 @@ def test_a_closed_cases_constituent_rates_the_office_in_one_click_and_everyone_h
     )
     assert results.status_code == 200
     assert "answered the one-click survey" in results.text
+
+    # The portal's browser helpers (test_portal imports this module's).
+    from tests.e2e.test_portal import browse as browse_portal
+    from tests.e2e.test_portal import no_serious_violations
+
+    path = four.split(system.url("intake-web"), 1)[1].split("?")[0]
+    seen = browse_portal(system, "survey", path=path, rating=4)
+    assert seen["h1"]["survey-en-question"] == "How well did we help you?"
+    assert seen["h1"]["survey-es-answered"] == "¿Qué tan bien le ayudamos?"
+    assert seen["notice"]["en"].startswith("Thank you. You rated our help 4 out of 5.")
+    assert seen["notice"]["es"].startswith("Gracias. Usted calificó nuestra ayuda con 4 de 5.")
+    no_serious_violations(seen)
+    assert len(on_the_timeline()) == 1  # looking again changed nothing

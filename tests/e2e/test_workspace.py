@@ -132,6 +132,7 @@ def test_a_supervisor_works_a_case_from_login_to_closing_in_a_real_browser(
     assert seen["assigned_after_reassign"] == "Sam Rivera"
     assert seen["status_after_close"] == "Closed"
     assert seen["outcome"].startswith("Favourable: Payment released; 1250.00 USD recovered")
+    assert seen["results"].startswith("Cases closed") and "Cases closed 0" not in seen["results"]
     assert seen["notifications_heading"] == "Notifications"  # the bell in the header
     assert seen["after_logout"].endswith("/login")
     assert "/login?next=" in seen["after_logout_queue"]
