@@ -8,14 +8,13 @@ from typing import Any
 
 from services.chassis.consuming import OpensUnitsOfWork
 from services.chassis.db import utcnow
-from services.chassis.domain import Actor
 from services.chassis.errors import NotFound
 from services.chassis.events import IncomingEvent
 from services.contracts import SurveyOffered
 from services.intake.domain.surveys import Survey, SurveyAnswer, token_digest
+from services.intake.handlers import CONSTITUENT
 from services.intake.uow import IntakeWork
 
-CONSTITUENT = Actor.system("constituent")
 # What notify's secrets look like (URL-safe base64); anything else is no survey of ours.
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 NO_SUCH_SURVEY = "this survey link is not known"

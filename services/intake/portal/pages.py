@@ -501,11 +501,15 @@ def show_status(office: PortalOffice, submission_id: str) -> Any:
         "result_words": RESULT_WORDS,
         "release_states": RELEASE_STATES,
     }
-    # The constituent's own language, unless this browser chose one.
+    return in_their_language(found.language, "status.html", 200, **context)
+
+
+def in_their_language(language: str, template: str, status: int, **context: Any) -> Any:
+    """A page in the constituent's own language, unless this browser chose one."""
     if chosen_language() is None and request.cookies.get(LANGUAGE_COOKIE) not in LANGUAGES:
-        with force_locale(found.language):
-            return page("status.html", **context)
-    return page("status.html", **context)
+        with force_locale(language):
+            return page(template, status, **context)
+    return page(template, status, **context)
 
 
 # -- The privacy release, signed later ---------------------------------------------------------
@@ -629,20 +633,17 @@ def survey(office_id: str, token: str) -> Any:
     context: dict[str, Any] = {"office": office, "token": token, "ratings": RATING_WORDS}
     status, outcome = 200, "asked" if raw is None else "answered"
     try:
-        try:
-            rating = parse_rating(raw)
-        except ValidationFailed:
-            rating, status, outcome = None, 422, "invalid_rating"
+        rating = parse_rating(raw)
+    except ValidationFailed:
+        rating, status, outcome = None, 422, "invalid_rating"
+    try:
         answer = surveys.answer_survey(db(), office.office_id, token, rating)
     except NotFound:
         survey_click("unknown_link")
         return page("survey.html", 404, unknown=True, **context)
     survey_click(outcome)
     context.update(answer=answer, problem=status == 422)
-    if chosen_language() is None and request.cookies.get(LANGUAGE_COOKIE) not in LANGUAGES:
-        with force_locale(answer.language):
-            return page("survey.html", status, **context)
-    return page("survey.html", status, **context)
+    return in_their_language(answer.language, "survey.html", status, **context)
 
 
 @blueprint.errorhandler(CaseworkError)
