@@ -168,6 +168,9 @@ class OutboxRelay:
     def close(self) -> None:
         self._publisher.close()
 
+    def abandon(self) -> None:
+        self._publisher.abandon()
+
     def run(self) -> None:
         failures = 0
         while not self._stopping:

@@ -119,6 +119,15 @@ class EventPublisher:
         self._connection = None
         self._channel = None
 
+    def abandon(self) -> None:
+        """Drop the connection without the closing handshake (a container being killed): the
+        broker may not answer, and a kill must not wait for it."""
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                self._connection.collect()
+        self._connection = None
+        self._channel = None
+
 
 class RefusedByBroker(Exception):
     pass

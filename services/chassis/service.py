@@ -92,7 +92,7 @@ class Database(DependencyProvider):
 
     def kill(self) -> None:
         self.relay.stop()
-        self.relay.close()
+        self.relay.abandon()
 
     def get_dependency(self, worker_ctx: Any) -> DatabaseAccess[Any]:
         return self.access

@@ -73,3 +73,20 @@ def test_a_broker_that_cannot_be_reached_fails_every_event_of_the_batch() -> Non
     publisher = EventPublisher("amqp://guest:guest@127.0.0.1:1/")
     outcomes = publisher.publish_many([envelope("c-1"), envelope("c-2")])
     assert len(outcomes) == 2 and all(isinstance(outcome, Exception) for outcome in outcomes)
+
+
+def test_an_abandoned_publisher_drops_its_connection_and_connects_again_when_next_used(
+    amqp_uri: str,
+) -> None:
+    """A container being killed abandons the relay's connection without the closing handshake;
+    a publisher used again afterwards opens a fresh one."""
+    publisher = EventPublisher(amqp_uri)
+    try:
+        assert publisher.publish_many([envelope("c-1")]) == [None]
+        socket = publisher._connection.connection.sock  # type: ignore[union-attr]
+        publisher.abandon()
+        assert socket.fileno() == -1  # closed here, without waiting on the broker
+        assert publisher.publish_many([envelope("c-2")]) == [None]
+    finally:
+        publisher.close()
+    assert len(queued(amqp_uri)) == 2
