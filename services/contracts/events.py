@@ -32,6 +32,8 @@ from services.contracts.payloads import (
     CaseStatusChangedV1,
     ClockChanged,
     ClockChangedV1,
+    ContactPreferencesChanged,
+    ContactPreferencesChangedV1,
     DeadlineExtended,
     DeadlineExtendedV1,
     InquiryOverdue,
@@ -64,6 +66,8 @@ from services.contracts.payloads import (
     SubmissionReceivedV1,
     SurveyOffered,
     SurveyOfferedV1,
+    UnsubscribeOffered,
+    UnsubscribeOfferedV1,
 )
 
 
@@ -603,6 +607,40 @@ SATISFACTION_RATED = EventContract(
     payload_type=SatisfactionRated,
 )
 
+UNSUBSCRIBE_OFFERED = EventContract(
+    "notify.unsubscribe_offered",
+    1,
+    "notify",
+    UnsubscribeOfferedV1,
+    "Notify first heard of a constituent of this office and made the secret of the unsubscribe "
+    "link every email to them carries. Intake keeps its SHA-256 so the portal can take the "
+    "constituent's opt-out; the secret itself travels only in the constituent's email.",
+    {
+        "constituent_id": "c5b2f1e0-3a4d-4b6c-8d9e-0f1a2b3c4d5e",
+        "token_sha256": "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+        "offered_at": "2026-12-01T15:04:05+00:00",
+    },
+    payload_type=UnsubscribeOffered,
+)
+
+CONTACT_PREFERENCES_CHANGED = EventContract(
+    "intake.contact_preferences_changed",
+    1,
+    "intake",
+    ContactPreferencesChangedV1,
+    "A constituent stopped (or started again) email from the office about their requests, "
+    "through the link in an email or by asking staff. Notify sends them no email while they "
+    "are opted out (a status code they ask for still comes) and shows why in the case's "
+    "message log.",
+    {
+        "constituent_id": "c5b2f1e0-3a4d-4b6c-8d9e-0f1a2b3c4d5e",
+        "email_opted_out": True,
+        "changed_by": "constituent",
+        "changed_at": "2027-01-21T09:12:00+00:00",
+    },
+    payload_type=ContactPreferencesChanged,
+)
+
 ALL_EVENTS: tuple[EventContract, ...] = (
     SUBMISSION_RECEIVED,
     PRIVACY_RELEASE_SIGNED,
@@ -629,6 +667,8 @@ ALL_EVENTS: tuple[EventContract, ...] = (
     STAFF_CONTACT_RECORDED,
     SURVEY_OFFERED,
     SATISFACTION_RATED,
+    UNSUBSCRIBE_OFFERED,
+    CONTACT_PREFERENCES_CHANGED,
 )
 
 
@@ -705,6 +745,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("intake", "notify.survey_offered"),
     Subscription("metrics", "intake.satisfaction_rated"),
     Subscription("cases", "intake.satisfaction_rated"),
+    # Every email to a constituent carries an unsubscribe link, which the portal serves ...
+    Subscription("intake", "notify.unsubscribe_offered"),
+    # ... and notify respects what the constituent chose there.
+    Subscription("notify", "intake.contact_preferences_changed"),
 )
 
 _BY_TYPE = {contract.event_type: contract for contract in ALL_EVENTS}

@@ -382,6 +382,26 @@ class SatisfactionRatedV1(Schema):
     rated_at = fields.AwareDateTime(required=True)
 
 
+class UnsubscribeOfferedV1(Schema):
+    """Notify will put an unsubscribe link in every email to this constituent of the office:
+    intake keeps the link's digest (never the link itself) so the portal can take their
+    opt-out. One per constituent and office, announced when notify first hears of them."""
+
+    constituent_id = fields.String(required=True)
+    token_sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    offered_at = fields.AwareDateTime(required=True)
+
+
+class ContactPreferencesChangedV1(Schema):
+    """A constituent's wishes about being contacted by this office changed: for now, whether
+    they take email about their requests. The latest change (by `changed_at`) counts."""
+
+    constituent_id = fields.String(required=True)
+    email_opted_out = fields.Boolean(required=True)
+    changed_by = fields.String(required=True, validate=validate.OneOf(["constituent", "staff"]))
+    changed_at = fields.AwareDateTime(required=True)
+
+
 # The typed form of each payload, what a consumer's handler receives and a producer's aggregate
 # records. Dataclasses only at this edge: the schemas above are the wire's rules.
 
@@ -684,3 +704,18 @@ class SatisfactionRated:
     case_id: str
     rating: int
     rated_at: datetime
+
+
+@dataclass(frozen=True)
+class UnsubscribeOffered:
+    constituent_id: str
+    token_sha256: str
+    offered_at: datetime
+
+
+@dataclass(frozen=True)
+class ContactPreferencesChanged:
+    constituent_id: str
+    email_opted_out: bool
+    changed_by: str
+    changed_at: datetime

@@ -36,6 +36,13 @@ ERROR_WORDS = {
 }
 # Error classes that mean the mail server was never (or no longer) there to ask.
 UNREACHABLE = ("Connect", "Disconnected", "Timeout", "timeout", "gaierror", "OSError")
+# Why notify did not send a message (its skip reason), when the reason alone does not say what
+# the caseworker can do about it.
+SKIP_WORDS = {
+    "the constituent asked for no email": (
+        "Not sent: the constituent asked for no email. Reach them another way."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,8 @@ def line_of(delivery: Mapping[str, Any]) -> MessageLine:
     elif status == "undeliverable":
         words = f"Not delivered: {error}. Reach the constituent another way."
     elif status == "skipped":
-        words = f"Not sent: {delivery.get('skip_reason') or 'no longer needed'}"
+        reason = delivery.get("skip_reason") or "no longer needed"
+        words = SKIP_WORDS.get(reason, f"Not sent: {reason}")
     else:
         words = status
     if delivery["attempts"] > 1 and status != "sent":

@@ -1,4 +1,5 @@
-"""Intake's tables: offices it accepts work for, constituents, submissions, privacy releases."""
+"""Intake's tables: offices it accepts work for, constituents, submissions, privacy releases,
+surveys and unsubscribe links."""
 
 from __future__ import annotations
 
@@ -57,6 +58,9 @@ class Constituent(Base):
     preferred_language: Mapped[str] = mapped_column(String(5))
     preferred_channel: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Since when they take no email about their requests from the office (None: they do),
+    # chosen through the unsubscribe link in an email or by asking staff.
+    email_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Submission(Base):
@@ -220,3 +224,20 @@ class Survey(Base):
     offered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     rating: Mapped[int | None] = mapped_column(Integer)
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UnsubscribeLink(Base):
+    """The unsubscribe link every email to a constituent of the office carries: the SHA-256 of
+    its secret (notify keeps the secret), one per constituent. What they choose through it is
+    kept on the constituent (`constituents.email_opted_out_at`)."""
+
+    __tablename__ = "unsubscribe_links"
+    __table_args__ = (
+        PrimaryKeyConstraint("office_id", "constituent_id"),
+        UniqueConstraint("office_id", "token_sha256"),
+    )
+
+    office_id: Mapped[str] = mapped_column(String(64))
+    constituent_id: Mapped[str] = mapped_column(String(36))
+    token_sha256: Mapped[str] = mapped_column(String(64))
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime)

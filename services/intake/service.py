@@ -26,10 +26,13 @@ from services.contracts import (
     OFFICE_REGISTERED,
     PUBLIC_NOTE_ADDED,
     SURVEY_OFFERED,
+    UNSUBSCRIBE_OFFERED,
 )
 from services.contracts.rpc.intake import (
     STAFF_CHANNELS,
     AttachmentRequest,
+    ContactPreferences,
+    EmailOptOutRequest,
     EnterSubmissionRequest,
     FileWetSignedReleaseRequest,
     LetterParticulars,
@@ -39,7 +42,7 @@ from services.contracts.rpc.intake import (
     RevokeReleaseRequest,
     SubmissionReleasesRequest,
 )
-from services.intake import handlers, surveys
+from services.intake import handlers, surveys, unsubscribe
 from services.intake.domain.attachments import Upload
 from services.intake.domain.releases import Release
 from services.intake.domain.submissions import ConsentEvidence, Idempotency
@@ -59,6 +62,8 @@ ATTACHMENT = AttachmentRequest()
 RELEASE_SUMMARY = ReleaseSummary()
 LETTER_PARTICULARS_REQUEST = LetterParticularsRequest()
 LETTER_PARTICULARS = LetterParticulars()
+EMAIL_OPT_OUT = EmailOptOutRequest()
+CONTACT_PREFERENCES = ContactPreferences()
 # What a staff caller may get back as itself; anything else is a bug, logged with its trace.
 STAFF_ERRORS = (ValidationFailed, NotFound, Forbidden, Conflict)
 
@@ -135,6 +140,10 @@ class IntakeService(ServiceBase):
     @event_handler(SURVEY_OFFERED)
     def record_survey_offer(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, surveys.record_survey_offer)
+
+    @event_handler(UNSUBSCRIBE_OFFERED)
+    def record_unsubscribe_offer(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, unsubscribe.record_unsubscribe_offer)
 
     # --- Releases and attachments on the case page (staff, through the gateway) -----------
 
@@ -239,6 +248,36 @@ class IntakeService(ServiceBase):
             self.db, office, self.caller.actor, arguments["attachment_id"]
         )
         return handlers.encode_document(document)
+
+    # --- A constituent's contact preferences (staff, on the constituent's word) -------------
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
+    def set_email_opt_out(
+        self, office_id: str, constituent_id: str, opted_out: bool
+    ) -> dict[str, Any]:
+        arguments = load_arguments(
+            EMAIL_OPT_OUT,
+            {"office_id": office_id, "constituent_id": constituent_id, "opted_out": opted_out},
+        )
+        office = self.caller.office(arguments["office_id"])
+        preferences, changed = unsubscribe.set_email_opt_out(
+            self.db,
+            office,
+            self.caller.actor,
+            arguments["constituent_id"],
+            arguments["opted_out"],
+        )
+        since = preferences.email_opted_out_at
+        return dict(
+            CONTACT_PREFERENCES.dump(
+                {
+                    "constituent_id": preferences.constituent_id,
+                    "email_opted_out": preferences.email_opted_out,
+                    "email_opted_out_at": since.isoformat() if since else None,
+                    "changed": changed,
+                }
+            )
+        )
 
 
 def decoded_upload(scan: dict[str, Any]) -> Upload:

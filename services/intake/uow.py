@@ -14,6 +14,7 @@ from services.intake.domain.public_status import PublicUpdateView, StatusCode, S
 from services.intake.domain.releases import Release
 from services.intake.domain.submissions import EarlierSubmission, PortalOffice, Submission
 from services.intake.domain.surveys import Survey
+from services.intake.domain.unsubscribe import ContactPreferences, UnsubscribeLink
 from services.intake.repository import (
     AttachmentRepository,
     ConstituentRepository,
@@ -24,6 +25,7 @@ from services.intake.repository import (
     ReleaseSecrets,
     SubmissionRepository,
     SurveyRepository,
+    UnsubscribeRepository,
 )
 
 
@@ -37,6 +39,7 @@ class IntakeUnitOfWork(UnitOfWork):
         self.releases = ReleaseRepository(self)
         self.status = PublicStatusRepository(self)
         self.surveys = SurveyRepository(self)
+        self.unsubscribe = UnsubscribeRepository(self)
 
 
 class Offices(Protocol):
@@ -135,6 +138,16 @@ class Surveys(Protocol):
     def language_of_case(self, case_id: str) -> str | None: ...
 
 
+class Unsubscribe(Protocol):
+    def offer(self, link: UnsubscribeLink) -> None: ...
+
+    def by_digest(self, token_sha256: str) -> UnsubscribeLink | None: ...
+
+    def preferences(self, constituent_id: str) -> ContactPreferences | None: ...
+
+    def save_preferences(self, preferences: ContactPreferences) -> None: ...
+
+
 class IntakeWork(Protocol):
     """What a handler may use of a unit of work (the caller commits)."""
 
@@ -164,6 +177,9 @@ class IntakeWork(Protocol):
 
     @property
     def surveys(self) -> Surveys: ...
+
+    @property
+    def unsubscribe(self) -> Unsubscribe: ...
 
     def audit(self, action: str, subject_type: str, subject_id: str) -> None: ...
 

@@ -26,10 +26,11 @@ from services.chassis.db import is_transient
 from services.chassis.errors import TransientError
 from services.chassis.events import IncomingEvent
 from services.contracts import CaseClosed, CaseStatusChanged, PublicNoteAdded
-from services.notify import reminders
-from services.notify.domain.acknowledgements import OutgoingEmail
+from services.notify import preferences, reminders
+from services.notify.domain.acknowledgements import ASKED_FOR_NO_EMAIL, OutgoingEmail
 from services.notify.domain.case_messages import CaseMessage, content_of
-from services.notify.domain.delivery import Delivery, NextStep
+from services.notify.domain.delivery import Delivery, DeliveryStatus, NextStep
+from services.notify.domain.links import LINK_TOKEN_BYTES
 from services.notify.domain.quiet_hours import QuietHours
 from services.notify.domain.reminders import DEFAULT_POLICY, OfficeClock, ReminderPolicy
 from services.notify.handlers import (
@@ -37,6 +38,7 @@ from services.notify.handlers import (
     Attempt,
     Settle,
     apply_outcome,
+    counted_skip,
     send_attempt,
 )
 from services.notify.mail import Mailer
@@ -67,9 +69,6 @@ def quiet_hours(policy: ReminderPolicy = DEFAULT_POLICY) -> QuietHours:
     return QuietHours(policy.sending_from, policy.sending_until, legislature.every_day)
 
 
-# A survey link's secret: 18 random bytes, 24 URL-safe characters.
-SURVEY_TOKEN_BYTES = 18
-
 # Messages one office's claim takes at most; offices one sweep looks at at once.
 CLAIM_BATCH = 50
 OFFICE_BATCH = 200
@@ -99,7 +98,7 @@ def follow_status(uow: NotifyWork, event: IncomingEvent[CaseStatusChanged]) -> N
 def finish_case(uow: NotifyWork, event: IncomingEvent[CaseClosed]) -> None:
     """Cancel the case's reminders, and tell the constituent it is closed."""
     reminders.finish_case(uow, event)
-    survey_token = secrets.token_urlsafe(SURVEY_TOKEN_BYTES)
+    survey_token = secrets.token_urlsafe(LINK_TOKEN_BYTES)
     _queue(uow, CaseMessage.closure(event.event_id, event.payload, survey_token), event.occurred_at)
 
 
@@ -113,8 +112,12 @@ def _queue(uow: NotifyWork, message: CaseMessage, now: datetime) -> None:
         raise TransientError(f"notify does not know case {message.case_id}'s constituent yet")
     clock, policy = reminders.office_schedule(uow)
     send_after = quiet_hours(policy).next_allowed(now, clock)
-    delivery = message.queue(case, recipient, now=now, send_after=send_after)
+    opted_out = preferences.opted_out(uow, recipient)
+    delivery = message.queue(case, recipient, now=now, send_after=send_after, opted_out=opted_out)
     uow.deliveries.add(delivery)
+    if delivery.status is DeliveryStatus.SKIPPED:  # no address, or they asked for no email
+        uow.after_commit(lambda: counted_skip(delivery))
+        return
     held = send_after > now and delivery.send_after is not None
     uow.after_commit(lambda: _counted_queue(message.kind, held))
 
@@ -176,6 +179,8 @@ def _plan(
     """Start the due delivery's next attempt, hold it for quiet hours, or give it up."""
     step = delivery.next_step(now=now, send_lease=lease)
     if step is NextStep.SEND:
+        if _asked_for_no_email(uow, delivery):
+            return None
         quiet, office_clock = hours
         allowed = quiet.next_allowed(now, office_clock)
         if allowed > now:
@@ -203,11 +208,25 @@ def _plan(
         uow.deliveries.save(delivery)
         return None
     uow.deliveries.save(delivery)
-    email = _compose(uow, delivery, mailer.sender_address)
+    email = _compose(uow, delivery, mailer.sender_address, now)
     return Attempt(delivery.delivery_id, delivery.kind, delivery.attempts, email)
 
 
-def _compose(uow: NotifyWork, delivery: Delivery, sender_address: str) -> OutgoingEmail:
+def _asked_for_no_email(uow: NotifyWork, delivery: Delivery) -> bool:
+    """Whether the constituent asked for no email while the message waited (for office hours,
+    or to be tried again): then it is skipped, never sent. An attempt already made (left in
+    doubt) is not looked at again: it was started before they asked."""
+    if not preferences.opted_out(uow, uow.recipients.get(delivery.submission_id)):
+        return False
+    delivery.skip(ASKED_FOR_NO_EMAIL)
+    uow.deliveries.save(delivery)
+    uow.after_commit(lambda: counted_skip(delivery))
+    return True
+
+
+def _compose(
+    uow: NotifyWork, delivery: Delivery, sender_address: str, now: datetime
+) -> OutgoingEmail:
     case = uow.cases.get(delivery.case_id or "")
     recipient = uow.recipients.get(delivery.submission_id)
     if case is None or recipient is None:  # both were known when it was queued
@@ -222,6 +241,7 @@ def _compose(uow: NotifyWork, delivery: Delivery, sender_address: str) -> Outgoi
         office=(sender := uow.offices.sender()),
         sender_address=sender_address,
         portal=portal_base_url(),
+        unsubscribe_url=preferences.unsubscribe_url(uow, recipient, now=now),
         wording=office_wording(uow, sender),
     )
 

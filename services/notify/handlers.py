@@ -24,14 +24,16 @@ from services.chassis.db import is_transient, utcnow
 from services.chassis.errors import PermanentMessageError, TransientError
 from services.chassis.events import IncomingEvent
 from services.contracts import CaseOpened, OfficeRegistered, StatusCodeRequested, SubmissionReceived
-from services.notify import reminders
+from services.notify import preferences, reminders
 from services.notify.domain import acknowledgements, status_codes
 from services.notify.domain.acknowledgements import (
+    NO_EMAIL_ADDRESS,
     OfficeSender,
     OpenedCase,
     OutgoingEmail,
     Recipient,
     first_acknowledgement,
+    not_emailed_because,
     skipped_acknowledgement,
 )
 from services.notify.domain.delivery import (
@@ -97,8 +99,11 @@ def record_office(uow: NotifyWork, event: IncomingEvent[OfficeRegistered]) -> No
 
 
 def record_recipient(uow: NotifyWork, event: IncomingEvent[SubmissionReceived]) -> None:
-    """Keep how to reach the constituent; `acknowledge` follows."""
-    uow.recipients.record(Recipient.from_submission(event.payload))
+    """Keep how to reach the constituent, and make the unsubscribe link of a constituent the
+    office had not heard of (announced with this event's effects); `acknowledge` follows."""
+    recipient = Recipient.from_submission(event.payload)
+    uow.recipients.record(recipient)
+    preferences.preference_of(uow, recipient.constituent_id, now=event.occurred_at)
 
 
 def record_case_opened(uow: NotifyWork, event: IncomingEvent[CaseOpened]) -> None:
@@ -365,14 +370,16 @@ def _plan_acknowledgement(
         return None  # nothing to do before the case is opened, and no delivery before that
     recipient = uow.recipients.get(submission_id)
     delivery = uow.deliveries.for_cause(submission_id, ACKNOWLEDGEMENT)
-    step = acknowledgements.next_step(case, recipient, delivery, now=now, send_lease=lease)
+    opted_out = preferences.opted_out(uow, recipient)
+    step = acknowledgements.next_step(
+        case, recipient, delivery, now=now, send_lease=lease, opted_out=opted_out
+    )
     if not _due(uow, step, delivery, ACKNOWLEDGEMENT):
         return None
     assert case is not None and recipient is not None
-    if step is NextStep.SKIP:
-        skipped = skipped_acknowledgement(case, now=now)
-        uow.deliveries.add(skipped)
-        uow.after_commit(lambda: _counted_skip(skipped))
+    if step is NextStep.SKIP:  # an existing one was refused before they asked for no email
+        reason = not_emailed_because(recipient, opted_out=opted_out) or NO_EMAIL_ADDRESS
+        _skip(uow, delivery, lambda: skipped_acknowledgement(case, now=now, reason=reason), reason)
         return None
     if delivery is None:
         delivery = first_acknowledgement(case, now=now, sender_address=mailer.sender_address)
@@ -387,6 +394,7 @@ def _plan_acknowledgement(
         office=(sender := uow.offices.sender()),
         sender_address=mailer.sender_address,
         portal=portal_base_url(),
+        unsubscribe_url=preferences.unsubscribe_url(uow, recipient, now=now),
         wording=office_wording(uow, sender),
     )
     # The caller commits: the idempotency key is durable before the mail server hears anything.
@@ -406,14 +414,7 @@ def _plan_status_code(
     case = uow.cases.for_submission(request.submission_id)
     case_id = case.case_id if case is not None else None
     if step is NextStep.SKIP:
-        if delivery is None:
-            delivery = expired_status_code(request, case_id, now=now)
-            uow.deliveries.add(delivery)
-        else:
-            delivery.skip(CODE_EXPIRED)
-            uow.deliveries.save(delivery)
-        skipped = delivery
-        uow.after_commit(lambda: _counted_skip(skipped))
+        _skip(uow, delivery, lambda: expired_status_code(request, case_id, now=now), CODE_EXPIRED)
         return None
     if delivery is None:
         delivery = first_status_code(
@@ -432,6 +433,21 @@ def _plan_status_code(
         wording=office_wording(uow, sender),
     )
     return Attempt(delivery.delivery_id, STATUS_CODE, delivery.attempts, email)
+
+
+def _skip(
+    uow: NotifyWork, delivery: Delivery | None, new: Callable[[], Delivery], reason: str
+) -> None:
+    """Record a message as not sent: a new delivery skipped outright, or one refused before
+    skipped now (its next try would be of no use, or is no longer wanted)."""
+    if delivery is None:
+        delivery = new()
+        uow.deliveries.add(delivery)
+    else:
+        delivery.skip(reason)
+        uow.deliveries.save(delivery)
+    skipped = delivery
+    uow.after_commit(lambda: counted_skip(skipped))
 
 
 def _again(
@@ -484,7 +500,7 @@ def _counted_cut_off(delivery_id: str, kind: str) -> None:
     )
 
 
-def _counted_skip(delivery: Delivery) -> None:
+def counted_skip(delivery: Delivery) -> None:
     MESSAGES_SKIPPED.labels(EMAIL, delivery.kind).inc()
     log.info(
         "%s delivery %s skipped: %s", delivery.kind, delivery.delivery_id, delivery.skip_reason

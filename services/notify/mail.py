@@ -66,6 +66,11 @@ def to_mime(email: OutgoingEmail) -> EmailMessage:
     message["Subject"] = email.subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = email.message_id
+    if email.unsubscribe_url:
+        # Mail clients show their own "unsubscribe" for it; the portal takes the one-click
+        # POST (RFC 8058) as well as a visit.
+        message["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.body)
     return message
 

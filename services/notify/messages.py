@@ -22,7 +22,7 @@ from services.notify.domain.acknowledgements import (
     one_line,
 )
 from services.notify.domain.case_messages import SURVEY_TOKEN
-from services.notify.domain.delivery import CLOSURE, message_id
+from services.notify.domain.delivery import ACKNOWLEDGEMENT, CLOSURE, SWEPT_KINDS, message_id
 from services.notify.domain.status_codes import StatusCodeRequest
 from services.notify.domain.wording import Wording, WordingFailed, fill
 
@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 OfficeWording = Mapping[tuple[str, str], Wording]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# The messages about a constituent's requests: each carries their unsubscribe link. A status
+# code (which they asked for on the portal a moment ago) always goes, and carries none.
+ABOUT_REQUESTS = frozenset({ACKNOWLEDGEMENT, *SWEPT_KINDS})
 # Intake serves the constituents' portal; its port on a laptop.
 DEFAULT_PORTAL_BASE_URL = "http://127.0.0.1:8001"
 
@@ -50,6 +53,23 @@ def survey_page_url(portal: str, office_id: str, token: str) -> str:
     """The portal's satisfaction survey of one closed case; `?rating=N` (1 to 5) after it
     answers in one click."""
     return f"{portal}/o/{quote(office_id, safe='')}/rate/{quote(token, safe='')}"
+
+
+def unsubscribe_page_url(portal: str, office_id: str, token: str) -> str:
+    """The portal's page that stops (or restarts) one constituent's email from the office;
+    a POST to it stops it in one click (RFC 8058)."""
+    return f"{portal}/o/{quote(office_id, safe='')}/unsubscribe/{quote(token, safe='')}"
+
+
+def with_unsubscribe_footer(
+    body: str, language: str, context: Mapping[str, object], unsubscribe_url: str
+) -> str:
+    """The body with the unsubscribe line after it, from the language's default template
+    (`unsubscribe_footer.txt`): an office's own wording can neither change nor drop it."""
+    footer = render(
+        f"{language}/unsubscribe_footer.txt", **{**context, "unsubscribe_url": unsubscribe_url}
+    )
+    return f"{body.rstrip()}\n\n{footer.strip()}\n"
 
 
 @cache
@@ -86,10 +106,15 @@ def _email(
     delivery_id: str,
     sender_address: str,
     wording: OfficeWording | None = None,
+    unsubscribe_url: str | None = None,
 ) -> OutgoingEmail:
     sender = _sender(office, language)
     context = {**context, **sender}
     subject, body = _written(message, language, context, (wording or {}).get((language, message)))
+    # One line end, however the template ends (editors add or drop a last newline).
+    body = body.rstrip() + "\n"
+    if unsubscribe_url is not None:
+        body = with_unsubscribe_footer(body, language, context, unsubscribe_url)
     return OutgoingEmail(
         sender_name=str(sender["sender_name"]),
         sender_address=sender_address,
@@ -97,9 +122,9 @@ def _email(
         to_address=to_address,
         reply_to=office.reply_to_email if office else None,
         subject=one_line(subject),
-        # One line end, however the template ends (editors add or drop a last newline).
-        body=body.rstrip() + "\n",
+        body=body,
         message_id=message_id(delivery_id, sender_address),
+        unsubscribe_url=unsubscribe_url,
     )
 
 
@@ -133,10 +158,12 @@ def compose_acknowledgement(
     office: OfficeSender | None,
     sender_address: str,
     portal: str,
+    unsubscribe_url: str,
     wording: OfficeWording | None = None,
 ) -> OutgoingEmail:
     """The acknowledgement a constituent gets once their case is opened: their codes, what
-    happens next, and the link to their request's status page on the `portal`."""
+    happens next, and the link to their request's status page on the `portal`; below it, the
+    link that stops their email (`unsubscribe_url`)."""
     if recipient.contact_email is None:
         raise ValueError("an acknowledgement needs the recipient's email address")
     tracking_code = one_line(case.tracking_code)
@@ -155,6 +182,7 @@ def compose_acknowledgement(
         delivery_id=delivery_id,
         sender_address=sender_address,
         wording=wording,
+        unsubscribe_url=unsubscribe_url,
     )
 
 
@@ -199,11 +227,13 @@ def compose_case_message(
     office: OfficeSender | None,
     sender_address: str,
     portal: str,
+    unsubscribe_url: str,
     wording: OfficeWording | None = None,
 ) -> OutgoingEmail:
     """A message about the constituent's case (`case_update`, `status_update`, `closure`):
     what it says beyond the case's facts is its `content` (a note's text, the new state, the
-    outcome), the rest is the case's codes and its status page."""
+    outcome), the rest is the case's codes and its status page; below it, the link that stops
+    their email (`unsubscribe_url`)."""
     if recipient.contact_email is None:
         raise ValueError(f"a {kind} needs the recipient's email address")
     tracking_code = one_line(case.tracking_code)
@@ -228,4 +258,5 @@ def compose_case_message(
         delivery_id=delivery_id,
         sender_address=sender_address,
         wording=wording,
+        unsubscribe_url=unsubscribe_url,
     )

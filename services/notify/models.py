@@ -1,5 +1,5 @@
-"""Notify's tables: who to write to, which offices they write from, every delivery, each case's
-reminders and what staff see behind the bell.
+"""Notify's tables: who to write to (and whether they take email), which offices they write from,
+every delivery, each case's reminders and what staff see behind the bell.
 
 Only `repository.py` reads and writes them; migrations and test set-up use `metadata`.
 """
@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -72,6 +73,20 @@ recipients = Table(
     Column("preferred_language", String(5), nullable=False),
     Column("tracking_code", String(20), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
+)
+
+# One row per constituent of the office (domain/preferences.py), made when notify first hears
+# of them: the secret of the unsubscribe link every message about their requests carries
+# (intake knows only its SHA-256), and whether they asked for no email, as of `changed_at`
+# (NULL: they never said; the latest change wins, whatever order the changes arrive in).
+contact_preferences = Table(
+    "contact_preferences",
+    metadata,
+    Column("office_id", String(64), primary_key=True),
+    Column("constituent_id", String(64), primary_key=True),
+    Column("unsubscribe_token", String(64), nullable=False),
+    Column("email_opted_out", Boolean, nullable=False, server_default=false()),
+    Column("changed_at", UTCDateTime, nullable=True),
 )
 
 # Projection of `cases.case_opened`: the case an acknowledgement is about.

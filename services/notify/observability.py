@@ -44,7 +44,8 @@ MESSAGES_SKIPPED = service_metric(
     "counter",
     "notify",
     "messages_skipped_total",
-    "Messages not sent: no address on the channel, or of no use any more (an expired code)",
+    "Messages not sent: no address on the channel, the constituent asked for none, or of no "
+    "use any more (an expired code)",
     ["channel", "kind"],
 )
 SMTP_SEND_SECONDS = service_metric(

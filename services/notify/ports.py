@@ -13,6 +13,7 @@ from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Re
 from services.notify.domain.delivery import Delivery
 from services.notify.domain.digest import Addressee
 from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
+from services.notify.domain.preferences import ContactPreference
 from services.notify.domain.reminders import DEFAULT_POLICY, Reminder, ReminderPolicy
 from services.notify.domain.wording import Wording
 
@@ -52,6 +53,23 @@ class Recipients(Protocol):
         ...
 
     def get(self, submission_id: str) -> Recipient | None: ...
+
+
+class ContactPreferences(Protocol):
+    """One row per constituent of the office: their unsubscribe link's secret and opt-out."""
+
+    def get(self, constituent_id: str) -> ContactPreference | None: ...
+
+    def add_if_new(self, preference: ContactPreference) -> bool:
+        """Keep a constituent notify has just heard of, with the events it recorded; False
+        (nothing kept, nothing announced) if the office has their row already, written here
+        or by another worker meanwhile."""
+        ...
+
+    def save(self, preference: ContactPreference) -> None:
+        """Write the constituent's opt-out as of its `changed_at`, unless a later change is
+        kept already (another worker's, meanwhile): the latest change wins."""
+        ...
 
 
 class OpenedCases(Protocol):
@@ -190,6 +208,7 @@ class NotifyWork(BaseUnitOfWork):
 
     offices: Offices
     recipients: Recipients
+    preferences: ContactPreferences
     cases: OpenedCases
     deliveries: Deliveries
     reminders: Reminders

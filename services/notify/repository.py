@@ -1,5 +1,6 @@
 """Notify's SQL: the office, recipient and case projections and the reminders, each repository
-scoped to its unit of work's office (deliveries and the staff side are in `adapters/`).
+scoped to its unit of work's office (deliveries, contact preferences, wording and the staff
+side are in `adapters/`).
 Statements are built once at import (and the upserts once per dialect), then executed with
 parameter dicts."""
 
@@ -15,6 +16,7 @@ from services.chassis.db import utcnow
 from services.chassis.uow import UnitOfWork
 from services.notify.adapters.base import Repository, projected
 from services.notify.adapters.deliveries import DeliveryRepository
+from services.notify.adapters.preferences import ContactPreferenceRepository
 from services.notify.adapters.staff import (
     AssignmentRepository,
     NotificationRepository,
@@ -135,6 +137,7 @@ class NotifyUnitOfWork(UnitOfWork, NotifyWork):
     def open_repositories(self) -> None:
         self.offices = OfficeRepository(self)
         self.recipients = RecipientRepository(self)
+        self.preferences = ContactPreferenceRepository(self)
         self.cases = OpenedCaseRepository(self)
         self.deliveries = DeliveryRepository(self)
         self.wording = WordingRepository(self)

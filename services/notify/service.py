@@ -23,6 +23,7 @@ from services.contracts import (
     CASE_CLOSED,
     CASE_OPENED,
     CASE_STATUS_CHANGED,
+    CONTACT_PREFERENCES_CHANGED,
     DEADLINE_EXTENDED,
     INQUIRY_OVERDUE,
     INQUIRY_SENT,
@@ -35,6 +36,7 @@ from services.contracts import (
     STATUS_CODE_REQUESTED,
     SUBMISSION_RECEIVED,
     CaseOpened,
+    ContactPreferencesChanged,
     OfficeRegistered,
     StatusCodeRequested,
     SubmissionReceived,
@@ -58,6 +60,7 @@ from services.notify import (
     handlers,
     inactivity,
     notifications,
+    preferences,
     reminders,
     wording,
 )
@@ -110,6 +113,14 @@ class NotifyService(ServiceBase):
     def acknowledge_case(self, events: list[IncomingEvent[CaseOpened]]) -> Failures:
         failures = self.db.consume_batch(events, inactivity.record_case_opened)
         return handlers.acknowledge_each(self.db, self.mailer, events, failures)
+
+    # A constituent stopped (or restarted) email from the office: no message about their
+    # requests goes while they are opted out; the latest change wins.
+    @event_handler(CONTACT_PREFERENCES_CHANGED)
+    def record_preferences(
+        self, events: list[IncomingEvent[ContactPreferencesChanged]]
+    ) -> Failures:
+        return self.db.consume_batch(events, preferences.record_preferences)
 
     # Nothing to keep: the code travels in the event only, and its delivery is the record.
     @event_handler(STATUS_CODE_REQUESTED)

@@ -22,16 +22,20 @@ from services.notify.domain.wording import (
     fill,
 )
 from services.notify.messages import (
+    ABOUT_REQUESTS,
     TEMPLATES,
     OfficeWording,
     portal_base_url,
     status_page_url,
     survey_page_url,
+    unsubscribe_page_url,
+    with_unsubscribe_footer,
 )
 from services.notify.ports import NotifyWork
 
-# The preview's survey link: shaped like a real one, answering nothing.
-SAMPLE_SURVEY_TOKEN = "sample-link-in-a-preview"  # noqa: S105 - answers nothing
+# The preview's links (the survey, the unsubscribe link): shaped like real ones, answering
+# nothing.
+SAMPLE_LINK_TOKEN = "sample-link-in-a-preview"  # noqa: S105 - answers nothing
 
 OFFICE_ADMIN = "office_admin"
 # Offices' wordings kept in memory, by (office, version): each change makes a new version.
@@ -121,19 +125,23 @@ def preview(
         raise ValidationFailed("fix these and try again", problems)
     sender = uow.offices.sender()
     office_name = sender.name if sender is not None else str(SAMPLE["office_name"])
+    portal = portal_base_url()
     context = {
         **SAMPLE,
         "office_name": office_name,
         "sender_name": office_name,
-        "status_url": status_page_url(
-            portal_base_url(), uow.office_id, str(SAMPLE["tracking_code"])
-        ),
-        "survey_url": survey_page_url(portal_base_url(), uow.office_id, SAMPLE_SURVEY_TOKEN),
+        "status_url": status_page_url(portal, uow.office_id, str(SAMPLE["tracking_code"])),
+        "survey_url": survey_page_url(portal, uow.office_id, SAMPLE_LINK_TOKEN),
     }
     try:
-        return fill(subject, context).strip(), fill(body, context).rstrip() + "\n"
+        filled_subject, filled_body = fill(subject, context).strip(), fill(body, context)
     except WordingFailed as failed:  # checked above against the same fields: not expected
         raise ValidationFailed("fix these and try again", {"body": [str(failed)]}) from None
+    if message not in ABOUT_REQUESTS:
+        return filled_subject, filled_body.rstrip() + "\n"
+    # Notify adds the unsubscribe line to every message about the constituent's requests.
+    link = unsubscribe_page_url(portal, uow.office_id, SAMPLE_LINK_TOKEN)
+    return filled_subject, with_unsubscribe_footer(filled_body, language, context, link)
 
 
 def _all() -> list[tuple[str, str]]:

@@ -39,6 +39,28 @@ SERVICES = ("intake", "cases", "agencies", "notify", "metrics", "gateway")
 WEB_PROCESSES = {"intake-web": "intake"}
 PROCESSES = (*SERVICES, *WEB_PROCESSES)
 MANAGEMENT = os.environ.get("CASEWORK_TEST_RABBIT_API", "http://guest:guest@127.0.0.1:15672")
+# Just after a broker restart (the fault tests make one) its management API may take a while
+# to answer: each call is tried again for this long before a test gives up on it.
+MANAGEMENT_PATIENCE_SECONDS = 90.0
+
+
+def management(method: str, path: str, **kwargs: Any) -> requests.Response:
+    """One call to RabbitMQ's management API, tried again while the broker is not answering
+    (a refused connection, a timeout, a 5xx); any other answer is returned as it is."""
+    deadline = time.monotonic() + MANAGEMENT_PATIENCE_SECONDS
+    while True:
+        try:
+            response = requests.request(method, f"{MANAGEMENT}{path}", timeout=10, **kwargs)
+            if response.status_code < 500:
+                return response
+        except (requests.ConnectionError, requests.Timeout):
+            if time.monotonic() >= deadline:
+                raise
+        if time.monotonic() >= deadline:
+            return response
+        time.sleep(1)
+
+
 DEMO_OFFICE = "rep-demo"
 
 
@@ -89,7 +111,7 @@ class System:
     def stop(self) -> None:
         for name in list(self.processes):
             self.stop_process(name)
-        requests.delete(f"{MANAGEMENT}/api/vhosts/{self.vhost}", timeout=10)
+        management("DELETE", f"/api/vhosts/{self.vhost}")
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -248,7 +270,7 @@ class System:
         return list(mailbox.Maildir(self.maildir, create=False)) if self.maildir.exists() else []
 
     def queue_depths(self) -> dict[str, int]:
-        queues = requests.get(f"{MANAGEMENT}/api/queues/{self.vhost}", timeout=10).json()
+        queues = management("GET", f"/api/queues/{self.vhost}").json()
         return {q["name"]: int(q.get("messages", 0)) for q in queues}
 
     def outbox_pending(self) -> dict[str, int]:
@@ -262,11 +284,11 @@ class System:
     # -- setup helpers -----------------------------------------------------------------------
 
     def _create_vhost(self) -> None:
-        requests.put(f"{MANAGEMENT}/api/vhosts/{self.vhost}", timeout=10).raise_for_status()
-        requests.put(
-            f"{MANAGEMENT}/api/permissions/{self.vhost}/guest",
+        management("PUT", f"/api/vhosts/{self.vhost}").raise_for_status()
+        management(
+            "PUT",
+            f"/api/permissions/{self.vhost}/guest",
             json={"configure": ".*", "write": ".*", "read": ".*"},
-            timeout=10,
         ).raise_for_status()
 
     def _fresh_database(self, service: str) -> str:

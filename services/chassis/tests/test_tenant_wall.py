@@ -52,6 +52,7 @@ OFFICE_TABLES = {
         "public_updates",
         "status_codes",
         "surveys",
+        "unsubscribe_links",
     },
     "cases": {
         "audit_log",
@@ -92,6 +93,7 @@ OFFICE_TABLES = {
         "case_assignees",
         "staff_notifications",
         "message_wording",
+        "contact_preferences",
     },
     "metrics": {
         "audit_log",

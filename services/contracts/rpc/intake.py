@@ -61,6 +61,11 @@ class Receipt(Schema):
 #   a_number, va_file_number). The read is audited first, as `reveal_identifiers`
 #   (`release.identifiers_read_for_letter`; `submission.particulars_read_for_letter` without a
 #   release). A release of another submission is not found; a revoked one is a `Conflict`.
+# `set_email_opt_out(office_id, constituent_id, opted_out)`: the constituent asked staff to stop
+#   (`opted_out` true) or start again the office's email about their requests, as the
+#   unsubscribe link in every email does; answers their `ContactPreferences`. Idempotent:
+#   only a change is recorded and announced (`intake.contact_preferences_changed`, changed by
+#   "staff"); an unknown constituent is not found.
 
 RELEASE_STATES = ("valid", "expired", "revoked")
 
@@ -138,3 +143,21 @@ class ReleaseSummary(Schema):
     revocation_reason = fields.String(required=True, allow_none=True)
     # Which identifiers were given (their names, e.g. "ssn_last4"), never their values.
     identifier_kinds = fields.List(fields.String(), required=True)
+
+
+class EmailOptOutRequest(OfficeRequest):
+    constituent_id = fields.String(required=True, validate=validate.Length(36, 36))
+    # true or false, never "yes" or 1: which way is asked must not be a guess.
+    opted_out = fields.Boolean(required=True, truthy={True}, falsy={False})
+
+
+class ContactPreferences(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    constituent_id = fields.String(required=True)
+    email_opted_out = fields.Boolean(required=True)
+    # Since when they take no email (ISO 8601), None while they do.
+    email_opted_out_at = fields.String(required=True, allow_none=True)
+    # Whether this call changed them (False: they were so already).
+    changed = fields.Boolean(required=True)

@@ -52,6 +52,12 @@ def delivery(status: str, **fields: Any) -> dict[str, Any]:
             "Reach the constituent another way.",
         ),
         ("skipped", {"skip_reason": "no email address"}, "problem", "Not sent: no email address"),
+        (
+            "skipped",
+            {"skip_reason": "the constituent asked for no email", "attempts": 0},
+            "problem",
+            "Not sent: the constituent asked for no email. Reach them another way.",
+        ),
     ],
 )
 def test_each_state_reads_as_what_happened_and_what_to_do(
@@ -104,3 +110,18 @@ def test_a_swept_message_is_shown_as_given_up_once_its_retries_are_spent() -> No
         "Not sent: the mail server refused the message; given up. "
         "Reach the constituent another way. (6 attempts)"
     )
+
+
+def test_a_message_to_a_constituent_who_asked_for_no_email_says_so_whatever_it_was() -> None:
+    for kind, label in (("closure", "Case closed"), ("case_update", "Public note")):
+        line = line_of(
+            delivery(
+                "skipped",
+                kind=kind,
+                attempts=0,
+                skip_reason="the constituent asked for no email",
+                send_after=None,
+            )
+        )
+        assert (line.kind, line.state, line.due) == (label, "problem", None)
+        assert line.words == "Not sent: the constituent asked for no email. Reach them another way."

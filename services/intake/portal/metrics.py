@@ -1,5 +1,6 @@
 """What intake-web counts beyond its RED metrics: requests accepted (the same counter as the
-worker's, `casework_intake_submissions_accepted_total`) and refused, by a bounded reason."""
+worker's, `casework_intake_submissions_accepted_total`) and refused, by a bounded reason, and
+clicks on the links in constituents' emails (survey, unsubscribe), by outcome."""
 
 from __future__ import annotations
 
@@ -33,5 +34,19 @@ def survey_click(outcome: str) -> None:
         WEB,
         "survey_clicks_total",
         "Clicks on satisfaction survey links, by outcome",
+        ["outcome"],
+    ).labels(outcome).inc()
+
+
+def unsubscribe_click(outcome: str) -> None:
+    """One visit to, or post from, an email's unsubscribe link: `asked` (where the constituent
+    stands shown), `stopped` or `resumed` (their choice taken), `unchanged` (a choice already
+    made: a second click, a mail provider's one-click post after theirs), `invalid` (a post
+    asking neither) or `unknown_link`."""
+    service_metric(
+        "counter",
+        WEB,
+        "unsubscribe_clicks_total",
+        "Visits to and posts from unsubscribe links, by outcome",
         ["outcome"],
     ).labels(outcome).inc()

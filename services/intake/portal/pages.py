@@ -1,5 +1,6 @@
 """The constituent's pages: the request form and its confirmation, the status page behind a
-one-time code, signing a privacy release later, its PDF copy and its revocation.
+one-time code, signing a privacy release later, its PDF copy and its revocation, and the pages
+the links in their emails open (the satisfaction survey, stopping email).
 
 Every page works without JavaScript: each step is a form that posts, and a post that
 succeeds redirects (Post/Redirect/Get), so reloading a page never sends anything twice.
@@ -47,6 +48,7 @@ from services.intake.domain.submissions import (
     PrivacyConsent,
 )
 from services.intake.domain.surveys import parse_rating
+from services.intake.domain.unsubscribe import ONE_CLICK_FIELD, parse_choice
 from services.intake.portal import guards
 from services.intake.portal.forms import (
     IDENTIFIER_FIELDS,
@@ -76,9 +78,15 @@ from services.intake.portal.i18n import (
     other_language,
     page_language,
 )
-from services.intake.portal.metrics import accepted_total, refused, survey_click
+from services.intake.portal.metrics import (
+    accepted_total,
+    refused,
+    survey_click,
+    unsubscribe_click,
+)
 from services.intake.portal.settings import PortalSettings
 from services.intake.schemas import PrivacyReleaseSchema, SubmissionSchema
+from services.intake.unsubscribe import answer_unsubscribe
 from services.intake.web import consent_evidence
 
 blueprint = Blueprint("pages", __name__)
@@ -646,6 +654,37 @@ def survey(office_id: str, token: str) -> Any:
     return in_their_language(answer.language, "survey.html", status, **context)
 
 
+# -- Stopping email, from the link in every email -----------------------------------------------
+
+
+@blueprint.route("/o/<office_id>/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(office_id: str, token: str) -> Any:
+    """An email's unsubscribe link. GET (and HEAD: mail systems fetch links) shows where the
+    constituent stands and changes nothing; a POST stops email (`action=stop`, or a mail
+    provider's RFC 8058 one-click `List-Unsubscribe=One-Click`) or starts it again
+    (`action=resume`), and answers with the page itself, not a redirect: a one-click post
+    wants its answer there, and sending it again changes nothing. No CSRF token: the link's
+    secret is the credential, and a mail provider's one-click post carries none."""
+    office = office_or_404(office_id)
+    context: dict[str, Any] = {"office": office, "token": token}
+    status, choice, outcome = 200, None, "asked"
+    if request.method == "POST":
+        try:
+            choice = parse_choice(request.form.get("action"), request.form.get(ONE_CLICK_FIELD))
+        except ValidationFailed:
+            status, outcome = 422, "invalid"
+    try:
+        answer = answer_unsubscribe(db(), office.office_id, token, choice)
+    except NotFound:
+        unsubscribe_click("unknown_link")
+        return page("unsubscribe.html", 404, unknown=True, **context)
+    if choice is not None:
+        outcome = ("stopped" if choice else "resumed") if answer.changed else "unchanged"
+    unsubscribe_click(outcome)
+    context.update(answer=answer, problem=status == 422, done=choice is not None)
+    return in_their_language(answer.language, "unsubscribe.html", status, **context)
+
+
 @blueprint.errorhandler(CaseworkError)
 def casework_error(error: CaseworkError) -> Any:
     """A refusal no page above expected (an office gone mid-request): a page, never a trace."""
@@ -672,7 +711,7 @@ def apply_limits(app: Flask, limiter: Limiter, config: PortalSettings) -> None:
     """Per client address on every post; the status page's codes per tracking code too (so a
     constituent's mailbox cannot be flooded from many addresses)."""
     posting = ["POST"]
-    for endpoint in ("pages.request_form", "pages.release", "pages.revoke"):
+    for endpoint in ("pages.request_form", "pages.release", "pages.revoke", "pages.unsubscribe"):
         guards.limit_endpoint(
             app, endpoint, limiter.limit(lambda: config.form_limit, methods=posting)
         )

@@ -12,6 +12,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+from services.chassis.errors import ChangedElsewhere
 from services.chassis.fakes import FakeDatabase, FakeUnitOfWork
 from services.intake.domain.attachments import StoredAttachment
 from services.intake.domain.constituents import Constituent
@@ -24,6 +25,7 @@ from services.intake.domain.public_status import (
 from services.intake.domain.releases import Release
 from services.intake.domain.submissions import EarlierSubmission, PortalOffice, Submission
 from services.intake.domain.surveys import Survey
+from services.intake.domain.unsubscribe import ContactPreferences, UnsubscribeLink
 from services.intake.repository import ReleaseSecrets
 
 
@@ -38,6 +40,7 @@ class FakeIntakeUnitOfWork(FakeUnitOfWork):
         self.releases = FakeReleases(self)
         self.status = FakeStatus(self)
         self.surveys = FakeSurveys(self)
+        self.unsubscribe = FakeUnsubscribe(self)
 
     def table(self, name: str) -> dict[Any, Any]:
         return self.database.rows.setdefault(name, {})  # type: ignore[no-any-return]
@@ -359,3 +362,40 @@ class FakeSurveys:
         submission_id = self._uow.status.submission_of_case(case_id)
         found = self._uow.status.owner(submission_id) if submission_id else None
         return found.owner.language if found is not None else None
+
+
+class FakeUnsubscribe:
+    """Links by (office, constituent id); a constituent's opt-out by (office, constituent id)
+    beside the constituents the fake keeps (whose language it reads)."""
+
+    def __init__(self, uow: FakeIntakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def offer(self, link: UnsubscribeLink) -> None:
+        rows = self._uow.table("unsubscribe_links")
+        key = (self._uow.office_id, link.constituent_id)
+        kept = rows.get(key)
+        if kept is None or kept.offered_at < link.offered_at:
+            self._uow.stage(lambda: rows.__setitem__(key, link))
+
+    def by_digest(self, token_sha256: str) -> UnsubscribeLink | None:
+        for (office_id, _), link in self._uow.table("unsubscribe_links").items():
+            if office_id == self._uow.office_id and link.token_sha256 == token_sha256:
+                return link  # type: ignore[no-any-return]
+        return None
+
+    def preferences(self, constituent_id: str) -> ContactPreferences | None:
+        key = (self._uow.office_id, constituent_id)
+        person = self._uow.table("constituents").get(key)
+        if person is None:
+            return None
+        since = self._uow.table("email_opt_outs").get(key)
+        return self._uow.track(ContactPreferences(constituent_id, person.preferred_language, since))
+
+    def save_preferences(self, preferences: ContactPreferences) -> None:
+        rows = self._uow.table("email_opt_outs")
+        key = (self._uow.office_id, preferences.constituent_id)
+        if (rows.get(key) is None) != (preferences.email_opted_out_at is not None):
+            raise ChangedElsewhere("the constituent's preferences moved elsewhere")
+        since = preferences.email_opted_out_at
+        self._uow.stage(lambda: rows.__setitem__(key, since))

@@ -21,6 +21,7 @@ from services.intake.models import Base
 from services.intake.uow import IntakeUnitOfWork
 
 FIRST_REVISION = "bcc12be136dd"
+SURVEYS_REVISION = "4f8b2d6e1a93"
 LOPEZ = "rep-lopez"
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -95,3 +96,45 @@ def test_downgrading_to_the_first_revision_drops_only_the_fingerprint(
     assert {"outbox", "inbox", "audit_log"} <= set(inspect(engine).get_table_names())
     command.downgrade(alembic_config("intake", empty_url), "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_constituents_kept_before_unsubscribe_links_take_email_and_the_downgrade_drops_only_that(
+    empty_url: str, engine: Engine
+) -> None:
+    upgrade("intake", empty_url, revision=SURVEYS_REVISION)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO constituents (id, office_id, first_name, last_name, "
+                "preferred_language, preferred_channel, created_at) VALUES ('c-1', :office, "
+                "'Maria', 'Lopez', 'es', 'email', :at)"
+            ),
+            {"office": LOPEZ, "at": NOON},
+        )
+
+    upgrade("intake", empty_url)
+
+    assert "unsubscribe_links" in inspect(engine).get_table_names()
+    db = DatabaseAccess(
+        sessionmaker(engine),
+        Base.metadata,
+        on_events=lambda: None,
+        service="intake",
+        unit_of_work_type=IntakeUnitOfWork,
+    )
+    with db.unit_of_work(office_id=LOPEZ) as uow:
+        preferences = uow.unsubscribe.preferences("c-1")
+    assert preferences is not None
+    assert (preferences.email_opted_out, preferences.language) == (False, "es")
+
+    command.downgrade(alembic_config("intake", empty_url), SURVEYS_REVISION)
+
+    columns = {column["name"] for column in inspect(engine).get_columns("constituents")}
+    assert "email_opted_out_at" not in columns and "preferred_channel" in columns
+    tables = set(inspect(engine).get_table_names())
+    assert "unsubscribe_links" not in tables and "surveys" in tables
+    with engine.connect() as connection:
+        kept = connection.execute(text("SELECT id, preferred_language FROM constituents")).all()
+    assert [tuple(row) for row in kept] == [("c-1", "es")]
+    upgrade("intake", empty_url)  # and up again
+    assert "unsubscribe_links" in inspect(engine).get_table_names()

@@ -1,6 +1,7 @@
 """Rate limits on intake-web, per client address: the form, the JSON API and the status
-page's codes (also per tracking code) answer 429 with Retry-After once over the limit,
-counted in memory and, when configured, in Redis; a refused request stores nothing."""
+page's codes (also per tracking code), and every other post (an unsubscribe link's too)
+answer 429 with Retry-After once over the limit, counted in memory and, when configured, in
+Redis; a refused request stores nothing."""
 
 from __future__ import annotations
 
@@ -144,3 +145,16 @@ def test_status_codes_are_limited_per_address_across_tracking_codes(limited: Por
         422,
         429,
     ]
+
+
+def test_posts_to_an_unsubscribe_link_are_limited_like_the_forms_and_reading_it_never(
+    limited: Portal,
+) -> None:
+    link = f"/o/{OFFICE}/unsubscribe/Xk3vQ9pL2mW7nR4tY8bZ1cDe"  # nobody's link: each a 404
+    answered = [limited.client.post(link, data={"action": "stop"}).status_code for _ in range(3)]
+
+    refused = limited.client.post(link, data={"List-Unsubscribe": "One-Click"})
+
+    assert answered == [404, 404, 404]
+    assert_retry_after(refused)
+    assert limited.client.get(link).status_code == 404  # still answered: not limited

@@ -21,6 +21,8 @@ from services.notify.domain.delivery import (
 )
 
 NO_EMAIL_ADDRESS = "no email address"
+# The constituent stopped email from the office about their requests (domain/preferences.py).
+ASKED_FOR_NO_EMAIL = "the constituent asked for no email"
 LANGUAGES = ("en", "es")
 # The longest name kept: what the recipients table holds, and more than a greeting needs.
 NAME_LENGTH = 200
@@ -83,7 +85,9 @@ class OfficeSender:
 @dataclass(frozen=True)
 class OutgoingEmail:
     """A plain-text email ready for a mail transport; addresses never leave this object (nor
-    its body, which may hold a one-time code: its repr leaves them out)."""
+    its body, which may hold a one-time code, nor its unsubscribe link, whose secret stops the
+    constituent's email: its repr leaves them out). A message about the constituent's requests
+    has an `unsubscribe_url` (its List-Unsubscribe headers); a status code has none."""
 
     sender_name: str
     sender_address: str
@@ -93,6 +97,17 @@ class OutgoingEmail:
     subject: str
     body: str = field(repr=False)
     message_id: str
+    unsubscribe_url: str | None = field(default=None, repr=False)
+
+
+def not_emailed_because(recipient: Recipient, *, opted_out: bool) -> str | None:
+    """Why a message about their requests is not emailed to this constituent (the delivery's
+    skip reason), or None: it may go."""
+    if not recipient.contact_email:
+        return NO_EMAIL_ADDRESS
+    if opted_out:
+        return ASKED_FOR_NO_EMAIL
+    return None
 
 
 def next_step(
@@ -102,14 +117,19 @@ def next_step(
     *,
     now: datetime,
     send_lease: timedelta,
+    opted_out: bool = False,
 ) -> NextStep:
     """What to do about one constituent's acknowledgement, given what notify knows now
-    (`send_lease`: see `Delivery.next_step`)."""
+    (`send_lease`: see `Delivery.next_step`; `opted_out`: the constituent asked for no email,
+    which also stops the retry of an attempt refused before they did)."""
     if delivery is not None:
-        return delivery.next_step(now=now, send_lease=send_lease)
+        step = delivery.next_step(now=now, send_lease=send_lease)
+        if step is NextStep.SEND and opted_out:
+            return NextStep.SKIP
+        return step
     if case is None or recipient is None:
         return NextStep.WAIT
-    if not recipient.contact_email:
+    if not_emailed_because(recipient, opted_out=opted_out):
         return NextStep.SKIP
     return NextStep.SEND
 
@@ -123,9 +143,12 @@ def first_acknowledgement(case: OpenedCase, *, now: datetime, sender_address: st
     return Delivery.first_attempt(acknowledgement_of(case), now=now, sender_address=sender_address)
 
 
-def skipped_acknowledgement(case: OpenedCase, *, now: datetime) -> Delivery:
-    """The acknowledgement of a constituent who gave no email address: nothing to send."""
-    return Delivery.skipped(acknowledgement_of(case), now=now, reason=NO_EMAIL_ADDRESS)
+def skipped_acknowledgement(
+    case: OpenedCase, *, now: datetime, reason: str = NO_EMAIL_ADDRESS
+) -> Delivery:
+    """The acknowledgement of a constituent who gave no email address, or asked for none:
+    nothing to send."""
+    return Delivery.skipped(acknowledgement_of(case), now=now, reason=reason)
 
 
 def language_or_english(preferred: str) -> str:

@@ -10,7 +10,6 @@ do. Each is queued when its event arrives, to go at once or after the office's q
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +22,7 @@ from services.contracts import (
     PublicNoteAdded,
     SurveyOffered,
 )
-from services.notify.domain.acknowledgements import NO_EMAIL_ADDRESS, OpenedCase, Recipient
+from services.notify.domain.acknowledgements import OpenedCase, Recipient, not_emailed_because
 from services.notify.domain.delivery import (
     CASE_UPDATE,
     CLOSURE,
@@ -32,6 +31,7 @@ from services.notify.domain.delivery import (
     Cause,
     Delivery,
 )
+from services.notify.domain.links import link_digest
 
 # The states a constituent is told of when their case moves into one; the rest are the
 # office's own bookkeeping (closing has its own message).
@@ -73,12 +73,20 @@ class CaseMessage:
         return Cause(case.submission_id, case.case_id, self.kind, EMAIL, self.occasion_id)
 
     def queue(
-        self, case: OpenedCase, recipient: Recipient, *, now: datetime, send_after: datetime
+        self,
+        case: OpenedCase,
+        recipient: Recipient,
+        *,
+        now: datetime,
+        send_after: datetime,
+        opted_out: bool = False,
     ) -> Delivery:
         """The message's delivery: queued to go from `send_after`, or skipped for a
-        constituent who gave no email address (the case's message log says so)."""
-        if not recipient.contact_email:
-            return Delivery.skipped(self.cause(case), now=now, reason=NO_EMAIL_ADDRESS)
+        constituent who gave no email address or asked for none (`opted_out`); the case's
+        message log says why."""
+        reason = not_emailed_because(recipient, opted_out=opted_out)
+        if reason is not None:
+            return Delivery.skipped(self.cause(case), now=now, reason=reason)
         delivery = Delivery.queued(
             self.cause(case), now=now, send_after=send_after, content=json.dumps(self.content)
         )
@@ -91,16 +99,11 @@ class CaseMessage:
                 SurveyOffered(
                     survey_id=delivery.delivery_id,
                     case_id=self.case_id,
-                    token_sha256=survey_digest(token),
+                    token_sha256=link_digest(token),
                     offered_at=now,
                 ),
             )
         return delivery
-
-
-def survey_digest(token: str) -> str:
-    """What intake keeps of a survey link's secret: enough to recognise it, not to forge it."""
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def content_of(delivery: Delivery) -> dict[str, Any]:

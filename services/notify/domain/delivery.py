@@ -228,12 +228,14 @@ class Delivery(Aggregate):
         self._look_again(now + lease if lease is not None else None)
 
     def skip(self, reason: str) -> None:
-        """A refused attempt is not tried again: what it carries is of no use any more (a
-        status code that expired meanwhile)."""
-        if self.status is not DeliveryStatus.FAILED:
+        """A message waiting to go, or a refused attempt, is not sent after all: what it
+        carries is of no use any more (a status code that expired meanwhile), or its
+        constituent asked for no more email before it went."""
+        if self.status not in (DeliveryStatus.QUEUED, DeliveryStatus.FAILED):
             raise InvalidTransition(f"a {self.status} delivery is not skipped")
         self.status = DeliveryStatus.SKIPPED
         self.skip_reason = reason
+        self._look_again(None)
 
     def give_up_cut_off(self) -> None:
         """An attempt that outlived any send was cut off and was resent enough: it may have

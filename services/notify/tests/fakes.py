@@ -19,6 +19,7 @@ from services.notify.domain.acknowledgements import (
 from services.notify.domain.delivery import Delivery
 from services.notify.domain.digest import Addressee
 from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
+from services.notify.domain.preferences import ContactPreference
 from services.notify.domain.reminders import DEFAULT_POLICY, Reminder, ReminderPolicy
 from services.notify.domain.wording import Wording
 from services.notify.ports import DeliveryChangedElsewhere, NotifyWork, ReminderChangedElsewhere
@@ -126,6 +127,30 @@ class FakeRecipients(_Table):
 
     def get(self, submission_id: str) -> Recipient | None:
         return self.rows.get(submission_id)  # type: ignore[no-any-return]
+
+
+class FakeContactPreferences(_Table):
+    """Keeps copies; the row is made once, and only a later change is written over it."""
+
+    def get(self, constituent_id: str) -> ContactPreference | None:
+        stored = self.rows.get(constituent_id)
+        return self._uow.track(dataclasses.replace(stored)) if stored else None
+
+    def add_if_new(self, preference: ContactPreference) -> bool:
+        if preference.constituent_id in self.rows:
+            preference.pull_events()
+            return False
+        self.stage(preference.constituent_id, dataclasses.replace(preference))
+        self._uow.track(preference)
+        return True
+
+    def save(self, preference: ContactPreference) -> None:
+        stored = self.rows.get(preference.constituent_id)
+        at = preference.changed_at
+        if stored is None or at is None:
+            return
+        if stored.changed_at is None or stored.changed_at < at:
+            self.stage(preference.constituent_id, dataclasses.replace(preference))
 
 
 class FakeOpenedCases(_Table):
@@ -332,6 +357,7 @@ class FakeNotifyUnitOfWork(FakeUnitOfWork, NotifyWork):
         self.staged: list[Callable[[], None]] = []
         self.offices = FakeOffices(self, "offices")
         self.recipients = FakeRecipients(self, "recipients")
+        self.preferences = FakeContactPreferences(self, "contact_preferences")
         self.cases = FakeOpenedCases(self, "opened_cases")
         self.deliveries = FakeDeliveries(self, "deliveries")
         self.reminders = FakeReminders(self, "reminders")

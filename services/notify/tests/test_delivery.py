@@ -9,7 +9,9 @@ import pytest
 from services.contracts import ACKNOWLEDGEMENT_SENT, AcknowledgementSent
 from services.notify.domain.acknowledgements import OpenedCase, first_acknowledgement
 from services.notify.domain.delivery import (
+    CLOSURE,
     AttemptSettledElsewhere,
+    Cause,
     Delivery,
     DeliveryStatus,
     InvalidTransition,
@@ -133,3 +135,26 @@ def test_a_settled_attempt_is_not_settled_twice() -> None:
         delivery.refused(1, "SMTPServerDisconnected")
     assert delivery.status is DeliveryStatus.SENT
     assert delivery.pull_events() == []
+
+
+def test_a_swept_message_not_yet_sent_is_skipped_and_the_sweep_looks_at_it_no_more() -> None:
+    cause = Cause("sub-1", "case-1", CLOSURE, "email", "evt-1")
+    waiting = Delivery.queued(cause, now=NOW, send_after=LATER, content="{}")
+    waiting.skip("the constituent asked for no email")
+    assert (waiting.status, waiting.skip_reason, waiting.send_after, waiting.attempts) == (
+        DeliveryStatus.SKIPPED,
+        "the constituent asked for no email",
+        None,
+        0,
+    )
+
+    refused = Delivery.queued(cause, now=NOW, send_after=NOW, content="{}")
+    refused.start(NOW, sender_address="casework@localhost", lease=timedelta(seconds=15))
+    refused.refused(1, "SMTPServerDisconnected", at=NOW)
+    assert refused.send_after is not None  # its retry was due
+    refused.skip("the constituent asked for no email")
+    assert (refused.status, refused.send_after) == (DeliveryStatus.SKIPPED, None)
+
+    for started in (sending(), waiting):  # in flight, or settled already: not skipped
+        with pytest.raises(InvalidTransition):
+            started.skip("the constituent asked for no email")

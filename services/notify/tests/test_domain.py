@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from services.contracts import SUBMISSION_RECEIVED
 from services.notify.domain.acknowledgements import (
+    ASKED_FOR_NO_EMAIL,
     NAME_LENGTH,
     OfficeSender,
     OpenedCase,
@@ -18,6 +19,7 @@ from services.notify.domain.acknowledgements import (
     Recipient,
     first_acknowledgement,
     next_step,
+    not_emailed_because,
     one_line,
     skipped_acknowledgement,
 )
@@ -38,6 +40,7 @@ CASE = OpenedCase("case-1", "sub-1", "CW-2026-000042", "K7QX-M2PD", NOW)
 MARIA = Recipient("sub-1", "c-1", "Maria Lopez", "maria@example.org", "en", "K7QX-M2PD", NOW)
 MARIA_ES = dataclasses.replace(MARIA, name="María López", preferred_language="es")
 OFFICE = OfficeSender("Office of Rep. Ana Lopez", "casework@lopez.example.gov")
+UNSUBSCRIBE = "https://portal.example.gov/o/rep-lopez/unsubscribe/q3Jx9sTzWvB2mN7kLp4dRfGh"
 
 
 def delivery(status: DeliveryStatus, started: datetime | None = NOW) -> Delivery:
@@ -65,6 +68,7 @@ def acknowledgement(
         office=office,
         sender_address="casework@localhost",
         portal="https://portal.example.gov",
+        unsubscribe_url=UNSUBSCRIBE,
     )
 
 
@@ -83,6 +87,34 @@ def test_a_recipient_without_an_email_address_is_skipped() -> None:
         "no email address",
         0,
     )
+
+
+def test_a_constituent_who_asked_for_no_email_is_skipped_for_that_reason() -> None:
+    assert next_step(CASE, MARIA, None, now=NOW, send_lease=LEASE, opted_out=True) is (
+        NextStep.SKIP
+    )
+    assert not_emailed_because(MARIA, opted_out=True) == ASKED_FOR_NO_EMAIL
+    assert ASKED_FOR_NO_EMAIL == "the constituent asked for no email"
+    assert not_emailed_because(MARIA, opted_out=False) is None
+    # No address says more than an opt-out: there was never anything to send to.
+    no_email = dataclasses.replace(MARIA, contact_email=None)
+    assert not_emailed_because(no_email, opted_out=True) == "no email address"
+    skipped = skipped_acknowledgement(CASE, now=NOW, reason=ASKED_FOR_NO_EMAIL)
+    assert (skipped.status, skipped.skip_reason) == (DeliveryStatus.SKIPPED, ASKED_FOR_NO_EMAIL)
+
+
+def test_an_opt_out_stops_the_retry_of_a_refused_acknowledgement_not_one_in_flight() -> None:
+    def opted_out_step(state: Delivery) -> NextStep:
+        return next_step(CASE, MARIA, state, now=NOW, send_lease=LEASE, opted_out=True)
+
+    refused = delivery(DeliveryStatus.FAILED)
+    assert opted_out_step(refused) is NextStep.SKIP
+    refused.skip(ASKED_FOR_NO_EMAIL)
+    assert (refused.status, refused.skip_reason) == (DeliveryStatus.SKIPPED, ASKED_FOR_NO_EMAIL)
+    # Sent, or being sent: what was started before they asked is left as it is.
+    assert opted_out_step(delivery(DeliveryStatus.SENT)) is NextStep.DONE
+    in_flight = delivery(DeliveryStatus.SENDING, started=NOW - timedelta(seconds=5))
+    assert opted_out_step(in_flight) is NextStep.CHECK_LATER
 
 
 def test_a_refused_delivery_is_sent_again_and_one_settled_for_good_is_not() -> None:
@@ -217,7 +249,11 @@ def test_the_spanish_acknowledgement_says_what_happens_next_in_spanish() -> None
     assert "Una persona de nuestro equipo leerá su solicitud" in body
     assert "le envía primero un código de un solo uso a esta dirección de correo" in body
     assert "What happens next" not in body and "caseworker" not in body
-    assert body.endswith("Atentamente,\nOffice of Rep. Ana Lopez\n")
+    assert body.endswith(
+        "Atentamente,\nOffice of Rep. Ana Lopez\n\n"
+        "Para dejar de recibir correos de Office of Rep. Ana Lopez sobre sus solicitudes: "
+        f"{UNSUBSCRIBE}\n"
+    )
 
 
 def test_before_the_office_is_known_mail_goes_out_under_a_generic_name() -> None:
@@ -225,11 +261,17 @@ def test_before_the_office_is_known_mail_goes_out_under_a_generic_name() -> None
     assert email.sender_name == "Constituent Services"
     assert email.reply_to is None
     assert "Thank you for contacting our office." in email.body
-    assert email.body.endswith("Kind regards,\nConstituent Services\n")
+    assert email.body.endswith(
+        "Kind regards,\nConstituent Services\n\n"
+        f"To stop email from our office about your requests: {UNSUBSCRIBE}\n"
+    )
     spanish = acknowledgement(MARIA_ES, office=None)
     assert spanish.sender_name == "Servicios al Constituyente"
     assert "Gracias por comunicarse con nuestra oficina." in spanish.body
-    assert spanish.body.endswith("Atentamente,\nServicios al Constituyente\n")
+    assert spanish.body.endswith(
+        "Atentamente,\nServicios al Constituyente\n\n"
+        f"Para dejar de recibir correos de nuestra oficina sobre sus solicitudes: {UNSUBSCRIBE}\n"
+    )
 
 
 def test_the_mime_message_has_the_headers_a_mail_client_needs() -> None:
@@ -247,3 +289,19 @@ def test_the_mime_message_has_the_headers_a_mail_client_needs() -> None:
     wire = wire_bytes(message)
     assert wire.isascii()  # non-ASCII (the en dash) is MIME-encoded for any server
     assert b"\r\n" in wire
+
+
+def test_a_message_about_a_request_offers_a_one_click_unsubscribe_that_its_repr_hides() -> None:
+    email = acknowledgement()
+    message = to_mime(email)
+    assert message["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert (
+        f"\n\nTo stop email from Office of Rep. Ana Lopez about your requests: {UNSUBSCRIBE}\n"
+        in (email.body)
+    )
+    assert UNSUBSCRIBE in wire_bytes(message).decode("ascii")
+    assert "q3Jx9sTzWvB2mN7kLp4dRfGh" not in repr(email)
+
+    without = to_mime(dataclasses.replace(email, unsubscribe_url=None))
+    assert "List-Unsubscribe" not in without and "List-Unsubscribe-Post" not in without

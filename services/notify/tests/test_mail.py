@@ -59,6 +59,19 @@ def test_an_accepted_message_arrives_whole_with_its_headers(mail_server: MailSer
     assert message.get_content().replace("\r\n", "\n") == EMAIL.body
 
 
+def test_a_message_about_a_request_arrives_with_its_one_click_unsubscribe_headers(
+    mail_server: MailServer,
+) -> None:
+    link = "https://casework.house.example.gov/o/rep-lopez/unsubscribe/q3Jx9sTzWvB2mN7kLp4dRfGh"
+    mailer(mail_server.port).send(replace(EMAIL, unsubscribe_url=link))
+    mailer(mail_server.port).send(replace(EMAIL, message_id="<d-2@localhost>"))  # a status code
+
+    with_link, without = (received.message for received in mail_server.received)
+    assert with_link["List-Unsubscribe"] == f"<{link}>"
+    assert with_link["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert without["List-Unsubscribe"] is None and without["List-Unsubscribe-Post"] is None
+
+
 def test_no_server_listening_is_a_refusal_that_may_be_retried() -> None:
     with pytest.raises(SendRefused) as refused:
         mailer(free_port()).send(EMAIL)

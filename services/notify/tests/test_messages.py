@@ -14,6 +14,8 @@ from services.notify.messages import (
     portal_base_url,
     render,
     status_page_url,
+    unsubscribe_page_url,
+    with_unsubscribe_footer,
 )
 
 # What each template is given (see templates/README.md).
@@ -30,6 +32,7 @@ CONTEXT = {
     "status": "waiting_on_agency",
     "result": "favourable",
     "survey_url": "https://portal.example.gov/o/rep-lopez/rate/q3Jx9sTzWvB2mN7kLp4dRfGh",
+    "unsubscribe_url": "https://portal.example.gov/o/rep-lopez/unsubscribe/q3Jx9sTzWvB2mN7kLp4d",
 }
 
 
@@ -75,6 +78,36 @@ def test_the_status_page_link_is_the_portals_page_for_the_office_and_tracking_co
         status_page_url("http://127.0.0.1:8001", "rep/x?y", "A B&c")
         == "http://127.0.0.1:8001/o/rep%2Fx%3Fy/status?tracking=A+B%26c"
     )
+
+
+def test_the_unsubscribe_link_is_the_portals_page_for_the_office_and_secret() -> None:
+    assert (
+        unsubscribe_page_url("https://portal.example.gov", "rep-lopez", "q3Jx9s-TzW_vB2")
+        == "https://portal.example.gov/o/rep-lopez/unsubscribe/q3Jx9s-TzW_vB2"
+    )
+    assert (
+        unsubscribe_page_url("http://127.0.0.1:8001", "rep/x?y", "a/b?c")
+        == "http://127.0.0.1:8001/o/rep%2Fx%3Fy/unsubscribe/a%2Fb%3Fc"
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "To stop email from Office of Rep. Ana Lopez about your requests: "),
+        ("es", "Para dejar de recibir correos de Office of Rep. Ana Lopez sobre sus solicitudes: "),
+    ],
+)
+def test_the_unsubscribe_line_follows_the_body_in_the_constituents_language(
+    language: str, words: str
+) -> None:
+    url = str(CONTEXT["unsubscribe_url"])
+    body = with_unsubscribe_footer(
+        "Hello.\n\nKind regards,\nThe office\n\n", language, CONTEXT, url
+    )
+    assert body == f"Hello.\n\nKind regards,\nThe office\n\n{words}{url}\n"
+    anonymous = with_unsubscribe_footer("Hi.", language, {**CONTEXT, "office_name": None}, url)
+    assert ("our office" if language == "en" else "nuestra oficina") in anonymous
 
 
 def test_the_portal_address_comes_from_the_environment_with_the_local_intake_as_default(

@@ -1,6 +1,7 @@
 """Notify's Alembic history on SQLite and PostgreSQL: it builds exactly the tables the service
-declares (its own and the chassis outbox, inbox and audit log) and takes them down again, and
-the deliveries already made keep their idempotency key when status codes arrive."""
+declares (its own and the chassis outbox, inbox and audit log) and takes them down again, the
+deliveries already made keep their idempotency key when status codes arrive, and contact
+preferences arrive beside the deliveries already made, each constituent's row once."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ def test_the_migrations_build_what_the_service_declares_and_take_it_down(empty_u
             "case_assignees",
             "staff_notifications",
             "message_wording",
+            "contact_preferences",
         }
 
         command.downgrade(alembic_config("notify", empty_url), "base")
@@ -103,5 +105,46 @@ def test_an_acknowledgement_sent_before_status_codes_keeps_its_key_and_is_never_
             _as_office(connection)
             left = connection.execute(text("SELECT delivery_id FROM deliveries")).scalars().all()
         assert left == ["d-1"], "the codes go: the older key could not hold them"
+    finally:
+        engine.dispose()
+
+
+BEFORE_CONTACT_PREFERENCES = "e4b8d2a6c9f1"
+PREFERENCE = (
+    "INSERT INTO contact_preferences (office_id, constituent_id, unsubscribe_token) "
+    "VALUES ('rep-lopez', :constituent_id, :token)"
+)
+
+
+def test_contact_preferences_arrive_one_row_per_constituent_taking_email_until_told(
+    empty_url: str,
+) -> None:
+    upgrade("notify", empty_url, BEFORE_CONTACT_PREFERENCES)
+    engine = create_engine(empty_url, poolclass=NullPool)
+    sent = {"delivery_id": "d-1", "case_id": "case-1", "kind": "acknowledgement"}
+    try:
+        with engine.begin() as connection:
+            _as_office(connection)
+            connection.execute(text(DELIVERY), {**sent, "occasion_id": "sub-1"})
+
+        upgrade("notify", empty_url)
+
+        with engine.begin() as connection:
+            _as_office(connection)
+            connection.execute(text(PREFERENCE), {"constituent_id": "c-1", "token": "t-1"})
+            row = connection.execute(
+                text("SELECT email_opted_out, changed_at FROM contact_preferences")
+            ).one()
+            assert (bool(row.email_opted_out), row.changed_at) == (False, None)
+            assert connection.execute(text("SELECT count(*) FROM deliveries")).scalar() == 1
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            _as_office(connection)
+            connection.execute(text(PREFERENCE), {"constituent_id": "c-1", "token": "t-2"})
+
+        command.downgrade(alembic_config("notify", empty_url), BEFORE_CONTACT_PREFERENCES)
+
+        with engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+        assert "contact_preferences" not in tables and "deliveries" in tables
     finally:
         engine.dispose()

@@ -1,6 +1,7 @@
 """Notify's repositories on SQLite and PostgreSQL, and the fake ones held to the same rules:
-projections replaced in place, every read scoped to the unit of work's office, and the
-delivery's idempotency key and compare-and-set."""
+projections replaced in place, every read scoped to the unit of work's office, the
+delivery's idempotency key and compare-and-set, and a constituent's contact preferences made
+once and changed only by a later change."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import sessionmaker
 
 from services.chassis.db import create_db_engine
 from services.chassis.uow import DatabaseAccess
-from services.notify import handlers
+from services.notify import handlers, preferences
 from services.notify.domain.acknowledgements import (
     OfficeSender,
     OpenedCase,
@@ -24,6 +25,7 @@ from services.notify.domain.acknowledgements import (
 )
 from services.notify.domain.delivery import DeliveryStatus
 from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
+from services.notify.domain.preferences import ContactPreference
 from services.notify.models import metadata
 from services.notify.ports import DeliveryChangedElsewhere
 from services.notify.repository import NotifyUnitOfWork
@@ -220,6 +222,85 @@ def test_a_sent_acknowledgement_reaches_the_outbox_in_the_contracts_wire_form(
         "resent_after_doubt": False,
     }
     assert "@" not in row["payload"]
+
+
+# --- Contact preferences: one row per constituent, the latest change wins ----------------------
+
+
+def test_a_constituents_row_is_made_once_per_office_and_only_its_first_is_announced(
+    db: Db,
+) -> None:
+    first = ContactPreference.offer("c-1", "secret-1", now=NOW)
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        assert uow.preferences.add_if_new(first) is True
+        again = ContactPreference.offer("c-1", "secret-2", now=NOW)
+        assert uow.preferences.add_if_new(again) is False  # the same unit of work sees it
+        assert again.events == []
+        uow.commit()
+
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        assert uow.preferences.add_if_new(ContactPreference.offer("c-1", "s-3", now=NOW)) is False
+        assert uow.preferences.get("c-1") == ContactPreference("c-1", "secret-1")
+        assert uow.preferences.get("c-2") is None
+    with db.unit_of_work(office_id="rep-someone-else") as uow:
+        assert uow.preferences.get("c-1") is None
+        assert uow.preferences.add_if_new(ContactPreference.offer("c-1", "theirs", now=NOW))
+        uow.commit()
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        kept = uow.preferences.get("c-1")
+        assert kept is not None and kept.unsubscribe_token == "secret-1"
+
+
+def test_a_row_made_by_another_worker_meanwhile_is_the_one_kept_and_announced(
+    db: Db, workers: Callable[[], Db]
+) -> None:
+    other_worker = workers()
+    with db.unit_of_work(office_id="rep-lopez") as slow:
+        assert slow.preferences.get("c-1") is None
+        with other_worker.unit_of_work(office_id="rep-lopez") as fast:
+            assert preferences.preference_of(fast, "c-1", now=NOW).unsubscribe_token
+            fast.commit()
+        made = preferences.preference_of(slow, "c-1", now=NOW)
+        late = ContactPreference.offer("c-1", "too-late", now=NOW)
+        assert slow.preferences.add_if_new(late) is False and late.events == []
+        slow.commit()
+
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        assert uow.preferences.get("c-1") == made
+    assert made.unsubscribe_token != "too-late"
+
+
+def test_only_a_change_later_than_the_kept_one_is_written_whoever_writes_first(
+    db: Db, workers: Callable[[], Db]
+) -> None:
+    other_worker = workers()
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.preferences.add_if_new(ContactPreference("c-1", "secret-1"))
+        uow.commit()
+
+    with db.unit_of_work(office_id="rep-lopez") as slow:
+        earlier = slow.preferences.get("c-1")
+        assert earlier is not None
+        with other_worker.unit_of_work(office_id="rep-lopez") as fast:
+            later = fast.preferences.get("c-1")
+            assert later is not None and later.change(email_opted_out=True, at=NOW)
+            fast.preferences.save(later)
+            fast.commit()
+        # Read before the later change committed, the earlier one looks new: the write says no.
+        assert earlier.change(email_opted_out=False, at=NOW - timedelta(minutes=1))
+        slow.preferences.save(earlier)
+        slow.commit()
+
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        kept = uow.preferences.get("c-1")
+        assert kept == ContactPreference("c-1", "secret-1", email_opted_out=True, changed_at=NOW)
+        assert kept is not None and kept.changed_at is not None
+        assert kept.change(email_opted_out=False, at=NOW + timedelta(minutes=1))
+        uow.preferences.save(kept)
+        uow.commit()
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        back = uow.preferences.get("c-1")
+        assert back is not None and not back.email_opted_out
 
 
 # --- The staff side: roster, assignments, the bell ----------------------------------------------

@@ -228,7 +228,13 @@ def test_the_acknowledgement_links_to_the_status_page_in_the_constituents_langua
     assert "¿Qué pasará ahora?" in body
     link = "https://casework.house.example.gov/o/rep-lopez/status?tracking=K7QX-M2PD"
     assert f"\n   {link}\n" in body
-    assert body.endswith("Atentamente,\nOffice of Rep. Ana Lopez\n")
+    unsubscribe = message["List-Unsubscribe"].strip("<>")
+    assert unsubscribe.startswith("https://casework.house.example.gov/o/rep-lopez/unsubscribe/")
+    assert body.endswith(
+        "Atentamente,\nOffice of Rep. Ana Lopez\n\n"
+        "Para dejar de recibir correos de Office of Rep. Ana Lopez sobre sus solicitudes: "
+        f"{unsubscribe}\n"
+    )
 
 
 def test_a_status_code_reaches_the_constituent_once_in_spanish_and_leaves_no_trace(

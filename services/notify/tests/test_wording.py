@@ -29,6 +29,7 @@ CASEWORKER = Actor.staff("u-case", "caseworker")
 LOPEZ = OfficeSender("Office of Rep. Ana Lopez", "casework@lopez.example.gov")
 NOTE_SUBJECT = "News from {{ office_name }}: {{ tracking_code }}"
 NOTE_BODY = "Hello {{ name }},\n\n{{ note }}\n\nSee {{ status_url }}\n\n{{ sender_name }}\n"
+UNSUBSCRIBE = "https://portal.example.gov/o/rep-lopez/unsubscribe/q3Jx9sTzWvB2mN7kLp4dRfGh"
 
 
 @pytest.fixture(params=["fake", "sqlite", "postgresql"])
@@ -86,6 +87,7 @@ def written(db: Db, language: str = "en") -> tuple[str, str]:
             office=sender,
             sender_address="casework@localhost",
             portal="https://portal.example.gov",
+            unsubscribe_url=UNSUBSCRIBE,
             wording=wording.office_wording(uow, sender),
         )
     return email.subject, email.body
@@ -107,6 +109,20 @@ def test_a_message_is_written_in_the_offices_own_wording_once_saved_and_default_
         wording.reset_wording(uow, ADMIN, "case_update", "en")
         uow.commit()
     assert written(db) == default
+
+
+def test_an_offices_own_wording_cannot_drop_the_unsubscribe_line(db: Db) -> None:
+    line = f"To stop email from Office of Rep. Ana Lopez about your requests: {UNSUBSCRIBE}\n"
+    assert written(db)[1].endswith(f"\n\n{line}")
+
+    save(db, body="{{ note }}")  # the barest wording an office may save
+
+    assert written(db)[1] == f"SSA has your file.\n\n{line}"
+    spanish = written(db, "es")[1]
+    assert spanish.endswith(
+        "\n\nPara dejar de recibir correos de Office of Rep. Ana Lopez sobre sus solicitudes: "
+        f"{UNSUBSCRIBE}\n"
+    )
 
 
 def test_each_save_makes_a_new_version_of_the_wording_and_an_announcement_keeps_it(
@@ -183,12 +199,34 @@ def test_every_default_is_a_wording_an_admin_could_save_as_it_is() -> None:
         assert check(item.message, item.default_subject, item.default_body) == {}, item.message
 
 
-def test_a_preview_fills_the_wording_in_for_a_sample_constituent_of_the_office(db: Db) -> None:
+def test_a_preview_fills_the_wording_in_for_a_sample_constituent_of_the_office(
+    db: Db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CASEWORK_PORTAL_BASE_URL", "https://portal.example.gov")
     with db.unit_of_work(office_id=OFFICE) as uow:
         subject, body = wording.preview(uow, "case_update", "en", NOTE_SUBJECT, NOTE_BODY)
     assert subject == f"News from {LOPEZ.name}: {SAMPLE['tracking_code']}"
     assert f"Hello {SAMPLE['name']}," in body and str(SAMPLE["note"]) in body
     assert "/o/rep-lopez/status?tracking=K7QX-M2PD" in body
+    # The line notify adds to every message about a request, with a link answering nothing.
+    sample_link = "https://portal.example.gov/o/rep-lopez/unsubscribe/sample-link-in-a-preview"
+    assert body.endswith(
+        f"{LOPEZ.name}\n\nTo stop email from {LOPEZ.name} about your requests: {sample_link}\n"
+    )
+
+
+def test_a_preview_of_a_status_code_has_no_unsubscribe_line(
+    db: Db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CASEWORK_PORTAL_BASE_URL", "https://portal.example.gov")
+    with db.unit_of_work(office_id=OFFICE) as uow:
+        _, code = wording.preview(uow, "status_code", "es", "Su código", "Código: {{ code }}")
+        _, closure = wording.preview(uow, "closure", "es", "Cerrado", "{{ result }}")
+    assert code == "Código: 482913\n"
+    assert closure == (
+        "favourable\n\nPara dejar de recibir correos de Office of Rep. Ana Lopez sobre sus "
+        "solicitudes: https://portal.example.gov/o/rep-lopez/unsubscribe/sample-link-in-a-preview\n"
+    )
 
 
 def test_a_saved_wording_that_fails_on_real_data_sends_the_default_instead(db: Db) -> None:
@@ -211,6 +249,7 @@ def test_a_saved_wording_that_fails_on_real_data_sends_the_default_instead(db: D
             office=LOPEZ,
             sender_address="casework@localhost",
             portal="https://portal.example.gov",
+            unsubscribe_url=UNSUBSCRIBE,
             wording={("en", "case_update"): broken},
         ).subject,
         None,

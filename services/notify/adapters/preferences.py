@@ -1,0 +1,87 @@
+"""Constituents' contact preferences: a row made once per constituent of the office (a second
+writer, here or in another worker, finds it there and keeps nothing), and their opt-out written
+only by a change later than the one kept, so the latest wins whatever order changes arrive in
+and however many workers apply them at once. Statements are built once at import (the insert
+once per dialect)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from sqlalchemy import bindparam, or_, select, update
+
+from services.chassis.db import insert_on_conflict
+from services.notify.adapters.base import Repository
+from services.notify.domain.preferences import ContactPreference
+from services.notify.models import contact_preferences
+
+PREFERENCE = select(contact_preferences).where(
+    contact_preferences.c.office_id == bindparam("office_id"),
+    contact_preferences.c.constituent_id == bindparam("constituent_id"),
+)
+# An UPDATE's parameters may not share its columns' names. PostgreSQL checks the WHERE again
+# on the row as another transaction left it, so of two changes applied at once the later wins.
+CHANGE = (
+    update(contact_preferences)
+    .where(
+        contact_preferences.c.office_id == bindparam("of_office"),
+        contact_preferences.c.constituent_id == bindparam("of_constituent"),
+        or_(
+            contact_preferences.c.changed_at.is_(None),
+            contact_preferences.c.changed_at < bindparam("at"),
+        ),
+    )
+    .values(email_opted_out=bindparam("opted_out"), changed_at=bindparam("at"))
+)
+
+
+class ContactPreferenceRepository(Repository):
+    def get(self, constituent_id: str) -> ContactPreference | None:
+        row = self._one(PREFERENCE, constituent_id=constituent_id)
+        if row is None:
+            return None
+        return self._uow.track(
+            ContactPreference(
+                constituent_id=row["constituent_id"],
+                unsubscribe_token=row["unsubscribe_token"],
+                email_opted_out=bool(row["email_opted_out"]),
+                changed_at=row["changed_at"],
+            )
+        )
+
+    def add_if_new(self, preference: ContactPreference) -> bool:
+        row = {
+            "office_id": self._office_id,
+            "constituent_id": preference.constituent_id,
+            "unsubscribe_token": preference.unsubscribe_token,
+            "email_opted_out": preference.email_opted_out,
+            "changed_at": preference.changed_at,
+        }
+        inserted = self._session.execute(_insert_new(self._uow.dialect), row).rowcount  # type: ignore[attr-defined]
+        if inserted != 1:
+            preference.pull_events()  # known already: nothing to announce
+            return False
+        self._uow.track(preference)
+        return True
+
+    def save(self, preference: ContactPreference) -> None:
+        if preference.changed_at is None:
+            return  # nothing the constituent said
+        self._session.execute(
+            CHANGE,
+            {
+                "of_office": self._office_id,
+                "of_constituent": preference.constituent_id,
+                "opted_out": preference.email_opted_out,
+                "at": preference.changed_at,
+            },
+        )
+
+
+@functools.cache
+def _insert_new(dialect: str) -> Any:
+    """Insert a constituent's row, doing nothing if the office has it already."""
+    return insert_on_conflict(dialect, contact_preferences).on_conflict_do_nothing(
+        index_elements=["office_id", "constituent_id"]
+    )

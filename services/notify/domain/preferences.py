@@ -1,0 +1,56 @@
+"""A constituent's wishes about email from the office, and the unsubscribe link that lets them
+say so.
+
+Every email to a constituent about their requests carries a link to the portal's unsubscribe
+page; its secret is made once per constituent and office, when notify first hears of them, and
+only its SHA-256 is announced (`notify.unsubscribe_offered`): intake keeps the digest so the
+portal can take the constituent's opt-out, and tells notify of it
+(`intake.contact_preferences_changed`). The latest change (by the time it was made) counts,
+whatever order the changes arrive in. While a constituent is opted out, notify sends them no
+message about their requests (the delivery is recorded as skipped, its reason
+`acknowledgements.ASKED_FOR_NO_EMAIL`); a status code they ask for on the portal still goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from services.chassis.domain import Aggregate
+from services.contracts import UNSUBSCRIBE_OFFERED, UnsubscribeOffered
+from services.notify.domain.links import link_digest
+
+
+@dataclass
+class ContactPreference(Aggregate):
+    """One constituent of the office: the secret of their unsubscribe link, and whether they
+    take email about their requests (as of `changed_at`, None while they never said)."""
+
+    constituent_id: str
+    unsubscribe_token: str = field(repr=False)
+    email_opted_out: bool = False
+    changed_at: datetime | None = None
+
+    @classmethod
+    def offer(cls, constituent_id: str, token: str, *, now: datetime) -> ContactPreference:
+        """A constituent notify has just heard of, taking email, whose link's digest is
+        announced (only if the row is kept: a constituent already known is offered nothing)."""
+        preference = cls(constituent_id, token)
+        preference.record(
+            UNSUBSCRIBE_OFFERED,
+            UnsubscribeOffered(
+                constituent_id=constituent_id,
+                token_sha256=link_digest(token),
+                offered_at=now,
+            ),
+        )
+        return preference
+
+    def change(self, *, email_opted_out: bool, at: datetime) -> bool:
+        """Take the constituent's wish as of `at`, unless a later (or the same) change is
+        kept already; whether it was taken."""
+        if self.changed_at is not None and at <= self.changed_at:
+            return False
+        self.email_opted_out = email_opted_out
+        self.changed_at = at
+        return True
