@@ -27,7 +27,7 @@ from services.chassis.errors import TransientError
 from services.chassis.events import IncomingEvent
 from services.contracts import CaseClosed, CaseStatusChanged, PublicNoteAdded
 from services.notify import preferences, reminders
-from services.notify.domain.acknowledgements import ASKED_FOR_NO_EMAIL, OutgoingEmail
+from services.notify.domain.acknowledgements import ASKED_FOR_NO_EMAIL, OutgoingEmail, Recipient
 from services.notify.domain.case_messages import CaseMessage, content_of
 from services.notify.domain.delivery import Delivery, DeliveryStatus, NextStep
 from services.notify.domain.links import LINK_TOKEN_BYTES
@@ -178,8 +178,11 @@ def _plan(
 ) -> Attempt | None:
     """Start the due delivery's next attempt, hold it for quiet hours, or give it up."""
     step = delivery.next_step(now=now, send_lease=lease)
+    # Whom a message that goes is written to (once: the opt-out and the email both need it).
+    sending = step in (NextStep.SEND, NextStep.RESEND_IN_DOUBT)
+    recipient = uow.recipients.get(delivery.submission_id) if sending else None
     if step is NextStep.SEND:
-        if _asked_for_no_email(uow, delivery):
+        if _asked_for_no_email(uow, delivery, recipient):
             return None
         quiet, office_clock = hours
         allowed = quiet.next_allowed(now, office_clock)
@@ -208,15 +211,15 @@ def _plan(
         uow.deliveries.save(delivery)
         return None
     uow.deliveries.save(delivery)
-    email = _compose(uow, delivery, mailer.sender_address, now)
+    email = _compose(uow, delivery, recipient, mailer.sender_address, now)
     return Attempt(delivery.delivery_id, delivery.kind, delivery.attempts, email)
 
 
-def _asked_for_no_email(uow: NotifyWork, delivery: Delivery) -> bool:
+def _asked_for_no_email(uow: NotifyWork, delivery: Delivery, recipient: Recipient | None) -> bool:
     """Whether the constituent asked for no email while the message waited (for office hours,
     or to be tried again): then it is skipped, never sent. An attempt already made (left in
     doubt) is not looked at again: it was started before they asked."""
-    if not preferences.opted_out(uow, uow.recipients.get(delivery.submission_id)):
+    if not preferences.opted_out(uow, recipient):
         return False
     delivery.skip(ASKED_FOR_NO_EMAIL)
     uow.deliveries.save(delivery)
@@ -225,10 +228,13 @@ def _asked_for_no_email(uow: NotifyWork, delivery: Delivery) -> bool:
 
 
 def _compose(
-    uow: NotifyWork, delivery: Delivery, sender_address: str, now: datetime
+    uow: NotifyWork,
+    delivery: Delivery,
+    recipient: Recipient | None,
+    sender_address: str,
+    now: datetime,
 ) -> OutgoingEmail:
     case = uow.cases.get(delivery.case_id or "")
-    recipient = uow.recipients.get(delivery.submission_id)
     if case is None or recipient is None:  # both were known when it was queued
         raise TransientError(f"delivery {delivery.delivery_id} lost its case or constituent")
     return compose_case_message(
