@@ -264,7 +264,9 @@ class Office:
         with self.engine.connect() as connection:
             return list(
                 connection.execute(
-                    select(outbox.c.payload).where(outbox.c.event_type == CASE_ASSIGNED.event_type)
+                    select(outbox.c.payload)
+                    .where(outbox.c.event_type == CASE_ASSIGNED.event_type)
+                    .order_by(outbox.c.id)
                 ).scalars()
             )
 

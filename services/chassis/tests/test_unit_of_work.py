@@ -74,7 +74,9 @@ def staff_event(event_id: str = "e-1") -> Any:
 
 def outbox_rows(access: DatabaseAccess[Any]) -> list[Any]:
     with access.platform_work() as session:
-        return list(session.execute(select(Base.metadata.tables["outbox"])).mappings())
+        return list(
+            session.execute(select(Base.metadata.tables["outbox"]).order_by("id")).mappings()
+        )
 
 
 def test_events_an_aggregate_recorded_commit_with_the_business_row(db: Any) -> None:

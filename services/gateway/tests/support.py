@@ -539,7 +539,9 @@ class Gateway:
         outbox = Base.metadata.tables["outbox"]
         with Session(self.engine) as session:
             rows = session.execute(
-                select(outbox.c.payload).where(outbox.c.event_type == event_type)
+                select(outbox.c.payload)
+                .where(outbox.c.event_type == event_type)
+                .order_by(outbox.c.id)
             ).scalars()
             return [row if isinstance(row, dict) else json.loads(row) for row in rows]
 

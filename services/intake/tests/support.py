@@ -63,8 +63,11 @@ def count(engine: Any, table: str) -> int:
 
 
 def rows(engine: Any, table: str) -> list[Any]:
+    """A table's rows in primary-key order (PostgreSQL returns an updated table's rows in no
+    particular order otherwise)."""
+    chosen = Base.metadata.tables[table]
     with Session(engine) as session:
-        return list(session.execute(select(Base.metadata.tables[table])).all())
+        return list(session.execute(select(chosen).order_by(*chosen.primary_key.columns)).all())
 
 
 def stored_nothing(engine: Any) -> bool:

@@ -42,8 +42,10 @@ def published(db: Db, contract: EventContract) -> list[tuple[Any, str | None]]:
         events = [e for e in db.outbox if e.contract is contract]
         return [(e.payload, e.causation_id) for e in events]
     outbox = metadata.tables["outbox"]
-    query = select(outbox.c.payload, outbox.c.causation_id).where(
-        outbox.c.event_type == contract.event_type
+    query = (
+        select(outbox.c.payload, outbox.c.causation_id)
+        .where(outbox.c.event_type == contract.event_type)
+        .order_by(outbox.c.id)
     )
     assert isinstance(db, DatabaseAccess)
     with db.platform_work() as session:  # test inspection of the whole outbox: cross-office

@@ -53,7 +53,10 @@ def fired_events(url: str) -> list[dict[str, Any]]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(
-                text("SELECT payload FROM outbox WHERE event_type = 'notify.reminder_due'")
+                text(
+                    "SELECT payload FROM outbox"
+                    " WHERE event_type = 'notify.reminder_due' ORDER BY id"
+                )
             )
             return [
                 json.loads(row.payload) if isinstance(row.payload, str) else row.payload

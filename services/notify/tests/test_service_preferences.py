@@ -56,7 +56,11 @@ def preferences_changed(opted_out: bool, at: datetime) -> dict[str, Any]:
 
 def offers_in_outbox(notify: Notify) -> list[dict[str, Any]]:
     outbox = metadata.tables["outbox"]
-    query = select(outbox.c.payload).where(outbox.c.event_type == UNSUBSCRIBE_OFFERED.event_type)
+    query = (
+        select(outbox.c.payload)
+        .where(outbox.c.event_type == UNSUBSCRIBE_OFFERED.event_type)
+        .order_by(outbox.c.id)
+    )
     with notify.engine.connect() as connection:
         return [json.loads(row.payload) for row in connection.execute(query)]
 
