@@ -8,7 +8,13 @@ from datetime import date
 
 from services.cases.domain import permissions
 from services.cases.domain.case import MANUAL, Author, Case, format_reference
-from services.cases.domain.commands import AddNote, AssignCase, ChangeStatus, UpdateCase
+from services.cases.domain.commands import (
+    AddNote,
+    AssignCase,
+    ChangeStatus,
+    RequestDocuments,
+    UpdateCase,
+)
 from services.cases.domain.inquiries import AgencyInquiry, awaited_agencies, earliest_due
 from services.cases.domain.lifecycle import CaseStatus
 from services.cases.domain.queue import AuditEntry, CasePage, CaseQuery, CaseView
@@ -51,6 +57,9 @@ NOTES = service_metric(
     "counter", "cases", "notes_total", "Notes, calls and meetings written on cases", ["kind"]
 )
 CLOSURES = service_metric("counter", "cases", "closures_total", "Cases closed", ["result"])
+DOCUMENT_REQUESTS = service_metric(
+    "counter", "cases", "document_requests_total", "Requests for documents sent to constituents"
+)
 # Scraped as 0 before the first of each, not absent.
 ASSIGNMENTS.labels(RULE)
 ASSIGNMENTS.labels(ROUND_ROBIN)
@@ -400,6 +409,19 @@ def add_note(uow: CasesWork, command: AddNote) -> CaseView:
     uow.audit("case.note_added", "case", case.case_id)
     uow.commit()
     NOTES.labels(command.kind.value).inc()
+    if case.status is not was:
+        TRANSITIONS.labels(case.status.value).inc()
+    return _view(uow, case)
+
+
+def request_documents(uow: CasesWork, command: RequestDocuments) -> CaseView:
+    permissions.require_writer(uow.actor)
+    case = _case_named(uow, command.reference)
+    was = case.status
+    case.request_documents(command.documents, command.note, by=_author(uow), at=utcnow())
+    uow.audit("case.documents_requested", "case", case.case_id)
+    uow.commit()
+    DOCUMENT_REQUESTS.inc()
     if case.status is not was:
         TRANSITIONS.labels(case.status.value).inc()
     return _view(uow, case)

@@ -10,7 +10,13 @@ from typing import Any
 from marshmallow import post_load
 
 from services.cases.domain.case import UNCHANGED, CaseStatus, Outcome
-from services.cases.domain.commands import AddNote, AssignCase, ChangeStatus, UpdateCase
+from services.cases.domain.commands import (
+    AddNote,
+    AssignCase,
+    ChangeStatus,
+    RequestDocuments,
+    UpdateCase,
+)
 from services.cases.domain.queue import CaseQuery, CaseView
 from services.cases.domain.releases import PrivacyRelease
 from services.cases.domain.timeline import TimelineKind
@@ -24,6 +30,7 @@ from services.contracts.rpc.cases import (
     GetCaseRequest,
     ListCasesRequest,
     OutcomeAnswer,
+    RequestDocumentsRequest,
     TimelineEntry,
     UpdateCaseRequest,
 )
@@ -63,6 +70,14 @@ class AddNoteArguments(AddNoteRequest):
     def make(self, data: dict[str, Any], **_: Any) -> tuple[str, AddNote]:
         return data["office_id"], AddNote(
             data["reference"], data["body"], TimelineKind(data["kind"]), data["visibility"]
+        )
+
+
+class RequestDocumentsArguments(RequestDocumentsRequest):
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> tuple[str, RequestDocuments]:
+        return data["office_id"], RequestDocuments(
+            data["reference"], tuple(data["documents"]), data["note"] or None
         )
 
 

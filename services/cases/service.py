@@ -19,6 +19,7 @@ from services.cases.schemas import (
     ChangeStatusArguments,
     GetCaseArguments,
     ListCasesArguments,
+    RequestDocumentsArguments,
     UpdateCaseArguments,
     case_file,
 )
@@ -52,6 +53,7 @@ from services.contracts.rpc.cases import AuditTrail, CasePage, OfficeOnlyRequest
 LIST_CASES = ListCasesArguments()
 GET_CASE = GetCaseArguments()
 ADD_NOTE = AddNoteArguments()
+REQUEST_DOCUMENTS = RequestDocumentsArguments()
 CHANGE_STATUS = ChangeStatusArguments()
 ASSIGN_CASE = AssignCaseArguments()
 UPDATE_CASE = UpdateCaseArguments()
@@ -191,6 +193,21 @@ class CasesService(ServiceBase):
         office, command = load_arguments(ADD_NOTE, arguments)
         with self._work(office) as uow:
             return case_file(handlers.add_note(uow, command))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def request_documents(
+        self, office_id: str, reference: str, documents: list[str], note: str | None = None
+    ) -> dict[str, Any]:
+        """`request_documents(office_id, reference, documents, note=None)`."""
+        arguments = {
+            "office_id": office_id,
+            "reference": reference,
+            "documents": documents,
+            "note": note,
+        }
+        office, command = load_arguments(REQUEST_DOCUMENTS, arguments)
+        with self._work(office) as uow:
+            return case_file(handlers.request_documents(uow, command))
 
     @rpc(expected_exceptions=EXPECTED)
     def change_status(

@@ -16,6 +16,8 @@ from services.contracts.vocabulary import (
     CASE_RESULTS,
     CASE_STATUSES,
     CATEGORIES,
+    DOCUMENT_NAME_LENGTH,
+    DOCUMENTS_PER_REQUEST,
     OFFICE_ID_PATTERN,
     ROLES,
 )
@@ -120,6 +122,9 @@ class CaseStatusChangedV1(Schema):
     reason = fields.String(required=True, allow_none=True, validate=validate.Length(max=500))
     changed_by = fields.String(required=True)
     changed_at = fields.AwareDateTime(required=True)
+    # False when the constituent hears of the move another way (a request for documents
+    # moves the case to waiting_on_constituent and is itself the message).
+    tell_constituent = fields.Boolean(load_default=True)
 
 
 class CaseClosedV1(Schema):
@@ -144,8 +149,21 @@ class PublicNoteAddedV1(Schema):
     case_id = fields.String(required=True)
     reference = fields.String(required=True)
     note_id = fields.String(required=True)
-    text = fields.String(required=True, validate=validate.Length(1, 2000))
+    # The caseworker's words; empty only when the update is a request for documents.
+    text = fields.String(required=True, validate=validate.Length(0, 2000))
     added_at = fields.AwareDateTime(required=True)
+    # What the office asks the constituent to send (the update is then a request for
+    # documents): a short name each ("Denial letter of March 3"), in the order asked.
+    requested_documents = fields.List(
+        fields.String(validate=validate.Length(1, DOCUMENT_NAME_LENGTH)),
+        load_default=list,
+        validate=validate.Length(max=DOCUMENTS_PER_REQUEST),
+    )
+
+    @validates_schema
+    def _says_something(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("text") and not data.get("requested_documents"):
+            raise ValidationError("an update says something or asks for documents", "text")
 
 
 class AgencySuggestedV1(Schema):
@@ -488,6 +506,10 @@ class PublicNoteAdded:
     note_id: str
     text: str
     added_at: datetime
+    requested_documents: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "requested_documents", tuple(self.requested_documents))
 
 
 @dataclass(frozen=True)
@@ -521,6 +543,7 @@ class CaseStatusChanged:
     reason: str | None
     changed_by: str
     changed_at: datetime
+    tell_constituent: bool = True
 
 
 @dataclass(frozen=True)

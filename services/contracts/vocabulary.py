@@ -67,3 +67,7 @@ NOTE_VISIBILITIES: tuple[str, ...] = ("internal", "public")
 NOTE_KINDS: tuple[str, ...] = ("note", "call", "meeting")
 # How a case came to its caseworker.
 ASSIGNMENT_METHODS: tuple[str, ...] = ("round_robin", "manual", "rule")
+
+# A request for documents: how many one request names at most, and how long each name is.
+DOCUMENTS_PER_REQUEST = 10
+DOCUMENT_NAME_LENGTH = 120

@@ -22,7 +22,13 @@ from services.contracts.rpc import cases as cases_rpc
 from services.contracts.rpc import intake as intake_rpc
 from services.gateway import casework, handlers
 from services.gateway.access import staff_api
-from services.gateway.case_schemas import AssigneeIn, CasePatchIn, NoteIn, TransitionIn
+from services.gateway.case_schemas import (
+    DOCUMENT_REQUEST_IN,
+    AssigneeIn,
+    CasePatchIn,
+    NoteIn,
+    TransitionIn,
+)
 from services.gateway.domain.identity import Principal
 from services.gateway.openapi import openapi_document
 from services.gateway.schemas import CaseQueueOutSchema, QueueQuerySchema
@@ -91,6 +97,15 @@ class CaseApi:
     ) -> Response:
         note = load_arguments(NOTE_IN, read_json(request))
         return _case(casework.add_note(self.cases, office_id, reference, **note), status=201)
+
+    @staff_api("POST", CASE + "/document-requests")
+    def request_documents_api(
+        self, request: Request, principal: Principal, office_id: str, reference: str
+    ) -> Response:
+        asked = load_arguments(DOCUMENT_REQUEST_IN, read_json(request))
+        return _case(
+            casework.request_documents(self.cases, office_id, reference, **asked), status=201
+        )
 
     @staff_api("POST", CASE + "/transitions")
     def transition_api(

@@ -37,6 +37,9 @@ DONE_MESSAGES = {
     "call": "Call logged.",
     "meeting": "Meeting logged.",
     "status": "Status changed.",
+    "documents": "Documents requested: the constituent will get a message listing them.",
+    "email_stopped": "Email stopped: the constituent gets no more email about their requests.",
+    "email_resumed": "Email is on again for this constituent.",
     "assignee": "Case reassigned.",
     "details": "Details saved.",
     "release_revoked": "Privacy release revoked.",
@@ -120,6 +123,29 @@ class CasePages:
             return str(note["kind"])
 
         return self._act(visit, office_id, reference, act)
+
+    @staff_page("POST", CASE + "/document-requests")
+    def request_documents(
+        self, request: Request, visit: Visit, office_id: str, reference: str
+    ) -> Response:
+        def act() -> str:
+            asked = FORMS.documents.load(_form(request))
+            casework.request_documents(self.cases, office_id, reference, **asked)
+            return "documents"
+
+        return self._act(visit, office_id, reference, act)
+
+    @staff_page("POST", CASE + "/email", writer=True)
+    def set_email(self, request: Request, visit: Visit, office_id: str, reference: str) -> Response:
+        """The constituent told staff to stop (or start again) the office's email."""
+
+        def act() -> str:
+            stop = FORMS.email.load(_form(request))["email"] == "stop"
+            case = casework.get_case(self.cases, office_id, reference)
+            messages.set_email(self.intake, office_id, case["constituent_id"], opted_out=stop)
+            return "email_stopped" if stop else "email_resumed"
+
+        return self._act(visit, office_id, reference, act, anchor="messages-heading")
 
     @staff_page("POST", "/offices/<string:office_id>/cases/<string:reference>/status")
     def change_status(
@@ -330,7 +356,7 @@ class CasePages:
         office = handlers.find_office(self.db, office_id)
         case = casework.get_case(self.cases, office_id, reference)
         agencies_panel = liaison.request_panel(self.agencies, office_id, case)
-        message_log = messages.request_log(self.notify, office_id, case)
+        message_log = messages.request_log(self.notify, self.intake, office_id, case)
         panel = releases.release_panel(self.intake, office, case)
         staff = casework.office_staff(self.db, office_id)
         audit = None

@@ -16,6 +16,8 @@ from services.contracts.vocabulary import (
     CASE_PRIORITIES,
     CASE_RESULTS,
     CASE_STATUSES,
+    DOCUMENT_NAME_LENGTH,
+    DOCUMENTS_PER_REQUEST,
     NOTE_KINDS,
     NOTE_VISIBILITIES,
 )
@@ -44,6 +46,42 @@ class NoteIn(StrictSchema):
                 f"at most {PUBLIC_NOTE_LENGTH} characters when the constituent sees it",
                 field_name="body",
             )
+
+
+class DocumentRequestIn(StrictSchema):
+    """`POST .../document-requests`: `{"documents": ["Denial letter", "DD-214"], "note": "..."}`.
+    The case waits on the constituent; they get one message naming the documents (and the
+    note), and their status page lists them."""
+
+    documents = fields.List(
+        Text(
+            validate=validate.Length(
+                1, DOCUMENT_NAME_LENGTH, error=f"at most {DOCUMENT_NAME_LENGTH} characters"
+            )
+        ),
+        required=True,
+        validate=validate.Length(
+            1,
+            DOCUMENTS_PER_REQUEST,
+            error=f"name between 1 and {DOCUMENTS_PER_REQUEST} documents, one a line",
+        ),
+    )
+    note = Text(
+        multiline=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=PUBLIC_NOTE_LENGTH),
+    )
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        documents = list(dict.fromkeys(name.strip() for name in data["documents"] if name.strip()))
+        if not documents:
+            raise ValidationError("name at least one document", field_name="documents")
+        return {"documents": documents, "note": (data["note"] or "").strip() or None}
+
+
+DOCUMENT_REQUEST_IN = DocumentRequestIn()
 
 
 class MoneyIn(StrictSchema):
@@ -107,6 +145,24 @@ class CasePatchIn(StrictSchema):
 
 class NoteForm(NoteIn):
     pass
+
+
+class DocumentsForm(StrictSchema):
+    """The case page's "Ask for documents": one document a line."""
+
+    documents = Text(multiline=True, required=True, validate=validate.Length(1, 2_000))
+    note = Text(multiline=True, load_default="", validate=validate.Length(max=PUBLIC_NOTE_LENGTH))
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        named = [line.strip() for line in data["documents"].splitlines() if line.strip()]
+        return DOCUMENT_REQUEST_IN.load({"documents": named, "note": data["note"]})  # type: ignore[no-any-return]
+
+
+class EmailForm(StrictSchema):
+    """The message log's button: the constituent asked to stop, or to resume, email."""
+
+    email = fields.String(required=True, validate=one_of(("stop", "resume")))
 
 
 class StatusForm(StrictSchema):
@@ -199,6 +255,8 @@ class CaseForms:
 
     def __init__(self) -> None:
         self.note: Schema = NoteForm()
+        self.documents: Schema = DocumentsForm()
+        self.email: Schema = EmailForm()
         self.status: Schema = StatusForm()
         self.assignee: Schema = AssigneeForm()
         self.details: Schema = DetailsForm()

@@ -43,6 +43,14 @@ def add_note(
     )
 
 
+def request_documents(
+    cases: RemoteService, office_id: str, reference: str, documents: list[str], note: str | None
+) -> dict[str, Any]:
+    return case_call(
+        cases, "request_documents", office_id, reference, documents=documents, note=note
+    )
+
+
 def change_status(
     cases: RemoteService,
     office_id: str,

@@ -9,22 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from services.chassis.remote import RemoteService, ask_early
+from services.contracts.rpc import intake as intake_rpc
 from services.contracts.rpc import notify as notify_rpc
 
 DELIVERIES = notify_rpc.DeliverySchema(many=True)
+PREFERENCES = intake_rpc.ContactPreferences()
 KIND_LABELS = {
     "acknowledgement": "Acknowledgement",
     "status_code": "Status page code",
     "case_update": "Public note",
+    "documents_request": "Request for documents",
     "status_update": "Status update",
     "closure": "Case closed",
 }
 # Messages notify's sweep sends (it gives them up after its last retry); the others go with
 # their event, which is retried until they are sent.
-SWEPT = frozenset({"case_update", "status_update", "closure"})
+SWEPT = frozenset({"case_update", "documents_request", "status_update", "closure"})
 CHANNEL_LABELS = {"email": "Email", "sms": "Text message"}
 # The mail server's refusals by error class (notify keeps the class, never the server's text).
 ERROR_WORDS = {
@@ -56,26 +60,66 @@ class MessageLine:
 
 
 @dataclass(frozen=True)
+class EmailChoice:
+    """Whether the constituent takes email from the office about their requests (intake's
+    record of what they chose by the unsubscribe link, or told staff)."""
+
+    opted_out: bool
+    since: Any = None  # when they stopped it
+
+
+@dataclass(frozen=True)
 class MessageLog:
     live: bool
     lines: tuple[MessageLine, ...] = ()
+    # None when intake did not answer: the page offers no button it cannot back.
+    email: EmailChoice | None = None
 
 
 def request_log(
-    notify: RemoteService, office_id: str, case: Mapping[str, Any]
+    notify: RemoteService, intake: RemoteService, office_id: str, case: Mapping[str, Any]
 ) -> Callable[[], MessageLog]:
-    """Ask notify for the case's messages now; the returned function waits for the answer."""
+    """Ask notify for the case's messages, and intake for the constituent's email choice,
+    now; the returned function waits for both answers."""
     answer = ask_early(
         notify, "list_deliveries", DELIVERIES, office_id=office_id, case_id=case["case_id"]
     )
+    choice = ask_early(
+        intake,
+        "contact_preferences",
+        PREFERENCES,
+        office_id=office_id,
+        constituent_id=case["constituent_id"],
+    )
 
     def collect() -> MessageLog:
-        found = answer()
+        found, chosen = answer(), choice()
+        email = None
+        if chosen is not None:
+            since = chosen["email_opted_out_at"]
+            email = EmailChoice(
+                chosen["email_opted_out"], datetime.fromisoformat(since) if since else None
+            )
         if found is None:
-            return MessageLog(live=False)
-        return MessageLog(live=True, lines=tuple(line_of(item) for item in found))
+            return MessageLog(live=False, email=email)
+        return MessageLog(live=True, lines=tuple(line_of(item) for item in found), email=email)
 
     return collect
+
+
+def set_email(
+    intake: RemoteService, office_id: str, constituent_id: str, *, opted_out: bool
+) -> bool:
+    """Record that the constituent stops (or takes again) the office's email, as they asked
+    staff; whether that changed anything."""
+    answer = intake.call(
+        "set_email_opt_out",
+        PREFERENCES,
+        office_id=office_id,
+        constituent_id=constituent_id,
+        opted_out=opted_out,
+    )
+    return bool(answer["changed"])
 
 
 def line_of(delivery: Mapping[str, Any]) -> MessageLine:

@@ -13,7 +13,13 @@ from marshmallow import Schema, fields
 from services.contracts.rpc import cases as cases_rpc
 from services.contracts.rpc import intake as intake_rpc
 from services.contracts.vocabulary import CASE_PRIORITIES, CASE_STATUSES, CATEGORIES
-from services.gateway.case_schemas import AssigneeIn, CasePatchIn, NoteIn, TransitionIn
+from services.gateway.case_schemas import (
+    AssigneeIn,
+    CasePatchIn,
+    DocumentRequestIn,
+    NoteIn,
+    TransitionIn,
+)
 from services.gateway.schemas import CaseQueueOutSchema
 
 API_VERSION = "1.0.0"
@@ -95,6 +101,7 @@ def openapi_document() -> dict[str, Any]:
         ("CaseList", CaseQueueOutSchema),
         ("Case", cases_rpc.CaseFile),
         ("Note", NoteIn),
+        ("DocumentRequest", DocumentRequestIn),
         ("Transition", TransitionIn),
         ("Assignee", AssigneeIn),
         ("CasePatch", CasePatchIn),
@@ -156,6 +163,27 @@ def openapi_document() -> dict[str, Any]:
                 "requestBody": {"required": True, **_json("Note")},
                 "responses": {
                     "201": {"description": "the case, with the note", **_json("Case")},
+                    **ERRORS,
+                },
+            }
+        },
+    )
+    spec.path(
+        path=case + "/document-requests",
+        parameters=[OFFICE, REFERENCE],
+        operations={
+            "post": {
+                "summary": "Ask the constituent to send documents",
+                "description": (
+                    "The case moves to waiting_on_constituent (if it is not there already); "
+                    "the constituent gets one message, in their language, naming the documents "
+                    "and carrying the note, and their status page lists them. A finished case "
+                    "must be reopened first (409)."
+                ),
+                "requestBody": {"required": True, **_json("DocumentRequest")},
+                "responses": {
+                    "201": {"description": "the case, with the request", **_json("Case")},
+                    "409": _error("the case is finished: reopen it first"),
                     **ERRORS,
                 },
             }

@@ -571,9 +571,16 @@ def project_case_closed(uow: IntakeWork, event: IncomingEvent[CaseClosed]) -> No
 def project_public_note(uow: IntakeWork, event: IncomingEvent[PublicNoteAdded]) -> None:
     note = event.payload
     submission_id = submission_of(uow, note.case_id)
-    uow.status.add_update(
-        note.note_id, submission_id, PublicUpdateView("note", note.added_at, text=note.text)
-    )
+    if note.requested_documents:
+        update = PublicUpdateView(
+            "documents",
+            note.added_at,
+            text=note.text or None,
+            documents="\n".join(note.requested_documents),
+        )
+    else:
+        update = PublicUpdateView("note", note.added_at, text=note.text)
+    uow.status.add_update(note.note_id, submission_id, update)
 
 
 def submission_of(uow: IntakeWork, case_id: str) -> str:

@@ -193,6 +193,8 @@ class PublicUpdate(Base):
     status: Mapped[str | None] = mapped_column(String(30))
     text: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # What a request for documents asks for, one a line (None for any other update).
+    documents: Mapped[str | None] = mapped_column(Text)
 
 
 class StatusCode(Base):

@@ -356,6 +356,7 @@ PUBLIC_UPDATES_OF = (
         PUBLIC_UPDATES.c.status,
         PUBLIC_UPDATES.c.text,
         PUBLIC_UPDATES.c.occurred_at,
+        PUBLIC_UPDATES.c.documents,
     )
     .where(
         PUBLIC_UPDATES.c.office_id == bindparam("office_id"),
@@ -681,6 +682,7 @@ class PublicStatusRepository:
             status=update.status,
             text=update.text,
             occurred_at=update.occurred_at,
+            documents=update.documents,
         )
         self._uow.session.execute(
             statement.on_conflict_do_nothing(index_elements=[PUBLIC_UPDATES.c.id])

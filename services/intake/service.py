@@ -31,6 +31,7 @@ from services.contracts import (
 from services.contracts.rpc.intake import (
     STAFF_CHANNELS,
     AttachmentRequest,
+    ConstituentRequest,
     ContactPreferences,
     EmailOptOutRequest,
     EnterSubmissionRequest,
@@ -46,6 +47,7 @@ from services.intake import handlers, surveys, unsubscribe
 from services.intake.domain.attachments import Upload
 from services.intake.domain.releases import Release
 from services.intake.domain.submissions import ConsentEvidence, Idempotency
+from services.intake.domain.unsubscribe import ContactPreferences as Preferences
 from services.intake.models import Base
 from services.intake.schemas import ReceiptSchema, SubmissionSchema
 from services.intake.uow import IntakeUnitOfWork
@@ -63,6 +65,7 @@ RELEASE_SUMMARY = ReleaseSummary()
 LETTER_PARTICULARS_REQUEST = LetterParticularsRequest()
 LETTER_PARTICULARS = LetterParticulars()
 EMAIL_OPT_OUT = EmailOptOutRequest()
+CONSTITUENT_REQUEST = ConstituentRequest()
 CONTACT_PREFERENCES = ContactPreferences()
 # What a staff caller may get back as itself; anything else is a bug, logged with its trace.
 STAFF_ERRORS = (ValidationFailed, NotFound, Forbidden, Conflict)
@@ -252,6 +255,17 @@ class IntakeService(ServiceBase):
     # --- A constituent's contact preferences (staff, on the constituent's word) -------------
 
     @rpc(expected_exceptions=STAFF_ERRORS)
+    def contact_preferences(self, office_id: str, constituent_id: str) -> dict[str, Any]:
+        arguments = load_arguments(
+            CONSTITUENT_REQUEST, {"office_id": office_id, "constituent_id": constituent_id}
+        )
+        office = self.caller.office(arguments["office_id"])
+        preferences = unsubscribe.contact_preferences(
+            self.db, office, self.caller.actor, arguments["constituent_id"]
+        )
+        return preferences_answer(preferences, changed=False)
+
+    @rpc(expected_exceptions=STAFF_ERRORS)
     def set_email_opt_out(
         self, office_id: str, constituent_id: str, opted_out: bool
     ) -> dict[str, Any]:
@@ -267,17 +281,7 @@ class IntakeService(ServiceBase):
             arguments["constituent_id"],
             arguments["opted_out"],
         )
-        since = preferences.email_opted_out_at
-        return dict(
-            CONTACT_PREFERENCES.dump(
-                {
-                    "constituent_id": preferences.constituent_id,
-                    "email_opted_out": preferences.email_opted_out,
-                    "email_opted_out_at": since.isoformat() if since else None,
-                    "changed": changed,
-                }
-            )
-        )
+        return preferences_answer(preferences, changed=changed)
 
 
 def decoded_upload(scan: dict[str, Any]) -> Upload:
@@ -310,6 +314,21 @@ def release_summary(release: Release, now: datetime) -> dict[str, Any]:
                 "revoked_by": release.revoked_by,
                 "revocation_reason": release.revocation_reason,
                 "identifier_kinds": list(release.identifier_kinds),
+            }
+        )
+    )
+
+
+def preferences_answer(preferences: Preferences, *, changed: bool) -> dict[str, Any]:
+    """A constituent's contact preferences as the contract answers them."""
+    since = preferences.email_opted_out_at
+    return dict(
+        CONTACT_PREFERENCES.dump(
+            {
+                "constituent_id": preferences.constituent_id,
+                "email_opted_out": preferences.email_opted_out,
+                "email_opted_out_at": since.isoformat() if since else None,
+                "changed": changed,
             }
         )
     )

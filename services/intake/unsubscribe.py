@@ -76,6 +76,17 @@ def set_email_opt_out(
     return retrying_conflicts(attempt)
 
 
+def contact_preferences(
+    db: OpensUnitsOfWork[Any], office_id: str, actor: Actor, constituent_id: str
+) -> ContactPreferences:
+    """The constituent's choice as it stands, for staff (any role reads it)."""
+    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
+        preferences = uow.unsubscribe.preferences(constituent_id)
+    if preferences is None:
+        raise NotFound(NO_SUCH_CONSTITUENT)
+    return preferences
+
+
 def choose(uow: IntakeWork, preferences: ContactPreferences, opted_out: bool, by: str) -> bool:
     """Record the choice when it changes anything (with its event and an audit row), and
     commit; False when it was already so."""

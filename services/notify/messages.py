@@ -21,8 +21,14 @@ from services.notify.domain.acknowledgements import (
     Recipient,
     one_line,
 )
-from services.notify.domain.case_messages import SURVEY_TOKEN
-from services.notify.domain.delivery import ACKNOWLEDGEMENT, CLOSURE, SWEPT_KINDS, message_id
+from services.notify.domain.case_messages import DOCUMENTS, SURVEY_TOKEN, documents_list
+from services.notify.domain.delivery import (
+    ACKNOWLEDGEMENT,
+    CLOSURE,
+    DOCUMENTS_REQUEST,
+    SWEPT_KINDS,
+    message_id,
+)
 from services.notify.domain.status_codes import StatusCodeRequest
 from services.notify.domain.wording import Wording, WordingFailed, fill
 
@@ -230,7 +236,8 @@ def compose_case_message(
     unsubscribe_url: str,
     wording: OfficeWording | None = None,
 ) -> OutgoingEmail:
-    """A message about the constituent's case (`case_update`, `status_update`, `closure`):
+    """A message about the constituent's case (`case_update`, `documents_request`,
+    `status_update`, `closure`):
     what it says beyond the case's facts is its `content` (a note's text, the new state, the
     outcome), the rest is the case's codes and its status page; below it, the link that stops
     their email (`unsubscribe_url`)."""
@@ -238,6 +245,8 @@ def compose_case_message(
         raise ValueError(f"a {kind} needs the recipient's email address")
     tracking_code = one_line(case.tracking_code)
     said = {key: str(value) for key, value in content.items() if key != SURVEY_TOKEN}
+    if kind == DOCUMENTS_REQUEST:
+        said[DOCUMENTS] = documents_list(str(content.get(DOCUMENTS, "")))
     if kind == CLOSURE:
         # A closure queued before surveys existed has no token: its message asks nothing.
         token = content.get(SURVEY_TOKEN)

@@ -270,6 +270,66 @@ def test_the_api_works_a_case_and_refuses_what_the_lifecycle_does_not_allow(
     assert set(bad.json()["error"]["fields"]) == {"body", "colour"}
 
 
+def test_a_request_for_documents_reaches_the_constituent_once_and_their_status_page(
+    running_system: System,
+) -> None:
+    system = running_system
+    token = token_for(system, SAM)
+    reference = open_case(system, 903)
+
+    asked = api(
+        system,
+        "POST",
+        f"/{reference}/document-requests",
+        token,
+        json={"documents": ["Passport photo", "Death certificate"], "note": "Scans are fine."},
+    )
+
+    assert asked.status_code == 201, asked.text
+    assert asked.json()["status"] == "waiting_on_constituent"
+    address = "constituent903@example.org"
+
+    def to_constituent() -> list[Any]:
+        return [m for m in system.emails() if address in str(m["To"])]
+
+    def asked_for_documents() -> list[Any]:
+        return [
+            m
+            for m in to_constituent()
+            if str(m["Subject"]).startswith("Please send us some documents")
+        ]
+
+    [email] = system.wait_for(asked_for_documents, 30, "the request was never mailed")
+    body = email.get_payload(decode=True).decode()
+    assert "- Passport photo\n- Death certificate" in body and "Scans are fine." in body
+    # Intake's status page has the list (its projection of the same event).
+    documents = system.wait_for(
+        lambda: system.query(
+            "intake", "SELECT documents FROM public_updates WHERE documents IS NOT NULL"
+        ),
+        30,
+        "intake never projected the request",
+    )
+    assert "Passport photo\nDeath certificate" in [row.documents for row in documents]
+
+    # The move to waiting_on_constituent it made is not mailed as well: once the case's
+    # message log has settled, the constituent got the acknowledgement and this request.
+    def sent_kinds() -> list[str]:
+        kinds = [
+            row.kind
+            for row in system.query(
+                "notify",
+                "SELECT kind FROM deliveries WHERE status = 'sent' AND case_id = "
+                "(SELECT case_id FROM deliveries WHERE kind = 'documents_request' LIMIT 1)",
+            )
+        ]
+        return kinds if "documents_request" in kinds else []
+
+    kinds = system.wait_for(sent_kinds, 30, "notify never recorded the request as sent")
+    assert sorted(kinds) == ["acknowledgement", "documents_request"]
+    assert all(not str(m["Subject"]).startswith("We need something") for m in to_constituent())
+
+
 def test_an_intern_token_reads_but_cases_refuses_its_writes(
     running_system: System, new_case: str
 ) -> None:

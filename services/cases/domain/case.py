@@ -37,6 +37,7 @@ from services.cases.domain.timeline import (
     clocks_resumed_summary,
     closed_summary,
     deadline_extended_summary,
+    documents_requested_summary,
     inquiry_overdue_summary,
     inquiry_sent_summary,
     inquiry_withdrawn_summary,
@@ -273,9 +274,11 @@ class Case(Aggregate):
         at: datetime,
         reason: str | None = None,
         outcome: Outcome | None = None,
+        tell_constituent: bool = True,
     ) -> None:
         """Move the case through its lifecycle (lifecycle.py says where it may go): a
         `Conflict` listing the allowed moves if it may not go there; closing needs `outcome`.
+        `tell_constituent=False` when what moved it tells them itself.
         """
         current = self.status
         target = target_of(current, to)
@@ -305,6 +308,7 @@ class Case(Aggregate):
                 reason=reason,
                 changed_by=by.user_id,
                 changed_at=at,
+                tell_constituent=tell_constituent,
             ),
         )
         if target is CaseStatus.CLOSED and recorded is not None:
@@ -362,6 +366,49 @@ class Case(Aggregate):
                     added_at=at,
                 ),
             )
+
+    def request_documents(
+        self, documents: tuple[str, ...], note: str | None, *, by: Author, at: datetime
+    ) -> None:
+        """Ask the constituent to send documents: the case waits on them (a move they are not
+        told of separately: the request is the message), the timeline shows it to them, and
+        the request is announced as a public update naming the documents."""
+        if self.status.is_finished:
+            raise Conflict(
+                f"case {self.reference} is {self.status.value}: reopen it before asking for "
+                "documents"
+            )
+        if note and len(note) > PUBLIC_NOTE_LENGTH:
+            raise ValidationFailed(
+                f"a note for the constituent is at most {PUBLIC_NOTE_LENGTH} characters",
+                {"note": [f"at most {PUBLIC_NOTE_LENGTH} characters"]},
+            )
+        named = tuple(dict.fromkeys(name.strip() for name in documents if name.strip()))
+        if not named:
+            raise ValidationFailed(
+                "name at least one document", {"documents": ["name at least one document"]}
+            )
+        if self.status is not CaseStatus.WAITING_ON_CONSTITUENT:
+            self.transition(
+                CaseStatus.WAITING_ON_CONSTITUENT.value,
+                by=by,
+                at=at,
+                reason="documents requested",
+                tell_constituent=False,
+            )
+        summary = documents_requested_summary(named)
+        self._note(at, TimelineKind.DOCUMENTS_REQUESTED, summary, by, visibility=PUBLIC, body=note)
+        self.record(
+            PUBLIC_NOTE_ADDED,
+            PublicNoteAdded(
+                case_id=self.case_id,
+                reference=self.reference,
+                note_id=str(uuid.uuid4()),
+                text=note or "",
+                added_at=at,
+                requested_documents=named,
+            ),
+        )
 
     def update(
         self,

@@ -19,6 +19,13 @@ class AddNote:
 
 
 @dataclass(frozen=True)
+class RequestDocuments:
+    reference: str
+    documents: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class ChangeStatus:
     reference: str
     to: str

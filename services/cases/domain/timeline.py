@@ -41,6 +41,8 @@ class TimelineKind(StrEnum):
     REMINDER = "reminder"
     # The constituent answered the survey in their closing email (intake's portal).
     SATISFACTION_RATED = "satisfaction_rated"
+    # The office asked the constituent to send documents (public: their status page lists it).
+    DOCUMENTS_REQUESTED = "documents_requested"
 
 
 # What a caseworker writes by hand (the contracts' NOTE_KINDS).
@@ -110,6 +112,11 @@ def note_summary(kind: TimelineKind, visibility: str) -> str:
         TimelineKind.MEETING: "Meeting logged",
     }[kind]
     return f"{what} ({visibility})"
+
+
+def documents_requested_summary(documents: tuple[str, ...]) -> str:
+    """`Asked the constituent for: Denial letter; DD-214` (cut to the summary's length)."""
+    return f"Asked the constituent for: {'; '.join(documents)}"
 
 
 def release_signed_summary(kind: str, agencies: tuple[str, ...], expires_at: datetime) -> str:

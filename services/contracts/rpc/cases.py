@@ -22,6 +22,8 @@ from services.contracts.vocabulary import (
     CASE_RESULTS,
     CASE_STATUSES,
     CATEGORIES,
+    DOCUMENT_NAME_LENGTH,
+    DOCUMENTS_PER_REQUEST,
     NOTE_KINDS,
     NOTE_VISIBILITIES,
 )
@@ -87,6 +89,19 @@ class AddNoteRequest(CaseRequest):
     body = fields.String(required=True, validate=validate.Length(1, 10_000))
     visibility = fields.String(load_default="internal", validate=one_of(NOTE_VISIBILITIES))
     kind = fields.String(load_default="note", validate=one_of(NOTE_KINDS))
+
+
+class RequestDocumentsRequest(CaseRequest):
+    """`request_documents(office_id, reference, documents, note=None)`: ask the constituent to
+    send documents. The case waits on them; they get one message naming what to send (and
+    the office's note), and their status page lists it."""
+
+    documents = fields.List(
+        fields.String(validate=validate.Length(1, DOCUMENT_NAME_LENGTH)),
+        required=True,
+        validate=validate.Length(1, DOCUMENTS_PER_REQUEST),
+    )
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 class Outcome(Schema):

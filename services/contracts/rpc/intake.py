@@ -145,6 +145,13 @@ class ReleaseSummary(Schema):
     identifier_kinds = fields.List(fields.String(), required=True)
 
 
+class ConstituentRequest(OfficeRequest):
+    """`contact_preferences(office_id, constituent_id)`: whether the constituent takes email
+    from the office about their requests (staff read it on the case page)."""
+
+    constituent_id = fields.String(required=True, validate=validate.Length(36, 36))
+
+
 class EmailOptOutRequest(OfficeRequest):
     constituent_id = fields.String(required=True, validate=validate.Length(36, 36))
     # true or false, never "yes" or 1: which way is asked must not be a guess.

@@ -31,7 +31,13 @@ from services.chassis.errors import Conflict, Forbidden, NotFound, ValidationFai
 from services.chassis.schemas import load_arguments
 from services.contracts.rpc import intake as intake_rpc
 from services.contracts.rpc import notify as notify_rpc
-from services.contracts.rpc.cases import CaseFile, CasePage, GetCaseRequest, ListCasesRequest
+from services.contracts.rpc.cases import (
+    CaseFile,
+    CasePage,
+    GetCaseRequest,
+    ListCasesRequest,
+    RequestDocumentsRequest,
+)
 from services.contracts.rpc.metrics import OfficeCountsRequest, OfficeCountsWithOutcomes
 from services.gateway import admin, seed
 from services.gateway.models import Base
@@ -273,6 +279,10 @@ DEMO_CASE_FILES = {
 }
 
 
+# What the fake cases was asked to request, as its contract loaded it: a test reads and clears it.
+DOCUMENT_REQUESTS: list[dict[str, Any]] = []
+
+
 class FakeCases:
     """Answers `cases.list_cases` and `cases.get_case` by their contracts, for one office's
     fixed cases."""
@@ -290,6 +300,32 @@ class FakeCases:
         if query["office_id"] != OFFICE or found is None:
             raise NotFound(f"there is no case {reference} in office {office_id}")
         return answer(CaseFile(), found)  # type: ignore[no-any-return]
+
+    @rpc
+    def request_documents(
+        self, office_id: str, reference: str, documents: list[str], note: str | None = None
+    ) -> dict[str, Any]:
+        """As cases answers: the case waiting on the constituent, the request on its
+        timeline (what was asked is kept in `DOCUMENT_REQUESTS` for the test to read)."""
+        asked = load_arguments(
+            RequestDocumentsRequest(),
+            {"office_id": office_id, "reference": reference, "documents": documents, "note": note},
+        )
+        found = DEMO_CASE_FILES.get(asked["reference"])
+        if asked["office_id"] != OFFICE or found is None:
+            raise NotFound(f"there is no case {reference} in office {office_id}")
+        DOCUMENT_REQUESTS.append(asked)
+        entry = {
+            "at": NOW,
+            "kind": "documents_requested",
+            "summary": f"Asked the constituent for: {'; '.join(asked['documents'])}",
+            "author_id": "u-sam",
+            "author_name": "Sam Rivera",
+            "visibility": "public",
+            "body": asked["note"],
+        }
+        waiting = {**found, "status": "waiting_on_constituent", "timeline": [entry]}
+        return answer(CaseFile(), waiting)  # type: ignore[no-any-return]
 
     @rpc
     def list_cases(self, office_id: str, **filters: Any) -> dict[str, Any]:
@@ -312,6 +348,20 @@ class ActingPerson(DependencyProvider):
 
 # What the fake intake was asked, as (method, arguments, role): a test reads and clears it.
 INTAKE_CALLS: list[tuple[str, dict[str, Any], str | None]] = []
+
+
+# The constituents who stopped email, with since when (the fake intake's record; tests clear it).
+EMAIL_STOPPED: dict[str, str] = {}
+
+
+def _preferences(constituent_id: str, *, changed: bool) -> dict[str, Any]:
+    wire = {
+        "constituent_id": constituent_id,
+        "email_opted_out": constituent_id in EMAIL_STOPPED,
+        "email_opted_out_at": EMAIL_STOPPED.get(constituent_id),
+        "changed": changed,
+    }
+    return answer(intake_rpc.ContactPreferences(), wire)  # type: ignore[no-any-return]
 
 
 def _document(filename: str, content: bytes) -> dict[str, Any]:
@@ -350,6 +400,31 @@ class FakeIntake:
         self._called("releases", intake_rpc.SubmissionReleasesRequest(), arguments)
         found = DEMO_RELEASES if submission_id == SUBMISSION_ID else []
         return answer(intake_rpc.ReleaseSummary(many=True), found)  # type: ignore[no-any-return]
+
+    @rpc
+    def contact_preferences(self, office_id: str, constituent_id: str) -> dict[str, Any]:
+        arguments = {"office_id": office_id, "constituent_id": constituent_id}
+        self._called("contact_preferences", intake_rpc.ConstituentRequest(), arguments)
+        return _preferences(constituent_id, changed=False)
+
+    @rpc
+    def set_email_opt_out(
+        self, office_id: str, constituent_id: str, opted_out: bool
+    ) -> dict[str, Any]:
+        arguments = {
+            "office_id": office_id,
+            "constituent_id": constituent_id,
+            "opted_out": opted_out,
+        }
+        self._called("set_email_opt_out", intake_rpc.EmailOptOutRequest(), arguments)
+        if self.acting.get("role") == "read_only":
+            raise Forbidden("your role cannot change a constituent's contact preferences")
+        changed = (constituent_id in EMAIL_STOPPED) != opted_out
+        if opted_out:
+            EMAIL_STOPPED.setdefault(constituent_id, NOW.isoformat())
+        else:
+            EMAIL_STOPPED.pop(constituent_id, None)
+        return _preferences(constituent_id, changed=changed)
 
     @rpc
     def reveal_identifiers(self, office_id: str, release_id: str) -> dict[str, str]:

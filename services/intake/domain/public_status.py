@@ -31,10 +31,26 @@ NOT_MATCHED = "the last name or ZIP code does not match this request"
 
 @dataclass(frozen=True)
 class PublicUpdateView:
-    kind: str  # received | opened | status | closed | note
+    kind: str  # received | opened | status | closed | note | documents
     occurred_at: datetime
     status: str | None = None
     text: str | None = None
+    # A request for documents (kind `documents`): what to send, one a line.
+    documents: str | None = None
+
+    @property
+    def requested(self) -> list[str]:
+        """The documents a request asks for, in order."""
+        return [line for line in (self.documents or "").splitlines() if line.strip()]
+
+
+def outstanding_documents(status: str, updates: list[PublicUpdateView]) -> list[str]:
+    """What the office is waiting for from the constituent: the latest request's list while
+    the case waits on them, nothing otherwise."""
+    if status != "waiting_on_constituent":
+        return []
+    requests = [update for update in updates if update.kind == "documents"]
+    return max(requests, key=lambda update: update.occurred_at).requested if requests else []
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from services.contracts.vocabulary import CATEGORIES
 from services.intake import handlers, surveys
 from services.intake.domain.agencies import AGENCIES
 from services.intake.domain.attachments import MAX_BYTES, MAX_FILES
+from services.intake.domain.public_status import outstanding_documents
 from services.intake.domain.submissions import (
     Idempotency,
     IdempotencyKeyReused,
@@ -503,6 +504,7 @@ def show_status(office: PortalOffice, submission_id: str) -> Any:
     context: dict[str, Any] = {
         "office": office,
         "found": found,
+        "needed": outstanding_documents(found.status, found.updates),
         "notices": notices,
         "csrf_token": guards.csrf_token(),
         "status_words": STATUS_WORDS,

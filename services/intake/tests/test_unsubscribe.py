@@ -231,6 +231,21 @@ def test_staff_record_the_constituents_wish_once_and_interns_may_not(
         unsubscribe.set_email_opt_out(db, "rep-other", CASEWORKER, constituent_id, True)
 
 
+def test_any_staff_member_reads_where_the_constituent_stands_and_another_office_cannot(
+    fake: tuple[Database, str],
+) -> None:
+    db, constituent_id = fake
+
+    before = unsubscribe.contact_preferences(db, OFFICE, INTERN, constituent_id)
+    unsubscribe.set_email_opt_out(db, OFFICE, CASEWORKER, constituent_id, True)
+    after = unsubscribe.contact_preferences(db, OFFICE, INTERN, constituent_id)
+
+    assert (before.email_opted_out, before.email_opted_out_at) == (False, None)
+    assert after.email_opted_out and after.email_opted_out_at is not None
+    with pytest.raises(NotFound):
+        unsubscribe.contact_preferences(db, "rep-other", CASEWORKER, constituent_id)
+
+
 # -- The portal, on both databases -------------------------------------------------------------
 
 

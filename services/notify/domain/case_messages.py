@@ -1,9 +1,11 @@
 """What the constituent is told while their case is worked, and when.
 
-Three things a caseworker does reach the constituent by email, each once: a public note
-(`case_update`, its text), the case moving to a state they should know of (`status_update`:
-the office has contacted the agency, or needs something from them) and the case being closed
-(`closure`, with its outcome in plain words). Internal notes, reasons and other states never
+Four things a caseworker does reach the constituent by email, each once: a public note
+(`case_update`, its text), a request for documents (`documents_request`: what to send, and the
+caseworker's note), the case moving to a state they should know of (`status_update`: the office
+has contacted the agency, or needs something from them; not when a request for documents moved
+it, which says so itself) and the case being closed (`closure`, with its outcome in plain
+words). Internal notes, reasons and other states never
 do. Each is queued when its event arrives, to go at once or after the office's quiet hours (see
 `quiet_hours.py`); the sweep sends it.
 """
@@ -22,10 +24,16 @@ from services.contracts import (
     PublicNoteAdded,
     SurveyOffered,
 )
-from services.notify.domain.acknowledgements import OpenedCase, Recipient, not_emailed_because
+from services.notify.domain.acknowledgements import (
+    OpenedCase,
+    Recipient,
+    not_emailed_because,
+    one_line,
+)
 from services.notify.domain.delivery import (
     CASE_UPDATE,
     CLOSURE,
+    DOCUMENTS_REQUEST,
     EMAIL,
     STATUS_UPDATE,
     Cause,
@@ -38,6 +46,8 @@ from services.notify.domain.links import link_digest
 TOLD_STATUSES = frozenset({"waiting_on_agency", "waiting_on_constituent"})
 # The closure message's survey secret, in its content; its links are built from it at send.
 SURVEY_TOKEN = "survey_token"  # noqa: S105 - a key of the content, not a secret
+# A request for documents' list, in its content: one document a line.
+DOCUMENTS = "documents"
 
 
 @dataclass(frozen=True)
@@ -52,12 +62,19 @@ class CaseMessage:
 
     @classmethod
     def public_note(cls, note: PublicNoteAdded) -> CaseMessage:
+        """A caseworker's update: a request for documents when it names any."""
+        if note.requested_documents:
+            content = {"note": note.text, DOCUMENTS: "\n".join(note.requested_documents)}
+            return cls(note.case_id, DOCUMENTS_REQUEST, note.note_id, content)
         return cls(note.case_id, CASE_UPDATE, note.note_id, {"note": note.text})
 
     @classmethod
     def status_change(cls, event_id: str, change: CaseStatusChanged) -> CaseMessage | None:
-        """The constituent's message about a change of state, if it is one they are told of."""
+        """The constituent's message about a change of state, if it is one they are told of
+        (and what moved it does not tell them itself)."""
         if change.to_status not in TOLD_STATUSES or change.to_status == change.from_status:
+            return None
+        if not change.tell_constituent:
             return None
         return cls(change.case_id, STATUS_UPDATE, event_id, {"status": change.to_status})
 
@@ -110,3 +127,9 @@ def content_of(delivery: Delivery) -> dict[str, Any]:
     """What a queued message says beyond the case's facts."""
     loaded = json.loads(delivery.content or "{}")
     return loaded if isinstance(loaded, dict) else {}
+
+
+def documents_list(documents: str) -> str:
+    """The documents a request names, one a line as its content keeps them, as the message
+    lists them: `- Denial letter` a line (each kept to one line)."""
+    return "\n".join(f"- {one_line(name)}" for name in documents.splitlines() if name.strip())

@@ -32,7 +32,8 @@ STATUS_CODE = "status_code"
 CASE_UPDATE = "case_update"
 STATUS_UPDATE = "status_update"
 CLOSURE = "closure"
-SWEPT_KINDS = frozenset({CASE_UPDATE, STATUS_UPDATE, CLOSURE})
+DOCUMENTS_REQUEST = "documents_request"
+SWEPT_KINDS = frozenset({CASE_UPDATE, STATUS_UPDATE, CLOSURE, DOCUMENTS_REQUEST})
 EMAIL = "email"
 # A swept message refused for now is tried again after these waits, then given up (`failed`).
 RETRY_WAITS = (

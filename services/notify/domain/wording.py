@@ -36,6 +36,12 @@ STATUS_URL = {"status_url": "the link to the request's status page"}
 FIELDS: Mapping[str, Mapping[str, str]] = {
     "acknowledgement": {**COMMON, **STATUS_URL},
     "case_update": {**COMMON, **STATUS_URL, "note": "the caseworker's public note"},
+    "documents_request": {
+        **COMMON,
+        **STATUS_URL,
+        "documents": "the documents asked for, one a line, each after a dash",
+        "note": "the caseworker's note with the request (may be empty)",
+    },
     "status_update": {
         **COMMON,
         **STATUS_URL,
@@ -58,6 +64,7 @@ FIELDS: Mapping[str, Mapping[str, str]] = {
 REQUIRED: Mapping[str, frozenset[str]] = {
     "acknowledgement": frozenset({"tracking_code"}),
     "case_update": frozenset({"note"}),
+    "documents_request": frozenset({"documents"}),
     "status_update": frozenset(),
     "closure": frozenset(),
     "status_code": frozenset({"code"}),
@@ -67,6 +74,7 @@ NOT_IN_SUBJECT = frozenset({"code"})
 MESSAGE_LABELS = {
     "acknowledgement": "Acknowledgement of a new request",
     "case_update": "Public note",
+    "documents_request": "Request for documents",
     "status_update": "Status update",
     "closure": "Case closed",
     "status_code": "Status page code",
@@ -79,6 +87,7 @@ SAMPLE: Mapping[str, Any] = {
     "reference": "CW-2026-000042",
     "status_url": "https://portal.example.gov/o/rep-lopez/status?tracking=K7QX-M2PD",
     "note": "The passport agency has your application and will print it this week.",
+    "documents": "- Denial letter of March 3\n- DD-214 (both pages)",
     "status": "waiting_on_agency",
     "result": "favourable",
     "survey_url": "https://portal.example.gov/o/rep-lopez/rate/q3Jx9sTzWvB2mN7kLp4dRfGh",

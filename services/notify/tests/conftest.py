@@ -15,11 +15,24 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
 
+from services.chassis.db import create_db_engine
 from services.chassis.testing import free_port, wait_until
+from services.chassis.uow import DatabaseAccess
 from services.contracts import CASE_OPENED, OFFICE_REGISTERED, SUBMISSION_RECEIVED
 from services.notify.models import deliveries, metadata, offices
+from services.notify.repository import NotifyUnitOfWork
 from services.notify.service import NotifyService
+from services.notify.tests.events import (
+    WEDNESDAY_10AM,
+    case_opened,
+    handle,
+    office_registered,
+    submission_received,
+)
+from services.notify.tests.fakes import FakeMailer, fake_database
+from services.notify.tests.flow_support import Db
 
 
 @dataclass
@@ -170,3 +183,43 @@ def one_message(
     time.sleep(0.5)  # a duplicate would arrive right behind the first
     [message] = messages_to(address)
     return message
+
+
+# --- The messages about a case: one constituent's open case on each unit of work -------------
+
+
+@pytest.fixture(params=["fake", "sqlite", "postgresql"])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db(db_backend: str, request: pytest.FixtureRequest) -> Iterator[Db]:
+    if db_backend == "fake":
+        yield fake_database()
+        return
+    url = request.getfixturevalue("service_database")("notify", metadata)
+    engine = create_db_engine(url)
+    yield DatabaseAccess(
+        sessionmaker(engine, expire_on_commit=False),
+        metadata,
+        lambda: None,
+        service="notify",
+        unit_of_work_type=NotifyUnitOfWork,
+        platform_sessions=sessionmaker(engine, expire_on_commit=False),
+    )
+    engine.dispose()
+
+
+@pytest.fixture
+def mailer(db: Db) -> FakeMailer:
+    """A constituent, Maria, whose case is open and acknowledged (the acknowledgement is
+    taken out of what was sent: these tests look at what comes after)."""
+    mailer = FakeMailer()
+    handle(db, mailer, office_registered())
+    handle(db, mailer, submission_received(), at=WEDNESDAY_10AM)
+    handle(db, mailer, case_opened(), at=WEDNESDAY_10AM)
+    assert len(mailer.sent) == 1
+    mailer.sent.clear()
+    mailer.attempts = 0
+    return mailer

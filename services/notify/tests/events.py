@@ -20,6 +20,11 @@ from services.notify import handlers
 from services.notify.tests.fakes import FakeMailer
 
 OFFICE = "rep-lopez"
+# Moments in the office's time zone (New York, UTC-5 in December): Wednesday 2 December 2026
+# at 10:00 there, Thursday at 21:00 (quiet hours), Friday at 8:00 (quiet hours over).
+WEDNESDAY_10AM = datetime(2026, 12, 2, 15, tzinfo=UTC)
+THURSDAY_9PM = datetime(2026, 12, 4, 2, tzinfo=UTC)
+FRIDAY_8AM = datetime(2026, 12, 4, 13, tzinfo=UTC)
 ELSEWHERE = "rep-someone-else"
 RECORD: dict[str, Callable[..., None]] = {
     OFFICE_REGISTERED.event_type: handlers.record_office,

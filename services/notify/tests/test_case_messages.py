@@ -7,82 +7,40 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import sessionmaker
 
 from services.chassis.consuming import consume
-from services.chassis.db import create_db_engine
 from services.chassis.errors import TransientError
 from services.chassis.events import IncomingEvent
 from services.chassis.fakes import FakeDatabase, incoming
-from services.chassis.uow import DatabaseAccess
 from services.contracts import CASE_CLOSED, CASE_STATUS_CHANGED, PUBLIC_NOTE_ADDED, SURVEY_OFFERED
 from services.notify import case_messages, handlers
 from services.notify.adapters.deliveries import offices_with_messages_due
 from services.notify.domain.delivery import CASE_UPDATE, CLOSURE, STATUS_UPDATE, Delivery
 from services.notify.mail import SendOutcomeUnknown, SendRefused
-from services.notify.models import metadata
 from services.notify.ports import NotifyWork
-from services.notify.repository import NotifyUnitOfWork
 from services.notify.tests.events import (
+    FRIDAY_8AM,
     OFFICE,
+    THURSDAY_9PM,
+    WEDNESDAY_10AM,
     case_opened,
     handle,
     office_registered,
     submission_received,
 )
-from services.notify.tests.fakes import FakeMailer, WorkerKilled, fake_database
+from services.notify.tests.fakes import FakeMailer, WorkerKilled
 from services.notify.tests.flow_support import Db, deliveries_of_case, published
 
-WEDNESDAY_10AM = datetime(2026, 12, 2, 15, tzinfo=UTC)
-THURSDAY_9PM = datetime(2026, 12, 4, 2, tzinfo=UTC)
-FRIDAY_8AM = datetime(2026, 12, 4, 13, tzinfo=UTC)
 HANDLERS: dict[str, Callable[[NotifyWork, IncomingEvent[Any]], None]] = {
     PUBLIC_NOTE_ADDED.event_type: case_messages.queue_public_note,
     CASE_STATUS_CHANGED.event_type: case_messages.follow_status,
     CASE_CLOSED.event_type: case_messages.finish_case,
 }
-
-
-@pytest.fixture(params=["fake", "sqlite", "postgresql"])
-def db_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def db(db_backend: str, request: pytest.FixtureRequest) -> Iterator[Db]:
-    if db_backend == "fake":
-        yield fake_database()
-        return
-    url = request.getfixturevalue("service_database")("notify", metadata)
-    engine = create_db_engine(url)
-    yield DatabaseAccess(
-        sessionmaker(engine, expire_on_commit=False),
-        metadata,
-        lambda: None,
-        service="notify",
-        unit_of_work_type=NotifyUnitOfWork,
-        platform_sessions=sessionmaker(engine, expire_on_commit=False),
-    )
-    engine.dispose()
-
-
-@pytest.fixture
-def mailer(db: Db) -> FakeMailer:
-    """A constituent, Maria, whose case is open and acknowledged (the acknowledgement is
-    taken out of what was sent: these tests look at what comes after)."""
-    mailer = FakeMailer()
-    handle(db, mailer, office_registered())
-    handle(db, mailer, submission_received(), at=WEDNESDAY_10AM)
-    handle(db, mailer, case_opened(), at=WEDNESDAY_10AM)
-    assert len(mailer.sent) == 1
-    mailer.sent.clear()
-    mailer.attempts = 0
-    return mailer
 
 
 def happened(event: IncomingEvent[Any], db: Db) -> None:

@@ -29,6 +29,7 @@ CONTEXT = {
     "code": "482913",
     "minutes": 15,
     "note": "The passport agency has your application and will print it this week.",
+    "documents": "- Denial letter of March 3\n- DD-214 (both pages)",
     "status": "waiting_on_agency",
     "result": "favourable",
     "survey_url": "https://portal.example.gov/o/rep-lopez/rate/q3Jx9sTzWvB2mN7kLp4dRfGh",

@@ -23,10 +23,7 @@ from services.notify.tests.test_case_messages import (
     THURSDAY_9PM,
     WEDNESDAY_10AM,
     closed,
-    db,
-    db_backend,
     happened,
-    mailer,
     public_note,
     status_changed,
     sweep,
@@ -41,8 +38,8 @@ from services.notify.tests.test_preferences import (
     preferences_changed,
 )
 
-# The case messages' fixtures (fake and both databases), and the portal's address.
-__all__ = ["db", "db_backend", "mailer", "portal"]
+# The portal's address (the case messages' fixtures are notify's conftest's).
+__all__ = ["portal"]
 
 
 def opt(db: Db, out: bool, at: datetime) -> None:
