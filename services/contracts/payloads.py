@@ -170,7 +170,8 @@ class AgencySuggestedV1(Schema):
 class AcknowledgementSentV1(Schema):
     case_id = fields.String(required=True)
     submission_id = fields.String(required=True)
-    channel = fields.String(required=True, validate=validate.OneOf(["email"]))
+    # "sms" since text messages: a text message to the constituent's phone.
+    channel = fields.String(required=True, validate=validate.OneOf(["email", "sms"]))
     sent_at = fields.AwareDateTime(required=True)
     # Added later (additive): sent again because an earlier attempt was cut off mid-send.
     resent_after_doubt = fields.Boolean(load_default=False)
