@@ -33,7 +33,7 @@ from services.notify.domain.delivery import SMS, Delivery, DeliveryStatus, NextS
 from services.notify.domain.links import LINK_TOKEN_BYTES
 from services.notify.domain.quiet_hours import QuietHours
 from services.notify.domain.reminders import DEFAULT_POLICY, OfficeClock, ReminderPolicy
-from services.notify.handlers import apply_outcome, counted_skip
+from services.notify.handlers import apply_outcome
 from services.notify.mail import Mailer
 from services.notify.messages import compose_case_message, portal_base_url
 from services.notify.observability import (
@@ -42,6 +42,7 @@ from services.notify.observability import (
     MESSAGES_QUEUED,
     OUTCOME_UNKNOWN,
 )
+from services.notify.plans import counted_skip
 from services.notify.ports import DeliveryChangedElsewhere, NotifyWork
 from services.notify.sending import Attempt, Senders, Settle, send_attempt
 from services.notify.texts import Texter, compose_text, texts_configured
