@@ -3,6 +3,9 @@ every text it takes (in memory), and lists them.
 
     python -m services.notify.fake_sms [--port 8010] [--bind 127.0.0.1]
 
+(the port defaults to `CASEWORK_FAKE_SMS_PORT`, else 8010; `./scripts/run` starts it from the
+Procfile and points notify at it unless `CASEWORK_NOTIFY_SMS_URL` is set)
+
 then point notify at it:
 
     CASEWORK_NOTIFY_SMS_URL=http://127.0.0.1:8010 CASEWORK_NOTIFY_SMS_ACCOUNT=ACfake
@@ -35,6 +38,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from services.chassis.config import env_int
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +218,7 @@ def _handler_for(fake: FakeSmsProvider) -> type[BaseHTTPRequestHandler]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--port", type=int, default=8010)
+    parser.add_argument("--port", type=int, default=env_int("CASEWORK_FAKE_SMS_PORT", 8010))
     parser.add_argument("--bind", default="127.0.0.1")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
