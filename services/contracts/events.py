@@ -144,6 +144,8 @@ SUBMISSION_RECEIVED = EventContract(
         "urgent": False,
         "privacy_release_signed": True,
         "received_at": "2026-11-23T14:05:00+00:00",
+        "preferred_channel": "email",
+        "contact_phone": "+12025550134",
         "attachments": [
             {
                 "attachment_id": "a1f0c2d4-7b1e-4c55-9d0a-2e4f6a8b0c13",

@@ -4,7 +4,7 @@ with their type, version, producer and consumers, are in `events.py`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -23,6 +23,8 @@ from services.contracts.vocabulary import (
 )
 
 CHANNELS = ("web", "email", "phone", "walk_in", "letter")
+# How a constituent would rather hear from the office (None: any way they gave).
+PREFERRED_CHANNELS = ("email", "phone", "post", "sms")
 
 
 RELEASE_KINDS = ("e_signed", "wet_signed")
@@ -58,6 +60,16 @@ class SubmissionReceivedV1(Schema):
     received_at = fields.AwareDateTime(required=True)
     # Added later: an older event has none.
     attachments = fields.List(fields.Nested(AttachmentV1), load_default=list)
+    # Added with text messages: how the constituent would rather hear from the office, and
+    # their phone number as digits with a leading + and country code (`+12025550134`).
+    preferred_channel = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(PREFERRED_CHANNELS)
+    )
+    contact_phone = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^\+[0-9]{7,15}$", error="not a phone number in E.164 form"),
+    )
 
 
 class PrivacyReleaseSignedV1(Schema):
@@ -176,7 +188,8 @@ class AgencySuggestedV1(Schema):
 class AcknowledgementSentV1(Schema):
     case_id = fields.String(required=True)
     submission_id = fields.String(required=True)
-    channel = fields.String(required=True, validate=validate.OneOf(["email"]))
+    # "sms" since text messages: a text message to the constituent's phone.
+    channel = fields.String(required=True, validate=validate.OneOf(["email", "sms"]))
     sent_at = fields.AwareDateTime(required=True)
     # Added later (additive): sent again because an earlier attempt was cut off mid-send.
     resent_after_doubt = fields.Boolean(load_default=False)
@@ -440,6 +453,9 @@ class SubmissionReceived:
     privacy_release_signed: bool
     received_at: datetime
     attachments: tuple[Attachment, ...] = ()
+    preferred_channel: str | None = None
+    # Never in a log line: the repr leaves it out.
+    contact_phone: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # From the wire a list of dicts; one value, whichever side built it.

@@ -40,11 +40,28 @@ ERROR_WORDS = {
 }
 # Error classes that mean the mail server was never (or no longer) there to ask.
 UNREACHABLE = ("Connect", "Disconnected", "Timeout", "timeout", "gaierror", "OSError")
+# The SMS provider's refusals by its error code (notify keeps `sms:<code>`, never its text).
+SMS_ERROR_WORDS = {
+    "sms:21211": "the phone number is not a valid number",
+    "sms:21614": "the phone number cannot receive text messages",
+    "sms:21612": "the text message provider cannot reach this number",
+    "sms:21408": "the text message provider does not send to this country",
+    "sms:NotConfigured": "this installation no longer sends text messages",
+    "sms:http-401": "the text message provider refused the installation's credentials",
+    "sms:http-429": "the text message provider was busy",
+}
 # Why notify did not send a message (its skip reason), when the reason alone does not say what
 # the caseworker can do about it.
 SKIP_WORDS = {
     "the constituent asked for no email": (
         "Not sent: the constituent asked for no email. Reach them another way."
+    ),
+    "the constituent replied STOP to our texts": (
+        "Not sent: the constituent replied STOP to our text messages. Reach them another way."
+    ),
+    "no text messages here and no email address": (
+        "Not sent: the constituent asked for text messages, which this installation does not "
+        "send, and gave no email address. Reach them another way."
     ),
 }
 
@@ -125,7 +142,7 @@ def set_email(
 def line_of(delivery: Mapping[str, Any]) -> MessageLine:
     status = delivery["status"]
     resent = delivery.get("resent_in_doubt") or 0
-    error = error_words(delivery.get("last_error"))
+    error = error_words(delivery.get("last_error"), delivery["channel"])
     state, words = "problem", ""
     due = delivery.get("send_after")
     if status == "queued":
@@ -162,13 +179,18 @@ def line_of(delivery: Mapping[str, Any]) -> MessageLine:
     )
 
 
-def error_words(error: str | None) -> str:
+def error_words(error: str | None, channel: str = "email") -> str:
+    server = "the text message provider" if channel == "sms" else "the mail server"
     if not error:
-        return "the mail server did not take it"
+        return f"{server} did not take it"
     if error.startswith("in doubt"):
         return "the sending was cut off"
     if error in ERROR_WORDS:
         return ERROR_WORDS[error]
+    if error in SMS_ERROR_WORDS:
+        return SMS_ERROR_WORDS[error]
     if any(part in error for part in UNREACHABLE):
-        return "the mail server could not be reached"
-    return f"the mail server refused it ({error})"
+        return f"{server} could not be reached"
+    if error.startswith("sms:http-"):
+        return f"{server} had a problem (HTTP {error.removeprefix('sms:http-')})"
+    return f"{server} refused it ({error.removeprefix('sms:')})"

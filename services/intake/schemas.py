@@ -34,8 +34,10 @@ def mail_ready(address: str) -> str | None:
         return None
 
 
-# How a constituent would rather be contacted.
-PREFERRED_CHANNELS = ("email", "phone", "post")
+# How a constituent would rather be contacted ("sms": text messages to their phone).
+PREFERRED_CHANNELS = ("email", "phone", "post", "sms")
+# What each way of being contacted needs them to give.
+CHANNEL_NEEDS = {"email": "email", "phone": "phone", "post": "address", "sms": "phone"}
 
 AGENCY_CODE = validate.Regexp(r"^[A-Z][A-Z0-9-]{1,19}$", error="use the agency's code, e.g. SSA")
 
@@ -72,8 +74,12 @@ class ConstituentSchema(StrictSchema):
         if not data.get("email") and not data.get("phone") and not data.get("address"):
             raise ValidationError("give an email, a phone number or a postal address", "email")
         channel = data.get("preferred_channel")
-        needs = {"email": "email", "phone": "phone", "post": "address"}.get(channel or "")
+        needs = CHANNEL_NEEDS.get(channel or "")
         if needs and not data.get(needs):
+            if channel == "sms":
+                raise ValidationError(
+                    "give a mobile phone number to get text messages", "preferred_channel"
+                )
             raise ValidationError(
                 f"give your {'postal address' if needs == 'address' else needs} "
                 "to be contacted that way",

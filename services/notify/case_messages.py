@@ -27,20 +27,13 @@ from services.chassis.errors import TransientError
 from services.chassis.events import IncomingEvent
 from services.contracts import CaseClosed, CaseStatusChanged, PublicNoteAdded
 from services.notify import preferences, reminders
-from services.notify.domain.acknowledgements import ASKED_FOR_NO_EMAIL, OutgoingEmail, Recipient
+from services.notify.domain.acknowledgements import OutgoingEmail, OutgoingText, Recipient
 from services.notify.domain.case_messages import CaseMessage, content_of
-from services.notify.domain.delivery import Delivery, DeliveryStatus, NextStep
+from services.notify.domain.delivery import SMS, Delivery, DeliveryStatus, NextStep
 from services.notify.domain.links import LINK_TOKEN_BYTES
 from services.notify.domain.quiet_hours import QuietHours
 from services.notify.domain.reminders import DEFAULT_POLICY, OfficeClock, ReminderPolicy
-from services.notify.handlers import (
-    LEASE_MARGIN,
-    Attempt,
-    Settle,
-    apply_outcome,
-    counted_skip,
-    send_attempt,
-)
+from services.notify.handlers import apply_outcome
 from services.notify.mail import Mailer
 from services.notify.messages import compose_case_message, portal_base_url
 from services.notify.observability import (
@@ -49,7 +42,10 @@ from services.notify.observability import (
     MESSAGES_QUEUED,
     OUTCOME_UNKNOWN,
 )
+from services.notify.plans import counted_skip
 from services.notify.ports import DeliveryChangedElsewhere, NotifyWork
+from services.notify.sending import Attempt, Senders, Settle, send_attempt
+from services.notify.texts import Texter, compose_text, texts_configured
 from services.notify.wording import office_wording
 
 log = logging.getLogger(__name__)
@@ -112,8 +108,9 @@ def _queue(uow: NotifyWork, message: CaseMessage, now: datetime) -> None:
         raise TransientError(f"notify does not know case {message.case_id}'s constituent yet")
     clock, policy = reminders.office_schedule(uow)
     send_after = quiet_hours(policy).next_allowed(now, clock)
-    opted_out = preferences.opted_out(uow, recipient)
-    delivery = message.queue(case, recipient, now=now, send_after=send_after, opted_out=opted_out)
+    # By text message to a constituent who asked for texts, while this installation sends them.
+    way = preferences.route_for(uow, recipient, texts_on=texts_configured())
+    delivery = message.queue(case, recipient, now=now, send_after=send_after, way=way)
     uow.deliveries.add(delivery)
     if delivery.status is DeliveryStatus.SKIPPED:  # no address, or they asked for no email
         uow.after_commit(lambda: counted_skip(delivery))
@@ -131,19 +128,27 @@ def _counted_queue(kind: str, held: bool) -> None:
 # --- The sweep: send what is due -------------------------------------------------------------
 
 
-def send_due_messages(db: Any, mailer: Mailer, find_offices: FindOffices, clock: Clock) -> int:
+def send_due_messages(
+    db: Any,
+    mailer: Mailer,
+    find_offices: FindOffices,
+    clock: Clock,
+    texter: Texter | None = None,
+) -> int:
     """Send every queued message whose moment has come, office by office; how many were
-    handed to the mail server (sent or not)."""
+    handed to the mail server or the SMS provider (`texter`, None while texts are off), sent
+    or not."""
     started = time.perf_counter()
     tried = 0
+    senders = Senders(mailer, texter)
     for office_id in find_offices(clock(), OFFICE_BATCH):
-        tried += _sweep_office(db, mailer, office_id, clock)
+        tried += _sweep_office(db, senders, office_id, clock)
     MESSAGE_SWEEP_SECONDS.observe(time.perf_counter() - started)
     return tried
 
 
-def _sweep_office(db: Any, mailer: Mailer, office_id: str, clock: Clock) -> int:
-    lease = timedelta(seconds=mailer.longest_send_seconds) + LEASE_MARGIN
+def _sweep_office(db: Any, senders: Senders, office_id: str, clock: Clock) -> int:
+    lease = senders.lease
     now = clock()
     try:
         with db.unit_of_work(office_id=office_id) as uow:
@@ -152,7 +157,7 @@ def _sweep_office(db: Any, mailer: Mailer, office_id: str, clock: Clock) -> int:
             attempts = [
                 attempt
                 for delivery in uow.deliveries.claim_swept(now, CLAIM_BATCH)
-                if (attempt := _plan(uow, delivery, (quiet, office_clock), mailer, now, lease))
+                if (attempt := _plan(uow, delivery, (quiet, office_clock), senders, now, lease))
                 is not None
             ]
             uow.commit()
@@ -163,7 +168,7 @@ def _sweep_office(db: Any, mailer: Mailer, office_id: str, clock: Clock) -> int:
             raise
         log.warning("messages of %s left for the next sweep: %s", office_id, exc)
         return 0
-    outcomes = [(attempt, send_attempt(mailer, attempt, clock)[0]) for attempt in attempts]
+    outcomes = [(attempt, send_attempt(senders, attempt, clock)[0]) for attempt in attempts]
     _record(db, office_id, outcomes)
     return len(attempts)
 
@@ -172,17 +177,17 @@ def _plan(
     uow: NotifyWork,
     delivery: Delivery,
     hours: tuple[QuietHours, OfficeClock],
-    mailer: Mailer,
+    senders: Senders,
     now: datetime,
     lease: timedelta,
 ) -> Attempt | None:
     """Start the due delivery's next attempt, hold it for quiet hours, or give it up."""
     step = delivery.next_step(now=now, send_lease=lease)
-    # Whom a message that goes is written to (once: the opt-out and the email both need it).
+    # Whom a message that goes is written to (once: the opt-out and the message both need it).
     sending = step in (NextStep.SEND, NextStep.RESEND_IN_DOUBT)
     recipient = uow.recipients.get(delivery.submission_id) if sending else None
     if step is NextStep.SEND:
-        if _asked_for_no_email(uow, delivery, recipient):
+        if _stopped_meanwhile(uow, delivery, recipient):
             return None
         quiet, office_clock = hours
         allowed = quiet.next_allowed(now, office_clock)
@@ -191,9 +196,9 @@ def _plan(
             uow.deliveries.save(delivery)
             return None
         if delivery.attempts == 0:
-            delivery.start(now, sender_address=mailer.sender_address, lease=lease)
+            delivery.start(now, sender_address=senders.sender_address, lease=lease)
         else:
-            delivery.retry(now, sender_address=mailer.sender_address, lease=lease)
+            delivery.retry(now, sender_address=senders.sender_address, lease=lease)
     elif step is NextStep.RESEND_IN_DOUBT:
         delivery.resend_in_doubt(now, lease=lease)
         log.warning(
@@ -211,17 +216,19 @@ def _plan(
         uow.deliveries.save(delivery)
         return None
     uow.deliveries.save(delivery)
-    email = _compose(uow, delivery, recipient, mailer.sender_address, now)
-    return Attempt(delivery.delivery_id, delivery.kind, delivery.attempts, email)
+    message = _compose(uow, delivery, recipient, senders.sender_address, now)
+    return Attempt(delivery.delivery_id, delivery.kind, delivery.attempts, message)
 
 
-def _asked_for_no_email(uow: NotifyWork, delivery: Delivery, recipient: Recipient | None) -> bool:
-    """Whether the constituent asked for no email while the message waited (for office hours,
-    or to be tried again): then it is skipped, never sent. An attempt already made (left in
-    doubt) is not looked at again: it was started before they asked."""
-    if not preferences.opted_out(uow, recipient):
+def _stopped_meanwhile(uow: NotifyWork, delivery: Delivery, recipient: Recipient | None) -> bool:
+    """Whether the constituent stopped the message's channel while it waited (for office
+    hours, or to be tried again: asked for no email, or replied STOP to a text): then it is
+    skipped, never sent. An attempt already made (left in doubt) is not looked at again: it
+    was started before they asked."""
+    reason = preferences.stopped_on(uow, recipient, delivery.channel)
+    if reason is None:
         return False
-    delivery.skip(ASKED_FOR_NO_EMAIL)
+    delivery.skip(reason)
     uow.deliveries.save(delivery)
     uow.after_commit(lambda: counted_skip(delivery))
     return True
@@ -233,10 +240,20 @@ def _compose(
     recipient: Recipient | None,
     sender_address: str,
     now: datetime,
-) -> OutgoingEmail:
+) -> OutgoingEmail | OutgoingText:
     case = uow.cases.get(delivery.case_id or "")
     if case is None or recipient is None:  # both were known when it was queued
         raise TransientError(f"delivery {delivery.delivery_id} lost its case or constituent")
+    if delivery.channel == SMS:
+        return compose_text(
+            delivery.kind,
+            recipient=recipient,
+            case=case,
+            office_id=uow.office_id,
+            office=uow.offices.sender(),
+            portal=portal_base_url(),
+            content=content_of(delivery),
+        )
     return compose_case_message(
         delivery_id=delivery.delivery_id,
         kind=delivery.kind,

@@ -13,7 +13,6 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,53 +23,29 @@ from services.chassis.db import is_transient, utcnow
 from services.chassis.errors import PermanentMessageError, TransientError
 from services.chassis.events import IncomingEvent
 from services.contracts import CaseOpened, OfficeRegistered, StatusCodeRequested, SubmissionReceived
-from services.notify import preferences, reminders
-from services.notify.domain import acknowledgements, status_codes
+from services.notify import plans, preferences, reminders
 from services.notify.domain.acknowledgements import (
-    NO_EMAIL_ADDRESS,
+    REPLIED_STOP,
     OfficeSender,
     OpenedCase,
-    OutgoingEmail,
     Recipient,
-    first_acknowledgement,
-    not_emailed_because,
-    skipped_acknowledgement,
 )
 from services.notify.domain.delivery import (
-    ACKNOWLEDGEMENT,
-    EMAIL,
-    STATUS_CODE,
+    SMS,
     AttemptSettledElsewhere,
     Delivery,
-    NextStep,
+    DeliveryStatus,
 )
 from services.notify.domain.reminders import ReminderPolicy
-from services.notify.domain.status_codes import (
-    CODE_EXPIRED,
-    StatusCodeRequest,
-    expired_status_code,
-    first_status_code,
-)
-from services.notify.mail import Mailer, SendOutcomeUnknown, SendRefused
-from services.notify.messages import compose_acknowledgement, compose_status_code, portal_base_url
-from services.notify.observability import (
-    DELIVERY_FAILURES,
-    MESSAGES_SENT,
-    MESSAGES_SKIPPED,
-    OUTCOME_UNKNOWN,
-    RESENT_IN_DOUBT,
-    SMTP_SEND_SECONDS,
-    UNDELIVERABLE,
-)
+from services.notify.mail import Mailer
 from services.notify.ports import DeliveryChangedElsewhere, NotifyWork
-from services.notify.wording import office_wording
+from services.notify.sending import Attempt, Senders, Settle, send_attempt
+from services.notify.texts import Texter
 
 log = logging.getLogger(__name__)
 
 # Another worker creating or moving the same delivery at the same moment: look again.
 ATTEMPTS = 3
-# Margin on top of the transport's longest send before a `sending` row counts as cut off.
-LEASE_MARGIN = timedelta(seconds=5)
 # How long a worker keeps trying to record the outcome of a send while the database is away.
 SETTLE_PATIENCE_SECONDS = 60.0
 # Deliveries committed as `sending` together, then sent one after another: few enough that the
@@ -79,7 +54,6 @@ SETTLE_PATIENCE_SECONDS = 60.0
 SEND_CHUNK = 10
 
 Clock = Callable[[], datetime]
-Settle = Callable[[Delivery], None]
 Database = ConsumesBatches[NotifyWork]
 
 
@@ -113,32 +87,29 @@ def record_case_opened(uow: NotifyWork, event: IncomingEvent[CaseOpened]) -> Non
     reminders.schedule_case_opened(uow, event)
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """One committed `sending` attempt, waiting to be handed to the mail transport."""
-
-    delivery_id: str
-    kind: str
-    number: int
-    email: OutgoingEmail
-
-
 # What a message's delivery needs now, recorded in the unit of work for the caller to commit:
-# the attempt to hand to the mail transport, if a send is due.
-Plan = Callable[[NotifyWork, Mailer, IncomingEvent[Any], datetime, timedelta], Attempt | None]
+# the attempt to hand to its transport, if a send is due.
+Plan = Callable[[NotifyWork, Senders, IncomingEvent[Any], datetime, timedelta], Attempt | None]
 
 
 def acknowledge(
-    db: Database, mailer: Mailer, event: IncomingEvent[Any], *, clock: Clock = utcnow
+    db: Database,
+    mailer: Mailer,
+    event: IncomingEvent[Any],
+    *,
+    clock: Clock = utcnow,
+    texter: Texter | None = None,
 ) -> None:
     """Send the acknowledgement of the event's submission if it is due; at most once, ever.
 
     Runs for every delivery of either event, a redelivered one too: it may be the retry of an
     attempt the mail server refused. Raises TransientError when the mail server refused it for
     now (so the event is retried) or when another worker is sending it right now (so the event
-    checks again later). A refusal for good (5xx) settles the delivery as undeliverable.
+    checks again later). A refusal for good (5xx) settles the delivery as undeliverable. It
+    goes by text message (through `texter`, when there is one) to a constituent who asked for
+    texts (`acknowledgements.route`).
     """
-    _deliver(db, mailer, event, _plan_acknowledgement, clock)
+    _deliver(db, Senders(mailer, texter), event, plans.plan_acknowledgement, clock)
 
 
 def acknowledge_each(
@@ -148,13 +119,15 @@ def acknowledge_each(
     failures: Failures,
     *,
     clock: Clock = utcnow,
+    texter: Texter | None = None,
 ) -> Failures:
     """`acknowledge` every event whose facts were recorded (those not in `failures`), a few at
     a time in three batched steps: one transaction commits each due delivery as `sending`, the
     mail goes out over the transport's kept connections, one transaction records every
     outcome. Returns `failures` with the errors of the acknowledgements that failed added, by
     event id."""
-    return _deliver_each(db, mailer, events, failures, _plan_acknowledgement, clock)
+    senders = Senders(mailer, texter)
+    return _deliver_each(db, senders, events, failures, plans.plan_acknowledgement, clock)
 
 
 def mail_status_code(
@@ -169,7 +142,7 @@ def mail_status_code(
     A code that expired before it could go is recorded as skipped. Raises TransientError as
     `acknowledge` does; a retry after the code expired records it as skipped instead.
     """
-    _deliver(db, mailer, event, _plan_status_code, clock)
+    _deliver(db, Senders(mailer), event, plans.plan_status_code, clock)
 
 
 def mail_status_codes(
@@ -181,16 +154,16 @@ def mail_status_codes(
 ) -> Failures:
     """`mail_status_code` for a batch, in the three batched steps of `acknowledge_each`; the
     errors of those that failed, by event id."""
-    return _deliver_each(db, mailer, list(events), {}, _plan_status_code, clock)
+    return _deliver_each(db, Senders(mailer), list(events), {}, plans.plan_status_code, clock)
 
 
 def _deliver(
-    db: Database, mailer: Mailer, event: IncomingEvent[Any], plan: Plan, clock: Clock
+    db: Database, senders: Senders, event: IncomingEvent[Any], plan: Plan, clock: Clock
 ) -> None:
-    attempt = _start_attempt(db, mailer, event, plan, clock)
+    attempt = _start_attempt(db, senders, event, plan, clock)
     if attempt is None:
         return
-    settle, refused_for_now = send_attempt(mailer, attempt, clock)
+    settle, refused_for_now = send_attempt(senders, attempt, clock)
     _settle(db, event, attempt, settle)
     if refused_for_now:
         raise _refused(attempt, refused_for_now)
@@ -198,7 +171,7 @@ def _deliver(
 
 def _deliver_each(
     db: Database,
-    mailer: Mailer,
+    senders: Senders,
     events: list[IncomingEvent[Any]],
     failures: Failures,
     plan: Plan,
@@ -206,23 +179,23 @@ def _deliver_each(
 ) -> Failures:
     due = [event for event in events if event.event_id not in failures]
     for first in range(0, len(due), SEND_CHUNK):
-        _deliver_chunk(db, mailer, due[first : first + SEND_CHUNK], failures, plan, clock)
+        _deliver_chunk(db, senders, due[first : first + SEND_CHUNK], failures, plan, clock)
     return failures
 
 
 def _deliver_chunk(
     db: Database,
-    mailer: Mailer,
+    senders: Senders,
     due: list[IncomingEvent[Any]],
     failures: Failures,
     plan: Plan,
     clock: Clock,
 ) -> None:
-    lease = timedelta(seconds=mailer.longest_send_seconds) + LEASE_MARGIN
+    lease = senders.lease
     started: dict[str, Attempt] = {}
 
     def start(uow: NotifyWork, event: IncomingEvent[Any]) -> None:
-        attempt = plan(uow, mailer, event, clock(), lease)
+        attempt = plan(uow, senders, event, clock(), lease)
         if attempt is not None:
             # Kept only once its `sending` row has committed: never send what was rolled back.
             uow.after_commit(lambda: started.__setitem__(event.event_id, attempt))
@@ -234,7 +207,7 @@ def _deliver_chunk(
         if isinstance(failures.get(event.event_id), DeliveryChangedElsewhere):
             del failures[event.event_id]
             try:
-                _deliver(db, mailer, event, plan, clock)
+                _deliver(db, senders, event, plan, clock)
             except Exception as exc:
                 failures[event.event_id] = exc
 
@@ -243,7 +216,7 @@ def _deliver_chunk(
     for event in list(sent):
         attempt = started[event.event_id]
         try:
-            settle, refused_for_now = send_attempt(mailer, attempt, clock)
+            settle, refused_for_now = send_attempt(senders, attempt, clock)
         except Exception as exc:  # a bug: this one stays `sending` and its lease settles it
             failures[event.event_id] = exc
             sent.remove(event)
@@ -285,226 +258,26 @@ def _settle_all(
 
 
 def _refused(attempt: Attempt, reason: str) -> TransientError:
+    server = "the SMS provider" if attempt.channel == SMS else "the mail server"
     return TransientError(
-        f"the mail server did not take {attempt.kind} delivery {attempt.delivery_id} ({reason})"
+        f"{server} did not take {attempt.kind} delivery {attempt.delivery_id} ({reason})"
     )
 
 
-def send_attempt(mailer: Mailer, attempt: Attempt, clock: Clock) -> tuple[Settle, str | None]:
-    """Hand the message over: how to settle the attempt, and why it was refused for now (to
-    try again later), if it was."""
-    number, started = attempt.number, time.perf_counter()
-    try:
-        mailer.send(attempt.email)
-    except SendRefused as exc:
-        SMTP_SEND_SECONDS.labels("refused").observe(time.perf_counter() - started)
-        DELIVERY_FAILURES.labels(EMAIL).inc()
-        error = exc.error_class
-        if exc.permanent:
-            # A mistyped or closed mailbox: retrying would be refused again. Staff see the
-            # delivery as undeliverable and reach the constituent another way.
-            UNDELIVERABLE.labels(EMAIL).inc()
-            log.warning(
-                "%s delivery %s refused for good (%s); not retried",
-                attempt.kind,
-                attempt.delivery_id,
-                error,
-            )
-            return (lambda delivery: delivery.undeliverable(number, error)), None
-        refused_at = clock()
-        log.warning(
-            "%s delivery %s attempt %d refused (%s); will retry",
-            attempt.kind,
-            attempt.delivery_id,
-            number,
-            error,
-        )
-        return (lambda delivery: delivery.refused(number, error, at=refused_at)), error
-    except SendOutcomeUnknown as exc:
-        SMTP_SEND_SECONDS.labels("unknown").observe(time.perf_counter() - started)
-        OUTCOME_UNKNOWN.labels(EMAIL).inc()
-        error = exc.error_class
-        log.error(
-            "%s delivery %s was cut off mid-send (%s); marked unknown, to be sent again",
-            attempt.kind,
-            attempt.delivery_id,
-            error,
-        )
-        # Retried like a refusal: the retry finds it in doubt and sends it again (same
-        # Message-ID) while it may.
-        cut_at = clock()
-        return (
-            lambda delivery: delivery.outcome_unknown(number, error, at=cut_at)
-        ), f"in doubt: {error}"
-    SMTP_SEND_SECONDS.labels("sent").observe(time.perf_counter() - started)
-    MESSAGES_SENT.labels(EMAIL, attempt.kind).inc()
-    # Counted in messages_sent_total and kept as the delivery row: no log line per message.
-    log.debug("%s delivery %s sent", attempt.kind, attempt.delivery_id)
-    sent_at = clock()
-    return (lambda delivery: delivery.sent(number, at=sent_at)), None
-
-
 def _start_attempt(
-    db: Database, mailer: Mailer, event: IncomingEvent[Any], plan: Plan, clock: Clock
+    db: Database, senders: Senders, event: IncomingEvent[Any], plan: Plan, clock: Clock
 ) -> Attempt | None:
     """Commit the delivery as `sending` when a send is due; None when there is nothing to send."""
-    lease = timedelta(seconds=mailer.longest_send_seconds) + LEASE_MARGIN
+    lease = senders.lease
     for _ in range(ATTEMPTS):
         try:
             with db.unit_of_work(office_id=event.office_id, cause=event, claim=False) as uow:
-                attempt = plan(uow, mailer, event, clock(), lease)
+                attempt = plan(uow, senders, event, clock(), lease)
                 uow.commit()
                 return attempt
         except DeliveryChangedElsewhere:
             continue
     raise TransientError(f"the delivery for event {event.event_id} keeps changing")
-
-
-def _plan_acknowledgement(
-    uow: NotifyWork, mailer: Mailer, event: IncomingEvent[Any], now: datetime, lease: timedelta
-) -> Attempt | None:
-    """What to do about the acknowledgement of the event's submission now (`Plan`)."""
-    submission_id = event.payload.submission_id
-    case = uow.cases.for_submission(submission_id)
-    if case is None:
-        return None  # nothing to do before the case is opened, and no delivery before that
-    recipient = uow.recipients.get(submission_id)
-    delivery = uow.deliveries.for_cause(submission_id, ACKNOWLEDGEMENT)
-    opted_out = preferences.opted_out(uow, recipient)
-    step = acknowledgements.next_step(
-        case, recipient, delivery, now=now, send_lease=lease, opted_out=opted_out
-    )
-    if not _due(uow, step, delivery, ACKNOWLEDGEMENT):
-        return None
-    assert case is not None and recipient is not None
-    if step is NextStep.SKIP:  # an existing one was refused before they asked for no email
-        reason = not_emailed_because(recipient, opted_out=opted_out) or NO_EMAIL_ADDRESS
-        _skip(uow, delivery, lambda: skipped_acknowledgement(case, now=now, reason=reason), reason)
-        return None
-    if delivery is None:
-        delivery = first_acknowledgement(case, now=now, sender_address=mailer.sender_address)
-        uow.deliveries.add(delivery)
-    else:
-        _again(uow, delivery, step, now, mailer)
-    email = compose_acknowledgement(
-        delivery_id=delivery.delivery_id,
-        recipient=recipient,
-        case=case,
-        office_id=uow.office_id,
-        office=(sender := uow.offices.sender()),
-        sender_address=mailer.sender_address,
-        portal=portal_base_url(),
-        unsubscribe_url=preferences.unsubscribe_url(uow, recipient, now=now),
-        wording=office_wording(uow, sender),
-    )
-    # The caller commits: the idempotency key is durable before the mail server hears anything.
-    return Attempt(delivery.delivery_id, ACKNOWLEDGEMENT, delivery.attempts, email)
-
-
-def _plan_status_code(
-    uow: NotifyWork, mailer: Mailer, event: IncomingEvent[Any], now: datetime, lease: timedelta
-) -> Attempt | None:
-    """What to do about the code the event asks to be mailed now (`Plan`). The code is in the
-    event only: a retried event composes the email again."""
-    request = StatusCodeRequest.from_event(event.event_id, event.payload)
-    delivery = uow.deliveries.for_cause(request.request_id, STATUS_CODE)
-    step = status_codes.next_step(request, delivery, now=now, send_lease=lease)
-    if not _due(uow, step, delivery, STATUS_CODE):
-        return None
-    case = uow.cases.for_submission(request.submission_id)
-    case_id = case.case_id if case is not None else None
-    if step is NextStep.SKIP:
-        _skip(uow, delivery, lambda: expired_status_code(request, case_id, now=now), CODE_EXPIRED)
-        return None
-    if delivery is None:
-        delivery = first_status_code(
-            request, case_id, now=now, sender_address=mailer.sender_address
-        )
-        uow.deliveries.add(delivery)
-    else:
-        _again(uow, delivery, step, now, mailer)
-    email = compose_status_code(
-        delivery_id=delivery.delivery_id,
-        request=request,
-        recipient=uow.recipients.get(request.submission_id),
-        office=(sender := uow.offices.sender()),
-        sender_address=mailer.sender_address,
-        now=now,
-        wording=office_wording(uow, sender),
-    )
-    return Attempt(delivery.delivery_id, STATUS_CODE, delivery.attempts, email)
-
-
-def _skip(
-    uow: NotifyWork, delivery: Delivery | None, new: Callable[[], Delivery], reason: str
-) -> None:
-    """Record a message as not sent: a new delivery skipped outright, or one refused before
-    skipped now (its next try would be of no use, or is no longer wanted)."""
-    if delivery is None:
-        delivery = new()
-        uow.deliveries.add(delivery)
-    else:
-        delivery.skip(reason)
-        uow.deliveries.save(delivery)
-    skipped = delivery
-    uow.after_commit(lambda: counted_skip(skipped))
-
-
-def _again(
-    uow: NotifyWork, delivery: Delivery, step: NextStep, now: datetime, mailer: Mailer
-) -> None:
-    """Start another attempt of a delivery: after a definite refusal, or (same Message-ID)
-    after one left in doubt."""
-    if step is NextStep.RESEND_IN_DOUBT:
-        delivery.resend_in_doubt(now)
-        resent = delivery
-        uow.after_commit(lambda: _counted_resend(resent))
-    else:
-        delivery.retry(now, sender_address=mailer.sender_address)
-    uow.deliveries.save(delivery)
-
-
-def _counted_resend(delivery: Delivery) -> None:
-    RESENT_IN_DOUBT.labels(EMAIL, delivery.kind).inc()
-    log.warning(
-        "%s delivery %s was left in doubt; sending it again (attempt %d, same Message-ID)",
-        delivery.kind,
-        delivery.delivery_id,
-        delivery.attempts,
-    )
-
-
-def _due(uow: NotifyWork, step: NextStep, delivery: Delivery | None, kind: str) -> bool:
-    """Whether `step` leaves something to plan (a send or a skip); the steps every message
-    takes alike are taken here."""
-    if step in (NextStep.WAIT, NextStep.DONE):
-        return False
-    if step is NextStep.CHECK_LATER:
-        raise TransientError(f"another worker is sending this {kind} now")
-    if step is NextStep.MARK_UNKNOWN:
-        assert delivery is not None
-        delivery.give_up_cut_off()
-        uow.deliveries.save(delivery)
-        given_up = delivery.delivery_id
-        uow.after_commit(lambda: _counted_cut_off(given_up, kind))
-        return False
-    return True
-
-
-def _counted_cut_off(delivery_id: str, kind: str) -> None:
-    OUTCOME_UNKNOWN.labels(EMAIL).inc()
-    log.error(
-        "%s delivery %s was left mid-send again after being resent; given up as unknown",
-        kind,
-        delivery_id,
-    )
-
-
-def counted_skip(delivery: Delivery) -> None:
-    MESSAGES_SKIPPED.labels(EMAIL, delivery.kind).inc()
-    log.info(
-        "%s delivery %s skipped: %s", delivery.kind, delivery.delivery_id, delivery.skip_reason
-    )
 
 
 def _settle(
@@ -551,6 +324,10 @@ def apply_outcome(uow: NotifyWork, attempt: Attempt, outcome: Settle) -> None:
             raise AttemptSettledElsewhere(attempt.delivery_id)
         outcome(delivery)
         uow.deliveries.save(delivery)
+        if delivery.status is DeliveryStatus.SKIPPED and delivery.skip_reason == REPLIED_STOP:
+            # The provider says they replied STOP: no more texts about requests made so far.
+            stopped_at = delivery.attempt_started_at or delivery.created_at
+            preferences.record_texts_stopped(uow, delivery.submission_id, at=stopped_at)
     except (AttemptSettledElsewhere, DeliveryChangedElsewhere):
         if delivery is not None:
             delivery.pull_events()  # announce nothing of an outcome that was not recorded

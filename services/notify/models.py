@@ -73,6 +73,10 @@ recipients = Table(
     Column("preferred_language", String(5), nullable=False),
     Column("tracking_code", String(20), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
+    # How they would rather hear from the office ("sms": text messages) and their phone (E.164);
+    # NULL for submissions announced before text messages.
+    Column("preferred_channel", String(10), nullable=True),
+    Column("contact_phone", String(20), nullable=True),
 )
 
 # One row per constituent of the office (domain/preferences.py), made when notify first hears
@@ -87,6 +91,9 @@ contact_preferences = Table(
     Column("unsubscribe_token", String(64), nullable=False),
     Column("email_opted_out", Boolean, nullable=False, server_default=false()),
     Column("changed_at", UTCDateTime, nullable=True),
+    # When the SMS provider last refused a text because they replied STOP (NULL: never): no
+    # text about a request made before then goes (domain/acknowledgements.route).
+    Column("texts_stopped_at", UTCDateTime, nullable=True),
 )
 
 # Projection of `cases.case_opened`: the case an acknowledgement is about.

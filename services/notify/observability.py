@@ -55,6 +55,21 @@ SMTP_SEND_SECONDS = service_metric(
     "Time taken to hand one message to the SMTP server",
     ["outcome"],
 )
+SMS_SENDS = service_metric(
+    "counter",
+    "notify",
+    "sms_sends_total",
+    "Texts handed to the SMS provider, by outcome: sent, refused (tried again later), "
+    "undeliverable, opted_out (the recipient replied STOP), unknown (cut off: maybe sent)",
+    ["outcome"],
+)
+SMS_SEND_SECONDS = service_metric(
+    "histogram",
+    "notify",
+    "sms_send_seconds",
+    "Time taken by the SMS provider to answer one text",
+    ["outcome"],
+)
 REMINDERS_FIRED = service_metric(
     "counter",
     "notify",

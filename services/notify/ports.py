@@ -71,6 +71,10 @@ class ContactPreferences(Protocol):
         kept already (another worker's, meanwhile): the latest change wins."""
         ...
 
+    def stop_texts(self, constituent_id: str, at: datetime) -> None:
+        """Record that the SMS provider said at `at` they replied STOP (the latest kept)."""
+        ...
+
 
 class OpenedCases(Protocol):
     def record(self, case: OpenedCase) -> None: ...

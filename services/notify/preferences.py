@@ -18,7 +18,14 @@ from datetime import datetime
 from services.chassis.errors import ChangedElsewhere
 from services.chassis.events import IncomingEvent
 from services.contracts import ContactPreferencesChanged
-from services.notify.domain.acknowledgements import Recipient
+from services.notify.domain.acknowledgements import (
+    ASKED_FOR_NO_EMAIL,
+    REPLIED_STOP,
+    Recipient,
+    Route,
+    route,
+)
+from services.notify.domain.delivery import SMS
 from services.notify.domain.links import LINK_TOKEN_BYTES
 from services.notify.domain.preferences import ContactPreference
 from services.notify.messages import portal_base_url, unsubscribe_page_url
@@ -57,6 +64,42 @@ def opted_out(uow: NotifyWork, recipient: Recipient | None) -> bool:
         return False
     preference = uow.preferences.get(recipient.constituent_id)
     return preference is not None and preference.email_opted_out
+
+
+def route_for(uow: NotifyWork, recipient: Recipient, *, texts_on: bool) -> Route:
+    """How a message about their requests reaches the constituent now, their wishes as kept
+    (`acknowledgements.route`): `texts_on` when an SMS provider is configured."""
+    preference = uow.preferences.get(recipient.constituent_id)
+    return route(
+        recipient,
+        texts_on=texts_on,
+        email_opted_out=preference is not None and preference.email_opted_out,
+        texts_stopped=preference is not None
+        and preference.texts_stopped_for(recipient.received_at),
+    )
+
+
+def stopped_on(uow: NotifyWork, recipient: Recipient | None, channel: str) -> str | None:
+    """Why a message already on its way by `channel` must not go now (the constituent stopped
+    that channel meanwhile), or None."""
+    if recipient is None:
+        return None
+    preference = uow.preferences.get(recipient.constituent_id)
+    if preference is None:
+        return None
+    if channel == SMS:
+        return REPLIED_STOP if preference.texts_stopped_for(recipient.received_at) else None
+    return ASKED_FOR_NO_EMAIL if preference.email_opted_out else None
+
+
+def record_texts_stopped(uow: NotifyWork, submission_id: str, *, at: datetime) -> None:
+    """The SMS provider refused a text to this submission's constituent because they replied
+    STOP: no more texts about their requests made until now."""
+    recipient = uow.recipients.get(submission_id)
+    if recipient is None:
+        return
+    preference_of(uow, recipient.constituent_id, now=at)
+    uow.preferences.stop_texts(recipient.constituent_id, at)
 
 
 def unsubscribe_url(uow: NotifyWork, recipient: Recipient, *, now: datetime) -> str:

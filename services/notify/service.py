@@ -72,6 +72,7 @@ from services.notify.repository import (
     known_offices,
     offices_with_due_reminders,
 )
+from services.notify.texts import TextTransport
 
 # How often the reminder sweep looks for what is due (milliseconds): lateness is at most this
 # plus the sweep's own time.
@@ -96,6 +97,7 @@ class NotifyService(ServiceBase):
     name = "notify"
     db = Database(metadata, unit_of_work=NotifyUnitOfWork)
     mailer: Any = MailTransport()
+    texter: Any = TextTransport()  # None while CASEWORK_NOTIFY_SMS_URL is unset: texts are off
     caller: Any = RpcCaller()  # a worker sees the Caller it provides
 
     @event_handler(OFFICE_REGISTERED)
@@ -107,12 +109,12 @@ class NotifyService(ServiceBase):
     @event_handler(SUBMISSION_RECEIVED)
     def record_recipient(self, events: list[IncomingEvent[SubmissionReceived]]) -> Failures:
         failures = self.db.consume_batch(events, handlers.record_recipient)
-        return handlers.acknowledge_each(self.db, self.mailer, events, failures)
+        return handlers.acknowledge_each(self.db, self.mailer, events, failures, texter=self.texter)
 
     @event_handler(CASE_OPENED)
     def acknowledge_case(self, events: list[IncomingEvent[CaseOpened]]) -> Failures:
         failures = self.db.consume_batch(events, inactivity.record_case_opened)
-        return handlers.acknowledge_each(self.db, self.mailer, events, failures)
+        return handlers.acknowledge_each(self.db, self.mailer, events, failures, texter=self.texter)
 
     # A constituent stopped (or restarted) email from the office: no message about their
     # requests goes while they are opted out; the latest change wins.
@@ -190,6 +192,7 @@ class NotifyService(ServiceBase):
             self.mailer,
             lambda now, limit: offices_with_messages_due(self.db, now, limit),
             utcnow,
+            texter=self.texter,
         )
 
     @timer(interval=DIGEST_CHECK_SECONDS)

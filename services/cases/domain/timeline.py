@@ -87,10 +87,15 @@ def agency_suggested_summary(agency_code: str, agency_name: str) -> str:
     return f"Agency suggested: {agency_name} ({agency_code})"
 
 
+# How notify reached the constituent, in the timeline's words.
+ACKNOWLEDGED_BY = {"email": "email", "sms": "text message"}
+
+
 def acknowledgement_summary(channel: str, resent_after_doubt: bool = False) -> str:
-    """`Acknowledgement sent to the constituent by email`; when an earlier attempt was cut off
-    mid-send and it went again, staff are told the constituent may have two copies."""
-    text = f"Acknowledgement sent to the constituent by {channel}"
+    """`Acknowledgement sent to the constituent by email` (or `by text message`); when an
+    earlier attempt was cut off mid-send and it went again, staff are told the constituent may
+    have two copies."""
+    text = f"Acknowledgement sent to the constituent by {ACKNOWLEDGED_BY.get(channel, channel)}"
     if resent_after_doubt:
         text += " (sent again: an earlier attempt was cut off, so they may have two copies)"
     return text

@@ -205,3 +205,11 @@ def test_an_acknowledgement_sent_again_after_a_cut_off_says_they_may_have_two() 
         "Acknowledgement sent to the constituent by email "
         "(sent again: an earlier attempt was cut off, so they may have two copies)"
     )
+
+
+def test_an_acknowledgement_by_text_message_says_so_on_the_timeline() -> None:
+    case = opened()
+
+    case.note_acknowledgement("sms", sent_at=T0)
+
+    assert case.timeline[-1].summary == "Acknowledgement sent to the constituent by text message"

@@ -125,3 +125,32 @@ def test_a_message_to_a_constituent_who_asked_for_no_email_says_so_whatever_it_w
         )
         assert (line.kind, line.state, line.due) == (label, "problem", None)
         assert line.words == "Not sent: the constituent asked for no email. Reach them another way."
+
+
+def test_a_text_message_shows_its_channel_and_the_providers_refusals_in_words() -> None:
+    sent = line_of(delivery("sent", channel="sms"))
+    assert (sent.channel, sent.words) == ("Text message", "Sent")
+    assert line_of(delivery("sent")).channel == "Email"
+
+    bad_number = line_of(delivery("undeliverable", channel="sms", last_error="sms:21211"))
+    assert bad_number.words == (
+        "Not delivered: the phone number is not a valid number. Reach the constituent another way."
+    )
+    busy = line_of(delivery("failed", channel="sms", last_error="sms:http-503"))
+    assert (
+        busy.words
+        == "Not sent yet: the text message provider had a problem (HTTP 503); trying again"
+    )
+    away = line_of(delivery("failed", channel="sms", last_error="sms:ConnectionError"))
+    assert "the text message provider could not be reached" in away.words
+
+
+def test_a_text_to_a_constituent_who_replied_stop_says_so() -> None:
+    line = line_of(
+        delivery("skipped", channel="sms", skip_reason="the constituent replied STOP to our texts")
+    )
+
+    assert line.channel == "Text message"
+    assert line.words == (
+        "Not sent: the constituent replied STOP to our text messages. Reach them another way."
+    )

@@ -22,7 +22,8 @@ class ConstituentDetails:
     phone: str | None
     address: dict[str, str] | None
     preferred_language: str = "en"
-    # How they would rather hear from the office: "email", "phone" or "post" (None: any).
+    # How they would rather hear from the office: "email", "phone", "post" or "sms" (text
+    # messages to their phone); None: any.
     preferred_channel: str | None = None
 
     @property
@@ -44,6 +45,20 @@ def normalise_phone(phone: str | None) -> str | None:
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     return digits or None
+
+
+def e164_phone(phone: str | None) -> str | None:
+    """The number as a text message provider takes it: `+` and country code, then digits
+    ('(202) 555-0134' is `+12025550134`); a 10-digit number is taken as North American. None
+    for what cannot be a full international number (too short, too long)."""
+    digits = normalise_phone(phone)
+    if digits is None:
+        return None
+    if len(digits) == 10:
+        return f"+1{digits}"
+    if 11 <= len(digits) <= 15 and not digits.startswith("0"):
+        return f"+{digits}"
+    return None
 
 
 @dataclass

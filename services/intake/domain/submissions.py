@@ -17,7 +17,7 @@ from services.chassis.domain import Aggregate
 from services.chassis.errors import CaseworkError
 from services.contracts import SUBMISSION_RECEIVED, SubmissionReceived
 from services.intake.domain.attachments import StoredAttachment, Upload
-from services.intake.domain.constituents import Constituent, ConstituentDetails
+from services.intake.domain.constituents import Constituent, ConstituentDetails, e164_phone
 
 # No 0/O, 1/I/L, U/V: codes are read out over the phone.
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
@@ -173,6 +173,8 @@ class Submission(Aggregate):
                 privacy_release_signed=request.privacy_release is not None,
                 received_at=received_at,
                 attachments=tuple(item.payload for item in attachments),
+                preferred_channel=constituent.preferred_channel,
+                contact_phone=e164_phone(constituent.phone),
             ),
         )
         return submission

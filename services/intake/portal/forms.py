@@ -382,6 +382,8 @@ def translated(field_id: str, message: str) -> str:
         return _(
             "We have already sent several codes. Use the latest one, or try again in 15 minutes."
         )
+    if field_id == "preferred_channel" and "text messages" in message:
+        return _("Give a mobile phone number to get text messages.")
     if field_id == "last_name" and "does not match" in message:
         return _("The last name or ZIP code does not match this request.")
     missing = message in _MISSING

@@ -103,6 +103,7 @@ def test_accepting_a_submission_records_one_announcement_without_the_description
         urgent=False,
         privacy_release_signed=True,
         received_at=NOW,
+        contact_phone="+12025550134",  # as a text message provider takes it
     )
     # The wire form passes the contract's strict schema.
     assert "description" not in SUBMISSION_RECEIVED.dump(event.payload)

@@ -7,6 +7,7 @@ once per dialect)."""
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
@@ -34,6 +35,19 @@ CHANGE = (
     )
     .values(email_opted_out=bindparam("opted_out"), changed_at=bindparam("at"))
 )
+# A STOP reported later than the one kept moves it on; an earlier one changes nothing.
+STOP_TEXTS = (
+    update(contact_preferences)
+    .where(
+        contact_preferences.c.office_id == bindparam("of_office"),
+        contact_preferences.c.constituent_id == bindparam("of_constituent"),
+        or_(
+            contact_preferences.c.texts_stopped_at.is_(None),
+            contact_preferences.c.texts_stopped_at < bindparam("at"),
+        ),
+    )
+    .values(texts_stopped_at=bindparam("at"))
+)
 
 
 class ContactPreferenceRepository(Repository):
@@ -47,6 +61,7 @@ class ContactPreferenceRepository(Repository):
                 unsubscribe_token=row["unsubscribe_token"],
                 email_opted_out=bool(row["email_opted_out"]),
                 changed_at=row["changed_at"],
+                texts_stopped_at=row["texts_stopped_at"],
             )
         )
 
@@ -57,6 +72,7 @@ class ContactPreferenceRepository(Repository):
             "unsubscribe_token": preference.unsubscribe_token,
             "email_opted_out": preference.email_opted_out,
             "changed_at": preference.changed_at,
+            "texts_stopped_at": preference.texts_stopped_at,
         }
         inserted = self._session.execute(_insert_new(self._uow.dialect), row).rowcount  # type: ignore[attr-defined]
         if inserted != 1:
@@ -77,6 +93,10 @@ class ContactPreferenceRepository(Repository):
                 "at": preference.changed_at,
             },
         )
+
+    def stop_texts(self, constituent_id: str, at: datetime) -> None:
+        params = {"of_office": self._office_id, "of_constituent": constituent_id, "at": at}
+        self._session.execute(STOP_TEXTS, params)
 
 
 @functools.cache

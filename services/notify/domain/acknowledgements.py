@@ -15,6 +15,7 @@ from services.contracts import CaseOpened, SubmissionReceived
 from services.notify.domain.delivery import (
     ACKNOWLEDGEMENT,
     EMAIL,
+    SMS,
     Cause,
     Delivery,
     NextStep,
@@ -23,6 +24,11 @@ from services.notify.domain.delivery import (
 NO_EMAIL_ADDRESS = "no email address"
 # The constituent stopped email from the office about their requests (domain/preferences.py).
 ASKED_FOR_NO_EMAIL = "the constituent asked for no email"
+# They asked for text messages, and answered one with STOP (the provider's error 21610): no
+# more texts, and no email instead (they never asked for email).
+REPLIED_STOP = "the constituent replied STOP to our texts"
+# They asked for text messages, this installation sends none, and they gave no email address.
+NO_TEXTS_NO_EMAIL = "no text messages here and no email address"
 LANGUAGES = ("en", "es")
 # The longest name kept: what the recipients table holds, and more than a greeting needs.
 NAME_LENGTH = 200
@@ -39,6 +45,10 @@ class Recipient:
     preferred_language: str
     tracking_code: str
     received_at: datetime
+    # How they would rather hear from the office ("sms": text messages; None: any way), and
+    # their phone as a text message provider takes it (`+12025550134`); from later events.
+    preferred_channel: str | None = None
+    contact_phone: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_submission(cls, submission: SubmissionReceived) -> Recipient:
@@ -50,11 +60,18 @@ class Recipient:
             preferred_language=submission.preferred_language,
             tracking_code=submission.tracking_code,
             received_at=submission.received_at,
+            preferred_channel=submission.preferred_channel,
+            contact_phone=submission.contact_phone or None,
         )
 
     @property
     def language(self) -> str:
         return language_or_english(self.preferred_language)
+
+    @property
+    def wants_texts(self) -> bool:
+        """They chose text messages and gave a number to send them to."""
+        return self.preferred_channel == SMS and bool(self.contact_phone)
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,46 @@ class OutgoingEmail:
     unsubscribe_url: str | None = field(default=None, repr=False)
 
 
+@dataclass(frozen=True)
+class OutgoingText:
+    """A text message ready for the SMS provider; neither the number nor the words (which
+    name the constituent's request) reach a log line: its repr leaves them out."""
+
+    to_number: str = field(repr=False)
+    body: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Route:
+    """The channel a message about a constituent's requests goes by, and why it does not go
+    at all (`skip_reason`, the delivery's; None: it goes)."""
+
+    channel: str
+    skip_reason: str | None = None
+
+
+def route(
+    recipient: Recipient,
+    *,
+    texts_on: bool,
+    email_opted_out: bool = False,
+    texts_stopped: bool = False,
+) -> Route:
+    """How a message about their requests reaches the constituent: by text message when they
+    chose it, gave a phone and this installation sends texts (`texts_on`); otherwise by
+    email, as before texts existed. One who chose texts on an installation without them is
+    emailed if they gave an address. One who replied STOP to a text is sent nothing (they
+    asked for texts, not email); one who stopped email is not emailed."""
+    if recipient.wants_texts:
+        if texts_stopped:
+            return Route(SMS, REPLIED_STOP)
+        if texts_on:
+            return Route(SMS)
+        if not recipient.contact_email:
+            return Route(SMS, NO_TEXTS_NO_EMAIL)
+    return Route(EMAIL, not_emailed_because(recipient, opted_out=email_opted_out))
+
+
 def not_emailed_because(recipient: Recipient, *, opted_out: bool) -> str | None:
     """Why a message about their requests is not emailed to this constituent (the delivery's
     skip reason), or None: it may go."""
@@ -118,37 +175,46 @@ def next_step(
     now: datetime,
     send_lease: timedelta,
     opted_out: bool = False,
+    way: Route | None = None,
 ) -> NextStep:
     """What to do about one constituent's acknowledgement, given what notify knows now
     (`send_lease`: see `Delivery.next_step`; `opted_out`: the constituent asked for no email,
-    which also stops the retry of an attempt refused before they did)."""
+    which also stops the retry of an attempt refused before they did; `way`: the route the
+    message would take now, which, when given, says whether it goes instead)."""
     if delivery is not None:
         step = delivery.next_step(now=now, send_lease=send_lease)
-        if step is NextStep.SEND and opted_out:
+        stopped = way.skip_reason is not None if way is not None else opted_out
+        if step is NextStep.SEND and stopped:
             return NextStep.SKIP
         return step
     if case is None or recipient is None:
         return NextStep.WAIT
+    if way is not None:
+        return NextStep.SKIP if way.skip_reason else NextStep.SEND
     if not_emailed_because(recipient, opted_out=opted_out):
         return NextStep.SKIP
     return NextStep.SEND
 
 
-def acknowledgement_of(case: OpenedCase) -> Cause:
-    """The acknowledgement of a case goes to the constituent who asked, by email."""
-    return Cause(case.submission_id, case.case_id, ACKNOWLEDGEMENT, EMAIL, case.submission_id)
+def acknowledgement_of(case: OpenedCase, channel: str = EMAIL) -> Cause:
+    """The acknowledgement of a case goes to the constituent who asked, by email or text."""
+    return Cause(case.submission_id, case.case_id, ACKNOWLEDGEMENT, channel, case.submission_id)
 
 
-def first_acknowledgement(case: OpenedCase, *, now: datetime, sender_address: str) -> Delivery:
-    return Delivery.first_attempt(acknowledgement_of(case), now=now, sender_address=sender_address)
+def first_acknowledgement(
+    case: OpenedCase, *, now: datetime, sender_address: str, channel: str = EMAIL
+) -> Delivery:
+    return Delivery.first_attempt(
+        acknowledgement_of(case, channel), now=now, sender_address=sender_address
+    )
 
 
 def skipped_acknowledgement(
-    case: OpenedCase, *, now: datetime, reason: str = NO_EMAIL_ADDRESS
+    case: OpenedCase, *, now: datetime, reason: str = NO_EMAIL_ADDRESS, channel: str = EMAIL
 ) -> Delivery:
     """The acknowledgement of a constituent who gave no email address, or asked for none:
     nothing to send."""
-    return Delivery.skipped(acknowledgement_of(case), now=now, reason=reason)
+    return Delivery.skipped(acknowledgement_of(case, channel), now=now, reason=reason)
 
 
 def language_or_english(preferred: str) -> str:

@@ -27,6 +27,7 @@ from services.contracts import (
 from services.notify.domain.acknowledgements import (
     OpenedCase,
     Recipient,
+    Route,
     not_emailed_because,
     one_line,
 )
@@ -86,8 +87,8 @@ class CaseMessage:
         content = {"result": closed.result, SURVEY_TOKEN: survey_token}
         return cls(closed.case_id, CLOSURE, event_id, content)
 
-    def cause(self, case: OpenedCase) -> Cause:
-        return Cause(case.submission_id, case.case_id, self.kind, EMAIL, self.occasion_id)
+    def cause(self, case: OpenedCase, channel: str = EMAIL) -> Cause:
+        return Cause(case.submission_id, case.case_id, self.kind, channel, self.occasion_id)
 
     def queue(
         self,
@@ -97,18 +98,22 @@ class CaseMessage:
         now: datetime,
         send_after: datetime,
         opted_out: bool = False,
+        way: Route | None = None,
     ) -> Delivery:
         """The message's delivery: queued to go from `send_after`, or skipped for a
         constituent who gave no email address or asked for none (`opted_out`); the case's
-        message log says why."""
-        reason = not_emailed_because(recipient, opted_out=opted_out)
-        if reason is not None:
-            return Delivery.skipped(self.cause(case), now=now, reason=reason)
+        message log says why. `way`, when given, is the route it takes instead (by text
+        message, or by email; skipped for its reason)."""
+        if way is None:
+            way = Route(EMAIL, not_emailed_because(recipient, opted_out=opted_out))
+        cause = self.cause(case, way.channel)
+        if way.skip_reason is not None:
+            return Delivery.skipped(cause, now=now, reason=way.skip_reason)
         delivery = Delivery.queued(
-            self.cause(case), now=now, send_after=send_after, content=json.dumps(self.content)
+            cause, now=now, send_after=send_after, content=json.dumps(self.content)
         )
         token = self.content.get(SURVEY_TOKEN)
-        if token:
+        if token and way.channel == EMAIL:  # a text has no room for the survey's links
             # Intake learns the link's digest before the message can go, so the portal knows
             # the link by the time the constituent clicks it.
             delivery.record(

@@ -35,6 +35,9 @@ CLOSURE = "closure"
 DOCUMENTS_REQUEST = "documents_request"
 SWEPT_KINDS = frozenset({CASE_UPDATE, STATUS_UPDATE, CLOSURE, DOCUMENTS_REQUEST})
 EMAIL = "email"
+# A text message to the constituent's phone, through the SMS provider (no Message-ID: a text
+# resent after an attempt left in doubt may arrive twice).
+SMS = "sms"
 # A swept message refused for now is tried again after these waits, then given up (`failed`).
 RETRY_WAITS = (
     timedelta(minutes=1),
@@ -270,6 +273,13 @@ class Delivery(Aggregate):
         self._settle(attempt, DeliveryStatus.FAILED, error)
         waits = RETRY_WAITS[self.attempts - 1] if self.attempts <= len(RETRY_WAITS) else None
         self._look_again(at + waits if at is not None and waits is not None else None)
+
+    def opted_out_by_reply(self, attempt: int, reason: str) -> None:
+        """The provider refused the attempt because the constituent told it to stop (they
+        replied STOP to a text): settled as skipped, with why; never tried again."""
+        self._settle(attempt, DeliveryStatus.SKIPPED)
+        self.skip_reason = reason
+        self._look_again(None)
 
     def undeliverable(self, attempt: int, error: str) -> None:
         """Refused for good (5xx: no such mailbox): retrying would be refused again."""

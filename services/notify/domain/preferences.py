@@ -30,6 +30,8 @@ class ContactPreference(Aggregate):
     unsubscribe_token: str = field(repr=False)
     email_opted_out: bool = False
     changed_at: datetime | None = None
+    # When the SMS provider last refused a text because they had replied STOP (None: never).
+    texts_stopped_at: datetime | None = None
 
     @classmethod
     def offer(cls, constituent_id: str, token: str, *, now: datetime) -> ContactPreference:
@@ -45,6 +47,12 @@ class ContactPreference(Aggregate):
             ),
         )
         return preference
+
+    def texts_stopped_for(self, received_at: datetime) -> bool:
+        """Whether their STOP covers a request made at `received_at`: one made before it (or
+        with it) gets no more texts; a request made after it, in which they chose texts again,
+        may be texted (should the provider still refuse, that STOP is recorded in turn)."""
+        return self.texts_stopped_at is not None and received_at <= self.texts_stopped_at
 
     def change(self, *, email_opted_out: bool, at: datetime) -> bool:
         """Take the constituent's wish as of `at`, unless a later (or the same) change is

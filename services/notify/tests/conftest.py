@@ -3,6 +3,7 @@ real service in a nameko container on either database (`notify`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from services.chassis.db import create_db_engine
 from services.chassis.testing import free_port, wait_until
 from services.chassis.uow import DatabaseAccess
 from services.contracts import CASE_OPENED, OFFICE_REGISTERED, SUBMISSION_RECEIVED
+from services.notify.adapters.sms import TwilioTexter, load_sms_settings
+from services.notify.fake_sms import FakeSmsProvider
 from services.notify.models import deliveries, metadata, offices
 from services.notify.repository import NotifyUnitOfWork
 from services.notify.service import NotifyService
@@ -223,3 +226,26 @@ def mailer(db: Db) -> FakeMailer:
     mailer.sent.clear()
     mailer.attempts = 0
     return mailer
+
+
+@pytest.fixture
+def sms_provider(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSmsProvider]:
+    """The local fake of the SMS provider, over real HTTP on a free port, and notify's
+    settings pointing at it (texts are on)."""
+    fake = FakeSmsProvider().start()
+    monkeypatch.setenv("CASEWORK_NOTIFY_SMS_URL", fake.url)
+    monkeypatch.setenv("CASEWORK_NOTIFY_SMS_ACCOUNT", fake.account)
+    monkeypatch.setenv("CASEWORK_NOTIFY_SMS_TOKEN", fake.token)
+    monkeypatch.setenv("CASEWORK_NOTIFY_SMS_FROM", "+15005550006")
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def texter(sms_provider: FakeSmsProvider) -> Iterator[TwilioTexter]:
+    """The provider adapter, configured as notify would be, answering within half a second."""
+    settings = load_sms_settings()
+    assert settings is not None
+    made = TwilioTexter(dataclasses.replace(settings, read_timeout_seconds=0.5))
+    yield made
+    made.close()

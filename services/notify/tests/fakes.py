@@ -152,6 +152,11 @@ class FakeContactPreferences(_Table):
         if stored.changed_at is None or stored.changed_at < at:
             self.stage(preference.constituent_id, dataclasses.replace(preference))
 
+    def stop_texts(self, constituent_id: str, at: datetime) -> None:
+        stored = self.rows.get(constituent_id)
+        if stored is not None and (stored.texts_stopped_at is None or stored.texts_stopped_at < at):
+            self.stage(constituent_id, dataclasses.replace(stored, texts_stopped_at=at))
+
 
 class FakeOpenedCases(_Table):
     def record(self, case: OpenedCase) -> None:
