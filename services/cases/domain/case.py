@@ -356,16 +356,7 @@ class Case(Aggregate):
             self.transition(CaseStatus.OPEN.value, by=by, at=at, reason=f"{kind.value} added")
         self._note(at, kind, note_summary(kind, visibility), by, visibility=visibility, body=body)
         if visibility == PUBLIC:
-            self.record(
-                PUBLIC_NOTE_ADDED,
-                PublicNoteAdded(
-                    case_id=self.case_id,
-                    reference=self.reference,
-                    note_id=str(uuid.uuid4()),
-                    text=body,
-                    added_at=at,
-                ),
-            )
+            self._announce_update(body, at)
 
     def request_documents(
         self, documents: tuple[str, ...], note: str | None, *, by: Author, at: datetime
@@ -398,17 +389,7 @@ class Case(Aggregate):
             )
         summary = documents_requested_summary(named)
         self._note(at, TimelineKind.DOCUMENTS_REQUESTED, summary, by, visibility=PUBLIC, body=note)
-        self.record(
-            PUBLIC_NOTE_ADDED,
-            PublicNoteAdded(
-                case_id=self.case_id,
-                reference=self.reference,
-                note_id=str(uuid.uuid4()),
-                text=note or "",
-                added_at=at,
-                requested_documents=named,
-            ),
-        )
+        self._announce_update(note or "", at, named)
 
     def update(
         self,
@@ -576,6 +557,21 @@ class Case(Aggregate):
             return
         if self.due_on is None or self.due_on == before:
             self.due_on = after
+
+    def _announce_update(self, text: str, at: datetime, documents: tuple[str, ...] = ()) -> None:
+        """What the constituent's status page and messages hear of: a public update, asking
+        for `documents` when it names any."""
+        self.record(
+            PUBLIC_NOTE_ADDED,
+            PublicNoteAdded(
+                case_id=self.case_id,
+                reference=self.reference,
+                note_id=str(uuid.uuid4()),
+                text=text,
+                added_at=at,
+                requested_documents=documents,
+            ),
+        )
 
     def _note(
         self,
