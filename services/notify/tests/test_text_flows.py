@@ -6,64 +6,38 @@ recorded and respected from then on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import sessionmaker
 
 from services.chassis.consuming import consume
-from services.chassis.db import create_db_engine
 from services.chassis.errors import TransientError
 from services.chassis.events import IncomingEvent
 from services.chassis.fakes import FakeDatabase, incoming
-from services.chassis.uow import DatabaseAccess
 from services.contracts import CASE_STATUS_CHANGED, PUBLIC_NOTE_ADDED
 from services.notify import case_messages, handlers
 from services.notify.adapters.deliveries import offices_with_messages_due
 from services.notify.adapters.sms import TwilioTexter
 from services.notify.domain.acknowledgements import NO_TEXTS_NO_EMAIL, REPLIED_STOP
 from services.notify.fake_sms import FakeSmsProvider
-from services.notify.models import metadata
-from services.notify.repository import NotifyUnitOfWork
 from services.notify.tests.events import (
     OFFICE,
     RECORD,
+    WEDNESDAY_10AM,
     case_opened,
     office_registered,
     submission_received,
 )
-from services.notify.tests.fakes import FakeMailer, fake_database
+from services.notify.tests.fakes import FakeMailer
 from services.notify.tests.flow_support import Db, announced, deliveries_of_case, delivery_of
 from services.notify.texts import Texter
 
-WEDNESDAY_10AM = datetime(2026, 12, 2, 15, tzinfo=UTC)
 MARIA_PHONE = "+12025550134"
 WANTS_TEXTS = {"preferred_channel": "sms", "contact_phone": MARIA_PHONE}
 
 
-@pytest.fixture(params=["fake", "sqlite", "postgresql"])
-def db_backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def db(db_backend: str, request: pytest.FixtureRequest) -> Iterator[Db]:
-    if db_backend == "fake":
-        yield fake_database()
-        return
-    url = request.getfixturevalue("service_database")("notify", metadata)
-    engine = create_db_engine(url)
-    yield DatabaseAccess(
-        sessionmaker(engine, expire_on_commit=False),
-        metadata,
-        lambda: None,
-        service="notify",
-        unit_of_work_type=NotifyUnitOfWork,
-        platform_sessions=sessionmaker(engine, expire_on_commit=False),
-    )
-    engine.dispose()
+# `db_backend` and `db` (fake, SQLite, PostgreSQL) are notify's conftest's.
 
 
 @pytest.fixture(autouse=True)
