@@ -7,8 +7,9 @@ what a submission costs through the form against one through the JSON API.
 1. `GET /o/<office>/` at `--rate` requests/s for `--seconds`: p50, p99, max and errors.
 2. `-n` submissions through the form (each with its own form token, fetched first and used
    after the form's minimum fill time) and `-n` through `POST /api/v1/offices/<office>/
-   submissions`, one client each: requests/s, latency, and the CPU the intake-web process
-   used per submission (from /proc), so the two paths compare on cost, not only on speed.
+   submissions`, one client, in alternating blocks after a warm-up of each: requests/s,
+   latency, and the CPU the intake-web process (its relay included) used per submission
+   (from /proc, read once it went quiet after each block), so the two paths compare on cost.
 The rate limits must be off on the system measured: this is one client sending hundreds of
 requests a minute.
 """
@@ -25,7 +26,7 @@ import sys
 import threading
 import time
 import uuid
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from common import percentile
 
@@ -112,22 +113,36 @@ def form_page_latency(base: str, office: str, rate: float, seconds: float) -> No
     )
 
 
+BOUNDARY = "----CaseworkBenchBoundary7MA4YWxkTrZu0gW"
+FORM_CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
+
+
 def form_body(token: str, n: int) -> bytes:
-    return urlencode(
-        {
-            "form_token": token,
-            "website": "",
-            "first_name": "Bench",
-            "last_name": f"Constituent{n}",
-            "email": f"bench{n}@example.org",
-            "preferred_language": "en",
-            "category": "veterans",
-            "agency": "VA",
-            "subject": f"Disability claim pending ({n})",
-            "description": "Filed in March, no decision yet.",
-            "outcome": "A decision on the claim.",
-        }
-    ).encode()
+    """The form as a browser posts it (`multipart/form-data`: it has a file input), with no
+    file chosen: the empty, nameless file part a browser sends then."""
+    fields = {
+        "form_token": token,
+        "website": "",
+        "first_name": "Bench",
+        "last_name": f"Constituent{n}",
+        "email": f"bench{n}@example.org",
+        "preferred_language": "en",
+        "category": "veterans",
+        "agency": "VA",
+        "subject": f"Disability claim pending ({n})",
+        "description": "Filed in March, no decision yet.",
+        "outcome": "A decision on the claim.",
+    }
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f"--{BOUNDARY}\r\nContent-Disposition: form-data; "
+        'name="attachments"; filename=""\r\nContent-Type: application/octet-stream\r\n\r\n\r\n'
+    )
+    parts.append(f"--{BOUNDARY}--\r\n")
+    return "".join(parts).encode()
 
 
 def api_body(n: int) -> bytes:
@@ -155,46 +170,78 @@ def report(label: str, latencies: list[float], cpu_seconds: float, wall: float) 
     )
 
 
-def submissions(base: str, office: str, n: int) -> None:
+def settled_cpu_seconds(quiet_ms: float = 2.0, window: float = 0.3, limit: float = 5.0) -> float:
+    """intake-web's CPU once it has gone quiet: its relay publishes a block's events after the
+    answers went out, and that work belongs to the block, not to the next one."""
+    deadline = time.monotonic() + limit
+    last = intake_web_cpu_seconds()
+    while time.monotonic() < deadline:
+        time.sleep(window)
+        now = intake_web_cpu_seconds()
+        if (now - last) * 1000 <= quiet_ms:
+            return now
+        last = now
+    return last
+
+
+def submissions(base: str, office: str, n: int, block: int = 50) -> None:
+    """`n` through each path, in alternating blocks of `block` after one warm-up block of
+    each, every block's CPU read once intake-web went quiet: neither path pays for the
+    other's relay work, a cold cache, or the machine getting busier through the run."""
     client = Client(base)
     # Tokens first (the form's minimum fill time counts from the page being served).
     tokens = []
-    for _ in range(n):
+    for _ in range(n + block):
         status, page, _ = client.request("GET", f"/o/{office}/")
         found = TOKEN.search(page.decode())
         if status != 200 or found is None:
             sys.exit(f"the form page answered {status} without a form token")
         tokens.append(found.group(1))
     time.sleep(MIN_FILL_SECONDS)
-    latencies: list[float] = []
-    cpu, started = intake_web_cpu_seconds(), time.perf_counter()
-    for i, token in enumerate(tokens):
+    numbers = iter(range(10 * (n + block)))
+
+    def post_form() -> float:
+        i = next(numbers)
         status, body, elapsed = client.request(
             "POST",
             f"/o/{office}/",
-            form_body(token, i),
-            {"Content-Type": "application/x-www-form-urlencoded"},
+            form_body(tokens.pop(), i),
+            {"Content-Type": FORM_CONTENT_TYPE},
         )
         if status != 303:
             sys.exit(f"a form submission answered {status}: {body[:300]!r}")
-        latencies.append(elapsed)
-    report("form POST", latencies, intake_web_cpu_seconds() - cpu, time.perf_counter() - started)
+        return elapsed
 
-    latencies = []
-    cpu, started = intake_web_cpu_seconds(), time.perf_counter()
-    for i in range(n):
+    def post_api() -> float:
         status, body, elapsed = client.request(
             "POST",
             f"/api/v1/offices/{office}/submissions",
-            api_body(n + i),
+            api_body(next(numbers)),
             {"Content-Type": "application/json", "Idempotency-Key": f"bench-{uuid.uuid4()}"},
         )
         if status != 202:
             sys.exit(f"an API submission answered {status}: {body[:300]!r}")
-        latencies.append(elapsed)
-    report(
-        "JSON API POST", latencies, intake_web_cpu_seconds() - cpu, time.perf_counter() - started
-    )
+        return elapsed
+
+    paths = {"form POST": post_form, "JSON API POST": post_api}
+    latencies: dict[str, list[float]] = {label: [] for label in paths}
+    cpu = dict.fromkeys(paths, 0.0)
+    wall = dict.fromkeys(paths, 0.0)
+    for post in paths.values():  # warm-up, not counted
+        for _ in range(block):
+            post()
+    done = 0
+    while done < n:
+        size = min(block, n - done)
+        for label, post in paths.items():
+            before, started = settled_cpu_seconds(), time.perf_counter()
+            for _ in range(size):
+                latencies[label].append(post())
+            wall[label] += time.perf_counter() - started
+            cpu[label] += settled_cpu_seconds() - before
+        done += size
+    for label in paths:
+        report(label, latencies[label], cpu[label], wall[label])
 
 
 def main() -> None:

@@ -123,8 +123,22 @@ ensure_venv() {
 
 # --- RabbitMQ -------------------------------------------------------------------------------
 
+# RabbitMQ's file handle cache hands out what the broker may open (queues' files and client
+# sockets alike) from the node's open-file limit; at the 1024 a fresh Debian install gets
+# outside systemd, two test runs side by side (each a vhost per test, every service's quorum
+# queues in it) use it up, and then every new connection waits in its handshake for good.
+# RabbitMQ's documented cure outside systemd: raise the soft limit in rabbitmq-env.conf.
+raise_rabbitmq_open_files() {
+  local conf=/etc/rabbitmq/rabbitmq-env.conf
+  [ -d /etc/rabbitmq ] || return 0
+  grep -qs '^ulimit -S -n' "$conf" && return 0
+  as_root sh -c "echo 'ulimit -S -n 20000 2>/dev/null || true' >> $conf" ||
+    warn "could not raise RabbitMQ's open-file limit in $conf"
+}
+
 start_rabbitmq() {
   say "starting RabbitMQ"
+  raise_rabbitmq_open_files
   if has_systemd; then
     as_root systemctl start rabbitmq-server && return 0
   fi

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.datastructures import FileStorage, ImmutableMultiDict
+from werkzeug.datastructures import FileStorage
 
 from services.intake.domain.attachments import MAX_BYTES, MAX_FILES, Upload
 from services.intake.portal.i18n import IDENTIFIER_LABELS
@@ -171,9 +171,7 @@ def _put(target: dict[str, Any], name: str, value: Any) -> None:
         target[name] = value
 
 
-def submission_body(
-    form: ImmutableMultiDict[str, str], *, release: dict[str, Any] | None
-) -> dict[str, Any]:
+def submission_body(form: Mapping[str, str], *, release: dict[str, Any] | None) -> dict[str, Any]:
     """The form as the JSON API's submission body: empty fields left out (a required one is
     then "missing"), the address only when some part of it was typed, "what you want" after
     "what happened"."""
@@ -229,8 +227,9 @@ def iso_date(typed: str) -> str:
 
 
 def release_body(
-    form: ImmutableMultiDict[str, str],
+    form: Mapping[str, str],
     *,
+    agencies: list[str],
     signature_name: str,
     language: str,
 ) -> dict[str, Any]:
@@ -243,7 +242,7 @@ def release_body(
     release: dict[str, Any] = {
         "signed": form.get("release_consent") == "yes",
         "signature_name": signature_name,
-        "agencies": form.getlist("release_agencies"),
+        "agencies": agencies,
         "identifiers": identifiers,
         "language": language,
         "text_version": form.get("release_text_version", ""),

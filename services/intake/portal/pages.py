@@ -85,6 +85,7 @@ from services.intake.portal.metrics import (
     survey_click,
     unsubscribe_click,
 )
+from services.intake.portal.multipart import posted_form
 from services.intake.portal.settings import PortalSettings
 from services.intake.schemas import PrivacyReleaseSchema, SubmissionSchema
 from services.intake.unsubscribe import answer_unsubscribe
@@ -246,10 +247,11 @@ def submit_form(office_id: str) -> Any:
     """Store the request, or show the form again saying why not. The office is read only to
     show the form again: accepting checks it anyway, so a good post costs what the API's
     does."""
-    form = request.form
+    posted = posted_form(request)
+    form = posted.first_values()
     check = guards.check_form(office_id, form.get("form_token"), guards.honeypot_value(form))
     values = kept_values(form)
-    release_agencies = form.getlist("release_agencies")
+    release_agencies = posted.getlist("release_agencies")
 
     def again(problems: Problems, *, notice: str | None = None, status: int = 422) -> Any:
         office = office_or_404(office_id)
@@ -260,7 +262,7 @@ def submit_form(office_id: str) -> Any:
         # again, as it was, to send once more. Nothing of this request is kept.
         refused(check.refusal)
         return again(Problems(), notice="send_again", status=200)
-    files = request.files.getlist("attachments")
+    files = posted.files
     if too_many_files(files):
         problems = Problems()
         problems.add("attachments", _("Send at most %(count)d files.", count=MAX_FILES))
@@ -270,7 +272,12 @@ def submit_form(office_id: str) -> Any:
     # is the release text's, and the constituent's when the form did not say.
     wants_release = form.get("release_wanted") == "yes"
     release = (
-        release_body(form, signature_name=form.get("signature_name", ""), language=page_language())
+        release_body(
+            form,
+            agencies=release_agencies,
+            signature_name=form.get("signature_name", ""),
+            language=page_language(),
+        )
         if wants_release
         else None
     )
@@ -538,7 +545,12 @@ def release(office_id: str) -> Any:
         abort(400)
     values = {"signature_name": form.get("signature_name", "")}
     agencies = form.getlist("release_agencies")
-    raw = release_body(form, signature_name=values["signature_name"], language=current_language())
+    raw = release_body(
+        form,
+        agencies=agencies,
+        signature_name=values["signature_name"],
+        language=current_language(),
+    )
     try:
         loaded = RELEASE.load(raw)
     except ValidationError as exc:
