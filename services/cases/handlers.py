@@ -1,31 +1,22 @@
-"""Cases' service layer: each handler coordinates one office's unit of work (load through the
-repositories, call the `Case`, let the unit of work commit). No SQL here: see `adapters/`."""
+"""Cases' service layer for what other services tell a case: each handler coordinates one
+office's unit of work for an event (load through the repositories, call the `Case`, let the
+unit of work commit). What staff do through the RPCs is in staff.py. No SQL here: see
+`adapters/`."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
-from services.cases.domain import permissions
-from services.cases.domain.case import MANUAL, Author, Case, format_reference
-from services.cases.domain.commands import (
-    AddNote,
-    AssignCase,
-    ChangeStatus,
-    RequestDocuments,
-    UpdateCase,
-)
+from services.cases.counters import ASSIGNMENTS, CASES_OPENED, TRANSITIONS
+from services.cases.domain.case import Author, Case, format_reference
 from services.cases.domain.inquiries import AgencyInquiry, awaited_agencies, earliest_due
 from services.cases.domain.lifecycle import CaseStatus
-from services.cases.domain.queue import AuditEntry, CasePage, CaseQuery, CaseView
-from services.cases.domain.releases import PrivacyRelease, Revocation, Signing, shown
-from services.cases.domain.routing import ROUND_ROBIN, RULE, after_announcement
-from services.cases.domain.workload import CaseworkerLoad, workload
+from services.cases.domain.releases import PrivacyRelease, Revocation, Signing
+from services.cases.domain.routing import after_announcement
 from services.cases.ports import CasesWork
 from services.chassis.db import utcnow
-from services.chassis.errors import NotFound, TransientError, ValidationFailed
+from services.chassis.errors import TransientError
 from services.chassis.events import IncomingEvent
-from services.chassis.observability import service_metric
 from services.contracts import (
     CLOCK_PAUSED,
     AcknowledgementSent,
@@ -44,33 +35,6 @@ from services.contracts import (
     StaffMemberAdded,
     SubmissionReceived,
 )
-from services.contracts.vocabulary import CASE_RESULTS, NOTE_KINDS
-
-CASES_OPENED = service_metric("counter", "cases", "opened_total", "Cases opened")
-ASSIGNMENTS = service_metric(
-    "counter", "cases", "assignments_total", "Cases assigned to a caseworker", ["method"]
-)
-TRANSITIONS = service_metric(
-    "counter", "cases", "transitions_total", "Cases moved to a status by staff", ["to"]
-)
-NOTES = service_metric(
-    "counter", "cases", "notes_total", "Notes, calls and meetings written on cases", ["kind"]
-)
-CLOSURES = service_metric("counter", "cases", "closures_total", "Cases closed", ["result"])
-DOCUMENT_REQUESTS = service_metric(
-    "counter", "cases", "document_requests_total", "Requests for documents sent to constituents"
-)
-# Scraped as 0 before the first of each, not absent.
-ASSIGNMENTS.labels(RULE)
-ASSIGNMENTS.labels(ROUND_ROBIN)
-ASSIGNMENTS.labels(MANUAL)
-for _status in CaseStatus:
-    TRANSITIONS.labels(_status.value)
-for _kind in NOTE_KINDS:
-    NOTES.labels(_kind)
-for _result in CASE_RESULTS:
-    CLOSURES.labels(_result)
-AUDIT_TRAIL_LIMIT = 500
 
 
 def open_case(uow: CasesWork, event: IncomingEvent[SubmissionReceived]) -> None:
@@ -360,157 +324,6 @@ def _member(uow: CasesWork, user_id: str) -> Author:
 def _count_transition(uow: CasesWork, case: Case, was: CaseStatus) -> None:
     if case.status is not was:
         uow.after_commit(TRANSITIONS.labels(case.status.value).inc)
-
-
-def list_cases(uow: CasesWork, query: CaseQuery) -> CasePage:
-    """A page of the office's cases, newest first; every case shown is audited."""
-    permissions.require_reader(uow.actor)
-    if query.overdue and query.today is None:
-        query = replace(query, today=utcnow().date())
-    page = uow.cases.page(query)
-    uow.audit_each("case.listed", "case", [case.case_id for case in page.cases])
-    uow.commit()
-    return page
-
-
-def get_case(
-    uow: CasesWork, *, case_id: str | None = None, reference: str | None = None
-) -> CaseView:
-    """The case with its timeline; another office's case does not exist as far as you know."""
-    permissions.require_reader(uow.actor)
-    if (case_id is None) == (reference is None):
-        raise ValidationFailed(
-            "name the case by its id or its reference, not both",
-            {"case_id": ["give exactly one of case_id and reference"]},
-        )
-    if case_id is not None:
-        case = uow.cases.get_with_timeline(case_id)
-    else:
-        case = uow.cases.by_reference(reference or "")
-    if case is None:
-        raise NotFound(f"there is no case {case_id or reference} in office {uow.office_id}")
-    uow.audit("case.viewed", "case", case.case_id)
-    view = _view(uow, case)
-    uow.commit()
-    return view
-
-
-def add_note(uow: CasesWork, command: AddNote) -> CaseView:
-    permissions.require_writer(uow.actor)
-    case = _case_named(uow, command.reference)
-    was = case.status
-    case.add_note(
-        command.body,
-        by=_author(uow),
-        at=utcnow(),
-        kind=command.kind,
-        visibility=command.visibility,
-    )
-    uow.audit("case.note_added", "case", case.case_id)
-    uow.commit()
-    NOTES.labels(command.kind.value).inc()
-    if case.status is not was:
-        TRANSITIONS.labels(case.status.value).inc()
-    return _view(uow, case)
-
-
-def request_documents(uow: CasesWork, command: RequestDocuments) -> CaseView:
-    permissions.require_writer(uow.actor)
-    case = _case_named(uow, command.reference)
-    was = case.status
-    case.request_documents(command.documents, command.note, by=_author(uow), at=utcnow())
-    uow.audit("case.documents_requested", "case", case.case_id)
-    uow.commit()
-    DOCUMENT_REQUESTS.inc()
-    if case.status is not was:
-        TRANSITIONS.labels(case.status.value).inc()
-    return _view(uow, case)
-
-
-def change_status(uow: CasesWork, command: ChangeStatus) -> CaseView:
-    permissions.require_writer(uow.actor)
-    case = _case_named(uow, command.reference)
-    case.transition(
-        command.to, by=_author(uow), at=utcnow(), reason=command.reason, outcome=command.outcome
-    )
-    uow.audit("case.status_changed", "case", case.case_id)
-    uow.commit()
-    TRANSITIONS.labels(case.status.value).inc()
-    if case.status is CaseStatus.CLOSED and case.outcome is not None:
-        CLOSURES.labels(case.outcome.result).inc()
-    return _view(uow, case)
-
-
-def assign_case(uow: CasesWork, command: AssignCase) -> CaseView:
-    """A caseworker takes an unassigned case, or a supervisor gives one to anyone who takes
-    cases: active, caseworker or supervisor (permissions.py)."""
-    permissions.require_writer(uow.actor)
-    case = _case_named(uow, command.reference)
-    member = permissions.check_assignment(
-        uow.actor, case.assigned_to_id, uow.staff.find(command.user_id), command.user_id
-    )
-    assigned = case.assigned_to_id
-    case.assign(member.user_id, member.display_name, at=utcnow(), method=MANUAL, by=_author(uow))
-    uow.audit("case.assigned", "case", case.case_id)
-    uow.commit()
-    if case.assigned_to_id != assigned:
-        ASSIGNMENTS.labels(MANUAL).inc()
-    return _view(uow, case)
-
-
-def update_case(uow: CasesWork, command: UpdateCase) -> CaseView:
-    permissions.require_writer(uow.actor)
-    case = _case_named(uow, command.reference)
-    case.update(
-        by=_author(uow),
-        at=utcnow(),
-        priority=command.priority,
-        tags=command.tags,
-        due_on=command.due_on,
-    )
-    uow.audit("case.updated", "case", case.case_id)
-    uow.commit()
-    return _view(uow, case)
-
-
-def office_workload(uow: CasesWork) -> list[CaseworkerLoad]:
-    """Active cases per member who takes cases, by age, and the unassigned ones."""
-    permissions.require_reader(uow.actor)
-    return workload(uow.staff.members(), uow.cases.workload(utcnow()))
-
-
-def case_audit(uow: CasesWork, reference: str) -> list[AuditEntry]:
-    """Who read or changed the case, newest first (the last 500); office admins only. This
-    reading is audited too, after the trail is read."""
-    permissions.require_audit_reader(uow.actor)
-    case = _case_named(uow, reference)
-    trail = uow.audit_trail.for_case(case.case_id, AUDIT_TRAIL_LIMIT)
-    uow.audit("case.audit_viewed", "case", case.case_id)
-    uow.commit()
-    return trail
-
-
-def _case_named(uow: CasesWork, reference: str) -> Case:
-    case = uow.cases.by_reference(reference)
-    if case is None:
-        raise NotFound(f"there is no case {reference} in office {uow.office_id}")
-    return case
-
-
-def _author(uow: CasesWork) -> Author:
-    """The acting staff member with the name the office's roster knows them by."""
-    member = uow.staff.find(uow.actor.user_id)
-    return Author(uow.actor.user_id, member.display_name if member else uow.actor.user_id)
-
-
-def _view(uow: CasesWork, case: Case) -> CaseView:
-    """The case as its reader sees it now, with the releases of its submission."""
-    return CaseView(
-        case,
-        permissions.allowed_transitions(uow.actor, case.status),
-        shown(uow.releases.for_submission(case.submission_id)),
-        utcnow(),
-    )
 
 
 def _case_for(uow: CasesWork, event_type: str, case_id: str) -> Case:

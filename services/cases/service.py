@@ -8,7 +8,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
-from services.cases import handlers
+from services.cases import handlers, staff
 from services.cases.adapters.unit_of_work import CasesUnitOfWork
 from services.cases.domain import permissions
 from services.cases.models import Base
@@ -174,7 +174,7 @@ class CasesService(ServiceBase):
         limit=50, offset=0)`."""
         office, query = load_arguments(LIST_CASES, {"office_id": office_id, **filters})
         with self._work(office) as uow:
-            return CASE_PAGE.dump(handlers.list_cases(uow, query))
+            return CASE_PAGE.dump(staff.list_cases(uow, query))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_case(
@@ -184,7 +184,7 @@ class CasesService(ServiceBase):
             GET_CASE, {"office_id": office_id, "case_id": case_id, "reference": reference}
         )
         with self._work(office) as uow:
-            return case_file(handlers.get_case(uow, case_id=case, reference=named))
+            return case_file(staff.get_case(uow, case_id=case, reference=named))
 
     @rpc(expected_exceptions=EXPECTED)
     def add_note(self, office_id: str, reference: str, body: str, **options: Any) -> dict[str, Any]:
@@ -192,7 +192,7 @@ class CasesService(ServiceBase):
         arguments = {"office_id": office_id, "reference": reference, "body": body, **options}
         office, command = load_arguments(ADD_NOTE, arguments)
         with self._work(office) as uow:
-            return case_file(handlers.add_note(uow, command))
+            return case_file(staff.add_note(uow, command))
 
     @rpc(expected_exceptions=EXPECTED)
     def request_documents(
@@ -207,7 +207,7 @@ class CasesService(ServiceBase):
         }
         office, command = load_arguments(REQUEST_DOCUMENTS, arguments)
         with self._work(office) as uow:
-            return case_file(handlers.request_documents(uow, command))
+            return case_file(staff.request_documents(uow, command))
 
     @rpc(expected_exceptions=EXPECTED)
     def change_status(
@@ -229,7 +229,7 @@ class CasesService(ServiceBase):
             },
         )
         with self._work(office) as uow:
-            return case_file(handlers.change_status(uow, command))
+            return case_file(staff.change_status(uow, command))
 
     @rpc(expected_exceptions=EXPECTED)
     def assign_case(self, office_id: str, reference: str, user_id: str) -> dict[str, Any]:
@@ -237,7 +237,7 @@ class CasesService(ServiceBase):
             ASSIGN_CASE, {"office_id": office_id, "reference": reference, "user_id": user_id}
         )
         with self._work(office) as uow:
-            return case_file(handlers.assign_case(uow, command))
+            return case_file(staff.assign_case(uow, command))
 
     @rpc(expected_exceptions=EXPECTED)
     def update_case(self, office_id: str, reference: str, **changes: Any) -> dict[str, Any]:
@@ -247,19 +247,19 @@ class CasesService(ServiceBase):
             UPDATE_CASE, {"office_id": office_id, "reference": reference, **changes}
         )
         with self._work(office) as uow:
-            return case_file(handlers.update_case(uow, command))
+            return case_file(staff.update_case(uow, command))
 
     @rpc(expected_exceptions=EXPECTED)
     def workload(self, office_id: str) -> dict[str, Any]:
         office = load_arguments(OFFICE_ONLY, {"office_id": office_id})["office_id"]
         with self._work(office) as uow:
-            return WORKLOAD.dump({"rows": handlers.office_workload(uow)})
+            return WORKLOAD.dump({"rows": staff.office_workload(uow)})
 
     @rpc(expected_exceptions=EXPECTED)
     def case_audit(self, office_id: str, reference: str) -> dict[str, Any]:
         office, named = load_arguments(CASE, {"office_id": office_id, "reference": reference})
         with self._work(office) as uow:
-            return AUDIT_TRAIL.dump({"entries": handlers.case_audit(uow, named)})
+            return AUDIT_TRAIL.dump({"entries": staff.case_audit(uow, named)})
 
     def _work(self, office_id: str) -> Any:
         """The office's unit of work for the caller, unless they act for another office."""

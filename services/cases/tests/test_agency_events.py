@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from services.cases import handlers
+from services.cases import handlers, staff
 from services.cases.domain.case import Author, Case, Outcome
 from services.cases.domain.lifecycle import CaseStatus
 from services.cases.domain.timeline import TimelineKind, TimelineNote
@@ -509,7 +509,7 @@ def test_the_case_page_shows_the_agency_entries(db: Db) -> None:
     deliver(db, letter, reply(letter, "interim"))
 
     with db.unit_of_work(office_id=OFFICE, actor=SAM) as uow:
-        page = CaseFile().load(case_file(handlers.get_case(uow, case_id=case.case_id)))
+        page = CaseFile().load(case_file(staff.get_case(uow, case_id=case.case_id)))
 
     kinds = [entry["kind"] for entry in page["timeline"]]
     assert kinds[-3:] == ["inquiry_sent", "status_changed", "agency_reply"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.cases import handlers
+from services.cases import staff
 from services.cases.domain.case import PUBLIC_NOTE_LENGTH, CaseStatus, TimelineKind
 from services.cases.domain.commands import RequestDocuments
 from services.cases.schemas import RequestDocumentsArguments
@@ -128,7 +128,7 @@ def request(db: Db, reference: str, actor: Actor = CASEWORKER, **arguments: Any)
         {"office_id": OFFICE, "reference": reference, "documents": list(DOCUMENTS), **arguments},
     )
     with db.unit_of_work(office_id=office, actor=actor) as uow:
-        return handlers.request_documents(uow, command)
+        return staff.request_documents(uow, command)
 
 
 def test_the_handler_records_the_request_audits_it_and_announces_it(db: Db) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from services.cases import handlers
+from services.cases import handlers, staff
 from services.cases.domain.case import Case, CaseStatus, TimelineKind
 from services.cases.domain.queue import CaseQuery
 from services.cases.domain.routing import RosterMember
@@ -276,7 +276,7 @@ def test_a_queue_page_is_the_offices_newest_cases_and_each_one_shown_is_audited(
     reader = Actor.staff("u-3", "caseworker", "staff-app")
 
     with db.unit_of_work(office_id=OFFICE, actor=reader) as uow:
-        page = handlers.list_cases(uow, CaseQuery(limit=2))
+        page = staff.list_cases(uow, CaseQuery(limit=2))
 
     assert page.total == 3
     assert [case.subject for case in page.cases] == ["Request 2", "Request 1"]
@@ -290,9 +290,9 @@ def test_another_offices_case_is_not_found_and_its_read_is_not_audited(db: Db) -
     theirs = open_case(db, OTHER_OFFICE)
 
     with db.unit_of_work(office_id=OFFICE) as uow, pytest.raises(NotFound):
-        handlers.get_case(uow, case_id=theirs.case_id)
+        staff.get_case(uow, case_id=theirs.case_id)
     with db.unit_of_work(office_id=OTHER_OFFICE) as uow:
-        assert handlers.get_case(uow, case_id=theirs.case_id).case.case_id == theirs.case_id
+        assert staff.get_case(uow, case_id=theirs.case_id).case.case_id == theirs.case_id
 
     assert [(entry.office_id, entry.action) for entry in db.audit_log] == [
         (OTHER_OFFICE, "case.viewed")

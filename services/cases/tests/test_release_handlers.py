@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.cases import handlers
+from services.cases import handlers, staff
 from services.cases.domain.commands import AddNote
 from services.cases.domain.timeline import TimelineKind
 from services.cases.schemas import case_file
@@ -67,7 +67,7 @@ def revoked(of: Any, by: str = "constituent", at: datetime | None = None) -> Any
 def case_page(db: Db, case_id: str, office: str = OFFICE, actor: Actor = SAM) -> dict[str, Any]:
     """`get_case` as the RPC answers it, read back with the contract as gateway reads it."""
     with db.unit_of_work(office_id=office, actor=actor) as uow:
-        answer = case_file(handlers.get_case(uow, case_id=case_id))
+        answer = case_file(staff.get_case(uow, case_id=case_id))
     return CaseFile().load(answer)  # type: ignore[no-any-return]
 
 
@@ -205,7 +205,7 @@ def test_the_files_a_submission_brought_are_on_its_case_page(db: Db) -> None:
 
 def add_note(db: Db, reference: str, visibility: str, body: str = "We wrote to the SSA.") -> None:
     with db.unit_of_work(office_id=OFFICE, actor=SAM) as uow:
-        handlers.add_note(uow, AddNote(reference, body, TimelineKind.NOTE, visibility))
+        staff.add_note(uow, AddNote(reference, body, TimelineKind.NOTE, visibility))
 
 
 def test_a_public_note_is_announced_for_the_status_page_and_an_internal_one_is_not(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.cases import handlers
+from services.cases import handlers, staff
 from services.cases.domain.case import CaseStatus
 from services.cases.domain.commands import AssignCase
 from services.cases.tests.fakes import FakeCasesUnitOfWork, fake_database
@@ -137,7 +137,7 @@ def test_a_supervisor_cannot_give_a_case_to_a_deactivated_member(db: Db) -> None
         db.unit_of_work(office_id=OFFICE, actor=BOSS) as uow,
         pytest.raises(ValidationFailed) as refused,
     ):
-        handlers.assign_case(uow, AssignCase(case.reference, "u-3"))
+        staff.assign_case(uow, AssignCase(case.reference, "u-3"))
 
     assert refused.value.fields == {
         "user_id": ["deactivated: choose an active caseworker or supervisor"]

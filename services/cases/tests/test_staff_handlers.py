@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.cases import handlers
+from services.cases import staff
 from services.cases.domain.case import CaseStatus, Outcome, TimelineKind
 from services.cases.domain.commands import AddNote, AssignCase, ChangeStatus, UpdateCase
 from services.cases.domain.routing import RosterMember
@@ -36,10 +36,10 @@ def db() -> Db:
 def test_an_interns_changes_are_refused_and_nothing_is_kept(db: Db) -> None:
     case = open_case(db)
     commands = [
-        (handlers.add_note, AddNote(case.reference, "hi")),
-        (handlers.change_status, ChangeStatus(case.reference, "open")),
-        (handlers.assign_case, AssignCase(case.reference, "u-9")),
-        (handlers.update_case, UpdateCase(case.reference, priority="urgent")),
+        (staff.add_note, AddNote(case.reference, "hi")),
+        (staff.change_status, ChangeStatus(case.reference, "open")),
+        (staff.assign_case, AssignCase(case.reference, "u-9")),
+        (staff.update_case, UpdateCase(case.reference, priority="urgent")),
     ]
     before = len(db.outbox)
     for handler, command in commands:
@@ -53,9 +53,9 @@ def test_a_caseworkers_note_call_and_closing_are_committed_with_events_and_audit
 ) -> None:
     case = open_case(db)
     with db.unit_of_work(office_id=OFFICE, actor=SAM) as uow:
-        noted = handlers.add_note(uow, AddNote(case.reference, "Rang them", TimelineKind.CALL))
+        noted = staff.add_note(uow, AddNote(case.reference, "Rang them", TimelineKind.CALL))
     with db.unit_of_work(office_id=OFFICE, actor=SAM) as uow:
-        closed = handlers.change_status(
+        closed = staff.change_status(
             uow, ChangeStatus(case.reference, "closed", "Done", Outcome("favourable"))
         )
 
@@ -74,11 +74,11 @@ def test_a_supervisor_reassigns_and_the_admin_reads_the_trail_newest_first(db: D
     case = open_case(db)
     assert case.assigned_to_id == "u-4"  # the rotation's turn
     with db.unit_of_work(office_id=OFFICE, actor=BOSS) as uow:
-        handlers.assign_case(uow, AssignCase(case.reference, "u-3"))
+        staff.assign_case(uow, AssignCase(case.reference, "u-3"))
     with db.unit_of_work(office_id=OFFICE, actor=ADMIN) as uow:
-        trail = handlers.case_audit(uow, case.reference)
+        trail = staff.case_audit(uow, case.reference)
     with db.unit_of_work(office_id=OFFICE, actor=ADMIN) as uow, pytest.raises(NotFound):
-        handlers.case_audit(uow, "CW-2099-000001")
+        staff.case_audit(uow, "CW-2099-000001")
 
     assert [(p.caseworker_id, p.method) for p in db.published(CASE_ASSIGNED)] == [
         ("u-4", "round_robin"),
@@ -91,9 +91,9 @@ def test_a_supervisor_reassigns_and_the_admin_reads_the_trail_newest_first(db: D
 def test_the_workload_counts_active_cases_per_caseworker(db: Db) -> None:
     cases = [open_case(db) for _ in range(3)]
     with db.unit_of_work(office_id=OFFICE, actor=SAM) as uow:
-        handlers.change_status(uow, ChangeStatus(cases[0].reference, "withdrawn"))
+        staff.change_status(uow, ChangeStatus(cases[0].reference, "withdrawn"))
     with db.unit_of_work(office_id=OFFICE, actor=SAM) as uow:
-        rows = handlers.office_workload(uow)
+        rows = staff.office_workload(uow)
     assert [(row.display_name, row.total) for row in rows] == [
         ("Alex Chen", 1),
         ("Sam Rivera", 1),
