@@ -20,6 +20,7 @@ from services.agencies import repository
 from services.agencies.adapters.inquiries import Schedule
 from services.agencies.domain.clock import HolidayCalendar, OverdueLevel
 from services.agencies.domain.consent import ReleaseRecord
+from services.agencies.domain.default_templates import DEFAULT_TEMPLATES
 from services.agencies.domain.directory import (
     Agency,
     AgencyDirectory,
@@ -28,7 +29,8 @@ from services.agencies.domain.directory import (
     normalise_code,
 )
 from services.agencies.domain.inquiry import CaseClocks, Inquiry, InquiryState
-from services.agencies.domain.letters import DEFAULT_TEMPLATES, Letterhead, check_template
+from services.agencies.domain.letter_fields import Letterhead
+from services.agencies.domain.letters import check_template
 from services.agencies.domain.office import (
     DEFAULT_TIMEZONE,
     WAITING_ON_CONSTITUENT,

@@ -19,13 +19,8 @@ from services.agencies.adapters.inquiries import Attachment
 from services.agencies.domain.consent import ConsentDecision, ReleaseRecord, check_consent
 from services.agencies.domain.directory import Agency
 from services.agencies.domain.inquiry import Inquiry, InquiryState, Reply
-from services.agencies.domain.letters import (
-    LetterText,
-    letter_context,
-    mask_ssns,
-    render_letter,
-    template_fields,
-)
+from services.agencies.domain.letter_fields import letter_context
+from services.agencies.domain.letters import LetterText, render_letter, template_fields
 from services.agencies.domain.office import (
     CaseFacts,
     Contact,
@@ -34,6 +29,7 @@ from services.agencies.domain.office import (
     Referral,
     TemplateVersion,
 )
+from services.agencies.domain.redaction import mask_ssns
 from services.agencies.domain.scorecard import InquiryFacts, ScorecardLine, scorecard
 from services.agencies.handlers import (
     current_directory,
