@@ -28,7 +28,8 @@ from services.agencies.domain.directory import (
     SuggestionBasis,
     normalise_code,
 )
-from services.agencies.domain.inquiry import CaseClocks, Inquiry, InquiryState
+from services.agencies.domain.inquiry import Inquiry, InquiryState
+from services.agencies.domain.inquiry_clock import CaseClocks
 from services.agencies.domain.letter_fields import Letterhead
 from services.agencies.domain.letters import check_template
 from services.agencies.domain.office import (
