@@ -1,5 +1,5 @@
 """The agency liaison pages' service layer: agencies' staff calls
-(services/contracts/rpc/agencies.py, docs/agency-liaison.md), each acting as the signed-in
+(services/contracts/rpc/agencies/, docs/agency-liaison.md), each acting as the signed-in
 person so agencies checks the role again; the forms those pages post (strict, each error
 naming its field); and what the pages say in words (response targets, release rules, states,
 overdue badges, an import's problems).
