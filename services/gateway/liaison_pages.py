@@ -20,18 +20,16 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.errors import CaseworkError, NotFound
-from services.gateway import casework, handlers, liaison
+from services.gateway import casework, handlers, liaison, liaison_forms, liaison_words
 from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.domain.identity import ROLE_LABELS
-from services.gateway.liaison import (
+from services.gateway.liaison_forms import LiaisonForms, Problem, posted
+from services.gateway.liaison_words import (
     APPROVAL_ROLE_CHOICES,
     CHANNEL_WORDS,
     PAGE_DONE,
     PARTNER_KIND_WORDS,
     TEMPLATE_FIELDS,
-    LiaisonForms,
-    Problem,
-    posted,
 )
 from services.gateway.web import download, render, templates
 
@@ -484,7 +482,7 @@ class LiaisonPages:
             settings=settings,
             overrides=overrides,
             directory=directory,
-            target_words=liaison.target_words,
+            target_words=liaison_words.target_words,
             role_choices=APPROVAL_ROLE_CHOICES,
             done=done,
             problem=problem,
@@ -496,7 +494,7 @@ def _case_path(office_id: str, reference: str) -> str:
 
 
 def _id(value: str) -> str:
-    if not liaison.ID.fullmatch(value):
+    if not liaison_forms.ID.fullmatch(value):
         raise NotFound("there is no such page")
     return value
 
@@ -525,4 +523,4 @@ templates.globals.update(
     partner_kind_words=PARTNER_KIND_WORDS,
     role_labels=ROLE_LABELS,
 )
-templates.filters["web_link"] = liaison.web_link
+templates.filters["web_link"] = liaison_words.web_link
