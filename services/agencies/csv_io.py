@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError
 from services.agencies import handlers
 from services.agencies.domain.directory import Agency
 from services.agencies.domain.office import Contact, Partner
+from services.chassis.db import utcnow
 from services.chassis.domain import Actor
 from services.contracts.rpc.agencies import (
     SaveAgencyRequest,
@@ -211,7 +212,7 @@ def _import_office_rows(
 
 def import_contacts(db: Any, office_id: str, actor: Actor, text: str) -> ImportOutcome:
     directory = handlers.current_directory(db)
-    now = handlers.utcnow()
+    now = utcnow()
 
     def check(uow: Any, line: int, fields: dict[str, Any], outcome: ImportOutcome) -> None:
         if directory.find(fields["agency_code"]) is None:
@@ -222,16 +223,7 @@ def import_contacts(db: Any, office_id: str, actor: Actor, text: str) -> ImportO
             outcome.refuse(line, "contact_id", "no such contact in this office")
 
     def save(uow: Any, fields: dict[str, Any]) -> bool:
-        contact = Contact(
-            contact_id=fields.get("contact_id") or handlers.new_id(),
-            agency_code=fields["agency_code"],
-            name=fields["name"],
-            email=fields.get("email"),
-            phone=fields.get("phone"),
-            programme=fields.get("programme"),
-            notes=fields.get("notes"),
-        )
-        return bool(uow.contacts.save(contact, now))
+        return bool(uow.contacts.save(handlers.contact_from(fields), now))
 
     return _import_office_rows(
         db,
@@ -248,23 +240,14 @@ def import_contacts(db: Any, office_id: str, actor: Actor, text: str) -> ImportO
 
 
 def import_partners(db: Any, office_id: str, actor: Actor, text: str) -> ImportOutcome:
-    now = handlers.utcnow()
+    now = utcnow()
 
     def check(uow: Any, line: int, fields: dict[str, Any], outcome: ImportOutcome) -> None:
         if fields.get("partner_id") and uow.partners.get(fields["partner_id"]) is None:
             outcome.refuse(line, "partner_id", "no such partner in this office")
 
     def save(uow: Any, fields: dict[str, Any]) -> bool:
-        partner = Partner(
-            partner_id=fields.get("partner_id") or handlers.new_id(),
-            name=fields["name"],
-            kind=fields["kind"],
-            email=fields.get("email"),
-            phone=fields.get("phone"),
-            website_url=fields.get("website_url"),
-            notes=fields.get("notes"),
-        )
-        return bool(uow.partners.save(partner, now))
+        return bool(uow.partners.save(handlers.partner_from(fields), now))
 
     return _import_office_rows(
         db,

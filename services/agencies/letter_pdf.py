@@ -34,7 +34,8 @@ from reportlab.platypus import (
     Spacer,
 )
 
-from services.agencies.domain.letters import Letterhead, LetterText
+from services.agencies.domain.letter_fields import Letterhead
+from services.agencies.domain.letters import LetterText
 
 PDF = "application/pdf"
 IMAGES = ("image/jpeg", "image/png")

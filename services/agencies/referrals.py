@@ -12,15 +12,10 @@ from services.agencies.domain.office import Partner, Referral
 from services.agencies.domain.referral_letter import ReferralParticulars, referral_letter_text
 from services.agencies.handlers import ensure_settings, require_member, require_writer
 from services.agencies.letter_pdf import render_letter_pdf
-from services.agencies.liaison import (
-    Document,
-    case_facts,
-    caseworker_name,
-    date_line,
-    letter_render_seconds,
-    referral_entry,
-    signature_lines,
-)
+from services.agencies.liaison.panel import referral_entry
+from services.agencies.liaison.particulars import case_facts, caseworker_name
+from services.agencies.liaison.rendering import date_line, letter_render_seconds, signature_lines
+from services.agencies.liaison.views import Document
 from services.agencies.ports import CaseParticulars
 from services.chassis.calendar import local_date
 from services.chassis.db import utcnow

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 from services.chassis.db import utcnow
 from services.chassis.errors import CaseworkError, Conflict, Forbidden, NotFound, ValidationFailed
 from services.contracts.rpc import intake as intake_rpc
-from services.gateway import casework, handlers, liaison, messages, releases, results
+from services.gateway import casework, handlers, liaison, liaison_words, messages, releases, results
 from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.case_schemas import CaseForms
 from services.gateway.domain.queue import QueueFilter, ServiceUnavailable
@@ -44,7 +44,7 @@ DONE_MESSAGES = {
     "details": "Details saved.",
     "release_revoked": "Privacy release revoked.",
     "release_filed": "Wet-signed privacy release filed.",
-    **liaison.DONE_MESSAGES,
+    **liaison_words.DONE_MESSAGES,
 }
 QUEUES = {
     "mine": ("My cases", "Cases assigned to you that are still being worked."),

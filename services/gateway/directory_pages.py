@@ -18,9 +18,9 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Request, Response
 
 from services.chassis.errors import CaseworkError
-from services.gateway import handlers, liaison
+from services.gateway import handlers, liaison, liaison_words
 from services.gateway.access import Visit, redirect, staff_page
-from services.gateway.liaison import PAGE_DONE, PARTNER_KIND_WORDS, LiaisonForms, Problem, posted
+from services.gateway.liaison_forms import LiaisonForms, Problem, posted
 from services.gateway.liaison_pages import (
     FORMS,
     OFFICE,
@@ -29,6 +29,7 @@ from services.gateway.liaison_pages import (
     _reraise_unavailable,
     _status,
 )
+from services.gateway.liaison_words import PAGE_DONE, PARTNER_KIND_WORDS
 from services.gateway.web import render
 
 
@@ -238,7 +239,7 @@ class DirectoryPages:
         result: dict[str, Any] = self.agencies.call(
             method, liaison.IMPORT_RESULT, csv_text=text, **arguments
         )
-        return {**result, "rows": liaison.problem_rows(result["problems"])}
+        return {**result, "rows": liaison_words.problem_rows(result["problems"])}
 
     def _liaison_contacts(
         self,
@@ -270,8 +271,8 @@ class DirectoryPages:
             directory=directory,
             contacts=contacts,
             by_agency=by_agency,
-            target_words=liaison.target_words,
-            rules_words=liaison.rules_words,
+            target_words=liaison_words.target_words,
+            rules_words=liaison_words.rules_words,
             form=form,
             done=done,
             problem=problem,
@@ -332,8 +333,8 @@ class DirectoryPages:
             visit=visit,
             nav="agencies",
             directory=directory,
-            target_words=liaison.target_words,
-            rules_words=liaison.rules_words,
+            target_words=liaison_words.target_words,
+            rules_words=liaison_words.rules_words,
             editing=editing,
             form=form,
             done=done,

@@ -4,8 +4,8 @@ Pages are server-rendered (Jinja2, autoescaped) and work without JavaScript; cas
 from `cases` (and figures from `metrics`) over RPC with a deadline, acting as the signed-in
 person; offices, staff, sessions and API tokens are in gateway's own database. The routes
 live in the mixins: sign-in (`signin_pages`), cases (`case_pages`), agency liaison
-(`liaison_pages`, `directory_pages`), the bell's notifications from `notify` (`bell_pages`),
-office and platform administration (`admin_pages`), and the JSON API (`api`).
+(`letter_pages`, `liaison_pages`, `directory_pages`), the bell's notifications from `notify`
+(`bell_pages`), office and platform administration (`admin_pages`), and the JSON API (`api`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from services.gateway import (
     bell_pages,
     case_pages,
     directory_pages,
+    letter_pages,
     liaison_pages,
     signin_pages,
     wording_pages,
@@ -39,6 +40,7 @@ class GatewayService(
     account_pages.AccountPages,
     case_pages.CasePages,
     bell_pages.BellPages,
+    letter_pages.LetterPages,
     liaison_pages.LiaisonPages,
     directory_pages.DirectoryPages,
     admin_pages.AdminPages,

@@ -14,7 +14,7 @@ from services.chassis.errors import CaseworkError, NotFound
 from services.contracts.rpc import notify as notify_rpc
 from services.gateway import handlers
 from services.gateway.access import Visit, redirect, staff_page
-from services.gateway.liaison import Problem
+from services.gateway.liaison_forms import Problem
 from services.gateway.web import render
 
 MESSAGES = "/offices/<string:office_id>/settings/messages"

@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.sql.elements import BindParameter
 
-from services.agencies.domain.letters import Letterhead
+from services.agencies.domain.letter_fields import Letterhead
 from services.agencies.domain.office import (
     AgencyOverride,
     Contact,

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from services.agencies.domain.clock import DayBasis, HolidayCalendar, ResponseTarget
 from services.agencies.domain.directory import Agency
-from services.agencies.domain.letters import Letterhead, Redaction
+from services.agencies.domain.letter_fields import Letterhead
+from services.agencies.domain.redaction import Redaction
 from services.chassis.domain import Aggregate
 from services.chassis.errors import Conflict, Forbidden
 from services.contracts import CASE_REFERRED, CaseReferred

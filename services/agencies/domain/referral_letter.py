@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.agencies.domain.letters import LetterText, mask_ssns
+from services.agencies.domain.letters import LetterText
+from services.agencies.domain.redaction import mask_ssns
 
 SSN_MASKED = "a Social Security number masked to its last four digits"
 

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.agencies.domain.clock import DayBasis, HolidayCalendar, OverdueLevel, ResponseTarget
-from services.agencies.domain.inquiry import CaseClocks, Inquiry, InquiryState, Reply
+from services.agencies.domain.inquiry import Inquiry, InquiryState, Reply
+from services.agencies.domain.inquiry_clock import CaseClocks
 from services.chassis.errors import Conflict, Forbidden, ValidationFailed
 from services.contracts import (
     CLOCK_PAUSED,

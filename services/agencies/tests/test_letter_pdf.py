@@ -12,14 +12,10 @@ from pypdf import PdfReader
 from reportlab.lib.pagesizes import LETTER
 from reportlab.pdfgen.canvas import Canvas
 
-from services.agencies.domain.letters import (
-    DEFAULT_TEMPLATES,
-    Letterhead,
-    LetterText,
-    Redaction,
-    letter_context,
-    render_letter,
-)
+from services.agencies.domain.default_templates import DEFAULT_TEMPLATES
+from services.agencies.domain.letter_fields import Letterhead, letter_context
+from services.agencies.domain.letters import LetterText, render_letter
+from services.agencies.domain.redaction import Redaction
 from services.agencies.letter_pdf import UNICODE_FONT_DIR, render_letter_pdf
 
 LETTERHEAD = Letterhead(

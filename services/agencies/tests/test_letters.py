@@ -8,19 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.agencies.domain.letters import (
-    DEFAULT_TEMPLATES,
+from services.agencies.domain.default_templates import DEFAULT_TEMPLATES
+from services.agencies.domain.letter_fields import (
     FIELDS,
     SAMPLE_CONTEXT,
-    SSN_MASKED,
     Letterhead,
-    Redaction,
-    check_template,
     letter_context,
-    mask_ssns,
-    render_letter,
-    template_fields,
 )
+from services.agencies.domain.letters import check_template, render_letter, template_fields
+from services.agencies.domain.redaction import SSN_MASKED, Redaction, mask_ssns
 from services.chassis.errors import ValidationFailed
 
 LETTERHEAD = Letterhead(
