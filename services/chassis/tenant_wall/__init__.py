@@ -40,6 +40,10 @@ from services.chassis.tenant_wall.append_only import (
 from services.chassis.tenant_wall.append_only import (
     append_only_trigger as append_only_trigger,
 )
+from services.chassis.tenant_wall.roles import ROLE_EXISTS, SERVICE_NAME, roles_for
+from services.chassis.tenant_wall.roles import Roles as Roles
+from services.chassis.tenant_wall.roles import create_roles as create_roles
+from services.chassis.tenant_wall.roles import require_roles as require_roles
 from services.chassis.tenant_wall.sql import _bind, _run, quote
 
 TENANT_POLICY = "tenant_isolation"
@@ -49,27 +53,9 @@ TENANT_MATCH = f"office_id = current_setting('{TENANT_SETTING}', true)"
 # REFERENCES.
 SERVICE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE")
 ALEMBIC_TABLE = "alembic_version"
-_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
 _PRIVILEGE = re.compile(
     r"(SELECT|INSERT|UPDATE|DELETE)(?: \(([a-z_][a-z0-9_]*(?:, [a-z_][a-z0-9_]*)*)\))?"
 )
-
-
-@dataclass(frozen=True)
-class Roles:
-    service: str
-    platform: str
-    owner: str
-
-    def all(self) -> tuple[str, str, str]:
-        return (self.owner, self.service, self.platform)
-
-
-def roles_for(service: str) -> Roles:
-    if not _NAME.fullmatch(service):
-        raise ValueError(f"not a service name: {service!r}")
-    base = f"casework_{service}"
-    return Roles(service=base, platform=f"{base}_platform", owner=f"{base}_owner")
 
 
 @dataclass(frozen=True)
@@ -150,7 +136,7 @@ def platform_grants(wall: Wall) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
     for table, privileges in wall.platform.items():
         for privilege in privileges:
             match = _PRIVILEGE.fullmatch(privilege)
-            if not match or not _NAME.fullmatch(table):
+            if not match or not SERVICE_NAME.fullmatch(table):
                 raise ValueError(f"bad platform grant {privilege!r} on {table!r}")
             columns = tuple(match[2].split(", ")) if match[2] else ()
             grants.setdefault(table, []).append((match[1], columns))
@@ -173,13 +159,6 @@ COLUMNS = text(
     "SELECT column_name FROM information_schema.columns "
     "WHERE table_schema = current_schema() AND table_name = :table"
 )
-ROLE_EXISTS = text("SELECT 1 FROM pg_roles WHERE rolname = :role")
-CAN_CREATE_ROLES = text(
-    "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"
-)
-# Serialises role changes of concurrent runs (tests, deploys) on one server's admin database.
-ROLES_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('casework tenant wall roles'))")
-LOGIN_ROLE = "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION"
 
 
 def office_tables(connection: Connection) -> list[str]:
@@ -232,56 +211,6 @@ def disable_tenant_wall(table: str, connection: Connection | None = None) -> Non
         f"DROP POLICY IF EXISTS {TENANT_POLICY} ON {{table}}",
         "ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
         "ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
-    )
-
-
-def create_roles(
-    connection: Connection, service: str, passwords: Mapping[str, str | None] | None = None
-) -> list[str]:
-    """Create the service's three login roles, or correct their attributes (never superuser,
-    never BYPASSRLS); a password given for a role is set, others keep theirs. Needs CREATEROLE.
-    Returns what was done."""
-    done = []
-    connection.execute(ROLES_LOCK)
-    for role in roles_for(service).all():
-        name = quote(connection, role)
-        row = connection.execute(
-            text(
-                "SELECT rolsuper OR rolbypassrls OR rolcreatedb OR rolcreaterole "
-                "OR rolreplication OR NOT rolcanlogin FROM pg_roles WHERE rolname = :role"
-            ),
-            {"role": role},
-        ).first()
-        if row is None:
-            _run(connection, f"CREATE ROLE {name} {LOGIN_ROLE}")
-            done.append(f"created role {role}")
-        elif row[0]:
-            _run(connection, f"ALTER ROLE {name} {LOGIN_ROLE}")
-            done.append(f"corrected the attributes of role {role}")
-        password = (passwords or {}).get(role)
-        if password:
-            # psycopg2 quotes the literal; hide_parameters keeps it out of error messages.
-            connection.execute(
-                text(f"ALTER ROLE {name} PASSWORD :password"), {"password": password}
-            )
-    return done
-
-
-def require_roles(connection: Connection, service: str) -> None:
-    """The roles a wall names must exist before its policies can: create them when this
-    connection may (an administrator running the migrations), else say what to run."""
-    roles = roles_for(service)
-    missing = [
-        r for r in roles.all() if connection.execute(ROLE_EXISTS, {"role": r}).first() is None
-    ]
-    if not missing:
-        return
-    if connection.execute(CAN_CREATE_ROLES).scalar():
-        create_roles(connection, service)
-        return
-    raise RuntimeError(
-        f"roles {', '.join(missing)} do not exist: run `python -m services.chassis.tenant_wall "
-        f"create-roles {service}` as an administrator first (docs/operations.md#the-tenant-wall)"
     )
 
 
