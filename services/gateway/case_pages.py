@@ -1,17 +1,14 @@
 """The caseworker's pages: my cases, unassigned, the office queue, the case page with its
-actions (note, call, status, reassign, close with outcome, details; the privacy releases and
-the files the constituent sent) and the workload.
+actions (note, call, status, reassign, close with outcome, details) and the workload; the
+case page's releases and files answer from case_file_pages.py.
 
 Every action is a plain form (works without JavaScript) that posts, then redirects back to the
 case page (so a reload never posts twice); a refused one shows the page again with the reason
-at the top. Each action is an RPC call acting as the signed-in person. Identifiers revealed
-from a release are the exception: shown once, on the answer to their form, never redirected
-to or kept in a cache.
+at the top. Each action is an RPC call acting as the signed-in person.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 from typing import Any
@@ -27,10 +24,10 @@ from services.gateway import casework, handlers, liaison, liaison_words, message
 from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.case_schemas import CaseForms
 from services.gateway.domain.queue import QueueFilter, ServiceUnavailable
-from services.gateway.domain.releases import signed_on_problem, today_in
+from services.gateway.domain.releases import today_in
 from services.gateway.domain.staff import OfficeSummary
 from services.gateway.schemas import QueueQuerySchema
-from services.gateway.web import download, field_problems, query_args, render
+from services.gateway.web import field_problems, query_args, render
 
 DONE_MESSAGES = {
     "note": "Note added.",
@@ -179,87 +176,6 @@ class CasePages:
             return "details"
 
         return self._act(visit, office_id, reference, act)
-
-    # The privacy release panel and the attachments ---------------------------------------------
-
-    @staff_page("GET", RELEASE + "/signed-copy")
-    def release_signed_copy(
-        self, request: Request, visit: Visit, office_id: str, reference: str, release_id: str
-    ) -> Response:
-        def fetch() -> Response:
-            office = handlers.find_office(self.db, office_id)
-            document = releases.signed_copy(self.cases, self.intake, office, reference, release_id)
-            return download(document["content"], document["content_type"], document["filename"])
-
-        return self._or_case_page(visit, office_id, reference, fetch)
-
-    @staff_page("POST", RELEASE + "/identifiers")
-    def reveal_identifiers(
-        self, request: Request, visit: Visit, office_id: str, reference: str, release_id: str
-    ) -> Response:
-        def reveal() -> Response:
-            if not visit.principal.can_write:
-                raise Forbidden("An intern may not see a constituent's identifiers.")
-            office = handlers.find_office(self.db, office_id)
-            shown = releases.reveal_identifiers(
-                self.cases, self.intake, office, reference, release_id
-            )
-            # The answer to the form itself: a reload asks before posting again, and the
-            # page is never cached (render says no-store).
-            return render(
-                "release_identifiers.html",
-                visit=visit,
-                nav="",
-                office=office,
-                reference=reference.upper(),
-                identifiers=shown,
-                path=f"/offices/{office_id}/cases/{quote(reference.upper())}",
-            )
-
-        return self._or_case_page(visit, office_id, reference, reveal)
-
-    @staff_page("POST", RELEASE + "/revoke", writer=True)
-    def revoke_release(
-        self, request: Request, visit: Visit, office_id: str, reference: str, release_id: str
-    ) -> Response:
-        def act() -> str:
-            reason = FORMS.revoke_release.load(_form(request))["reason"]
-            office = handlers.find_office(self.db, office_id)
-            releases.revoke(self.cases, self.intake, office, reference, release_id, reason)
-            return "release_revoked"
-
-        return self._act(visit, office_id, reference, act, anchor="releases-heading")
-
-    @staff_page("POST", CASE + "/releases", writer=True, max_body=releases.MAX_UPLOAD_BYTES)
-    def file_wet_signed_release(
-        self, request: Request, visit: Visit, office_id: str, reference: str
-    ) -> Response:
-        def act() -> str:
-            office = handlers.find_office(self.db, office_id)
-            form = FORMS.wet_signed_release.load(_form(request))
-            problem = signed_on_problem(form["signed_on"], _office_today(office))
-            if problem is not None:
-                raise ValidationFailed("The release cannot be filed", {"signed_on": [problem]})
-            upload = request.files.get("scan")
-            scan = releases.scan_document(
-                upload.filename if upload else None, upload.stream if upload else io.BytesIO()
-            )
-            releases.file_wet_signed(self.cases, self.intake, office, reference, scan=scan, **form)
-            return "release_filed"
-
-        return self._act(visit, office_id, reference, act, anchor="releases-heading")
-
-    @staff_page("GET", CASE + "/attachments/<string:attachment_id>")
-    def attachment(
-        self, request: Request, visit: Visit, office_id: str, reference: str, attachment_id: str
-    ) -> Response:
-        def fetch() -> Response:
-            document = releases.attachment(
-                self.cases, self.intake, office_id, reference, attachment_id
-            )
-            return download(document["content"], document["content_type"], document["filename"])
-
-        return self._or_case_page(visit, office_id, reference, fetch)
 
     @staff_page("GET", "/offices/<string:office_id>/workload", supervisor=True)
     def workload_page(self, request: Request, visit: Visit, office_id: str) -> Response:
