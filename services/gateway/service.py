@@ -23,6 +23,7 @@ from services.gateway import (
     case_pages,
     directory_pages,
     liaison_pages,
+    release_text_pages,
     signin_pages,
     wording_pages,
 )
@@ -43,6 +44,7 @@ class GatewayService(
     directory_pages.DirectoryPages,
     admin_pages.AdminPages,
     wording_pages.WordingPages,
+    release_text_pages.ReleaseTextPages,
     api.CaseApi,
     ServiceBase,
 ):
