@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 from nameko.testing.services import worker_factory
+from sqlalchemy import text as sql
 
 from services.chassis.caller import Caller
 from services.chassis.domain import Actor
 from services.chassis.errors import Forbidden, NotFound, ValidationFailed
 from services.contracts.rpc import intake_release_texts as contract
-from services.intake import release_texts
+from services.intake import handlers, release_texts
 from services.intake.domain.release_texts import (
     MAX_RELEASE_TEXT_CHARS,
     check,
@@ -25,7 +26,7 @@ from services.intake.domain.release_texts import (
     normalise,
     problems_with,
 )
-from services.intake.domain.releases import DEFAULT_RELEASE_TEXTS
+from services.intake.domain.releases import DEFAULT_RELEASE_TEXTS, render_release_text
 from services.intake.service import IntakeService
 from services.intake.tests.support import (
     OFFICE,
@@ -324,3 +325,34 @@ def test_the_rpc_methods_answer_by_the_contract_and_refuse_as_the_rules_say(
         with pytest.raises(refused):
             call()
     assert len(rows(portal.engine, "release_texts")) == 2
+
+
+def test_a_release_kept_without_its_text_is_printed_with_its_own_versions_text_after_a_save(
+    portal: Portal,
+) -> None:
+    """Releases signed before intake kept the signed text are rendered again for their PDF:
+    from the version they name, not the text the form shows since."""
+    db = portal.app.extensions["intake_db"]
+    release_texts.save_release_text(db, OFFICE, ADMIN, "en", OWN_TEXT)
+    portal.app.extensions.pop("intake_blank_forms", None)
+    assert portal.client.post(FORM, data=with_release(form(portal))).status_code == 303
+    release_texts.save_release_text(db, OFFICE, ADMIN, "en", OWN_TEXT + "\n\nA second version.")
+    with portal.engine.begin() as connection:
+        connection.execute(sql("UPDATE privacy_releases SET signed_text = NULL"))
+    [stored] = rows(portal.engine, "privacy_releases")
+
+    with db.unit_of_work(office_id=OFFICE) as uow:
+        release = uow.releases.get(stored.id)
+        template = handlers.template_signed_under(uow, release)
+        document = handlers.release_document(uow, release)
+
+    assert (template.version, template.body) == ("v1", KEPT_TEXT)
+    rendered = render_release_text(
+        template,
+        office_name="Office of Rep. Lopez",
+        constituent_name="Maria Lopez",
+        agency_names=["Social Security Administration"],
+        expires_on=release.expires_at.date(),
+    )
+    assert rendered.sha256 == stored.text_sha256  # the very text she signed
+    assert document.content.startswith(b"%PDF")
