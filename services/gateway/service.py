@@ -25,6 +25,7 @@ from services.gateway import (
     directory_pages,
     letter_pages,
     liaison_pages,
+    release_text_pages,
     signin_pages,
     wording_pages,
 )
@@ -47,6 +48,7 @@ class GatewayService(
     directory_pages.DirectoryPages,
     admin_pages.AdminPages,
     wording_pages.WordingPages,
+    release_text_pages.ReleaseTextPages,
     api.CaseApi,
     ServiceBase,
 ):

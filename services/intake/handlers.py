@@ -381,6 +381,19 @@ def constituent_release_pdf(
     return document.content
 
 
+def template_signed_under(uow: IntakeWork, release: Release) -> ReleaseTextTemplate:
+    """The wording of the version a release names: the office's saved version, the default
+    (its version), or, for a version nobody kept, the wording the form shows now."""
+    for saved in uow.portal.release_text_history():
+        if (saved.language, saved.version) == (release.language, release.text_version):
+            return ReleaseTextTemplate(saved.version, saved.language, saved.text)
+    default = DEFAULT_RELEASE_TEXTS[language_of(release.language)]
+    if release.text_version == default.version:
+        return default
+    own = uow.portal.own_release_text(release.language)
+    return ReleaseTextTemplate(own[0], default.language, own[1]) if own else default
+
+
 def release_document(uow: IntakeWork, release: Release) -> Document:
     """A release as a file: the wet-signed scan as filed, or the e-signed one rendered."""
     secrets = uow.releases.secrets(release.id)
@@ -399,13 +412,12 @@ def release_document(uow: IntakeWork, release: Release) -> Document:
     )
     signed_text = secrets.signed_text if secrets is not None else None
     if signed_text is None:  # signed before the text was kept: the text of its version
-        signed_text = current_release_text(
-            uow,
-            office,
-            release.language,
+        signed_text = render_release_text(
+            template_signed_under(uow, release),
+            office_name=office.name,
             constituent_name=found.display_name,
-            agencies=release.agencies,
-            now=release.signed_at,
+            agency_names=agency_names(release.agencies, release.language),
+            expires_on=release.expires_at.date(),
         ).text
     pdf = render_release_pdf(
         ReleaseDocument(

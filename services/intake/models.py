@@ -136,7 +136,8 @@ class OfficeKey(Base):
 
 class ReleaseText(Base):
     """An office's own wording of the release, per language and version (offices without
-    one use the installation's default text)."""
+    one use the installation's default text). Rows are only added: the latest is the text the
+    portal shows, and a signed release names the version it was signed under."""
 
     __tablename__ = "release_texts"
     __table_args__ = (PrimaryKeyConstraint("office_id", "language", "version"),)
@@ -146,6 +147,9 @@ class ReleaseText(Base):
     version: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The office admin who saved it (their user id, as audit rows name them); None for a
+    # version kept before admins edited the text in the staff app.
+    created_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class Attachment(Base):

@@ -26,6 +26,7 @@ from services.intake.domain.public_status import (
     StatusCode,
     SubmissionOwner,
 )
+from services.intake.domain.release_texts import ReleaseTextVersion
 from services.intake.domain.releases import Release
 from services.intake.domain.submissions import (
     EarlierSubmission,
@@ -271,6 +272,18 @@ LATEST_RELEASE_TEXT = (
     .order_by(RELEASE_TEXTS.c.created_at.desc())
     .limit(1)
 )
+RELEASE_TEXT_HISTORY = (
+    select(
+        RELEASE_TEXTS.c.version,
+        RELEASE_TEXTS.c.language,
+        RELEASE_TEXTS.c.text,
+        RELEASE_TEXTS.c.created_at,
+        RELEASE_TEXTS.c.created_by,
+    )
+    .where(RELEASE_TEXTS.c.office_id == bindparam("office_id"))
+    .order_by(RELEASE_TEXTS.c.language, RELEASE_TEXTS.c.created_at.desc())
+)
+INSERT_RELEASE_TEXT = RELEASE_TEXTS.insert()
 
 _RELEASE = (
     RELEASES.c.id,
@@ -460,6 +473,35 @@ class OfficePortalRepository:
             LATEST_RELEASE_TEXT, {"office_id": self._uow.office_id, "language": language}
         ).first()
         return (row.version, row.text) if row else None
+
+    def release_text_history(self) -> list[ReleaseTextVersion]:
+        """Every version of the office's own release texts, by language, newest first."""
+        rows = self._uow.session.execute(RELEASE_TEXT_HISTORY, {"office_id": self._uow.office_id})
+        return [
+            ReleaseTextVersion(
+                version=row.version,
+                language="es" if row.language == "es" else "en",
+                text=row.text,
+                created_at=row.created_at,
+                created_by=row.created_by,
+            )
+            for row in rows
+        ]
+
+    def add_release_text(self, text: ReleaseTextVersion) -> None:
+        """A new version; one of the same office, language and version (a save at the same
+        moment) fails on the primary key, and the caller tries again."""
+        self._uow.session.execute(
+            INSERT_RELEASE_TEXT,
+            {
+                "office_id": self._uow.office_id,
+                "language": text.language,
+                "version": text.version,
+                "text": text.text,
+                "created_at": text.created_at,
+                "created_by": text.created_by,
+            },
+        )
 
     def wrapped_key(self) -> tuple[bytes, str] | None:
         row = self._uow.session.execute(OFFICE_KEY, {"office_id": self._uow.office_id}).first()

@@ -11,6 +11,7 @@ from services.chassis.uow import UnitOfWork
 from services.intake.domain.attachments import StoredAttachment
 from services.intake.domain.constituents import Constituent, KnownConstituents
 from services.intake.domain.public_status import PublicUpdateView, StatusCode, SubmissionOwner
+from services.intake.domain.release_texts import ReleaseTextVersion
 from services.intake.domain.releases import Release
 from services.intake.domain.submissions import EarlierSubmission, PortalOffice, Submission
 from services.intake.domain.surveys import Survey
@@ -75,6 +76,10 @@ class Portal(Protocol):
     def portal(self) -> PortalOffice | None: ...
 
     def own_release_text(self, language: str) -> tuple[str, str] | None: ...
+
+    def release_text_history(self) -> list[ReleaseTextVersion]: ...
+
+    def add_release_text(self, text: ReleaseTextVersion) -> None: ...
 
     def wrapped_key(self) -> tuple[bytes, str] | None: ...
 

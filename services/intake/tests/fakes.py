@@ -22,6 +22,7 @@ from services.intake.domain.public_status import (
     StatusCode,
     SubmissionOwner,
 )
+from services.intake.domain.release_texts import ReleaseTextVersion
 from services.intake.domain.releases import Release
 from services.intake.domain.submissions import EarlierSubmission, PortalOffice, Submission
 from services.intake.domain.surveys import Survey
@@ -162,7 +163,20 @@ class FakePortal:
         return PortalOffice(self._uow.office_id, office["name"], office.get("valid_days", 365))
 
     def own_release_text(self, language: str) -> tuple[str, str] | None:
-        return self._uow.table("release_texts").get((self._uow.office_id, language))
+        versions = self._uow.table("release_texts").get((self._uow.office_id, language), [])
+        return (versions[-1].version, versions[-1].text) if versions else None
+
+    def release_text_history(self) -> list[ReleaseTextVersion]:
+        texts = self._uow.table("release_texts")
+        return [
+            version
+            for language in ("en", "es")
+            for version in reversed(texts.get((self._uow.office_id, language), []))
+        ]
+
+    def add_release_text(self, text: ReleaseTextVersion) -> None:
+        key = (self._uow.office_id, text.language)
+        self._uow.stage(lambda: self._uow.table("release_texts").setdefault(key, []).append(text))
 
     def wrapped_key(self) -> tuple[bytes, str] | None:
         return self._uow.table("office_keys").get(self._uow.office_id)

@@ -1,0 +1,148 @@
+"""The office admin's privacy release text: the list of the office's text in each language
+(its own or the default, its version, who saved it), and the editor of one, with a preview as
+the constituent would read it on the request form and every version saved. Every call is an
+RPC to intake acting as the signed-in person (intake checks the office admin again); plain
+forms that post, then redirect with `?done=...`; a refused text shows the editor again with
+each problem beside the text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from services.chassis.errors import CaseworkError, NotFound
+from services.contracts.rpc import intake_release_texts as release_rpc
+from services.gateway import accounts, handlers
+from services.gateway.access import Visit, redirect, staff_page
+from services.gateway.liaison import Problem
+from services.gateway.web import render
+
+RELEASE = "/offices/<string:office_id>/settings/release"
+ONE = RELEASE + "/<string:language>"
+TEXTS = release_rpc.OfficeReleaseText(many=True)
+TEXT = release_rpc.OfficeReleaseText()
+PREVIEW = release_rpc.ReleaseTextPreview()
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+DONE = {
+    "saved": "Saved as a new version. The request form shows it within a minute; releases "
+    "signed before keep the version they were signed under.",
+    "reset": "Back to the default text, as a new version.",
+    "unchanged": "Nothing to save: that is the text the request form shows already.",
+}
+
+
+class ReleaseTextPages:
+    """Mixed into `GatewayService`: `self.db` is gateway's database, `self.intake` intake."""
+
+    db: Any
+    intake: Any
+
+    @staff_page("GET", RELEASE, office_admin=True)
+    def release_text_list_page(self, request: Request, visit: Visit, office_id: str) -> Response:
+        office = handlers.find_office(self.db, office_id)
+        texts = self.intake.call("release_texts", TEXTS, office_id=office_id)
+        return render(
+            "release_text.html",
+            visit=visit,
+            nav="settings",
+            office=office,
+            texts=texts,
+            names=self._release_text_editors(office_id),
+            languages=LANGUAGE_NAMES,
+        )
+
+    @staff_page("GET", ONE, office_admin=True)
+    def release_text_page(
+        self, request: Request, visit: Visit, office_id: str, language: str
+    ) -> Response:
+        current = self._release_text(office_id, language)
+        return self._release_editor(
+            visit,
+            office_id,
+            current,
+            current["text"],
+            done=DONE.get(request.args.get("done", "")),
+        )
+
+    @staff_page("POST", ONE, office_admin=True)
+    def change_release_text(
+        self, request: Request, visit: Visit, office_id: str, language: str
+    ) -> Response:
+        current = self._release_text(office_id, language)
+        here = f"/offices/{office_id}/settings/release/{language}"
+        action = request.form.get("action", "preview")
+        if action == "reset":
+            reset = self.intake.call(
+                "reset_release_text", TEXT, office_id=office_id, language=language
+            )
+            return redirect(f"{here}?done={self._release_done(current, reset, 'reset')}")
+        text = request.form.get("text", "")
+        try:
+            if action == "save":
+                saved = self.intake.call(
+                    "save_release_text", TEXT, office_id=office_id, language=language, text=text
+                )
+                return redirect(f"{here}?done={self._release_done(current, saved, 'saved')}")
+            preview = self.intake.call(
+                "preview_release_text", PREVIEW, office_id=office_id, language=language, text=text
+            )
+        except CaseworkError as exc:
+            if exc.status >= 500:
+                raise
+            return self._release_editor(visit, office_id, current, text, problem=Problem.of(exc))
+        return self._release_editor(visit, office_id, current, text, preview=preview)
+
+    @staticmethod
+    def _release_done(before: dict[str, Any], after: dict[str, Any], done: str) -> str:
+        return done if after["version"] != before["version"] else "unchanged"
+
+    def _release_text(self, office_id: str, language: str) -> dict[str, Any]:
+        if language not in LANGUAGE_NAMES:
+            raise NotFound("the release text is in English or Spanish")
+        texts = self.intake.call("release_texts", TEXTS, office_id=office_id)
+        for text in texts:
+            if text["language"] == language:
+                return dict(text)
+        raise NotFound("there is no release text in that language")
+
+    def _release_text_editors(self, office_id: str) -> dict[str, str]:
+        """Who saved a version, by user id: the office's staff by name."""
+        staff, _ = accounts.office_accounts(self.db, office_id)
+        return {member.user_id: member.display_name for member in staff}
+
+    def _release_editor(
+        self,
+        visit: Visit,
+        office_id: str,
+        current: dict[str, Any],
+        text: str,
+        *,
+        done: str | None = None,
+        problem: Problem | None = None,
+        preview: dict[str, Any] | None = None,
+    ) -> Response:
+        if problem is None and preview is None:
+            try:
+                preview = self.intake.call(
+                    "preview_release_text", PREVIEW, office_id=office_id,
+                    language=current["language"], text=text,
+                )  # fmt: skip
+            except CaseworkError as exc:
+                if exc.status >= 500:
+                    raise
+                problem = Problem.of(exc)
+        return render(
+            "release_text_edit.html",
+            status=problem.status if problem else 200,
+            visit=visit,
+            nav="settings",
+            office=handlers.find_office(self.db, office_id),
+            current=current,
+            language_name=LANGUAGE_NAMES[current["language"]],
+            text=text,
+            preview=preview,
+            done=done,
+            problem=problem,
+            names=self._release_text_editors(office_id),
+        )
