@@ -15,7 +15,7 @@ from services.chassis.errors import CaseworkError, NotFound
 from services.contracts.rpc import intake_release_texts as release_rpc
 from services.gateway import accounts, handlers
 from services.gateway.access import Visit, redirect, staff_page
-from services.gateway.liaison import Problem
+from services.gateway.liaison_forms import Problem
 from services.gateway.web import render
 
 RELEASE = "/offices/<string:office_id>/settings/release"
