@@ -84,12 +84,20 @@ class EventContract:
 
     def dump(self, payload: Any) -> dict[str, Any]:
         """Validate an outgoing payload (its dataclass or a mapping) strictly; its wire form."""
+        fast = fast_dumper(self.schema)
         if dataclasses.is_dataclass(payload) and not isinstance(payload, type):
+            # A flat payload's attributes are its fields (anything more, or a nested value,
+            # and the fast path declines): read them without building a dict first.
+            if (
+                fast is not None
+                and hasattr(payload, "__dict__")
+                and (dumped := fast(vars(payload))) is not None
+            ):
+                return dumped
             payload = {
                 name: _plain(getattr(payload, name))
                 for name in _field_order(type(payload))  # type: ignore[arg-type]
             }
-        fast = fast_dumper(self.schema)
         if fast is not None and (dumped := fast(payload)) is not None:
             return dumped  # the plain case, without marshmallow: the same dict (fastdump.py)
         strict, _, wire = _schemas(self.schema)
