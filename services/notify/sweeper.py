@@ -2,9 +2,10 @@
 
 Opens notify's database as the service does (its role for offices' work, the platform role to
 find offices with reminders due), runs the sweep `--rounds` times (0: until a sweep finds
-nothing due) and prints what it fired as JSON. For legislature IT clearing a backlog by hand
-while notify is stopped, for the benchmark, and for the tests that race two sweepers: it is
-the same code the service's timer runs, so any number of them may run at once.
+nothing due), or with `--watch` ticks as the service's timer does, and prints what it fired
+as JSON. For legislature IT clearing a backlog by hand while notify is stopped, for the
+benchmark, and for the tests that race two sweepers: it is the same code the service's timer
+runs, so any number of them may run at once.
 """
 
 from __future__ import annotations
