@@ -49,6 +49,11 @@ COLUMNS = (
     "reminder_id, office_id, cancel_key, case_id, reference, kind, audience, summary, state, "
     "due_at, created_at, repeat_days, occurrence"
 )
+# Named columns, so a column added later (nullable, or with a default) does not break the COPY.
+COPIED = {
+    "reminders": COLUMNS,
+    "staff": "office_id, user_id, display_name, role, active, updated_at",
+}
 
 
 def load(url: str, pending: int, offices: int, due: int, due_at: datetime) -> float:
@@ -83,7 +88,7 @@ def load(url: str, pending: int, offices: int, due: int, due_at: datetime) -> fl
             ("staff", roster),
         ):
             rows.seek(0)
-            columns = f" ({COLUMNS})" if table == "reminders" else ""
+            columns = f" ({COPIED[table]})" if table in COPIED else ""
             cursor.copy_expert(f"COPY {table}{columns} FROM STDIN", rows)
     connection.autocommit = True
     with connection.cursor() as cursor:

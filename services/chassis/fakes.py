@@ -162,6 +162,22 @@ class FakeDatabase(Generic[F]):
         fake repositories are not transactional, so there is no batch to roll back)."""
         return consume_each(self, events, handler, claim=claim)
 
+    def office_after_office(self, offices: Sequence[str], work: Callable[[F], R]) -> list[R]:
+        """As `DatabaseAccess.office_after_office`: each office's work on a fake unit of work
+        of its own, committed once every office's work is done (the fake repositories are
+        not transactional, so a failure part-way leaves what the earlier offices wrote)."""
+        done: list[tuple[F, R]] = []
+        for office_id in offices:
+            uow = self.unit_of_work_type(self, **work_identity(office_id, None, None, None))
+            try:
+                done.append((uow, work(uow)))
+            except BaseException:
+                uow.rollback()
+                raise
+        for uow, _ in done:
+            uow.commit()
+        return [result for _, result in done]
+
     def published(self, contract: Any) -> list[Any]:
         """The payloads of every committed event of this contract, in order."""
         return [event.payload for event in self.outbox if event.contract == contract]

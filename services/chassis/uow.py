@@ -193,15 +193,12 @@ class UnitOfWork(BaseUnitOfWork):
         """Flush, then the outbox rows of the events the aggregates recorded, collected once:
         `commit` writes them; a batch writes every unit's rows in one statement."""
         self.flush()
-        return [
-            self._outbox.row(
-                recorded,
-                office_id=self.office_id,
-                correlation_id=self.correlation_id,
-                causation_id=self.causation_id,
-            )
-            for recorded in self._collect_events()
-        ]
+        return self._outbox.rows(
+            self._collect_events(),
+            office_id=self.office_id,
+            correlation_id=self.correlation_id,
+            causation_id=self.causation_id,
+        )
 
     def commit(self) -> None:
         if self.session.info.get("batched"):
@@ -370,6 +367,52 @@ class DatabaseAccess(Generic[U]):
         except Exception:
             # Committed: a failing counter or wake-up must not make the batch run again.
             log.exception("after-commit work of a batch failed")
+
+    def office_after_office(self, offices: Sequence[str], work: Callable[[U], R]) -> list[R]:
+        """`work` on a unit of work of each office in turn, all in ONE transaction: each
+        office's work runs with the tenant switched to it (PostgreSQL: the transaction-local
+        setting row-level security reads, so the wall holds office by office) and its outbox
+        rows are written while that tenant is set; everything commits together at the end, or
+        nothing does. For sweeps over many offices with a little work each, where a
+        transaction per office would cost more than the work. `work` does not commit; what
+        it returns is returned, office by office."""
+        session = self._sessions(info={"batched": True})
+        tables = self._metadata.tables
+        outbox = Outbox(session, tables["outbox"])
+        opened: list[U] = []
+        results: list[R] = []
+        wrote = False
+        try:
+            for office_id in offices:
+                switch_tenant(session, office_id)
+                uow = self._unit_of_work_type(
+                    session,
+                    tables,
+                    on_events=self._on_events,
+                    **work_identity(office_id, None, None, None),
+                )
+                opened.append(uow)
+                results.append(work(uow))
+                rows = uow.finish()
+                outbox.write(rows)
+                wrote = wrote or bool(rows)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            for uow in opened:
+                uow._discard()
+            raise
+        finally:
+            session.close()
+        try:
+            if wrote:
+                self._on_events()
+            for uow in opened:
+                uow._committed()
+        except Exception:
+            # Committed: a failing counter or wake-up must not make the work run again.
+            log.exception("after-commit work of offices' work together failed")
+        return results
 
     @contextmanager
     def platform_work(self) -> Iterator[Session]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema
 
+from services.contracts.fastdump import fast_dumper
 from services.contracts.payloads import (
     AcknowledgementSent,
     AcknowledgementSentV1,
@@ -83,10 +84,22 @@ class EventContract:
 
     def dump(self, payload: Any) -> dict[str, Any]:
         """Validate an outgoing payload (its dataclass or a mapping) strictly; its wire form."""
+        fast = fast_dumper(self.schema)
         if dataclasses.is_dataclass(payload) and not isinstance(payload, type):
+            # A flat payload's attributes are its fields (anything more, or a nested value,
+            # and the fast path declines): read them without building a dict first.
+            if (
+                fast is not None
+                and hasattr(payload, "__dict__")
+                and (dumped := fast(vars(payload))) is not None
+            ):
+                return dumped
             payload = {
-                f.name: _plain(getattr(payload, f.name)) for f in dataclasses.fields(payload)
+                name: _plain(getattr(payload, name))
+                for name in _field_order(type(payload))  # type: ignore[arg-type]
             }
+        if fast is not None and (dumped := fast(payload)) is not None:
+            return dumped  # the plain case, without marshmallow: the same dict (fastdump.py)
         strict, _, wire = _schemas(self.schema)
         return dict(wire.dump(strict.load(payload)))
 
@@ -109,6 +122,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
         return [dataclasses.asdict(item) for item in value]  # type: ignore[call-overload]
     return value
+
+
+@functools.cache
+def _field_order(payload_type: type[Any]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(payload_type))
 
 
 @functools.cache

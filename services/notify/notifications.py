@@ -6,6 +6,8 @@ count and "mark as read", asked for by the staff app over RPC as the signed-in p
 
 from __future__ import annotations
 
+import functools
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -58,8 +60,8 @@ def notify_staff(uow: NotifyWork, fired: Sequence[ReminderDue], now: datetime) -
     for reminder in fired:
         notifications += notifications_for(reminder, assignees.get(reminder.case_id), roster, now)
     uow.notifications.add_all(notifications)
-    for notification in notifications:
-        uow.after_commit(STAFF_NOTIFIED.labels(notification.kind).inc)
+    for kind, count in Counter(notification.kind for notification in notifications).items():
+        uow.after_commit(functools.partial(STAFF_NOTIFIED.labels(kind).inc, count))
 
 
 def person(caller: Caller) -> str:

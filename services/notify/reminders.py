@@ -1,25 +1,14 @@
 """Notify's reminder scheduler (docs/reminders.md): the events that create, move and cancel each
-case's reminders, and the sweep that fires those due.
-
-Event handlers run in the consume wrapper's unit of work for the event's office. The sweep
-asks the platform path which offices have reminders due, then claims each office's in a unit
-of work of that office (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so any number of notify
-instances share the work; everywhere a compare-and-set on the row): each fired reminder's
-`notify.reminder_due` goes to the outbox in the transaction that marks it fired, so it fires
-exactly once per occurrence.
+case's reminders. Their handlers run in the consume wrapper's unit of work for the event's
+office; the sweep that fires those due is `firing.py`.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import time
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from services.chassis.calendar import HolidayCalendar
-from services.chassis.db import is_transient
 from services.chassis.events import IncomingEvent
 from services.contracts import (
     CaseAssigned,
@@ -45,27 +34,16 @@ from services.notify.domain.reminders import (
     first_contact_summary,
     follow_up_summary,
     inquiry_key,
-    lateness_seconds,
     overdue_summary,
     unassigned_summary,
 )
-from services.notify.observability import (
-    REMINDER_LATENESS,
-    REMINDER_SWEEP_SECONDS,
-    REMINDERS_FIRED,
-)
-from services.notify.ports import NotifyWork, ReminderChangedElsewhere
-
-log = logging.getLogger(__name__)
+from services.notify.ports import NotifyWork
 
 DEFAULT_ZONE = "America/New_York"
 # A case in one of these is finished: nothing about it is due any more.
 FINISHED = frozenset({"resolved", "closed", "withdrawn", "transferred"})
 # The escalation goes to supervisors at the second overdue threshold.
 ESCALATED_LEVEL = "plus_5"
-# Reminders one office's unit of work fires at most; offices one sweep looks at at once.
-CLAIM_BATCH = 200
-OFFICE_BATCH = 500
 
 
 def _calendar() -> HolidayCalendar:
@@ -321,54 +299,3 @@ def _reopen(uow: NotifyWork, case_id: str) -> None:
 def case_finished(uow: NotifyWork, case_id: str) -> bool:
     mark = uow.reminders.by_key(case_key(case_id, ReminderKind.CASE_FINISHED))
     return mark is not None and mark.in_force
-
-
-# --- The sweep: fire what is due ----------------------------------------------------------------
-
-FindOffices = Callable[[datetime, int], list[str]]
-
-
-def fire_due_reminders(db: Any, find_offices: FindOffices, now: Callable[[], datetime]) -> int:
-    """Fire every reminder due now, office by office; how many fired. Another notify doing
-    the same at the same time takes other rows (PostgreSQL) or loses the compare-and-set on a
-    row it also read (SQLite), so each occurrence fires once."""
-    started = time.perf_counter()
-    fired = 0
-    while True:
-        offices = find_offices(now(), OFFICE_BATCH)
-        fired_now = sum(_fire_office(db, office, now()) for office in offices)
-        fired += fired_now
-        if len(offices) < OFFICE_BATCH or fired_now == 0:
-            break
-    REMINDER_SWEEP_SECONDS.observe(time.perf_counter() - started)
-    return fired
-
-
-def _fire_office(db: Any, office_id: str, now: datetime) -> int:
-    """One office's due reminders, a claim at a time, each claim one transaction."""
-    fired = 0
-    while True:
-        try:
-            with db.unit_of_work(office_id=office_id) as uow:
-                claimed = uow.reminders.claim_due(now, CLAIM_BATCH)
-                announced = [reminder.fire(now) for reminder in claimed]
-                uow.reminders.save_fired(claimed)
-                notifications.notify_staff(uow, announced, now)
-                uow.commit()
-        except ReminderChangedElsewhere:
-            # Another claimer fired one of these first (SQLite has no SKIP LOCKED): nothing
-            # of this claim was kept; claim again and see what is left.
-            continue
-        except Exception as exc:
-            if not is_transient(exc):
-                raise
-            # The database is busy or away (SQLite's one writer is another sweeper): nothing
-            # of this claim was kept; the next sweep tries this office again.
-            log.warning("reminders of %s left for the next sweep: %s", office_id, exc)
-            return fired
-        for reminder in announced:
-            REMINDERS_FIRED.labels(reminder.kind).inc()
-            REMINDER_LATENESS.observe(lateness_seconds(reminder))
-        fired += len(claimed)
-        if len(claimed) < CLAIM_BATCH:
-            return fired

@@ -57,6 +57,7 @@ from services.contracts.rpc.notify import (
 from services.notify import (
     case_messages,
     digests,
+    firing,
     handlers,
     inactivity,
     notifications,
@@ -70,6 +71,7 @@ from services.notify.models import metadata
 from services.notify.repository import (
     NotifyUnitOfWork,
     known_offices,
+    next_due_reminder,
     offices_with_due_reminders,
 )
 from services.notify.texts import TextTransport
@@ -179,10 +181,12 @@ class NotifyService(ServiceBase):
 
     @timer(interval=REMINDER_SWEEP_MS / 1000)
     def fire_due_reminders(self) -> None:
-        reminders.fire_due_reminders(
+        firing.fire_within(
             self.db,
             lambda now, limit: offices_with_due_reminders(self.db, now, limit),
+            lambda: next_due_reminder(self.db),
             utcnow,
+            REMINDER_SWEEP_MS / 1000,
         )
 
     @timer(interval=MESSAGE_SWEEP_MS / 1000)

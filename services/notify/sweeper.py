@@ -2,9 +2,10 @@
 
 Opens notify's database as the service does (its role for offices' work, the platform role to
 find offices with reminders due), runs the sweep `--rounds` times (0: until a sweep finds
-nothing due) and prints what it fired as JSON. For legislature IT clearing a backlog by hand
-while notify is stopped, for the benchmark, and for the tests that race two sweepers: it is
-the same code the service's timer runs, so any number of them may run at once.
+nothing due), or with `--watch` ticks as the service's timer does, and prints what it fired
+as JSON. For legislature IT clearing a backlog by hand while notify is stopped, for the
+benchmark, and for the tests that race two sweepers: it is the same code the service's timer
+runs, so any number of them may run at once.
 """
 
 from __future__ import annotations
@@ -14,14 +15,19 @@ import json
 import time
 from typing import Any
 
+import eventlet
 from sqlalchemy.orm import sessionmaker
 
 from services.chassis.config import load_settings
 from services.chassis.db import create_db_engine, utcnow
 from services.chassis.uow import DatabaseAccess
-from services.notify import reminders
+from services.notify import firing
 from services.notify.models import metadata
-from services.notify.repository import NotifyUnitOfWork, offices_with_due_reminders
+from services.notify.repository import (
+    NotifyUnitOfWork,
+    next_due_reminder,
+    offices_with_due_reminders,
+)
 
 
 def open_database() -> DatabaseAccess[NotifyUnitOfWork]:
@@ -47,7 +53,7 @@ def sweep(db: Any, rounds: int = 0) -> dict[str, Any]:
     started = time.perf_counter()
     fired, done = 0, 0
     while True:
-        count = reminders.fire_due_reminders(
+        count = firing.fire_due_reminders(
             db, lambda now, limit: offices_with_due_reminders(db, now, limit), utcnow
         )
         fired += count
@@ -58,13 +64,22 @@ def sweep(db: Any, rounds: int = 0) -> dict[str, Any]:
 
 
 def watch(db: Any, seconds: float, interval_ms: int) -> dict[str, Any]:
-    """Sweep every `interval_ms` for `seconds`, as the service's timer does."""
+    """Tick every `interval_ms` for `seconds` as the service's timer does: each tick sweeps,
+    then fires what falls due before the next one at the moment it does."""
     ends = time.monotonic() + seconds
+    interval = interval_ms / 1000
     fired, sweeps = 0, 0
     while time.monotonic() < ends:
-        fired += sweep(db, rounds=1)["fired"]
+        tick = time.monotonic()
+        fired += firing.fire_within(
+            db,
+            lambda now, limit: offices_with_due_reminders(db, now, limit),
+            lambda: next_due_reminder(db),
+            utcnow,
+            interval,
+        )
         sweeps += 1
-        time.sleep(interval_ms / 1000)
+        time.sleep(max(0.0, interval - (time.monotonic() - tick)))
     return {"fired": fired, "sweeps": sweeps, "seconds": seconds}
 
 
@@ -76,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--interval-ms", type=int, default=250, help="between watched sweeps")
     arguments = parser.parse_args(argv)
+    # As `nameko run` does for notify: psycopg2 and sleeps cooperative, so the sweep's lanes
+    # overlap one transaction's database work with another's Python.
+    eventlet.monkey_patch()
     db = open_database()
     if arguments.watch:
         print(json.dumps(watch(db, arguments.watch, arguments.interval_ms)))

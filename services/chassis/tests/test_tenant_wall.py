@@ -432,3 +432,61 @@ def test_a_batch_of_two_offices_writes_each_offices_rows_and_events_behind_the_w
         assert count_by_office(connection, "outbox", offices) == dict.fromkeys(offices, 2)
         assert count_by_office(connection, "audit_log", offices) == dict.fromkeys(offices, 2)
     admin.dispose()
+
+
+def test_office_after_office_writes_each_offices_rows_and_events_under_its_own_tenant(
+    walled_databases: dict[str, str], offices: tuple[str, str]
+) -> None:
+    url = walled_databases["cases"]
+    engine = create_db_engine(role_url(url, "casework_cases"))
+    db = cases_access(engine)
+    member = {"user_id": "u-1", "display_name": "Sam Rivera", "role": "caseworker"}
+
+    def announce_twice(uow: UnitOfWork) -> str:
+        for _ in "ab":
+            uow.emit(STAFF_MEMBER_ADDED, member)
+        uow.audit("staff.seen", "staff_member", "u-1")
+        # What this office's work sees is its own office's rows only.
+        return str(uow.session.execute(text("SELECT count(*) FROM outbox")).scalar())
+
+    # One transaction for both offices; the wall refuses any row written under the other's.
+    seen = db.office_after_office(offices, announce_twice)
+    engine.dispose()
+
+    assert seen == ["0", "0"]
+    admin = engine_for(url)
+    with admin.connect() as connection:
+        assert count_by_office(connection, "outbox", offices) == dict.fromkeys(offices, 2)
+        assert count_by_office(connection, "audit_log", offices) == dict.fromkeys(offices, 1)
+        kept_in_order = connection.execute(
+            text("SELECT office_id FROM outbox WHERE office_id IN (:a, :b) ORDER BY id"),
+            {"a": offices[0], "b": offices[1]},
+        ).scalars()
+        assert list(kept_in_order) == [offices[0]] * 2 + [offices[1]] * 2
+    admin.dispose()
+
+
+def test_office_after_office_keeps_nothing_when_one_offices_work_fails(
+    walled_databases: dict[str, str], offices: tuple[str, str]
+) -> None:
+    url = walled_databases["cases"]
+    engine = create_db_engine(role_url(url, "casework_cases"))
+    db = cases_access(engine)
+    member = {"user_id": "u-1", "display_name": "Sam Rivera", "role": "caseworker"}
+    committed: list[str] = []
+
+    def announce_then_fail(uow: UnitOfWork) -> None:
+        uow.emit(STAFF_MEMBER_ADDED, member)
+        uow.after_commit(lambda: committed.append(uow.office_id))
+        if uow.office_id == offices[1]:
+            raise RuntimeError("the second office's work failed")
+
+    with pytest.raises(RuntimeError):
+        db.office_after_office(offices, announce_then_fail)
+    engine.dispose()
+
+    assert committed == []
+    admin = engine_for(url)
+    with admin.connect() as connection:
+        assert count_by_office(connection, "outbox", offices) == {}
+    admin.dispose()

@@ -24,7 +24,7 @@ from services.contracts import (
     REPLY_LOGGED,
     SUBMISSION_RECEIVED,
 )
-from services.notify import handlers, inactivity, reminders
+from services.notify import firing, handlers, inactivity, reminders
 from services.notify.domain.reminders import Reminder, ReminderState, case_key
 from services.notify.tests.fakes import FakeNotifyUnitOfWork, fake_database
 
@@ -89,7 +89,7 @@ def sweep(db: Db, now: datetime) -> list[Any]:
         return [o for o, kept in rows.items() if any(r.is_due(at) for r in kept.values())]
 
     before = len(db.published(REMINDER_DUE))
-    reminders.fire_due_reminders(db, find, lambda: now)
+    firing.fire_due_reminders(db, find, lambda: now)
     return [r for r in db.published(REMINDER_DUE)[before:] if r.kind == "no_activity"]
 
 

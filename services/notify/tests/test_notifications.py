@@ -23,7 +23,7 @@ from services.contracts import (
     STAFF_MEMBER_ADDED,
     ReminderDue,
 )
-from services.notify import handlers, notifications, reminders
+from services.notify import firing, handlers, notifications, reminders
 from services.notify.domain.notifications import Colleague, notifications_for, recipients
 from services.notify.tests.fakes import FakeNotifyUnitOfWork, fake_database
 
@@ -119,7 +119,7 @@ def sweep(db: Db, now: datetime) -> int:
         kept = db.rows.get("reminders", {})
         return [o for o, rows in kept.items() if any(r.is_due(at) for r in rows.values())]
 
-    return reminders.fire_due_reminders(db, due_offices, lambda: now)
+    return firing.fire_due_reminders(db, due_offices, lambda: now)
 
 
 def bell_of(db: Db, user_id: str, **options: Any) -> tuple[int, list[Any]]:

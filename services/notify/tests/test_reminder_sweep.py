@@ -16,10 +16,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from services.chassis.db import utcnow
-from services.notify import sweeper
+from services.notify import firing, sweeper
+from services.notify.domain.notifications import Assignment
 from services.notify.domain.reminders import Reminder, ReminderKind, ReminderState, case_key
 from services.notify.models import metadata
 from services.notify.ports import ReminderChangedElsewhere
+from services.notify.repository import next_due_reminder, offices_with_due_reminders
 
 OFFICES = ("rep-lopez", "sen-okafor", "rep-demo")
 
@@ -142,3 +144,69 @@ def test_a_reminder_fired_elsewhere_meanwhile_is_not_fired_again(
         stale.fire(utcnow())
         with pytest.raises(ReminderChangedElsewhere):
             slow.reminders.save_fired([stale])
+
+
+def test_a_sweep_over_many_offices_fires_each_once_and_writes_each_offices_rows_as_its_own(
+    database: tuple[str, Any],
+) -> None:
+    url, db = database
+    now = utcnow()
+    # More offices than one transaction takes, so the sweep's lanes share them out.
+    offices = [f"rep-many-{number:02d}" for number in range(firing.OFFICES_TOGETHER + 7)]
+    for office in offices:
+        schedule(db, office, 3, now - timedelta(minutes=1), prefix=f"{office}-")
+        with db.unit_of_work(office_id=office) as uow:
+            for number in range(3):
+                uow.assignments.record(Assignment(f"{office}-case-{number}", f"{office}-cw", now))
+            uow.commit()
+
+    assert sweeper.sweep(db)["fired"] == 3 * len(offices)
+    assert sweeper.sweep(db)["fired"] == 0
+
+    events = fired_events(url)
+    assert len(events) == 3 * len(offices)
+    assert max(Counter((e["reminder_id"], e["occurrence"]) for e in events).values()) == 1
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            outbox = connection.execute(
+                text(
+                    "SELECT office_id, payload FROM outbox WHERE event_type = 'notify.reminder_due'"
+                )
+            ).all()
+            bells = connection.execute(
+                text("SELECT office_id, user_id, case_id FROM staff_notifications")
+            ).all()
+    finally:
+        engine.dispose()
+    # Each office's event and bell rows carry that office (on PostgreSQL the wall refuses any
+    # row written while another office's tenant was set).
+    for office_id, payload in outbox:
+        event = json.loads(payload) if isinstance(payload, str) else payload
+        assert event["case_id"].startswith(f"{office_id}-")
+    assert sorted(bells) == sorted(
+        (office, f"{office}-cw", f"{office}-case-{number}")
+        for office in offices
+        for number in range(3)
+    )
+
+
+def test_a_tick_fires_a_reminder_at_its_moment_rather_than_at_the_next_tick(
+    database: tuple[str, Any],
+) -> None:
+    url, db = database
+    due_at = utcnow() + timedelta(seconds=0.3)
+    schedule(db, "rep-lopez", 2, due_at)
+
+    fired = firing.fire_within(
+        db,
+        lambda now, limit: offices_with_due_reminders(db, now, limit),
+        lambda: next_due_reminder(db),
+        utcnow,
+        2.0,
+    )
+
+    assert fired == 2
+    (event, _) = fired_events(url)
+    lateness = datetime.fromisoformat(event["fired_at"]) - datetime.fromisoformat(event["due_at"])
+    assert timedelta(0) <= lateness < timedelta(seconds=0.25)

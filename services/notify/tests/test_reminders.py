@@ -5,6 +5,7 @@ databases and two racing claimers is in test_reminder_sweep.py."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from services.contracts import (
     REMINDER_DUE,
     REPLY_LOGGED,
 )
-from services.notify import handlers, reminders
+from services.notify import firing, handlers, reminders
 from services.notify.domain.reminders import (
     OfficeClock,
     Reminder,
@@ -280,7 +281,7 @@ def test_a_finished_case_has_nothing_due_until_it_is_reopened(db: Db) -> None:
 # --- The sweep ----------------------------------------------------------------------------------
 
 
-def due_offices(db: Db) -> reminders.FindOffices:
+def due_offices(db: Db) -> firing.FindOffices:
     def find(now: datetime, limit: int) -> list[str]:
         rows = db.rows.get("reminders", {})
         return [
@@ -297,8 +298,8 @@ def test_the_sweep_fires_what_is_due_once_and_a_closed_cases_reminders_never(db:
     send(db, CASE_CLOSED, case_id="case-2")
     now = datetime(2026, 1, 5, 14, 0, 1, tzinfo=UTC)
 
-    first = reminders.fire_due_reminders(db, due_offices(db), lambda: now)
-    second = reminders.fire_due_reminders(db, due_offices(db), lambda: now)
+    first = firing.fire_due_reminders(db, due_offices(db), lambda: now)
+    second = firing.fire_due_reminders(db, due_offices(db), lambda: now)
 
     fired = db.published(REMINDER_DUE)
     # The first-contact and unassigned reminders of case-1 and its follow-up; none of case-2.
@@ -330,3 +331,14 @@ def test_an_office_that_set_its_own_intervals_gets_its_reminders_by_them(db: Db)
     assert due[inquiry_key(INQUIRY_ID, "follow_up")] == at_nine_new_york(date(2026, 1, 3))
     assert check_in is not None and check_in.repeat_days == 14
     assert "(every 14 days)" in check_in.summary
+
+
+def test_a_tick_leaves_a_due_reminder_it_cannot_take_to_the_next_tick(db: Db) -> None:
+    now = datetime(2026, 1, 5, 14, 0, 1, tzinfo=UTC)
+    started = time.monotonic()
+
+    # Due (by the look-up) yet not claimable: another sweeper holds it under its lock.
+    fired = firing.fire_within(db, lambda at, limit: [], lambda: now, lambda: now, 5.0)
+
+    assert fired == 0
+    assert time.monotonic() - started < 1.0  # no spinning until the tick is over
