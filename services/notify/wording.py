@@ -217,7 +217,8 @@ def _checked(
 ) -> str | None:
     """The office's own text to keep (None: the default), once the whole wording passes its
     checks; ValidationFailed with every problem, per part, if it does not."""
-    own_text = text.strip() if text is not None and text.strip() else None
+    # A browser posts a textarea's lines with CRLF: a phone counts each character.
+    own_text = (text or "").replace("\r\n", "\n").strip() or None
     problems = check(message, subject, body)
     if own_text is not None:
         link = status_page_url(portal_base_url(), uow.office_id, str(SAMPLE["tracking_code"]))
