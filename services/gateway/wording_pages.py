@@ -1,8 +1,10 @@
 """The office admin's wording of the messages notify sends to constituents: the list of every
-message in each language (the office's own or the default), and the editor of one, with a
-preview filled in for a sample constituent. Every call is an RPC to notify acting as the
-signed-in person (notify checks the office admin again); plain forms that post, then redirect
-with `?done=...`; a refused wording shows the editor again with each problem and its line."""
+message in each language (the office's own or the default), and the editor of one (subject,
+body and, for a message sent by text, the text), with a preview filled in for a sample
+constituent: the email, and the text as a phone shows it with its length. Every call is an RPC
+to notify acting as the signed-in person (notify checks the office admin again); plain forms
+that post, then redirect with `?done=...`; a refused wording shows the editor again with each
+problem and its line."""
 
 from __future__ import annotations
 
@@ -58,12 +60,13 @@ class WordingPages:
         item = self._wording(office_id, message, language)
         subject = item["subject"] if item["subject"] is not None else item["default_subject"]
         body = item["body"] if item["body"] is not None else item["default_body"]
+        form = {"subject": subject, "body": body}
+        if item["default_text"] is not None:
+            # Empty while the office has none of its own: the default text goes, and follows
+            # any change to it.
+            form["text"] = item["text"] or ""
         return self._editor(
-            visit,
-            office_id,
-            item,
-            {"subject": subject, "body": body},
-            done=DONE.get(request.args.get("done", "")),
+            visit, office_id, item, form, done=DONE.get(request.args.get("done", ""))
         )
 
     @staff_page("POST", ONE, office_admin=True)
@@ -81,6 +84,8 @@ class WordingPages:
                 f"/offices/{office_id}/settings/messages/{message}/{language}?done=reset"
             )
         form = {"subject": request.form.get("subject", ""), "body": request.form.get("body", "")}
+        if item["default_text"] is not None:
+            form["text"] = request.form.get("text", "")
         method = "save_message_wording" if action == "save" else "preview_message_wording"
         try:
             answered = self.notify.call(

@@ -250,9 +250,10 @@ def _compose(
             recipient=recipient,
             case=case,
             office_id=uow.office_id,
-            office=uow.offices.sender(),
+            office=(sender := uow.offices.sender()),
             portal=portal_base_url(),
             content=content_of(delivery),
+            wording=office_wording(uow, sender),
         )
     return compose_case_message(
         delivery_id=delivery.delivery_id,

@@ -48,7 +48,7 @@ offices = Table(
 )
 
 # An office's own wording of a message in a language (domain/wording.py); a message without
-# one is written from the default templates.
+# one is written from the default templates, and its text (SMS) too while `text` is NULL.
 message_wording = Table(
     "message_wording",
     metadata,
@@ -59,6 +59,7 @@ message_wording = Table(
     Column("body", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("updated_by", String(64), nullable=False),
+    Column("text", Text, nullable=True),
 )
 
 # Projection of `intake.submission_received`: how to reach the constituent who asked.

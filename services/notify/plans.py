@@ -78,8 +78,9 @@ def plan_acknowledgement(
             recipient=recipient,
             case=case,
             office_id=uow.office_id,
-            office=uow.offices.sender(),
+            office=(sender := uow.offices.sender()),
             portal=portal_base_url(),
+            wording=office_wording(uow, sender),
         )
         return Attempt(delivery.delivery_id, ACKNOWLEDGEMENT, delivery.attempts, text)
     email = compose_acknowledgement(

@@ -257,6 +257,7 @@ class NotifyService(ServiceBase):
                 query["language"],
                 query["subject"],
                 query["body"],
+                query["text"],
             )
             uow.commit()
         return _wording_out(saved)
@@ -273,13 +274,19 @@ class NotifyService(ServiceBase):
 
     @rpc(expected_exceptions=EXPECTED)
     def preview_message_wording(self, office_id: str, **change: Any) -> dict[str, Any]:
-        """A wording filled in for a sample constituent of the office; nothing is kept."""
+        """A wording filled in for a sample constituent of the office, and its text as the
+        phone shows it with its length; nothing is kept."""
         query = load_arguments(WORDING_CHANGE, {"office_id": office_id, **change})
         with self.db.unit_of_work(office_id=self._caller().office(office_id)) as uow:
-            subject, body = wording.preview(
-                uow, query["message"], query["language"], query["subject"], query["body"]
+            filled = wording.preview(
+                uow,
+                query["message"],
+                query["language"],
+                query["subject"],
+                query["body"],
+                query["text"],
             )
-        return dict(WORDING_PREVIEW.dump({"subject": subject, "body": body}))
+        return dict(WORDING_PREVIEW.dump(filled))
 
     def _caller(self) -> Caller:
         caller: Caller = self.caller
@@ -307,6 +314,9 @@ def _wording_out(item: wording.MessageWording) -> dict[str, Any]:
                 "default_body": item.default_body,
                 "subject": own.subject if own else None,
                 "body": own.body if own else None,
+                "text_variables": item.text_fields,
+                "default_text": item.default_text,
+                "text": own.text if own else None,
                 "updated_at": own.updated_at if own else None,
                 "updated_by": own.updated_by if own else None,
             }

@@ -1,6 +1,7 @@
-"""Notify's service layer for offices' own wording of their messages: what an office admin
-sees and changes in the staff app (through the RPCs), and the wording a message is written
-in, read once per office and version and kept in memory."""
+"""Notify's service layer for offices' own wording of their messages (subject, body and, for
+those sent by text, the text): what an office admin sees and changes in the staff app (through
+the RPCs), and the wording a message is written in, read once per office and version and kept
+in memory."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from services.notify.domain.acknowledgements import LANGUAGES, OfficeSender
 from services.notify.domain.wording import (
     FIELDS,
     MESSAGE_LABELS,
+    SAID_IN_TEXTS,
     SAMPLE,
+    TEXT_FIELDS,
     Wording,
     WordingFailed,
     check,
+    check_text,
     fill,
 )
 from services.notify.messages import (
@@ -32,6 +36,7 @@ from services.notify.messages import (
     with_unsubscribe_footer,
 )
 from services.notify.ports import NotifyWork
+from services.notify.texts import stop_line, written_text
 
 # The preview's links (the survey, the unsubscribe link): shaped like real ones, answering
 # nothing.
@@ -71,6 +76,20 @@ class MessageWording:
     default_subject: str
     default_body: str
     own: Wording | None
+    # The fields its text may use, and the default text (None: never sent by text).
+    text_fields: list[str]
+    default_text: str | None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A wording filled in for a sample constituent: the email, and the text as the phone
+    shows it (None for a message never sent by text) with its length."""
+
+    subject: str
+    body: str
+    text: str | None
+    text_length: int | None
 
 
 def default_wording(message: str, language: str) -> tuple[str, str]:
@@ -86,20 +105,36 @@ def default_wording(message: str, language: str) -> tuple[str, str]:
     return subject, INCLUDE.sub(footer, body).rstrip() + "\n"
 
 
+def default_text(message: str, language: str) -> str | None:
+    """The default text of a message (None: it is never sent by text)."""
+    template = TEMPLATES / language / f"{message}.sms.txt"
+    if message not in TEXT_FIELDS or not template.exists():
+        return None
+    return template.read_text(encoding="utf-8").strip() + "\n"
+
+
 def list_wording(uow: NotifyWork) -> list[MessageWording]:
     own = {(w.message, w.language): w for w in uow.wording.all()}
     return [_view(message, language, own.get((message, language))) for message, language in _all()]
 
 
 def save_wording(
-    uow: NotifyWork, actor: Actor, message: str, language: str, subject: str, body: str
+    uow: NotifyWork,
+    actor: Actor,
+    message: str,
+    language: str,
+    subject: str,
+    body: str,
+    text: str | None = None,
 ) -> MessageWording:
+    """Keep the office's wording of a message; without a `text` (or an empty one) its text
+    stays the default."""
     _require_admin(actor)
     _require_known(message, language)
-    problems = check(message, subject, body)
-    if problems:
-        raise ValidationFailed("fix these and try again", problems)
-    wording = Wording(message, language, subject.strip(), body, utcnow(), actor.audit_name)
+    text = _checked(uow, message, language, subject, body, text)
+    wording = Wording(
+        message, language, subject.strip(), body, utcnow(), actor.audit_name, text=text
+    )
     if not uow.wording.save(wording):
         raise NotFound("notify has not heard of this office yet")
     uow.audit("message_wording.saved", "message_wording", f"{message}:{language}")
@@ -115,14 +150,18 @@ def reset_wording(uow: NotifyWork, actor: Actor, message: str, language: str) ->
 
 
 def preview(
-    uow: NotifyWork, message: str, language: str, subject: str, body: str
-) -> tuple[str, str]:
-    """The wording filled in for a sample constituent of this office; ValidationFailed with
-    the problems (per part, each with its line) if it would not be saved."""
+    uow: NotifyWork,
+    message: str,
+    language: str,
+    subject: str,
+    body: str,
+    text: str | None = None,
+) -> Preview:
+    """The wording filled in for a sample constituent of this office (the default text when
+    there is no `text`); ValidationFailed with the problems (per part, each with its line) if
+    it would not be saved."""
     _require_known(message, language)
-    problems = check(message, subject, body)
-    if problems:
-        raise ValidationFailed("fix these and try again", problems)
+    text = _checked(uow, message, language, subject, body, text)
     sender = uow.offices.sender()
     office_name = sender.name if sender is not None else str(SAMPLE["office_name"])
     portal = portal_base_url()
@@ -137,11 +176,56 @@ def preview(
         filled_subject, filled_body = fill(subject, context).strip(), fill(body, context)
     except WordingFailed as failed:  # checked above against the same fields: not expected
         raise ValidationFailed("fix these and try again", {"body": [str(failed)]}) from None
-    if message not in ABOUT_REQUESTS:
-        return filled_subject, filled_body.rstrip() + "\n"
-    # Notify adds the unsubscribe line to every message about the constituent's requests.
-    link = unsubscribe_page_url(portal, uow.office_id, SAMPLE_LINK_TOKEN)
-    return filled_subject, with_unsubscribe_footer(filled_body, language, context, link)
+    if message in ABOUT_REQUESTS:
+        # Notify adds the unsubscribe line to every message about the constituent's requests.
+        link = unsubscribe_page_url(portal, uow.office_id, SAMPLE_LINK_TOKEN)
+        filled_body = with_unsubscribe_footer(filled_body, language, context, link)
+    else:
+        filled_body = filled_body.rstrip() + "\n"
+    phone = _text_preview(message, language, office_name, context, text)
+    return Preview(
+        subject=filled_subject,
+        body=filled_body,
+        text=phone,
+        text_length=len(phone) if phone is not None else None,
+    )
+
+
+def _text_preview(
+    message: str, language: str, office_name: str, context: dict[str, object], own: str | None
+) -> str | None:
+    """The text a constituent who chose texts would get, STOP line and all, as notify writes
+    it (the office's name shortened to fit)."""
+    if default_text(message, language) is None:
+        return None
+    said = {name: context[name] for name in SAID_IN_TEXTS.get(message, ())}
+    return written_text(
+        message,
+        language,
+        office_name=office_name,
+        context={
+            **said,
+            "tracking_code": context["tracking_code"],
+            "status_url": context["status_url"],
+        },
+        own=own,
+    )
+
+
+def _checked(
+    uow: NotifyWork, message: str, language: str, subject: str, body: str, text: str | None
+) -> str | None:
+    """The office's own text to keep (None: the default), once the whole wording passes its
+    checks; ValidationFailed with every problem, per part, if it does not."""
+    # A browser posts a textarea's lines with CRLF: a phone counts each character.
+    own_text = (text or "").replace("\r\n", "\n").strip() or None
+    problems = check(message, subject, body)
+    if own_text is not None:
+        link = status_page_url(portal_base_url(), uow.office_id, str(SAMPLE["tracking_code"]))
+        problems |= check_text(message, own_text, stop_line=stop_line(language), status_url=link)
+    if problems:
+        raise ValidationFailed("fix these and try again", problems)
+    return own_text
 
 
 def _all() -> list[tuple[str, str]]:
@@ -158,6 +242,8 @@ def _view(message: str, language: str, own: Wording | None) -> MessageWording:
         default_subject=subject,
         default_body=body,
         own=own,
+        text_fields=list(TEXT_FIELDS.get(message, {})),
+        default_text=default_text(message, language),
     )
 
 

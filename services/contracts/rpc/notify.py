@@ -96,15 +96,19 @@ class WordingKeySchema(OfficeRequest):
 
 class WordingChangeSchema(WordingKeySchema):
     """The arguments of `save_message_wording` and `preview_message_wording`: the wording, as
-    Jinja2 templates of the message's fields."""
+    Jinja2 templates of the message's fields; `text`, for a message sent by text, the office's
+    own text (absent, None or empty: the default text)."""
 
     subject = fields.String(required=True, validate=validate.Length(1, 500))
     body = fields.String(required=True, validate=validate.Length(1, 10_000))
+    text = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2_000))
 
 
 class MessageWordingSchema(Schema):
     """One message in one language: its default wording, the office's own (None without),
-    and the fields its wording may use, as `variables` (name, what it is)."""
+    and the fields its wording may use, as `variables` (name, what it is). A message sent by
+    text has a `default_text` (None: never sent by text), the office's own `text` (None: the
+    default) and the names of the fields a text may use (`text_variables`, empty without)."""
 
     message = fields.String(required=True)
     label = fields.String(required=True)
@@ -116,10 +120,17 @@ class MessageWordingSchema(Schema):
     body = fields.String(required=True, allow_none=True)
     updated_at = fields.AwareDateTime(required=True, allow_none=True)
     updated_by = fields.String(required=True, allow_none=True)
+    text_variables = fields.List(fields.String(), load_default=list)
+    default_text = fields.String(load_default=None, allow_none=True)
+    text = fields.String(load_default=None, allow_none=True)
 
 
 class WordingPreviewSchema(Schema):
-    """`preview_message_wording`'s answer: the wording filled in for a sample constituent."""
+    """`preview_message_wording`'s answer: the wording filled in for a sample constituent, and
+    its text as the phone shows it, STOP line and all, with its length in characters (both
+    None for a message never sent by text)."""
 
     subject = fields.String(required=True)
     body = fields.String(required=True)
+    text = fields.String(load_default=None, allow_none=True)
+    text_length = fields.Integer(load_default=None, allow_none=True)

@@ -1,7 +1,8 @@
 """The office admin's wording of the messages to constituents through the real gateway, with a
 fake `notify` answering over real RPC by its contracts: the list of every message in each
-language, the editor's preview, saving, going back to the default, a refused wording shown
-beside its field, and who may not see the pages.
+language, the editor's preview (the email, and the text as a phone shows it with its count),
+saving, going back to the default, a refused wording shown beside its field, and who may not
+see the pages.
 
 On PostgreSQL only: what these pages show comes from the fake notify; notify's own tests check
 the wording itself (sandboxed, checked against a sample, the fallback to the default).
@@ -41,6 +42,9 @@ LABELS = {
     "status_code": "Status page code",
 }
 FIELDS = {"name", "office_name", "tracking_code", "note"}
+TEXT_FIELDS = ["office_name", "tracking_code", "status_url"]
+STATUS_CODE = f"{LIST}/status_code/en"
+STOP = "Responda STOP para no recibir más"
 # The office's own wording, by (message, language); what the fake notify was asked to do.
 SAVED: dict[tuple[str, str], dict[str, Any]] = {}
 ASKED: list[tuple[str, str | None]] = []
@@ -49,6 +53,7 @@ ASKED: list[tuple[str, str | None]] = []
 def _fill(template: str) -> str:
     sample = {"name": "María López", "office_name": "Office of Rep. Jordan Demo"}
     sample |= {"tracking_code": "K7QX-M2PD", "note": "La agencia tiene su solicitud."}
+    sample |= {"status_url": "https://portal.example.gov/o/demo/status?tracking=K7QX-M2PD"}
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: sample[m.group(1)], template)
 
 
@@ -65,7 +70,21 @@ def _item(message: str, language: str) -> dict[str, Any]:
         "body": own["body"] if own else None,
         "updated_at": NOW if own else None,
         "updated_by": "renee" if own else None,
+        # A status code is never sent by text.
+        "text_variables": [] if message == "status_code" else TEXT_FIELDS,
+        "default_text": None if message == "status_code" else DEFAULT_TEXT,
+        "text": own.get("text") if own else None,
     }
+
+
+DEFAULT_TEXT = (
+    "{{ office_name }}: hay novedades sobre su solicitud {{ tracking_code }}. {{ status_url }}"
+)
+
+
+def _phone(text: str | None) -> str:
+    """The text as notify would send it: the default when there is none, the STOP line after."""
+    return f"{_fill(text or DEFAULT_TEXT).strip()}\n{STOP}"
 
 
 class WordingNotify(FakeNotify):
@@ -80,6 +99,16 @@ class WordingNotify(FakeNotify):
             for name in re.findall(r"\{\{\s*(\w+)\s*\}\}", change[part])
             if name not in FIELDS
         }
+        if change["text"]:
+            used = re.findall(r"\{\{\s*(\w+)\s*\}\}", change["text"])
+            wrong = [f"{{{{ {name} }}}} is not a field of this message" for name in used]
+            wrong = [
+                words for name, words in zip(used, wrong, strict=True) if name not in TEXT_FIELDS
+            ]
+            if "status_url" not in used:
+                wrong.append("it must use {{ status_url }}")
+            if wrong:
+                problems["text"] = wrong
         if problems:
             raise ValidationFailed("fix these and try again", problems)
         return dict(change)
@@ -94,7 +123,11 @@ class WordingNotify(FakeNotify):
     def preview_message_wording(self, office_id: str, **change: Any) -> dict[str, Any]:
         ASKED.append(("preview", self.acting.get("role")))
         checked = self._checked({"office_id": office_id, **change})
-        filled = {"subject": _fill(checked["subject"]), "body": _fill(checked["body"])}
+        filled: dict[str, Any] = {"subject": _fill(checked["subject"])}
+        filled["body"] = _fill(checked["body"])
+        if checked["message"] != "status_code":
+            filled["text"] = _phone(checked["text"])
+            filled["text_length"] = len(filled["text"])
         return answer(notify_rpc.WordingPreviewSchema(), filled)  # type: ignore[no-any-return]
 
     @rpc
@@ -103,7 +136,10 @@ class WordingNotify(FakeNotify):
         checked = self._checked({"office_id": office_id, **change})
         if self.acting.get("role") != "office_admin":
             raise Forbidden("only an office admin words the office's messages")
-        SAVED[(checked["message"], checked["language"])] = checked
+        SAVED[(checked["message"], checked["language"])] = {
+            **checked,
+            "text": checked["text"] or None,
+        }
         item = _item(checked["message"], checked["language"])
         return answer(notify_rpc.MessageWordingSchema(), item)  # type: ignore[no-any-return]
 
@@ -242,3 +278,61 @@ def test_an_unknown_message_is_not_found_and_a_supervisor_may_not_word_messages(
     assert office.get(LIST).status_code == 403
     assert office.get(PUBLIC_NOTE).status_code == 403
     assert ASKED == []
+
+
+def test_the_editor_of_a_message_sent_by_text_has_its_text_field_and_the_phones_preview(
+    office: Gateway,
+) -> None:
+    response = office.get(PUBLIC_NOTE)
+
+    page = read_page(response.text)
+    assert "f-text" in page.labels_for
+    assert "Text message (SMS)" in response.text
+    assert "At most 320 characters once filled in" in response.text
+    assert "Reply STOP to opt out" in response.text  # the hint says the STOP line is added
+    # Empty: the default text goes; the preview shows it as the phone would, with its count.
+    assert re.search(r'<textarea id="f-text" name="text"[^>]*></textarea>', response.text)
+    shown = _phone(None)
+    assert re.search(
+        rf'<div class="text-preview"[^>]*>\s*<pre>{re.escape(shown)}</pre>', response.text
+    )
+    assert f"{len(shown)} of 320 characters (the default text)" in response.text
+    assert page.header_cells[-1] == "In the text"
+    assert [row[2] for row in page.rows] == ["No", "No"]  # {{ name }}, {{ note }}: never texted
+    assert "f-text" not in read_page(office.get(STATUS_CODE).text).labels_for
+
+
+def test_preview_shows_the_offices_text_with_its_count_and_save_keeps_it(office: Gateway) -> None:
+    wording = {"subject": "Hola {{ name }}", "body": "{{ note }}"}
+    own_text = "{{ office_name }}: novedades en {{ tracking_code }} {{ status_url }}"
+
+    previewed = post(office, {"action": "preview", **wording, "text": own_text})
+    saved = post(office, {"action": "save", **wording, "text": own_text})
+
+    shown = _phone(own_text)
+    assert shown.startswith("Office of Rep. Jordan Demo: novedades en K7QX-M2PD https://")
+    assert f"<pre>{shown}</pre>" in previewed.text
+    assert f"{len(shown)} of 320 characters</p>" in previewed.text
+    assert saved.status_code == 303
+    assert SAVED[("case_update", "es")]["text"] == own_text
+    editor = office.get(f"{PUBLIC_NOTE}?done=saved").text
+    assert "Constituents who chose text messages get the office's own text." in editor
+    assert f">{own_text}</textarea>" in editor
+
+
+def test_a_refused_text_is_shown_beside_the_text_field(office: Gateway) -> None:
+    response = post(
+        office,
+        {"action": "save", "subject": "Hola", "body": "{{ note }}", "text": "Hola {{ name }}"},
+    )
+
+    assert response.status_code == 422
+    page = read_page(response.text)
+    problems = "{{ name }} is not a field of this message; it must use {{ status_url }}"
+    assert f"Text message (SMS): {problems}" in page.alerts[0]
+    assert re.search(
+        r'<p class="field-error" id="f-text-error">.*\{\{ name \}\} is not a field', response.text
+    )
+    assert re.search(r'<textarea id="f-text"[^>]*aria-invalid="true"', response.text)
+    assert 'href="#f-text"' in response.text
+    assert SAVED == {}

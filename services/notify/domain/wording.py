@@ -1,11 +1,12 @@
 """An office's own wording of the messages notify sends to constituents.
 
 Every message has a default in each language (the files in `templates/`). An office admin may
-replace the subject and body of any of them with the office's own; messages are then written
-from that. An office's wording is a Jinja2 template filled in a sandbox: it may use only the
-fields its message is given (`FIELDS`), cannot include other templates or reach anything
-beyond those fields, and is checked against a full sample before it is saved. A wording that
-fails at send time all the same is not the constituent's problem: the default is sent.
+replace the subject and body of any of them with the office's own, and the text (SMS) of those
+sent by text; messages are then written from that. An office's wording is a Jinja2 template
+filled in a sandbox: it may use only the fields its message is given (`FIELDS`; a text only
+`TEXT_FIELDS`), cannot include other templates or reach anything beyond those fields, and is
+checked against a full sample before it is saved. A wording that fails at send time all the
+same is not the constituent's problem: the default is sent.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from services.contracts.vocabulary import CASE_RESULTS
 
 MAX_SUBJECT_CHARS = 500
 MAX_BODY_CHARS = 10_000
@@ -79,6 +82,35 @@ MESSAGE_LABELS = {
     "closure": "Case closed",
     "status_code": "Status page code",
 }
+# Texts (SMS): two segments of plain text at most, the line that says how to stop texts
+# included; an office's name is shortened to fit.
+TEXT_LENGTH = 320
+OFFICE_NAME_LENGTH = 40
+MAX_TEXT_CHARS = 2_000
+# The messages sent by text to a constituent who chose texts (each has a `.sms.txt` template).
+TEXT_MESSAGES = ("acknowledgement", "case_update", "documents_request", "status_update", "closure")
+# What a text says beyond the case's codes, and every value it can take (never a note's text,
+# a name or the documents asked for: the status page has them, and a phone's lock screen shows
+# a text to whoever holds it).
+SAID_IN_TEXTS: Mapping[str, tuple[str, ...]] = {
+    "status_update": ("status",),
+    "closure": ("result",),
+}
+SAID_VALUES: Mapping[str, tuple[str, ...]] = {
+    "status": ("waiting_on_agency", "waiting_on_constituent"),
+    "result": CASE_RESULTS,
+}
+TEXT_FIELDS: Mapping[str, Mapping[str, str]] = {
+    message: {
+        "office_name": f"the office's name (shortened to {OFFICE_NAME_LENGTH} characters)",
+        "tracking_code": COMMON["tracking_code"],
+        **STATUS_URL,
+        **{name: FIELDS[message][name] for name in SAID_IN_TEXTS.get(message, ())},
+    }
+    for message in TEXT_MESSAGES
+}
+# A text without its link would leave the constituent nowhere to read what happened.
+TEXT_REQUIRED = frozenset(STATUS_URL)
 SAMPLE: Mapping[str, Any] = {
     "name": "María López",
     "office_name": "Office of Rep. Ana Lopez",
@@ -98,7 +130,8 @@ SAMPLE: Mapping[str, Any] = {
 
 @dataclass(frozen=True)
 class Wording:
-    """An office's subject and body of one message in one language."""
+    """An office's subject and body of one message in one language, and its text (None: the
+    default text, or a message never sent by text)."""
 
     message: str
     language: str
@@ -106,6 +139,7 @@ class Wording:
     body: str
     updated_at: datetime
     updated_by: str
+    text: str | None = None
 
 
 class WordingFailed(Exception):
@@ -169,6 +203,53 @@ def check(message: str, subject: str, body: str) -> dict[str, list[str]]:
         if found:
             problems[part] = found
     return problems
+
+
+def check_text(message: str, text: str, *, stop_line: str, status_url: str) -> dict[str, list[str]]:
+    """What is wrong with an office's text of `message` (`{"text": [...]}`); `{}` when it fills
+    in with every value its fields can take and, with the longest of them (the office's link
+    `status_url`) and the `stop_line` after it, fits in a text."""
+    if message not in TEXT_FIELDS:
+        return {"text": ["this message is not sent by text"]}
+    allowed = set(TEXT_FIELDS[message])
+    found = _check_part("text", text, MAX_TEXT_CHARS, allowed, TEXT_REQUIRED)
+    if found:
+        return {"text": found}
+    longest = 0
+    for values in _text_samples(message, status_url):
+        try:
+            longest = max(longest, len(with_stop_line(fill(text, values), stop_line)))
+        except WordingFailed as failed:
+            return {"text": [str(failed)]}
+    if longest > TEXT_LENGTH:
+        return {
+            "text": [
+                f"with a {OFFICE_NAME_LENGTH}-character office name and the STOP line the text "
+                f"can be {longest} characters: a text is at most {TEXT_LENGTH}"
+            ]
+        }
+    return {}
+
+
+def with_stop_line(text: str, stop_line: str) -> str:
+    """A text as it is sent: the line that says how to stop texts after it, always."""
+    return f"{text.strip()}\n{stop_line.strip()}"
+
+
+def _text_samples(message: str, status_url: str) -> Iterator[dict[str, Any]]:
+    """The fields of a text at their longest, with each value of what it says (a wording may
+    say more for one outcome than another)."""
+    base = {
+        "office_name": "O" * OFFICE_NAME_LENGTH,
+        "tracking_code": SAMPLE["tracking_code"],
+        "status_url": status_url,
+    }
+    said = SAID_IN_TEXTS.get(message, ())
+    if not said:
+        yield base
+    for name in said:
+        for value in SAID_VALUES[name]:
+            yield {**base, name: value}
 
 
 def _check_part(

@@ -1,7 +1,8 @@
 """Notify's Alembic history on SQLite and PostgreSQL: it builds exactly the tables the service
 declares (its own and the chassis outbox, inbox and audit log) and takes them down again, the
-deliveries already made keep their idempotency key when status codes arrive, and contact
-preferences arrive beside the deliveries already made, each constituent's row once."""
+deliveries already made keep their idempotency key when status codes arrive, contact
+preferences arrive beside the deliveries already made, each constituent's row once, and an
+office's wording saved before texts could be worded keeps the default text."""
 
 from __future__ import annotations
 
@@ -146,5 +147,38 @@ def test_contact_preferences_arrive_one_row_per_constituent_taking_email_until_t
         with engine.connect() as connection:
             tables = set(inspect(connection).get_table_names())
         assert "contact_preferences" not in tables and "deliveries" in tables
+    finally:
+        engine.dispose()
+
+
+BEFORE_WORDED_TEXTS = "d2f6a8c4e1b9"
+WORDING = (
+    "INSERT INTO message_wording (office_id, message, language, subject, body, updated_at, "
+    f"updated_by) VALUES ('rep-lopez', 'closure', 'en', 'Closed', '{{{{ result }}}}', {NOON}, 'a')"
+)
+
+
+def test_a_wording_saved_before_texts_were_worded_keeps_the_default_text(empty_url: str) -> None:
+    upgrade("notify", empty_url, BEFORE_WORDED_TEXTS)
+    engine = create_engine(empty_url, poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            _as_office(connection)
+            connection.execute(text(WORDING))
+
+        upgrade("notify", empty_url)
+
+        with engine.begin() as connection:
+            _as_office(connection)
+            row = connection.execute(text("SELECT subject, text FROM message_wording")).one()
+            assert tuple(row) == ("Closed", None)
+
+        command.downgrade(alembic_config("notify", empty_url), BEFORE_WORDED_TEXTS)
+
+        with engine.begin() as connection:
+            _as_office(connection)
+            columns = {c["name"] for c in inspect(connection).get_columns("message_wording")}
+            kept = connection.execute(text("SELECT subject FROM message_wording")).scalars().all()
+        assert "text" not in columns and kept == ["Closed"]
     finally:
         engine.dispose()

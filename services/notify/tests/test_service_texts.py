@@ -1,16 +1,20 @@
 """Notify's real service texts a constituent who asked for text messages: events from
 RabbitMQ, the message sweep's timer, the local fake SMS provider over HTTP and a real SMTP
-server that must hear nothing, on both databases."""
+server that must hear nothing, on both databases; and in the office's own text, once its admin
+words one through the wording RPCs."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
+from nameko.testing.services import entrypoint_hook
 from sqlalchemy import select
 
+from services.chassis.errors import ValidationFailed
 from services.chassis.testing import wait_until
 from services.contracts import CASE_OPENED, PUBLIC_NOTE_ADDED, SUBMISSION_RECEIVED
 from services.notify.fake_sms import FakeSmsProvider
@@ -60,3 +64,50 @@ def test_a_constituent_who_chose_texts_gets_texts_and_no_email(
     assert "there is news on your request" in texts[1]["body"]
     assert "SSA has your file." not in texts[1]["body"]
     assert messages_to("maria@example.org") == []
+
+
+ADMIN = {"user_id": "u-admin", "role": "office_admin", "office_id": OFFICE, "origin": "web test"}
+OWN_TEXT = "{{ office_name }} got your request {{ tracking_code }}. {{ status_url }}"
+
+
+def test_an_office_admin_words_the_text_over_rpc_and_a_constituent_who_chose_texts_gets_it(
+    texting: Notify, sms_provider: FakeSmsProvider
+) -> None:
+    def call(method: str, *args: Any, **kwargs: Any) -> Any:
+        with entrypoint_hook(texting.container, method, context_data=ADMIN) as entrypoint:
+            return entrypoint(*args, **kwargs)
+
+    listed = {(item["message"], item["language"]): item for item in call("message_wording", OFFICE)}
+    acknowledgement = listed[("acknowledgement", "en")]
+    assert acknowledgement["default_text"].startswith("{{ office_name }}: we received your")
+    assert acknowledgement["text"] is None
+    assert acknowledgement["text_variables"] == ["office_name", "tracking_code", "status_url"]
+    assert (
+        listed[("status_code", "en")]["default_text"],
+        listed[("status_code", "en")]["text_variables"],
+    ) == (None, [])
+    change = {
+        "message": "acknowledgement",
+        "language": "en",
+        "subject": acknowledgement["default_subject"],
+        "body": acknowledgement["default_body"],
+        "text": OWN_TEXT,
+    }
+
+    shown = call("preview_message_wording", OFFICE, **change)
+    with pytest.raises(ValidationFailed) as refused:
+        call("save_message_wording", OFFICE, **{**change, "text": "{{ name }}"})
+    saved = call("save_message_wording", OFFICE, **change)
+
+    assert shown["text"].startswith("Office of Rep. Ana Lopez got your request K7QX-M2PD. http")
+    assert shown["text"].endswith("\nReply STOP to opt out")
+    assert shown["text_length"] == len(shown["text"])
+    assert refused.value.fields["text"][0] == "{{ name }} is not a field of this message"
+    assert saved["text"] == OWN_TEXT
+    submission_id = str(uuid.uuid4())
+    wants_texts = submission(submission_id, preferred_channel="sms", contact_phone=PHONE)
+    texting.publish(SUBMISSION_RECEIVED, wants_texts, office_id=OFFICE)
+    texting.publish(CASE_OPENED, opened(submission_id), office_id=OFFICE)
+    [text] = wait_until(sms_provider.texts, message="the acknowledgement was not texted")
+    assert text["body"].startswith("Office of Rep. Ana Lopez got your request K7QX-M2PD. http")
+    assert text["body"].endswith("\nReply STOP to opt out")

@@ -2,7 +2,8 @@
 PostgreSQL) and the local fake SMS provider over real HTTP: the acknowledgement and the
 messages about their case go by text and never by email; a provider refusing for now is tried
 again, one cut off is sent again (a text has no Message-ID: it may arrive twice); a STOP is
-recorded and respected from then on."""
+recorded and respected from then on; an office's own text replaces the default where it has
+one."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from typing import Any
 import pytest
 
 from services.chassis.consuming import consume
+from services.chassis.domain import Actor
 from services.chassis.errors import TransientError
 from services.chassis.events import IncomingEvent
 from services.chassis.fakes import FakeDatabase, incoming
 from services.contracts import CASE_STATUS_CHANGED, PUBLIC_NOTE_ADDED
-from services.notify import case_messages, handlers
+from services.notify import case_messages, handlers, wording
 from services.notify.adapters.deliveries import offices_with_messages_due
 from services.notify.adapters.sms import TwilioTexter
 from services.notify.domain.acknowledgements import NO_TEXTS_NO_EMAIL, REPLIED_STOP
@@ -205,3 +207,32 @@ def test_the_messages_about_their_case_go_by_text_when_their_moment_comes(
     assert PUBLIC_NOTE_ADDED.example["text"] not in "".join(bodies)
     swept = deliveries_of_case(db)[1:]
     assert [(d.channel, d.status.value) for d in swept] == [("sms", "sent"), ("sms", "sent")]
+
+
+def test_an_offices_own_text_goes_to_who_chose_texts_and_the_default_where_it_has_none(
+    db: Db, texter: TwilioTexter, sms_provider: FakeSmsProvider
+) -> None:
+    mailer = FakeMailer()
+    admin = Actor.staff("u-admin", "office_admin")
+    handle(db, mailer, texter, office_registered())
+    with db.unit_of_work(office_id=OFFICE, actor=admin) as uow:
+        subject, body = wording.default_wording("acknowledgement", "en")
+        own = "{{ office_name }} has your request {{ tracking_code }}: {{ status_url }}"
+        wording.save_wording(uow, admin, "acknowledgement", "en", subject, body, own)
+        uow.commit()
+
+    handle(db, mailer, texter, submission_received(**WANTS_TEXTS))
+    handle(db, mailer, texter, case_opened())
+    spanish = {**WANTS_TEXTS, "preferred_language": "es"}
+    handle(db, mailer, texter, submission_received("sub-2", **spanish))
+    handle(db, mailer, texter, case_opened("sub-2", "case-2"))
+    handle(db, mailer, texter, submission_received("sub-3"))  # email, as before
+    handle(db, mailer, texter, case_opened("sub-3", "case-3"))
+
+    english, spanish_text = (text["body"] for text in sms_provider.texts())
+    assert english.startswith("Office of Rep. Ana Lopez has your request K7QX-M2PD: http")
+    assert english.endswith("/o/rep-lopez/status?tracking=K7QX-M2PD\nReply STOP to opt out")
+    # The office worded its English text only: the Spanish one is the default.
+    assert spanish_text.startswith("Office of Rep. Ana Lopez: hemos recibido su solicitud.")
+    [email] = mailer.sent
+    assert "has your request" not in email.body

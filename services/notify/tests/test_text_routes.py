@@ -29,7 +29,8 @@ from services.notify.domain.delivery import (
     STATUS_UPDATE,
 )
 from services.notify.domain.preferences import ContactPreference
-from services.notify.texts import TEXT_LENGTH, compose_text
+from services.notify.domain.wording import TEXT_LENGTH
+from services.notify.texts import compose_text
 
 AT = datetime(2026, 12, 2, 15, tzinfo=UTC)
 SUBMISSION = SUBMISSION_RECEIVED.load_typed(SUBMISSION_RECEIVED.example)
