@@ -289,7 +289,9 @@ def test_the_editor_of_a_message_sent_by_text_has_its_text_field_and_the_phones_
     assert "f-text" in page.labels_for
     assert "Text message (SMS)" in response.text
     assert "At most 320 characters once filled in" in response.text
-    assert "Reply STOP to opt out" in response.text  # the hint says the STOP line is added
+    # The hint quotes the STOP line in the language of the message (Spanish here).
+    assert "(“Responda STOP para no recibir más”)" in response.text
+    assert "Reply STOP" not in response.text
     # Empty: the default text goes; the preview shows it as the phone would, with its count.
     assert re.search(r'<textarea id="f-text" name="text"[^>]*></textarea>', response.text)
     shown = _phone(None)
