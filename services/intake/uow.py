@@ -8,15 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from services.chassis.uow import UnitOfWork
-from services.intake.domain.attachments import StoredAttachment
-from services.intake.domain.constituents import Constituent, KnownConstituents
-from services.intake.domain.public_status import PublicUpdateView, StatusCode, SubmissionOwner
-from services.intake.domain.release_texts import ReleaseTextVersion
-from services.intake.domain.releases import Release
-from services.intake.domain.submissions import EarlierSubmission, PortalOffice, Submission
-from services.intake.domain.surveys import Survey
-from services.intake.domain.unsubscribe import ContactPreferences, UnsubscribeLink
-from services.intake.repository import (
+from services.intake.adapters import (
     AttachmentRepository,
     ConstituentRepository,
     OfficePortalRepository,
@@ -28,6 +20,14 @@ from services.intake.repository import (
     SurveyRepository,
     UnsubscribeRepository,
 )
+from services.intake.domain.attachments import StoredAttachment
+from services.intake.domain.constituents import Constituent, KnownConstituents
+from services.intake.domain.public_status import PublicUpdateView, StatusCode, SubmissionOwner
+from services.intake.domain.release_texts import ReleaseTextVersion
+from services.intake.domain.releases import Release
+from services.intake.domain.submissions import EarlierSubmission, PortalOffice, Submission
+from services.intake.domain.surveys import Survey
+from services.intake.domain.unsubscribe import ContactPreferences, UnsubscribeLink
 
 
 class IntakeUnitOfWork(UnitOfWork):

@@ -14,6 +14,7 @@ from typing import Any
 
 from services.chassis.errors import ChangedElsewhere
 from services.chassis.fakes import FakeDatabase, FakeUnitOfWork
+from services.intake.adapters import ReleaseSecrets
 from services.intake.domain.attachments import StoredAttachment
 from services.intake.domain.constituents import Constituent
 from services.intake.domain.public_status import (
@@ -27,7 +28,6 @@ from services.intake.domain.releases import Release
 from services.intake.domain.submissions import EarlierSubmission, PortalOffice, Submission
 from services.intake.domain.surveys import Survey
 from services.intake.domain.unsubscribe import ContactPreferences, UnsubscribeLink
-from services.intake.repository import ReleaseSecrets
 
 
 class FakeIntakeUnitOfWork(FakeUnitOfWork):

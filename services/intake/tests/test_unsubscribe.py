@@ -24,10 +24,10 @@ from services.chassis.fakes import FakeDatabase, incoming
 from services.chassis.testing import wait_until
 from services.contracts import CONTACT_PREFERENCES_CHANGED, UNSUBSCRIBE_OFFERED
 from services.intake import handlers, unsubscribe
+from services.intake.adapters import CONSTITUENTS, UnsubscribeRepository
 from services.intake.domain.constituents import ConstituentDetails
 from services.intake.domain.submissions import ConsentEvidence, SubmitRequest
 from services.intake.domain.unsubscribe import ContactPreferences, parse_choice
-from services.intake.repository import CONSTITUENTS, UnsubscribeRepository
 from services.intake.service import IntakeService
 from services.intake.tests.fakes import FakeIntakeUnitOfWork, intake_database
 from services.intake.tests.support import (
