@@ -50,7 +50,14 @@ from services.contracts.rpc.intake_release_texts import (
     ReleaseTextKey,
     ReleaseTextPreview,
 )
-from services.intake import handlers, release_texts, surveys, unsubscribe
+from services.intake import (
+    handlers,
+    release_texts,
+    staff_releases,
+    status_page,
+    surveys,
+    unsubscribe,
+)
 from services.intake.domain.attachments import Upload
 from services.intake.domain.release_texts import MAX_RELEASE_TEXT_CHARS, PLACEHOLDER_MEANINGS
 from services.intake.domain.release_texts import OfficeReleaseText as ReleaseText
@@ -134,25 +141,25 @@ class IntakeService(ServiceBase):
 
     @event_handler(OFFICE_REGISTERED)
     def record_office(self, events: list[IncomingEvent[Any]]) -> Failures:
-        return self.db.consume_batch(events, handlers.record_office)
+        return self.db.consume_batch(events, status_page.record_office)
 
     # --- The public status projection (cases' events) ------------------------------------
 
     @event_handler(CASE_OPENED)
     def project_case_opened(self, events: list[IncomingEvent[Any]]) -> Failures:
-        return self.db.consume_batch(events, handlers.project_case_opened)
+        return self.db.consume_batch(events, status_page.project_case_opened)
 
     @event_handler(CASE_STATUS_CHANGED)
     def project_status_changed(self, events: list[IncomingEvent[Any]]) -> Failures:
-        return self.db.consume_batch(events, handlers.project_status_changed)
+        return self.db.consume_batch(events, status_page.project_status_changed)
 
     @event_handler(CASE_CLOSED)
     def project_case_closed(self, events: list[IncomingEvent[Any]]) -> Failures:
-        return self.db.consume_batch(events, handlers.project_case_closed)
+        return self.db.consume_batch(events, status_page.project_case_closed)
 
     @event_handler(PUBLIC_NOTE_ADDED)
     def project_public_note(self, events: list[IncomingEvent[Any]]) -> Failures:
-        return self.db.consume_batch(events, handlers.project_public_note)
+        return self.db.consume_batch(events, status_page.project_public_note)
 
     @event_handler(SURVEY_OFFERED)
     def record_survey_offer(self, events: list[IncomingEvent[Any]]) -> Failures:
@@ -171,7 +178,7 @@ class IntakeService(ServiceBase):
         )
         office = self.caller.office(arguments["office_id"])
         now = utcnow()
-        found = handlers.staff_releases(
+        found = staff_releases.staff_releases(
             self.db, office, self.caller.actor, arguments["submission_id"]
         )
         return [release_summary(release, now) for release in found]
@@ -180,7 +187,7 @@ class IntakeService(ServiceBase):
     def reveal_identifiers(self, office_id: str, release_id: str) -> dict[str, str]:
         arguments = load_arguments(RELEASE, {"office_id": office_id, "release_id": release_id})
         office = self.caller.office(arguments["office_id"])
-        return handlers.reveal_identifiers(
+        return staff_releases.reveal_identifiers(
             self.db, office, self.caller.actor, arguments["release_id"]
         )
 
@@ -195,7 +202,7 @@ class IntakeService(ServiceBase):
             {"office_id": office_id, "submission_id": submission_id, "release_id": release_id},
         )
         office = self.caller.office(arguments["office_id"])
-        particulars = handlers.letter_particulars(
+        particulars = staff_releases.letter_particulars(
             self.db,
             office,
             self.caller.actor,
@@ -208,10 +215,10 @@ class IntakeService(ServiceBase):
     def release_pdf(self, office_id: str, release_id: str) -> dict[str, str]:
         arguments = load_arguments(RELEASE, {"office_id": office_id, "release_id": release_id})
         office = self.caller.office(arguments["office_id"])
-        document = handlers.staff_release_document(
+        document = staff_releases.staff_release_document(
             self.db, office, self.caller.actor, arguments["release_id"]
         )
-        return handlers.encode_document(document)
+        return staff_releases.encode_document(document)
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def revoke_release(self, office_id: str, release_id: str, reason: str) -> dict[str, Any]:
@@ -219,7 +226,7 @@ class IntakeService(ServiceBase):
             REVOKE_RELEASE, {"office_id": office_id, "release_id": release_id, "reason": reason}
         )
         office = self.caller.office(arguments["office_id"])
-        release = handlers.revoke_release_by_staff(
+        release = staff_releases.revoke_release_by_staff(
             self.db, office, self.caller.actor, arguments["release_id"], arguments["reason"]
         )
         return release_summary(release, utcnow())
@@ -244,7 +251,7 @@ class IntakeService(ServiceBase):
             },
         )
         office = self.caller.office(arguments["office_id"])
-        release = handlers.file_wet_signed_release(
+        release = staff_releases.file_wet_signed_release(
             self.db,
             office,
             self.caller.actor,
@@ -261,10 +268,10 @@ class IntakeService(ServiceBase):
             ATTACHMENT, {"office_id": office_id, "attachment_id": attachment_id}
         )
         office = self.caller.office(arguments["office_id"])
-        document = handlers.staff_attachment(
+        document = staff_releases.staff_attachment(
             self.db, office, self.caller.actor, arguments["attachment_id"]
         )
-        return handlers.encode_document(document)
+        return staff_releases.encode_document(document)
 
     # --- A constituent's contact preferences (staff, on the constituent's word) -------------
 

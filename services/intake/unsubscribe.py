@@ -18,7 +18,8 @@ from services.intake.domain.unsubscribe import (
     UnsubscribeAnswer,
     UnsubscribeLink,
 )
-from services.intake.handlers import CONSTITUENT, may_act
+from services.intake.handlers import CONSTITUENT
+from services.intake.staff_releases import may_act
 from services.intake.surveys import TOKEN
 from services.intake.uow import IntakeWork
 

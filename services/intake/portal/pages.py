@@ -38,7 +38,7 @@ from services.chassis.errors import CaseworkError, Conflict, NotFound, Validatio
 from services.chassis.http import header_token
 from services.chassis.schemas import field_errors, is_office_id
 from services.contracts.vocabulary import CATEGORIES
-from services.intake import handlers, surveys
+from services.intake import handlers, signing, status_page, surveys
 from services.intake.domain.agencies import AGENCIES
 from services.intake.domain.attachments import MAX_BYTES, MAX_FILES
 from services.intake.domain.public_status import outstanding_documents
@@ -153,7 +153,7 @@ def office_or_404(office_id: str) -> PortalOffice:
     remembered = known.get(office_id)
     if remembered is not None and now - remembered[0] < OFFICE_KNOWN_FOR_SECONDS:
         return remembered[1]
-    office = handlers.portal_office(db(), office_id)
+    office = signing.portal_office(db(), office_id)
     if office is None:
         abort(404)
     known[office_id] = (now, office)
@@ -380,7 +380,7 @@ def release_section(
 ) -> ReleaseSection:
     known = [code for code in agencies if any(a.code == code for a in AGENCIES)]
     exact = bool(constituent_name and known)
-    rendered = handlers.release_text(
+    rendered = signing.release_text(
         db(),
         office.office_id,
         current_language(),
@@ -446,7 +446,7 @@ def status_step(office: PortalOffice) -> Any:
         return page("status_start.html", 422, office=office, tracking=tracking, problems=problems)
     if action == "send_code":
         try:
-            handlers.request_status_code(
+            status_page.request_status_code(
                 db(),
                 office.office_id,
                 tracking,
@@ -465,7 +465,7 @@ def status_step(office: PortalOffice) -> Any:
         return page("status_code.html", office=office, tracking=tracking, problems=Problems())
     if action == "verify_code":
         try:
-            submission_id = handlers.verify_status_code(
+            submission_id = status_page.verify_status_code(
                 db(), office.office_id, tracking, form.get("code", "").strip()[:12]
             )
         except ValidationFailed as exc:
@@ -480,7 +480,7 @@ def status_step(office: PortalOffice) -> Any:
         return redirect(url_for("pages.status", office_id=office.office_id), 303)
     if action == "name_and_zip":
         try:
-            submission_id = handlers.verify_name_and_zip(
+            submission_id = status_page.verify_name_and_zip(
                 db(),
                 office.office_id,
                 tracking,
@@ -503,7 +503,7 @@ def status_step(office: PortalOffice) -> Any:
 
 def show_status(office: PortalOffice, submission_id: str) -> Any:
     try:
-        found = handlers.public_status(db(), office.office_id, submission_id)
+        found = status_page.public_status(db(), office.office_id, submission_id)
     except NotFound:
         guards.forget_verified()
         return redirect(url_for("pages.status", office_id=office.office_id), 303)
@@ -564,7 +564,7 @@ def release(office_id: str) -> Any:
         text_sha256=loaded["text_sha256"],
     )
     try:
-        handlers.sign_release(
+        signing.sign_release(
             db(), office.office_id, submission_id, consent, consent_evidence(request)
         )
     except ValidationFailed as exc:
@@ -599,7 +599,7 @@ def release_pdf(office_id: str, release_id: str) -> Any:
     if submission_id is None:
         return redirect(url_for("pages.status", office_id=office.office_id), 303)
     try:
-        pdf = handlers.constituent_release_pdf(db(), office.office_id, submission_id, release_id)
+        pdf = signing.constituent_release_pdf(db(), office.office_id, submission_id, release_id)
     except (NotFound, ValidationFailed):
         abort(404)
     return Response(
@@ -621,7 +621,7 @@ def revoke(office_id: str, release_id: str) -> Any:
     if not guards.csrf_ok(request.form.get("csrf_token")):
         abort(400)
     if request.form.get("confirm") != "yes":
-        found = handlers.public_status(db(), office.office_id, submission_id)
+        found = status_page.public_status(db(), office.office_id, submission_id)
         shown = next((r for r in found.releases if r.release_id == release_id), None)
         if shown is None:
             abort(404)
@@ -633,7 +633,7 @@ def revoke(office_id: str, release_id: str) -> Any:
             release_states=RELEASE_STATES,
         )
     try:
-        handlers.revoke_release_by_constituent(db(), office.office_id, submission_id, release_id)
+        signing.revoke_release_by_constituent(db(), office.office_id, submission_id, release_id)
         flash("release_revoked")
     except Conflict:
         flash("release_already_revoked")

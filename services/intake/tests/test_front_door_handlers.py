@@ -26,7 +26,7 @@ from services.contracts import (
     PUBLIC_NOTE_ADDED,
     STATUS_CODE_REQUESTED,
 )
-from services.intake import handlers, keys
+from services.intake import handlers, keys, signing, staff_releases, status_page
 from services.intake.domain.attachments import Upload
 from services.intake.domain.constituents import ConstituentDetails
 from services.intake.domain.submissions import (
@@ -85,7 +85,7 @@ def db() -> Database:
             {"office_id": LOPEZ, "name": "Office of Rep. Lopez", "reply_to_email": "c@x.gov"},
             office_id=LOPEZ,
         ),
-        handlers.record_office,
+        status_page.record_office,
     )
     database.outbox.clear()
     return database
@@ -142,7 +142,7 @@ def test_attachments_are_stored_with_their_hash_and_announced_without_content(
     names = [(a.filename, a.content_type) for a in announced.payload.attachments]
     assert names == [("carta.pdf", "application/pdf"), ("foto.png", "image/png")]
     stored = {a.filename: a for a in db.rows["attachments"].values()}
-    document = handlers.staff_attachment(db, LOPEZ, CASEWORKER, stored["foto.png"].id)
+    document = staff_releases.staff_attachment(db, LOPEZ, CASEWORKER, stored["foto.png"].id)
     assert document.content == PNG and document.content_type == "image/png"
 
 
@@ -164,7 +164,7 @@ def test_a_status_code_is_mailed_once_kept_as_a_hash_and_opens_the_request_once(
     receipt = handlers.accept_submission(db, LOPEZ, REQUEST, EVIDENCE)
     db.outbox.clear()
 
-    sent = handlers.request_status_code(db, LOPEZ, receipt.tracking_code.lower())
+    sent = status_page.request_status_code(db, LOPEZ, receipt.tracking_code.lower())
 
     assert sent is not None and sent.method == "email" and sent.masked_email == "m•••@example.org"
     [requested] = db.outbox
@@ -175,17 +175,17 @@ def test_a_status_code_is_mailed_once_kept_as_a_hash_and_opens_the_request_once(
     assert code not in stored.code_sha256
     wrong = "000000" if code != "000000" else "111111"
     with pytest.raises(ValidationFailed):
-        handlers.verify_status_code(db, LOPEZ, receipt.tracking_code, wrong)
-    assert handlers.verify_status_code(db, LOPEZ, receipt.tracking_code, code) == (
+        status_page.verify_status_code(db, LOPEZ, receipt.tracking_code, wrong)
+    assert status_page.verify_status_code(db, LOPEZ, receipt.tracking_code, code) == (
         receipt.submission_id
     )
     with pytest.raises(ValidationFailed):  # used up
-        handlers.verify_status_code(db, LOPEZ, receipt.tracking_code, code)
+        status_page.verify_status_code(db, LOPEZ, receipt.tracking_code, code)
 
 
 def test_an_unknown_tracking_code_gets_no_code_and_no_event(db: Database) -> None:
-    assert handlers.request_status_code(db, LOPEZ, "ZZZZ-ZZZZ") is None
-    assert handlers.request_status_code(db, LOPEZ, "not a code") is None
+    assert status_page.request_status_code(db, LOPEZ, "ZZZZ-ZZZZ") is None
+    assert status_page.request_status_code(db, LOPEZ, "not a code") is None
     assert db.outbox == []
 
 
@@ -193,13 +193,13 @@ def test_without_email_the_request_opens_with_last_name_and_zip(db: Database) ->
     request = replace(REQUEST, constituent=NO_EMAIL, privacy_release=None)
     receipt = handlers.accept_submission(db, LOPEZ, request, EVIDENCE)
 
-    sent = handlers.request_status_code(db, LOPEZ, receipt.tracking_code)
+    sent = status_page.request_status_code(db, LOPEZ, receipt.tracking_code)
 
     assert sent is not None and sent.method == "name_and_zip"
-    opened = handlers.verify_name_and_zip(db, LOPEZ, receipt.tracking_code, "perez ", "78701")
+    opened = status_page.verify_name_and_zip(db, LOPEZ, receipt.tracking_code, "perez ", "78701")
     assert opened == receipt.submission_id
     with pytest.raises(ValidationFailed):
-        handlers.verify_name_and_zip(db, LOPEZ, receipt.tracking_code, "Pérez", "78702")
+        status_page.verify_name_and_zip(db, LOPEZ, receipt.tracking_code, "Pérez", "78702")
 
 
 def test_the_status_page_shows_public_updates_and_never_an_internal_reason(
@@ -222,7 +222,7 @@ def test_the_status_page_shows_public_updates_and_never_an_internal_reason(
                 "urgent": False,
                 "opened_at": at.isoformat(),
             },
-            handlers.project_case_opened,
+            status_page.project_case_opened,
         ),
         (
             CASE_STATUS_CHANGED,
@@ -235,7 +235,7 @@ def test_the_status_page_shows_public_updates_and_never_an_internal_reason(
                 "changed_by": "u-3",
                 "changed_at": (at + timedelta(hours=1)).isoformat(),
             },
-            handlers.project_status_changed,
+            status_page.project_status_changed,
         ),
         (
             PUBLIC_NOTE_ADDED,
@@ -246,13 +246,13 @@ def test_the_status_page_shows_public_updates_and_never_an_internal_reason(
                 "text": "Hemos escrito a la SSA.",
                 "added_at": (at + timedelta(hours=2)).isoformat(),
             },
-            handlers.project_public_note,
+            status_page.project_public_note,
         ),
     ]
     for contract, payload, handler in events:
         consume(db, incoming(contract, payload, office_id=LOPEZ), handler)
 
-    status = handlers.public_status(db, LOPEZ, receipt.submission_id)
+    status = status_page.public_status(db, LOPEZ, receipt.submission_id)
 
     assert status.status == "waiting_on_agency" and status.reference == "CW-2026-000042"
     assert [u.kind for u in status.updates] == ["received", "opened", "status", "note"]
@@ -282,21 +282,21 @@ def test_an_update_about_a_case_not_projected_yet_is_retried_not_lost(db: Databa
     )
 
     with pytest.raises(handlers.CaseNotProjectedYet):
-        consume(db, event, handlers.project_case_closed)
+        consume(db, event, status_page.project_case_closed)
 
 
 def test_the_constituent_revokes_their_release_once(db: Database) -> None:
     receipt = handlers.accept_submission(db, LOPEZ, REQUEST, EVIDENCE)
     [(release, _)] = db.rows["releases"].values()
 
-    handlers.revoke_release_by_constituent(db, LOPEZ, receipt.submission_id, release.id)
+    signing.revoke_release_by_constituent(db, LOPEZ, receipt.submission_id, release.id)
 
     revoked = [e for e in db.outbox if e.contract == PRIVACY_RELEASE_REVOKED]
     assert [e.payload.revoked_by for e in revoked] == ["constituent"]
     with pytest.raises(Conflict):
-        handlers.revoke_release_by_constituent(db, LOPEZ, receipt.submission_id, release.id)
+        signing.revoke_release_by_constituent(db, LOPEZ, receipt.submission_id, release.id)
     with pytest.raises(NotFound):  # another request's release is not theirs to revoke
-        handlers.revoke_release_by_constituent(db, LOPEZ, "someone-else", release.id)
+        signing.revoke_release_by_constituent(db, LOPEZ, "someone-else", release.id)
 
 
 def test_staff_see_identifiers_only_in_an_acting_role_and_the_read_is_audited(
@@ -306,8 +306,8 @@ def test_staff_see_identifiers_only_in_an_acting_role_and_the_read_is_audited(
     [(release, _)] = db.rows["releases"].values()
 
     with pytest.raises(Forbidden):
-        handlers.reveal_identifiers(db, LOPEZ, INTERN, release.id)
-    shown = handlers.reveal_identifiers(db, LOPEZ, CASEWORKER, release.id)
+        staff_releases.reveal_identifiers(db, LOPEZ, INTERN, release.id)
+    shown = staff_releases.reveal_identifiers(db, LOPEZ, CASEWORKER, release.id)
 
     assert shown == {"ssn": "123-45-6789", "va_file_number": "12345678"}
     assert ("release.identifiers_read", "privacy_release", release.id, "u-3") in [
@@ -324,7 +324,7 @@ def test_a_letter_gets_the_constituents_particulars_and_identifiers_audited_for_
     receipt = handlers.accept_submission(db, LOPEZ, request, EVIDENCE)
     [(release, _)] = db.rows["releases"].values()
 
-    particulars = handlers.letter_particulars(
+    particulars = staff_releases.letter_particulars(
         db, LOPEZ, CASEWORKER, receipt.submission_id, release.id
     )
 
@@ -353,7 +353,9 @@ def test_a_letter_without_a_release_gets_no_identifiers_and_the_read_is_audited(
 ) -> None:
     receipt = handlers.accept_submission(db, LOPEZ, REQUEST, EVIDENCE)
 
-    particulars = handlers.letter_particulars(db, LOPEZ, CASEWORKER, receipt.submission_id, None)
+    particulars = staff_releases.letter_particulars(
+        db, LOPEZ, CASEWORKER, receipt.submission_id, None
+    )
 
     assert (particulars.name, particulars.email, particulars.address_lines) == (
         "Maria Núñez",
@@ -364,7 +366,7 @@ def test_a_letter_without_a_release_gets_no_identifiers_and_the_read_is_audited(
     assert db.audit_log[-1].action == "submission.particulars_read_for_letter"
     assert db.audit_log[-1].subject_id == receipt.submission_id
     # An intern drafting a letter (approved by a supervisor before it goes) gets the same.
-    drafted = handlers.letter_particulars(db, LOPEZ, INTERN, receipt.submission_id, None)
+    drafted = staff_releases.letter_particulars(db, LOPEZ, INTERN, receipt.submission_id, None)
     assert (drafted.name, drafted.identifiers) == ("Maria Núñez", {})
 
 
@@ -381,18 +383,20 @@ def test_particulars_refuse_an_intern_another_requests_release_and_a_revoked_one
     audited = len(db.audit_log)
 
     with pytest.raises(Forbidden):
-        handlers.letter_particulars(db, LOPEZ, INTERN, receipt.submission_id, mine.id)
+        staff_releases.letter_particulars(db, LOPEZ, INTERN, receipt.submission_id, mine.id)
     with pytest.raises(NotFound):
-        handlers.letter_particulars(db, LOPEZ, CASEWORKER, receipt.submission_id, theirs.id)
+        staff_releases.letter_particulars(db, LOPEZ, CASEWORKER, receipt.submission_id, theirs.id)
     with pytest.raises(NotFound):
-        handlers.letter_particulars(db, LOPEZ, CASEWORKER, "no-such-request", mine.id)
+        staff_releases.letter_particulars(db, LOPEZ, CASEWORKER, "no-such-request", mine.id)
     with pytest.raises(NotFound):  # another office's request is not found either
-        handlers.letter_particulars(db, "rep-chen", CASEWORKER, receipt.submission_id, mine.id)
+        staff_releases.letter_particulars(
+            db, "rep-chen", CASEWORKER, receipt.submission_id, mine.id
+        )
     assert len(db.audit_log) == audited, "a refused read is not a read"
 
-    handlers.revoke_release_by_staff(db, LOPEZ, CASEWORKER, mine.id, "asked by phone")
+    staff_releases.revoke_release_by_staff(db, LOPEZ, CASEWORKER, mine.id, "asked by phone")
     with pytest.raises(Conflict) as revoked:
-        handlers.letter_particulars(db, LOPEZ, CASEWORKER, receipt.submission_id, mine.id)
+        staff_releases.letter_particulars(db, LOPEZ, CASEWORKER, receipt.submission_id, mine.id)
     assert "6789" not in str(revoked.value.to_dict())
 
 
@@ -400,7 +404,7 @@ def test_the_signed_copy_is_a_pdf_with_masked_identifiers(db: Database) -> None:
     receipt = handlers.accept_submission(db, LOPEZ, REQUEST, EVIDENCE)
     [(release, _)] = db.rows["releases"].values()
 
-    pdf = handlers.constituent_release_pdf(db, LOPEZ, receipt.submission_id, release.id)
+    pdf = signing.constituent_release_pdf(db, LOPEZ, receipt.submission_id, release.id)
 
     assert pdf.startswith(b"%PDF")
 
@@ -410,7 +414,7 @@ def test_a_wet_signed_release_is_filed_with_its_scan(db: Database) -> None:
         db, LOPEZ, replace(REQUEST, privacy_release=None), EVIDENCE
     )
 
-    release = handlers.file_wet_signed_release(
+    release = staff_releases.file_wet_signed_release(
         db,
         LOPEZ,
         CASEWORKER,
@@ -421,9 +425,9 @@ def test_a_wet_signed_release_is_filed_with_its_scan(db: Database) -> None:
     )
 
     assert release.kind == "wet_signed" and release.agencies == ("USCIS",)
-    document = handlers.staff_release_document(db, LOPEZ, CASEWORKER, release.id)
+    document = staff_releases.staff_release_document(db, LOPEZ, CASEWORKER, release.id)
     assert document.content == PNG and document.content_type == "image/png"
     with pytest.raises(Forbidden):
-        handlers.revoke_release_by_staff(db, LOPEZ, INTERN, release.id, "asked by phone")
-    revoked = handlers.revoke_release_by_staff(db, LOPEZ, CASEWORKER, release.id, "asked")
+        staff_releases.revoke_release_by_staff(db, LOPEZ, INTERN, release.id, "asked by phone")
+    revoked = staff_releases.revoke_release_by_staff(db, LOPEZ, CASEWORKER, release.id, "asked")
     assert revoked.state(datetime.now(UTC)) == "revoked"

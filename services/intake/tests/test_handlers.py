@@ -17,7 +17,7 @@ from services.contracts import (
     SUBMISSION_RECEIVED,
     SubmissionReceived,
 )
-from services.intake import handlers
+from services.intake import handlers, status_page
 from services.intake.domain.constituents import ConstituentDetails
 from services.intake.domain.submissions import (
     ConsentEvidence,
@@ -55,7 +55,7 @@ def register(db: Database, office_id: str, name: str = "Office of Rep. Lopez") -
         office_id=office_id,
         occurred_at=REGISTERED_AT,
     )
-    consume(db, event, handlers.record_office)
+    consume(db, event, status_page.record_office)
 
 
 @pytest.fixture
@@ -196,10 +196,10 @@ def test_a_redelivered_office_event_changes_nothing() -> None:
         {"office_id": LOPEZ, "name": "Office of Rep. Lopez", "reply_to_email": "c@example.gov"},
         office_id=LOPEZ,
     )
-    consume(db, event, handlers.record_office)
+    consume(db, event, status_page.record_office)
     db.rows["offices"][LOPEZ]["name"] = "changed since"
 
-    assert consume(db, event, handlers.record_office) is None
+    assert consume(db, event, status_page.record_office) is None
     assert db.rows["offices"][LOPEZ]["name"] == "changed since"
     assert (event.event_id, "intake") in db.inbox
 
@@ -213,5 +213,5 @@ def test_an_office_event_whose_payload_names_another_office_is_refused() -> None
     )
 
     with pytest.raises(PermanentMessageError):
-        consume(db, event, handlers.record_office)
+        consume(db, event, status_page.record_office)
     assert "offices" not in db.rows or db.rows["offices"] == {}

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from services.contracts import CASE_OPENED, CASE_STATUS_CHANGED, PUBLIC_NOTE_ADDED
-from services.intake import handlers
+from services.intake import status_page
 from services.intake.tests.support import Portal, rows, text_of
 from services.intake.tests.test_portal_status import STATUS, project, sent, without_email
 
@@ -32,7 +32,7 @@ def opened_case(portal: Portal, language: str) -> tuple[str, str]:
             "urgent": False,
             "opened_at": "2026-11-23T14:05:01+00:00",
         },
-        handlers.project_case_opened,
+        status_page.project_case_opened,
     )
     return case_id, receipt["tracking_code"]
 
@@ -48,7 +48,7 @@ def moved(portal: Portal, case_id: str, came_from: str, to: str, at: str) -> Non
         "changed_at": at,
         "tell_constituent": False,
     }
-    project(portal, CASE_STATUS_CHANGED, payload, handlers.project_status_changed)
+    project(portal, CASE_STATUS_CHANGED, payload, status_page.project_status_changed)
 
 
 def asked(portal: Portal, case_id: str, documents: list[str], note: str, at: str) -> None:
@@ -60,7 +60,7 @@ def asked(portal: Portal, case_id: str, documents: list[str], note: str, at: str
         "requested_documents": documents,
         "added_at": at,
     }
-    project(portal, PUBLIC_NOTE_ADDED, payload, handlers.project_public_note)
+    project(portal, PUBLIC_NOTE_ADDED, payload, status_page.project_public_note)
 
 
 def look(portal: Portal, tracking_code: str) -> str:

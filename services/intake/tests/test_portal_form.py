@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from services.contracts import SUBMISSION_RECEIVED
-from services.intake import handlers
+from services.intake import signing
 from services.intake.portal import guards
 from services.intake.tests.support import (
     OFFICE,
@@ -165,7 +165,7 @@ def test_a_release_signed_on_the_form_is_stored_with_its_identifiers_encrypted(
     assert sorted(release.identifier_kinds) == ["date_of_birth", "ssn_last4"]
     assert b"4815" not in release.identifiers and b"1950" not in release.identifiers
     # The evidence is the text as signed: the office's, in Spanish, filled in for her.
-    signed = handlers.release_text(
+    signed = signing.release_text(
         portal.app.extensions["intake_db"],
         OFFICE,
         "es",
@@ -430,7 +430,7 @@ def test_a_database_restarting_gets_a_503_page_with_retry_after_not_a_500(
     def restarting(*args: Any, **kwargs: Any) -> None:
         raise OperationalError("SELECT", {}, Exception("the database system is starting up"))
 
-    monkeypatch.setattr(handlers, "portal_office", restarting)
+    monkeypatch.setattr(signing, "portal_office", restarting)
 
     response = portal.client.get(FORM)
 

@@ -19,7 +19,7 @@ from services.contracts import (
     PUBLIC_NOTE_ADDED,
     STATUS_CODE_REQUESTED,
 )
-from services.intake import handlers
+from services.intake import status_page
 from services.intake.tests.support import (
     OFFICE,
     Portal,
@@ -204,7 +204,7 @@ def test_the_timeline_shows_the_projected_case_in_plain_words_with_spanish_dates
             "urgent": False,
             "opened_at": "2026-11-23T14:05:01+00:00",
         },
-        handlers.project_case_opened,
+        status_page.project_case_opened,
     )
     project(
         portal,
@@ -218,7 +218,7 @@ def test_the_timeline_shows_the_projected_case_in_plain_words_with_spanish_dates
             "changed_by": "u-3",
             "changed_at": "2026-11-24T10:12:00+00:00",
         },
-        handlers.project_status_changed,
+        status_page.project_status_changed,
     )
     project(
         portal,
@@ -230,7 +230,7 @@ def test_the_timeline_shows_the_projected_case_in_plain_words_with_spanish_dates
             "text": "Hemos escrito a la Administración del Seguro Social.",
             "added_at": "2026-11-25T10:00:00+00:00",
         },
-        handlers.project_public_note,
+        status_page.project_public_note,
     )
     portal.client.post(
         STATUS,

@@ -18,7 +18,7 @@ from services.chassis.caller import Caller
 from services.chassis.domain import Actor
 from services.chassis.errors import Forbidden, NotFound, ValidationFailed
 from services.contracts.rpc import intake_release_texts as contract
-from services.intake import handlers, release_texts
+from services.intake import release_texts, signing
 from services.intake.domain.release_texts import (
     MAX_RELEASE_TEXT_CHARS,
     check,
@@ -343,8 +343,8 @@ def test_a_release_kept_without_its_text_is_printed_with_its_own_versions_text_a
 
     with db.unit_of_work(office_id=OFFICE) as uow:
         release = uow.releases.get(stored.id)
-        template = handlers.template_signed_under(uow, release)
-        document = handlers.release_document(uow, release)
+        template = signing.template_signed_under(uow, release)
+        document = signing.release_document(uow, release)
 
     assert (template.version, template.body) == ("v1", KEPT_TEXT)
     rendered = render_release_text(

@@ -18,7 +18,7 @@ from services.chassis.domain import Actor
 from services.chassis.fakes import incoming
 from services.chassis.uow import DatabaseAccess
 from services.contracts import OFFICE_REGISTERED
-from services.intake import handlers, keys
+from services.intake import handlers, keys, staff_releases, status_page
 from services.intake.domain.constituents import Constituent, ConstituentDetails
 from services.intake.domain.releases import DEFAULT_RELEASE_TEXTS, Release, render_release_text
 from services.intake.domain.submissions import (
@@ -176,7 +176,7 @@ def test_a_letter_reads_the_particulars_and_opens_the_sealed_identifiers_from_th
     monkeypatch.setenv("CASEWORK_INTAKE_MASTER_KEY", urlsafe_b64encode(b"k" * 32).decode())
     keys.forget_keys()
     office = {"office_id": LOPEZ, "name": "Office of Rep. Lopez", "reply_to_email": "c@x.gov"}
-    consume(db, incoming(OFFICE_REGISTERED, office, office_id=LOPEZ), handlers.record_office)
+    consume(db, incoming(OFFICE_REGISTERED, office, office_id=LOPEZ), status_page.record_office)
     details = replace(
         MARIA,
         address={"line1": "12 Elm St", "city": "Austin", "state": "TX", "postal_code": "78701"},
@@ -194,7 +194,7 @@ def test_a_letter_reads_the_particulars_and_opens_the_sealed_identifiers_from_th
     caseworker = Actor.staff("u-3", "caseworker", "203.0.113.20")
 
     try:
-        particulars = handlers.letter_particulars(
+        particulars = staff_releases.letter_particulars(
             db, LOPEZ, caseworker, receipt.submission_id, release.id
         )
     finally:

@@ -15,7 +15,7 @@ from services.chassis.consuming import consume
 from services.chassis.errors import ValidationFailed
 from services.chassis.fakes import incoming
 from services.contracts import CASE_OPENED, SATISFACTION_RATED, SURVEY_OFFERED
-from services.intake import handlers, surveys
+from services.intake import status_page, surveys
 from services.intake.domain.surveys import Survey, parse_rating
 from services.intake.tests.support import (
     OFFICE,
@@ -58,7 +58,7 @@ def closed_case_with_survey(portal: Portal, language: str = "en") -> str:
             "urgent": False,
             "opened_at": "2027-01-02T14:05:01+00:00",
         },
-        handlers.project_case_opened,
+        status_page.project_case_opened,
     )
     offer(portal, case_id)
     return case_id
