@@ -33,7 +33,9 @@ from services.chassis.http import MAX_JSON_BYTES
 from services.chassis.observability import service_metric, setup_tracing
 from services.chassis.uow import DatabaseAccess
 from services.intake.models import Base
-from services.intake.portal import api, pages
+
+# form_pages and status_pages are imported for their routes, which they put on pages.blueprint.
+from services.intake.portal import api, form_pages, pages, status_pages  # noqa: F401
 from services.intake.portal.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_COOKIE_SECONDS,
