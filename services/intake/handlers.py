@@ -26,10 +26,10 @@ from services.intake.domain.public_status import (
     ReleaseView,
     SubmissionOwner,
 )
-from services.intake.domain.releases import (
+from services.intake.domain.releases import Release
+from services.intake.domain.signed_text import (
     DEFAULT_RELEASE_TEXTS,
     Language,
-    Release,
     ReleaseTextTemplate,
     RenderedReleaseText,
     render_release_text,

@@ -28,7 +28,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from services.intake.domain.releases import Language, format_date
+from services.intake.domain.signed_text import Language, format_date
 
 # At most this many digits of an identifier may show: the last four, as agencies' own
 # letters do. More means the caller passed a value that is not masked.

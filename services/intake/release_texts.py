@@ -19,7 +19,7 @@ from services.intake.domain.release_texts import (
     check,
     next_version,
 )
-from services.intake.domain.releases import (
+from services.intake.domain.signed_text import (
     DEFAULT_RELEASE_TEXTS,
     LANGUAGES,
     Language,

@@ -18,7 +18,7 @@ from services.chassis.errors import ValidationFailed
 from services.chassis.schemas import StrictSchema, Text
 from services.contracts.vocabulary import CATEGORIES
 from services.intake.domain.constituents import ConstituentDetails
-from services.intake.domain.releases import IDENTIFIER_KINDS, validate_identifiers
+from services.intake.domain.identifiers import IDENTIFIER_KINDS, validate_identifiers
 from services.intake.domain.submissions import PrivacyConsent, SubmitRequest, signature_matches
 
 

@@ -61,7 +61,8 @@ from services.intake import (
 from services.intake.domain.attachments import Upload
 from services.intake.domain.release_texts import MAX_RELEASE_TEXT_CHARS, PLACEHOLDER_MEANINGS
 from services.intake.domain.release_texts import OfficeReleaseText as ReleaseText
-from services.intake.domain.releases import DEFAULT_RELEASE_TEXTS, Release
+from services.intake.domain.releases import Release
+from services.intake.domain.signed_text import DEFAULT_RELEASE_TEXTS
 from services.intake.domain.submissions import ConsentEvidence, Idempotency
 from services.intake.domain.unsubscribe import ContactPreferences as Preferences
 from services.intake.models import Base

@@ -14,15 +14,15 @@ from services.chassis.errors import (
 )
 from services.intake import keys
 from services.intake.domain.agencies import agency_names
+from services.intake.domain.identifiers import mask_identifiers
 from services.intake.domain.public_status import (
     ReleaseView,
 )
-from services.intake.domain.releases import (
+from services.intake.domain.releases import Release
+from services.intake.domain.signed_text import (
     DEFAULT_RELEASE_TEXTS,
-    Release,
     ReleaseTextTemplate,
     RenderedReleaseText,
-    mask_identifiers,
     render_release_text,
 )
 from services.intake.domain.submissions import (

@@ -21,9 +21,7 @@ from services.chassis.errors import (
 )
 from services.intake import keys
 from services.intake.domain.attachments import Upload, accept_uploads
-from services.intake.domain.releases import (
-    Release,
-)
+from services.intake.domain.releases import Release
 from services.intake.handlers import (
     ACTING_ROLES,
     Document,

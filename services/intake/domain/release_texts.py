@@ -20,7 +20,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from services.chassis.errors import ValidationFailed
-from services.intake.domain.releases import (
+from services.intake.domain.signed_text import (
     DEFAULT_RELEASE_TEXTS,
     LANGUAGES,
     PLACEHOLDERS,

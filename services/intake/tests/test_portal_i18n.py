@@ -16,7 +16,8 @@ from flask import Flask
 
 from services.contracts.vocabulary import CASE_RESULTS, CASE_STATUSES, CATEGORIES
 from services.intake.domain.agencies import AGENCIES, agency_names
-from services.intake.domain.releases import AGENCY_CODE, IDENTIFIER_KINDS
+from services.intake.domain.identifiers import IDENTIFIER_KINDS
+from services.intake.domain.releases import AGENCY_CODE
 from services.intake.portal import forms, i18n
 from services.intake.schemas import AGENCY_CODE as SCHEMA_AGENCY_CODE
 

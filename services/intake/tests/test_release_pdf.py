@@ -12,12 +12,8 @@ from typing import Any, cast
 
 import pytest
 
-from services.intake.domain.releases import (
-    DEFAULT_RELEASE_TEXTS,
-    mask_identifiers,
-    render_release_text,
-    validate_identifiers,
-)
+from services.intake.domain.identifiers import mask_identifiers, validate_identifiers
+from services.intake.domain.signed_text import DEFAULT_RELEASE_TEXTS, render_release_text
 from services.intake.release_pdf import ReleaseDocument, render_release_pdf
 
 SIGNED_AT = datetime(2026, 12, 3, 15, 4, 5, tzinfo=UTC)

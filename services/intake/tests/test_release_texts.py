@@ -26,7 +26,7 @@ from services.intake.domain.release_texts import (
     normalise,
     problems_with,
 )
-from services.intake.domain.releases import DEFAULT_RELEASE_TEXTS, render_release_text
+from services.intake.domain.signed_text import DEFAULT_RELEASE_TEXTS, render_release_text
 from services.intake.service import IntakeService
 from services.intake.tests.support import (
     OFFICE,

@@ -12,19 +12,19 @@ from hypothesis import strategies as st
 
 from services.chassis.errors import Conflict, ValidationFailed
 from services.contracts import PRIVACY_RELEASE_REVOKED, PRIVACY_RELEASE_SIGNED
-from services.intake.domain.releases import (
-    DEFAULT_RELEASE_TEXTS,
+from services.intake.domain.identifiers import (
     IDENTIFIER_KINDS,
-    LEGACY_VALID_DAYS,
-    Release,
+    mask_identifiers,
+    validate_identifiers,
+)
+from services.intake.domain.releases import LEGACY_VALID_DAYS, Release, signature_is_name
+from services.intake.domain.signed_text import (
+    DEFAULT_RELEASE_TEXTS,
     ReleaseTextTemplate,
     RenderedReleaseText,
     format_date,
     join_names,
-    mask_identifiers,
     render_release_text,
-    signature_is_name,
-    validate_identifiers,
 )
 
 TODAY = date(2026, 12, 3)

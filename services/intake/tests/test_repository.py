@@ -20,7 +20,8 @@ from services.chassis.uow import DatabaseAccess
 from services.contracts import OFFICE_REGISTERED
 from services.intake import handlers, keys, staff_releases, status_page
 from services.intake.domain.constituents import Constituent, ConstituentDetails
-from services.intake.domain.releases import DEFAULT_RELEASE_TEXTS, Release, render_release_text
+from services.intake.domain.releases import Release
+from services.intake.domain.signed_text import DEFAULT_RELEASE_TEXTS, render_release_text
 from services.intake.domain.submissions import (
     ConsentEvidence,
     Idempotency,
