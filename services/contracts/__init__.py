@@ -31,6 +31,11 @@ from services.contracts.events import (
     SUBSCRIPTIONS,
     SURVEY_OFFERED,
     UNSUBSCRIBE_OFFERED,
+    EventContract,
+    Subscription,
+    contract_for,
+)
+from services.contracts.payloads import (
     AcknowledgementSent,
     AgencySuggested,
     CaseAssigned,
@@ -41,7 +46,6 @@ from services.contracts.events import (
     ClockChanged,
     ContactPreferencesChanged,
     DeadlineExtended,
-    EventContract,
     InquiryOverdue,
     InquirySent,
     InquiryWithdrawn,
@@ -56,10 +60,8 @@ from services.contracts.events import (
     StaffMemberAdded,
     StatusCodeRequested,
     SubmissionReceived,
-    Subscription,
     SurveyOffered,
     UnsubscribeOffered,
-    contract_for,
 )
 
 __all__ = [
