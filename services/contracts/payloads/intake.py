@@ -1,0 +1,214 @@
+"""What intake's events carry: requests accepted (with their files), releases signed and revoked,
+status codes asked for, ratings, contact preferences. Each event's wire schema per version
+(`<Event>V1`) and the dataclass handlers work with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from marshmallow import Schema, fields, validate
+
+from services.contracts.payloads.common import AGENCY_CODES
+
+CHANNELS = ("web", "email", "phone", "walk_in", "letter")
+
+
+# How a constituent would rather hear from the office (None: any way they gave).
+PREFERRED_CHANNELS = ("email", "phone", "post", "sms")
+
+
+RELEASE_KINDS = ("e_signed", "wet_signed")
+
+
+REVOKED_BY = ("constituent", "staff")
+
+
+class AttachmentV1(Schema):
+    """A file the constituent sent with the request; intake keeps the bytes."""
+
+    attachment_id = fields.String(required=True)
+    filename = fields.String(required=True)
+    content_type = fields.String(
+        required=True, validate=validate.OneOf(["application/pdf", "image/jpeg", "image/png"])
+    )
+    size_bytes = fields.Integer(required=True, validate=validate.Range(min=1))
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+
+
+class SubmissionReceivedV1(Schema):
+    submission_id = fields.String(required=True)
+    tracking_code = fields.String(required=True)
+    constituent_id = fields.String(required=True)
+    constituent_name = fields.String(required=True)
+    contact_email = fields.Email(required=True, allow_none=True)
+    preferred_language = fields.String(required=True, validate=validate.OneOf(["en", "es"]))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    category = fields.String(required=True)
+    agency_hint = fields.String(required=True, allow_none=True)
+    subject = fields.String(required=True)
+    urgent = fields.Boolean(required=True)
+    privacy_release_signed = fields.Boolean(required=True)
+    received_at = fields.AwareDateTime(required=True)
+    # Added later: an older event has none.
+    attachments = fields.List(fields.Nested(AttachmentV1), load_default=list)
+    # Added with text messages: how the constituent would rather hear from the office, and
+    # their phone number as digits with a leading + and country code (`+12025550134`).
+    preferred_channel = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(PREFERRED_CHANNELS)
+    )
+    contact_phone = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^\+[0-9]{7,15}$", error="not a phone number in E.164 form"),
+    )
+
+
+class PrivacyReleaseSignedV1(Schema):
+    """Ids, scope and expiry only: never the identifiers the release carries."""
+
+    release_id = fields.String(required=True)
+    submission_id = fields.String(required=True)
+    constituent_id = fields.String(required=True)
+    agencies = fields.List(fields.String(validate=AGENCY_CODES), required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(RELEASE_KINDS))
+    signed_at = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class PrivacyReleaseRevokedV1(Schema):
+    release_id = fields.String(required=True)
+    submission_id = fields.String(required=True)
+    constituent_id = fields.String(required=True)
+    agencies = fields.List(fields.String(validate=AGENCY_CODES), required=True)
+    revoked_by = fields.String(required=True, validate=validate.OneOf(REVOKED_BY))
+    revoked_at = fields.AwareDateTime(required=True)
+
+
+class StatusCodeRequestedV1(Schema):
+    """A constituent asked to see their request's status: notify mails them this one-time
+    code (valid until `expires_at`, kept in intake only as a hash)."""
+
+    submission_id = fields.String(required=True)
+    tracking_code = fields.String(required=True)
+    contact_email = fields.Email(required=True)
+    preferred_language = fields.String(required=True, validate=validate.OneOf(["en", "es"]))
+    code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$"))
+    expires_at = fields.AwareDateTime(required=True)
+
+
+SATISFACTION_RATINGS = validate.Range(min=1, max=5)
+
+
+class SatisfactionRatedV1(Schema):
+    """A constituent rated how well the office helped, 1 (poorly) to 5 (very well); a later
+    rating of the same case replaces an earlier one."""
+
+    survey_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    rating = fields.Integer(required=True, validate=SATISFACTION_RATINGS)
+    rated_at = fields.AwareDateTime(required=True)
+
+
+class ContactPreferencesChangedV1(Schema):
+    """A constituent's wishes about being contacted by this office changed: for now, whether
+    they take email about their requests. The latest change (by `changed_at`) counts."""
+
+    constituent_id = fields.String(required=True)
+    email_opted_out = fields.Boolean(required=True)
+    changed_by = fields.String(required=True, validate=validate.OneOf(["constituent", "staff"]))
+    changed_at = fields.AwareDateTime(required=True)
+
+
+@dataclass(frozen=True)
+class SubmissionReceived:
+    submission_id: str
+    tracking_code: str
+    constituent_id: str
+    constituent_name: str
+    contact_email: str | None
+    preferred_language: str
+    channel: str
+    category: str
+    agency_hint: str | None
+    subject: str
+    urgent: bool
+    privacy_release_signed: bool
+    received_at: datetime
+    attachments: tuple[Attachment, ...] = ()
+    preferred_channel: str | None = None
+    # Never in a log line: the repr leaves it out.
+    contact_phone: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # From the wire a list of dicts; one value, whichever side built it.
+        object.__setattr__(
+            self,
+            "attachments",
+            tuple(
+                item if isinstance(item, Attachment) else Attachment(**item)
+                for item in self.attachments
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Attachment:
+    attachment_id: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PrivacyReleaseSigned:
+    release_id: str
+    submission_id: str
+    constituent_id: str
+    agencies: tuple[str, ...]
+    kind: str
+    signed_at: datetime
+    expires_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "agencies", tuple(self.agencies))
+
+
+@dataclass(frozen=True)
+class PrivacyReleaseRevoked:
+    release_id: str
+    submission_id: str
+    constituent_id: str
+    agencies: tuple[str, ...]
+    revoked_by: str
+    revoked_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "agencies", tuple(self.agencies))
+
+
+@dataclass(frozen=True)
+class StatusCodeRequested:
+    submission_id: str
+    tracking_code: str
+    contact_email: str
+    preferred_language: str
+    code: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class SatisfactionRated:
+    survey_id: str
+    case_id: str
+    rating: int
+    rated_at: datetime
+
+
+@dataclass(frozen=True)
+class ContactPreferencesChanged:
+    constituent_id: str
+    email_opted_out: bool
+    changed_by: str
+    changed_at: datetime
