@@ -13,7 +13,7 @@ from nameko.rpc import rpc
 from services.chassis.caller import RpcCaller
 from services.chassis.consuming import Failures
 from services.chassis.db import utcnow
-from services.chassis.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.chassis.errors import NotFound, ValidationFailed
 from services.chassis.events import IncomingEvent
 from services.chassis.messaging import event_handler
 from services.chassis.observability import service_metric
@@ -28,7 +28,6 @@ from services.contracts import (
     SURVEY_OFFERED,
     UNSUBSCRIBE_OFFERED,
 )
-from services.contracts.rpc.common import OfficeRequest
 from services.contracts.rpc.intake import (
     STAFF_CHANNELS,
     AttachmentRequest,
@@ -44,29 +43,21 @@ from services.contracts.rpc.intake import (
     RevokeReleaseRequest,
     SubmissionReleasesRequest,
 )
-from services.contracts.rpc.intake_release_texts import (
-    OfficeReleaseText,
-    ReleaseTextChange,
-    ReleaseTextKey,
-    ReleaseTextPreview,
-)
 from services.intake import (
     handlers,
-    release_texts,
+    release_text_entrypoints,
     staff_releases,
     status_page,
     surveys,
     unsubscribe,
 )
 from services.intake.domain.attachments import Upload
-from services.intake.domain.release_texts import MAX_RELEASE_TEXT_CHARS, PLACEHOLDER_MEANINGS
-from services.intake.domain.release_texts import OfficeReleaseText as ReleaseText
 from services.intake.domain.releases import Release
-from services.intake.domain.signed_text import DEFAULT_RELEASE_TEXTS
 from services.intake.domain.submissions import ConsentEvidence, Idempotency
 from services.intake.domain.unsubscribe import ContactPreferences as Preferences
 from services.intake.models import Base
 from services.intake.schemas import ReceiptSchema, SubmissionSchema
+from services.intake.staff_releases import STAFF_ERRORS
 from services.intake.uow import IntakeUnitOfWork
 
 # Built once: building a schema deep-copies its fields.
@@ -84,13 +75,6 @@ LETTER_PARTICULARS = LetterParticulars()
 EMAIL_OPT_OUT = EmailOptOutRequest()
 CONSTITUENT_REQUEST = ConstituentRequest()
 CONTACT_PREFERENCES = ContactPreferences()
-OFFICE_REQUEST = OfficeRequest()
-RELEASE_TEXT_KEY = ReleaseTextKey()
-RELEASE_TEXT_CHANGE = ReleaseTextChange()
-OFFICE_RELEASE_TEXT = OfficeReleaseText()
-RELEASE_TEXT_PREVIEW = ReleaseTextPreview()
-# What a staff caller may get back as itself; anything else is a bug, logged with its trace.
-STAFF_ERRORS = (ValidationFailed, NotFound, Forbidden, Conflict)
 
 
 def accepted_total(service: str) -> Any:
@@ -99,7 +83,9 @@ def accepted_total(service: str) -> Any:
     )
 
 
-class IntakeService(ServiceBase):
+# The editor's entrypoints are reached through their module: `nameko run` starts every class
+# with entrypoints this module names, and the mixin is only a part of this one service.
+class IntakeService(release_text_entrypoints.ReleaseTextEntrypoints, ServiceBase):
     name = "intake"
     db = Database(Base.metadata, unit_of_work=IntakeUnitOfWork)
     caller: Any = RpcCaller()  # a worker sees the Caller it provides
@@ -304,100 +290,6 @@ class IntakeService(ServiceBase):
             arguments["opted_out"],
         )
         return preferences_answer(preferences, changed=changed)
-
-    # --- The office's own release text (the staff app's editor; saved by its admin) ---------
-
-    @rpc(expected_exceptions=STAFF_ERRORS)
-    def release_texts(self, office_id: str) -> list[dict[str, Any]]:
-        """The office's release text in each language, with every version it saved."""
-        arguments = load_arguments(OFFICE_REQUEST, {"office_id": office_id})
-        office = self.caller.office(arguments["office_id"])
-        found = release_texts.list_release_texts(self.db, office, self.caller.actor)
-        return [release_text_answer(text) for text in found]
-
-    @rpc(expected_exceptions=STAFF_ERRORS)
-    def preview_release_text(self, office_id: str, language: str, text: str) -> dict[str, Any]:
-        """A text filled in for a sample constituent as the form would show it; nothing kept."""
-        arguments = load_arguments(
-            RELEASE_TEXT_CHANGE, {"office_id": office_id, "language": language, "text": text}
-        )
-        preview = release_texts.preview_release_text(
-            self.db,
-            self.caller.office(arguments["office_id"]),
-            self.caller.actor,
-            arguments["language"],
-            arguments["text"],
-        )
-        return dict(
-            RELEASE_TEXT_PREVIEW.dump(
-                {
-                    "language": preview.rendered.language,
-                    "text": preview.rendered.text,
-                    "paragraphs": list(preview.paragraphs),
-                    "sha256": preview.rendered.sha256,
-                    "constituent_name": preview.constituent_name,
-                    "agencies": list(preview.agencies),
-                }
-            )
-        )
-
-    @rpc(expected_exceptions=STAFF_ERRORS)
-    def save_release_text(self, office_id: str, language: str, text: str) -> dict[str, Any]:
-        """A new version of the office's text in `language` (office admin only)."""
-        arguments = load_arguments(
-            RELEASE_TEXT_CHANGE, {"office_id": office_id, "language": language, "text": text}
-        )
-        saved = release_texts.save_release_text(
-            self.db,
-            self.caller.office(arguments["office_id"]),
-            self.caller.actor,
-            arguments["language"],
-            arguments["text"],
-        )
-        return release_text_answer(saved)
-
-    @rpc(expected_exceptions=STAFF_ERRORS)
-    def reset_release_text(self, office_id: str, language: str) -> dict[str, Any]:
-        """Back to the default text, as a new version (office admin only)."""
-        arguments = load_arguments(RELEASE_TEXT_KEY, {"office_id": office_id, "language": language})
-        reset = release_texts.reset_release_text(
-            self.db,
-            self.caller.office(arguments["office_id"]),
-            self.caller.actor,
-            arguments["language"],
-        )
-        return release_text_answer(reset)
-
-
-def release_text_answer(text: ReleaseText) -> dict[str, Any]:
-    """An office's release text in one language as the contract answers it."""
-    current, default = text.current, DEFAULT_RELEASE_TEXTS[text.language]
-    return dict(
-        OFFICE_RELEASE_TEXT.dump(
-            {
-                "language": text.language,
-                "version": text.template.version,
-                "text": text.template.body,
-                "is_default": text.is_default,
-                "updated_at": current.created_at if current else None,
-                "updated_by": current.created_by if current else None,
-                "default_version": default.version,
-                "default_text": default.body,
-                "placeholders": list(PLACEHOLDER_MEANINGS[text.language].items()),
-                "max_length": MAX_RELEASE_TEXT_CHARS,
-                "history": [
-                    {
-                        "version": version.version,
-                        "text": version.text,
-                        "created_at": version.created_at,
-                        "created_by": version.created_by,
-                        "is_default": version.is_default,
-                    }
-                    for version in text.history
-                ],
-            }
-        )
-    )
 
 
 def decoded_upload(scan: dict[str, Any]) -> Upload:

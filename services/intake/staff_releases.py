@@ -32,6 +32,9 @@ from services.intake.handlers import (
 )
 from services.intake.signing import release_document
 
+# What a staff caller may get back as itself; anything else is a bug, logged with its trace.
+STAFF_ERRORS = (ValidationFailed, NotFound, Forbidden, Conflict)
+
 
 def may_act(actor: Actor, what: str) -> None:
     if actor.role not in ACTING_ROLES:

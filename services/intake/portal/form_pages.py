@@ -36,8 +36,6 @@ from services.intake.domain.submissions import (
 from services.intake.portal import guards
 from services.intake.portal.forms import (
     IDENTIFIER_FIELDS,
-    Problems,
-    form_problems,
     kept_values,
     release_body,
     submission_body,
@@ -64,6 +62,7 @@ from services.intake.portal.pages import (
     page,
     switch_url,
 )
+from services.intake.portal.problems import Problems, form_problems
 from services.intake.web import consent_evidence
 
 # -- The request form --------------------------------------------------------------------------

@@ -34,11 +34,7 @@ from services.intake.domain.surveys import parse_rating
 from services.intake.domain.unsubscribe import ONE_CLICK_FIELD, parse_choice
 from services.intake.portal import guards
 from services.intake.portal.form_pages import release_section
-from services.intake.portal.forms import (
-    Problems,
-    form_problems,
-    release_body,
-)
+from services.intake.portal.forms import release_body
 from services.intake.portal.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGES,
@@ -61,6 +57,7 @@ from services.intake.portal.pages import (
     office_or_404,
     page,
 )
+from services.intake.portal.problems import Problems, form_problems
 from services.intake.unsubscribe import answer_unsubscribe
 from services.intake.web import consent_evidence
 

@@ -18,7 +18,7 @@ from services.contracts.vocabulary import CASE_RESULTS, CASE_STATUSES, CATEGORIE
 from services.intake.domain.agencies import AGENCIES, agency_names
 from services.intake.domain.identifiers import IDENTIFIER_KINDS
 from services.intake.domain.releases import AGENCY_CODE
-from services.intake.portal import forms, i18n
+from services.intake.portal import forms, i18n, problems
 from services.intake.schemas import AGENCY_CODE as SCHEMA_AGENCY_CODE
 
 PORTAL = Path(i18n.__file__).resolve().parent
@@ -111,8 +111,8 @@ REFUSALS = [
 def test_every_refusal_a_field_can_show_is_worded_in_both_languages(
     app: Flask, field_id: str, message: str
 ) -> None:
-    english = worded(app, "en", lambda: forms.translated(field_id, message))
-    spanish = worded(app, "es", lambda: forms.translated(field_id, message))
+    english = worded(app, "en", lambda: problems.translated(field_id, message))
+    spanish = worded(app, "es", lambda: problems.translated(field_id, message))
 
     assert english != message or field_id == "general"  # never the validator's own words
     assert spanish != english
