@@ -123,50 +123,25 @@ class DatabaseAccess(Generic[U]):
         """Every event's handler on its own office's unit of work, all in ONE transaction: inbox
         claims, effects and outbox rows commit together, or none do (`MemberFailed` names the
         event whose handler failed)."""
-        session = self._sessions(info={"batched": True})
-        tables = self._metadata.tables
-        finished: list[U] = []
-        rows: list[dict[str, Any]] = []
-        try:
+        with self._offices_together() as together:
+            tables = self._metadata.tables
+            session = together.session
             claimed = claim_all(session, tables["inbox"], events, self.service) if claim else None
+            rows: list[dict[str, Any]] = []
             for event in events:
                 if claimed is not None and event.event_id not in claimed:
                     continue  # handled before: a redelivery
-                switch_tenant(session, event.office_id)
-                uow = self._unit_of_work_type(
-                    session,
-                    tables,
-                    on_events=self._on_events,
-                    **work_identity(event.office_id, None, event, None),
-                )
+                uow = together.open(event.office_id, event)
                 try:
                     handler(uow, event)
                     rows.extend(uow.finish())
                 except Exception as exc:
                     raise MemberFailed(event, exc) from exc
-                finished.append(uow)
-            outbox = Outbox(session, tables["outbox"])
             # Row-level security checks each outbox row against the tenant of the moment: one
             # statement per office of the batch (the events come office by office).
             for office_id, office_rows in groupby(rows, key=itemgetter("office_id")):
                 switch_tenant(session, office_id)
-                outbox.write(list(office_rows))
-            session.commit()
-        except BaseException:
-            session.rollback()
-            for uow in finished:
-                uow._discard()
-            raise
-        finally:
-            session.close()
-        try:
-            if rows:
-                self._on_events()
-            for uow in finished:
-                uow._committed()
-        except Exception:
-            # Committed: a failing counter or wake-up must not make the batch run again.
-            log.exception("after-commit work of a batch failed")
+                together.write(list(office_rows))
 
     def office_after_office(self, offices: Sequence[str], work: Callable[[U], R]) -> list[R]:
         """`work` on a unit of work of each office in turn, all in ONE transaction: each
@@ -176,43 +151,39 @@ class DatabaseAccess(Generic[U]):
         nothing does. For sweeps over many offices with a little work each, where a
         transaction per office would cost more than the work. `work` does not commit; what
         it returns is returned, office by office."""
-        session = self._sessions(info={"batched": True})
-        tables = self._metadata.tables
-        outbox = Outbox(session, tables["outbox"])
-        opened: list[U] = []
         results: list[R] = []
-        wrote = False
-        try:
+        with self._offices_together() as together:
             for office_id in offices:
-                switch_tenant(session, office_id)
-                uow = self._unit_of_work_type(
-                    session,
-                    tables,
-                    on_events=self._on_events,
-                    **work_identity(office_id, None, None, None),
-                )
-                opened.append(uow)
+                uow = together.open(office_id, None)
                 results.append(work(uow))
-                rows = uow.finish()
-                outbox.write(rows)
-                wrote = wrote or bool(rows)
-            session.commit()
+                together.write(uow.finish())
+        return results
+
+    @contextmanager
+    def _offices_together(self) -> Iterator[_Together[U]]:
+        """One transaction for many offices' units of work (opened with `open`, their outbox
+        rows written with `write`): committed when the block ends, rolled back with every
+        unit's recorded events and callbacks dropped if it raises; after the commit, the relay
+        is woken if anything was written and each unit's after-commit work runs."""
+        together = _Together(self, self._sessions(info={"batched": True}))
+        try:
+            yield together
+            together.session.commit()
         except BaseException:
-            session.rollback()
-            for uow in opened:
+            together.session.rollback()
+            for uow in together.opened:
                 uow._discard()
             raise
         finally:
-            session.close()
+            together.session.close()
         try:
-            if wrote:
+            if together.wrote:
                 self._on_events()
-            for uow in opened:
+            for uow in together.opened:
                 uow._committed()
         except Exception:
             # Committed: a failing counter or wake-up must not make the work run again.
             log.exception("after-commit work of offices' work together failed")
-        return results
 
     @contextmanager
     def platform_work(self) -> Iterator[Session]:
@@ -232,3 +203,31 @@ class DatabaseAccess(Generic[U]):
         for sessions in {self._sessions, self._platform_sessions}:
             with sessions() as session:
                 session.execute(text("SELECT 1"))
+
+
+class _Together(Generic[U]):
+    """The units of work of `DatabaseAccess._offices_together`'s one transaction."""
+
+    def __init__(self, access: DatabaseAccess[U], session: Session) -> None:
+        self._access = access
+        self.session = session
+        self._outbox = Outbox(session, access._metadata.tables["outbox"])
+        self.opened: list[U] = []
+        self.wrote = False
+
+    def open(self, office_id: str, cause: IncomingEvent[Any] | None) -> U:
+        """A unit of work of `office_id`, the transaction's tenant switched to it."""
+        switch_tenant(self.session, office_id)
+        uow = self._access._unit_of_work_type(
+            self.session,
+            self._access._metadata.tables,
+            on_events=self._access._on_events,
+            **work_identity(office_id, None, cause, None),
+        )
+        self.opened.append(uow)
+        return uow
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        """Outbox rows, under the tenant of the moment."""
+        self._outbox.write(rows)
+        self.wrote = self.wrote or bool(rows)
