@@ -57,6 +57,28 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     done.set()
 
 
+@pytest.fixture(scope="session")
+def vhost_pipeline(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """nameko's vhost per test, but made once and emptied for each next test rather than
+    deleted and made again (services/chassis/vhost_pool.py says why)."""
+    from urllib.parse import urlparse
+
+    from services.chassis.vhost_pool import ReusedVhosts
+
+    # "localhost" may resolve to ::1 first, where the broker does not listen.
+    def ipv4(uri: str) -> str:
+        return uri.replace("@localhost:", "@127.0.0.1:").replace("//localhost:", "//127.0.0.1:")
+
+    amqp = urlparse(ipv4(request.config.getoption("RABBIT_AMQP_URI")))
+    pool = ReusedVhosts(
+        f"{ipv4(request.config.getoption('RABBIT_API_URI')).rstrip('/')}/api",
+        f"{amqp.scheme}://{amqp.netloc}",
+        amqp.username or "guest",
+    )
+    yield pool
+    pool.close()
+
+
 # A container's kill that never returns (an extension waiting on a broker that will not
 # answer) would hang the whole run: each container is given this long to die, then left behind
 # with its stacks written out, and the run goes on.

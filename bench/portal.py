@@ -57,7 +57,9 @@ class Client:
 
     def __init__(self, base: str) -> None:
         parts = urlsplit(base)
-        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        self.connection = http.client.HTTPConnection(
+            parts.hostname or "127.0.0.1", parts.port, timeout=30
+        )
 
     def request(
         self,

@@ -22,6 +22,12 @@ CLOSURES = service_metric("counter", "cases", "closures_total", "Cases closed", 
 DOCUMENT_REQUESTS = service_metric(
     "counter", "cases", "document_requests_total", "Requests for documents sent to constituents"
 )
+DOCUMENTS_FILED = service_metric(
+    "counter",
+    "cases",
+    "documents_received_total",
+    "Files constituents sent from their status page, filed on their cases",
+)
 # Scraped as 0 before the first of each, not absent.
 ASSIGNMENTS.labels(RULE)
 ASSIGNMENTS.labels(ROUND_ROBIN)

@@ -5,10 +5,13 @@ unit of work commit). What staff do through the RPCs is in staff.py. No SQL here
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
-from services.cases.counters import ASSIGNMENTS, CASES_OPENED, TRANSITIONS
-from services.cases.domain.case import Author, Case, format_reference
+from services.cases.counters import ASSIGNMENTS, CASES_OPENED, DOCUMENTS_FILED, TRANSITIONS
+from services.cases.domain.case import Author, Case, CaseAttachment, format_reference
 from services.cases.domain.inquiries import AgencyInquiry, awaited_agencies, earliest_due
 from services.cases.domain.lifecycle import CaseStatus
 from services.cases.domain.releases import PrivacyRelease, Revocation, Signing
@@ -24,6 +27,7 @@ from services.contracts import (
     CaseReferred,
     ClockChanged,
     DeadlineExtended,
+    DocumentsReceived,
     InquiryOverdue,
     InquirySent,
     InquiryWithdrawn,
@@ -109,6 +113,26 @@ def record_satisfaction(uow: CasesWork, event: IncomingEvent[SatisfactionRated])
     case.note_satisfaction(rated.rating, at=rated.rated_at)
 
 
+def record_documents_received(uow: CasesWork, event: IncomingEvent[DocumentsReceived]) -> None:
+    """The constituent sent documents from their status page: filed on the case (intake keeps
+    the bytes), on its timeline, and the case open again if it waited on them."""
+    received = event.payload
+    case = uow.cases.get_with_timeline(received.case_id)
+    if case is None:
+        raise TransientError(f"{event.event_type} arrived before its case was opened")
+    was = case.status
+    case.receive_documents(
+        tuple(
+            CaseAttachment(a.attachment_id, a.filename, a.content_type, a.size_bytes, a.sha256)
+            for a in received.attachments
+        ),
+        received.message,
+        at=received.received_at,
+    )
+    _count_transition(uow, case, was)
+    uow.after_commit(functools.partial(DOCUMENTS_FILED.inc, len(received.attachments)))
+
+
 def record_release_signed(uow: CasesWork, event: IncomingEvent[PrivacyReleaseSigned]) -> None:
     """Keep the release by its submission: the case may not be opened yet, and is joined to
     it when read."""
@@ -142,52 +166,42 @@ def record_inquiry_sent(uow: CasesWork, event: IncomingEvent[InquirySent]) -> No
     lifecycle lets it: from new or open), its next-action date the agencies' earliest due date
     unless a person set another."""
     sent = event.payload
-    case = _case_for(uow, event.event_type, sent.case_id)
-    inquiries = uow.inquiries.of_case(case.case_id)
-    before = earliest_due(inquiries)
-    inquiry = _inquiry(
-        uow, inquiries, case.case_id, sent.inquiry_id, sent.agency_code, sent.agency_name
-    )
-    inquiry.sent(at=sent.sent_at, due_on=sent.due_on)
-    was = case.status
-    case.note_inquiry_sent(
-        agency_name=sent.agency_name,
-        channel=sent.channel,
-        due_on=sent.due_on,
-        at=sent.sent_at,
-        by=_member(uow, sent.sent_by),
-        awaited=inquiry.awaited,
-    )
-    case.follow_agency_due(before, earliest_due(inquiries))
-    _count_transition(uow, case, was)
+    with _changing_inquiries(uow, event.event_type, sent.case_id) as (case, inquiries):
+        inquiry = _inquiry(
+            uow, inquiries, case.case_id, sent.inquiry_id, sent.agency_code, sent.agency_name
+        )
+        inquiry.sent(at=sent.sent_at, due_on=sent.due_on)
+        case.note_inquiry_sent(
+            agency_name=sent.agency_name,
+            channel=sent.channel,
+            due_on=sent.due_on,
+            at=sent.sent_at,
+            by=_member(uow, sent.sent_by),
+            awaited=inquiry.awaited,
+        )
 
 
 def record_reply_logged(uow: CasesWork, event: IncomingEvent[ReplyLogged]) -> None:
     """An agency answered: on the timeline; a final answer brings a case that waited on the
     agencies back to open, unless it still waits on another."""
     reply = event.payload
-    case = _case_for(uow, event.event_type, reply.case_id)
-    inquiries = uow.inquiries.of_case(case.case_id)
-    before = earliest_due(inquiries)
-    inquiry = _inquiry(
-        uow, inquiries, case.case_id, reply.inquiry_id, reply.agency_code, reply.agency_name
-    )
-    final = reply.kind == "final"
-    if final:
-        inquiry.answered(at=reply.logged_at)
-    was = case.status
-    case.note_agency_reply(
-        agency_code=reply.agency_code,
-        agency_name=reply.agency_name,
-        kind=reply.kind,
-        received_on=reply.received_on,
-        follow_up_on=reply.follow_up_on,
-        at=reply.logged_at,
-        by=_member(uow, reply.logged_by),
-        still_waiting_on=awaited_agencies(inquiries, but=inquiry.inquiry_id) if final else (),
-    )
-    case.follow_agency_due(before, earliest_due(inquiries))
-    _count_transition(uow, case, was)
+    with _changing_inquiries(uow, event.event_type, reply.case_id) as (case, inquiries):
+        inquiry = _inquiry(
+            uow, inquiries, case.case_id, reply.inquiry_id, reply.agency_code, reply.agency_name
+        )
+        final = reply.kind == "final"
+        if final:
+            inquiry.answered(at=reply.logged_at)
+        case.note_agency_reply(
+            agency_code=reply.agency_code,
+            agency_name=reply.agency_name,
+            kind=reply.kind,
+            received_on=reply.received_on,
+            follow_up_on=reply.follow_up_on,
+            at=reply.logged_at,
+            by=_member(uow, reply.logged_by),
+            still_waiting_on=awaited_agencies(inquiries, but=inquiry.inquiry_id) if final else (),
+        )
 
 
 def record_inquiry_overdue(uow: CasesWork, event: IncomingEvent[InquiryOverdue]) -> None:
@@ -205,70 +219,59 @@ def record_clocks_changed(uow: CasesWork, event: IncomingEvent[ClockChanged]) ->
     """The case's agency clocks stopped (it waits on its constituent) or run again: each
     inquiry's new due date, named by its agency on the timeline."""
     change = event.payload
-    case = _case_for(uow, event.event_type, change.case_id)
-    inquiries = uow.inquiries.of_case(case.case_id)
-    before = earliest_due(inquiries)
-    known = {inquiry.inquiry_id: inquiry for inquiry in inquiries}
-    due: list[tuple[str | None, date]] = []
-    for inquiry_id in change.inquiry_ids:
-        due_on = change.due_on.get(inquiry_id)
-        inquiry = known.get(inquiry_id)
-        if due_on is None:
-            continue
-        if inquiry is not None:
-            inquiry.moved(due_on)
-        due.append((inquiry.agency_code if inquiry else None, due_on))
-    case.note_agency_clocks(
-        paused=event.event_type == CLOCK_PAUSED.event_type,
-        reason=change.reason,
-        due=due,
-        at=change.at,
-    )
-    case.follow_agency_due(before, earliest_due(inquiries))
+    with _changing_inquiries(uow, event.event_type, change.case_id) as (case, inquiries):
+        known = {inquiry.inquiry_id: inquiry for inquiry in inquiries}
+        due: list[tuple[str | None, date]] = []
+        for inquiry_id in change.inquiry_ids:
+            due_on = change.due_on.get(inquiry_id)
+            inquiry = known.get(inquiry_id)
+            if due_on is None:
+                continue
+            if inquiry is not None:
+                inquiry.moved(due_on)
+            due.append((inquiry.agency_code if inquiry else None, due_on))
+        case.note_agency_clocks(
+            paused=event.event_type == CLOCK_PAUSED.event_type,
+            reason=change.reason,
+            due=due,
+            at=change.at,
+        )
 
 
 def record_deadline_extended(uow: CasesWork, event: IncomingEvent[DeadlineExtended]) -> None:
     extended = event.payload
-    case = _case_for(uow, event.event_type, extended.case_id)
-    inquiries = uow.inquiries.of_case(case.case_id)
-    before = earliest_due(inquiries)
-    inquiry = next((i for i in inquiries if i.inquiry_id == extended.inquiry_id), None)
-    if inquiry is not None:
-        inquiry.moved(extended.due_on)
-    case.note_deadline_extended(
-        agency_code=extended.agency_code,
-        due_on=extended.due_on,
-        previous_due_on=extended.previous_due_on,
-        reason=extended.reason,
-        at=extended.at,
-        by=_member(uow, extended.extended_by),
-    )
-    case.follow_agency_due(before, earliest_due(inquiries))
+    with _changing_inquiries(uow, event.event_type, extended.case_id) as (case, inquiries):
+        inquiry = next((i for i in inquiries if i.inquiry_id == extended.inquiry_id), None)
+        if inquiry is not None:
+            inquiry.moved(extended.due_on)
+        case.note_deadline_extended(
+            agency_code=extended.agency_code,
+            due_on=extended.due_on,
+            previous_due_on=extended.previous_due_on,
+            reason=extended.reason,
+            at=extended.at,
+            by=_member(uow, extended.extended_by),
+        )
 
 
 def record_inquiry_withdrawn(uow: CasesWork, event: IncomingEvent[InquiryWithdrawn]) -> None:
     withdrawn = event.payload
-    case = _case_for(uow, event.event_type, withdrawn.case_id)
-    inquiries = uow.inquiries.of_case(case.case_id)
-    before = earliest_due(inquiries)
-    inquiry = _inquiry(
-        uow,
-        inquiries,
-        case.case_id,
-        withdrawn.inquiry_id,
-        withdrawn.agency_code,
-        withdrawn.agency_name,
-    )
-    inquiry.withdrawn(at=withdrawn.withdrawn_at)
-    was = case.status
-    case.note_inquiry_withdrawn(
-        agency_name=withdrawn.agency_name,
-        at=withdrawn.withdrawn_at,
-        by=_member(uow, withdrawn.withdrawn_by),
-        still_waiting_on=awaited_agencies(inquiries, but=inquiry.inquiry_id),
-    )
-    case.follow_agency_due(before, earliest_due(inquiries))
-    _count_transition(uow, case, was)
+    with _changing_inquiries(uow, event.event_type, withdrawn.case_id) as (case, inquiries):
+        inquiry = _inquiry(
+            uow,
+            inquiries,
+            case.case_id,
+            withdrawn.inquiry_id,
+            withdrawn.agency_code,
+            withdrawn.agency_name,
+        )
+        inquiry.withdrawn(at=withdrawn.withdrawn_at)
+        case.note_inquiry_withdrawn(
+            agency_name=withdrawn.agency_name,
+            at=withdrawn.withdrawn_at,
+            by=_member(uow, withdrawn.withdrawn_by),
+            still_waiting_on=awaited_agencies(inquiries, but=inquiry.inquiry_id),
+        )
 
 
 def record_case_referred(uow: CasesWork, event: IncomingEvent[CaseReferred]) -> None:
@@ -324,6 +327,21 @@ def _member(uow: CasesWork, user_id: str) -> Author:
 def _count_transition(uow: CasesWork, case: Case, was: CaseStatus) -> None:
     if case.status is not was:
         uow.after_commit(TRANSITIONS.labels(case.status.value).inc)
+
+
+@contextmanager
+def _changing_inquiries(
+    uow: CasesWork, event_type: str, case_id: str
+) -> Iterator[tuple[Case, list[AgencyInquiry]]]:
+    """The case and its agency inquiries, for a change to them; afterwards the case's
+    next-action date follows the inquiries' earliest due date (unless a person set another),
+    and a change of its status is counted."""
+    case = _case_for(uow, event_type, case_id)
+    inquiries = uow.inquiries.of_case(case.case_id)
+    before, was = earliest_due(inquiries), case.status
+    yield case, inquiries
+    case.follow_agency_due(before, earliest_due(inquiries))
+    _count_transition(uow, case, was)
 
 
 def _case_for(uow: CasesWork, event_type: str, case_id: str) -> Case:

@@ -37,6 +37,7 @@ from services.contracts import (
     CLOCK_PAUSED,
     CLOCK_RESUMED,
     DEADLINE_EXTENDED,
+    DOCUMENTS_RECEIVED,
     INQUIRY_OVERDUE,
     INQUIRY_SENT,
     INQUIRY_WITHDRAWN,
@@ -120,6 +121,10 @@ class CasesService(ServiceBase):
     @event_handler(SATISFACTION_RATED)
     def record_satisfaction(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, handlers.record_satisfaction)
+
+    @event_handler(DOCUMENTS_RECEIVED)
+    def record_documents_received(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, handlers.record_documents_received)
 
     @event_handler(PRIVACY_RELEASE_SIGNED)
     def record_release_signed(self, events: list[IncomingEvent[Any]]) -> Failures:

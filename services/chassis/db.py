@@ -17,12 +17,15 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
     TypeDecorator,
+    bindparam,
     create_engine,
     event,
+    select,
 )
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
@@ -200,6 +203,15 @@ def retrying_conflicts(attempt: Callable[[], T], attempts: int = CONFLICT_ATTEMP
             if number == attempts:
                 raise
     raise AssertionError("unreachable")
+
+
+def office_rows(table: Table, *keys: str) -> Select[Any]:
+    """A prebuilt SELECT of one office's rows of `table` (bound as `office_id`) whose `keys`
+    columns equal the parameters of the same names."""
+    return select(table).where(
+        table.c.office_id == bindparam("office_id"),
+        *(table.c[key] == bindparam(key) for key in keys),
+    )
 
 
 def insert_on_conflict(dialect: str, table: Table) -> Any:

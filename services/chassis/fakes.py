@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
-from services.chassis.consuming import Failures, consume, consume_each
+from services.chassis.consuming import Failures, consume_each
 from services.chassis.domain import Actor, RecordedEvent
 from services.chassis.events import IncomingEvent
-from services.chassis.inbox import claim_cause
+from services.chassis.opening import OpensOfficeWork
 from services.chassis.uow import BaseUnitOfWork, work_identity
 from services.contracts import EventContract
 
@@ -106,7 +106,7 @@ F = TypeVar("F", bound=FakeUnitOfWork)
 R = TypeVar("R")
 
 
-class FakeDatabase(Generic[F]):
+class FakeDatabase(OpensOfficeWork[F]):
     """Stands in for `DatabaseAccess`: opens fake units of work over shared in-memory state.
 
     `rows` is free for the fake repositories (one dict per table, say); the rest is what the
@@ -122,34 +122,11 @@ class FakeDatabase(Generic[F]):
         self.inbox: set[tuple[str, str]] = set()
 
     @contextmanager
-    def unit_of_work(
-        self,
-        *,
-        office_id: str,
-        actor: Actor | None = None,
-        cause: IncomingEvent[Any] | None = None,
-        claim: bool = True,
-        correlation_id: str | None = None,
-    ) -> Iterator[F]:
-        uow = self.unit_of_work_type(self, **work_identity(office_id, actor, cause, correlation_id))
-        try:
-            claim_cause(uow, cause if claim else None, self.service)
-            yield uow
-        except BaseException:
-            uow.rollback()
-            raise
+    def _opened(self, identity: dict[str, Any]) -> Iterator[F]:
+        uow = self.unit_of_work_type(self, **identity)
+        yield uow
         if not uow.committed:
             uow.rollback()
-
-    def consume(
-        self,
-        event: IncomingEvent[Any],
-        handler: Callable[[F, IncomingEvent[Any]], R],
-        *,
-        claim: bool = True,
-    ) -> R | None:
-        """As `DatabaseAccess.consume`: the chassis consume wrapper over fake units of work."""
-        return consume(self, event, handler, claim=claim)
 
     def consume_batch(
         self,
@@ -162,7 +139,13 @@ class FakeDatabase(Generic[F]):
         fake repositories are not transactional, so there is no batch to roll back)."""
         return consume_each(self, events, handler, claim=claim)
 
-    def office_after_office(self, offices: Sequence[str], work: Callable[[F], R]) -> list[R]:
+    def office_after_office(
+        self,
+        offices: Sequence[str],
+        work: Callable[[F], R],
+        *,
+        before_commit: Callable[[], None] | None = None,
+    ) -> list[R]:
         """As `DatabaseAccess.office_after_office`: each office's work on a fake unit of work
         of its own, committed once every office's work is done (the fake repositories are
         not transactional, so a failure part-way leaves what the earlier offices wrote)."""
@@ -174,6 +157,8 @@ class FakeDatabase(Generic[F]):
             except BaseException:
                 uow.rollback()
                 raise
+        if before_commit is not None:
+            before_commit()
         for uow, _ in done:
             uow.commit()
         return [result for _, result in done]

@@ -55,6 +55,52 @@ def tenant_wall_in_tests() -> bool:
     return os.environ.get("CASEWORK_TEST_TENANT_WALL", "on").lower() not in ("off", "0", "no")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--shard",
+        metavar="I/N",
+        help="run only the I-th of N equal shares of the selected tests (every N-th, from the "
+        "I-th): ./scripts/test runs N such processes side by side",
+    )
+
+
+def parse_shard(shard: str) -> tuple[int, int]:
+    """(I, N) of "I/N", 1 <= I <= N."""
+    index, _, count = shard.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise pytest.UsageError(f"--shard takes I/N with 1 <= I <= N, not {shard!r}")
+    return int(index), int(count)
+
+
+def shard_of(items: list[Any], shard: str) -> tuple[list[Any], list[Any]]:
+    """(kept, left out) for `shard` "I/N" (1-based). The end-to-end tests (marker `e2e`: each
+    starts a whole system, a dozen processes) all go to the last share, one system at a time
+    as when the suite runs in one process; the others are dealt out in turn to the first N-1,
+    so each gets a part of every module. With N = 1, or no end-to-end test, all are dealt."""
+    index, count = parse_shard(shard)
+    whole = [item for item in items if item.get_closest_marker("e2e") is not None]
+    dealt = [item for item in items if item.get_closest_marker("e2e") is None]
+    if count == 1 or not whole:
+        whole, dealt = [], items
+    hands = count - 1 if whole else count
+    chosen = {id(item) for item in whole} if index == count and whole else set()
+    chosen |= {id(item) for n, item in enumerate(dealt) if n % hands == index - 1}
+    kept = [item for item in items if id(item) in chosen]
+    left_out = [item for item in items if id(item) not in chosen]
+    return kept, left_out
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k, so the shares are of what runs
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    shard = config.getoption("--shard")
+    if not shard:
+        return
+    kept, left_out = shard_of(items, shard)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Drop the per-run databases this run created."""
     if not _created_databases:
@@ -247,16 +293,38 @@ def service_database(
 LISTEN_PORTS = range(20_000, 32_000)
 
 
+# The share of LISTEN_PORTS this process picks from: with `--shard I/N`, its I-th N-th, so
+# that pytest processes side by side never pick the same port between the check and the bind.
+_listen_ports: range = LISTEN_PORTS
+
+
+def ports_of_shard(shard: str | None) -> range:
+    """The part of LISTEN_PORTS a process running `--shard I/N` listens on (all without)."""
+    if not shard:
+        return LISTEN_PORTS
+    index, count = parse_shard(shard)
+    span = len(LISTEN_PORTS) // count
+    start = LISTEN_PORTS.start + (index - 1) * span
+    return range(start, start + span)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _listen_ports
+    _listen_ports = ports_of_shard(config.getoption("--shard"))
+
+
 def free_port() -> int:
     """A port nothing listens on now, for a service under test to listen on."""
-    for port in random.Random().sample(LISTEN_PORTS, 50):
+    for port in random.Random().sample(_listen_ports, 50):
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port between 20000 and 32000 on 127.0.0.1")
+    raise RuntimeError(
+        f"no free port between {_listen_ports.start} and {_listen_ports.stop} on 127.0.0.1"
+    )
 
 
 @pytest.fixture

@@ -24,10 +24,10 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import MetaData, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.chassis.consuming import Failures, MemberFailed, consume, consume_batch
-from services.chassis.domain import Actor
+from services.chassis.consuming import Failures, MemberFailed, consume_batch
 from services.chassis.events import IncomingEvent
-from services.chassis.inbox import claim_all, claim_cause
+from services.chassis.inbox import claim_all
+from services.chassis.opening import OpensOfficeWork
 from services.chassis.outbox_rows import Outbox
 from services.chassis.tenant import set_tenant_on_begin, switch_tenant
 from services.chassis.unit_of_work import BaseUnitOfWork as BaseUnitOfWork
@@ -41,7 +41,7 @@ U = TypeVar("U", bound=UnitOfWork)
 R = TypeVar("R")
 
 
-class DatabaseAccess(Generic[U]):
+class DatabaseAccess(OpensOfficeWork[U]):
     """The narrow interface a worker gets: open units of work, consume events, ping."""
 
     def __init__(
@@ -62,45 +62,20 @@ class DatabaseAccess(Generic[U]):
         self._unit_of_work_type = unit_of_work_type
         set_tenant_on_begin(sessions)
 
-    @contextmanager
-    def unit_of_work(
-        self,
-        *,
-        office_id: str,
-        actor: Actor | None = None,
-        cause: IncomingEvent[Any] | None = None,
-        claim: bool = True,
-        correlation_id: str | None = None,
-    ) -> Iterator[U]:
-        """Commit explicitly with `uow.commit()`; anything left uncommitted is rolled back.
+    @property
+    def dialect(self) -> str:
+        """The database's dialect name ("postgresql", "sqlite")."""
+        return str(self._sessions.kw["bind"].dialect.name)
 
-        With an event as `cause`, the inbox is claimed for this service first (unless
-        `claim=False`: a later step of work the event already started) and
-        `uow.already_handled` says whether it had been.
-        """
-        identity = work_identity(office_id, actor, cause, correlation_id)
-        session = self._sessions(info={"office_id": office_id})
-        uow = self._unit_of_work_type(
-            session, self._metadata.tables, on_events=self._on_events, **identity
-        )
+    @contextmanager
+    def _opened(self, identity: dict[str, Any]) -> Iterator[U]:
+        session = self._sessions(info={"office_id": identity["office_id"]})
         try:
-            claim_cause(uow, cause if claim else None, self.service)
-            yield uow
-        except BaseException:
-            uow.rollback()
-            raise
+            yield self._unit_of_work_type(
+                session, self._metadata.tables, on_events=self._on_events, **identity
+            )
         finally:
             session.close()
-
-    def consume(
-        self,
-        event: IncomingEvent[Any],
-        handler: Callable[[U, IncomingEvent[Any]], R],
-        *,
-        claim: bool = True,
-    ) -> R | None:
-        """Run an event handler in the event's office: claim, handle, commit (see `consume`)."""
-        return consume(self, event, handler, claim=claim)
 
     def consume_batch(
         self,
@@ -143,20 +118,30 @@ class DatabaseAccess(Generic[U]):
                 switch_tenant(session, office_id)
                 together.write(list(office_rows))
 
-    def office_after_office(self, offices: Sequence[str], work: Callable[[U], R]) -> list[R]:
+    def office_after_office(
+        self,
+        offices: Sequence[str],
+        work: Callable[[U], R],
+        *,
+        before_commit: Callable[[], None] | None = None,
+    ) -> list[R]:
         """`work` on a unit of work of each office in turn, all in ONE transaction: each
         office's work runs with the tenant switched to it (PostgreSQL: the transaction-local
         setting row-level security reads, so the wall holds office by office) and its outbox
         rows are written while that tenant is set; everything commits together at the end, or
         nothing does. For sweeps over many offices with a little work each, where a
         transaction per office would cost more than the work. `work` does not commit; what
-        it returns is returned, office by office."""
+        it returns is returned, office by office. `before_commit` runs once every office's
+        work is written, just before the commit (a sweep prepared ahead waits there for the
+        moment its work is due)."""
         results: list[R] = []
         with self._offices_together() as together:
             for office_id in offices:
                 uow = together.open(office_id, None)
                 results.append(work(uow))
                 together.write(uow.finish())
+            if before_commit is not None:
+                before_commit()
         return results
 
     @contextmanager

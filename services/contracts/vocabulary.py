@@ -8,6 +8,12 @@ from __future__ import annotations
 # would let a trailing newline through.
 OFFICE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}\Z"
 
+# The tenant of the few facts that belong to no member office but to the installation as a
+# whole: a constituent's STOP to the platform's sending number holds for every office texting
+# from it (carriers keep opt-outs per sender number). Events about them travel with this id in
+# their envelope; gateway never registers an office by it.
+PLATFORM_TENANT = "platform"
+
 # What a constituent's request is about (intake validates it; agencies maps it to an agency).
 CATEGORIES: tuple[str, ...] = (
     "social_security",

@@ -118,11 +118,7 @@ class AdminPages:
             return self._member(visit, office_id, user_id, problems=_problems(exc))
         return redirect(f"/offices/{office_id}/settings?done=changed")
 
-    @staff_page(
-        "POST",
-        MEMBER + "/two-factor-reset",
-        office_admin=True,
-    )
+    @staff_page("POST", MEMBER + "/two-factor-reset", office_admin=True)
     def reset_two_factor(
         self, request: Request, visit: Visit, office_id: str, user_id: str
     ) -> Response:
@@ -175,11 +171,7 @@ class AdminPages:
             f"/offices/{office_id}/settings?done={'required' if required else 'optional'}"
         )
 
-    @staff_page(
-        "POST",
-        MEMBER + "/password",
-        office_admin=True,
-    )
+    @staff_page("POST", MEMBER + "/password", office_admin=True)
     def reset_password(
         self, request: Request, visit: Visit, office_id: str, user_id: str
     ) -> Response:
@@ -208,11 +200,7 @@ class AdminPages:
         # Shown once, on this answer: never stored, never in a URL.
         return self._settings(visit, office_id, new_token=token)
 
-    @staff_page(
-        "POST",
-        SETTINGS + "/tokens/<string:token_id>/revoke",
-        office_admin=True,
-    )
+    @staff_page("POST", SETTINGS + "/tokens/<string:token_id>/revoke", office_admin=True)
     def revoke_token(
         self, request: Request, visit: Visit, office_id: str, token_id: str
     ) -> Response:

@@ -27,6 +27,7 @@ KIND_LABELS = {
     "unassigned": "Nobody has taken this case",
     "inquiry_overdue": "Agency reply overdue",
     "no_activity": "Nothing has happened on this case",
+    "documents_received": "The constituent sent documents",
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import quote
 
 from marshmallow import ValidationError
@@ -24,12 +24,18 @@ from services.gateway.liaison_forms import LiaisonForms, Problem, posted
 from services.gateway.liaison_pages import (
     FORMS,
     OFFICE,
+    Notices,
     _csv,
     _id,
     _reraise_unavailable,
     _status,
+    asked_to_show,
+    done_notice,
+    editing_form,
+    office_page,
+    shown_notices,
 )
-from services.gateway.liaison_words import PAGE_DONE, PARTNER_KIND_WORDS
+from services.gateway.liaison_words import PARTNER_KIND_WORDS
 from services.gateway.web import render
 
 
@@ -86,12 +92,7 @@ class DirectoryPages:
 
     @staff_page("GET", OFFICE + "/agencies")
     def agencies_page(self, request: Request, visit: Visit, office_id: str) -> Response:
-        return self._liaison_contacts(
-            visit,
-            office_id,
-            done=PAGE_DONE.get(request.args.get("done", "")),
-            editing=request.args.get("edit"),
-        )
+        return self._directory_page(CONTACTS, visit, office_id, **asked_to_show(request))
 
     @staff_page("POST", OFFICE + "/agencies/contacts", office_admin=True)
     def save_contact(self, request: Request, visit: Visit, office_id: str) -> Response:
@@ -118,12 +119,7 @@ class DirectoryPages:
 
     @staff_page("GET", OFFICE + "/partners")
     def partners_page(self, request: Request, visit: Visit, office_id: str) -> Response:
-        return self._liaison_partners(
-            visit,
-            office_id,
-            done=PAGE_DONE.get(request.args.get("done", "")),
-            editing=request.args.get("edit"),
-        )
+        return self._directory_page(PARTNERS, visit, office_id, **asked_to_show(request))
 
     @staff_page("POST", OFFICE + "/partners", office_admin=True)
     def save_partner(self, request: Request, visit: Visit, office_id: str) -> Response:
@@ -200,7 +196,7 @@ class DirectoryPages:
     def platform_agencies_page(self, request: Request, visit: Visit) -> Response:
         return self._liaison_platform_agencies(
             visit,
-            done=PAGE_DONE.get(request.args.get("done", "")),
+            done=done_notice(request),
             editing=request.args.get("edit", "").strip().upper() or None,
         )
 
@@ -246,37 +242,29 @@ class DirectoryPages:
         visit: Visit,
         office_id: str,
         *,
-        done: str | None = None,
-        problem: Problem | None = None,
         form: dict[str, Any] | None = None,
         editing: str | None = None,
-        imported: dict[str, Any] | None = None,
+        **notices: Unpack[Notices],
     ) -> Response:
         office = handlers.find_office(self.db, office_id)
         pending = self.agencies.send("list_agencies")
         contacts = self.agencies.call("list_contacts", liaison.CONTACTS, office_id=office_id)
         directory = sorted(pending.result(liaison.AGENCIES), key=lambda agency: agency["name"])
-        if form is None:
-            form = next((dict(c) for c in contacts if c["contact_id"] == editing), {})
         by_agency: dict[str, list[dict[str, Any]]] = {}
         for contact in sorted(contacts, key=lambda c: c["name"]):
             by_agency.setdefault(contact["agency_code"], []).append(contact)
-        return render(
+        return office_page(
             "agencies.html",
-            status=_status(problem, imported),
-            visit=visit,
-            nav="agencies",
-            sub="agencies",
-            office=office,
+            "agencies",
+            visit,
+            office,
+            notices,
             directory=directory,
             contacts=contacts,
             by_agency=by_agency,
             target_words=liaison_words.target_words,
             rules_words=liaison_words.rules_words,
-            form=form,
-            done=done,
-            problem=problem,
-            imported=imported,
+            form=form if form is not None else editing_form(contacts, "contact_id", editing),
         )
 
     def _liaison_partners(
@@ -284,40 +272,30 @@ class DirectoryPages:
         visit: Visit,
         office_id: str,
         *,
-        done: str | None = None,
-        problem: Problem | None = None,
         form: dict[str, Any] | None = None,
         editing: str | None = None,
-        imported: dict[str, Any] | None = None,
+        **notices: Unpack[Notices],
     ) -> Response:
         office = handlers.find_office(self.db, office_id)
         partners = self.agencies.call("list_partners", liaison.PARTNERS, office_id=office_id)
-        if form is None:
-            form = next((dict(p) for p in partners if p["partner_id"] == editing), {})
-        return render(
+        return office_page(
             "partners.html",
-            status=_status(problem, imported),
-            visit=visit,
-            nav="partners",
-            sub="partners",
-            office=office,
+            "partners",
+            visit,
+            office,
+            notices,
             partners=sorted(partners, key=lambda p: p["name"]),
             kinds=PARTNER_KIND_WORDS,
-            form=form,
-            done=done,
-            problem=problem,
-            imported=imported,
+            form=form if form is not None else editing_form(partners, "partner_id", editing),
         )
 
     def _liaison_platform_agencies(
         self,
         visit: Visit,
         *,
-        done: str | None = None,
-        problem: Problem | None = None,
         form: dict[str, Any] | None = None,
         editing: str | None = None,
-        imported: dict[str, Any] | None = None,
+        **notices: Unpack[Notices],
     ) -> Response:
         directory = sorted(
             self.agencies.call("list_agencies", liaison.AGENCIES), key=lambda a: a["code"]
@@ -327,9 +305,10 @@ class DirectoryPages:
             for agency in directory:
                 if agency["code"] == editing:
                     form = {**agency, **agency["release_rules"]}
+        told = shown_notices(notices)
         return render(
             "platform_agencies.html",
-            status=_status(problem, imported),
+            status=_status(told["problem"], told["imported"]),
             visit=visit,
             nav="agencies",
             directory=directory,
@@ -337,7 +316,5 @@ class DirectoryPages:
             rules_words=liaison_words.rules_words,
             editing=editing,
             form=form,
-            done=done,
-            problem=problem,
-            imported=imported,
+            **told,
         )

@@ -10,7 +10,7 @@ its page again with the reasons at the top and next to each field.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import quote
 
 from marshmallow import ValidationError
@@ -46,48 +46,35 @@ class LiaisonPages:
 
     @staff_page("GET", OFFICE + "/approvals", supervisor=True)
     def approvals_page(self, request: Request, visit: Visit, office_id: str) -> Response:
-        return self._liaison_approvals(
-            visit, office_id, done=PAGE_DONE.get(request.args.get("done", ""))
-        )
+        return self._liaison_approvals(visit, office_id, done=done_notice(request))
 
     @staff_page("POST", OFFICE + "/approvals/letters/<string:inquiry_id>", supervisor=True)
     def approve_inquiry(
         self, request: Request, visit: Visit, office_id: str, inquiry_id: str
     ) -> Response:
-        try:
-            self.agencies.call(
-                "approve_inquiry", None, office_id=office_id, inquiry_id=_id(inquiry_id)
-            )
-        except CaseworkError as exc:
-            if isinstance(exc, liaison.ServiceUnavailable):
-                raise
-            return self._liaison_approvals(visit, office_id, problem=Problem.of(exc))
-        return redirect(f"/offices/{office_id}/approvals?done=inquiry_approved")
+        return self._approve("inquiry", visit, office_id, inquiry_id)
 
     @staff_page("POST", OFFICE + "/approvals/templates/<string:template_id>", supervisor=True)
     def approve_template(
         self, request: Request, visit: Visit, office_id: str, template_id: str
     ) -> Response:
+        return self._approve("template", visit, office_id, template_id)
+
+    def _approve(self, held: str, visit: Visit, office_id: str, held_id: str) -> Response:
+        """Approve what is held for a supervisor: a letter (`inquiry`) or a `template`."""
         try:
-            self.agencies.call(
-                "approve_template", None, office_id=office_id, template_id=_id(template_id)
-            )
+            arguments = {f"{held}_id": _id(held_id)}
+            self.agencies.call(f"approve_{held}", None, office_id=office_id, **arguments)
         except CaseworkError as exc:
-            if isinstance(exc, liaison.ServiceUnavailable):
-                raise
+            _reraise_unavailable(exc)
             return self._liaison_approvals(visit, office_id, problem=Problem.of(exc))
-        return redirect(f"/offices/{office_id}/approvals?done=template_approved")
+        return redirect(f"/offices/{office_id}/approvals?done={held}_approved")
 
     # Letter templates --------------------------------------------------------------------------
 
     @staff_page("GET", OFFICE + "/letter-templates")
     def templates_page(self, request: Request, visit: Visit, office_id: str) -> Response:
-        return self._liaison_templates(
-            visit,
-            office_id,
-            done=PAGE_DONE.get(request.args.get("done", "")),
-            editing=request.args.get("edit"),
-        )
+        return self._liaison_templates(visit, office_id, **asked_to_show(request))
 
     @staff_page("POST", OFFICE + "/letter-templates", office_admin=True)
     def save_template(self, request: Request, visit: Visit, office_id: str) -> Response:
@@ -106,9 +93,7 @@ class LiaisonPages:
 
     @staff_page("GET", OFFICE + "/settings/liaison", office_admin=True)
     def liaison_settings_page(self, request: Request, visit: Visit, office_id: str) -> Response:
-        return self._liaison_settings(
-            visit, office_id, done=PAGE_DONE.get(request.args.get("done", ""))
-        )
+        return self._liaison_settings(visit, office_id, done=done_notice(request))
 
     @staff_page("POST", OFFICE + "/settings/liaison", office_admin=True)
     def save_liaison_settings(self, request: Request, visit: Visit, office_id: str) -> Response:
@@ -128,22 +113,13 @@ class LiaisonPages:
         office = handlers.find_office(self.db, office_id)
         rows = self.agencies.call("scorecard", liaison.SCORECARD, office_id=office_id)
         rows.sort(key=lambda row: (-row["sent"], row["agency_name"]))
-        return render(
-            "scorecard.html",
-            visit=visit,
-            nav="scorecard",
-            sub="scorecard",
-            office=office,
-            rows=rows,
-        )
+        return office_page("scorecard.html", "scorecard", visit, office, rows=rows)
 
     def _liaison_approvals(
         self,
         visit: Visit,
         office_id: str,
-        *,
-        done: str | None = None,
-        problem: Problem | None = None,
+        **notices: Unpack[Notices],
     ) -> Response:
         office = handlers.find_office(self.db, office_id)
         pending = self.agencies.send("list_templates", office_id=office_id)
@@ -154,18 +130,15 @@ class LiaisonPages:
             if not t["usable"] and t["requires_approval"] and t["approved_by"] is None
         ]
         names = {m.user_id: m.display_name for m in casework.office_staff(self.db, office_id)}
-        return render(
+        return office_page(
             "approvals.html",
-            status=problem.status if problem else 200,
-            visit=visit,
-            nav="approvals",
-            sub="approvals",
-            office=office,
+            "approvals",
+            visit,
+            office,
+            notices,
             letters=letters,
             templates=templates,
             names=names,
-            done=done,
-            problem=problem,
         )
 
     def _liaison_templates(
@@ -173,32 +146,26 @@ class LiaisonPages:
         visit: Visit,
         office_id: str,
         *,
-        done: str | None = None,
-        problem: Problem | None = None,
         form: dict[str, Any] | None = None,
         editing: str | None = None,
+        **notices: Unpack[Notices],
     ) -> Response:
         office = handlers.find_office(self.db, office_id)
         templates = self.agencies.call("list_templates", liaison.TEMPLATES, office_id=office_id)
         versions: dict[str, list[dict[str, Any]]] = {}
         for template in sorted(templates, key=lambda t: (t["name"], -t["version"])):
             versions.setdefault(template["name"], []).append(template)
-        if form is None:
-            form = next((dict(t) for t in templates if t["template_id"] == editing), {})
         names = {m.user_id: m.display_name for m in casework.office_staff(self.db, office_id)}
-        return render(
+        return office_page(
             "letter_templates.html",
-            status=problem.status if problem else 200,
-            visit=visit,
-            nav="templates",
-            sub="templates",
-            office=office,
+            "templates",
+            visit,
+            office,
+            notices,
             versions=versions,
             names=names,
             template_fields=TEMPLATE_FIELDS,
-            form=form,
-            done=done,
-            problem=problem,
+            form=form if form is not None else editing_form(templates, "template_id", editing),
         )
 
     def _liaison_settings(
@@ -206,9 +173,8 @@ class LiaisonPages:
         visit: Visit,
         office_id: str,
         *,
-        done: str | None = None,
-        problem: Problem | None = None,
         form: dict[str, Any] | None = None,
+        **notices: Unpack[Notices],
     ) -> Response:
         office = handlers.find_office(self.db, office_id)
         pending = self.agencies.send("list_agencies")
@@ -240,21 +206,77 @@ class LiaisonPages:
                 ],
             }
         overrides = {o["agency_code"]: o for o in settings["overrides"]}
-        return render(
+        return office_page(
             "liaison_settings.html",
-            status=problem.status if problem else 200,
-            visit=visit,
-            nav="settings",
-            sub="settings",
-            office=office,
+            "settings",
+            visit,
+            office,
+            notices,
             settings=settings,
             overrides=overrides,
             directory=directory,
             target_words=liaison_words.target_words,
             role_choices=APPROVAL_ROLE_CHOICES,
-            done=done,
-            problem=problem,
         )
+
+
+class Notices(TypedDict, total=False):
+    """What a liaison page shows above its own content: what was just done, why an action was
+    refused, what an import stored or refused (each None when there is none)."""
+
+    done: str | None
+    problem: Problem | None
+    imported: dict[str, Any] | None
+
+
+def shown_notices(notices: Notices) -> dict[str, Any]:
+    """Every notice a liaison template names, None where there is none."""
+    return {"done": None, "problem": None, "imported": None, **notices}
+
+
+def office_page(
+    template: str,
+    section: str,
+    visit: Visit,
+    office: Any,
+    notices: Notices | None = None,
+    **shown: Any,
+) -> Response:
+    """A page of one office's liaison work: `section` is both its tab and its sub-tab. A refused
+    action (`problem`) or an import with refused lines (`imported`) sets its status."""
+    told = shown_notices(notices or {})
+    return render(
+        template,
+        status=_status(told["problem"], told["imported"]),
+        visit=visit,
+        nav=section,
+        sub=section,
+        office=office,
+        **told,
+        **shown,
+    )
+
+
+def done_notice(request: Request) -> str | None:
+    """The notice a page shows after the action that redirected to it (`?done=...`)."""
+    return PAGE_DONE.get(request.args.get("done", ""))
+
+
+class Shown(TypedDict):
+    done: str | None
+    editing: str | None
+
+
+def asked_to_show(request: Request) -> Shown:
+    """A directory page's query: the notice to show and the entry to open in its form."""
+    return {"done": done_notice(request), "editing": request.args.get("edit")}
+
+
+def editing_form(
+    entries: list[dict[str, Any]], id_field: str, editing: str | None
+) -> dict[str, Any]:
+    """The form filled in with the entry being edited (`?edit=<id>`); empty for a new one."""
+    return next((dict(entry) for entry in entries if entry[id_field] == editing), {})
 
 
 def _case_path(office_id: str, reference: str) -> str:

@@ -11,19 +11,18 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from services.chassis.errors import CaseworkError, NotFound
+from services.chassis.errors import NotFound
 from services.contracts.rpc import intake_release_texts as release_rpc
 from services.gateway import accounts, handlers
 from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.liaison_forms import Problem
-from services.gateway.web import render
+from services.gateway.settings_editor import LANGUAGE_NAMES, answer_or_problem, settings_page
 
 RELEASE = "/offices/<string:office_id>/settings/release"
 ONE = RELEASE + "/<string:language>"
 TEXTS = release_rpc.OfficeReleaseText(many=True)
 TEXT = release_rpc.OfficeReleaseText()
 PREVIEW = release_rpc.ReleaseTextPreview()
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 DONE = {
     "saved": "Saved as a new version. The request form shows it within a minute; releases "
     "signed before keep the version they were signed under.",
@@ -42,11 +41,10 @@ class ReleaseTextPages:
     def release_text_list_page(self, request: Request, visit: Visit, office_id: str) -> Response:
         office = handlers.find_office(self.db, office_id)
         texts = self.intake.call("release_texts", TEXTS, office_id=office_id)
-        return render(
+        return settings_page(
             "release_text.html",
-            visit=visit,
-            nav="settings",
-            office=office,
+            visit,
+            office,
             texts=texts,
             names=self._release_text_editors(office_id),
             languages=LANGUAGE_NAMES,
@@ -78,20 +76,19 @@ class ReleaseTextPages:
             )
             return redirect(f"{here}?done={self._release_done(current, reset, 'reset')}")
         text = request.form.get("text", "")
-        try:
-            if action == "save":
-                saved = self.intake.call(
-                    "save_release_text", TEXT, office_id=office_id, language=language, text=text
-                )
-                return redirect(f"{here}?done={self._release_done(current, saved, 'saved')}")
-            preview = self.intake.call(
-                "preview_release_text", PREVIEW, office_id=office_id, language=language, text=text
+        method, schema = (
+            ("save_release_text", TEXT) if action == "save" else ("preview_release_text", PREVIEW)
+        )
+        answered, problem = answer_or_problem(
+            lambda: self.intake.call(
+                method, schema, office_id=office_id, language=language, text=text
             )
-        except CaseworkError as exc:
-            if exc.status >= 500:
-                raise
-            return self._release_editor(visit, office_id, current, text, problem=Problem.of(exc))
-        return self._release_editor(visit, office_id, current, text, preview=preview)
+        )
+        if problem is not None:
+            return self._release_editor(visit, office_id, current, text, problem=problem)
+        if action == "save":
+            return redirect(f"{here}?done={self._release_done(current, answered, 'saved')}")
+        return self._release_editor(visit, office_id, current, text, preview=answered)
 
     @staticmethod
     def _release_done(before: dict[str, Any], after: dict[str, Any], done: str) -> str:
@@ -123,26 +120,24 @@ class ReleaseTextPages:
         preview: dict[str, Any] | None = None,
     ) -> Response:
         if problem is None and preview is None:
-            try:
-                preview = self.intake.call(
-                    "preview_release_text", PREVIEW, office_id=office_id,
-                    language=current["language"], text=text,
-                )  # fmt: skip
-            except CaseworkError as exc:
-                if exc.status >= 500:
-                    raise
-                problem = Problem.of(exc)
-        return render(
+            preview, problem = answer_or_problem(
+                lambda: self.intake.call(
+                    "preview_release_text",
+                    PREVIEW,
+                    office_id=office_id,
+                    language=current["language"],
+                    text=text,
+                )
+            )
+        return settings_page(
             "release_text_edit.html",
-            status=problem.status if problem else 200,
-            visit=visit,
-            nav="settings",
-            office=handlers.find_office(self.db, office_id),
+            visit,
+            handlers.find_office(self.db, office_id),
+            problem=problem,
             current=current,
             language_name=LANGUAGE_NAMES[current["language"]],
             text=text,
             preview=preview,
             done=done,
-            problem=problem,
             names=self._release_text_editors(office_id),
         )

@@ -17,6 +17,7 @@ from services.contracts.vocabulary import (
     CASE_STATUSES,
     CATEGORIES,
     OFFICE_ID_PATTERN,
+    PLATFORM_TENANT,
 )
 from services.gateway.domain.queue import (
     DEFAULT_PAGE_SIZE,
@@ -35,11 +36,15 @@ OFFICE_ID_RULE = validate.Regexp(
     error="use 2 to 63 lower-case letters, digits and hyphens, starting with a letter or digit "
     "(for example rep-lopez)",
 )
+# The platform's own tenant (a STOP to the platform's number is its fact, not an office's).
+NOT_THE_PLATFORM = validate.NoneOf(
+    [PLATFORM_TENANT], error=f"{PLATFORM_TENANT!r} is the platform's own; choose another"
+)
 NOT_BLANK = validate.Regexp(r"\s*\S", error="must not be blank")
 
 
 class RegisterOfficeSchema(StrictSchema):
-    office_id = fields.String(required=True, validate=OFFICE_ID_RULE)
+    office_id = fields.String(required=True, validate=[OFFICE_ID_RULE, NOT_THE_PLATFORM])
     name = Text(required=True, validate=validate.And(validate.Length(max=200), NOT_BLANK))
     reply_to_email = fields.Email(required=True, validate=validate.Length(max=254))
 

@@ -12,19 +12,18 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from services.chassis.errors import CaseworkError, NotFound
+from services.chassis.errors import NotFound
 from services.contracts.rpc import notify as notify_rpc
 from services.gateway import handlers
 from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.liaison_forms import Problem
-from services.gateway.web import render
+from services.gateway.settings_editor import LANGUAGE_NAMES, answer_or_problem, settings_page
 
 MESSAGES = "/offices/<string:office_id>/settings/messages"
 ONE = MESSAGES + "/<string:message>/<string:language>"
 WORDINGS = notify_rpc.MessageWordingSchema(many=True)
 WORDING = notify_rpc.MessageWordingSchema()
 PREVIEW = notify_rpc.WordingPreviewSchema()
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 DONE = {
     "saved": "Saved. Messages from now on are written in the office's own wording.",
     "reset": "Back to the default wording.",
@@ -44,13 +43,8 @@ class WordingPages:
         rows: dict[str, dict[str, Any]] = {}
         for item in items:
             rows.setdefault(item["message"], {"label": item["label"]})[item["language"]] = item
-        return render(
-            "message_wording.html",
-            visit=visit,
-            nav="settings",
-            office=office,
-            rows=rows,
-            languages=LANGUAGE_NAMES,
+        return settings_page(
+            "message_wording.html", visit, office, rows=rows, languages=LANGUAGE_NAMES
         )
 
     @staff_page("GET", ONE, office_admin=True)
@@ -87,8 +81,8 @@ class WordingPages:
         if item["default_text"] is not None:
             form["text"] = request.form.get("text", "")
         method = "save_message_wording" if action == "save" else "preview_message_wording"
-        try:
-            answered = self.notify.call(
+        answered, problem = answer_or_problem(
+            lambda: self.notify.call(
                 method,
                 WORDING if action == "save" else PREVIEW,
                 office_id=office_id,
@@ -96,10 +90,9 @@ class WordingPages:
                 language=language,
                 **form,
             )
-        except CaseworkError as exc:
-            if exc.status >= 500:
-                raise
-            return self._editor(visit, office_id, item, form, problem=Problem.of(exc))
+        )
+        if problem is not None:
+            return self._editor(visit, office_id, item, form, problem=problem)
         if action == "save":
             return redirect(
                 f"/offices/{office_id}/settings/messages/{message}/{language}?done=saved"
@@ -125,25 +118,24 @@ class WordingPages:
         preview: dict[str, Any] | None = None,
     ) -> Response:
         if problem is None and preview is None:
-            try:
-                preview = self.notify.call(
-                    "preview_message_wording", PREVIEW, office_id=office_id,
-                    message=item["message"], language=item["language"], **form,
-                )  # fmt: skip
-            except CaseworkError as exc:
-                if exc.status >= 500:
-                    raise
-                problem = Problem.of(exc)
-        return render(
+            preview, problem = answer_or_problem(
+                lambda: self.notify.call(
+                    "preview_message_wording",
+                    PREVIEW,
+                    office_id=office_id,
+                    message=item["message"],
+                    language=item["language"],
+                    **form,
+                )
+            )
+        return settings_page(
             "message_wording_edit.html",
-            status=problem.status if problem else 200,
-            visit=visit,
-            nav="settings",
-            office=handlers.find_office(self.db, office_id),
+            visit,
+            handlers.find_office(self.db, office_id),
+            problem=problem,
             item=item,
             language_name=LANGUAGE_NAMES.get(item["language"], item["language"]),
             form=form,
             preview=preview,
             done=done,
-            problem=problem,
         )

@@ -1,5 +1,5 @@
 """Intake's tables: offices it accepts work for, constituents, submissions, privacy releases,
-surveys and unsubscribe links."""
+surveys, unsubscribe links and the opt-outs replied to texts."""
 
 from __future__ import annotations
 
@@ -247,3 +247,18 @@ class UnsubscribeLink(Base):
     constituent_id: Mapped[str] = mapped_column(String(36))
     token_sha256: Mapped[str] = mapped_column(String(64))
     offered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TextReply(Base):
+    """An opt-out or opt-in replied to the platform's sending number, taken once by the
+    provider's id for it (the webhook called again with it changes nothing). Its tenant is the
+    platform (`vocabulary.PLATFORM_TENANT`): the reply is to no one office. Neither the number
+    nor the message is kept (the event carries the number to notify)."""
+
+    __tablename__ = "text_replies"
+    __table_args__ = (PrimaryKeyConstraint("office_id", "message_sid"),)
+
+    office_id: Mapped[str] = mapped_column(String(64))
+    message_sid: Mapped[str] = mapped_column(String(34))
+    kind: Mapped[str] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -205,6 +205,13 @@ class SubmissionSchema(StrictSchema):
         )
 
 
+class DocumentsMessageSchema(StrictSchema):
+    """What a constituent writes to the office with the documents they send from the status
+    page: optional, typed text like the request form's description."""
+
+    message = Text(multiline=True, load_default=None, validate=validate.Length(max=2000))
+
+
 class ReceiptSchema(Schema):
     submission_id = fields.String()
     tracking_code = fields.String()

@@ -18,15 +18,18 @@ from services.intake.adapters import (
     ReleaseSecrets,
     SubmissionRepository,
     SurveyRepository,
+    TextReplyRepository,
     UnsubscribeRepository,
 )
 from services.intake.domain.attachments import StoredAttachment
 from services.intake.domain.constituents import Constituent, KnownConstituents
+from services.intake.domain.documents import DocumentsSent
 from services.intake.domain.public_status import PublicUpdateView, StatusCode, SubmissionOwner
 from services.intake.domain.release_texts import ReleaseTextVersion
 from services.intake.domain.releases import Release
 from services.intake.domain.submissions import EarlierSubmission, PortalOffice, Submission
 from services.intake.domain.surveys import Survey
+from services.intake.domain.text_replies import TextReply
 from services.intake.domain.unsubscribe import ContactPreferences, UnsubscribeLink
 
 
@@ -41,6 +44,7 @@ class IntakeUnitOfWork(UnitOfWork):
         self.status = PublicStatusRepository(self)
         self.surveys = SurveyRepository(self)
         self.unsubscribe = UnsubscribeRepository(self)
+        self.text_replies = TextReplyRepository(self)
 
 
 class Offices(Protocol):
@@ -63,6 +67,8 @@ class Attachments(Protocol):
     def add_all(
         self, submission_id: str, attachments: Sequence[StoredAttachment], received_at: datetime
     ) -> None: ...
+
+    def add_sent(self, sent: DocumentsSent) -> None: ...
 
     def get(self, attachment_id: str) -> StoredAttachment | None: ...
 
@@ -153,6 +159,10 @@ class Unsubscribe(Protocol):
     def save_preferences(self, preferences: ContactPreferences) -> None: ...
 
 
+class TextReplies(Protocol):
+    def take(self, reply: TextReply) -> bool: ...
+
+
 class IntakeWork(Protocol):
     """What a handler may use of a unit of work (the caller commits)."""
 
@@ -185,6 +195,9 @@ class IntakeWork(Protocol):
 
     @property
     def unsubscribe(self) -> Unsubscribe: ...
+
+    @property
+    def text_replies(self) -> TextReplies: ...
 
     def audit(self, action: str, subject_type: str, subject_id: str) -> None: ...
 

@@ -1,10 +1,12 @@
 """A local SMS provider speaking Twilio's Messages API, for tests and for a laptop: it keeps
-every text it takes (in memory), and lists them.
+every text it takes (in memory), and lists them; and, as Twilio does, it posts a reply someone
+texts back to the platform's number to the inbound webhook, signed as Twilio signs.
 
-    python -m services.notify.fake_sms [--port 8010] [--bind 127.0.0.1]
+    python -m services.notify.fake_sms [--port 8010] [--bind 127.0.0.1] [--webhook URL]
 
-(the port defaults to `CASEWORK_FAKE_SMS_PORT`, else 8010; `./scripts/run` starts it from the
-Procfile and points notify at it unless `CASEWORK_NOTIFY_SMS_URL` is set)
+(the port defaults to `CASEWORK_FAKE_SMS_PORT`, else 8010, and the webhook to
+`CASEWORK_FAKE_SMS_WEBHOOK_URL`; `./scripts/run` starts it from the Procfile, points notify at
+it unless `CASEWORK_NOTIFY_SMS_URL` is set, and points it at intake-web's `/webhooks/sms`)
 
 then point notify at it:
 
@@ -22,6 +24,17 @@ What it answers:
         {"stop": "+1..."}                          that number has replied STOP
         {"fail": 503, "times": 2}                  the next 2 sends answer 503 (any status)
         {"delay_seconds": 5, "times": 1}           the next send answers after 5 seconds
+        {"reply": {"from": "+1...", "body": "STOP"}}  that phone texts "STOP" to the platform's
+                                                   number ("to", else CASEWORK_NOTIFY_SMS_FROM,
+                                                   else +15005550006): answers 200
+                                                   {"status": <the webhook's status>}, or 409
+                                                   when no webhook is configured
+
+A reply goes to the webhook as Twilio's inbound message does: a form POST of MessageSid,
+AccountSid, From, To, Body, NumMedia, SmsStatus and ApiVersion, with `X-Twilio-Signature`
+computed from the webhook URL, those fields and the fake's token (`reply()` does the same for
+a test holding the fake). And as Twilio does, the fake itself stops taking texts to a phone
+that replied one of its opt-out keywords (answering 21610) and takes them again after START.
 
 It logs the number of texts it holds, never a number or a text.
 """
@@ -39,7 +52,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from services.chassis.config import env_int
+import requests
+
+from services.chassis.config import env_int, env_str
+from services.chassis.twilio_signature import SIGNATURE_HEADER, twilio_signature
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +63,28 @@ ACCOUNT = "ACfake"
 TOKEN = "fake-token"  # noqa: S105 - the fake's own, documented credentials
 MESSAGES = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages\.json$")
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+# What Twilio itself acts on in a reply (its default keywords for long codes).
+OPT_OUT_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+)
+OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
+PLATFORM_NUMBER = "+15005550006"
 
 
 class FakeSmsProvider:
     """The fake, served on its own threads; `url` once started (port 0: any free port)."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, account: str = ACCOUNT, token: str = TOKEN
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        account: str = ACCOUNT,
+        token: str = TOKEN,
+        webhook_url: str = "",
     ) -> None:
         self.account, self.token = account, token
+        self.webhook_url = webhook_url
+        self._sends = 0
         self._lock = threading.Lock()
         self._texts: list[dict[str, str]] = []
         self._stopped: set[str] = set()
@@ -110,6 +139,10 @@ class FakeSmsProvider:
         with self._lock:
             self._stopped.add(number)
 
+    def start_number(self, number: str) -> None:
+        with self._lock:
+            self._stopped.discard(number)
+
     def fail_next(self, status: int, times: int = 1) -> None:
         with self._lock:
             self._failures.extend([status] * times)
@@ -118,9 +151,48 @@ class FakeSmsProvider:
         with self._lock:
             self._delays.extend([seconds] * times)
 
+    @property
+    def sends(self) -> int:
+        """Texts asked of it (taken or refused): zero proves nobody tried."""
+        with self._lock:
+            return self._sends
+
+    def reply(self, from_number: str, body: str, to_number: str = "") -> int:
+        """`from_number` texts `body` to the platform's number: post it to the webhook, signed,
+        as Twilio would; the webhook's status. The fake acts on an opt-out or opt-in keyword
+        itself first, as Twilio does."""
+        if not self.webhook_url:
+            raise LookupError("the fake SMS provider has no webhook URL to post replies to")
+        word = body.strip().upper()
+        if word in OPT_OUT_WORDS:
+            self.stop_number(from_number)
+        elif word in OPT_IN_WORDS:
+            self.start_number(from_number)
+        form = {
+            "MessageSid": f"SM{uuid.uuid4().hex}",
+            "AccountSid": self.account,
+            "From": from_number,
+            "To": to_number or env_str("CASEWORK_NOTIFY_SMS_FROM", PLATFORM_NUMBER),
+            "Body": body,
+            "NumMedia": "0",
+            "SmsStatus": "received",
+            "ApiVersion": "2010-04-01",
+        }
+        return self.post_to_webhook(form)
+
+    def post_to_webhook(self, form: dict[str, str]) -> int:
+        """Post a form to the webhook signed as Twilio signs it (a test may post one again: a
+        replay, as Twilio sends after a timeout)."""
+        signature = twilio_signature(self.webhook_url, form.items(), self.token)
+        answer = requests.post(
+            self.webhook_url, data=form, headers={SIGNATURE_HEADER: signature}, timeout=10
+        )
+        return answer.status_code
+
     def take(self, account: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """Answer one POST to the Messages resource as Twilio would."""
         with self._lock:
+            self._sends += 1
             delay = self._delays.pop(0) if self._delays else 0.0
             failure = self._failures.pop(0) if self._failures else None
         if delay:
@@ -146,7 +218,8 @@ class FakeSmsProvider:
         log.info("took a text; %d held", held)
         return 201, {**text, "account_sid": account, "status": "queued"}
 
-    def control(self, order: dict[str, Any]) -> None:
+    def control(self, order: dict[str, Any]) -> int | None:
+        """Carry out a /control order; the webhook's status for a reply."""
         times = int(order.get("times", 1))
         if "stop" in order:
             self.stop_number(str(order["stop"]))
@@ -154,6 +227,10 @@ class FakeSmsProvider:
             self.fail_next(int(order["fail"]), times)
         if "delay_seconds" in order:
             self.delay_next(float(order["delay_seconds"]), times)
+        if "reply" in order:
+            reply = order["reply"]
+            return self.reply(str(reply["from"]), str(reply["body"]), str(reply.get("to", "")))
+        return None
 
 
 def _error(code: int, message: str) -> dict[str, Any]:
@@ -184,8 +261,21 @@ def _handler_for(fake: FakeSmsProvider) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if self.path == "/control":
-                fake.control(json.loads(raw or b"{}"))
-                self._answer(204, None)
+                try:
+                    status = fake.control(json.loads(raw or b"{}"))
+                except (ValueError, KeyError, TypeError):  # before LookupError: KeyError is one
+                    self._answer(400, _error(20400, "Not a control order"))
+                    return
+                except LookupError as exc:
+                    self._answer(409, _error(20409, str(exc)))
+                    return
+                except requests.RequestException as exc:
+                    self._answer(502, _error(20502, f"Webhook unreachable: {type(exc).__name__}"))
+                    return
+                if status is None:
+                    self._answer(204, None)
+                else:
+                    self._answer(200, {"status": status})
                 return
             found = MESSAGES.match(self.path)
             if found is None:
@@ -220,9 +310,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=env_int("CASEWORK_FAKE_SMS_PORT", 8010))
     parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--webhook", default=env_str("CASEWORK_FAKE_SMS_WEBHOOK_URL", ""))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    fake = FakeSmsProvider(args.bind, args.port).start()
+    fake = FakeSmsProvider(args.bind, args.port, webhook_url=args.webhook).start()
     log.info("fake SMS provider on %s (account %s)", fake.url, fake.account)
     try:
         threading.Event().wait()

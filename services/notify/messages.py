@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from datetime import datetime
@@ -155,43 +156,6 @@ def _written(
     )
 
 
-def compose_acknowledgement(
-    *,
-    delivery_id: str,
-    recipient: Recipient,
-    case: OpenedCase,
-    office_id: str,
-    office: OfficeSender | None,
-    sender_address: str,
-    portal: str,
-    unsubscribe_url: str,
-    wording: OfficeWording | None = None,
-) -> OutgoingEmail:
-    """The acknowledgement a constituent gets once their case is opened: their codes, what
-    happens next, and the link to their request's status page on the `portal`; below it, the
-    link that stops their email (`unsubscribe_url`)."""
-    if recipient.contact_email is None:
-        raise ValueError("an acknowledgement needs the recipient's email address")
-    tracking_code = one_line(case.tracking_code)
-    return _email(
-        "acknowledgement",
-        recipient.language,
-        context={
-            "name": one_line(recipient.name),
-            "tracking_code": tracking_code,
-            "reference": one_line(case.reference),
-            "status_url": status_page_url(portal, office_id, tracking_code),
-        },
-        to_name=one_line(recipient.name),
-        to_address=recipient.contact_email,
-        office=office,
-        delivery_id=delivery_id,
-        sender_address=sender_address,
-        wording=wording,
-        unsubscribe_url=unsubscribe_url,
-    )
-
-
 def compose_status_code(
     *,
     delivery_id: str,
@@ -242,7 +206,7 @@ def compose_case_message(
     outcome), the rest is the case's codes and its status page; below it, the link that stops
     their email (`unsubscribe_url`)."""
     if recipient.contact_email is None:
-        raise ValueError(f"a {kind} needs the recipient's email address")
+        raise ValueError(f"a message about a case ({kind}) needs the recipient's email address")
     tracking_code = one_line(case.tracking_code)
     said = {key: str(value) for key, value in content.items() if key != SURVEY_TOKEN}
     if kind == DOCUMENTS_REQUEST:
@@ -269,3 +233,11 @@ def compose_case_message(
         wording=wording,
         unsubscribe_url=unsubscribe_url,
     )
+
+
+# The acknowledgement a constituent gets once their case is opened: their codes, what happens
+# next, and the link to their request's status page; a message about the case saying nothing
+# beyond its facts.
+compose_acknowledgement = functools.partial(
+    compose_case_message, kind="acknowledgement", content={}
+)

@@ -19,10 +19,30 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.sql.elements import TextClause
 
 from services.chassis.db import UTCDateTime, new_metadata
 
 metadata = new_metadata()
+
+
+def due_indexes(table: str, rows: str, due: str, where: TextClause) -> tuple[Index, Index]:
+    """Two partial indexes on the `rows` of a table that still fall due: the platform's look-up
+    of offices with something due reads (due, office_id) alone, an office's claim its own due
+    rows in order."""
+    return (
+        Index(
+            f"ix_{table}_{rows}_due", due, "office_id", postgresql_where=where, sqlite_where=where
+        ),
+        Index(
+            f"ix_{table}_office_{rows}_due",
+            "office_id",
+            due,
+            postgresql_where=where,
+            sqlite_where=where,
+        ),
+    )
+
 
 # Projection of `gateway.office_registered`: the name and reply address mail goes out with.
 offices = Table(
@@ -97,6 +117,19 @@ contact_preferences = Table(
     Column("texts_stopped_at", UTCDateTime, nullable=True),
 )
 
+# Projection of `intake.text_opt_out_changed`: phones that replied STOP (or START again) to the
+# platform's sending number. Carriers keep an opt-out per sender number, so it holds for every
+# office texting from it: the table has no office_id, and each office's unit of work reads the
+# row of the one phone it is about to text (as the agency directory is read by every office).
+text_opt_outs = Table(
+    "text_opt_outs",
+    metadata,
+    Column("phone_number", String(20), primary_key=True),
+    Column("opted_out", Boolean, nullable=False),
+    # When the reply came: the latest reply wins, whatever order the events arrive in.
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+
 # Projection of `cases.case_opened`: the case an acknowledgement is about.
 opened_cases = Table(
     "opened_cases",
@@ -143,20 +176,7 @@ deliveries = Table(
     UniqueConstraint("office_id", "occasion_id", "kind", name="uq_deliveries_occasion_kind"),
     Index("ix_deliveries_office_case", "office_id", "case_id"),
     # Only deliveries the sweep still has work on: its cost follows them, not every message sent.
-    Index(
-        "ix_deliveries_swept_due",
-        "send_after",
-        "office_id",
-        postgresql_where=SWEPT,
-        sqlite_where=SWEPT,
-    ),
-    Index(
-        "ix_deliveries_office_swept_due",
-        "office_id",
-        "send_after",
-        postgresql_where=SWEPT,
-        sqlite_where=SWEPT,
-    ),
+    *due_indexes("deliveries", "swept", "send_after", SWEPT),
 )
 
 # A case's reminders (domain/reminders.py): one row per purpose, found again by its cancel key
@@ -186,20 +206,7 @@ reminders = Table(
     Column("inquiry_id", String(64), nullable=True),
     UniqueConstraint("office_id", "cancel_key", name="uq_reminders_cancel_key"),
     Index("ix_reminders_office_case", "office_id", "case_id"),
-    Index(
-        "ix_reminders_pending_due",
-        "due_at",
-        "office_id",
-        postgresql_where=PENDING,
-        sqlite_where=PENDING,
-    ),
-    Index(
-        "ix_reminders_office_pending_due",
-        "office_id",
-        "due_at",
-        postgresql_where=PENDING,
-        sqlite_where=PENDING,
-    ),
+    *due_indexes("reminders", "pending", "due_at", PENDING),
 )
 
 # Projection of `gateway.staff_member_added`: who works in the office, in which role, and

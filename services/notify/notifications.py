@@ -15,11 +15,19 @@ from services.chassis.caller import Caller
 from services.chassis.db import utcnow
 from services.chassis.errors import Forbidden, TransientError
 from services.chassis.events import IncomingEvent
-from services.contracts import CaseAssigned, ReminderDue, StaffContactRecorded, StaffMemberAdded
+from services.contracts import (
+    CaseAssigned,
+    DocumentsReceived,
+    ReminderDue,
+    StaffContactRecorded,
+    StaffMemberAdded,
+)
 from services.notify.domain.notifications import (
+    DOCUMENTS_RECEIVED,
     Assignment,
     Colleague,
     StaffNotification,
+    documents_notifications,
     notifications_for,
 )
 from services.notify.observability import STAFF_NOTIFIED
@@ -62,6 +70,15 @@ def notify_staff(uow: NotifyWork, fired: Sequence[ReminderDue], now: datetime) -
     uow.notifications.add_all(notifications)
     for kind, count in Counter(notification.kind for notification in notifications).items():
         uow.after_commit(functools.partial(STAFF_NOTIFIED.labels(kind).inc, count))
+
+
+def notify_documents(uow: NotifyWork, event: IncomingEvent[DocumentsReceived]) -> None:
+    """The constituent sent documents: whoever works the case hears of it behind the bell."""
+    received = event.payload
+    assignee = uow.assignments.assignees([received.case_id]).get(received.case_id)
+    sent = documents_notifications(received, event.event_id, assignee, uow.staff.roster(), utcnow())
+    uow.notifications.add_all(sent)
+    uow.after_commit(functools.partial(STAFF_NOTIFIED.labels(DOCUMENTS_RECEIVED).inc, len(sent)))
 
 
 def person(caller: Caller) -> str:

@@ -13,7 +13,7 @@ from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Re
 from services.notify.domain.delivery import Delivery
 from services.notify.domain.digest import Addressee
 from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
-from services.notify.domain.preferences import ContactPreference
+from services.notify.domain.preferences import ContactPreference, TextOptOut
 from services.notify.domain.reminders import DEFAULT_POLICY, Reminder, ReminderPolicy
 from services.notify.domain.wording import Wording
 
@@ -73,6 +73,17 @@ class ContactPreferences(Protocol):
 
     def stop_texts(self, constituent_id: str, at: datetime) -> None:
         """Record that the SMS provider said at `at` they replied STOP (the latest kept)."""
+        ...
+
+
+class TextOptOuts(Protocol):
+    """Phones that replied STOP or START to the platform's number: one row per phone, for
+    every office (not scoped to the unit of work's office)."""
+
+    def get(self, phone_number: str) -> TextOptOut | None: ...
+
+    def record(self, opt_out: TextOptOut) -> None:
+        """Keep the phone's reply, unless a later one is kept already."""
         ...
 
 
@@ -213,6 +224,7 @@ class NotifyWork(BaseUnitOfWork):
     offices: Offices
     recipients: Recipients
     preferences: ContactPreferences
+    text_opt_outs: TextOptOuts
     cases: OpenedCases
     deliveries: Deliveries
     reminders: Reminders

@@ -1,7 +1,7 @@
 """Notify's service layer for constituents' contact preferences: the row (and the secret of
 the unsubscribe link) made when notify first hears of a constituent of the office, their
-opt-out as intake announces it, and what a message to them needs of it: whether it may go,
-and the link it carries.
+opt-out as intake announces it, a phone's STOP or START to the platform's number, and what a
+message to them needs of it: whether it may go, and the link it carries.
 
 The row is made, and the link's digest announced (`notify.unsubscribe_offered`, through the
 outbox), in the unit of work of whatever first needs it: the submission that introduces the
@@ -17,7 +17,7 @@ from datetime import datetime
 
 from services.chassis.errors import ChangedElsewhere
 from services.chassis.events import IncomingEvent
-from services.contracts import ContactPreferencesChanged
+from services.contracts import ContactPreferencesChanged, TextOptOutChanged
 from services.notify.domain.acknowledgements import (
     ASKED_FOR_NO_EMAIL,
     REPLIED_STOP,
@@ -27,7 +27,7 @@ from services.notify.domain.acknowledgements import (
 )
 from services.notify.domain.delivery import SMS
 from services.notify.domain.links import LINK_TOKEN_BYTES
-from services.notify.domain.preferences import ContactPreference
+from services.notify.domain.preferences import ContactPreference, TextOptOut, texts_stopped
 from services.notify.messages import portal_base_url, unsubscribe_page_url
 from services.notify.ports import NotifyWork
 
@@ -74,8 +74,7 @@ def route_for(uow: NotifyWork, recipient: Recipient, *, texts_on: bool) -> Route
         recipient,
         texts_on=texts_on,
         email_opted_out=preference is not None and preference.email_opted_out,
-        texts_stopped=preference is not None
-        and preference.texts_stopped_for(recipient.received_at),
+        texts_stopped=_texts_stopped(uow, preference, recipient),
     )
 
 
@@ -85,11 +84,26 @@ def stopped_on(uow: NotifyWork, recipient: Recipient | None, channel: str) -> st
     if recipient is None:
         return None
     preference = uow.preferences.get(recipient.constituent_id)
-    if preference is None:
-        return None
     if channel == SMS:
-        return REPLIED_STOP if preference.texts_stopped_for(recipient.received_at) else None
-    return ASKED_FOR_NO_EMAIL if preference.email_opted_out else None
+        return REPLIED_STOP if _texts_stopped(uow, preference, recipient) else None
+    return ASKED_FOR_NO_EMAIL if preference is not None and preference.email_opted_out else None
+
+
+def _texts_stopped(
+    uow: NotifyWork, preference: ContactPreference | None, recipient: Recipient
+) -> bool:
+    phone = recipient.contact_phone
+    opt_out = uow.text_opt_outs.get(phone) if phone else None
+    return texts_stopped(preference, opt_out, recipient.received_at)
+
+
+def record_text_opt_out(uow: NotifyWork, event: IncomingEvent[TextOptOutChanged]) -> None:
+    """Take a phone's STOP or START to the platform's number (for every office), unless a
+    later reply is kept already: a replay, or replies arriving out of order, change nothing."""
+    change = event.payload
+    uow.text_opt_outs.record(
+        TextOptOut(change.phone_number, opted_out=change.opted_out, changed_at=change.replied_at)
+    )
 
 
 def record_texts_stopped(uow: NotifyWork, submission_id: str, *, at: datetime) -> None:

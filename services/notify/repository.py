@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import RowMapping, bindparam, func, select, text, update
 
-from services.chassis.db import utcnow
+from services.chassis.db import office_rows, utcnow
 from services.chassis.uow import UnitOfWork
 from services.notify.adapters.base import Repository, projected
 from services.notify.adapters.deliveries import DeliveryRepository
@@ -22,6 +22,7 @@ from services.notify.adapters.staff import (
     NotificationRepository,
     StaffRepository,
 )
+from services.notify.adapters.text_opt_outs import TextOptOutRepository
 from services.notify.adapters.wording import WordingRepository
 from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
 from services.notify.domain.reminders import (
@@ -30,6 +31,7 @@ from services.notify.domain.reminders import (
     ReminderKind,
     ReminderPolicy,
     ReminderState,
+    case_of_key,
 )
 from services.notify.models import offices, opened_cases, recipients, reminders
 from services.notify.ports import NotifyWork, ReminderChangedElsewhere
@@ -49,22 +51,10 @@ SCHEDULE = (
 OFFICE_SCHEDULE = select(offices.c.timezone, *(offices.c[name] for name in SCHEDULE)).where(
     offices.c.office_id == bindparam("office_id")
 )
-RECIPIENT = select(recipients).where(
-    recipients.c.office_id == bindparam("office_id"),
-    recipients.c.submission_id == bindparam("submission_id"),
-)
-CASE_BY_ID = select(opened_cases).where(
-    opened_cases.c.office_id == bindparam("office_id"),
-    opened_cases.c.case_id == bindparam("case_id"),
-)
+RECIPIENT = office_rows(recipients, "submission_id")
+CASE_BY_ID = office_rows(opened_cases, "case_id")
 CASE_FOR_SUBMISSION = (
-    select(opened_cases)
-    .where(
-        opened_cases.c.office_id == bindparam("office_id"),
-        opened_cases.c.submission_id == bindparam("submission_id"),
-    )
-    .order_by(opened_cases.c.opened_at)
-    .limit(1)
+    office_rows(opened_cases, "submission_id").order_by(opened_cases.c.opened_at).limit(1)
 )
 
 
@@ -138,6 +128,7 @@ class NotifyUnitOfWork(UnitOfWork, NotifyWork):
         self.offices = OfficeRepository(self)
         self.recipients = RecipientRepository(self)
         self.preferences = ContactPreferenceRepository(self)
+        self.text_opt_outs = TextOptOutRepository(self)
         self.cases = OpenedCaseRepository(self)
         self.deliveries = DeliveryRepository(self)
         self.wording = WordingRepository(self)
@@ -147,22 +138,12 @@ class NotifyUnitOfWork(UnitOfWork, NotifyWork):
         self.notifications = NotificationRepository(self)
 
 
-REMINDER_BY_KEY = select(reminders).where(
-    reminders.c.office_id == bindparam("office_id"),
-    reminders.c.cancel_key == bindparam("cancel_key"),
+REMINDER_BY_KEY = office_rows(reminders, "cancel_key")
+PENDING_OF_CASE = office_rows(reminders, "case_id").where(
+    reminders.c.state == ReminderState.PENDING.value
 )
-PENDING_OF_CASE = select(reminders).where(
-    reminders.c.office_id == bindparam("office_id"),
-    reminders.c.case_id == bindparam("case_id"),
-    reminders.c.state == ReminderState.PENDING.value,
-)
-REMINDERS_OF_CASE = (
-    select(reminders)
-    .where(
-        reminders.c.office_id == bindparam("office_id"),
-        reminders.c.case_id == bindparam("case_id"),
-    )
-    .order_by(reminders.c.due_at, reminders.c.reminder_id)
+REMINDERS_OF_CASE = office_rows(reminders, "case_id").order_by(
+    reminders.c.due_at, reminders.c.reminder_id
 )
 # The office's due reminders, oldest first, through its partial index. On PostgreSQL another
 # claimer (a second notify) skips the rows this one holds instead of waiting for them; the
@@ -220,32 +201,44 @@ _REMINDER_COLUMNS = tuple(c.name for c in reminders.columns if c.name != "office
 
 
 class ReminderRepository(Repository):
+    """An event's handlers ask for several of a case's keys, some more than once (an opening
+    schedules its first-contact, unassigned and quiet-case reminders, each asking first
+    whether its key is taken and whether the case is finished; activity asks about the quiet
+    case again). The first question about a case's key reads all of that case's reminders in
+    one statement (a case has a handful), and the unit of work answers every later question
+    about its keys, and any other key it read, added or saved, from memory. Another
+    transaction adding a key meanwhile still meets the unique index; one changing a row
+    meets the compare-and-set of `save`."""
+
     def __init__(self, uow: UnitOfWork) -> None:
         super().__init__(uow)
         self._loaded: dict[str, tuple[str, int]] = {}
+        self._by_key: dict[str, Reminder | None] = {}
+        self._cases_read: set[str] = set()
 
     def by_key(self, cancel_key: str) -> Reminder | None:
+        if cancel_key in self._by_key:
+            return self._by_key[cancel_key]
+        case_id = case_of_key(cancel_key)
+        if case_id is not None:
+            if case_id not in self._cases_read:
+                self.for_case(case_id)
+            return self._by_key.setdefault(cancel_key, None)
         row = self._one(REMINDER_BY_KEY, cancel_key=cancel_key)
-        return self._load(row) if row else None
+        found = self._load(row) if row else None
+        self._by_key[cancel_key] = found
+        return found
 
     def pending_for_case(self, case_id: str) -> list[Reminder]:
-        rows = self._session.execute(
-            PENDING_OF_CASE, {"office_id": self._office_id, "case_id": case_id}
-        ).mappings()
-        return [self._load(row) for row in rows]
+        return [self._load(row) for row in self._rows(PENDING_OF_CASE, case_id=case_id)]
 
     def for_case(self, case_id: str) -> list[Reminder]:
-        rows = self._session.execute(
-            REMINDERS_OF_CASE, {"office_id": self._office_id, "case_id": case_id}
-        ).mappings()
-        return [self._load(row) for row in rows]
+        self._cases_read.add(case_id)
+        return [self._load(row) for row in self._rows(REMINDERS_OF_CASE, case_id=case_id)]
 
     def claim_due(self, now: Any, limit: int) -> list[Reminder]:
         statement = DUE_LOCKED if self._uow.dialect == "postgresql" else DUE
-        rows = self._session.execute(
-            statement, {"office_id": self._office_id, "now": now, "limit": limit}
-        ).mappings()
-        return [self._load(row) for row in rows]
+        return [self._load(row) for row in self._rows(statement, now=now, limit=limit)]
 
     def add(self, reminder: Reminder) -> None:
         row = {name: getattr(reminder, name) for name in _REMINDER_COLUMNS}
@@ -307,6 +300,7 @@ class ReminderRepository(Repository):
 
     def _remember(self, reminder: Reminder) -> Reminder:
         self._loaded[reminder.reminder_id] = (reminder.state.value, reminder.occurrence)
+        self._by_key[reminder.cancel_key] = reminder
         return self._uow.track(reminder)
 
 

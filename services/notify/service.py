@@ -25,6 +25,7 @@ from services.contracts import (
     CASE_STATUS_CHANGED,
     CONTACT_PREFERENCES_CHANGED,
     DEADLINE_EXTENDED,
+    DOCUMENTS_RECEIVED,
     INQUIRY_OVERDUE,
     INQUIRY_SENT,
     INQUIRY_WITHDRAWN,
@@ -35,11 +36,13 @@ from services.contracts import (
     STAFF_MEMBER_ADDED,
     STATUS_CODE_REQUESTED,
     SUBMISSION_RECEIVED,
+    TEXT_OPT_OUT_CHANGED,
     CaseOpened,
     ContactPreferencesChanged,
     OfficeRegistered,
     StatusCodeRequested,
     SubmissionReceived,
+    TextOptOutChanged,
 )
 from services.contracts.rpc.common import OfficeRequest
 from services.contracts.rpc.notify import (
@@ -79,6 +82,9 @@ from services.notify.texts import TextTransport
 # How often the reminder sweep looks for what is due (milliseconds): lateness is at most this
 # plus the sweep's own time.
 REMINDER_SWEEP_MS = env_int("CASEWORK_NOTIFY_REMINDER_SWEEP_MS", 250)
+# How long before a moment its reminders are claimed and written, to commit when it comes
+# (PostgreSQL; 0 turns it off): what falls due at once is not fired over seconds.
+REMINDER_AHEAD_MS = env_int("CASEWORK_NOTIFY_REMINDER_AHEAD_MS", 3000)
 # How often the message sweep sends queued messages about cases (a note, a status, closure).
 MESSAGE_SWEEP_MS = env_int("CASEWORK_NOTIFY_MESSAGE_SWEEP_MS", 500)
 # How often notify looks for daily digests due (each office's hour comes once a day).
@@ -126,6 +132,12 @@ class NotifyService(ServiceBase):
     ) -> Failures:
         return self.db.consume_batch(events, preferences.record_preferences)
 
+    # A phone replied STOP (or START) to the platform's number: no text goes to it from any
+    # office until a START (each one skipped shows on its case as opted out).
+    @event_handler(TEXT_OPT_OUT_CHANGED)
+    def record_text_opt_out(self, events: list[IncomingEvent[TextOptOutChanged]]) -> Failures:
+        return self.db.consume_batch(events, preferences.record_text_opt_out)
+
     # Nothing to keep: the code travels in the event only, and its delivery is the record.
     @event_handler(STATUS_CODE_REQUESTED)
     def mail_status_code(self, events: list[IncomingEvent[StatusCodeRequested]]) -> Failures:
@@ -140,6 +152,11 @@ class NotifyService(ServiceBase):
     @event_handler(STAFF_MEMBER_ADDED)
     def record_colleague(self, events: list[IncomingEvent[Any]]) -> Failures:
         return self.db.consume_batch(events, notifications.record_colleague)
+
+    # Documents a constituent sent from the status page: the case's assignee hears of them.
+    @event_handler(DOCUMENTS_RECEIVED)
+    def notify_documents(self, events: list[IncomingEvent[Any]]) -> Failures:
+        return self.db.consume_batch(events, notifications.notify_documents)
 
     # Where each colleague's daily digest goes (notify alone hears it).
     @event_handler(STAFF_CONTACT_RECORDED)
@@ -187,6 +204,7 @@ class NotifyService(ServiceBase):
             lambda: next_due_reminder(self.db),
             utcnow,
             REMINDER_SWEEP_MS / 1000,
+            firing.ahead_on(self.db, REMINDER_AHEAD_MS),
         )
 
     @timer(interval=MESSAGE_SWEEP_MS / 1000)

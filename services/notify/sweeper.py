@@ -18,7 +18,7 @@ from typing import Any
 import eventlet
 from sqlalchemy.orm import sessionmaker
 
-from services.chassis.config import load_settings
+from services.chassis.config import env_int, load_settings
 from services.chassis.db import create_db_engine, utcnow
 from services.chassis.uow import DatabaseAccess
 from services.notify import firing
@@ -63,7 +63,7 @@ def sweep(db: Any, rounds: int = 0) -> dict[str, Any]:
     return {"fired": fired, "sweeps": done, "seconds": round(time.perf_counter() - started, 3)}
 
 
-def watch(db: Any, seconds: float, interval_ms: int) -> dict[str, Any]:
+def watch(db: Any, seconds: float, interval_ms: int, ahead_ms: int) -> dict[str, Any]:
     """Tick every `interval_ms` for `seconds` as the service's timer does: each tick sweeps,
     then fires what falls due before the next one at the moment it does."""
     ends = time.monotonic() + seconds
@@ -77,6 +77,7 @@ def watch(db: Any, seconds: float, interval_ms: int) -> dict[str, Any]:
             lambda: next_due_reminder(db),
             utcnow,
             interval,
+            firing.ahead_on(db, ahead_ms),
         )
         sweeps += 1
         time.sleep(max(0.0, interval - (time.monotonic() - tick)))
@@ -90,13 +91,19 @@ def main(argv: list[str] | None = None) -> int:
         "--watch", type=float, default=0, help="instead, sweep for this many seconds"
     )
     parser.add_argument("--interval-ms", type=int, default=250, help="between watched sweeps")
+    parser.add_argument(
+        "--ahead-ms",
+        type=int,
+        default=env_int("CASEWORK_NOTIFY_REMINDER_AHEAD_MS", 3000),
+        help="prepare a moment's reminders this long before it (PostgreSQL; 0: off)",
+    )
     arguments = parser.parse_args(argv)
     # As `nameko run` does for notify: psycopg2 and sleeps cooperative, so the sweep's lanes
     # overlap one transaction's database work with another's Python.
     eventlet.monkey_patch()
     db = open_database()
     if arguments.watch:
-        print(json.dumps(watch(db, arguments.watch, arguments.interval_ms)))
+        print(json.dumps(watch(db, arguments.watch, arguments.interval_ms, arguments.ahead_ms)))
     else:
         print(json.dumps(sweep(db, arguments.rounds)))
     return 0

@@ -234,6 +234,7 @@ def test_nothing_is_lost_or_applied_twice_when_each_consumer_is_killed_mid_batch
         assert_everything_arrived_exactly_once(system, accepted, killed=consumer)
 
 
+@pytest.mark.alone
 def test_nothing_is_lost_or_applied_twice_through_a_database_restart(
     fresh_system: System,
 ) -> None:
@@ -267,6 +268,7 @@ def restart_postgresql() -> None:
     )
 
 
+@pytest.mark.alone
 def test_intake_keeps_accepting_with_every_other_service_stopped_and_through_a_broker_restart(
     fresh_system: System,
 ) -> None:

@@ -193,10 +193,7 @@ class Inquiry(InquiryClock):
         self.record(
             INQUIRY_SENT,
             InquirySent(
-                inquiry_id=self.inquiry_id,
-                case_id=self.case_id,
-                reference=self.reference,
-                agency_code=self.agency_code,
+                **self._subject(),
                 agency_name=self.agency_name,
                 channel=channel,
                 sent_by=by,
@@ -239,10 +236,7 @@ class Inquiry(InquiryClock):
         self.record(
             REPLY_LOGGED,
             ReplyLogged(
-                inquiry_id=self.inquiry_id,
-                case_id=self.case_id,
-                reference=self.reference,
-                agency_code=self.agency_code,
+                **self._subject(),
                 agency_name=self.agency_name,
                 kind=reply.kind,
                 logged_by=reply.logged_by,
@@ -273,10 +267,7 @@ class Inquiry(InquiryClock):
             self.record(
                 INQUIRY_WITHDRAWN,
                 InquiryWithdrawn(
-                    inquiry_id=self.inquiry_id,
-                    case_id=self.case_id,
-                    reference=self.reference,
-                    agency_code=self.agency_code,
+                    **self._subject(),
                     agency_name=self.agency_name,
                     withdrawn_by=by,
                     withdrawn_at=at,

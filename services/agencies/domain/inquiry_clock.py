@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from services.agencies.domain.clock import (
     DayBasis,
@@ -39,6 +39,15 @@ MAX_EXTENSION_DAYS = 365
 MAX_REASON_CHARS = 500
 
 
+class EventSubject(TypedDict):
+    """The fields every event about an inquiry opens with."""
+
+    inquiry_id: str
+    case_id: str
+    reference: str
+    agency_code: str
+
+
 class InquiryClock(Aggregate):
     """The clock half of `Inquiry`, mixed into it: it reads and moves the inquiry's fields
     below, which `Inquiry` declares as its dataclass fields."""
@@ -54,6 +63,15 @@ class InquiryClock(Aggregate):
     pauses: list[Pause]
     extensions: list[Extension]
     overdue_level: OverdueLevel | None
+
+    def _subject(self) -> EventSubject:
+        """What every event about the inquiry names first: it, its case and its agency."""
+        return EventSubject(
+            inquiry_id=self.inquiry_id,
+            case_id=self.case_id,
+            reference=self.reference,
+            agency_code=self.agency_code,
+        )
 
     def deadline(self, calendar: HolidayCalendar, today: date) -> Deadline | None:
         """When the answer is due and why; None until the letter is sent."""
@@ -118,10 +136,7 @@ class InquiryClock(Aggregate):
         self.record(
             DEADLINE_EXTENDED,
             DeadlineExtended(
-                inquiry_id=self.inquiry_id,
-                case_id=self.case_id,
-                reference=self.reference,
-                agency_code=self.agency_code,
+                **self._subject(),
                 due_on=due_on,
                 previous_due_on=previous,
                 reason=reason,
@@ -149,10 +164,7 @@ class InquiryClock(Aggregate):
             self.record(
                 INQUIRY_OVERDUE,
                 InquiryOverdue(
-                    inquiry_id=self.inquiry_id,
-                    case_id=self.case_id,
-                    reference=self.reference,
-                    agency_code=self.agency_code,
+                    **self._subject(),
                     agency_name=self.agency_name,
                     level=level.value,
                     due_on=deadline.due_on,

@@ -4,7 +4,8 @@ organisations it refers constituents to (office admins keep both)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from services.agencies.domain.directory import Agency
@@ -48,26 +49,13 @@ def contact_from(fields: dict[str, Any]) -> Contact:
 def save_contact(db: Any, office_id: str, actor: Actor, fields: dict[str, Any]) -> Contact:
     require_office_admin(actor)
     _known_agency(db, fields["agency_code"])
-    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        contact_id = fields.get("contact_id")
-        if contact_id and uow.contacts.get(contact_id) is None:
-            raise NotFound("there is no such contact in this office")
-        contact = contact_from(fields)
-        uow.contacts.save(contact, utcnow())
-        uow.audit("contact.saved", "liaison_contact", contact.contact_id)
-        uow.commit()
-        return contact
+    contact = contact_from(fields)
+    _save(db, office_id, actor, CONTACTS, fields.get("contact_id"), contact, contact.contact_id)
+    return contact
 
 
 def remove_contact(db: Any, office_id: str, actor: Actor, contact_id: str) -> None:
-    require_office_admin(actor)
-    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        contact = uow.contacts.get(contact_id)
-        if contact is None or not contact.active:
-            raise NotFound("there is no such contact in this office")
-        uow.contacts.save(replace(contact, active=False), utcnow())
-        uow.audit("contact.removed", "liaison_contact", contact_id)
-        uow.commit()
+    _remove(db, office_id, actor, CONTACTS, contact_id)
 
 
 def list_partners(db: Any, office_id: str, actor: Actor) -> list[Partner]:
@@ -92,23 +80,55 @@ def partner_from(fields: dict[str, Any]) -> Partner:
 
 def save_partner(db: Any, office_id: str, actor: Actor, fields: dict[str, Any]) -> Partner:
     require_office_admin(actor)
-    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        partner_id = fields.get("partner_id")
-        if partner_id and uow.partners.get(partner_id) is None:
-            raise NotFound("there is no such partner in this office")
-        partner = partner_from(fields)
-        uow.partners.save(partner, utcnow())
-        uow.audit("partner.saved", "partner", partner.partner_id)
-        uow.commit()
-        return partner
+    partner = partner_from(fields)
+    _save(db, office_id, actor, PARTNERS, fields.get("partner_id"), partner, partner.partner_id)
+    return partner
 
 
 def remove_partner(db: Any, office_id: str, actor: Actor, partner_id: str) -> None:
+    _remove(db, office_id, actor, PARTNERS, partner_id)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """One of the office's two directories: its repository and what its audit rows say."""
+
+    repository: Callable[[Any], Any]  # of a unit of work
+    noun: str  # `<noun>.saved`, `<noun>.removed`
+    audited_as: str  # the audit rows' entity type
+
+
+CONTACTS = _Kept(lambda uow: uow.contacts, "contact", "liaison_contact")
+PARTNERS = _Kept(lambda uow: uow.partners, "partner", "partner")
+
+
+def _save(
+    db: Any,
+    office_id: str,
+    actor: Actor,
+    kept: _Kept,
+    given_id: str | None,
+    entry: Any,
+    entry_id: str,
+) -> None:
+    """Save a new entry, or a changed one (`given_id`) that must be the office's."""
+    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
+        entries = kept.repository(uow)
+        if given_id and entries.get(given_id) is None:
+            raise NotFound(f"there is no such {kept.noun} in this office")
+        entries.save(entry, utcnow())
+        uow.audit(f"{kept.noun}.saved", kept.audited_as, entry_id)
+        uow.commit()
+
+
+def _remove(db: Any, office_id: str, actor: Actor, kept: _Kept, entry_id: str) -> None:
+    """An active entry is removed by marking it inactive, never by deleting its row."""
     require_office_admin(actor)
     with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        partner = uow.partners.get(partner_id)
-        if partner is None or not partner.active:
-            raise NotFound("there is no such partner in this office")
-        uow.partners.save(replace(partner, active=False), utcnow())
-        uow.audit("partner.removed", "partner", partner_id)
+        entries = kept.repository(uow)
+        entry = entries.get(entry_id)
+        if entry is None or not entry.active:
+            raise NotFound(f"there is no such {kept.noun} in this office")
+        entries.save(replace(entry, active=False), utcnow())
+        uow.audit(f"{kept.noun}.removed", kept.audited_as, entry_id)
         uow.commit()

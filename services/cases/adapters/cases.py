@@ -21,7 +21,7 @@ from services.cases.adapters.case_rows import (
     state,
     tag_pattern,
 )
-from services.cases.domain.case import UNFINISHED, Case, TimelineNote
+from services.cases.domain.case import UNFINISHED, Case, CaseAttachment, TimelineNote
 from services.cases.domain.queue import CasePage, CaseQuery
 from services.cases.domain.workload import AgeBuckets, AssigneeCount, bucket_cutoffs
 from services.cases.models import Base
@@ -110,21 +110,19 @@ def _conditions(query: CaseQuery) -> list[Any]:
 
 class SqlCaseRepository:
     """Cases handed out or added are tracked; `flush` (on commit) writes what their methods
-    changed: one UPDATE of the columns that changed, one INSERT of the notes they added."""
+    changed: one UPDATE of the columns that changed, one INSERT of the notes they added, one
+    of the files they were given."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self._tracked: dict[str, tuple[Case, State, int]] = {}
+        # Each case with its state, notes and attachments as last written.
+        self._tracked: dict[str, tuple[Case, State, int, int]] = {}
 
     def add(self, case: Case) -> None:
         assert case.office_id == self._uow.office_id, "a case belongs to its unit of work's office"
         self._uow.session.execute(INSERT_CASE, new_row(case))
         self._write_notes(case, case.timeline)
-        if case.attachments:
-            self._uow.session.execute(
-                INSERT_ATTACHMENTS,
-                [attachment_row(case.office_id, case.case_id, a) for a in case.attachments],
-            )
+        self._write_attachments(case, case.attachments)
         self._track(case)
 
     def get(self, case_id: str) -> Case | None:
@@ -179,7 +177,7 @@ class SqlCaseRepository:
         return {row.assigned_to_id: _count(row) for row in rows}
 
     def flush(self) -> None:
-        for case_id, (case, before, written) in list(self._tracked.items()):
+        for case_id, (case, before, written, filed) in list(self._tracked.items()):
             now = state(case)
             # Only what changed: a concurrent unit of work may have changed the rest since this
             # one read it (an agency suggestion must not undo an assignment).
@@ -189,19 +187,32 @@ class SqlCaseRepository:
                     UPDATE_CASE, {"in_office": self._uow.office_id, "case": case_id, **changed}
                 )
             self._write_notes(case, case.timeline[written:])
-            self._tracked[case_id] = (case, state(case), len(case.timeline))
+            self._write_attachments(case, case.attachments[filed:])
+            self._tracked[case_id] = (case, state(case), len(case.timeline), len(case.attachments))
 
     def _track(self, case: Case) -> Case:
         """One object per case in a unit of work, so no change is lost to a second copy."""
         if case.case_id in self._tracked:
             return self._tracked[case.case_id][0]
-        self._tracked[case.case_id] = (case, state(case), len(case.timeline))
+        self._tracked[case.case_id] = (
+            case,
+            state(case),
+            len(case.timeline),
+            len(case.attachments),
+        )
         return self._uow.track(case)
 
     def _write_notes(self, case: Case, notes: list[TimelineNote]) -> None:
         if notes:
             self._uow.session.execute(
                 INSERT_NOTES, [note_row(self._uow.office_id, case.case_id, note) for note in notes]
+            )
+
+    def _write_attachments(self, case: Case, attachments: tuple[CaseAttachment, ...]) -> None:
+        if attachments:
+            self._uow.session.execute(
+                INSERT_ATTACHMENTS,
+                [attachment_row(self._uow.office_id, case.case_id, a) for a in attachments],
             )
 
     def _params(self, **params: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Row
 
+from services.cases.adapters.tracking import State, Tracked
 from services.cases.domain.inquiries import AgencyInquiry
 from services.cases.models import Base
 from services.chassis.uow import UnitOfWork
@@ -24,9 +25,8 @@ INSERT_INQUIRY = INQUIRIES.insert()
 # What an inquiry's methods change; the SET clause is the parameters' column names.
 UPDATE_INQUIRY = INQUIRIES.update().where(
     INQUIRIES.c.office_id == bindparam("in_office"),
-    INQUIRIES.c.inquiry_id == bindparam("inquiry"),
+    INQUIRIES.c.inquiry_id == bindparam("tracked_id"),
 )
-State = dict[str, Any]
 
 
 def state(inquiry: AgencyInquiry) -> State:
@@ -60,56 +60,44 @@ class SqlInquiryRepository:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self._tracked: dict[str, tuple[AgencyInquiry, State | None]] = {}
+        self._tracked = Tracked(
+            uow,
+            state=state,
+            identity=lambda inquiry: {
+                "inquiry_id": inquiry.inquiry_id,
+                "case_id": inquiry.case_id,
+            },
+            insert=INSERT_INQUIRY,
+            update=UPDATE_INQUIRY,
+        )
 
     def get(self, inquiry_id: str) -> AgencyInquiry | None:
-        if inquiry_id in self._tracked:
-            return self._tracked[inquiry_id][0]
+        tracked = self._tracked.get(inquiry_id)
+        if tracked is not None:
+            return tracked
         row = self._uow.session.execute(INQUIRY, self._params(inquiry_id=inquiry_id)).first()
-        return None if row is None else self._track(inquiry_from(row))
+        return None if row is None else self._tracked.loaded(inquiry_id, inquiry_from(row))
 
     def add(self, inquiry: AgencyInquiry) -> None:
-        assert inquiry.inquiry_id not in self._tracked, "an inquiry id is unique"
-        self._tracked[inquiry.inquiry_id] = (inquiry, None)
+        self._tracked.add(inquiry.inquiry_id, inquiry)
 
     def of_case(self, case_id: str) -> list[AgencyInquiry]:
         """Every inquiry of the case (those tracked in this unit of work as they are now)."""
         inquiries = []
         for row in self._uow.session.execute(OF_CASE, self._params(case_id=case_id)):
-            tracked = self._tracked.get(row.inquiry_id)
-            inquiries.append(tracked[0] if tracked else self._track(inquiry_from(row)))
+            inquiry = self._tracked.get(row.inquiry_id)
+            if inquiry is None:
+                inquiry = self._tracked.loaded(row.inquiry_id, inquiry_from(row))
+            inquiries.append(inquiry)
         seen = {inquiry.inquiry_id for inquiry in inquiries}
         return inquiries + [
             inquiry
-            for inquiry, before in self._tracked.values()
-            if before is None and inquiry.case_id == case_id and inquiry.inquiry_id not in seen
+            for inquiry in self._tracked.added()
+            if inquiry.case_id == case_id and inquiry.inquiry_id not in seen
         ]
 
     def flush(self) -> None:
-        session, office_id = self._uow.session, self._uow.office_id
-        for inquiry_id, (inquiry, before) in list(self._tracked.items()):
-            now = state(inquiry)
-            if before is None:
-                session.execute(
-                    INSERT_INQUIRY,
-                    {
-                        "office_id": office_id,
-                        "inquiry_id": inquiry_id,
-                        "case_id": inquiry.case_id,
-                        **now,
-                    },
-                )
-            else:
-                changed = {name: value for name, value in now.items() if before[name] != value}
-                if changed:
-                    session.execute(
-                        UPDATE_INQUIRY, {"in_office": office_id, "inquiry": inquiry_id, **changed}
-                    )
-            self._tracked[inquiry_id] = (inquiry, now)
-
-    def _track(self, inquiry: AgencyInquiry) -> AgencyInquiry:
-        self._tracked[inquiry.inquiry_id] = (inquiry, state(inquiry))
-        return inquiry
+        self._tracked.flush()
 
     def _params(self, **params: Any) -> dict[str, Any]:
         return {"office_id": self._uow.office_id, **params}

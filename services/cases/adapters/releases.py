@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Row
 
+from services.cases.adapters.tracking import State, Tracked
 from services.cases.domain.releases import PrivacyRelease, Revocation, Signing
 from services.cases.models import Base
 from services.chassis.uow import UnitOfWork
@@ -23,9 +24,8 @@ INSERT_RELEASE = RELEASES.insert()
 # What a release's methods change; the SET clause is the parameters' column names.
 UPDATE_RELEASE = RELEASES.update().where(
     RELEASES.c.office_id == bindparam("in_office"),
-    RELEASES.c.release_id == bindparam("release"),
+    RELEASES.c.release_id == bindparam("tracked_id"),
 )
-State = dict[str, Any]
 
 
 def state(release: PrivacyRelease) -> State:
@@ -66,47 +66,33 @@ class SqlReleaseRepository:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
-        self._tracked: dict[str, tuple[PrivacyRelease, State | None]] = {}
+        self._tracked = Tracked(
+            uow,
+            state=state,
+            identity=lambda release: {
+                "release_id": release.release_id,
+                "submission_id": release.submission_id,
+            },
+            insert=INSERT_RELEASE,
+            update=UPDATE_RELEASE,
+        )
 
     def get(self, release_id: str) -> PrivacyRelease | None:
-        if release_id in self._tracked:
-            return self._tracked[release_id][0]
+        tracked = self._tracked.get(release_id)
+        if tracked is not None:
+            return tracked
         row = self._uow.session.execute(RELEASE, self._params(release_id=release_id)).first()
-        if row is None:
-            return None
-        release = release_from(row)
-        self._tracked[release_id] = (release, state(release))
-        return release
+        return None if row is None else self._tracked.loaded(release_id, release_from(row))
 
     def add(self, release: PrivacyRelease) -> None:
-        assert release.release_id not in self._tracked, "a release id is unique"
-        self._tracked[release.release_id] = (release, None)
+        self._tracked.add(release.release_id, release)
 
     def for_submission(self, submission_id: str) -> list[PrivacyRelease]:
         rows = self._uow.session.execute(OF_SUBMISSION, self._params(submission_id=submission_id))
         return [release_from(row) for row in rows]
 
     def flush(self) -> None:
-        session, office_id = self._uow.session, self._uow.office_id
-        for release_id, (release, before) in list(self._tracked.items()):
-            now = state(release)
-            if before is None:
-                session.execute(
-                    INSERT_RELEASE,
-                    {
-                        "office_id": office_id,
-                        "release_id": release_id,
-                        "submission_id": release.submission_id,
-                        **now,
-                    },
-                )
-            else:
-                changed = {name: value for name, value in now.items() if before[name] != value}
-                if changed:
-                    session.execute(
-                        UPDATE_RELEASE, {"in_office": office_id, "release": release_id, **changed}
-                    )
-            self._tracked[release_id] = (release, now)
+        self._tracked.flush()
 
     def _params(self, **params: Any) -> dict[str, Any]:
         return {"office_id": self._uow.office_id, **params}

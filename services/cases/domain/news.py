@@ -1,5 +1,6 @@
 """What other services tell a case: the agency directory's suggestion, the acknowledgement
-sent, the agencies' letters, replies and clocks, reminders fired, the constituent's rating.
+sent, the agencies' letters, replies and clocks, reminders fired, the constituent's rating and
+the documents they sent.
 Each is a timeline entry; some move the case along its lifecycle, as the caseworker would."""
 
 from __future__ import annotations
@@ -7,8 +8,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from services.cases.domain.lifecycle import CaseStatus
-from services.cases.domain.record import CaseRecord
+from services.cases.domain.record import FILENAME_LENGTH, CaseAttachment, CaseRecord
 from services.cases.domain.timeline import (
+    PUBLIC,
     Author,
     TimelineKind,
     acknowledgement_summary,
@@ -17,6 +19,8 @@ from services.cases.domain.timeline import (
     clocks_paused_summary,
     clocks_resumed_summary,
     deadline_extended_summary,
+    documents_after_finish_summary,
+    documents_received_summary,
     inquiry_overdue_summary,
     inquiry_sent_summary,
     inquiry_withdrawn_summary,
@@ -24,6 +28,9 @@ from services.cases.domain.timeline import (
     reminder_summary,
     satisfaction_summary,
 )
+
+# Who moves a case when the constituent acts on the portal (no staff member).
+CONSTITUENT = Author("constituent", "The constituent")
 
 
 class CaseNews(CaseRecord):
@@ -113,6 +120,41 @@ class CaseNews(CaseRecord):
         self._note(at, TimelineKind.REMINDER, reminder_summary(summary, audience, occurrence))
         if self.due_on is None and not self.status.is_finished:
             self.due_on = due_on
+
+    def receive_documents(
+        self, attachments: tuple[CaseAttachment, ...], message: str | None, *, at: datetime
+    ) -> None:
+        """The constituent sent documents from their status page: they join the case's files,
+        the timeline names them (with the constituent's message), and a case that waited on
+        the constituent is open again: it is the office's move. A finished case keeps them
+        but is not reopened by them (a person decides that), and its timeline says so."""
+        known = {attachment.attachment_id for attachment in self.attachments}
+        added = tuple(
+            CaseAttachment(
+                attachment.attachment_id,
+                attachment.filename[:FILENAME_LENGTH],
+                attachment.content_type,
+                attachment.size_bytes,
+                attachment.sha256,
+            )
+            for attachment in attachments
+            if attachment.attachment_id not in known
+        )
+        self.attachments = (*self.attachments, *added)
+        summary = documents_received_summary(tuple(a.filename for a in attachments))
+        self._note(at, TimelineKind.DOCUMENTS_RECEIVED, summary, visibility=PUBLIC, body=message)
+        if self.status.is_finished:
+            self._note(
+                at, TimelineKind.DOCUMENTS_RECEIVED, documents_after_finish_summary(self.status)
+            )
+        elif self.status is CaseStatus.WAITING_ON_CONSTITUENT:
+            self.transition(
+                CaseStatus.OPEN.value,
+                by=CONSTITUENT,
+                at=at,
+                reason="documents received",
+                tell_constituent=False,
+            )
 
     def note_satisfaction(self, rating: int, *, at: datetime) -> None:
         """The constituent rated how well the office helped, from their closing email: on the

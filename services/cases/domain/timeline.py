@@ -43,6 +43,8 @@ class TimelineKind(StrEnum):
     SATISFACTION_RATED = "satisfaction_rated"
     # The office asked the constituent to send documents (public: their status page lists it).
     DOCUMENTS_REQUESTED = "documents_requested"
+    # The constituent sent documents from their status page (intake keeps the files).
+    DOCUMENTS_RECEIVED = "documents_received"
 
 
 # What a caseworker writes by hand (the contracts' NOTE_KINDS).
@@ -122,6 +124,19 @@ def note_summary(kind: TimelineKind, visibility: str) -> str:
 def documents_requested_summary(documents: tuple[str, ...]) -> str:
     """`Asked the constituent for: Denial letter; DD-214` (cut to the summary's length)."""
     return f"Asked the constituent for: {'; '.join(documents)}"
+
+
+def documents_received_summary(filenames: tuple[str, ...]) -> str:
+    """`The constituent sent: a.pdf, b.png` (cut to the summary's length)."""
+    return f"The constituent sent: {', '.join(filenames)}"
+
+
+def documents_after_finish_summary(status: CaseStatus) -> str:
+    """Why documents that came to a finished case did not bring it back."""
+    return (
+        f"Documents arrived while the case is {_words(status.value)}: filed on the case, "
+        "which was not reopened"
+    )
 
 
 def release_signed_summary(kind: str, agencies: tuple[str, ...], expires_at: datetime) -> str:

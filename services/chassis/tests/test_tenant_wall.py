@@ -53,6 +53,7 @@ OFFICE_TABLES = {
         "status_codes",
         "surveys",
         "unsubscribe_links",
+        "text_replies",
     },
     "cases": {
         "audit_log",

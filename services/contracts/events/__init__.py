@@ -35,11 +35,13 @@ from services.contracts.events.gateway import (
 )
 from services.contracts.events.intake import (
     CONTACT_PREFERENCES_CHANGED,
+    DOCUMENTS_RECEIVED,
     PRIVACY_RELEASE_REVOKED,
     PRIVACY_RELEASE_SIGNED,
     SATISFACTION_RATED,
     STATUS_CODE_REQUESTED,
     SUBMISSION_RECEIVED,
+    TEXT_OPT_OUT_CHANGED,
 )
 from services.contracts.events.notify import (
     ACKNOWLEDGEMENT_SENT,
@@ -61,6 +63,7 @@ __all__ = [
     "CLOCK_RESUMED",
     "CONTACT_PREFERENCES_CHANGED",
     "DEADLINE_EXTENDED",
+    "DOCUMENTS_RECEIVED",
     "INQUIRY_OVERDUE",
     "INQUIRY_SENT",
     "INQUIRY_WITHDRAWN",
@@ -77,6 +80,7 @@ __all__ = [
     "SUBMISSION_RECEIVED",
     "SUBSCRIPTIONS",
     "SURVEY_OFFERED",
+    "TEXT_OPT_OUT_CHANGED",
     "UNSUBSCRIBE_OFFERED",
     "EventContract",
     "Subscription",
@@ -111,6 +115,8 @@ ALL_EVENTS: tuple[EventContract, ...] = (
     SATISFACTION_RATED,
     UNSUBSCRIBE_OFFERED,
     CONTACT_PREFERENCES_CHANGED,
+    TEXT_OPT_OUT_CHANGED,
+    DOCUMENTS_RECEIVED,
 )
 
 
@@ -191,6 +197,13 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("intake", "notify.unsubscribe_offered"),
     # ... and notify respects what the constituent chose there.
     Subscription("notify", "intake.contact_preferences_changed"),
+    # A STOP (or START) replied to the platform's sending number, taken by intake-web's
+    # webhook: notify texts that phone nothing more (or again), whichever office writes.
+    Subscription("notify", "intake.text_opt_out_changed"),
+    # Documents a constituent sent from the status page go on the case (and move it on).
+    Subscription("cases", "intake.documents_received"),
+    # ... and whoever works the case hears of them behind the bell.
+    Subscription("notify", "intake.documents_received"),
 )
 
 _BY_TYPE = {contract.event_type: contract for contract in ALL_EVENTS}

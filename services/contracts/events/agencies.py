@@ -4,30 +4,13 @@ withdrawn inquiries, the response clocks, extensions and referrals."""
 from __future__ import annotations
 
 from services.contracts.events.contract import EventContract
-from services.contracts.payloads import (
-    AgencySuggested,
-    AgencySuggestedV1,
-    CaseReferred,
-    CaseReferredV1,
-    ClockChanged,
-    ClockChangedV1,
-    DeadlineExtended,
-    DeadlineExtendedV1,
-    InquiryOverdue,
-    InquiryOverdueV1,
-    InquirySent,
-    InquirySentV1,
-    InquiryWithdrawn,
-    InquiryWithdrawnV1,
-    ReplyLogged,
-    ReplyLoggedV1,
-)
+from services.contracts.payloads import agencies as payloads
 
 AGENCY_SUGGESTED = EventContract(
     "agencies.agency_suggested",
     1,
     "agencies",
-    AgencySuggestedV1,
+    payloads.AgencySuggestedV1,
     "The agency directory suggests which agency a new case concerns.",
     {
         "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
@@ -35,14 +18,14 @@ AGENCY_SUGGESTED = EventContract(
         "agency_name": "Social Security Administration",
         "reason": "category:social_security",
     },
-    payload_type=AgencySuggested,
+    payload_type=payloads.AgencySuggested,
 )
 
 INQUIRY_SENT = EventContract(
     "agencies.inquiry_sent",
     1,
     "agencies",
-    InquirySentV1,
+    payloads.InquirySentV1,
     "A caseworker's letter went to an agency's congressional liaison (emailed by agencies, or "
     "marked as sent by fax, portal or post) behind a valid privacy release; its response clock "
     "runs to `due_on`. Cases moves the case to waiting_on_agency; reminders follow up.",
@@ -58,14 +41,14 @@ INQUIRY_SENT = EventContract(
         "due_on": "2027-01-01",
         "follow_up_on": "2026-12-19",
     },
-    payload_type=InquirySent,
+    payload_type=payloads.InquirySent,
 )
 
 REPLY_LOGGED = EventContract(
     "agencies.reply_logged",
     1,
     "agencies",
-    ReplyLoggedV1,
+    payloads.ReplyLoggedV1,
     "An agency's reply to an inquiry was logged: a final one stops the clock and its "
     "follow-ups; an interim one keeps the due date and restarts the follow-up clock.",
     {
@@ -80,14 +63,14 @@ REPLY_LOGGED = EventContract(
         "logged_at": "2026-12-21T09:00:00+00:00",
         "follow_up_on": "2027-01-19",
     },
-    payload_type=ReplyLogged,
+    payload_type=payloads.ReplyLogged,
 )
 
 INQUIRY_OVERDUE = EventContract(
     "agencies.inquiry_overdue",
     1,
     "agencies",
-    InquiryOverdueV1,
+    payloads.InquiryOverdueV1,
     "An inquiry has no final reply at a threshold: announced once at the due date, once 5 "
     "and once 10 business days later (reminders and the supervisor's escalation follow).",
     {
@@ -101,14 +84,14 @@ INQUIRY_OVERDUE = EventContract(
         "business_days_late": 5,
         "detected_at": "2027-01-08T13:00:00+00:00",
     },
-    payload_type=InquiryOverdue,
+    payload_type=payloads.InquiryOverdue,
 )
 
 INQUIRY_WITHDRAWN = EventContract(
     "agencies.inquiry_withdrawn",
     1,
     "agencies",
-    InquiryWithdrawnV1,
+    payloads.InquiryWithdrawnV1,
     "Staff withdrew a sent inquiry: its clock and follow-ups end, and the case no longer "
     "waits on that agency.",
     {
@@ -120,14 +103,14 @@ INQUIRY_WITHDRAWN = EventContract(
         "withdrawn_by": "u-3",
         "withdrawn_at": "2026-12-20T10:00:00+00:00",
     },
-    payload_type=InquiryWithdrawn,
+    payload_type=payloads.InquiryWithdrawn,
 )
 
 CLOCK_PAUSED = EventContract(
     "agencies.clock_paused",
     1,
     "agencies",
-    ClockChangedV1,
+    payloads.ClockChangedV1,
     "The case waits on the constituent: its open inquiries' response clocks stopped.",
     {
         "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
@@ -137,14 +120,14 @@ CLOCK_PAUSED = EventContract(
         "reason": "waiting_on_constituent",
         "at": "2026-12-15T10:00:00+00:00",
     },
-    payload_type=ClockChanged,
+    payload_type=payloads.ClockChanged,
 )
 
 CLOCK_RESUMED = EventContract(
     "agencies.clock_resumed",
     1,
     "agencies",
-    ClockChangedV1,
+    payloads.ClockChangedV1,
     "The case no longer waits on the constituent: its inquiries' clocks run again, each due "
     "date moved by the days it was stopped.",
     {
@@ -155,14 +138,14 @@ CLOCK_RESUMED = EventContract(
         "reason": "open",
         "at": "2026-12-18T10:00:00+00:00",
     },
-    payload_type=ClockChanged,
+    payload_type=payloads.ClockChanged,
 )
 
 DEADLINE_EXTENDED = EventContract(
     "agencies.deadline_extended",
     1,
     "agencies",
-    DeadlineExtendedV1,
+    payloads.DeadlineExtendedV1,
     "Staff moved an inquiry's due date, with a reason (reminders reschedule).",
     {
         "inquiry_id": "7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
@@ -175,14 +158,14 @@ DEADLINE_EXTENDED = EventContract(
         "extended_by": "u-3",
         "at": "2026-12-30T16:00:00+00:00",
     },
-    payload_type=DeadlineExtended,
+    payload_type=payloads.DeadlineExtended,
 )
 
 CASE_REFERRED = EventContract(
     "agencies.case_referred",
     1,
     "agencies",
-    CaseReferredV1,
+    payloads.CaseReferredV1,
     "The office referred a case to one of its partner organisations.",
     {
         "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
@@ -194,5 +177,5 @@ CASE_REFERRED = EventContract(
         "referred_at": "2026-12-03T11:00:00+00:00",
         "with_letter": True,
     },
-    payload_type=CaseReferred,
+    payload_type=payloads.CaseReferred,
 )

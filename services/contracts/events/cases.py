@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from services.contracts.events.contract import EventContract
-from services.contracts.payloads import (
-    CaseAssigned,
-    CaseAssignedV1,
-    CaseClosed,
-    CaseClosedV1,
-    CaseOpened,
-    CaseOpenedV1,
-    CaseStatusChanged,
-    CaseStatusChangedV1,
-    PublicNoteAdded,
-    PublicNoteAddedV1,
-)
+from services.contracts.payloads import cases as payloads
 
 CASE_OPENED = EventContract(
     "cases.case_opened",
     1,
     "cases",
-    CaseOpenedV1,
+    payloads.CaseOpenedV1,
     "A case was opened for a submission (exactly one case per submission).",
     {
         "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
@@ -33,14 +22,14 @@ CASE_OPENED = EventContract(
         "urgent": False,
         "opened_at": "2026-11-23T14:05:01+00:00",
     },
-    payload_type=CaseOpened,
+    payload_type=payloads.CaseOpened,
 )
 
 CASE_ASSIGNED = EventContract(
     "cases.case_assigned",
     1,
     "cases",
-    CaseAssignedV1,
+    payloads.CaseAssignedV1,
     "A case was given to a caseworker (by the office's routing or by a supervisor).",
     {
         "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
@@ -49,14 +38,14 @@ CASE_ASSIGNED = EventContract(
         "method": "round_robin",
         "assigned_at": "2026-11-23T14:05:01+00:00",
     },
-    payload_type=CaseAssigned,
+    payload_type=payloads.CaseAssigned,
 )
 
 CASE_STATUS_CHANGED = EventContract(
     "cases.case_status_changed",
     1,
     "cases",
-    CaseStatusChangedV1,
+    payloads.CaseStatusChangedV1,
     "A case moved through its lifecycle (a reopening is a change from resolved or closed back "
     "to open). `changed_by` is the staff user's id.",
     {
@@ -68,14 +57,14 @@ CASE_STATUS_CHANGED = EventContract(
         "changed_by": "u-3",
         "changed_at": "2026-11-24T10:12:00+00:00",
     },
-    payload_type=CaseStatusChanged,
+    payload_type=payloads.CaseStatusChanged,
 )
 
 CASE_CLOSED = EventContract(
     "cases.case_closed",
     1,
     "cases",
-    CaseClosedV1,
+    payloads.CaseClosedV1,
     "A case was closed with its structured outcome (what the office achieved). The outcome's "
     "free text stays in cases.",
     {
@@ -91,14 +80,14 @@ CASE_CLOSED = EventContract(
         "closed_by": "u-3",
         "closed_at": "2026-12-02T16:40:00+00:00",
     },
-    payload_type=CaseClosed,
+    payload_type=payloads.CaseClosed,
 )
 
 PUBLIC_NOTE_ADDED = EventContract(
     "cases.public_note_added",
     1,
     "cases",
-    PublicNoteAddedV1,
+    payloads.PublicNoteAddedV1,
     "A caseworker wrote an update meant for the constituent; the public status page shows "
     "it. Internal notes never leave cases.",
     {
@@ -108,5 +97,5 @@ PUBLIC_NOTE_ADDED = EventContract(
         "text": "We have contacted the Social Security Administration on your behalf.",
         "added_at": "2026-11-25T10:00:00+00:00",
     },
-    payload_type=PublicNoteAdded,
+    payload_type=payloads.PublicNoteAdded,
 )

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from services.contracts.events.contract import EventContract
-from services.contracts.payloads import (
-    OfficeRegistered,
-    OfficeRegisteredV1,
-    StaffContactRecorded,
-    StaffContactRecordedV1,
-    StaffMemberAdded,
-    StaffMemberAddedV1,
-)
+from services.contracts.payloads import gateway as payloads
 
 OFFICE_REGISTERED = EventContract(
     "gateway.office_registered",
     1,
     "gateway",
-    OfficeRegisteredV1,
+    payloads.OfficeRegisteredV1,
     "Legislature IT registered (or renamed) a member office, the tenant of all its data; "
     "announced again when its admin changes its time zone, when its reminders fall due or its "
     "sending hours.",
@@ -32,14 +25,14 @@ OFFICE_REGISTERED = EventContract(
         "sending_from": 9,
         "sending_until": 17,
     },
-    payload_type=OfficeRegistered,
+    payload_type=payloads.OfficeRegistered,
 )
 
 STAFF_MEMBER_ADDED = EventContract(
     "gateway.staff_member_added",
     1,
     "gateway",
-    StaffMemberAddedV1,
+    payloads.StaffMemberAddedV1,
     "A staff member joined an office, or their name, role, specialties or whether they are "
     "active changed (the latest announcement wins); routing uses the active caseworkers and "
     "supervisors, and gives a case of a category to a specialist in it first.",
@@ -50,17 +43,17 @@ STAFF_MEMBER_ADDED = EventContract(
         "active": True,
         "specialties": ["veterans", "social_security"],
     },
-    payload_type=StaffMemberAdded,
+    payload_type=payloads.StaffMemberAdded,
 )
 
 STAFF_CONTACT_RECORDED = EventContract(
     "gateway.staff_contact_recorded",
     1,
     "gateway",
-    StaffContactRecordedV1,
+    payloads.StaffContactRecordedV1,
     "Where a staff member's own mail goes, announced when they join and again with "
     "`admin announce-staff`; notify alone binds it (the daily digest), so staff addresses "
     "stay out of the roster event every service keeps.",
     {"user_id": "u-3", "email": "sam.rivera@lopez.example.gov"},
-    payload_type=StaffContactRecorded,
+    payload_type=payloads.StaffContactRecorded,
 )

@@ -1,29 +1,16 @@
 """The events intake announces: requests accepted, privacy releases signed and revoked, status
-codes asked for, ratings and contact preferences."""
+codes asked for, ratings and contact preferences, documents a constituent sent for a case."""
 
 from __future__ import annotations
 
 from services.contracts.events.contract import EventContract
-from services.contracts.payloads import (
-    ContactPreferencesChanged,
-    ContactPreferencesChangedV1,
-    PrivacyReleaseRevoked,
-    PrivacyReleaseRevokedV1,
-    PrivacyReleaseSigned,
-    PrivacyReleaseSignedV1,
-    SatisfactionRated,
-    SatisfactionRatedV1,
-    StatusCodeRequested,
-    StatusCodeRequestedV1,
-    SubmissionReceived,
-    SubmissionReceivedV1,
-)
+from services.contracts.payloads import intake as payloads
 
 SUBMISSION_RECEIVED = EventContract(
     "intake.submission_received",
     1,
     "intake",
-    SubmissionReceivedV1,
+    payloads.SubmissionReceivedV1,
     "A constituent's request was accepted (web form, email, phone or walk-in). "
     "The free-text description stays in intake.",
     {
@@ -52,14 +39,14 @@ SUBMISSION_RECEIVED = EventContract(
             }
         ],
     },
-    payload_type=SubmissionReceived,
+    payload_type=payloads.SubmissionReceived,
 )
 
 PRIVACY_RELEASE_SIGNED = EventContract(
     "intake.privacy_release_signed",
     1,
     "intake",
-    PrivacyReleaseSignedV1,
+    payloads.PrivacyReleaseSignedV1,
     "A constituent signed a privacy release online (or staff filed a wet-signed one): the "
     "office may act for them with the named agencies until it expires or is revoked. Ids, "
     "scope and expiry only; the identifiers stay encrypted in intake.",
@@ -72,14 +59,14 @@ PRIVACY_RELEASE_SIGNED = EventContract(
         "signed_at": "2026-11-23T14:05:00+00:00",
         "expires_at": "2027-11-23T14:05:00+00:00",
     },
-    payload_type=PrivacyReleaseSigned,
+    payload_type=payloads.PrivacyReleaseSigned,
 )
 
 PRIVACY_RELEASE_REVOKED = EventContract(
     "intake.privacy_release_revoked",
     1,
     "intake",
-    PrivacyReleaseRevokedV1,
+    payloads.PrivacyReleaseRevokedV1,
     "A privacy release was revoked by the constituent or by staff (the reason stays in "
     "intake): no further inquiry may rely on it.",
     {
@@ -90,14 +77,14 @@ PRIVACY_RELEASE_REVOKED = EventContract(
         "revoked_by": "constituent",
         "revoked_at": "2026-12-01T09:30:00+00:00",
     },
-    payload_type=PrivacyReleaseRevoked,
+    payload_type=payloads.PrivacyReleaseRevoked,
 )
 
 STATUS_CODE_REQUESTED = EventContract(
     "intake.status_code_requested",
     1,
     "intake",
-    StatusCodeRequestedV1,
+    payloads.StatusCodeRequestedV1,
     "A constituent asked to see their request's status on the portal: notify mails them the "
     "one-time code, in their language. The code is valid for minutes and intake keeps only "
     "its hash.",
@@ -109,14 +96,14 @@ STATUS_CODE_REQUESTED = EventContract(
         "code": "482913",
         "expires_at": "2026-11-23T14:20:00+00:00",
     },
-    payload_type=StatusCodeRequested,
+    payload_type=payloads.StatusCodeRequested,
 )
 
 SATISFACTION_RATED = EventContract(
     "intake.satisfaction_rated",
     1,
     "intake",
-    SatisfactionRatedV1,
+    payloads.SatisfactionRatedV1,
     "A constituent clicked a rating (1 to 5) in their closure message's survey. Metrics "
     "counts it in the office's satisfaction; cases shows it on the case. A later rating of the "
     "same case replaces the earlier one.",
@@ -126,14 +113,14 @@ SATISFACTION_RATED = EventContract(
         "rating": 5,
         "rated_at": "2027-01-21T09:12:00+00:00",
     },
-    payload_type=SatisfactionRated,
+    payload_type=payloads.SatisfactionRated,
 )
 
 CONTACT_PREFERENCES_CHANGED = EventContract(
     "intake.contact_preferences_changed",
     1,
     "intake",
-    ContactPreferencesChangedV1,
+    payloads.ContactPreferencesChangedV1,
     "A constituent stopped (or started again) email from the office about their requests, "
     "through the link in an email or by asking staff. Notify sends them no email while they "
     "are opted out (a status code they ask for still comes) and shows why in the case's "
@@ -144,5 +131,53 @@ CONTACT_PREFERENCES_CHANGED = EventContract(
         "changed_by": "constituent",
         "changed_at": "2027-01-21T09:12:00+00:00",
     },
-    payload_type=ContactPreferencesChanged,
+    payload_type=payloads.ContactPreferencesChanged,
+)
+
+TEXT_OPT_OUT_CHANGED = EventContract(
+    "intake.text_opt_out_changed",
+    1,
+    "intake",
+    payloads.TextOptOutChangedV1,
+    "Someone replied STOP (or START) to the platform's SMS sending number, as the provider's "
+    "inbound webhook told intake-web. Carriers keep the opt-out per sender number, so it holds "
+    "for every office: notify texts that phone nothing more until a START, and shows each text "
+    "it skipped as opted out in the case's message log. Sent in the envelope of the platform "
+    "tenant (`vocabulary.PLATFORM_TENANT`), not of an office. The phone only, never the reply.",
+    {
+        "phone_number": "+12025550134",
+        "opted_out": True,
+        "replied_at": "2027-01-21T09:12:00+00:00",
+    },
+    payload_type=payloads.TextOptOutChanged,
+)
+
+DOCUMENTS_RECEIVED = EventContract(
+    "intake.documents_received",
+    1,
+    "intake",
+    payloads.DocumentsReceivedV1,
+    "A constituent sent documents from the status page for a case waiting on them. Intake "
+    "keeps the files (PDF, JPEG or PNG, checked by content) with their SHA-256; the event "
+    "names them by id, name, type, size and hash, never their content. Cases lists them on "
+    "the case, notes them on its timeline and takes the case off waiting on the constituent; "
+    "`message` is what the constituent wrote to the office with them (up to 2,000 "
+    "characters), if anything.",
+    {
+        "submission_id": "5b0c9a4e-3f0e-4a8e-9a53-0c7f7b6f6d11",
+        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+        "reference": "CW-2026-000042",
+        "attachments": [
+            {
+                "attachment_id": "c3d2e1f0-7b1e-4c55-9d0a-2e4f6a8b0c14",
+                "filename": "dd-214.pdf",
+                "content_type": "application/pdf",
+                "size_bytes": 182044,
+                "sha256": "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+            }
+        ],
+        "message": "Both pages of the DD-214.",
+        "received_at": "2026-11-26T16:40:00+00:00",
+    },
+    payload_type=payloads.DocumentsReceived,
 )

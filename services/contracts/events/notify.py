@@ -4,22 +4,13 @@ offered."""
 from __future__ import annotations
 
 from services.contracts.events.contract import EventContract
-from services.contracts.payloads import (
-    AcknowledgementSent,
-    AcknowledgementSentV1,
-    ReminderDue,
-    ReminderDueV1,
-    SurveyOffered,
-    SurveyOfferedV1,
-    UnsubscribeOffered,
-    UnsubscribeOfferedV1,
-)
+from services.contracts.payloads import notify as payloads
 
 ACKNOWLEDGEMENT_SENT = EventContract(
     "notify.acknowledgement_sent",
     1,
     "notify",
-    AcknowledgementSentV1,
+    payloads.AcknowledgementSentV1,
     "The constituent was sent an acknowledgement with their tracking code.",
     {
         "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
@@ -27,14 +18,14 @@ ACKNOWLEDGEMENT_SENT = EventContract(
         "channel": "email",
         "sent_at": "2026-11-23T14:05:02+00:00",
     },
-    payload_type=AcknowledgementSent,
+    payload_type=payloads.AcknowledgementSent,
 )
 
 REMINDER_DUE = EventContract(
     "notify.reminder_due",
     1,
     "notify",
-    ReminderDueV1,
+    payloads.ReminderDueV1,
     "One of a case's reminders came due and fired, exactly once per occurrence.",
     {
         "reminder_id": "2c4e6a8b-1d3f-4a5b-9c7d-0e1f2a3b4c5d",
@@ -49,14 +40,14 @@ REMINDER_DUE = EventContract(
         "agency_code": "SSA",
         "inquiry_id": "1a2b3c4d-5e6f-4789-8abc-def012345678",
     },
-    payload_type=ReminderDue,
+    payload_type=payloads.ReminderDue,
 )
 
 SURVEY_OFFERED = EventContract(
     "notify.survey_offered",
     1,
     "notify",
-    SurveyOfferedV1,
+    payloads.SurveyOfferedV1,
     "A case's closure message was queued with a one-click satisfaction survey. Intake keeps "
     "the SHA-256 of the link's secret so the portal can take the rating; the secret itself "
     "travels only in the constituent's email.",
@@ -66,14 +57,14 @@ SURVEY_OFFERED = EventContract(
         "token_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
         "offered_at": "2027-01-20T16:00:00+00:00",
     },
-    payload_type=SurveyOffered,
+    payload_type=payloads.SurveyOffered,
 )
 
 UNSUBSCRIBE_OFFERED = EventContract(
     "notify.unsubscribe_offered",
     1,
     "notify",
-    UnsubscribeOfferedV1,
+    payloads.UnsubscribeOfferedV1,
     "Notify first heard of a constituent of this office and made the secret of the unsubscribe "
     "link every email to them carries. Intake keeps its SHA-256 so the portal can take the "
     "constituent's opt-out; the secret itself travels only in the constituent's email.",
@@ -82,5 +73,5 @@ UNSUBSCRIBE_OFFERED = EventContract(
         "token_sha256": "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
         "offered_at": "2026-12-01T15:04:05+00:00",
     },
-    payload_type=UnsubscribeOffered,
+    payload_type=payloads.UnsubscribeOffered,
 )

@@ -58,6 +58,8 @@ from services.contracts.payloads.intake import (
     AttachmentV1,
     ContactPreferencesChanged,
     ContactPreferencesChangedV1,
+    DocumentsReceived,
+    DocumentsReceivedV1,
     PrivacyReleaseRevoked,
     PrivacyReleaseRevokedV1,
     PrivacyReleaseSigned,
@@ -68,6 +70,8 @@ from services.contracts.payloads.intake import (
     StatusCodeRequestedV1,
     SubmissionReceived,
     SubmissionReceivedV1,
+    TextOptOutChanged,
+    TextOptOutChangedV1,
 )
 from services.contracts.payloads.notify import (
     REMINDER_AUDIENCES,
@@ -117,6 +121,8 @@ __all__ = [
     "ContactPreferencesChangedV1",
     "DeadlineExtended",
     "DeadlineExtendedV1",
+    "DocumentsReceived",
+    "DocumentsReceivedV1",
     "InquiryOverdue",
     "InquiryOverdueV1",
     "InquirySent",
@@ -147,6 +153,8 @@ __all__ = [
     "SubmissionReceivedV1",
     "SurveyOffered",
     "SurveyOfferedV1",
+    "TextOptOutChanged",
+    "TextOptOutChangedV1",
     "UnsubscribeOffered",
     "UnsubscribeOfferedV1",
 ]

@@ -1,6 +1,6 @@
 """What intake's events carry: requests accepted (with their files), releases signed and revoked,
-status codes asked for, ratings, contact preferences. Each event's wire schema per version
-(`<Event>V1`) and the dataclass handlers work with."""
+status codes asked for, ratings, contact preferences, documents sent for a case. Each event's
+wire schema per version (`<Event>V1`) and the dataclass handlers work with."""
 
 from __future__ import annotations
 
@@ -120,6 +120,33 @@ class ContactPreferencesChangedV1(Schema):
     changed_at = fields.AwareDateTime(required=True)
 
 
+class TextOptOutChangedV1(Schema):
+    """Someone replied STOP (or START) to the platform's sending number: texts from it to
+    their phone stop (or may go again) for every office. The phone in E.164 form (what notify
+    texts to), whether it is opted out now, and when the reply came. Never the message."""
+
+    phone_number = fields.String(
+        required=True, validate=validate.Regexp(r"^\+[1-9][0-9]{6,14}\Z", error="not E.164")
+    )
+    opted_out = fields.Boolean(required=True)
+    replied_at = fields.AwareDateTime(required=True)
+
+
+class DocumentsReceivedV1(Schema):
+    """Files a constituent sent from the status page for a case that asked for documents:
+    intake keeps the bytes (as a request's attachments); the event names them by id and hash.
+    `message` is what the constituent wrote to the office with them, if anything."""
+
+    submission_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    reference = fields.String(required=True)
+    attachments = fields.List(
+        fields.Nested(AttachmentV1), required=True, validate=validate.Length(min=1)
+    )
+    message = fields.String(required=True, allow_none=True, validate=validate.Length(max=2000))
+    received_at = fields.AwareDateTime(required=True)
+
+
 @dataclass(frozen=True)
 class SubmissionReceived:
     submission_id: str
@@ -159,6 +186,26 @@ class Attachment:
     content_type: str
     size_bytes: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class DocumentsReceived:
+    submission_id: str
+    case_id: str
+    reference: str
+    attachments: tuple[Attachment, ...]
+    message: str | None
+    received_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "attachments",
+            tuple(
+                item if isinstance(item, Attachment) else Attachment(**item)
+                for item in self.attachments
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -212,3 +259,10 @@ class ContactPreferencesChanged:
     email_opted_out: bool
     changed_by: str
     changed_at: datetime
+
+
+@dataclass(frozen=True)
+class TextOptOutChanged:
+    phone_number: str = field(repr=False)
+    opted_out: bool
+    replied_at: datetime

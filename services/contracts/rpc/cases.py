@@ -231,8 +231,8 @@ class CaseRelease(Answer):
 
 
 class CaseAttachment(Answer):
-    """A file the constituent sent with the request: its description only (intake keeps the
-    bytes and answers `intake.attachment` for them)."""
+    """A file the constituent sent with the request, or later from their status page: its
+    description only (intake keeps the bytes and answers `intake.attachment` for them)."""
 
     attachment_id = fields.String(required=True)
     filename = fields.String(required=True)

@@ -22,14 +22,23 @@ from services.gateway.tests.support import (
 
 
 @pytest.fixture
+def rpc_timeout() -> float:
+    """The gateway's RPC deadline: generous, so that a page test on a loaded machine (the
+    suite's shares side by side on two cores) does not see a slow reply as a failed one.
+    Tests of the deadline itself (test_service.py) override it with RPC_TIMEOUT_SECONDS."""
+    return 10 * RPC_TIMEOUT_SECONDS
+
+
+@pytest.fixture
 def gateway(
     service_database: Callable[..., str],
     amqp_uri: str,
     web_address: str,
     container_factory: Any,
     monkeypatch: pytest.MonkeyPatch,
+    rpc_timeout: float,
 ) -> Iterator[Gateway]:
-    monkeypatch.setenv("CASEWORK_GATEWAY_RPC_TIMEOUT_SECONDS", str(RPC_TIMEOUT_SECONDS))
+    monkeypatch.setenv("CASEWORK_GATEWAY_RPC_TIMEOUT_SECONDS", str(rpc_timeout))
     monkeypatch.setenv("CASEWORK_OUTBOX_INTERVAL_SECONDS", "0.2")
     url = service_database("gateway", Base.metadata)
     container_factory(GatewayService).start()

@@ -65,6 +65,17 @@ def test_unknown_fields_are_refused() -> None:
     assert "ssn" in refused.value.messages_dict
 
 
+def test_the_platforms_own_tenant_is_not_an_office_to_register() -> None:
+    with pytest.raises(ValidationError) as refused:
+        RegisterOfficeSchema().load(
+            {"office_id": "platform", "name": "X", "reply_to_email": "a@b.gov"}
+        )
+
+    assert refused.value.messages_dict == {
+        "office_id": ["'platform' is the platform's own; choose another"]
+    }
+
+
 def test_a_bad_slug_is_refused_with_an_example_of_a_good_one() -> None:
     status, out, err = run("add-office", "Rep_Lopez", "--name", "X", "--reply-to", "a@b.gov")
 

@@ -90,7 +90,8 @@ def test_no_reply_by_the_deadline_fails_stops_waiting_and_is_counted() -> None:
     with pytest.raises(ServiceUnavailable) as unavailable:
         remote(Client(Call({"cases": [], "total": 0}, delay=5)), pending).call("list_cases")
 
-    assert time.monotonic() - began < 1
+    # Well before the reply would come (5 s), whatever the load on the machine.
+    assert time.monotonic() - began < 2.5
     assert unavailable.value.reason == "timeout" and unavailable.value.status == 503
     assert list(pending) == ["someone-else"]
     assert failures() == before + 1

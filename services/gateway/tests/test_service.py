@@ -31,6 +31,12 @@ from services.gateway.tests.support import (
 )
 
 
+@pytest.fixture
+def rpc_timeout() -> float:
+    """These tests wait for the deadline itself: keep it short."""
+    return RPC_TIMEOUT_SECONDS
+
+
 def rpc_failures(gateway: Gateway, service: str) -> float:
     """The failure counter as Prometheus scrapes it (counters live as long as the process)."""
     sample = f'casework_gateway_rpc_failures_total{{service="{service}"}} '

@@ -1,6 +1,7 @@
 """All of intake's SQL, by what it serves: taking a request in (submissions.py), the privacy
 release and what it rests on (releases.py), what the constituent reads and answers later
-(status.py), and their contact preferences (preferences.py).
+(status.py), their contact preferences (preferences.py), and the opt-outs replied to the
+platform's texts (text_replies.py).
 
 Every query is scoped by `uow.office_id` here, never by an office id a caller passes, and every
 statement is built once, at import.
@@ -21,6 +22,7 @@ from services.intake.adapters.submissions import (
     OfficeRepository,
     SubmissionRepository,
 )
+from services.intake.adapters.text_replies import TextReplyRepository
 
 __all__ = [
     "CONSTITUENTS",
@@ -33,6 +35,7 @@ __all__ = [
     "ReleaseSecrets",
     "SubmissionRepository",
     "SurveyRepository",
+    "TextReplyRepository",
     "UnsubscribeRepository",
     "release_from_row",
 ]

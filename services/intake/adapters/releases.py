@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select
 from services.chassis.db import insert_on_conflict
 from services.intake.adapters.submissions import OFFICES, RELEASES
 from services.intake.domain.attachments import StoredAttachment
+from services.intake.domain.documents import DocumentsSent
 from services.intake.domain.release_texts import ReleaseTextVersion
 from services.intake.domain.releases import Release
 from services.intake.domain.submissions import (
@@ -167,6 +168,12 @@ class AttachmentRepository:
                 for item in attachments
             ],
         )
+
+    def add_sent(self, sent: DocumentsSent) -> None:
+        """Files a constituent sent for their case from the status page: kept as the
+        request's attachments are, announced when the unit of work commits."""
+        self.add_all(sent.submission_id, sent.attachments, sent.sent_at)
+        self._uow.track(sent)
 
     def get(self, attachment_id: str) -> StoredAttachment | None:
         row = self._uow.session.execute(

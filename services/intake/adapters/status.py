@@ -55,7 +55,9 @@ SUBMISSION_BY_TRACKING = SUBMISSION_OWNER.where(
 
 SUBMISSION_BY_ID = SUBMISSION_OWNER.where(SUBMISSIONS.c.id == bindparam("submission_id"))
 
-PUBLIC_CASE = select(PUBLIC_CASES.c.reference, PUBLIC_CASES.c.status, PUBLIC_CASES.c.result).where(
+PUBLIC_CASE = select(
+    PUBLIC_CASES.c.case_id, PUBLIC_CASES.c.reference, PUBLIC_CASES.c.status, PUBLIC_CASES.c.result
+).where(
     PUBLIC_CASES.c.office_id == bindparam("office_id"),
     PUBLIC_CASES.c.submission_id == bindparam("submission_id"),
 )

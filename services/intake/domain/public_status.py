@@ -31,26 +31,32 @@ NOT_MATCHED = "the last name or ZIP code does not match this request"
 
 @dataclass(frozen=True)
 class PublicUpdateView:
-    kind: str  # received | opened | status | closed | note | documents
+    kind: str  # received | opened | status | closed | note | documents | sent
     occurred_at: datetime
     status: str | None = None
     text: str | None = None
-    # A request for documents (kind `documents`): what to send, one a line.
+    # A request for documents (kind `documents`): what to send, one a line; the files the
+    # constituent sent from the status page (kind `sent`): their names, one a line.
     documents: str | None = None
 
     @property
     def requested(self) -> list[str]:
-        """The documents a request asks for, in order."""
+        """The documents a request asks for (or the files sent), in order."""
         return [line for line in (self.documents or "").splitlines() if line.strip()]
 
 
 def outstanding_documents(status: str, updates: list[PublicUpdateView]) -> list[str]:
     """What the office is waiting for from the constituent: the latest request's list while
-    the case waits on them, nothing otherwise."""
+    the case waits on them and they have not sent anything since, nothing otherwise."""
     if status != "waiting_on_constituent":
         return []
     requests = [update for update in updates if update.kind == "documents"]
-    return max(requests, key=lambda update: update.occurred_at).requested if requests else []
+    if not requests:
+        return []
+    latest = max(requests, key=lambda update: update.occurred_at)
+    if any(u.kind == "sent" and u.occurred_at >= latest.occurred_at for u in updates):
+        return []
+    return latest.requested
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """intake-web: the Flask application that is intake's front door. The constituent's pages
-(request form, confirmation, status, privacy release) and the public JSON API, on intake's
+(request form, confirmation, status, privacy release), the public JSON API and the SMS
+provider's webhook for replies to texts (`sms_webhook.py`), on intake's
 own database; what they start goes to the outbox, so neither needs RabbitMQ to accept work.
 
 `create_app()` builds it; `services.intake.portal.__main__` serves it (waitress) beside the
@@ -34,8 +35,16 @@ from services.chassis.observability import service_metric, setup_tracing
 from services.chassis.uow import DatabaseAccess
 from services.intake.models import Base
 
-# form_pages and status_pages are imported for their routes, which they put on pages.blueprint.
-from services.intake.portal import api, form_pages, pages, status_pages  # noqa: F401
+# form_pages, status_pages and document_pages are imported for their routes, which they put
+# on pages.blueprint; sms_webhook has a blueprint of its own.
+from services.intake.portal import (  # noqa: F401
+    api,
+    document_pages,
+    form_pages,
+    pages,
+    sms_webhook,
+    status_pages,
+)
 from services.intake.portal.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGE_COOKIE_SECONDS,
@@ -169,6 +178,7 @@ def create_app(
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(sms_webhook.blueprint)
     pages.apply_limits(app, limiter, portal)
     api.apply_limits(app, limiter, portal)
     add_health(app)
@@ -225,7 +235,8 @@ def finish_response(response: Response) -> Response:
 
 
 def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+    """The API's and the SMS provider's webhook's requests: their errors are JSON."""
+    return request.path.startswith(("/api/", "/webhooks/"))
 
 
 def too_many_requests(error: RateLimitExceeded) -> Any:

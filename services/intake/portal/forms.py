@@ -92,6 +92,8 @@ FIELD_OF_PATH = {
     "agencies": "release_agencies",
     "signature_name": "signature_name",
     "signed": "release_consent",
+    # Documents sent from the status page.
+    "message": "message",
     **{f"identifiers.{kind}": kind for kind in IDENTIFIER_FIELDS},
 }
 
@@ -122,6 +124,7 @@ FIELD_LABELS = {
     "signature_name": _l("Type your full name to sign"),
     "tracking_code": _l("Tracking code"),
     "code": _l("Code from the email"),
+    "message": _l("Message to your caseworker"),
     "general": _l("Your request"),
     **IDENTIFIER_LABELS,
 }
@@ -155,6 +158,7 @@ FIELD_ORDER = (
     "release_consent",
     "tracking_code",
     "code",
+    "message",
 )
 
 

@@ -1,6 +1,8 @@
 """What intake-web counts beyond its RED metrics: requests accepted (the same counter as the
 worker's, `casework_intake_submissions_accepted_total`) and refused, by a bounded reason, and
-clicks on the links in constituents' emails (survey, unsubscribe), by outcome."""
+clicks on the links in constituents' emails (survey, unsubscribe), by outcome, documents sent
+from the status page, by outcome, and replies to the platform's texts by kind, with the webhook
+requests refused for their signature."""
 
 from __future__ import annotations
 
@@ -48,5 +50,43 @@ def unsubscribe_click(outcome: str) -> None:
         WEB,
         "unsubscribe_clicks_total",
         "Visits to and posts from unsubscribe links, by outcome",
+        ["outcome"],
+    ).labels(outcome).inc()
+
+
+def text_reply(kind: str) -> None:
+    """One reply to the platform's texts the provider's webhook brought: `stop`, `start`,
+    `help` or `other` (the words themselves are counted nowhere); a replay of a STOP or START
+    already taken is `replayed`."""
+    service_metric(
+        "counter",
+        WEB,
+        "text_replies_total",
+        "Replies to the platform's text messages, by kind",
+        ["kind"],
+    ).labels(kind).inc()
+
+
+def webhook_signature_failure(reason: str) -> None:
+    """A webhook request refused for its signature: `missing` or `wrong` (a forged request,
+    or a token or public URL set differently here and at the provider)."""
+    service_metric(
+        "counter",
+        WEB,
+        "sms_webhook_signature_failures_total",
+        "SMS provider webhook requests refused for their signature, by reason",
+        ["reason"],
+    ).labels(reason).inc()
+
+
+def documents_upload(outcome: str) -> None:
+    """One sending of documents from the status page: `accepted`, or refused and why
+    (`file_type`, `too_large`, `empty_file`, `too_many_files`, `no_files`, `message_invalid`,
+    `not_awaited`: the office no longer waits for documents, `bad_token`, `not_verified`)."""
+    service_metric(
+        "counter",
+        WEB,
+        "document_uploads_total",
+        "Documents sent from the status page, by outcome (accepted, or why refused)",
         ["outcome"],
     ).labels(outcome).inc()

@@ -162,7 +162,13 @@ def apply_limits(app: Flask, limiter: Limiter, config: PortalSettings) -> None:
     """Per client address on every post; the status page's codes per tracking code too (so a
     constituent's mailbox cannot be flooded from many addresses)."""
     posting = ["POST"]
-    for endpoint in ("pages.request_form", "pages.release", "pages.revoke", "pages.unsubscribe"):
+    for endpoint in (
+        "pages.request_form",
+        "pages.release",
+        "pages.revoke",
+        "pages.unsubscribe",
+        "pages.upload_documents",
+    ):
         guards.limit_endpoint(
             app, endpoint, limiter.limit(lambda: config.form_limit, methods=posting)
         )

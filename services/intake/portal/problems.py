@@ -172,6 +172,8 @@ def field_message(field_id: str, *, missing: bool, length: bool) -> str:
         return _("Enter the 6-digit code from the email.")
     if field_id == "preferred_language":
         return _("Choose English or Spanish.")
+    if field_id == "message":
+        return _("Keep your message under 2,000 characters.")
     if field_id == "preferred_channel":
         return _("Give the email, phone number or postal address for the way you chose.")
     return _("Check this answer.")
@@ -197,6 +199,8 @@ def attachment_message(message: str) -> str:
     name, sep, problem = message.rpartition(": ")
     if not sep:
         name, problem = "", message
+    if "at least one file" in problem:
+        return _("Choose at least one file to send.")
     if "at most" in problem:
         return _("Send at most %(count)d files.", count=MAX_FILES)
     if "empty" in problem:

@@ -1,6 +1,9 @@
 """The portal's own settings (beside the service's `load_settings("intake")`): the key that
 signs its session cookie and form tokens, rate limits and where they are counted, the time
-trap, and whether cookies need HTTPS. Read from `CASEWORK_INTAKE_*` with laptop defaults."""
+trap, whether cookies need HTTPS, and the SMS provider's inbound webhook (the auth token its
+requests are signed with, the account they come from, the public URL it calls). Read from
+`CASEWORK_INTAKE_*` with laptop defaults; the webhook's token and account from notify's SMS
+settings (`CASEWORK_NOTIFY_SMS_TOKEN`, `_ACCOUNT`) unless intake-web has its own."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,13 @@ class PortalSettings:
     proxy_hops: int = 0
     timezone: str = "America/New_York"
     max_form_bytes: int = MAX_FORM_BYTES
+    # The SMS provider's auth token, which signs its webhook requests (empty: no webhook here).
+    sms_webhook_token: str = field(default="", repr=False)
+    # The provider account its requests must name (empty: any the token signs for).
+    sms_webhook_account: str = ""
+    # The webhook's URL exactly as written at the provider, which is what it signs; behind a
+    # proxy it differs from what this process sees (empty: the URL of the request as seen).
+    sms_webhook_url: str = ""
 
 
 def load_portal_settings(overrides: Mapping[str, Any] | None = None) -> PortalSettings:
@@ -68,6 +78,15 @@ def load_portal_settings(overrides: Mapping[str, Any] | None = None) -> PortalSe
         "secure_cookies": env.bool(f"{prefix}SECURE_COOKIES", False),
         "proxy_hops": env.int(f"{prefix}PROXY_HOPS", 0),
         "timezone": env.str(f"{prefix}PORTAL_TIMEZONE", PortalSettings.timezone),
+        "sms_webhook_token": (
+            env.str(f"{prefix}SMS_WEBHOOK_TOKEN", "").strip()
+            or env.str("CASEWORK_NOTIFY_SMS_TOKEN", "").strip()
+        ),
+        "sms_webhook_account": (
+            env.str(f"{prefix}SMS_WEBHOOK_ACCOUNT", "").strip()
+            or env.str("CASEWORK_NOTIFY_SMS_ACCOUNT", "").strip()
+        ),
+        "sms_webhook_url": env.str(f"{prefix}SMS_WEBHOOK_URL", "").strip(),
     }
     read.update(given)
     if "secret_key" not in read:

@@ -4,7 +4,8 @@ survey's one click, and stopping email. Its routes are on `pages.blueprint`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from flask import (
@@ -25,6 +26,8 @@ from services.chassis.http import header_token
 from services.chassis.schemas import field_errors
 from services.intake import handlers, signing, status_page, surveys
 from services.intake.domain.agencies import AGENCIES
+from services.intake.domain.attachments import MAX_BYTES, MAX_FILES
+from services.intake.domain.documents import MESSAGE_LENGTH
 from services.intake.domain.public_status import outstanding_documents
 from services.intake.domain.submissions import (
     PortalOffice,
@@ -151,7 +154,16 @@ def status_step(office: PortalOffice) -> Any:
     abort(400)
 
 
-def show_status(office: PortalOffice, submission_id: str) -> Any:
+def show_status(
+    office: PortalOffice,
+    submission_id: str,
+    problems: Callable[[], Problems] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> Any:
+    """The request's status page; with the problems of a refused sending of documents (and
+    the message typed) when that is why it is shown again. `problems` words them when the
+    page's language is known (the constituent's own, unless this browser chose one)."""
     try:
         found = status_page.public_status(db(), office.office_id, submission_id)
     except NotFound:
@@ -167,16 +179,27 @@ def show_status(office: PortalOffice, submission_id: str) -> Any:
         "status_words": STATUS_WORDS,
         "result_words": RESULT_WORDS,
         "release_states": RELEASE_STATES,
+        "values": values or {},
+        "max_files": MAX_FILES,
+        "max_megabytes": MAX_BYTES // (1024 * 1024),
+        "message_length": MESSAGE_LENGTH,
     }
-    return in_their_language(found.language, "status.html", 200, **context)
+    with their_language(found.language):
+        context["problems"] = problems() if problems is not None else Problems()
+        return page("status.html", status, **context)
 
 
 def in_their_language(language: str, template: str, status: int, **context: Any) -> Any:
     """A page in the constituent's own language, unless this browser chose one."""
+    with their_language(language):
+        return page(template, status, **context)
+
+
+def their_language(language: str) -> AbstractContextManager[Any]:
+    """Words in the constituent's own language within it, unless this browser chose one."""
     if chosen_language() is None and request.cookies.get(LANGUAGE_COOKIE) not in LANGUAGES:
-        with force_locale(language):
-            return page(template, status, **context)
-    return page(template, status, **context)
+        return force_locale(language)
+    return nullcontext()
 
 
 # -- The privacy release, signed later ---------------------------------------------------------

@@ -12,11 +12,14 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from services.chassis.errors import ChangedElsewhere
 from services.chassis.fakes import FakeDatabase, FakeUnitOfWork
 from services.intake.adapters import ReleaseSecrets
 from services.intake.domain.attachments import StoredAttachment
 from services.intake.domain.constituents import Constituent
+from services.intake.domain.documents import DocumentsSent
 from services.intake.domain.public_status import (
     PublicUpdateView,
     RequestOwner,
@@ -28,6 +31,7 @@ from services.intake.domain.releases import Release
 from services.intake.domain.submissions import EarlierSubmission, PortalOffice, Submission
 from services.intake.domain.surveys import Survey
 from services.intake.domain.unsubscribe import ContactPreferences, UnsubscribeLink
+from services.intake.tests.fake_text_replies import FakeTextReplies
 
 
 class FakeIntakeUnitOfWork(FakeUnitOfWork):
@@ -42,6 +46,7 @@ class FakeIntakeUnitOfWork(FakeUnitOfWork):
         self.status = FakeStatus(self)
         self.surveys = FakeSurveys(self)
         self.unsubscribe = FakeUnsubscribe(self)
+        self.text_replies = FakeTextReplies(self)
 
     def table(self, name: str) -> dict[Any, Any]:
         return self.database.rows.setdefault(name, {})  # type: ignore[no-any-return]
@@ -120,6 +125,9 @@ class FakeSubmissions:
         return None
 
     def add(self, submission: Submission) -> None:
+        if submission.idempotency and self.with_idempotency_key(submission.idempotency.key):
+            # As the table's unique constraint on (office_id, idempotency_key) refuses it.
+            raise IntegrityError("INSERT INTO submissions", None, Exception("idempotency_key"))
         self._uow.track(submission)
         rows = self._uow.table("submissions")
         key = (self._uow.office_id, submission.id)
@@ -141,6 +149,10 @@ class FakeAttachments:
                 rows[(office_id, item.id)] = item
 
         self._uow.stage(store)
+
+    def add_sent(self, sent: DocumentsSent) -> None:
+        self.add_all(sent.submission_id, sent.attachments, sent.sent_at)
+        self._uow.track(sent)
 
     def get(self, attachment_id: str) -> StoredAttachment | None:
         return self._uow.table("attachments").get((self._uow.office_id, attachment_id))

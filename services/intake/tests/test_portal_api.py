@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from services.contracts import SUBMISSION_RECEIVED
@@ -175,6 +176,38 @@ def test_a_retried_request_with_the_same_idempotency_key_gets_the_same_receipt(
     assert first.status_code == second.status_code == 202
     assert first.get_json() == second.get_json()
     assert count(portal.engine, "submissions") == 1
+
+
+def test_an_idempotency_key_costs_no_statement_more_until_it_is_used_again(
+    portal: Portal,
+) -> None:
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    def statements_of(body: dict[str, Any], headers: dict[str, str] | None = None) -> list[str]:
+        statements.clear()
+        assert portal.submit(body, headers=headers).status_code == 202
+        return list(statements)
+
+    portal.submit(valid_submission(subject="First, so the office is known"))
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        plain = statements_of(valid_submission(subject="Without a key"))
+        keyed = statements_of(valid_submission(), {"Idempotency-Key": "portal-7d2e"})
+        retried = statements_of(valid_submission(), {"Idempotency-Key": "portal-7d2e"})
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+
+    def look_ups(done: list[str]) -> int:
+        return sum(statement.startswith("SELECT submissions.") for statement in done)
+
+    assert len(keyed) == len(plain)
+    assert look_ups(keyed) == 0
+    # The retry's first try is refused by the unique index; the second finds the receipt.
+    assert look_ups(retried) == 1
+    assert count(portal.engine, "submissions") == 3  # the first, the plain and the keyed
 
 
 def test_a_nul_character_is_refused_naming_its_field_not_a_500(portal: Portal) -> None:

@@ -13,10 +13,14 @@ from services.intake.tests.support import Portal, rows, text_of
 from services.intake.tests.test_portal_status import STATUS, project, sent, without_email
 
 
-def opened_case(portal: Portal, language: str) -> tuple[str, str]:
+def opened_case(
+    portal: Portal, language: str, last_name: str = "Lopez", phone: str = "(202) 555-0134"
+) -> tuple[str, str]:
     """A request without email (opened with last name and ZIP), its case projected: the
-    case's id and the tracking code."""
-    receipt = sent(portal, without_email(language))
+    case's id and the tracking code. Another phone number is another constituent."""
+    body = without_email(language)
+    body["constituent"].update(last_name=last_name, phone=phone)
+    receipt = sent(portal, body)
     case_id = str(uuid.uuid4())
     project(
         portal,

@@ -105,6 +105,17 @@ def test_a_valid_form_stores_one_submission_and_redirects_to_its_confirmation(
 
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/o/{OFFICE}/submitted")
+    # The receipt rides in a cookie scripts cannot read, sent only to this office's pages,
+    # gone when the verified request would be (half an hour by default).
+    [receipt] = response.headers.getlist("Set-Cookie")
+    name, _, attributes = receipt.partition("; ")
+    assert name.startswith("casework_receipt=")
+    assert set(attributes.split("; ")) == {
+        "Max-Age=1800",
+        f"Path=/o/{OFFICE}/",
+        "HttpOnly",
+        "SameSite=Lax",
+    }
     [submission] = rows(portal.engine, "submissions")
     assert submission.channel == "web" and submission.category == "social_security"
     assert submission.description == (
@@ -120,6 +131,19 @@ def test_a_valid_form_stores_one_submission_and_redirects_to_its_confirmation(
     # Reloading the confirmation shows it again and sends nothing.
     assert submission.tracking_code in text_of(portal.client.get(response.headers["Location"]))
     assert count(portal.engine, "submissions") == 1
+
+
+def test_behind_https_the_receipt_cookie_is_sent_over_https_only(portal: Portal) -> None:
+    secure = make_portal(portal.engine, secure_cookies=True)
+    try:
+        page = form_page(secure)
+        response = secure.client.post(FORM, data=filled_form(page))
+    finally:
+        secure.close()
+
+    assert response.status_code == 303
+    [receipt] = response.headers.getlist("Set-Cookie")
+    assert "; Secure" in receipt and "; HttpOnly" in receipt
 
 
 def test_the_confirmation_without_a_submission_sends_you_to_the_form(portal: Portal) -> None:

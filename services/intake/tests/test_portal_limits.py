@@ -158,3 +158,17 @@ def test_posts_to_an_unsubscribe_link_are_limited_like_the_forms_and_reading_it_
     assert answered == [404, 404, 404]
     assert_retry_after(refused)
     assert limited.client.get(link).status_code == 404  # still answered: not limited
+
+
+def test_sending_documents_from_the_status_page_is_limited_like_the_forms(
+    limited: Portal,
+) -> None:
+    documents = f"/o/{OFFICE}/documents"  # not opened in this browser: each sent back, 303
+    for _ in range(3):
+        assert limited.client.post(documents, data={"csrf_token": "x"}).status_code == 303
+
+    refused = limited.client.post(documents, data={"csrf_token": "x"})
+
+    assert refused.status_code == 429
+    assert_retry_after(refused)
+    assert count(limited.engine, "attachments") == 0

@@ -82,13 +82,8 @@ def fold(events: Iterable[CountedEvent]) -> dict[tuple[str, date], DailyIncremen
 
 
 @dataclass(frozen=True)
-class OfficeCounts:
-    received: int = 0
-    opened: int = 0
-    assigned: int = 0
-    acknowledged: int = 0
-    closures: int = 0
-    seconds_to_close: int = 0
+class OfficeCounts(DailyIncrement):
+    """An office's totals: every day's counters added up."""
 
 
 @dataclass(frozen=True)

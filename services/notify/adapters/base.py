@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import RowMapping, Table
@@ -46,6 +46,9 @@ class Repository:
     def _one(self, statement: Any, **params: Any) -> RowMapping | None:
         row = self._session.execute(statement, {"office_id": self._office_id, **params}).first()
         return row._mapping if row is not None else None
+
+    def _rows(self, statement: Any, **params: Any) -> Iterable[RowMapping]:
+        return self._session.execute(statement, {"office_id": self._office_id, **params}).mappings()
 
     def _upsert(
         self,

@@ -9,28 +9,17 @@ from typing import Any
 from sqlalchemy import RowMapping, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from services.chassis.db import office_rows
 from services.chassis.uow import UnitOfWork
 from services.notify.adapters.base import Repository
 from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.models import deliveries
 from services.notify.ports import DeliveryChangedElsewhere
 
-DELIVERY_FOR_CAUSE = select(deliveries).where(
-    deliveries.c.office_id == bindparam("office_id"),
-    deliveries.c.occasion_id == bindparam("occasion_id"),
-    deliveries.c.kind == bindparam("kind"),
-)
-DELIVERY = select(deliveries).where(
-    deliveries.c.office_id == bindparam("office_id"),
-    deliveries.c.delivery_id == bindparam("delivery_id"),
-)
-DELIVERIES_OF_CASE = (
-    select(deliveries)
-    .where(
-        deliveries.c.office_id == bindparam("office_id"),
-        deliveries.c.case_id == bindparam("case_id"),
-    )
-    .order_by(deliveries.c.created_at, deliveries.c.delivery_id)
+DELIVERY_FOR_CAUSE = office_rows(deliveries, "occasion_id", "kind")
+DELIVERY = office_rows(deliveries, "delivery_id")
+DELIVERIES_OF_CASE = office_rows(deliveries, "case_id").order_by(
+    deliveries.c.created_at, deliveries.c.delivery_id
 )
 # A bare insert/update with parameter dicts compiles once. The update's SET columns come from
 # the parameters; the WHERE names what the delivery was when loaded (compare-and-set).
@@ -120,18 +109,12 @@ class DeliveryRepository(Repository):
         return self._load(row) if row else None
 
     def for_case(self, case_id: str) -> list[Delivery]:
-        rows = self._session.execute(
-            DELIVERIES_OF_CASE, {"office_id": self._office_id, "case_id": case_id}
-        ).mappings()
-        return [self._load(row) for row in rows]
+        return [self._load(row) for row in self._rows(DELIVERIES_OF_CASE, case_id=case_id)]
 
     def claim_swept(self, now: Any, limit: int) -> list[Delivery]:
         """The office's swept messages due at `now`, oldest first (locked on PostgreSQL)."""
         statement = SWEPT_DUE_LOCKED if self._uow.dialect == "postgresql" else SWEPT_DUE
-        rows = self._session.execute(
-            statement, {"office_id": self._office_id, "now": now, "limit": limit}
-        ).mappings()
-        return [self._load(row) for row in rows]
+        return [self._load(row) for row in self._rows(statement, now=now, limit=limit)]
 
     def _load(self, row: RowMapping) -> Delivery:
         values = {name: row[name] for name in _COLUMNS}

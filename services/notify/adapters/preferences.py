@@ -10,17 +10,14 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, or_, update
 
-from services.chassis.db import insert_on_conflict
+from services.chassis.db import insert_on_conflict, office_rows
 from services.notify.adapters.base import Repository
 from services.notify.domain.preferences import ContactPreference
 from services.notify.models import contact_preferences
 
-PREFERENCE = select(contact_preferences).where(
-    contact_preferences.c.office_id == bindparam("office_id"),
-    contact_preferences.c.constituent_id == bindparam("constituent_id"),
-)
+PREFERENCE = office_rows(contact_preferences, "constituent_id")
 # An UPDATE's parameters may not share its columns' names. PostgreSQL checks the WHERE again
 # on the row as another transaction left it, so of two changes applied at once the later wins.
 CHANGE = (

@@ -13,23 +13,19 @@ from typing import Any
 
 from sqlalchemy import RowMapping, bindparam, func, or_, select, text, update
 
-from services.chassis.db import insert_on_conflict
+from services.chassis.db import insert_on_conflict, office_rows
 from services.notify.adapters.base import Repository, projected
 from services.notify.domain.digest import Addressee
 from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
 from services.notify.models import case_assignees, staff, staff_notifications
 
-ROSTER = select(staff).where(staff.c.office_id == bindparam("office_id"))
+ROSTER = office_rows(staff)
 ASSIGNEES = select(case_assignees.c.case_id, case_assignees.c.caseworker_id).where(
     case_assignees.c.office_id == bindparam("office_id"),
     case_assignees.c.case_id.in_(bindparam("case_ids", expanding=True)),
 )
 NOTIFICATIONS_OF = (
-    select(staff_notifications)
-    .where(
-        staff_notifications.c.office_id == bindparam("office_id"),
-        staff_notifications.c.user_id == bindparam("user_id"),
-    )
+    office_rows(staff_notifications, "user_id")
     .order_by(staff_notifications.c.created_at.desc(), staff_notifications.c.notification_id)
     .limit(bindparam("limit"))
 )
@@ -118,8 +114,7 @@ class StaffRepository(Repository):
         return int(self._session.execute(CLAIM_DIGEST, params).rowcount) == 1  # type: ignore[attr-defined]
 
     def roster(self) -> list[Colleague]:
-        rows = self._session.execute(ROSTER, {"office_id": self._office_id}).mappings()
-        return [projected(Colleague, row) for row in rows]
+        return [projected(Colleague, row) for row in self._rows(ROSTER)]
 
 
 class AssignmentRepository(Repository):
@@ -178,10 +173,7 @@ class NotificationRepository(Repository):
 
     def for_person(self, user_id: str, *, unread_only: bool, limit: int) -> list[StaffNotification]:
         statement = UNREAD_OF if unread_only else NOTIFICATIONS_OF
-        rows = self._session.execute(
-            statement, {"office_id": self._office_id, "user_id": user_id, "limit": limit}
-        ).mappings()
-        return [_notification(row) for row in rows]
+        return [_notification(row) for row in self._rows(statement, user_id=user_id, limit=limit)]
 
     def unread_count(self, user_id: str) -> int:
         return int(

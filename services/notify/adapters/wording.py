@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, update
 
+from services.chassis.db import office_rows
 from services.notify.adapters.base import Repository, projected
 from services.notify.domain.wording import Wording
 from services.notify.models import message_wording, offices
 
-ALL_WORDING = select(message_wording).where(message_wording.c.office_id == bindparam("office_id"))
-ONE_WORDING = ALL_WORDING.where(
-    message_wording.c.message == bindparam("message"),
-    message_wording.c.language == bindparam("language"),
-)
+ALL_WORDING = office_rows(message_wording)
+ONE_WORDING = office_rows(message_wording, "message", "language")
 FORGET = delete(message_wording).where(
     message_wording.c.office_id == bindparam("b_office_id"),
     message_wording.c.message == bindparam("message"),
@@ -31,8 +29,7 @@ NEXT_VERSION = (
 
 class WordingRepository(Repository):
     def all(self) -> list[Wording]:
-        rows = self._session.execute(ALL_WORDING, {"office_id": self._office_id}).mappings()
-        return [projected(Wording, row) for row in rows]
+        return [projected(Wording, row) for row in self._rows(ALL_WORDING)]
 
     def get(self, message: str, language: str) -> Wording | None:
         row = self._one(ONE_WORDING, message=message, language=language)

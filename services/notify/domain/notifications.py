@@ -11,6 +11,9 @@ escalation goes to those people always.
 Each notification is keyed by its person and its cause (the reminder's occurrence), so a
 sweep that fires a reminder once gives each person one notification, never two.
 
+Documents a constituent sends from their status page reach the bell the same way: the case's
+assignee hears of them (or, with nobody on it, whoever hands out work).
+
 Pure: the office's roster and assignments come in as arguments.
 """
 
@@ -21,9 +24,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.contracts import ReminderDue
+from services.contracts import DocumentsReceived, ReminderDue
 
 CASEWORKER = "caseworker"
+DOCUMENTS_RECEIVED = "documents_received"
 # Whoever hands out the office's work hears of what nobody else would.
 HANDS_OUT_WORK = frozenset({"supervisor", "office_admin"})
 
@@ -101,4 +105,31 @@ def notifications_for(
             created_at=now,
         )
         for user_id in recipients(reminder.audience, assignee, roster)
+    ]
+
+
+def documents_notifications(
+    received: DocumentsReceived,
+    cause: str,
+    assignee: str | None,
+    roster: Iterable[Colleague],
+    now: datetime,
+) -> list[StaffNotification]:
+    """One notification per person working the case (its assignee, else whoever hands out
+    work) that the constituent sent documents from their status page; `cause` is the event's
+    id, so a replayed event notifies nobody twice. The files' names stay off the bell."""
+    count = len(received.attachments)
+    summary = f"The constituent sent {count} document{'s' if count != 1 else ''}"
+    return [
+        StaffNotification(
+            notification_id=str(uuid.uuid4()),
+            user_id=user_id,
+            case_id=received.case_id,
+            reference=received.reference,
+            kind=DOCUMENTS_RECEIVED,
+            summary=summary,
+            cause=f"documents:{cause}",
+            created_at=now,
+        )
+        for user_id in recipients(CASEWORKER, assignee, roster)
     ]

@@ -9,6 +9,11 @@ portal can take the constituent's opt-out, and tells notify of it
 whatever order the changes arrive in. While a constituent is opted out, notify sends them no
 message about their requests (the delivery is recorded as skipped, its reason
 `acknowledgements.ASKED_FOR_NO_EMAIL`); a status code they ask for on the portal still goes.
+
+Texts stop two ways: the SMS provider refusing one because the constituent replied STOP
+(`texts_stopped_at`, kept per constituent of the office), and their STOP reaching the
+provider's webhook (`TextOptOut`, kept per phone for every office, since a carrier's opt-out is
+per sender number). A START to the webhook ends both, until the next STOP.
 """
 
 from __future__ import annotations
@@ -62,3 +67,32 @@ class ContactPreference(Aggregate):
         self.email_opted_out = email_opted_out
         self.changed_at = at
         return True
+
+
+@dataclass(frozen=True)
+class TextOptOut:
+    """A phone's last STOP or START to the platform's sending number, as of `changed_at`."""
+
+    phone_number: str = field(repr=False)
+    opted_out: bool
+    changed_at: datetime
+
+    def later_than(self, kept: TextOptOut | None) -> bool:
+        """Whether this reply overtakes the one kept (none kept: it does)."""
+        return kept is None or self.changed_at > kept.changed_at
+
+
+def texts_stopped(
+    preference: ContactPreference | None, opt_out: TextOptOut | None, received_at: datetime
+) -> bool:
+    """Whether a text about a request made at `received_at` must not go: the phone replied
+    STOP (and not START since), or the provider refused a text to this constituent for their
+    STOP (`ContactPreference.texts_stopped_for`) and no START came after that."""
+    if opt_out is not None and opt_out.opted_out:
+        return True
+    if preference is None or not preference.texts_stopped_for(received_at):
+        return False
+    restarted = opt_out is not None and (
+        preference.texts_stopped_at is None or opt_out.changed_at > preference.texts_stopped_at
+    )
+    return not restarted

@@ -105,6 +105,14 @@ def case_key(case_id: str, purpose: str) -> str:
     return f"case:{case_id}:{purpose}"
 
 
+def case_of_key(cancel_key: str) -> str | None:
+    """The case a `case_key` names (a purpose has no colon); None for any other key."""
+    if not cancel_key.startswith("case:"):
+        return None
+    case_id, colon, _ = cancel_key[len("case:") :].rpartition(":")
+    return case_id if colon and case_id else None
+
+
 def inquiry_key(inquiry_id: str, purpose: str) -> str:
     return f"inquiry:{inquiry_id}:{purpose}"
 

@@ -23,6 +23,7 @@ from services.notify.domain.preferences import ContactPreference
 from services.notify.domain.reminders import DEFAULT_POLICY, Reminder, ReminderPolicy
 from services.notify.domain.wording import Wording
 from services.notify.ports import DeliveryChangedElsewhere, NotifyWork, ReminderChangedElsewhere
+from services.notify.tests.fake_opt_outs import FakeTextOptOuts
 
 
 class WorkerKilled(BaseException):
@@ -363,6 +364,7 @@ class FakeNotifyUnitOfWork(FakeUnitOfWork, NotifyWork):
         self.offices = FakeOffices(self, "offices")
         self.recipients = FakeRecipients(self, "recipients")
         self.preferences = FakeContactPreferences(self, "contact_preferences")
+        self.text_opt_outs = FakeTextOptOuts(self)
         self.cases = FakeOpenedCases(self, "opened_cases")
         self.deliveries = FakeDeliveries(self, "deliveries")
         self.reminders = FakeReminders(self, "reminders")

@@ -48,6 +48,7 @@ def test_the_migrations_build_what_the_service_declares_and_take_it_down(empty_u
             "staff_notifications",
             "message_wording",
             "contact_preferences",
+            "text_opt_outs",
         }
 
         command.downgrade(alembic_config("notify", empty_url), "base")

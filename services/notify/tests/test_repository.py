@@ -9,9 +9,11 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from services.chassis.db import create_db_engine
@@ -26,6 +28,13 @@ from services.notify.domain.acknowledgements import (
 from services.notify.domain.delivery import DeliveryStatus
 from services.notify.domain.notifications import Assignment, Colleague, StaffNotification
 from services.notify.domain.preferences import ContactPreference
+from services.notify.domain.reminders import (
+    Reminder,
+    ReminderKind,
+    case_key,
+    case_of_key,
+    inquiry_key,
+)
 from services.notify.models import metadata
 from services.notify.ports import DeliveryChangedElsewhere
 from services.notify.repository import NotifyUnitOfWork
@@ -378,3 +387,58 @@ def test_the_bell_lists_newest_first_counts_unread_and_marks_only_its_owners(db:
     with db.unit_of_work(office_id="sen-okafor") as uow:
         assert uow.notifications.for_person("u-ann", unread_only=False, limit=10) == []
         assert uow.notifications.mark_read("u-ann", None, NOW) == 0
+
+
+def test_a_cases_reminders_are_read_once_per_unit_of_work(
+    workers: Callable[[], Db], db_backend: str
+) -> None:
+    if db_backend == "fake":
+        pytest.skip("statements are the real repository's")
+    db = workers()
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM reminders" in statement:
+            statements.append(statement)
+
+    first_contact = case_key("case-1", ReminderKind.FIRST_CONTACT)
+    unassigned = case_key("case-1", ReminderKind.UNASSIGNED)
+    other_case = case_key("case-2", ReminderKind.FIRST_CONTACT)
+    inquiry = inquiry_key("inquiry-1", "reply_due")
+    reminder = Reminder.schedule(
+        cancel_key=first_contact,
+        case_id="case-1",
+        reference="CW-2026-000042",
+        kind=ReminderKind.FIRST_CONTACT,
+        summary="Contact the constituent",
+        due_at=NOW + timedelta(days=2),
+        now=NOW,
+    )
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        with db.unit_of_work(office_id="rep-lopez") as uow:
+            assert uow.reminders.by_key(first_contact) is None  # reads case-1's reminders
+            assert uow.reminders.by_key(first_contact) is None
+            assert uow.reminders.by_key(unassigned) is None
+            uow.reminders.add(reminder)
+            assert uow.reminders.by_key(first_contact) is reminder
+            assert len(statements) == 1
+            assert uow.reminders.by_key(other_case) is None  # another case: read too
+            assert uow.reminders.by_key(inquiry) is None  # not a case's key: by itself
+            assert uow.reminders.by_key(inquiry) is None
+            assert len(statements) == 3
+            uow.commit()
+        # Another unit of work reads again, and finds what the first committed.
+        with db.unit_of_work(office_id="rep-lopez") as uow:
+            found = uow.reminders.by_key(first_contact)
+            assert uow.reminders.by_key(unassigned) is None
+        assert found is not None and found.reminder_id == reminder.reminder_id
+        assert len(statements) == 4
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+
+
+def test_only_a_case_key_names_its_case() -> None:
+    assert case_of_key(case_key("3f6c-case:odd", ReminderKind.NO_ACTIVITY)) == "3f6c-case:odd"
+    assert case_of_key(inquiry_key("inquiry-1", "overdue:second")) is None
+    assert case_of_key("case:") is None and case_of_key("case:no-purpose") is None

@@ -21,6 +21,8 @@ the directory (platform admins keep it) and read the few inquiry columns the ove
 needs.
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -126,24 +128,25 @@ def _office_id() -> sa.Column[str]:
     return sa.Column("office_id", sa.String(length=64), nullable=False)
 
 
+def _agency_columns() -> tuple[sa.Column[Any], ...]:
+    """The directory's new columns, in the order upgrade() adds them (made anew for each
+    use: a Column belongs to one table)."""
+    return (
+        sa.Column("day_basis", sa.String(10), server_default="calendar", nullable=False),
+        sa.Column("interim_every_days", sa.Integer(), nullable=True),
+        sa.Column("signature_rule", sa.String(10), server_default="any", nullable=False),
+        sa.Column("sole_recipient", sa.Boolean(), server_default="1", nullable=False),
+        sa.Column("release_valid_days", sa.Integer(), nullable=True),
+        sa.Column("new_release_after_closure", sa.Boolean(), server_default="0", nullable=False),
+        sa.Column("active", sa.Boolean(), server_default="1", nullable=False),
+    )
+
+
 def upgrade() -> None:
     op.execute("ALTER TABLE agencies RENAME COLUMN typical_response_days TO response_days")
     with op.batch_alter_table("agencies") as batch_op:
-        batch_op.add_column(
-            sa.Column("day_basis", sa.String(length=10), server_default="calendar", nullable=False)
-        )
-        batch_op.add_column(sa.Column("interim_every_days", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("signature_rule", sa.String(length=10), server_default="any", nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("sole_recipient", sa.Boolean(), server_default="1", nullable=False)
-        )
-        batch_op.add_column(sa.Column("release_valid_days", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("new_release_after_closure", sa.Boolean(), server_default="0", nullable=False)
-        )
-        batch_op.add_column(sa.Column("active", sa.Boolean(), server_default="1", nullable=False))
+        for column in _agency_columns():
+            batch_op.add_column(column)
     for code, (days, basis, interim, signature) in TARGETS.items():
         op.execute(
             agencies.update()
@@ -390,15 +393,7 @@ def downgrade() -> None:
     for code, days in SEEDED_DAYS.items():
         op.execute(agencies.update().where(agencies.c.code == code).values(response_days=days))
     with op.batch_alter_table("agencies") as batch_op:
-        for column in (
-            "active",
-            "new_release_after_closure",
-            "release_valid_days",
-            "sole_recipient",
-            "signature_rule",
-            "interim_every_days",
-            "day_basis",
-        ):
-            batch_op.drop_column(column)
+        for column in reversed(_agency_columns()):
+            batch_op.drop_column(column.name)
     op.execute("ALTER TABLE agencies RENAME COLUMN response_days TO typical_response_days")
     apply_tenant_wall("agencies")
