@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, or_, update
 
 from services.chassis.db import insert_on_conflict, office_rows
+from services.chassis.uow import UnitOfWork
 from services.notify.adapters.base import Repository
 from services.notify.domain.preferences import ContactPreference
 from services.notify.models import contact_preferences
@@ -48,11 +49,22 @@ STOP_TEXTS = (
 
 
 class ContactPreferenceRepository(Repository):
+    """A message's plan asks for the constituent's row twice (how to reach them, and the
+    unsubscribe link it carries): the unit of work reads a constituent's row once and answers
+    again from memory the row it read or made. A row another transaction makes meanwhile
+    meets the insert's conflict; one it changes, the compare-and-set of `save`."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        super().__init__(uow)
+        self._known: dict[str, ContactPreference] = {}
+
     def get(self, constituent_id: str) -> ContactPreference | None:
+        if constituent_id in self._known:
+            return self._known[constituent_id]
         row = self._one(PREFERENCE, constituent_id=constituent_id)
         if row is None:
-            return None
-        return self._uow.track(
+            return None  # not remembered: it may be made by another transaction meanwhile
+        preference = self._uow.track(
             ContactPreference(
                 constituent_id=row["constituent_id"],
                 unsubscribe_token=row["unsubscribe_token"],
@@ -61,6 +73,8 @@ class ContactPreferenceRepository(Repository):
                 texts_stopped_at=row["texts_stopped_at"],
             )
         )
+        self._known[constituent_id] = preference
+        return preference
 
     def add_if_new(self, preference: ContactPreference) -> bool:
         row = {
@@ -75,7 +89,7 @@ class ContactPreferenceRepository(Repository):
         if inserted != 1:
             preference.pull_events()  # known already: nothing to announce
             return False
-        self._uow.track(preference)
+        self._known[preference.constituent_id] = self._uow.track(preference)
         return True
 
     def save(self, preference: ContactPreference) -> None:
@@ -94,6 +108,7 @@ class ContactPreferenceRepository(Repository):
     def stop_texts(self, constituent_id: str, at: datetime) -> None:
         params = {"of_office": self._office_id, "of_constituent": constituent_id, "at": at}
         self._session.execute(STOP_TEXTS, params)
+        self._known.pop(constituent_id, None)  # the row may have moved on: read it again
 
 
 @functools.cache

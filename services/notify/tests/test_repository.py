@@ -312,6 +312,47 @@ def test_only_a_change_later_than_the_kept_one_is_written_whoever_writes_first(
         assert back is not None and not back.email_opted_out
 
 
+def test_a_constituents_row_is_read_once_per_unit_of_work(
+    workers: Callable[[], Db], db_backend: str
+) -> None:
+    if db_backend == "fake":
+        pytest.skip("statements are the real repository's")
+    db = workers()
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.preferences.add_if_new(ContactPreference("c-1", "secret-1"))
+        uow.commit()
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM contact_preferences" in statement:
+            statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        with db.unit_of_work(office_id="rep-lopez") as uow:
+            first = uow.preferences.get("c-1")
+            assert first is not None and uow.preferences.get("c-1") is first
+            assert len(statements) == 1
+            # None is not remembered: another transaction may make the row meanwhile.
+            assert uow.preferences.get("c-2") is None and uow.preferences.get("c-2") is None
+            assert len(statements) == 3
+            made = ContactPreference.offer("c-2", "secret-2", now=NOW)
+            assert uow.preferences.add_if_new(made)
+            assert uow.preferences.get("c-2") is made
+            assert len(statements) == 3
+            # A STOP may move the row on: the next question reads it again.
+            uow.preferences.stop_texts("c-1", NOW)
+            again = uow.preferences.get("c-1")
+            assert again is not None and again.texts_stopped_at is not None
+            assert len(statements) == 4
+            uow.commit()
+        with db.unit_of_work(office_id="rep-lopez") as uow:
+            assert uow.preferences.get("c-2") == made
+        assert len(statements) == 5
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+
+
 # --- The staff side: roster, assignments, the bell ----------------------------------------------
 
 
