@@ -143,6 +143,11 @@ class Reminders(Protocol):
         """Write a new reminder; ReminderChangedElsewhere if its cancel key is taken."""
         ...
 
+    def add_if_new(self, reminder: Reminder) -> bool:
+        """Write a new reminder unless its cancel key is taken (another transaction committed
+        it since this one looked): False then, and `by_key` answers with the row holding it."""
+        ...
+
     def save(self, reminder: Reminder) -> None:
         """Write its new state if it is still as loaded; else ReminderChangedElsewhere."""
         ...

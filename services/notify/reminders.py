@@ -104,7 +104,7 @@ def follow_assignment(uow: NotifyWork, event: IncomingEvent[CaseAssigned]) -> No
     go to that person from now on."""
     assigned = event.payload
     notifications.record_assignment(uow, assigned)
-    _cancel(
+    cancel_reminder(
         uow,
         assigned.case_id,
         case_key(assigned.case_id, ReminderKind.UNASSIGNED),
@@ -119,7 +119,7 @@ def follow_status(uow: NotifyWork, event: IncomingEvent[CaseStatusChanged]) -> N
     changed = event.payload
     case_id, now = changed.case_id, event.occurred_at
     if changed.from_status == "new":
-        _cancel(
+        cancel_reminder(
             uow,
             case_id,
             case_key(case_id, ReminderKind.FIRST_CONTACT),
@@ -155,7 +155,7 @@ def follow_status(uow: NotifyWork, event: IncomingEvent[CaseStatusChanged]) -> N
             existing.restart(due_at, summary, now)
             uow.reminders.save(existing)
     elif changed.from_status == "waiting_on_constituent":
-        _cancel(uow, case_id, check_in, ReminderKind.CONSTITUENT_CHECK_IN, now)
+        cancel_reminder(uow, case_id, check_in, ReminderKind.CONSTITUENT_CHECK_IN, now)
 
 
 def finish_case(uow: NotifyWork, event: IncomingEvent[CaseClosed]) -> None:
@@ -194,7 +194,7 @@ def follow_reply(uow: NotifyWork, event: IncomingEvent[ReplyLogged]) -> None:
     reply = event.payload
     key = inquiry_key(reply.inquiry_id, "follow_up")
     if reply.kind == "final":
-        _cancel(uow, reply.case_id, key, ReminderKind.AGENCY_FOLLOW_UP, event.occurred_at)
+        cancel_reminder(uow, reply.case_id, key, ReminderKind.AGENCY_FOLLOW_UP, event.occurred_at)
         return
     office, policy = office_schedule(uow)
     due_at = (
@@ -207,7 +207,7 @@ def follow_reply(uow: NotifyWork, event: IncomingEvent[ReplyLogged]) -> None:
 
 def cancel_follow_up(uow: NotifyWork, event: IncomingEvent[InquiryWithdrawn]) -> None:
     withdrawn = event.payload
-    _cancel(
+    cancel_reminder(
         uow,
         withdrawn.case_id,
         inquiry_key(withdrawn.inquiry_id, "follow_up"),
@@ -253,19 +253,29 @@ def escalate_overdue(uow: NotifyWork, event: IncomingEvent[InquiryOverdue]) -> N
 
 def schedule_new(uow: NotifyWork, reminder: Reminder) -> None:
     """Keep a new reminder unless its key was used already (scheduled, fired or cancelled:
-    the same event again, or a cancellation that arrived first) or its case is finished."""
+    the same event again, or a cancellation that arrived first, even one committed by
+    another worker a moment ago) or its case is finished."""
     if uow.reminders.by_key(reminder.cancel_key) is not None:
         return
     if case_finished(uow, reminder.case_id):
         return
-    uow.reminders.add(reminder)
+    uow.reminders.add_if_new(reminder)
 
 
-def _cancel(uow: NotifyWork, case_id: str, key: str, kind: ReminderKind, now: datetime) -> None:
+def cancel_reminder(
+    uow: NotifyWork, case_id: str, key: str, kind: ReminderKind, now: datetime
+) -> None:
+    """Cancel the key's reminder, or keep its key as cancelled (a tombstone) so that its
+    scheduling, arriving later, keeps nothing. A reminder another worker scheduled a moment
+    ago (an opening heard beside its assignment) is found by the tombstone's insert, and
+    cancelled: no transaction is rolled back for it."""
     reminder = uow.reminders.by_key(key)
     if reminder is None:
-        uow.reminders.add(Reminder.tombstone(cancel_key=key, case_id=case_id, kind=kind, now=now))
-    elif reminder.pending:
+        tombstone = Reminder.tombstone(cancel_key=key, case_id=case_id, kind=kind, now=now)
+        if uow.reminders.add_if_new(tombstone):
+            return
+        reminder = uow.reminders.by_key(key)
+    if reminder is not None and reminder.pending:
         reminder.cancel()
         uow.reminders.save(reminder)
 
@@ -281,10 +291,12 @@ def _finish(uow: NotifyWork, case_id: str, now: datetime) -> None:
     for reminder in uow.reminders.pending_for_case(case_id):
         reminder.cancel()
         uow.reminders.save(reminder)
-    mark = uow.reminders.by_key(case_key(case_id, ReminderKind.CASE_FINISHED))
-    if mark is None:
-        uow.reminders.add(Reminder.finished_mark(case_id, now))
-    elif not mark.in_force:
+    key = case_key(case_id, ReminderKind.CASE_FINISHED)
+    mark = uow.reminders.by_key(key)
+    if mark is None and uow.reminders.add_if_new(Reminder.finished_mark(case_id, now)):
+        return
+    mark = mark or uow.reminders.by_key(key)
+    if mark is not None and not mark.in_force:
         mark.enforce()
         uow.reminders.save(mark)
 

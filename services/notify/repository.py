@@ -7,12 +7,13 @@ parameter dicts."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from typing import Any
 
 from sqlalchemy import RowMapping, bindparam, func, select, text, update
 
-from services.chassis.db import office_rows, utcnow
+from services.chassis.db import insert_on_conflict, office_rows, utcnow
 from services.chassis.uow import UnitOfWork
 from services.notify.adapters.base import Repository, projected
 from services.notify.adapters.deliveries import DeliveryRepository
@@ -248,6 +249,19 @@ class ReminderRepository(Repository):
         self._session.execute(INSERT_REMINDER, _plain(row))
         self._remember(reminder)
 
+    def add_if_new(self, reminder: Reminder) -> bool:
+        row = {name: getattr(reminder, name) for name in _REMINDER_COLUMNS}
+        row["office_id"] = self._office_id
+        inserted = self._session.execute(_insert_new_reminder(self._uow.dialect), _plain(row))
+        if inserted.rowcount == 1:  # type: ignore[attr-defined]
+            self._remember(reminder)
+            return True
+        # Another transaction committed the key after this one looked (an opening and an
+        # assignment of the same case, heard at once): the row that holds it, read afresh.
+        held = self._one(REMINDER_BY_KEY, cancel_key=reminder.cancel_key)
+        self._by_key[reminder.cancel_key] = self._load(held) if held else None
+        return False
+
     def save(self, reminder: Reminder) -> None:
         was_state, was_occurrence = self._loaded[reminder.reminder_id]
         params = _plain({name: getattr(reminder, name) for name in REMINDER_MUTABLE})
@@ -302,6 +316,14 @@ class ReminderRepository(Repository):
         self._loaded[reminder.reminder_id] = (reminder.state.value, reminder.occurrence)
         self._by_key[reminder.cancel_key] = reminder
         return self._uow.track(reminder)
+
+
+@functools.cache
+def _insert_new_reminder(dialect: str) -> Any:
+    """Insert a reminder, doing nothing if its cancel key is taken."""
+    return insert_on_conflict(dialect, reminders).on_conflict_do_nothing(
+        index_elements=["office_id", "cancel_key"]
+    )
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:

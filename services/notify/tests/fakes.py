@@ -255,6 +255,12 @@ class FakeReminders(_Table):
             raise ReminderChangedElsewhere("cancel key taken")
         self._write(reminder)
 
+    def add_if_new(self, reminder: Reminder) -> bool:
+        if any(row.cancel_key == reminder.cancel_key for row in self.rows.values()):
+            return False
+        self._write(reminder)
+        return True
+
     def save(self, reminder: Reminder) -> None:
         stored = self.rows.get(reminder.reminder_id)
         if stored is None or (stored.state.value, stored.occurrence) != self._loaded.get(

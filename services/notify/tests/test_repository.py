@@ -18,7 +18,7 @@ from sqlalchemy.orm import sessionmaker
 
 from services.chassis.db import create_db_engine
 from services.chassis.uow import DatabaseAccess
-from services.notify import handlers, preferences
+from services.notify import handlers, preferences, reminders
 from services.notify.domain.acknowledgements import (
     OfficeSender,
     OpenedCase,
@@ -31,6 +31,7 @@ from services.notify.domain.preferences import ContactPreference
 from services.notify.domain.reminders import (
     Reminder,
     ReminderKind,
+    ReminderState,
     case_key,
     case_of_key,
     inquiry_key,
@@ -477,6 +478,59 @@ def test_a_cases_reminders_are_read_once_per_unit_of_work(
         assert len(statements) == 4
     finally:
         event.remove(Engine, "before_cursor_execute", seen)
+
+
+def unassigned(now: datetime) -> Reminder:
+    return Reminder.schedule(
+        cancel_key=case_key("case-1", ReminderKind.UNASSIGNED),
+        case_id="case-1",
+        reference="CW-2026-000042",
+        kind=ReminderKind.UNASSIGNED,
+        summary="Nobody has taken this case",
+        due_at=now + timedelta(days=1),
+        now=now,
+    )
+
+
+def test_a_reminder_scheduled_by_another_worker_meanwhile_is_cancelled_not_clashed_with(
+    db: Db, workers: Callable[[], Db]
+) -> None:
+    # The assignment (slow) and the opening (fast) of one case, heard at once.
+    other_worker = workers()
+    key = case_key("case-1", ReminderKind.UNASSIGNED)
+    with db.unit_of_work(office_id="rep-lopez") as slow:
+        assert slow.reminders.by_key(key) is None
+        with other_worker.unit_of_work(office_id="rep-lopez") as fast:
+            reminders.schedule_new(fast, unassigned(NOW))
+            fast.commit()
+        reminders.cancel_reminder(slow, "case-1", key, ReminderKind.UNASSIGNED, NOW)
+        slow.commit()
+
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        kept = uow.reminders.by_key(key)
+        assert kept is not None and kept.state is ReminderState.CANCELLED
+        assert [r.cancel_key for r in uow.reminders.for_case("case-1")] == [key]
+
+
+def test_a_key_cancelled_by_another_worker_meanwhile_schedules_nothing(
+    db: Db, workers: Callable[[], Db]
+) -> None:
+    # The opening (slow) and the assignment (fast) of one case, heard at once.
+    other_worker = workers()
+    key = case_key("case-1", ReminderKind.UNASSIGNED)
+    with db.unit_of_work(office_id="rep-lopez") as slow:
+        assert slow.reminders.by_key(key) is None
+        with other_worker.unit_of_work(office_id="rep-lopez") as fast:
+            reminders.cancel_reminder(fast, "case-1", key, ReminderKind.UNASSIGNED, NOW)
+            fast.commit()
+        reminders.schedule_new(slow, unassigned(NOW))
+        found = slow.reminders.by_key(key)
+        assert found is not None and found.state is ReminderState.CANCELLED
+        slow.commit()
+
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        kept = uow.reminders.by_key(key)
+        assert kept is not None and kept.state is ReminderState.CANCELLED and not kept.pending
 
 
 def test_only_a_case_key_names_its_case() -> None:
