@@ -205,16 +205,25 @@ HONCHO_LINE = re.compile(r"^\d\d:\d\d:\d\d (?P<name>\S+?)(?:\.\d+)?\s*\| (?P<tex
 def split_logs(directory: Path) -> int:
     """Echo honcho's output and append each process's lines to `<directory>/<process>.log`.
 
-    honcho's own messages (`system`) go to `honcho.log`. SIGINT is ignored: the terminal's
-    Ctrl-C must not kill this reader before honcho has finished stopping the services.
+    honcho's own messages (`system`) go to `honcho.log`. SIGINT, SIGTERM and SIGHUP are
+    ignored: a signal to the whole process group (the terminal's Ctrl-C, `kill -TERM --
+    -PGID` from a supervisor, the terminal closing) must not kill this reader before honcho
+    has finished stopping the services. A honcho whose reader is gone cannot say that it is
+    stopping and never ends. This ends when honcho closes its output.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, signal.SIG_IGN)
     directory.mkdir(parents=True, exist_ok=True)
     files: dict[str, Any] = {}
+    echo = True
     try:
         for line in sys.stdin:
-            sys.stdout.write(line)
-            sys.stdout.flush()
+            if echo:
+                try:
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
+                except OSError:  # the terminal is gone: keep writing the logs
+                    echo = False
             match = HONCHO_LINE.match(line.rstrip("\n"))
             if not match:
                 continue
