@@ -60,6 +60,25 @@ wait_ready() {
   done
 }
 
+# stop_run PID: stop a ./scripts/run the way its user does (it stops honcho, which stops every
+# process), and make sure nothing of it is left: a system still consuming would take the next
+# run's events from the same queues. (Revisions before 2a3cce4 hang if the whole process group
+# is signalled: their log splitter died first.)
+stop_run() {
+  local pid="$1" waited=0
+  kill -TERM "$pid" 2>/dev/null
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 90 ]; do
+    sleep 1
+    waited=$((waited + 1))
+  done
+  if kill -0 "$pid" 2>/dev/null || pgrep -g "$pid" >/dev/null; then
+    echo "the run did not stop within 90 s; killing what is left of it" >&2
+    pkill -KILL -g "$pid"
+    pkill -KILL -f "nameko run services\.|services\.intake\.portal|scripts/smtp_sink|services\.notify\.fake_sms"
+  fi
+  wait "$pid" 2>/dev/null
+}
+
 # measure NAME TREE: start that tree's system on fresh databases, wait for its demo office, run
 # the benchmark from this tree (the same load generator for both), stop the system.
 measure() {
@@ -74,15 +93,13 @@ measure() {
   local pid=$!
   if ! wait_ready || ! timeout 120 bash -c "until grep -q 'rep-demo' '$log'; do sleep 1; done"; then
     echo "$name did not come up; see $log" >&2
-    kill -TERM -- "-$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    stop_run "$pid"
     return 1
   fi
   # Let the seed's events settle before the load starts.
   sleep 3
   "$HERE/.venv/bin/python" "$HERE/bench/intake_e2e.py" "${BENCH_ARGS[@]}" | tee "$WORK/$name.txt"
-  kill -TERM -- "-$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
+  stop_run "$pid"
   timeout 30 bash -c 'while curl -fsS http://127.0.0.1:8001/live >/dev/null 2>&1; do sleep 1; done'
 }
 
