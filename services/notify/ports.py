@@ -139,10 +139,6 @@ class Reminders(Protocol):
         for this unit of work, skipping those another claimer holds."""
         ...
 
-    def add(self, reminder: Reminder) -> None:
-        """Write a new reminder; ReminderChangedElsewhere if its cancel key is taken."""
-        ...
-
     def add_if_new(self, reminder: Reminder) -> bool:
         """Write a new reminder unless its cancel key is taken (another transaction committed
         it since this one looked): False then, and `by_key` answers with the row holding it."""

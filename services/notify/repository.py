@@ -171,7 +171,6 @@ OFFICES_WITH_DUE = (
     .order_by(func.min(reminders.c.due_at))
     .limit(bindparam("limit"))
 )
-INSERT_REMINDER = reminders.insert()
 # Compare-and-set on (state, occurrence): two claimers can never fire one occurrence twice,
 # on SQLite (no SKIP LOCKED) as on PostgreSQL.
 UPDATE_REMINDER = update(reminders).where(
@@ -208,8 +207,9 @@ class ReminderRepository(Repository):
     case again). The first question about a case's key reads all of that case's reminders in
     one statement (a case has a handful), and the unit of work answers every later question
     about its keys, and any other key it read, added or saved, from memory. Another
-    transaction adding a key meanwhile still meets the unique index; one changing a row
-    meets the compare-and-set of `save`."""
+    transaction adding a key meanwhile still meets the unique index (`add_if_new` then
+    keeps nothing and reads the row that holds the key); one changing a row meets the
+    compare-and-set of `save`."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         super().__init__(uow)
@@ -240,14 +240,6 @@ class ReminderRepository(Repository):
     def claim_due(self, now: Any, limit: int) -> list[Reminder]:
         statement = DUE_LOCKED if self._uow.dialect == "postgresql" else DUE
         return [self._load(row) for row in self._rows(statement, now=now, limit=limit)]
-
-    def add(self, reminder: Reminder) -> None:
-        row = {name: getattr(reminder, name) for name in _REMINDER_COLUMNS}
-        row["office_id"] = self._office_id
-        # A clash on the cancel key (the same event handled twice at once) is raised as the
-        # IntegrityError it is: the consume wrapper runs the handler again, which finds the row.
-        self._session.execute(INSERT_REMINDER, _plain(row))
-        self._remember(reminder)
 
     def add_if_new(self, reminder: Reminder) -> bool:
         row = {name: getattr(reminder, name) for name in _REMINDER_COLUMNS}

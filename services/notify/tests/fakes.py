@@ -250,11 +250,6 @@ class FakeReminders(_Table):
         due = sorted((row for row in self.rows.values() if row.is_due(now)), key=lambda r: r.due_at)
         return [self._hand_out(row) for row in due[:limit]]
 
-    def add(self, reminder: Reminder) -> None:
-        if any(row.cancel_key == reminder.cancel_key for row in self.rows.values()):
-            raise ReminderChangedElsewhere("cancel key taken")
-        self._write(reminder)
-
     def add_if_new(self, reminder: Reminder) -> bool:
         if any(row.cancel_key == reminder.cancel_key for row in self.rows.values()):
             return False

@@ -30,7 +30,7 @@ def schedule(db: Any, office: str, count: int, due_at: datetime, prefix: str = "
     with db.unit_of_work(office_id=office) as uow:
         for number in range(count):
             case_id = f"{prefix}case-{number}"
-            uow.reminders.add(
+            uow.reminders.add_if_new(
                 Reminder.schedule(
                     cancel_key=case_key(case_id, "first_contact"),
                     case_id=case_id,

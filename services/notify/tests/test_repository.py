@@ -462,7 +462,7 @@ def test_a_cases_reminders_are_read_once_per_unit_of_work(
             assert uow.reminders.by_key(first_contact) is None  # reads case-1's reminders
             assert uow.reminders.by_key(first_contact) is None
             assert uow.reminders.by_key(unassigned) is None
-            uow.reminders.add(reminder)
+            uow.reminders.add_if_new(reminder)
             assert uow.reminders.by_key(first_contact) is reminder
             assert len(statements) == 1
             assert uow.reminders.by_key(other_case) is None  # another case: read too
