@@ -37,7 +37,7 @@ from services.notify.domain.reminders import (
     inquiry_key,
 )
 from services.notify.models import metadata
-from services.notify.ports import DeliveryChangedElsewhere
+from services.notify.ports import DeliveryChangedElsewhere, NotifyWork
 from services.notify.repository import NotifyUnitOfWork
 from services.notify.tests.fakes import fake_database
 
@@ -480,57 +480,52 @@ def test_a_cases_reminders_are_read_once_per_unit_of_work(
         event.remove(Engine, "before_cursor_execute", seen)
 
 
-def unassigned(now: datetime) -> Reminder:
-    return Reminder.schedule(
-        cancel_key=case_key("case-1", ReminderKind.UNASSIGNED),
+UNASSIGNED = case_key("case-1", ReminderKind.UNASSIGNED)
+Step = Callable[[NotifyWork], None]
+
+
+def schedule_unassigned(uow: NotifyWork) -> None:
+    reminder = Reminder.schedule(
+        cancel_key=UNASSIGNED,
         case_id="case-1",
         reference="CW-2026-000042",
         kind=ReminderKind.UNASSIGNED,
         summary="Nobody has taken this case",
-        due_at=now + timedelta(days=1),
-        now=now,
+        due_at=NOW + timedelta(days=1),
+        now=NOW,
     )
+    reminders.schedule_new(uow, reminder)
 
 
-def test_a_reminder_scheduled_by_another_worker_meanwhile_is_cancelled_not_clashed_with(
-    db: Db, workers: Callable[[], Db]
+def cancel_unassigned(uow: NotifyWork) -> None:
+    reminders.cancel_reminder(uow, "case-1", UNASSIGNED, ReminderKind.UNASSIGNED, NOW)
+
+
+@pytest.mark.parametrize(
+    ("slow_step", "fast_step"),
+    [
+        pytest.param(cancel_unassigned, schedule_unassigned, id="opening-committed-first"),
+        pytest.param(schedule_unassigned, cancel_unassigned, id="assignment-committed-first"),
+    ],
+)
+def test_an_opening_and_its_assignment_heard_at_once_leave_the_key_cancelled(
+    db: Db, workers: Callable[[], Db], slow_step: Step, fast_step: Step
 ) -> None:
-    # The assignment (slow) and the opening (fast) of one case, heard at once.
+    # The slow worker looks at the key, the fast one commits its step on the same key, then
+    # the slow one takes its own step: no clash rolls it back, whichever came first.
     other_worker = workers()
-    key = case_key("case-1", ReminderKind.UNASSIGNED)
     with db.unit_of_work(office_id="rep-lopez") as slow:
-        assert slow.reminders.by_key(key) is None
+        assert slow.reminders.by_key(UNASSIGNED) is None
         with other_worker.unit_of_work(office_id="rep-lopez") as fast:
-            reminders.schedule_new(fast, unassigned(NOW))
+            fast_step(fast)
             fast.commit()
-        reminders.cancel_reminder(slow, "case-1", key, ReminderKind.UNASSIGNED, NOW)
+        slow_step(slow)
         slow.commit()
 
     with db.unit_of_work(office_id="rep-lopez") as uow:
-        kept = uow.reminders.by_key(key)
-        assert kept is not None and kept.state is ReminderState.CANCELLED
-        assert [r.cancel_key for r in uow.reminders.for_case("case-1")] == [key]
-
-
-def test_a_key_cancelled_by_another_worker_meanwhile_schedules_nothing(
-    db: Db, workers: Callable[[], Db]
-) -> None:
-    # The opening (slow) and the assignment (fast) of one case, heard at once.
-    other_worker = workers()
-    key = case_key("case-1", ReminderKind.UNASSIGNED)
-    with db.unit_of_work(office_id="rep-lopez") as slow:
-        assert slow.reminders.by_key(key) is None
-        with other_worker.unit_of_work(office_id="rep-lopez") as fast:
-            reminders.cancel_reminder(fast, "case-1", key, ReminderKind.UNASSIGNED, NOW)
-            fast.commit()
-        reminders.schedule_new(slow, unassigned(NOW))
-        found = slow.reminders.by_key(key)
-        assert found is not None and found.state is ReminderState.CANCELLED
-        slow.commit()
-
-    with db.unit_of_work(office_id="rep-lopez") as uow:
-        kept = uow.reminders.by_key(key)
+        kept = uow.reminders.by_key(UNASSIGNED)
         assert kept is not None and kept.state is ReminderState.CANCELLED and not kept.pending
+        assert [r.cancel_key for r in uow.reminders.for_case("case-1")] == [UNASSIGNED]
 
 
 def test_only_a_case_key_names_its_case() -> None:
