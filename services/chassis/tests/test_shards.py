@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from services.chassis.testing import LISTEN_PORTS, parse_shard, ports_of_shard, shard_of
+from services.chassis.testing import (
+    LISTEN_PORTS,
+    free_port,
+    parse_shard,
+    ports_of_shard,
+    shard_of,
+)
 
 
 @dataclass(frozen=True)
@@ -59,3 +65,12 @@ def test_processes_side_by_side_listen_on_ports_no_other_picks() -> None:
     assert not (shares[0] & shares[1] or shares[1] & shares[2] or shares[0] & shares[2])
     assert all(len(share) == 4000 and share <= set(LISTEN_PORTS) for share in shares)
     assert ports_of_shard(None) == LISTEN_PORTS
+
+
+def test_a_port_handed_out_is_not_handed_out_again_before_anything_listens_on_it() -> None:
+    # A system under test takes a port for each of its processes, then starts them: none of
+    # its ports may be another's, though nothing listens on any of them yet.
+    taken = [free_port() for _ in range(200)]
+
+    assert len(set(taken)) == len(taken)
+    assert all(port in LISTEN_PORTS for port in taken)
