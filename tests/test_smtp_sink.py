@@ -14,13 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from services.chassis.testing import free_port
+
 SINK = Path(__file__).resolve().parent.parent / "scripts" / "smtp_sink.py"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 10.0) -> None:
