@@ -30,8 +30,12 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 
+from services.chassis import green_postgres
 from services.chassis.config import env_int
 from services.chassis.errors import ChangedElsewhere
+
+# Under eventlet, psycopg2 waits through the hub: safely (green_postgres says why).
+green_postgres.install()
 
 log = logging.getLogger(__name__)
 
