@@ -36,6 +36,9 @@ def send_documents(visit: Visit, args: dict[str, Any]) -> None:
         lang, name = request["lang"], f"documents-{request['lang']}"
         page.context.clear_cookies()
         open_request(visit, args["office"], request["tracking"], request["last_name"])
+        # all_inner_texts() reads what is there now: wait for the list to be rendered (the
+        # first request, on a cold browser, was read as an empty list once).
+        page.locator(".needed-box li").first.wait_for()
         seen.setdefault("needed", {})[lang] = page.locator(".needed-box li").all_inner_texts()
         page.locator(".needed-box").screenshot(path=str(visit.shots / f"{name}-section.png"))
         check(visit, f"{name}-asked", phone=True)
