@@ -313,16 +313,14 @@ def pytest_configure(config: pytest.Config) -> None:
     _listen_ports = ports_of_shard(config.getoption("--shard"))
 
 
-# Ports this process has handed out, not handed out again: a system under test takes a
-# port for each of its processes before any of them listens, so "nothing listens on it now"
-# alone gave two of its processes the same port now and then (one in a hundred system starts
-# for nine ports out of four thousand), and the second failed with "Address already in use".
+# Ports handed out by this process, not handed out again: a system under test takes a port
+# for each process before any listens, so "nothing listens on it now" alone sometimes gave
+# two of them one port ("Address already in use", about one system start in a hundred).
 _handed_out: set[int] = set()
 
 
 def free_port() -> int:
-    """A port nothing listens on now, and that this process has not handed out before, for
-    a service under test to listen on."""
+    """A port nothing listens on and this process never handed out, for a service to use."""
     if len(_handed_out) > len(_listen_ports) // 2:
         _handed_out.clear()  # long ago: those tests and their processes are gone
     unused = [port for port in _listen_ports if port not in _handed_out]
