@@ -148,17 +148,21 @@ def form_body(token: str, n: int) -> bytes:
 
 
 def api_body(n: int) -> bytes:
+    """The same request as `form_body(_, n)`, as the form hands it to intake."""
     return json.dumps(
         {
             "constituent": {
                 "first_name": "Bench",
                 "last_name": f"Constituent{n}",
                 "email": f"bench{n}@example.org",
+                "preferred_language": "en",
             },
             "category": "veterans",
             "agency": "VA",
             "subject": f"Disability claim pending ({n})",
-            "description": "Filed in March, no decision yet.\n\nWhat I want: a decision.",
+            "description": "Filed in March, no decision yet.\n\n"
+            "Outcome wanted:\nA decision on the claim.",
+            "urgent": False,
         }
     ).encode()
 

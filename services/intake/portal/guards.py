@@ -12,7 +12,6 @@ JSON API's (the issue's "a submission through the form costs no more than one th
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import secrets
@@ -43,7 +42,7 @@ def _signature(salt: str, *parts: str) -> str:
     """HMAC-SHA256 of the parts under the app's secret, 144 bits of it, URL-safe."""
     key = str(current_app.secret_key or "").encode()
     message = "\x1f".join((salt, *parts)).encode()
-    digest = hmac.new(key, message, hashlib.sha256).digest()[:18]
+    digest = hmac.digest(key, message, "sha256")[:18]
     return base64.urlsafe_b64encode(digest).decode()
 
 

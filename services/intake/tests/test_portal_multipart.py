@@ -151,3 +151,33 @@ def test_a_form_posted_as_a_browser_does_becomes_a_request(portal: Portal) -> No
     assert count(portal.engine, "submissions") == 1
     (stored,) = rows(portal.engine, "submissions")
     assert "Nadie me llama." in stored.description
+
+
+def test_headers_spelled_otherwise_are_read_the_long_way_to_the_same_fields() -> None:
+    """Chromium's exact spelling takes one match a part; other legal spellings (a header's
+    case, a space before its value, the file part's type first) read the same fields."""
+    usual = browser_body([("first_name", "Ana"), ("email", "ana@example.org")])
+    other = (
+        usual.replace(b"Content-Disposition: form-data", b"content-disposition:  form-data")
+        .replace(
+            b'content-disposition:  form-data; name="attachments"; filename=""\r\n'
+            b"Content-Type: application/octet-stream",
+            b"Content-Type: application/octet-stream\r\n"
+            b'content-disposition: form-data; name="attachments"; filename=""',
+        )
+    )
+    assert other != usual
+    assert parse_small(other, BOUNDARY) == parse_small(usual, BOUNDARY) == werkzeug_reads(usual)
+    assert parse_small(other, BOUNDARY) == {"first_name": ["Ana"], "email": ["ana@example.org"]}
+
+
+def test_a_content_type_in_another_spelling_still_finds_its_boundary() -> None:
+    body = browser_body([("first_name", "Ana")])
+    for content_type in (
+        f"multipart/form-data; boundary={BOUNDARY}",
+        f'Multipart/Form-Data; boundary="{BOUNDARY}"',
+        f"multipart/form-data;boundary={BOUNDARY}",
+    ):
+        request = request_of(body)
+        request.environ["CONTENT_TYPE"] = content_type
+        assert posted_form(request).fields == {"first_name": ["Ana"]}, content_type
