@@ -157,14 +157,13 @@ def test_headers_spelled_otherwise_are_read_the_long_way_to_the_same_fields() ->
     """Chromium's exact spelling takes one match a part; other legal spellings (a header's
     case, a space before its value, the file part's type first) read the same fields."""
     usual = browser_body([("first_name", "Ana"), ("email", "ana@example.org")])
-    other = (
-        usual.replace(b"Content-Disposition: form-data", b"content-disposition:  form-data")
-        .replace(
-            b'content-disposition:  form-data; name="attachments"; filename=""\r\n'
-            b"Content-Type: application/octet-stream",
-            b"Content-Type: application/octet-stream\r\n"
-            b'content-disposition: form-data; name="attachments"; filename=""',
-        )
+    other = usual.replace(
+        b"Content-Disposition: form-data", b"content-disposition:  form-data"
+    ).replace(
+        b'content-disposition:  form-data; name="attachments"; filename=""\r\n'
+        b"Content-Type: application/octet-stream",
+        b"Content-Type: application/octet-stream\r\n"
+        b'content-disposition: form-data; name="attachments"; filename=""',
     )
     assert other != usual
     assert parse_small(other, BOUNDARY) == parse_small(usual, BOUNDARY) == werkzeug_reads(usual)
