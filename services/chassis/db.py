@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 
-from services.chassis import green_postgres
+from services.chassis import green_postgres, upserts
 from services.chassis.config import env_int
 from services.chassis.errors import ChangedElsewhere
 
@@ -220,11 +220,6 @@ def office_rows(table: Table, *keys: str) -> Select[Any]:
 
 def insert_on_conflict(dialect: str, table: Table) -> Any:
     """An INSERT that can say ON CONFLICT (DO NOTHING / DO UPDATE) on this dialect: the one
-    upsert helper. Repositories call it; prefer prebuilt text() statements on hot paths."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table)
+    upsert helper, cached by SQLAlchemy like any other statement (`upserts` says why that
+    needs saying). Build hot statements once and execute them with parameter dicts."""
+    return upserts.insert_on_conflict(dialect, table)
