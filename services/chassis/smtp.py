@@ -186,7 +186,17 @@ class SmtpTransport:
         if "Bcc" in message:
             message = copy.deepcopy(message)
             del message["Bcc"]
-        payload = wire_bytes(message)
+        self.send_wire(wire_bytes(message), mail_from=sender, recipients=to)
+
+    def send_wire(
+        self, payload: bytes, *, mail_from: str | None = None, recipients: Sequence[str]
+    ) -> None:
+        """Hand over a message already written out as SMTP carries it (CRLF line ends, every
+        header and the body MIME-encoded to ASCII); the same failures as `send`."""
+        sender = mail_from or self._settings.mail_from
+        to = list(recipients)
+        if not to:
+            raise SendRefused("NoRecipients", permanent=True)
         smtp = self._take_idle()
         if smtp is not None:
             try:
