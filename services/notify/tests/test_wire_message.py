@@ -110,7 +110,7 @@ def test_plain_short_lines_go_as_they_are() -> None:
     assert_reads_as_to_mime(message)
     assert raw.endswith(b"\r\n\r\nHello Maria,\r\n\r\nThanks.\r\n")
     assert b"Content-Transfer-Encoding: 7bit\r\n" in raw
-    assert b"From: =?utf-8?b?" in raw  # the office's name has an accent
+    assert raw.startswith(b"From: =?utf-8?")  # the office's name has an accent
 
 
 def test_without_an_unsubscribe_link_there_are_no_list_headers() -> None:
