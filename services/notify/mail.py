@@ -122,10 +122,25 @@ def _checked(value: str) -> str:
 
 
 def _encoded(text: str) -> str:
-    """ASCII as it is; anything else as UTF-8 encoded words, folded between words."""
-    if text.isascii():
+    """ASCII words as they are; each run of words with anything else as UTF-8 encoded words
+    (the spaces inside a run go inside them: a decoder drops whitespace between two encoded
+    words), folded between words: "Please send us some documents =?utf-8?q?...?=" as
+    EmailMessage writes it, so that a subject still starts with its plain words."""
+    if text.isascii() and "=?" not in text:
         return text
-    return Header(text, "utf-8").encode(linesep=CRLF)
+    written: list[str] = []
+    run: list[str] = []
+    for word in text.split(" "):
+        if word.isascii() and "=?" not in word:
+            if run:
+                written.append(Header(" ".join(run), "utf-8").encode(linesep=CRLF))
+                run = []
+            written.append(word)
+        else:
+            run.append(word)
+    if run:
+        written.append(Header(" ".join(run), "utf-8").encode(linesep=CRLF))
+    return " ".join(written)
 
 
 def _address(name: str, address: str) -> str:
