@@ -1,16 +1,24 @@
 """The tenant context: which office a transaction works for. On PostgreSQL it is the
 transaction-local setting row-level security reads, set once when a transaction begins and
-again when a batch moves on to another office's events; never per connection."""
+again when a batch moves on to another office's events; never per connection.
+
+The setting travels with the transaction's first statement (after a switch, the next one):
+`SELECT set_config(...)` is put in front of it in the same message, so it costs no round trip
+of its own. PostgreSQL runs the two in order, so row-level security sees the office by the
+time the statement runs. A transaction that ends before any statement forgets it: the next
+transaction on the connection never inherits an office."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 TENANT_SETTING = "casework.office_id"
 SET_TENANT_SQL = f"SELECT set_config('{TENANT_SETTING}', %s, true)"
+# On the connection's record: the office its next statement sets first.
+PENDING = "casework_pending_tenant"
 
 
 def set_tenant_on_begin(sessions: sessionmaker[Session]) -> None:
@@ -21,6 +29,37 @@ def set_tenant_on_begin(sessions: sessionmaker[Session]) -> None:
         return
     event.listen(sessions, "after_begin", _set_tenant)
     sessions._casework_sets_tenant = True  # type: ignore[attr-defined]
+    bind = sessions.kw.get("bind")
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        carry_tenant(bind)
+
+
+def carry_tenant(engine: Engine) -> None:
+    """Put a pending tenant in front of the engine's next statement, and drop it when its
+    transaction ends without one."""
+    if getattr(engine, "_casework_carries_tenant", False):
+        return
+    event.listen(engine, "before_cursor_execute", _with_tenant, retval=True)
+    for ended in ("commit", "rollback"):
+        event.listen(engine, ended, _forget_tenant)
+    engine._casework_carries_tenant = True  # type: ignore[attr-defined]
+
+
+def _with_tenant(
+    connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+) -> tuple[str, Any]:
+    office_id = connection.info.pop(PENDING, None)
+    if office_id is None:
+        return statement, parameters
+    setting = cursor.mogrify(SET_TENANT_SQL, (office_id,)).decode()
+    if parameters:
+        # The driver formats the whole text with the statement's parameters.
+        setting = setting.replace("%", "%%")
+    return f"{setting};\n{statement}", parameters
+
+
+def _forget_tenant(connection: Any) -> None:
+    connection.info.pop(PENDING, None)
 
 
 def _set_tenant(session: Session, transaction: Any, connection: Any) -> None:
@@ -42,8 +81,10 @@ def switch_tenant(session: Session, office_id: str) -> None:
 
 
 def _tenant_on_driver(connection: Any, office_id: str) -> None:
-    # Straight to the driver: every transaction runs this, and SQLAlchemy's statement
-    # execution (compile-cache lookup, result set-up) would cost more than the round trip.
+    if getattr(connection.engine, "_casework_carries_tenant", False):
+        connection.info[PENDING] = office_id
+        return
+    # An engine made without `carry_tenant`: straight to the driver, now.
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         cursor.execute(SET_TENANT_SQL, (office_id,))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from marshmallow import ValidationError
-from sqlalchemy import MetaData, String, func, select, text
+from sqlalchemy import MetaData, String, event, func, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from services.chassis.db import create_db_engine, new_metadata
@@ -233,3 +233,40 @@ def test_a_row_changed_elsewhere_is_retried_and_stays_transient_when_it_keeps_ch
 
     with pytest.raises(TransientError):  # an event is retried later, not dead-lettered
         retrying_conflicts(always_moved, attempts=2)
+
+
+def test_the_office_travels_with_the_first_statement_and_never_outlives_its_transaction(
+    db: Any, db_backend: str
+) -> None:
+    """No round trip of its own: the tenant is set in the message of the transaction's first
+    statement (and of the first after a switch). A transaction that runs no statement leaves
+    nothing behind for the next one on the same connection."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no session settings; its wall is the repositories' scope")
+    access, _ = db
+    engine = access._sessions.kw["bind"]
+    sent: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "after_cursor_execute", count)
+    try:
+        with access.unit_of_work(office_id="rep-b") as uow:
+            setting = uow.session.execute(
+                text("SELECT current_setting('casework.office_id', true)")
+            ).scalar()
+            uow.commit()
+        assert setting == "rep-b"
+        assert len(sent) == 1 and sent[0].startswith("SELECT set_config('casework.office_id'")
+
+        # Begun for rep-c, ended before any statement: the next transaction on the one
+        # connection (the pool keeps it) is platform work and must see no office.
+        with access.unit_of_work(office_id="rep-c") as uow:
+            begun = uow.session.connection().connection.dbapi_connection
+        with access.platform_work() as session:
+            assert session.connection().connection.dbapi_connection is begun
+            after = session.execute(text("SELECT current_setting('casework.office_id', true)"))
+            assert after.scalar() in (None, "")
+    finally:
+        event.remove(engine, "after_cursor_execute", count)
