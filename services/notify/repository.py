@@ -37,9 +37,6 @@ from services.notify.domain.reminders import (
 from services.notify.models import offices, opened_cases, recipients, reminders
 from services.notify.ports import NotifyWork, ReminderChangedElsewhere
 
-OFFICE_SENDER = select(offices.c.name, offices.c.reply_to_email, offices.c.wording_version).where(
-    offices.c.office_id == bindparam("office_id")
-)
 # The office's admin's settings notify schedules and sends by, as gateway announces them.
 SCHEDULE = (
     "first_contact_business_days",
@@ -49,9 +46,14 @@ SCHEDULE = (
     "sending_from",
     "sending_until",
 )
-OFFICE_SCHEDULE = select(offices.c.timezone, *(offices.c[name] for name in SCHEDULE)).where(
-    offices.c.office_id == bindparam("office_id")
-)
+# One row says both who sends an office's messages and when its reminders fall due.
+OFFICE = select(
+    offices.c.name,
+    offices.c.reply_to_email,
+    offices.c.wording_version,
+    offices.c.timezone,
+    *(offices.c[name] for name in SCHEDULE),
+).where(offices.c.office_id == bindparam("office_id"))
 RECIPIENT = office_rows(recipients, "submission_id")
 CASE_BY_ID = office_rows(opened_cases, "case_id")
 CASE_FOR_SUBMISSION = (
@@ -60,10 +62,13 @@ CASE_FOR_SUBMISSION = (
 
 
 class OfficeRepository(Repository):
-    """The office's projection. Its schedule is read once per unit of work: an event's
-    reminders, its quiet-case escalation and its message all ask for it."""
+    """The office's projection, read once per unit of work (one row, its sender and its
+    schedule): an event's reminders, its quiet-case escalation and its message all ask for
+    it. A change made in the unit of work (an announcement, a new wording version) is read
+    afresh."""
 
-    _schedule: tuple[str | None, ReminderPolicy] | None = None
+    _row: RowMapping | None = None
+    _read = False
 
     def record(
         self,
@@ -71,7 +76,7 @@ class OfficeRepository(Repository):
         timezone: str = "America/New_York",
         policy: ReminderPolicy = DEFAULT_POLICY,
     ) -> None:
-        self._schedule = None
+        self.forget()
         values = {
             "name": sender.name,
             "reply_to_email": sender.reply_to_email,
@@ -82,22 +87,24 @@ class OfficeRepository(Repository):
         # The office's wording version is notify's own: an announcement leaves it as it is.
         self._upsert(offices, ("office_id",), values, kept=("wording_version",))
 
+    def forget(self) -> None:
+        """The row changed: read it again when next asked."""
+        self._row, self._read = None, False
+
     def schedule(self) -> tuple[str | None, ReminderPolicy]:
-        if self._schedule is None:
-            row = self._one(OFFICE_SCHEDULE)
-            self._schedule = (
-                (None, DEFAULT_POLICY)
-                if row is None
-                else (
-                    str(row["timezone"]),
-                    ReminderPolicy(**{name: row[name] for name in SCHEDULE}),
-                )
-            )
-        return self._schedule
+        row = self._office()
+        if row is None:
+            return None, DEFAULT_POLICY
+        return str(row["timezone"]), ReminderPolicy(**{name: row[name] for name in SCHEDULE})
 
     def sender(self) -> OfficeSender | None:
-        row = self._one(OFFICE_SENDER)
+        row = self._office()
         return projected(OfficeSender, row) if row else None
+
+    def _office(self) -> RowMapping | None:
+        if not self._read:
+            self._row, self._read = self._one(OFFICE), True
+        return self._row
 
 
 class RecipientRepository(Repository):
@@ -132,7 +139,7 @@ class NotifyUnitOfWork(UnitOfWork, NotifyWork):
         self.text_opt_outs = TextOptOutRepository(self)
         self.cases = OpenedCaseRepository(self)
         self.deliveries = DeliveryRepository(self)
-        self.wording = WordingRepository(self)
+        self.wording = WordingRepository(self, on_new_version=self.offices.forget)
         self.reminders = ReminderRepository(self)
         self.staff = StaffRepository(self)
         self.assignments = AssignmentRepository(self)

@@ -5,10 +5,12 @@ version (a fresh random id) so that every notify instance reads it again."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import bindparam, delete, update
 
 from services.chassis.db import office_rows
+from services.chassis.uow import UnitOfWork
 from services.notify.adapters.base import Repository, projected
 from services.notify.domain.wording import Wording
 from services.notify.models import message_wording, offices
@@ -28,6 +30,11 @@ NEXT_VERSION = (
 
 
 class WordingRepository(Repository):
+    def __init__(self, uow: UnitOfWork, on_new_version: Callable[[], None] = lambda: None) -> None:
+        super().__init__(uow)
+        # The office's row (its wording version) as this unit of work read it is out of date.
+        self._on_new_version = on_new_version
+
     def all(self) -> list[Wording]:
         return [projected(Wording, row) for row in self._rows(ALL_WORDING)]
 
@@ -55,4 +62,5 @@ class WordingRepository(Repository):
     def _next_version(self) -> bool:
         params = {"b_office_id": self._office_id, "version": str(uuid.uuid4())}
         changed = self._session.execute(NEXT_VERSION, params)
+        self._on_new_version()
         return bool(changed.rowcount)  # type: ignore[attr-defined]
