@@ -59,7 +59,10 @@ def _with_tenant(
 
 
 def _forget_tenant(connection: Any) -> None:
-    connection.info.pop(PENDING, None)
+    # An invalidated connection (its server went away) has no record to ask, and the record's
+    # `info` is cleared with it; asking would raise in the middle of the rollback.
+    if not connection.invalidated:
+        connection.info.pop(PENDING, None)
 
 
 def _set_tenant(session: Session, transaction: Any, connection: Any) -> None:

@@ -270,3 +270,23 @@ def test_the_office_travels_with_the_first_statement_and_never_outlives_its_tran
             assert after.scalar() in (None, "")
     finally:
         event.remove(engine, "after_cursor_execute", count)
+
+
+def test_a_transaction_whose_connection_was_lost_rolls_back_cleanly(
+    db: Any, db_backend: str
+) -> None:
+    """The server went away mid-transaction (a restart): the rollback that follows must not
+    fail in the tenant's bookkeeping, or a caller answering 503 for a lost connection would
+    answer 500 instead."""
+    if db_backend != "postgresql":
+        pytest.skip("the tenant setting is PostgreSQL's")
+    access, _ = db
+    with pytest.raises(LookupError), access.unit_of_work(office_id="rep-b") as uow:
+        uow.session.execute(text("SELECT 1"))
+        uow.session.connection().invalidate()
+        raise LookupError("the request failed after its connection was lost")
+    with access.unit_of_work(office_id="rep-b") as uow:
+        setting = uow.session.execute(
+            text("SELECT current_setting('casework.office_id', true)")
+        ).scalar()
+    assert setting == "rep-b"
