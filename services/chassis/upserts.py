@@ -30,75 +30,73 @@ _UPDATE = [
 ]
 
 
+class _BoundSet:
+    """DO UPDATE with its SET values given as Python objects bound now, as parameters of their
+    column's type: the compiler would make them while compiling, and a cached compiled form
+    would then keep the first statement's values for every later one."""
+
+    update_values_to_set: list[tuple[Any, Any]]
+
+    def __init__(self, table: TableClause, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.update_values_to_set = [
+            (
+                key,
+                value
+                if isinstance(value, ClauseElement) or hasattr(value, "__clause_element__")
+                else BindParameter(None, value, type_=table.c[getattr(key, "key", key)].type),
+            )
+            for key, value in self.update_values_to_set
+        ]
+
+
 class _PostgresqlDoNothing(postgresql_dml.OnConflictDoNothing):
     _traverse_internals = _TARGET
 
 
-class _PostgresqlDoUpdate(postgresql_dml.OnConflictDoUpdate):
+class _PostgresqlDoUpdate(_BoundSet, postgresql_dml.OnConflictDoUpdate):
     _traverse_internals = _TARGET + _UPDATE
-
-    def __init__(self, table: TableClause, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.update_values_to_set = _bound(table, self.update_values_to_set)
 
 
 class _SqliteDoNothing(sqlite_dml.OnConflictDoNothing):
     _traverse_internals = _INDEX
 
 
-class _SqliteDoUpdate(sqlite_dml.OnConflictDoUpdate):
+class _SqliteDoUpdate(_BoundSet, sqlite_dml.OnConflictDoUpdate):
     _traverse_internals = _INDEX + _UPDATE
 
-    def __init__(self, table: TableClause, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.update_values_to_set = _bound(table, self.update_values_to_set)
+
+class _CachedConflicts:
+    """An Insert whose ON CONFLICT clauses are the keyed subclasses above."""
+
+    _keyed_nothing: Any
+    _keyed_update: Any
+
+    def on_conflict_do_nothing(self, *args: Any, **kwargs: Any) -> Any:
+        made = super().on_conflict_do_nothing(*args, **kwargs)  # type: ignore[misc]
+        made._post_values_clause = self._keyed_nothing(*args, **kwargs)
+        return made
+
+    def on_conflict_do_update(self, *args: Any, **kwargs: Any) -> Any:
+        made = super().on_conflict_do_update(*args, **kwargs)  # type: ignore[misc]
+        made._post_values_clause = self._keyed_update(made.table, *args, **kwargs)
+        return made
 
 
-def _bound(table: TableClause, values: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
-    """SET values given as Python objects as bound parameters of their column's type, made
-    now: the compiler would make them while compiling, and a cached compiled form would then
-    keep the first statement's values for every later one."""
-    return [
-        (
-            key,
-            value
-            if isinstance(value, ClauseElement) or hasattr(value, "__clause_element__")
-            else BindParameter(None, value, type_=table.c[getattr(key, "key", key)].type),
-        )
-        for key, value in values
-    ]
-
-
-class PostgresqlInsert(postgresql_dml.Insert):
+class PostgresqlInsert(_CachedConflicts, postgresql_dml.Insert):
     """PostgreSQL's INSERT with a cache key that covers its ON CONFLICT clause."""
 
     inherit_cache = True
-
-    def on_conflict_do_nothing(self, *args: Any, **kwargs: Any) -> Any:
-        made = super().on_conflict_do_nothing(*args, **kwargs)
-        made._post_values_clause = _PostgresqlDoNothing(*args, **kwargs)
-        return made
-
-    def on_conflict_do_update(self, *args: Any, **kwargs: Any) -> Any:
-        made = super().on_conflict_do_update(*args, **kwargs)
-        made._post_values_clause = _PostgresqlDoUpdate(self.table, *args, **kwargs)
-        return made
+    _keyed_nothing = _PostgresqlDoNothing
+    _keyed_update = _PostgresqlDoUpdate
 
 
-class SqliteInsert(sqlite_dml.Insert):
+class SqliteInsert(_CachedConflicts, sqlite_dml.Insert):
     """SQLite's INSERT with a cache key that covers its ON CONFLICT clause."""
 
     inherit_cache = True
-
-    def on_conflict_do_nothing(self, *args: Any, **kwargs: Any) -> Any:
-        made = super().on_conflict_do_nothing(*args, **kwargs)
-        made._post_values_clause = _SqliteDoNothing(*args, **kwargs)
-        return made
-
-    def on_conflict_do_update(self, *args: Any, **kwargs: Any) -> Any:
-        made = super().on_conflict_do_update(*args, **kwargs)
-        made._post_values_clause = _SqliteDoUpdate(self.table, *args, **kwargs)
-        return made
+    _keyed_nothing = _SqliteDoNothing
+    _keyed_update = _SqliteDoUpdate
 
 
 def insert_on_conflict(dialect: str, table: Table) -> Any:
