@@ -179,14 +179,11 @@ class SmtpTransport:
         recipients: Sequence[str] | None = None,
     ) -> None:
         """Hand one message over; raise SendRefused or SendOutcomeUnknown on failure."""
-        sender = mail_from or self._settings.mail_from
         to = list(recipients) if recipients is not None else recipients_of(message)
-        if not to:
-            raise SendRefused("NoRecipients", permanent=True)
         if "Bcc" in message:
             message = copy.deepcopy(message)
             del message["Bcc"]
-        self.send_wire(wire_bytes(message), mail_from=sender, recipients=to)
+        self.send_wire(wire_bytes(message), mail_from=mail_from, recipients=to)
 
     def send_wire(
         self, payload: bytes, *, mail_from: str | None = None, recipients: Sequence[str]

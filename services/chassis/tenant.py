@@ -29,20 +29,14 @@ def set_tenant_on_begin(sessions: sessionmaker[Session]) -> None:
         return
     event.listen(sessions, "after_begin", _set_tenant)
     sessions._casework_sets_tenant = True  # type: ignore[attr-defined]
-    bind = sessions.kw.get("bind")
-    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-        carry_tenant(bind)
-
-
-def carry_tenant(engine: Engine) -> None:
-    """Put a pending tenant in front of the engine's next statement, and drop it when its
-    transaction ends without one."""
-    if getattr(engine, "_casework_carries_tenant", False):
-        return
-    event.listen(engine, "before_cursor_execute", _with_tenant, retval=True)
-    for ended in ("commit", "rollback"):
-        event.listen(engine, ended, _forget_tenant)
-    engine._casework_carries_tenant = True  # type: ignore[attr-defined]
+    engine: Engine = sessions.kw["bind"]
+    if engine.dialect.name == "postgresql" and not getattr(engine, "_casework_tenant", False):
+        # The pending tenant goes in front of the engine's next statement, and is dropped
+        # when its transaction ends without one.
+        event.listen(engine, "before_cursor_execute", _with_tenant, retval=True)
+        for ended in ("commit", "rollback"):
+            event.listen(engine, ended, _forget_tenant)
+        engine._casework_tenant = True  # type: ignore[attr-defined]
 
 
 def _with_tenant(
@@ -68,7 +62,7 @@ def _forget_tenant(connection: Any) -> None:
 def _set_tenant(session: Session, transaction: Any, connection: Any) -> None:
     office_id = session.info.get("office_id")
     if office_id and connection.dialect.name == "postgresql":
-        _tenant_on_driver(connection, office_id)
+        connection.info[PENDING] = office_id
 
 
 def switch_tenant(session: Session, office_id: str) -> None:
@@ -80,16 +74,4 @@ def switch_tenant(session: Session, office_id: str) -> None:
     if session.in_transaction():
         connection = session.connection()
         if connection.dialect.name == "postgresql":
-            _tenant_on_driver(connection, office_id)
-
-
-def _tenant_on_driver(connection: Any, office_id: str) -> None:
-    if getattr(connection.engine, "_casework_carries_tenant", False):
-        connection.info[PENDING] = office_id
-        return
-    # An engine made without `carry_tenant`: straight to the driver, now.
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(SET_TENANT_SQL, (office_id,))
-    finally:
-        cursor.close()
+            connection.info[PENDING] = office_id

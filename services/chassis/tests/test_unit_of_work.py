@@ -72,6 +72,11 @@ def staff_event(event_id: str = "e-1") -> Any:
     return incoming(STAFF_MEMBER_ADDED, STAFF, office_id="rep-a", event_id=event_id)
 
 
+def tenant_of(session: Any) -> str | None:
+    """The office the session's transaction works for, as row-level security reads it."""
+    return session.execute(text("SELECT current_setting('casework.office_id', true)")).scalar()
+
+
 def outbox_rows(access: DatabaseAccess[Any]) -> list[Any]:
     with access.platform_work() as session:
         return list(
@@ -183,14 +188,11 @@ def test_the_office_is_set_for_the_transaction_on_postgresql(db: Any, db_backend
         pytest.skip("SQLite has no session settings; its wall is the repositories' scope")
     access, _ = db
     with access.unit_of_work(office_id="rep-b") as uow:
-        setting = uow.session.execute(
-            text("SELECT current_setting('casework.office_id', true)")
-        ).scalar()
+        setting = tenant_of(uow.session)
         uow.commit()
     assert setting == "rep-b"
     with access.platform_work() as session:
-        after = session.execute(text("SELECT current_setting('casework.office_id', true)"))
-        assert after.scalar() in (None, "")
+        assert tenant_of(session) in (None, "")
 
 
 def test_a_unique_key_clash_is_retried_and_the_last_one_raised() -> None:
@@ -253,9 +255,7 @@ def test_the_office_travels_with_the_first_statement_and_never_outlives_its_tran
     event.listen(engine, "after_cursor_execute", count)
     try:
         with access.unit_of_work(office_id="rep-b") as uow:
-            setting = uow.session.execute(
-                text("SELECT current_setting('casework.office_id', true)")
-            ).scalar()
+            setting = tenant_of(uow.session)
             uow.commit()
         assert setting == "rep-b"
         assert len(sent) == 1 and sent[0].startswith("SELECT set_config('casework.office_id'")
@@ -266,8 +266,7 @@ def test_the_office_travels_with_the_first_statement_and_never_outlives_its_tran
             begun = uow.session.connection().connection.dbapi_connection
         with access.platform_work() as session:
             assert session.connection().connection.dbapi_connection is begun
-            after = session.execute(text("SELECT current_setting('casework.office_id', true)"))
-            assert after.scalar() in (None, "")
+            assert tenant_of(session) in (None, "")
     finally:
         event.remove(engine, "after_cursor_execute", count)
 
@@ -286,7 +285,5 @@ def test_a_transaction_whose_connection_was_lost_rolls_back_cleanly(
         uow.session.connection().invalidate()
         raise LookupError("the request failed after its connection was lost")
     with access.unit_of_work(office_id="rep-b") as uow:
-        setting = uow.session.execute(
-            text("SELECT current_setting('casework.office_id', true)")
-        ).scalar()
+        setting = tenant_of(uow.session)
     assert setting == "rep-b"
