@@ -9,9 +9,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import Insert, Table
 from sqlalchemy.orm import Session
 
+from services.chassis import held_rows
 from services.chassis.db import utcnow
 from services.chassis.domain import Actor, Aggregate, RecordedEvent
 from services.chassis.events import IncomingEvent
@@ -167,6 +168,17 @@ class UnitOfWork(BaseUnitOfWork):
                 for subject_id in subject_ids
             ],
         )
+
+    def insert_later(self, statement: Insert, rows: Sequence[dict[str, Any]]) -> None:
+        """Append rows (each with its `office_id`) that no handler reads back unless it calls
+        `write_held` first: in a batch, written with every event's rows of the table in one
+        statement at the batch's end; alone, now (held_rows.py)."""
+        held_rows.insert_later(self.session, statement, rows)
+
+    def write_held(self, statement: Insert) -> None:
+        """Before reading a table that handlers append to with `insert_later`: this office's
+        rows the batch holds for it, written now."""
+        held_rows.write_held(self.session, statement, self.office_id)
 
     def flush(self) -> None:
         """Write what the aggregates changed that their repositories hold back (a subclass's

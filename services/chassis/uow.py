@@ -17,8 +17,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import groupby
-from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import MetaData, text
@@ -26,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.chassis.consuming import Failures, MemberFailed, consume_batch
 from services.chassis.events import IncomingEvent
+from services.chassis.held_rows import take_held
 from services.chassis.inbox import claim_all
 from services.chassis.opening import OpensOfficeWork
 from services.chassis.outbox_rows import Outbox
@@ -112,11 +111,7 @@ class DatabaseAccess(OpensOfficeWork[U]):
                     rows.extend(uow.finish())
                 except Exception as exc:
                     raise MemberFailed(event, exc) from exc
-            # Row-level security checks each outbox row against the tenant of the moment: one
-            # statement per office of the batch (the events come office by office).
-            for office_id, office_rows in groupby(rows, key=itemgetter("office_id")):
-                switch_tenant(session, office_id)
-                together.write(list(office_rows))
+            together.write_by_office(rows)
 
     def office_after_office(
         self,
@@ -136,10 +131,12 @@ class DatabaseAccess(OpensOfficeWork[U]):
         moment its work is due)."""
         results: list[R] = []
         with self._offices_together() as together:
+            rows: list[dict[str, Any]] = []
             for office_id in offices:
                 uow = together.open(office_id, None)
                 results.append(work(uow))
-                together.write(uow.finish())
+                rows.extend(uow.finish())
+            together.write_by_office(rows)
             if before_commit is not None:
                 before_commit()
         return results
@@ -212,7 +209,17 @@ class _Together(Generic[U]):
         self.opened.append(uow)
         return uow
 
-    def write(self, rows: list[dict[str, Any]]) -> None:
-        """Outbox rows, under the tenant of the moment."""
-        self._outbox.write(rows)
+    def write_by_office(self, rows: list[dict[str, Any]]) -> None:
+        """The units' held rows (held_rows.py) and outbox rows, office by office: row-level
+        security checks each row against the tenant of the moment, so each office's go under
+        its tenant, each table's in one statement."""
+        held = take_held(self.session)
+        outbox_rows: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            outbox_rows.setdefault(row["office_id"], []).append(row)
+        for office_id in dict.fromkeys([*held, *outbox_rows]):
+            switch_tenant(self.session, office_id)
+            for statement, office_rows in held.get(office_id, {}).items():
+                self.session.execute(statement, office_rows)
+            self._outbox.write(outbox_rows.get(office_id, []))
         self.wrote = self.wrote or bool(rows)

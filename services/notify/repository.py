@@ -61,14 +61,16 @@ CASE_FOR_SUBMISSION = (
 )
 
 
-class OfficeRepository(Repository):
-    """The office's projection, read once per unit of work (one row, its sender and its
-    schedule): an event's reminders, its quiet-case escalation and its message all ask for
-    it. A change made in the unit of work (an announcement, a new wording version) is read
-    afresh."""
+# Where a transaction keeps the office rows it read, on its session: every event of a batch
+# has a unit of work of its own, and they are mostly the same office's.
+OFFICES_READ = "notify_offices_read"
 
-    _row: RowMapping | None = None
-    _read = False
+
+class OfficeRepository(Repository):
+    """The office's projection, read once per transaction (one row, its sender and its
+    schedule): an event's reminders, its quiet-case escalation and its message all ask for
+    it, and so does every other event of a batch of the same office. A change made in the
+    transaction (an announcement, a new wording version) is read afresh."""
 
     def record(
         self,
@@ -89,7 +91,7 @@ class OfficeRepository(Repository):
 
     def forget(self) -> None:
         """The row changed: read it again when next asked."""
-        self._row, self._read = None, False
+        self._read_rows().pop(self._uow.office_id, None)
 
     def schedule(self) -> tuple[str | None, ReminderPolicy]:
         row = self._office()
@@ -102,9 +104,14 @@ class OfficeRepository(Repository):
         return projected(OfficeSender, row) if row else None
 
     def _office(self) -> RowMapping | None:
-        if not self._read:
-            self._row, self._read = self._one(OFFICE), True
-        return self._row
+        read = self._read_rows()
+        office_id = self._uow.office_id
+        if office_id not in read:
+            read[office_id] = self._one(OFFICE)
+        return read[office_id]
+
+    def _read_rows(self) -> dict[str, RowMapping | None]:
+        return self._uow.session.info.setdefault(OFFICES_READ, {})  # type: ignore[no-any-return]
 
 
 class RecipientRepository(Repository):

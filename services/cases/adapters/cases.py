@@ -142,6 +142,7 @@ class SqlCaseRepository:
             return None
         if row.id in self._tracked:
             return self._tracked[row.id][0]
+        self._uow.write_held(INSERT_NOTES)
         notes = self._uow.session.execute(NOTES, self._params(case_id=row.id))
         case = case_from(row, [note_from(note) for note in notes])
         attachments = self._uow.session.execute(ATTACHMENTS_OF_CASE, self._params(case_id=row.id))
@@ -203,10 +204,11 @@ class SqlCaseRepository:
         return self._uow.track(case)
 
     def _write_notes(self, case: Case, notes: list[TimelineNote]) -> None:
-        if notes:
-            self._uow.session.execute(
-                INSERT_NOTES, [note_row(self._uow.office_id, case.case_id, note) for note in notes]
-            )
+        # A batch's notes go in one statement at its end: a case is read with its timeline
+        # only after the notes held for it are written (`_with_timeline`).
+        self._uow.insert_later(
+            INSERT_NOTES, [note_row(self._uow.office_id, case.case_id, note) for note in notes]
+        )
 
     def _write_attachments(self, case: Case, attachments: tuple[CaseAttachment, ...]) -> None:
         if attachments:

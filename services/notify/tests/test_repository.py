@@ -17,7 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from services.chassis.db import create_db_engine
+from services.chassis.fakes import incoming
 from services.chassis.uow import DatabaseAccess
+from services.contracts import OFFICE_REGISTERED
 from services.notify import handlers, preferences, reminders
 from services.notify.domain.acknowledgements import (
     OfficeSender,
@@ -352,6 +354,55 @@ def test_a_constituents_row_is_read_once_per_unit_of_work(
         assert len(statements) == 5
     finally:
         event.remove(Engine, "before_cursor_execute", seen)
+
+
+def test_an_offices_row_is_read_once_per_batch_and_again_after_it_changes(
+    workers: Callable[[], Db], db_backend: str
+) -> None:
+    if db_backend == "fake":
+        pytest.skip("statements are the real repository's")
+    db = workers()
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.offices.record(OfficeSender("Office of Rep. Ana Lopez", "casework@lopez.example.gov"))
+        uow.commit()
+    renamed = OfficeSender("Office of Senator Ana Lopez", "casework@lopez.example.gov")
+    registered = {
+        "office_id": "rep-lopez",
+        "name": renamed.name,
+        "reply_to_email": renamed.reply_to_email,
+    }
+    senders: list[OfficeSender | None] = []
+
+    def ask(uow: NotifyWork, event: Any) -> None:
+        senders.append(uow.offices.sender())
+        uow.offices.schedule()
+        if event.event_id == "e-2":
+            uow.offices.record(renamed)
+
+    events = [
+        incoming(OFFICE_REGISTERED, registered, office_id="rep-lopez", event_id=f"e-{n}")
+        for n in range(1, 5)
+    ]
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM offices" in statement:
+            statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        assert db.consume_batch(events, ask, claim=False) == {}
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+
+    # Four events of one office in one transaction: read once, and once more after e-2's change.
+    assert len(statements) == 2
+    assert [sender.name if sender else None for sender in senders] == [
+        "Office of Rep. Ana Lopez",
+        "Office of Rep. Ana Lopez",
+        "Office of Senator Ana Lopez",
+        "Office of Senator Ana Lopez",
+    ]
 
 
 # --- The staff side: roster, assignments, the bell ----------------------------------------------
