@@ -51,19 +51,23 @@ STOP_TEXTS = (
 class ContactPreferenceRepository(Repository):
     """A message's plan asks for the constituent's row twice (how to reach them, and the
     unsubscribe link it carries): the unit of work reads a constituent's row once and answers
-    again from memory the row it read or made. A row another transaction makes meanwhile
-    meets the insert's conflict; one it changes, the compare-and-set of `save`."""
+    again from memory the row it read or made, or that there was none. A row another
+    transaction makes meanwhile meets the insert's conflict, after which the row is read
+    afresh; one it changes, the compare-and-set of `save`."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         super().__init__(uow)
-        self._known: dict[str, ContactPreference] = {}
+        self._known: dict[str, ContactPreference | None] = {}
 
     def get(self, constituent_id: str) -> ContactPreference | None:
         if constituent_id in self._known:
             return self._known[constituent_id]
         row = self._one(PREFERENCE, constituent_id=constituent_id)
         if row is None:
-            return None  # not remembered: it may be made by another transaction meanwhile
+            # Remembered: a new constituent's plan asks twice before it makes the row, and a
+            # row another transaction makes meanwhile meets `add_if_new`'s conflict.
+            self._known[constituent_id] = None
+            return None
         preference = self._uow.track(
             ContactPreference(
                 constituent_id=row["constituent_id"],
@@ -88,6 +92,7 @@ class ContactPreferenceRepository(Repository):
         inserted = self._session.execute(_insert_new(self._uow.dialect), row).rowcount  # type: ignore[attr-defined]
         if inserted != 1:
             preference.pull_events()  # known already: nothing to announce
+            self._known.pop(preference.constituent_id, None)  # made elsewhere: read it afresh
             return False
         self._known[preference.constituent_id] = self._uow.track(preference)
         return True

@@ -336,24 +336,40 @@ def test_a_constituents_row_is_read_once_per_unit_of_work(
             first = uow.preferences.get("c-1")
             assert first is not None and uow.preferences.get("c-1") is first
             assert len(statements) == 1
-            # None is not remembered: another transaction may make the row meanwhile.
+            # That there is none is remembered too: a new constituent's plan asks twice.
             assert uow.preferences.get("c-2") is None and uow.preferences.get("c-2") is None
-            assert len(statements) == 3
+            assert len(statements) == 2
             made = ContactPreference.offer("c-2", "secret-2", now=NOW)
             assert uow.preferences.add_if_new(made)
             assert uow.preferences.get("c-2") is made
-            assert len(statements) == 3
+            assert len(statements) == 2
             # A STOP may move the row on: the next question reads it again.
             uow.preferences.stop_texts("c-1", NOW)
             again = uow.preferences.get("c-1")
             assert again is not None and again.texts_stopped_at is not None
-            assert len(statements) == 4
+            assert len(statements) == 3
             uow.commit()
         with db.unit_of_work(office_id="rep-lopez") as uow:
             assert uow.preferences.get("c-2") == made
-        assert len(statements) == 5
+        assert len(statements) == 4
     finally:
         event.remove(Engine, "before_cursor_execute", seen)
+
+
+def test_a_row_made_elsewhere_after_none_was_seen_is_read_afresh(
+    workers: Callable[[], Db], db_backend: str
+) -> None:
+    """One transaction saw no row; another made it and committed; the first one's insert meets
+    the conflict, and its next question finds the other's row, not the None it remembered."""
+    db, other = workers(), workers()
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        assert uow.preferences.get("c-3") is None
+        with other.unit_of_work(office_id="rep-lopez") as theirs:
+            assert theirs.preferences.add_if_new(ContactPreference("c-3", "their-secret"))
+            theirs.commit()
+        assert not uow.preferences.add_if_new(ContactPreference("c-3", "my-secret"))
+        found = uow.preferences.get("c-3")
+        assert found is not None and found.unsubscribe_token == "their-secret"
 
 
 def test_an_offices_row_is_read_once_per_batch_and_again_after_it_changes(
