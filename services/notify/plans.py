@@ -41,12 +41,11 @@ def plan_acknowledgement(
     uow: NotifyWork, senders: Senders, event: IncomingEvent[Any], now: datetime, lease: timedelta
 ) -> Attempt | None:
     """What to do about the acknowledgement of the event's submission now (`Plan`)."""
-    submission_id = event.payload.submission_id
-    case = uow.cases.for_submission(submission_id)
+    case, recipient, delivery = uow.deliveries.in_context(
+        event.payload.submission_id, ACKNOWLEDGEMENT
+    )
     if case is None:
         return None  # nothing to do before the case is opened, and no delivery before that
-    recipient = uow.recipients.get(submission_id)
-    delivery = uow.deliveries.for_cause(submission_id, ACKNOWLEDGEMENT)
     way = (
         preferences.route_for(uow, recipient, texts_on=senders.texts_on)
         if recipient is not None

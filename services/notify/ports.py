@@ -115,6 +115,14 @@ class Deliveries(Protocol):
         its submission; a status code's, the request's event id)."""
         ...
 
+    def in_context(
+        self, submission_id: str, kind: str
+    ) -> tuple[OpenedCase | None, Recipient | None, Delivery | None]:
+        """What a message about a submission is planned from, read at once: its first opened
+        case (`OpenedCases.for_submission`), its recipient (`Recipients.get`) and the delivery
+        of `kind` whose occasion is the submission (`for_cause`), each if any."""
+        ...
+
     def claim_swept(self, now: datetime, limit: int) -> list[Delivery]:
         """The office's swept messages due at `now`, oldest first; another sweeper skips them
         while this unit of work lasts (PostgreSQL)."""

@@ -65,6 +65,6 @@ class Repository:
 P = TypeVar("P")
 
 
-def projected(kind: type[P], row: RowMapping) -> P:
+def projected(kind: type[P], row: Mapping[Any, Any]) -> P:
     """A projection's value object from its row: its fields are the row's column names."""
     return kind(**{f.name: row[f.name] for f in dataclasses.fields(kind)})  # type: ignore[arg-type]

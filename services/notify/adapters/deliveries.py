@@ -4,16 +4,18 @@ messages (updates about a case) the sweep sends once their moment has come."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, func, select, update
+from sqlalchemy import RowMapping, String, and_, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.chassis.db import office_rows
 from services.chassis.uow import UnitOfWork
-from services.notify.adapters.base import Repository
+from services.notify.adapters.base import Repository, projected
+from services.notify.domain.acknowledgements import OpenedCase, Recipient
 from services.notify.domain.delivery import Delivery, DeliveryStatus
-from services.notify.models import deliveries
+from services.notify.models import deliveries, opened_cases, recipients
 from services.notify.ports import DeliveryChangedElsewhere
 
 DELIVERY_FOR_CAUSE = office_rows(deliveries, "occasion_id", "kind")
@@ -66,6 +68,64 @@ OFFICES_WITH_SWEPT_DUE = (
 )
 
 
+def _submission_in_context() -> Any:
+    """A submission's first opened case, its recipient and its delivery of a kind, each or
+    none, in one row: what a message about the submission is planned from. Their columns
+    come prefixed `c_`, `r_` and `d_`."""
+    asked = select(
+        bindparam("office_id", type_=String).label("office_id"),
+        bindparam("submission_id", type_=String).label("submission_id"),
+    ).subquery("asked")
+    earlier = opened_cases.alias("earlier")
+    first_case = (
+        select(earlier.c.case_id)
+        .where(
+            earlier.c.office_id == asked.c.office_id,
+            earlier.c.submission_id == asked.c.submission_id,
+        )
+        .order_by(earlier.c.opened_at)
+        .limit(1)
+        .correlate(asked)
+        .scalar_subquery()
+    )
+    joined = (
+        asked.outerjoin(
+            opened_cases,
+            and_(
+                opened_cases.c.office_id == asked.c.office_id,
+                opened_cases.c.case_id == first_case,
+            ),
+        )
+        .outerjoin(
+            recipients,
+            and_(
+                recipients.c.office_id == asked.c.office_id,
+                recipients.c.submission_id == asked.c.submission_id,
+            ),
+        )
+        .outerjoin(
+            deliveries,
+            and_(
+                deliveries.c.office_id == asked.c.office_id,
+                deliveries.c.occasion_id == asked.c.submission_id,
+                deliveries.c.kind == bindparam("kind"),
+            ),
+        )
+    )
+    return select(
+        *(column.label(f"c_{column.name}") for column in opened_cases.columns),
+        *(column.label(f"r_{column.name}") for column in recipients.columns),
+        *(column.label(f"d_{column.name}") for column in deliveries.columns),
+    ).select_from(joined)
+
+
+SUBMISSION_IN_CONTEXT = _submission_in_context()
+
+
+def _prefixed(row: RowMapping, prefix: str) -> dict[str, Any]:
+    return {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
+
+
 class DeliveryRepository(Repository):
     def __init__(self, uow: UnitOfWork) -> None:
         super().__init__(uow)
@@ -104,6 +164,20 @@ class DeliveryRepository(Repository):
         row = self._one(DELIVERY, delivery_id=delivery_id)
         return self._load(row) if row else None
 
+    def in_context(
+        self, submission_id: str, kind: str
+    ) -> tuple[OpenedCase | None, Recipient | None, Delivery | None]:
+        row = self._one(SUBMISSION_IN_CONTEXT, submission_id=submission_id, kind=kind)
+        assert row is not None, "the query always answers one row"
+        case = _prefixed(row, "c_")
+        recipient = _prefixed(row, "r_")
+        delivery = _prefixed(row, "d_")
+        return (
+            projected(OpenedCase, case) if case["case_id"] is not None else None,
+            projected(Recipient, recipient) if recipient["submission_id"] is not None else None,
+            self._load(delivery) if delivery["delivery_id"] is not None else None,
+        )
+
     def for_cause(self, occasion_id: str, kind: str) -> Delivery | None:
         row = self._one(DELIVERY_FOR_CAUSE, occasion_id=occasion_id, kind=kind)
         return self._load(row) if row else None
@@ -116,7 +190,7 @@ class DeliveryRepository(Repository):
         statement = SWEPT_DUE_LOCKED if self._uow.dialect == "postgresql" else SWEPT_DUE
         return [self._load(row) for row in self._rows(statement, now=now, limit=limit)]
 
-    def _load(self, row: RowMapping) -> Delivery:
+    def _load(self, row: Mapping[Any, Any]) -> Delivery:
         values = {name: row[name] for name in _COLUMNS}
         values["status"] = DeliveryStatus(values["status"])
         return self._remember(Delivery(**values))

@@ -202,6 +202,16 @@ class FakeDeliveries(_Table):
                 return self._hand_out(stored)
         return None
 
+    def in_context(
+        self, submission_id: str, kind: str
+    ) -> tuple[OpenedCase | None, Recipient | None, Delivery | None]:
+        uow = self._uow
+        return (
+            uow.cases.for_submission(submission_id),
+            uow.recipients.get(submission_id),
+            self.for_cause(submission_id, kind),
+        )
+
     def claim_swept(self, now: datetime, limit: int) -> list[Delivery]:
         due = [row for row in self.rows.values() if row.send_after and row.send_after <= now]
         due.sort(key=lambda row: row.send_after or now)

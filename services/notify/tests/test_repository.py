@@ -152,6 +152,42 @@ def test_a_delivery_reads_back_as_it_was_written(db: Db) -> None:
         assert uow.deliveries.for_case("case-1") == [delivery]
 
 
+def test_a_submission_is_read_in_context_as_its_three_reads_would_find_it(db: Db) -> None:
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        assert uow.deliveries.in_context("sub-1", "acknowledgement") == (None, None, None)
+    later = dataclasses.replace(CASE, case_id="case-2", opened_at=NOW + timedelta(minutes=1))
+    delivery = first_acknowledgement(CASE, now=NOW, sender_address="casework@localhost")
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        uow.cases.record(later)
+        uow.cases.record(CASE)
+        uow.commit()
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        # A case opened, nobody to write to yet, nothing sent.
+        assert uow.deliveries.in_context("sub-1", "acknowledgement") == (CASE, None, None)
+        uow.recipients.record(MARIA)
+        uow.deliveries.add(delivery)
+        uow.commit()
+    with db.unit_of_work(office_id="rep-someone-else") as uow:
+        assert uow.deliveries.in_context("sub-1", "acknowledgement") == (None, None, None)
+
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        assert uow.deliveries.in_context("sub-1", "status_code") == (CASE, MARIA, None)
+        case, recipient, loaded = uow.deliveries.in_context("sub-1", "acknowledgement")
+        assert (case, recipient, loaded) == (
+            uow.cases.for_submission("sub-1"),
+            uow.recipients.get("sub-1"),
+            delivery,
+        )
+        # Handed out as `for_cause` hands it out: it saves under its compare-and-set.
+        assert loaded is not None
+        loaded.sent(loaded.attempts, at=NOW + timedelta(minutes=2))
+        uow.deliveries.save(loaded)
+        uow.commit()
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        saved = uow.deliveries.get(delivery.delivery_id)
+        assert saved is not None and saved.status is DeliveryStatus.SENT
+
+
 def test_a_second_delivery_for_the_same_recipient_and_cause_is_refused(db: Db) -> None:
     first = first_acknowledgement(CASE, now=NOW, sender_address="casework@localhost")
     with db.unit_of_work(office_id="rep-lopez") as uow:
