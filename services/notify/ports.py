@@ -152,6 +152,12 @@ class Reminders(Protocol):
         it since this one looked): False then, and `by_key` answers with the row holding it."""
         ...
 
+    def add_later(self, reminder: Reminder) -> None:
+        """`add_if_new` for a caller that needs no answer: it may be written with others in
+        one statement before the unit of work next reads reminders or finishes; `by_key`
+        answers with it meanwhile, or, once written, with the row holding its key."""
+        ...
+
     def save(self, reminder: Reminder) -> None:
         """Write its new state if it is still as loaded; else ReminderChangedElsewhere."""
         ...

@@ -259,7 +259,7 @@ def schedule_new(uow: NotifyWork, reminder: Reminder) -> None:
         return
     if case_finished(uow, reminder.case_id):
         return
-    uow.reminders.add_if_new(reminder)
+    uow.reminders.add_later(reminder)
 
 
 def cancel_reminder(

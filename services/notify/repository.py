@@ -1,23 +1,24 @@
-"""Notify's SQL: the office, recipient and case projections and the reminders, each repository
-scoped to its unit of work's office (deliveries, contact preferences, wording and the staff
-side are in `adapters/`).
+"""Notify's SQL: the office, recipient and case projections, each repository scoped to its unit
+of work's office (reminders, deliveries, contact preferences, wording and the staff side are in
+`adapters/`), and the unit of work that opens them all.
 Statements are built once at import (and the upserts once per dialect), then executed with
 parameter dicts."""
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import json
 from typing import Any
 
-from sqlalchemy import RowMapping, bindparam, func, select, text, update
+from sqlalchemy import RowMapping, bindparam, select
 
-from services.chassis.db import insert_on_conflict, office_rows, utcnow
+from services.chassis.db import office_rows, utcnow
 from services.chassis.uow import UnitOfWork
 from services.notify.adapters.base import Repository, projected
 from services.notify.adapters.deliveries import DeliveryRepository
 from services.notify.adapters.preferences import ContactPreferenceRepository
+from services.notify.adapters.reminders import (
+    ReminderRepository,
+)
 from services.notify.adapters.staff import (
     AssignmentRepository,
     NotificationRepository,
@@ -28,14 +29,10 @@ from services.notify.adapters.wording import WordingRepository
 from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
 from services.notify.domain.reminders import (
     DEFAULT_POLICY,
-    Reminder,
-    ReminderKind,
     ReminderPolicy,
-    ReminderState,
-    case_of_key,
 )
-from services.notify.models import offices, opened_cases, recipients, reminders
-from services.notify.ports import NotifyWork, ReminderChangedElsewhere
+from services.notify.models import offices, opened_cases, recipients
+from services.notify.ports import NotifyWork
 
 # The office's admin's settings notify schedules and sends by, as gateway announces them.
 SCHEDULE = (
@@ -147,216 +144,14 @@ class NotifyUnitOfWork(UnitOfWork, NotifyWork):
         self.cases = OpenedCaseRepository(self)
         self.deliveries = DeliveryRepository(self)
         self.wording = WordingRepository(self, on_new_version=self.offices.forget)
-        self.reminders = ReminderRepository(self)
+        self.reminders = self._reminders = ReminderRepository(self)
         self.staff = StaffRepository(self)
         self.assignments = AssignmentRepository(self)
         self.notifications = NotificationRepository(self)
 
-
-REMINDER_BY_KEY = office_rows(reminders, "cancel_key")
-PENDING_OF_CASE = office_rows(reminders, "case_id").where(
-    reminders.c.state == ReminderState.PENDING.value
-)
-REMINDERS_OF_CASE = office_rows(reminders, "case_id").order_by(
-    reminders.c.due_at, reminders.c.reminder_id
-)
-# The office's due reminders, oldest first, through its partial index. On PostgreSQL another
-# claimer (a second notify) skips the rows this one holds instead of waiting for them; the
-# row's state is checked again under the lock, so a reminder fired meanwhile is not taken.
-DUE = (
-    select(reminders)
-    .where(
-        reminders.c.office_id == bindparam("office_id"),
-        reminders.c.state == ReminderState.PENDING.value,
-        reminders.c.due_at <= bindparam("now"),
-    )
-    .order_by(reminders.c.due_at)
-    .limit(bindparam("limit"))
-)
-DUE_LOCKED = DUE.with_for_update(skip_locked=True)
-# Which offices have something due (platform work: three columns, no tenant).
-OFFICES_WITH_DUE = (
-    select(reminders.c.office_id)
-    .where(
-        reminders.c.state == ReminderState.PENDING.value,
-        reminders.c.due_at <= bindparam("now"),
-    )
-    .group_by(reminders.c.office_id)
-    .order_by(func.min(reminders.c.due_at))
-    .limit(bindparam("limit"))
-)
-# Compare-and-set on (state, occurrence): two claimers can never fire one occurrence twice,
-# on SQLite (no SKIP LOCKED) as on PostgreSQL.
-UPDATE_REMINDER = update(reminders).where(
-    reminders.c.office_id == bindparam("was_office_id"),
-    reminders.c.reminder_id == bindparam("was_reminder_id"),
-    reminders.c.state == bindparam("was_state"),
-    reminders.c.occurrence == bindparam("was_occurrence"),
-)
-REMINDER_MUTABLE = ("summary", "state", "due_at", "created_at", "occurrence", "fired_at")
-# PostgreSQL: a whole claim's firings in one statement (its rows are locked by this unit of
-# work; the compare-and-set still holds: the count of rows changed must be the claim's). The
-# ids as an array, and the state compared with the row's as loaded rather than with
-# 'pending', make the planner find the rows by primary key: otherwise it reads every pending
-# reminder of the office through the partial index (thousands) to update twenty.
-FIRED_TOGETHER = text(
-    """
-    UPDATE reminders AS r
-       SET state = v.state, due_at = v.due_at, occurrence = v.occurrence, fired_at = v.fired_at
-      FROM json_to_recordset(CAST(:rows AS json)) AS v(
-           reminder_id text, state text, due_at timestamptz, occurrence int,
-           fired_at timestamptz, was_state text, was_occurrence int)
-     WHERE r.office_id = :office_id AND r.reminder_id = ANY(CAST(:ids AS text[]))
-       AND r.reminder_id = v.reminder_id AND r.state = v.was_state
-       AND r.occurrence = v.was_occurrence
-    """
-)
-_REMINDER_COLUMNS = tuple(c.name for c in reminders.columns if c.name != "office_id")
-
-
-class ReminderRepository(Repository):
-    """An event's handlers ask for several of a case's keys, some more than once (an opening
-    schedules its first-contact, unassigned and quiet-case reminders, each asking first
-    whether its key is taken and whether the case is finished; activity asks about the quiet
-    case again). The first question about a case's key reads all of that case's reminders in
-    one statement (a case has a handful), and the unit of work answers every later question
-    about its keys, and any other key it read, added or saved, from memory. Another
-    transaction adding a key meanwhile still meets the unique index (`add_if_new` then
-    keeps nothing and reads the row that holds the key); one changing a row meets the
-    compare-and-set of `save`."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        super().__init__(uow)
-        self._loaded: dict[str, tuple[str, int]] = {}
-        self._by_key: dict[str, Reminder | None] = {}
-        self._cases_read: set[str] = set()
-
-    def by_key(self, cancel_key: str) -> Reminder | None:
-        if cancel_key in self._by_key:
-            return self._by_key[cancel_key]
-        case_id = case_of_key(cancel_key)
-        if case_id is not None:
-            if case_id not in self._cases_read:
-                self.for_case(case_id)
-            return self._by_key.setdefault(cancel_key, None)
-        row = self._one(REMINDER_BY_KEY, cancel_key=cancel_key)
-        found = self._load(row) if row else None
-        self._by_key[cancel_key] = found
-        return found
-
-    def pending_for_case(self, case_id: str) -> list[Reminder]:
-        return [self._load(row) for row in self._rows(PENDING_OF_CASE, case_id=case_id)]
-
-    def for_case(self, case_id: str) -> list[Reminder]:
-        self._cases_read.add(case_id)
-        return [self._load(row) for row in self._rows(REMINDERS_OF_CASE, case_id=case_id)]
-
-    def claim_due(self, now: Any, limit: int) -> list[Reminder]:
-        statement = DUE_LOCKED if self._uow.dialect == "postgresql" else DUE
-        return [self._load(row) for row in self._rows(statement, now=now, limit=limit)]
-
-    def add_if_new(self, reminder: Reminder) -> bool:
-        row = {name: getattr(reminder, name) for name in _REMINDER_COLUMNS}
-        row["office_id"] = self._office_id
-        inserted = self._session.execute(_insert_new_reminder(self._uow.dialect), _plain(row))
-        if inserted.rowcount == 1:  # type: ignore[attr-defined]
-            self._remember(reminder)
-            return True
-        # Another transaction committed the key after this one looked (an opening and an
-        # assignment of the same case, heard at once): the row that holds it, read afresh.
-        held = self._one(REMINDER_BY_KEY, cancel_key=reminder.cancel_key)
-        self._by_key[reminder.cancel_key] = self._load(held) if held else None
-        return False
-
-    def save(self, reminder: Reminder) -> None:
-        was_state, was_occurrence = self._loaded[reminder.reminder_id]
-        params = _plain({name: getattr(reminder, name) for name in REMINDER_MUTABLE})
-        params.update(
-            was_office_id=self._office_id,
-            was_reminder_id=reminder.reminder_id,
-            was_state=was_state,
-            was_occurrence=was_occurrence,
-        )
-        if self._session.execute(UPDATE_REMINDER, params).rowcount != 1:  # type: ignore[attr-defined]
-            raise ReminderChangedElsewhere(f"reminder {reminder.reminder_id} moved elsewhere")
-        self._remember(reminder)
-
-    def save_fired(self, fired: list[Reminder]) -> None:
-        """Save the reminders a claim just fired (each was pending when claimed)."""
-        if self._uow.dialect != "postgresql":
-            for reminder in fired:
-                self.save(reminder)
-            return
-        rows = [
-            {
-                "reminder_id": reminder.reminder_id,
-                "state": reminder.state.value,
-                "due_at": reminder.due_at.isoformat(),
-                "occurrence": reminder.occurrence,
-                "fired_at": reminder.fired_at.isoformat() if reminder.fired_at else None,
-                "was_state": self._loaded[reminder.reminder_id][0],
-                "was_occurrence": self._loaded[reminder.reminder_id][1],
-            }
-            for reminder in fired
-        ]
-        changed = self._session.execute(
-            FIRED_TOGETHER,
-            {
-                "office_id": self._office_id,
-                "ids": [reminder.reminder_id for reminder in fired],
-                "rows": json.dumps(rows),
-            },
-        ).rowcount  # type: ignore[attr-defined]
-        if changed != len(fired):
-            raise ReminderChangedElsewhere(f"{len(fired) - changed} reminders moved elsewhere")
-        for reminder in fired:
-            self._remember(reminder)
-
-    def _load(self, row: RowMapping) -> Reminder:
-        values = {name: row[name] for name in _REMINDER_COLUMNS}
-        values["kind"] = ReminderKind(values["kind"])
-        values["state"] = ReminderState(values["state"])
-        return self._remember(Reminder(**values))
-
-    def _remember(self, reminder: Reminder) -> Reminder:
-        self._loaded[reminder.reminder_id] = (reminder.state.value, reminder.occurrence)
-        self._by_key[reminder.cancel_key] = reminder
-        return self._uow.track(reminder)
-
-
-@functools.cache
-def _insert_new_reminder(dialect: str) -> Any:
-    """Insert a reminder, doing nothing if its cancel key is taken."""
-    return insert_on_conflict(dialect, reminders).on_conflict_do_nothing(
-        index_elements=["office_id", "cancel_key"]
-    )
-
-
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    """Enum members as their values, for the driver."""
-    return {key: getattr(value, "value", value) for key, value in values.items()}
-
-
-def offices_with_due_reminders(db: Any, now: Any, limit: int) -> list[str]:
-    """The offices with reminders due at `now`, most overdue first (platform work: office,
-    state and due time only; each office's reminders are claimed in its own unit of work)."""
-    with db.platform_work() as session:
-        return [
-            row.office_id for row in session.execute(OFFICES_WITH_DUE, {"now": now, "limit": limit})
-        ]
-
-
-# When the next pending reminder falls due (platform work: the partial index's first entry).
-NEXT_DUE = select(func.min(reminders.c.due_at)).where(
-    reminders.c.state == ReminderState.PENDING.value
-)
-
-
-def next_due_reminder(db: Any) -> Any:
-    """When the earliest pending reminder of any office falls due (None: nothing pending);
-    the sweep waits for it rather than for its next tick."""
-    with db.platform_work() as session:
-        return session.execute(NEXT_DUE).scalar()
+    def flush(self) -> None:
+        """The reminders staged for one statement (`ReminderRepository.add_later`)."""
+        self._reminders.flush()
 
 
 KNOWN_OFFICES = select(offices.c.office_id).order_by(offices.c.office_id)

@@ -69,14 +69,10 @@ from services.notify import (
     wording,
 )
 from services.notify.adapters.deliveries import offices_with_messages_due
+from services.notify.adapters.reminders import next_due_reminder, offices_with_due_reminders
 from services.notify.mail import MailTransport
 from services.notify.models import metadata
-from services.notify.repository import (
-    NotifyUnitOfWork,
-    known_offices,
-    next_due_reminder,
-    offices_with_due_reminders,
-)
+from services.notify.repository import NotifyUnitOfWork, known_offices
 from services.notify.texts import TextTransport
 
 # How often the reminder sweep looks for what is due (milliseconds): lateness is at most this

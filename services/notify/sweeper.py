@@ -22,12 +22,9 @@ from services.chassis.config import env_int, load_settings
 from services.chassis.db import create_db_engine, utcnow
 from services.chassis.uow import DatabaseAccess
 from services.notify import firing
+from services.notify.adapters.reminders import next_due_reminder, offices_with_due_reminders
 from services.notify.models import metadata
-from services.notify.repository import (
-    NotifyUnitOfWork,
-    next_due_reminder,
-    offices_with_due_reminders,
-)
+from services.notify.repository import NotifyUnitOfWork
 
 
 def open_database() -> DatabaseAccess[NotifyUnitOfWork]:

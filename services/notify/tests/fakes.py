@@ -241,10 +241,8 @@ class FakeReminders(_Table):
         self._loaded: dict[str, tuple[str, int]] = {}
 
     def by_key(self, cancel_key: str) -> Reminder | None:
-        for stored in self.rows.values():
-            if stored.cancel_key == cancel_key:
-                return self._hand_out(stored)
-        return None
+        found = next((row for row in self.rows.values() if row.cancel_key == cancel_key), None)
+        return self._hand_out(found) if found else None
 
     def pending_for_case(self, case_id: str) -> list[Reminder]:
         return [r for r in self.for_case(case_id) if r.pending]
@@ -265,6 +263,9 @@ class FakeReminders(_Table):
             return False
         self._write(reminder)
         return True
+
+    def add_later(self, reminder: Reminder) -> None:
+        self.add_if_new(reminder)
 
     def save(self, reminder: Reminder) -> None:
         stored = self.rows.get(reminder.reminder_id)

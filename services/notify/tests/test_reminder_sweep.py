@@ -17,11 +17,11 @@ from sqlalchemy import create_engine, text
 
 from services.chassis.db import utcnow
 from services.notify import firing, sweeper
+from services.notify.adapters.reminders import next_due_reminder, offices_with_due_reminders
 from services.notify.domain.notifications import Assignment
 from services.notify.domain.reminders import Reminder, ReminderKind, ReminderState, case_key
 from services.notify.models import metadata
 from services.notify.ports import ReminderChangedElsewhere
-from services.notify.repository import next_due_reminder, offices_with_due_reminders
 
 OFFICES = ("rep-lopez", "sen-okafor", "rep-demo")
 

@@ -39,7 +39,7 @@ from services.notify.domain.reminders import (
     inquiry_key,
 )
 from services.notify.models import metadata
-from services.notify.ports import DeliveryChangedElsewhere, NotifyWork
+from services.notify.ports import DeliveryChangedElsewhere, NotifyWork, ReminderChangedElsewhere
 from services.notify.repository import NotifyUnitOfWork
 from services.notify.tests.fakes import fake_database
 
@@ -581,6 +581,78 @@ def test_a_cases_reminders_are_read_once_per_unit_of_work(
         assert len(statements) == 4
     finally:
         event.remove(Engine, "before_cursor_execute", seen)
+
+
+def scheduled(kind: ReminderKind, case_id: str = "case-1") -> Reminder:
+    return Reminder.schedule(
+        cancel_key=case_key(case_id, kind),
+        case_id=case_id,
+        reference="CW-2026-000042",
+        kind=kind,
+        summary=f"{kind.value} of {case_id}",
+        due_at=NOW + timedelta(days=2),
+        now=NOW,
+    )
+
+
+def test_reminders_added_later_go_in_one_statement_and_keep_a_key_taken_meanwhile(
+    workers: Callable[[], Db], db_backend: str
+) -> None:
+    db, other_worker = workers(), workers()
+    inserts: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "INSERT INTO reminders" in statement:
+            inserts.append(statement)
+
+    first_contact = scheduled(ReminderKind.FIRST_CONTACT)
+    quiet = scheduled(ReminderKind.NO_ACTIVITY)
+    unassigned = scheduled(ReminderKind.UNASSIGNED)
+    if db_backend != "fake":
+        event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        with db.unit_of_work(office_id="rep-lopez") as uow:
+            assert uow.reminders.by_key(unassigned.cancel_key) is None
+            with other_worker.unit_of_work(office_id="rep-lopez") as theirs:
+                reminders.cancel_reminder(
+                    theirs, "case-1", unassigned.cancel_key, ReminderKind.UNASSIGNED, NOW
+                )
+                theirs.commit()
+            for reminder in (first_contact, quiet, unassigned):
+                # As an opening schedules them: each asks about its key and the case first.
+                reminders.schedule_new(uow, reminder)
+            assert uow.reminders.by_key(quiet.cancel_key) == quiet  # answered before written
+            uow.commit()
+    finally:
+        if db_backend != "fake":
+            event.remove(Engine, "before_cursor_execute", seen)
+    if db_backend != "fake":
+        # The other worker's tombstone, then this one's three reminders in one statement.
+        assert len(inserts) == 2
+
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        kept = {r.cancel_key: r for r in uow.reminders.for_case("case-1")}
+    assert kept[first_contact.cancel_key].reminder_id == first_contact.reminder_id
+    assert kept[quiet.cancel_key].pending
+    # The key taken meanwhile keeps the other worker's cancelled tombstone.
+    assert kept[unassigned.cancel_key].reminder_id != unassigned.reminder_id
+    assert kept[unassigned.cancel_key].state is ReminderState.CANCELLED
+
+
+def test_a_reminder_added_later_whose_key_was_taken_is_not_saved_over_the_holder(
+    workers: Callable[[], Db],
+) -> None:
+    db, other_worker = workers(), workers()
+    mine = scheduled(ReminderKind.FIRST_CONTACT)
+    with db.unit_of_work(office_id="rep-lopez") as uow:
+        assert uow.reminders.by_key(mine.cancel_key) is None
+        with other_worker.unit_of_work(office_id="rep-lopez") as theirs:
+            assert theirs.reminders.add_if_new(scheduled(ReminderKind.FIRST_CONTACT))
+            theirs.commit()
+        uow.reminders.add_later(mine)
+        mine.move_to(NOW + timedelta(days=5))
+        with pytest.raises(ReminderChangedElsewhere):
+            uow.reminders.save(mine)
 
 
 UNASSIGNED = case_key("case-1", ReminderKind.UNASSIGNED)
