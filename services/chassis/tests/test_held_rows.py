@@ -5,12 +5,11 @@ batch."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from services.chassis.statement_log import statements_with
 from services.contracts import STAFF_MEMBER_ADDED
 
 from .test_batches import notes, staff_events
@@ -26,22 +25,10 @@ def hold_note(uow: NotesUnitOfWork, event: Any) -> None:
     uow.emit(STAFF_MEMBER_ADDED, STAFF)
 
 
-@contextmanager
-def note_inserts(access: Any) -> Iterator[list[str]]:
-    """The INSERTs into `notes` the database is sent while the block runs."""
-    engine = access._sessions.kw["bind"]
-    seen: list[str] = []
-
-    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        # `in`: on PostgreSQL a transaction's first statement carries the tenant setting first.
-        if "INSERT INTO notes" in statement:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listen)
+def note_inserts(access: Any) -> Any:
+    """The INSERTs into `notes` the access's engine is sent while the block runs (on
+    PostgreSQL a transaction's first statement carries the tenant setting in front)."""
+    return statements_with("INSERT INTO notes", access._sessions.kw["bind"])
 
 
 def test_a_batchs_held_rows_go_in_one_statement_per_office_under_its_tenant(db: Any) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.chassis.statement_log import statements_with
 from services.contracts import SUBMISSION_RECEIVED
 from services.intake.models import Constituent, PrivacyRelease, Submission
 from services.intake.tests.support import (
@@ -181,24 +181,15 @@ def test_a_retried_request_with_the_same_idempotency_key_gets_the_same_receipt(
 def test_an_idempotency_key_costs_no_statement_more_until_it_is_used_again(
     portal: Portal,
 ) -> None:
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(" ".join(statement.split()))
-
     def statements_of(body: dict[str, Any], headers: dict[str, str] | None = None) -> list[str]:
-        statements.clear()
-        assert portal.submit(body, headers=headers).status_code == 202
-        return list(statements)
+        with statements_with() as statements:
+            assert portal.submit(body, headers=headers).status_code == 202
+        return [" ".join(statement.split()) for statement in statements]
 
     portal.submit(valid_submission(subject="First, so the office is known"))
-    event.listen(Engine, "before_cursor_execute", seen)
-    try:
-        plain = statements_of(valid_submission(subject="Without a key"))
-        keyed = statements_of(valid_submission(), {"Idempotency-Key": "portal-7d2e"})
-        retried = statements_of(valid_submission(), {"Idempotency-Key": "portal-7d2e"})
-    finally:
-        event.remove(Engine, "before_cursor_execute", seen)
+    plain = statements_of(valid_submission(subject="Without a key"))
+    keyed = statements_of(valid_submission(), {"Idempotency-Key": "portal-7d2e"})
+    retried = statements_of(valid_submission(), {"Idempotency-Key": "portal-7d2e"})
 
     def look_ups(done: list[str]) -> int:
         return sum(statement.startswith("SELECT submissions.") for statement in done)

@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from services.chassis.db import create_db_engine
 from services.chassis.fakes import incoming
+from services.chassis.statement_log import statements_with
 from services.chassis.uow import DatabaseAccess
 from services.contracts import OFFICE_REGISTERED
 from services.notify import handlers, preferences, reminders
@@ -360,14 +360,7 @@ def test_a_constituents_row_is_read_once_per_unit_of_work(
     with db.unit_of_work(office_id="rep-lopez") as uow:
         uow.preferences.add_if_new(ContactPreference("c-1", "secret-1"))
         uow.commit()
-    statements: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "FROM contact_preferences" in statement:
-            statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", seen)
-    try:
+    with statements_with("FROM contact_preferences") as statements:
         with db.unit_of_work(office_id="rep-lopez") as uow:
             first = uow.preferences.get("c-1")
             assert first is not None and uow.preferences.get("c-1") is first
@@ -388,8 +381,6 @@ def test_a_constituents_row_is_read_once_per_unit_of_work(
         with db.unit_of_work(office_id="rep-lopez") as uow:
             assert uow.preferences.get("c-2") == made
         assert len(statements) == 4
-    finally:
-        event.remove(Engine, "before_cursor_execute", seen)
 
 
 def test_a_row_made_elsewhere_after_none_was_seen_is_read_afresh(
@@ -435,17 +426,8 @@ def test_an_offices_row_is_read_once_per_batch_and_again_after_it_changes(
         incoming(OFFICE_REGISTERED, registered, office_id="rep-lopez", event_id=f"e-{n}")
         for n in range(1, 5)
     ]
-    statements: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "FROM offices" in statement:
-            statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", seen)
-    try:
+    with statements_with("FROM offices") as statements:
         assert db.consume_batch(events, ask, claim=False) == {}
-    finally:
-        event.remove(Engine, "before_cursor_execute", seen)
 
     # Four events of one office in one transaction: read once, and once more after e-2's change.
     assert len(statements) == 2
@@ -540,12 +522,6 @@ def test_a_cases_reminders_are_read_once_per_unit_of_work(
     if db_backend == "fake":
         pytest.skip("statements are the real repository's")
     db = workers()
-    statements: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "FROM reminders" in statement:
-            statements.append(statement)
-
     first_contact = case_key("case-1", ReminderKind.FIRST_CONTACT)
     unassigned = case_key("case-1", ReminderKind.UNASSIGNED)
     other_case = case_key("case-2", ReminderKind.FIRST_CONTACT)
@@ -559,8 +535,7 @@ def test_a_cases_reminders_are_read_once_per_unit_of_work(
         due_at=NOW + timedelta(days=2),
         now=NOW,
     )
-    event.listen(Engine, "before_cursor_execute", seen)
-    try:
+    with statements_with("FROM reminders") as statements:
         with db.unit_of_work(office_id="rep-lopez") as uow:
             assert uow.reminders.by_key(first_contact) is None  # reads case-1's reminders
             assert uow.reminders.by_key(first_contact) is None
@@ -579,8 +554,6 @@ def test_a_cases_reminders_are_read_once_per_unit_of_work(
             assert uow.reminders.by_key(unassigned) is None
         assert found is not None and found.reminder_id == reminder.reminder_id
         assert len(statements) == 4
-    finally:
-        event.remove(Engine, "before_cursor_execute", seen)
 
 
 def scheduled(kind: ReminderKind, case_id: str = "case-1") -> Reminder:
@@ -599,33 +572,24 @@ def test_reminders_added_later_go_in_one_statement_and_keep_a_key_taken_meanwhil
     workers: Callable[[], Db], db_backend: str
 ) -> None:
     db, other_worker = workers(), workers()
-    inserts: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "INSERT INTO reminders" in statement:
-            inserts.append(statement)
-
     first_contact = scheduled(ReminderKind.FIRST_CONTACT)
     quiet = scheduled(ReminderKind.NO_ACTIVITY)
     unassigned = scheduled(ReminderKind.UNASSIGNED)
-    if db_backend != "fake":
-        event.listen(Engine, "before_cursor_execute", seen)
-    try:
-        with db.unit_of_work(office_id="rep-lopez") as uow:
-            assert uow.reminders.by_key(unassigned.cancel_key) is None
-            with other_worker.unit_of_work(office_id="rep-lopez") as theirs:
-                reminders.cancel_reminder(
-                    theirs, "case-1", unassigned.cancel_key, ReminderKind.UNASSIGNED, NOW
-                )
-                theirs.commit()
-            for reminder in (first_contact, quiet, unassigned):
-                # As an opening schedules them: each asks about its key and the case first.
-                reminders.schedule_new(uow, reminder)
-            assert uow.reminders.by_key(quiet.cancel_key) == quiet  # answered before written
-            uow.commit()
-    finally:
-        if db_backend != "fake":
-            event.remove(Engine, "before_cursor_execute", seen)
+    with (
+        statements_with("INSERT INTO reminders") as inserts,
+        db.unit_of_work(office_id="rep-lopez") as uow,
+    ):
+        assert uow.reminders.by_key(unassigned.cancel_key) is None
+        with other_worker.unit_of_work(office_id="rep-lopez") as theirs:
+            reminders.cancel_reminder(
+                theirs, "case-1", unassigned.cancel_key, ReminderKind.UNASSIGNED, NOW
+            )
+            theirs.commit()
+        for reminder in (first_contact, quiet, unassigned):
+            # As an opening schedules them: each asks about its key and the case first.
+            reminders.schedule_new(uow, reminder)
+        assert uow.reminders.by_key(quiet.cancel_key) == quiet  # answered before written
+        uow.commit()
     if db_backend != "fake":
         # The other worker's tombstone, then this one's three reminders in one statement.
         assert len(inserts) == 2
