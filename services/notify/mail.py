@@ -10,6 +10,7 @@ have gone: never try again). Errors carry the exception class only, never an add
 from __future__ import annotations
 
 import binascii
+import itertools
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
@@ -126,21 +127,17 @@ def _encoded(text: str) -> str:
     (the spaces inside a run go inside them: a decoder drops whitespace between two encoded
     words), folded between words: "Please send us some documents =?utf-8?q?...?=" as
     EmailMessage writes it, so that a subject still starts with its plain words."""
-    if text.isascii() and "=?" not in text:
+    if _plain(text):
         return text
-    written: list[str] = []
-    run: list[str] = []
-    for word in text.split(" "):
-        if word.isascii() and "=?" not in word:
-            if run:
-                written.append(Header(" ".join(run), "utf-8").encode(linesep=CRLF))
-                run = []
-            written.append(word)
-        else:
-            run.append(word)
-    if run:
-        written.append(Header(" ".join(run), "utf-8").encode(linesep=CRLF))
-    return " ".join(written)
+    return " ".join(
+        " ".join(words) if plain else Header(" ".join(words), "utf-8").encode(linesep=CRLF)
+        for plain, words in itertools.groupby(text.split(" "), key=_plain)
+    )
+
+
+def _plain(text: str) -> bool:
+    """Text a header can carry as it is: ASCII, and nothing a decoder reads as an encoded word."""
+    return text.isascii() and "=?" not in text
 
 
 def _address(name: str, address: str) -> str:

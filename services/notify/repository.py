@@ -16,9 +16,7 @@ from services.chassis.uow import UnitOfWork
 from services.notify.adapters.base import Repository, projected
 from services.notify.adapters.deliveries import DeliveryRepository
 from services.notify.adapters.preferences import ContactPreferenceRepository
-from services.notify.adapters.reminders import (
-    ReminderRepository,
-)
+from services.notify.adapters.reminders import ReminderRepository
 from services.notify.adapters.staff import (
     AssignmentRepository,
     NotificationRepository,
@@ -27,10 +25,7 @@ from services.notify.adapters.staff import (
 from services.notify.adapters.text_opt_outs import TextOptOutRepository
 from services.notify.adapters.wording import WordingRepository
 from services.notify.domain.acknowledgements import OfficeSender, OpenedCase, Recipient
-from services.notify.domain.reminders import (
-    DEFAULT_POLICY,
-    ReminderPolicy,
-)
+from services.notify.domain.reminders import DEFAULT_POLICY, ReminderPolicy
 from services.notify.models import offices, opened_cases, recipients
 from services.notify.ports import NotifyWork
 

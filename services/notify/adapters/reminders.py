@@ -130,15 +130,10 @@ class ReminderRepository(Repository):
         return [self._load(row) for row in self._rows(statement, now=now, limit=limit)]
 
     def add_if_new(self, reminder: Reminder) -> bool:
+        self.add_later(reminder)
         self.flush()
-        row = {name: getattr(reminder, name) for name in _REMINDER_COLUMNS}
-        row["office_id"] = self._office_id
-        inserted = self._session.execute(_insert_new_reminder(self._uow.dialect), _plain(row))
-        if inserted.rowcount == 1:  # type: ignore[attr-defined]
-            self._remember(reminder)
-            return True
-        self._read_holder(reminder.cancel_key)
-        return False
+        # Kept, or the row that holds its key, read afresh, answers for the key now.
+        return self._by_key[reminder.cancel_key] is reminder
 
     def add_later(self, reminder: Reminder) -> None:
         """`add_if_new` where nobody waits for the answer: an opening's three reminders go in
@@ -153,25 +148,21 @@ class ReminderRepository(Repository):
         if not self._staged:
             return
         staged, self._staged = self._staged, []
-        rows = []
-        for reminder in staged:
-            row = {name: getattr(reminder, name) for name in _REMINDER_COLUMNS}
-            row["office_id"] = self._office_id
-            rows.append(_plain(row))
+        rows = [
+            _plain({"office_id": self._office_id, **{n: getattr(r, n) for n in _REMINDER_COLUMNS}})
+            for r in staged
+        ]
         inserted = set(
             self._session.execute(_insert_new_reminders(self._uow.dialect), rows).scalars()
         )
         for reminder in staged:
             if reminder.reminder_id in inserted:
                 self._remember(reminder)
-            else:
-                self._read_holder(reminder.cancel_key)
-
-    def _read_holder(self, cancel_key: str) -> None:
-        # Another transaction committed the key after this one looked (an opening and an
-        # assignment of the same case, heard at once): the row that holds it, read afresh.
-        held = self._one(REMINDER_BY_KEY, cancel_key=cancel_key)
-        self._by_key[cancel_key] = self._load(held) if held else None
+                continue
+            # Another transaction committed the key after this one looked (an opening and an
+            # assignment of the same case, heard at once): the row that holds it, read afresh.
+            held = self._one(REMINDER_BY_KEY, cancel_key=reminder.cancel_key)
+            self._by_key[reminder.cancel_key] = self._load(held) if held else None
 
     def save(self, reminder: Reminder) -> None:
         self.flush()
@@ -234,17 +225,14 @@ class ReminderRepository(Repository):
 
 
 @functools.cache
-def _insert_new_reminder(dialect: str) -> Any:
-    """Insert a reminder, doing nothing if its cancel key is taken."""
-    return insert_on_conflict(dialect, reminders).on_conflict_do_nothing(
-        index_elements=["office_id", "cancel_key"]
-    )
-
-
-@functools.cache
 def _insert_new_reminders(dialect: str) -> Any:
-    """`_insert_new_reminder` for many rows, answering with the ids it inserted."""
-    return _insert_new_reminder(dialect).returning(reminders.c.reminder_id)
+    """Insert reminders, doing nothing for a cancel key that is taken; answers with the ids
+    it inserted."""
+    return (
+        insert_on_conflict(dialect, reminders)
+        .on_conflict_do_nothing(index_elements=["office_id", "cancel_key"])
+        .returning(reminders.c.reminder_id)
+    )
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
