@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine, make_url
 from services.chassis import green_postgres, upserts
 from services.chassis.config import env_int
 from services.chassis.errors import ChangedElsewhere
+from services.chassis.prepared import is_stale, prepare_repeated
 
 # Under eventlet, psycopg2 waits through the hub: safely (green_postgres says why).
 green_postgres.install()
@@ -158,7 +159,7 @@ def create_db_engine(url: str, *, pool_size: int | None = None) -> Engine:
     # on first use instead, and that error is transient (HTTP 503, event retried).
     # A bounded pool per process: six services (and several instances of some) share one
     # server's max_connections (100 by default); workers beyond the pool wait their turn.
-    return create_engine(
+    engine = create_engine(
         url,
         hide_parameters=True,
         # A fixed pool: overflow connections were opened and closed constantly under load.
@@ -167,6 +168,8 @@ def create_db_engine(url: str, *, pool_size: int | None = None) -> Engine:
         pool_recycle=1800,
         pool_timeout=30,
     )
+    prepare_repeated(engine)
+    return engine
 
 
 # SQLSTATE classes worth retrying: connection (08), transaction rollback such as deadlock or
@@ -187,6 +190,8 @@ def is_transient(exc: BaseException) -> bool:
         return True
     code = getattr(exc.orig, "pgcode", None) or ""
     if code.startswith(TRANSIENT_SQLSTATE_CLASSES) or code == "55P03":
+        return True
+    if is_stale(code, str(exc.orig)):  # the next attempt prepares the statement afresh
         return True
     return "database is locked" in str(exc.orig)
 

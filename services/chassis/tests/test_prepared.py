@@ -1,0 +1,163 @@
+"""Repeated statements prepared per connection on PostgreSQL (services/chassis/prepared.py): run
+by name from their fifth execution (PREPARE_AT), with the same answers; left plain where
+preparing could change an answer or PostgreSQL refuses; prepared again when the server forgot
+them; off when configured so."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Integer, MetaData, insert, literal, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from services.chassis.db import create_db_engine, is_transient
+from services.chassis.prepared import PREPARE_AT
+from services.chassis.statement_log import statements_with
+
+from .test_unit_of_work import Base, Note, db
+
+__all__ = ["db"]  # the fixture, shared with the unit-of-work tests
+
+NOTES_OF = select(Note.id).where(Note.office_id == "rep-a").order_by(Note.id)
+
+
+@pytest.fixture
+def engine(service_database: Callable[[str, MetaData], str], db_backend: str) -> Iterator[Engine]:
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no server to plan statements")
+    made = create_db_engine(service_database("chassis", Base.metadata))
+    with made.begin() as connection:
+        connection.execute(
+            insert(Note),
+            [{"id": "n-1", "office_id": "rep-a"}, {"id": "n-2", "office_id": "rep-b"}],
+        )
+    yield made
+    made.dispose()
+
+
+def prepared_here(connection: Connection) -> list[str]:
+    """The statements prepared on this connection, without their `PREPARE name AS`."""
+    return [
+        statement.split(" AS ", 1)[1]
+        for statement in connection.exec_driver_sql(
+            "SELECT statement FROM pg_prepared_statements WHERE name LIKE 'casework_%%'"
+        ).scalars()
+    ]
+
+
+def test_a_statement_run_again_is_prepared_once_and_answers_the_same(engine: Engine) -> None:
+    with engine.connect() as connection, statements_with("FROM notes", engine) as seen:
+        answers = [connection.execute(NOTES_OF).scalars().all() for _ in range(PREPARE_AT + 2)]
+        prepared = prepared_here(connection)
+
+    assert answers == [["n-1"]] * (PREPARE_AT + 2)
+    assert len(prepared) == 1 and "FROM notes" in prepared[0] and "$1" in prepared[0]
+    # Logs, traces and statement counts still see the statement itself.
+    assert all(statement.startswith("SELECT notes.id") for statement in seen)
+
+
+def test_each_transactions_tenant_still_applies_to_a_prepared_statement(
+    db: Any, db_backend: str
+) -> None:
+    if db_backend != "postgresql":
+        pytest.skip("SQLite has no tenant setting")
+    access, _ = db
+    mine = text(
+        "SELECT count(*) FROM notes WHERE office_id = current_setting('casework.office_id', true)"
+        " AND id <> :nobody"
+    )
+    with access.platform_work() as session:
+        session.execute(insert(Note), [{"id": "n-1", "office_id": "rep-a"}])
+        session.commit()
+
+    counts = []
+    for office in ("rep-a", "rep-b") * PREPARE_AT:
+        with access.unit_of_work(office_id=office) as uow:
+            counts.append(uow.session.execute(mine, {"nobody": "-"}).scalar_one())
+
+    assert counts == [1, 0] * PREPARE_AT
+
+
+def test_a_value_postgresql_would_read_as_text_keeps_its_statement_plain(engine: Engine) -> None:
+    bare = select(literal(7, Integer()).label("seven"), Note.id).where(Note.id == "n-1")
+    with engine.connect() as connection:
+        answers = [connection.execute(bare).one() for _ in range(PREPARE_AT + 1)]
+        prepared = prepared_here(connection)
+
+    # Prepared, `$1` would be text and the answer '7'.
+    assert answers == [(7, "n-1")] * (PREPARE_AT + 1)
+    assert prepared == []
+
+
+def test_a_statement_postgresql_will_not_prepare_costs_the_transaction_nothing(
+    engine: Engine,
+) -> None:
+    ambiguous = text("SELECT :a + :b")  # unknown + unknown: PREPARE refuses, literals do not
+    with engine.begin() as connection:
+        sums = [
+            connection.execute(ambiguous, {"a": 1, "b": 2}).scalar_one()
+            for _ in range(PREPARE_AT + 1)
+        ]
+        after = connection.execute(NOTES_OF).scalars().all()
+
+    assert sums == [3] * (PREPARE_AT + 1)
+    assert after == ["n-1"]
+
+
+def test_a_connection_whose_server_forgot_them_fails_once_and_prepares_again(
+    engine: Engine,
+) -> None:
+    with engine.connect() as connection:
+        for _ in range(PREPARE_AT):
+            connection.execute(NOTES_OF).all()
+        connection.commit()
+        connection.exec_driver_sql("DEALLOCATE ALL")  # what DISCARD ALL or a pooler leaves
+        connection.commit()
+
+        with pytest.raises(DBAPIError) as failed:
+            connection.execute(NOTES_OF).all()
+        assert is_transient(failed.value)
+        connection.rollback()
+
+        again = [connection.execute(NOTES_OF).scalars().all() for _ in range(PREPARE_AT)]
+        assert again == [["n-1"]] * PREPARE_AT
+        assert len(prepared_here(connection)) == 1
+
+
+def test_switched_off_nothing_is_prepared(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASEWORK_DB_PREPARED_STATEMENTS", "false")
+    plain = create_db_engine(str(engine.url.render_as_string(hide_password=False)))
+    try:
+        with plain.connect() as connection:
+            for _ in range(PREPARE_AT + 1):
+                connection.execute(NOTES_OF).all()
+            assert prepared_here(connection) == []
+    finally:
+        plain.dispose()
+
+
+def test_rows_written_through_a_prepared_statement_are_counted_as_written(engine: Engine) -> None:
+    move = text("UPDATE notes SET office_id = :to WHERE office_id = :office")
+    with engine.begin() as connection:
+        for number in range(3, 3 + PREPARE_AT):
+            connection.execute(insert(Note).values(id=f"n-{number}", office_id="rep-a"))
+        moved = [
+            connection.execute(move, {"to": to, "office": office}).rowcount
+            for to, office in [("rep-c", "rep-a"), ("rep-a", "rep-c")] * PREPARE_AT
+        ]
+        prepared = prepared_here(connection)
+
+    assert moved == [PREPARE_AT + 1] * (2 * PREPARE_AT)
+    assert any(statement.startswith("INSERT INTO notes") for statement in prepared)
+    assert any(statement.startswith("UPDATE notes") for statement in prepared)
+
+
+def test_a_streamed_read_keeps_its_server_side_cursor(engine: Engine) -> None:
+    with engine.connect() as connection:
+        streaming = connection.execution_options(stream_results=True)
+        answers = [streaming.execute(NOTES_OF).scalars().all() for _ in range(PREPARE_AT + 1)]
+
+    assert answers == [["n-1"]] * (PREPARE_AT + 1)
