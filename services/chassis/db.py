@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine, make_url
 from services.chassis import green_postgres, upserts
 from services.chassis.config import env_int
 from services.chassis.errors import ChangedElsewhere
-from services.chassis.prepared import is_stale, prepare_repeated
+from services.chassis.prepared import prepare_repeated, retry_plain
 
 # Under eventlet, psycopg2 waits through the hub: safely (green_postgres says why).
 green_postgres.install()
@@ -191,7 +191,7 @@ def is_transient(exc: BaseException) -> bool:
     code = getattr(exc.orig, "pgcode", None) or ""
     if code.startswith(TRANSIENT_SQLSTATE_CLASSES) or code == "55P03":
         return True
-    if is_stale(code, str(exc.orig)):  # the next attempt prepares the statement afresh
+    if retry_plain(exc.orig):  # a prepared statement gone stale: the next attempt sends text
         return True
     return "database is locked" in str(exc.orig)
 

@@ -3,7 +3,7 @@
 psycopg2 sends every statement as text, and PostgreSQL parses, checks against row-level
 security and plans it each time: for a one-row read that is more than half of the server's
 work (225 µs of backend CPU plain, 95 µs prepared, on the reference machine). So on each
-connection a statement that comes a fifth time is prepared (`PREPARE casework_N AS ...`, its
+connection a statement that comes a second time is prepared (`PREPARE casework_N AS ...`, its
 parameters as `$1..$n`) and from then on sent as `EXECUTE casework_N (...)` with the same
 values psycopg2 would have written into it. This happens below SQLAlchemy's
 `before_cursor_execute` (in the dialect's `do_execute`), so logs, traces and the tests that
@@ -12,15 +12,18 @@ count statements still see the statement itself.
 A statement is prepared only when doing so cannot change what it means:
 - one statement (SELECT, INSERT, UPDATE, DELETE or WITH), its values all named parameters;
 - values psycopg2 writes as plain literals (no tuples, no adapters);
-- the types PostgreSQL infers for the parameters agree with the values: a value that is not
-  a string never goes where PostgreSQL would have read text (a bare `SELECT %(n)s` would
-  return '1' prepared and 1 plain), and each later execution is checked the same way, else
-  sent plain.
-PREPARE runs under a savepoint, so one PostgreSQL refuses costs the transaction nothing; it is
-not transactional, so a prepared statement outlives a rollback. A server that forgot the name
-(DISCARD ALL) or a migration that changed a column a plan returns ("cached plan must not change
-result type") fails that statement once, as a transient error the caller retries; the
-connection then prepares afresh.
+- the types PostgreSQL infers for the parameters agree with the values, checked at every
+  execution (else that execution is sent as text): a value that is not a string never goes
+  where PostgreSQL would read text (a bare `SELECT %(n)s` would return '1' prepared and 1
+  plain), and an int never into a narrower type than its literal's (3,000,000,000 into an
+  integer parameter fails to convert where the literal compares).
+PREPARE, with the question about its parameters' types, goes in one message under a savepoint
+named after it, so a refusal costs the transaction nothing; nothing is prepared in a failed
+transaction. PREPARE is not transactional: a prepared statement outlives a rollback. A server
+that forgot the name (DISCARD ALL), or a migration that changed a column a plan returns
+("cached plan must not change result type") or a column a parameter is compared with (an error
+of class 42), fails that statement once, as a transient error the caller retries; it then runs
+as text on that connection, and is prepared afresh when it comes again.
 
 `CASEWORK_DB_PREPARED_STATEMENTS=false` turns it off: behind a connection pooler in transaction
 mode (PgBouncer), a session's prepared statements are not the next transaction's.
@@ -33,6 +36,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from psycopg2.extensions import TRANSACTION_STATUS_INERROR
 from sqlalchemy import Engine, event
 
 from services.chassis.config import env_str
@@ -42,14 +46,23 @@ from services.chassis.tenant import TENANT_SETTING
 PREPARED = "casework_prepared"
 SEEN = "casework_seen_once"
 NUMBERED = "casework_prepared_last"
-# A statement is prepared on its fifth execution on a connection (as psycopg 3 does: a statement
-# run a few times only is not worth the round trip), and a connection prepares at most this many
-# (a service has a few dozen hot statements; the rest stay plain).
-PREPARE_AT = 5
+# A statement is prepared on its second execution on a connection (a fifth, as psycopg 3 does,
+# measured a 12 % saving of PostgreSQL's CPU where the second measured 22 %: a batch's multi-row
+# statements differ by their number of rows, and a pool's connections share the executions),
+# and a connection prepares at most this many; the rest stay plain.
+PREPARE_AT = 2
 MOST_PER_CONNECTION = 200
 MOST_SEEN = 2000
-# The SQLSTATEs of a prepared statement the server no longer has or can no longer run.
-STALE = {"26000": "", "0A000": "cached plan must not change result type"}
+# A prepared statement the server no longer has (26000), or whose plan a migration made stale:
+# "cached plan must not change result type" (0A000, told by the function that raises it, which
+# is never translated), or a parameter's type that no longer fits its column (class 42).
+FORGOTTEN = "26000"
+STALE_PLAN = ("0A000", "RevalidateCachedQuery")
+# Errors on PREPARE that say "not now" rather than "not this statement" (tried again later).
+_TRANSIENT_CLASSES = ("08", "40", "53", "57")
+# An error our EXECUTE raised where the statement, sent as text, might have run: the caller may
+# try it again, and on this connection it runs as text until prepared afresh.
+RETRY_PLAIN = "casework_retry_plain"
 
 _NAMED = re.compile(r"%\((\w+)\)s")
 _KINDS = ("select", "insert", "update", "delete", "with")
@@ -57,15 +70,24 @@ _TENANT_FIRST = f"SELECT set_config('{TENANT_SETTING}', "
 _TYPES_OF = "SELECT parameter_types::text[] FROM pg_prepared_statements WHERE name = '{}'"
 # What PostgreSQL may infer for a parameter, by the Python type of its value; a string or None
 # is written as an untyped literal, which PostgreSQL types from its place exactly as a parameter.
-_NUMBERS = {"smallint", "integer", "bigint", "numeric", "real", "double precision"}
+# psycopg2 writes an int as a literal PostgreSQL reads as integer, bigint or numeric by its size:
+# the parameter may be that type or a wider one, never narrower (a smallint parameter would
+# overflow, or fail to convert, where the literal does not).
+_FLOATS = {"real", "double precision"}
+_INT_TYPES = (
+    (2**31, {"integer", "bigint", "numeric", *_FLOATS}),
+    (2**63, {"bigint", "numeric", *_FLOATS}),
+)
 _EXPECTED: dict[type, set[str]] = {
     bool: {"boolean"},
-    int: _NUMBERS,
-    float: {"real", "double precision", "numeric"},
+    float: {*_FLOATS, "numeric"},
     Decimal: {"numeric"},
     date: {"date"},
     bytes: {"bytea"},
 }
+
+
+_LATER = object()
 
 
 class _Prepared:
@@ -96,14 +118,26 @@ def prepare_repeated(engine: Engine) -> None:
         event.listen(engine, "do_execute", _do_execute)
 
 
-def is_stale(code: str | None, message: str) -> bool:
-    """Whether a database error means a prepared statement must be prepared again."""
-    return code in STALE and STALE[code] in message
+def retry_plain(error: BaseException | None) -> bool:
+    """Whether a driver error came from a prepared statement the server forgot or can no longer
+    run as prepared: trying again runs it as text (db.is_transient)."""
+    return bool(getattr(error, RETRY_PLAIN, False))
+
+
+def _stale(error: Any) -> bool:
+    code = getattr(error, "pgcode", None) or ""
+    if code == FORGOTTEN or code.startswith("42"):
+        return True
+    source = getattr(getattr(error, "diag", None), "source_function", None)
+    return (code, source) == STALE_PLAN
 
 
 def _fits(value: Any, inferred: str) -> bool:
     if value is None or isinstance(value, str):
         return True
+    if isinstance(value, int) and not isinstance(value, bool):
+        wide_enough = next((types for limit, types in _INT_TYPES if -limit <= value < limit), None)
+        return inferred in (wide_enough or {"numeric"})
     if isinstance(value, datetime):
         zoned = value.tzinfo is not None
         return inferred == ("timestamp with time zone" if zoned else "timestamp without time zone")
@@ -121,7 +155,7 @@ def _preparable(statement: str, parameters: Any) -> bool:
     if "%" in _NAMED.sub("", statement).replace("%%", ""):
         return False
     return all(
-        value is None or isinstance(value, (str, list, datetime, *_EXPECTED))
+        value is None or isinstance(value, (str, int, list, datetime, *_EXPECTED))
         for value in parameters.values()
     )
 
@@ -150,16 +184,24 @@ def _do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> b
         if seen[body] < PREPARE_AT:
             return False
         del seen[body]
+        if cursor.connection.get_transaction_status() == TRANSACTION_STATUS_INERROR:
+            return False  # the statement fails as it would; nothing to prepare it for
         number = info[NUMBERED] = info.get(NUMBERED, 0) + 1
-        known = prepared[body] = _prepare(cursor, body, parameters, f"casework_{number}")
+        known = _prepare(cursor, body, parameters, f"casework_{number}")
+        if known is _LATER:
+            seen[body] = PREPARE_AT - 1
+            return False
+        prepared[body] = known
     if known is None or not known.fits(parameters):
         return False
     try:
         cursor.execute(setting + known.execute, parameters)
     except Exception as error:
-        if is_stale(getattr(error, "pgcode", None), str(error)):
-            # Each statement is prepared afresh, under a new name, on its next use here.
-            info[PREPARED] = {}
+        if _stale(error):
+            # Run as text from now on here, until counted and prepared afresh under a new name;
+            # the caller's next attempt (a transient error) does just that.
+            del prepared[body]
+            setattr(error, RETRY_PLAIN, True)
         raise
     return True
 
@@ -173,26 +215,33 @@ def _split_tenant(statement: str) -> tuple[str, str]:
     return "", statement
 
 
-def _prepare(cursor: Any, body: str, parameters: dict[str, Any], name: str) -> _Prepared | None:
-    """Prepare `body` on the cursor's connection as `name`, or None when PostgreSQL refuses it
-    or infers types the values do not fit."""
+def _prepare(cursor: Any, body: str, parameters: dict[str, Any], name: str) -> Any:
+    """Prepare `body` on the cursor's connection as `name`: the prepared statement, None when
+    PostgreSQL refuses it or infers types the values do not fit, or _LATER when it could not
+    say now."""
     names = list(dict.fromkeys(_NAMED.findall(body)))
     positional = _NAMED.sub(lambda match: f"${names.index(match.group(1)) + 1}", body)
     guarded = not cursor.connection.autocommit
     # One message: `%%` stands for `%` in the statement's text, and psycopg2 unescapes it only
-    # when it formats parameters, which this message has none of.
+    # when it formats parameters, which this message has none of. The savepoint is named after
+    # the statement, so it can never be an older one.
     prepare = f"PREPARE {name} AS {positional.replace('%%', '%')};\n"
     if guarded:
-        prepare = f"SAVEPOINT casework_prepare;\n{prepare}RELEASE SAVEPOINT casework_prepare;\n"
+        prepare = f"SAVEPOINT {name};\n{prepare}RELEASE SAVEPOINT {name};\n"
     try:
         cursor.execute(prepare + _TYPES_OF.format(name))
         types = list(cursor.fetchone()[0])
-    except Exception:
-        if guarded:  # the statements after the refused PREPARE did not run
-            cursor.execute("ROLLBACK TO SAVEPOINT casework_prepare")
-        return None
+    except Exception as refused:
+        if guarded:
+            try:  # back to before the PREPARE, and the savepoint gone
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {name};\nRELEASE SAVEPOINT {name}")
+            except Exception:
+                raise refused from None  # it failed after the RELEASE: the transaction with it
+        code = getattr(refused, "pgcode", None) or ""
+        return _LATER if code.startswith(_TRANSIENT_CLASSES) else None
     found = _Prepared(name, names, types)
-    if not found.fits(parameters):
+    # A placeholder in a literal or a comment is no parameter to PostgreSQL.
+    if len(types) != len(names) or not found.fits(parameters):
         cursor.execute(f"DEALLOCATE {name}")
         return None
     return found

@@ -41,6 +41,7 @@ from sqlalchemy.exc import DBAPIError
 from services.cases.domain.lifecycle import UNFINISHED
 from services.cases.domain.routing import ASSIGNABLE_ROLES, ROUND_ROBIN, RULE, Turn
 from services.cases.ports import Allocation
+from services.chassis import prepared
 from services.chassis.tenant import TENANT_SETTING
 
 ROLES = tuple(sorted(ASSIGNABLE_ROLES))
@@ -182,7 +183,9 @@ PREPARE_TURN = (
     + ") AS"
     + _NAMED.sub(lambda match: f"${_TURN_PARAMETERS.index(match.group(1)) + 1}", OPENING_TURN)
 )
-# One message, run by the server as one transaction: the tenant, the office's lock, the turn.
+# One message, run by the server as one transaction: the tenant, the office's lock, the turn;
+# as text where prepared statements are off (behind PgBouncer in transaction mode).
+TAKE_TURN_AS_TEXT = SET_TENANT + LOCK_OPENINGS + OPENING_TURN
 TAKE_TURN_APART = (
     SET_TENANT
     + LOCK_OPENINGS
@@ -265,6 +268,9 @@ def take_turn_apart(
         "year": now.year,
     }
     with apart_engine(bind).connect() as connection:
+        if not prepared.enabled():
+            row = connection.exec_driver_sql(TAKE_TURN_AS_TEXT, parameters).first()
+            return None if row is None else _allocation(*row)
         prepare_turn(connection)
         try:
             row = connection.exec_driver_sql(TAKE_TURN_APART, parameters).first()
@@ -275,9 +281,12 @@ def take_turn_apart(
             # lock went with it): prepare afresh and take the turn once more.
             prepare_turn(connection, again=True)
             row = connection.exec_driver_sql(TAKE_TURN_APART, parameters).first()
-    if row is None:
-        return None
-    number, user_id, display_name, assigned_at, method = row
+    return None if row is None else _allocation(*row)
+
+
+def _allocation(
+    number: Any, user_id: Any, display_name: Any, assigned_at: Any, method: Any
+) -> Allocation:
     return Allocation(int(number), _turn(user_id, display_name, assigned_at, method))
 
 

@@ -78,3 +78,16 @@ def test_a_migration_that_changes_what_the_turn_returns_does_not_stop_openings(
             {"now": datetime.now(UTC)},
         ).scalar_one()
     assert taken == 2
+
+
+def test_with_prepared_statements_off_the_turn_is_sent_as_text(
+    roster: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CASEWORK_DB_PREPARED_STATEMENTS", "false")
+    apart = apart_engine(roster.service_engine)
+    with statements_with(target=apart) as sent:
+        for _ in range(2):
+            roster.open(opening())
+
+    assert not any("PREPARE" in statement or "EXECUTE" in statement for statement in sent)
+    assert [case.assigned_to_name for case in this_years(roster)] == ["Alex Chen", "Jo Park"]

@@ -1,5 +1,5 @@
 """Repeated statements prepared per connection on PostgreSQL (services/chassis/prepared.py): run
-by name from their fifth execution (PREPARE_AT), with the same answers; left plain where
+by name from their second execution (PREPARE_AT), with the same answers; left plain where
 preparing could change an answer or PostgreSQL refuses; prepared again when the server forgot
 them; off when configured so."""
 
@@ -161,3 +161,63 @@ def test_a_streamed_read_keeps_its_server_side_cursor(engine: Engine) -> None:
         answers = [streaming.execute(NOTES_OF).scalars().all() for _ in range(PREPARE_AT + 1)]
 
     assert answers == [["n-1"]] * (PREPARE_AT + 1)
+
+
+def test_an_int_too_large_for_the_prepared_type_is_sent_as_text(engine: Engine) -> None:
+    longer_than = text("SELECT count(*) FROM notes WHERE length(id) < :n")
+    with engine.connect() as connection:
+        small = [connection.execute(longer_than, {"n": 9}).scalar_one() for _ in range(PREPARE_AT)]
+        # Prepared, `$1` is an integer, and 3,000,000,000 would fail to convert.
+        large = connection.execute(longer_than, {"n": 3_000_000_000}).scalar_one()
+
+    assert small == [2] * PREPARE_AT
+    assert large == 2
+
+
+def test_a_failed_transaction_stays_failed_and_keeps_nothing(engine: Engine) -> None:
+    ambiguous = text("SELECT :a + :b")
+    with engine.connect() as connection:
+        connection.execute(insert(Note).values(id="n-3", office_id="rep-a"))
+        for _ in range(PREPARE_AT):  # refused, under a savepoint of its own
+            connection.execute(ambiguous, {"a": 1, "b": 2})
+        connection.execute(insert(Note).values(id="n-4", office_id="rep-a"))
+        with pytest.raises(DBAPIError):
+            connection.execute(text("SELECT 1 / :zero"), {"zero": 0})
+        codes = []
+        for _ in range(PREPARE_AT):  # the last one would be prepared
+            with pytest.raises(DBAPIError) as failed:
+                connection.execute(NOTES_OF)
+            codes.append(failed.value.orig.pgcode)  # type: ignore[union-attr]
+        connection.rollback()
+        kept = connection.execute(select(Note.id).order_by(Note.id)).scalars().all()
+
+    assert codes == ["25P02"] * PREPARE_AT  # "current transaction is aborted"
+    assert kept == ["n-1", "n-2"]
+
+
+def test_a_migration_that_changes_a_compared_column_fails_once_then_runs_as_text(
+    engine: Engine,
+) -> None:
+    keyed = text("SELECT count(*) FROM prepared_probe WHERE k = :k")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS prepared_probe")
+        connection.exec_driver_sql("CREATE TABLE prepared_probe (k varchar(10))")
+        connection.exec_driver_sql("INSERT INTO prepared_probe VALUES ('1')")
+    try:
+        with engine.connect() as connection:
+            for _ in range(PREPARE_AT + 1):
+                connection.execute(keyed, {"k": "1"}).scalar_one()
+            connection.commit()
+            with engine.begin() as migration:
+                migration.exec_driver_sql(
+                    "ALTER TABLE prepared_probe ALTER COLUMN k TYPE integer USING k::integer"
+                )
+
+            with pytest.raises(DBAPIError) as failed:  # integer = character varying
+                connection.execute(keyed, {"k": "1"})
+            assert is_transient(failed.value)
+            connection.rollback()
+            assert connection.execute(keyed, {"k": "1"}).scalar_one() == 1
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE prepared_probe")
