@@ -25,6 +25,12 @@ that forgot the name (DISCARD ALL), or a migration that changed a column a plan 
 of class 42), fails that statement once, as a transient error the caller retries; it then runs
 as text on that connection, and is prepared afresh when it comes again.
 
+A prepared statement is planned afresh once it is `REPLAN_SECONDS` old (the same name, prepared
+again). After five executions PostgreSQL may keep one generic plan for it, costed when the
+statement was prepared; where autovacuum lags (it is off on some machines) nothing tells the
+server that the tables grew since, and a sequential scan chosen while a table held a few rows
+went on reading all of it: notify's sweep read 6 million reminder rows in 4,000 submissions.
+
 `CASEWORK_DB_PREPARED_STATEMENTS=false` turns it off: behind a connection pooler in transaction
 mode (PgBouncer), a session's prepared statements are not the next transaction's.
 """
@@ -32,6 +38,7 @@ mode (PgBouncer), a session's prepared statements are not the next transaction's
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -53,6 +60,9 @@ NUMBERED = "casework_prepared_last"
 PREPARE_AT = 2
 MOST_PER_CONNECTION = 200
 MOST_SEEN = 2000
+# How long a connection keeps a statement's plan before preparing it again: the plan's costs
+# were reckoned on the tables as they were then.
+REPLAN_SECONDS = 60.0
 # A prepared statement the server no longer has (26000), or whose plan a migration made stale:
 # "cached plan must not change result type" (0A000, told by the function that raises it, which
 # is never translated), or a parameter's type that no longer fits its column (class 42).
@@ -88,17 +98,20 @@ _EXPECTED: dict[type, set[str]] = {
 
 
 _LATER = object()
+_clock = time.monotonic
 
 
 class _Prepared:
     """One prepared statement on one connection: its name, its parameters in order, their
     inferred types."""
 
-    __slots__ = ("execute", "names", "types")
+    __slots__ = ("execute", "name", "names", "types", "until")
 
     def __init__(self, name: str, names: list[str], types: list[str]) -> None:
+        self.name = name
         self.names = names
         self.types = types
+        self.until = plan_until()
         self.execute = f"EXECUTE {name} (" + ", ".join(f"%({n})s" for n in names) + ")"
 
     def fits(self, parameters: dict[str, Any]) -> bool:
@@ -116,6 +129,15 @@ def prepare_repeated(engine: Engine) -> None:
     """Prepare the statements `engine` (PostgreSQL with psycopg2) runs again on a connection."""
     if engine.dialect.driver == "psycopg2" and enabled():
         event.listen(engine, "do_execute", _do_execute)
+
+
+def plan_until() -> float:
+    """When a plan made now is to be made again (REPLAN_SECONDS)."""
+    return _clock() + REPLAN_SECONDS
+
+
+def outlived(until: float) -> bool:
+    return until < _clock()
 
 
 def retry_plain(error: BaseException | None) -> bool:
@@ -194,6 +216,13 @@ def _do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> b
         prepared[body] = known
     if known is None or not known.fits(parameters):
         return False
+    if outlived(known.until) and (
+        cursor.connection.get_transaction_status() != TRANSACTION_STATUS_INERROR
+    ):
+        known = prepared[body] = _prepare(cursor, body, parameters, known.name, again=True)
+        if known is None or known is _LATER:
+            del prepared[body]  # counted afresh, and prepared under a new name
+            return False
     try:
         cursor.execute(setting + known.execute, parameters)
     except Exception as error:
@@ -215,10 +244,12 @@ def _split_tenant(statement: str) -> tuple[str, str]:
     return "", statement
 
 
-def _prepare(cursor: Any, body: str, parameters: dict[str, Any], name: str) -> Any:
-    """Prepare `body` on the cursor's connection as `name`: the prepared statement, None when
-    PostgreSQL refuses it or infers types the values do not fit, or _LATER when it could not
-    say now."""
+def _prepare(
+    cursor: Any, body: str, parameters: dict[str, Any], name: str, *, again: bool = False
+) -> Any:
+    """Prepare `body` on the cursor's connection as `name` (`again`: in place of the statement
+    of that name, in the same message): the prepared statement, None when PostgreSQL refuses it
+    or infers types the values do not fit, or _LATER when it could not say now."""
     names = list(dict.fromkeys(_NAMED.findall(body)))
     positional = _NAMED.sub(lambda match: f"${names.index(match.group(1)) + 1}", body)
     guarded = not cursor.connection.autocommit
@@ -226,6 +257,8 @@ def _prepare(cursor: Any, body: str, parameters: dict[str, Any], name: str) -> A
     # when it formats parameters, which this message has none of. The savepoint is named after
     # the statement, so it can never be an older one.
     prepare = f"PREPARE {name} AS {positional.replace('%%', '%')};\n"
+    if again:  # not undone by a rollback: the old plan is gone whatever follows
+        prepare = f"DEALLOCATE {name};\n{prepare}"
     if guarded:
         prepare = f"SAVEPOINT {name};\n{prepare}RELEASE SAVEPOINT {name};\n"
     try:

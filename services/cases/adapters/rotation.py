@@ -292,14 +292,17 @@ def _allocation(
 
 def prepare_turn(connection: Connection, *, again: bool = False) -> None:
     """Prepare the opening turn on this connection of the apart engine, unless it already
-    was; `again` forgets what the server held first."""
+    was; `again` forgets what the server held first. A turn prepared `REPLAN_SECONDS` ago is
+    prepared afresh, so that its plan is costed on the tables as they are (chassis prepared.py
+    says why)."""
     info = connection.info
-    if info.get(_PREPARED) and not again:
+    until = info.get(_PREPARED)
+    if until is not None and not again and not prepared.outlived(until):
         return
-    if again:
-        connection.exec_driver_sql("DEALLOCATE ALL")
+    if until is not None or again:
+        connection.exec_driver_sql("DEALLOCATE ALL")  # the turn is all this connection holds
     connection.exec_driver_sql(PREPARE_TURN)
-    info[_PREPARED] = True
+    info[_PREPARED] = prepared.plan_until()
 
 
 def lock_openings(connection: Connection, office_id: str) -> None:

@@ -1,7 +1,7 @@
 """On PostgreSQL an opening's turn is a statement prepared once on each connection of the apart
 engine and executed by name (adapters/rotation.py): planned once, not at every opening while
 the office's lock is held. A connection whose server forgot the name, or whose plan a migration
-made stale, prepares it again and the opening goes on."""
+made stale, prepares it again and the opening goes on; so does one whose plan has grown old."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 
-from services.cases.adapters.rotation import TURN_STATEMENT, apart_engine
+from services.cases.adapters.rotation import PREPARE_TURN, TURN_STATEMENT, apart_engine
 from services.cases.tests.conftest import Office
 from services.cases.tests.test_routing_sql import opening, this_years
+from services.chassis import prepared
 from services.chassis.statement_log import statements_with
 from services.chassis.testing import schema_changed
 
@@ -44,6 +45,28 @@ def test_the_turn_is_prepared_once_and_then_executed_by_name(roster: Office) -> 
         "Alex Chen",
         "Jo Park",
     ]
+
+
+def test_a_turn_prepared_long_enough_ago_is_planned_afresh(
+    roster: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(prepared, "_clock", lambda: now[0])
+    apart = apart_engine(roster.service_engine)
+    with statements_with(target=apart) as sent:
+        roster.open(opening())
+        roster.open(opening())
+        now[0] += prepared.REPLAN_SECONDS + 1
+        roster.open(opening())
+        roster.open(opening())
+
+    # Its plan was costed on the tables as they were: made again once, and kept again.
+    assert [s for s in sent if s.startswith(("PREPARE", "DEALLOCATE"))] == [
+        PREPARE_TURN,
+        "DEALLOCATE ALL",
+        PREPARE_TURN,
+    ]
+    assert [case.assigned_to_name for case in this_years(roster)] == ["Alex Chen", "Jo Park"] * 2
 
 
 def test_a_connection_whose_server_forgot_the_statement_prepares_it_again(roster: Office) -> None:

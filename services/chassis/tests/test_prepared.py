@@ -13,6 +13,7 @@ from sqlalchemy import Integer, MetaData, insert, literal, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from services.chassis import prepared
 from services.chassis.db import create_db_engine, is_transient
 from services.chassis.prepared import PREPARE_AT
 from services.chassis.statement_log import statements_with
@@ -221,3 +222,58 @@ def test_a_migration_that_changes_a_compared_column_fails_once_then_runs_as_text
     finally:
         with engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE prepared_probe")
+
+
+def plans_of(connection: Connection, statement: str) -> tuple[str, int, int]:
+    """(name, generic plans, custom plans) of the prepared statement holding `statement`."""
+    name, generic, custom = connection.exec_driver_sql(
+        "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements"
+        " WHERE statement LIKE %(like)s",
+        {"like": f"%{statement}%"},
+    ).one()
+    return str(name), int(generic), int(custom)
+
+
+def test_a_plan_kept_from_when_the_table_was_small_is_made_again_once_old(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trap this guards against: PostgreSQL keeps one generic plan for a prepared statement,
+    costed when it was made. Made on a table of a few rows, it reads the whole table by
+    sequence long after the table grew, where nothing (a new ANALYZE) tells the server it grew.
+    A partial index on a value the statement passes as a parameter makes it certain: no
+    generic plan can use that index."""
+    now = [1000.0]
+    monkeypatch.setattr(prepared, "_clock", lambda: now[0])
+    due = text("SELECT count(*) FROM replan_probe WHERE state = :state")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS replan_probe")
+        connection.exec_driver_sql("CREATE TABLE replan_probe (id int PRIMARY KEY, state text)")
+        connection.exec_driver_sql(
+            "CREATE INDEX replan_probe_pending ON replan_probe (id) WHERE state = 'pending'"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO replan_probe SELECT n, 'done' FROM generate_series(1, 3) n"
+        )
+        connection.exec_driver_sql("ANALYZE replan_probe")  # its last, while it was small
+    try:
+        with engine.connect() as connection:
+            for _ in range(PREPARE_AT + 8):
+                connection.execute(due, {"state": "pending"}).scalar_one()
+            name, generic, _ = plans_of(connection, "replan_probe")
+            assert generic > 0  # a few rows: the one plan for every value looked cheap
+            connection.exec_driver_sql(
+                "INSERT INTO replan_probe SELECT n, 'done' FROM generate_series(4, 50000) n"
+            )
+            connection.exec_driver_sql("INSERT INTO replan_probe VALUES (50001, 'pending')")
+            connection.commit()
+
+            now[0] += prepared.REPLAN_SECONDS + 1
+            counts = [connection.execute(due, {"state": "pending"}).scalar_one() for _ in range(10)]
+            again, generic, custom = plans_of(connection, "replan_probe")
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE replan_probe")
+
+    assert counts == [1] * 10
+    # Made again under its name, and planned for each value: through the index, not the table.
+    assert (again, generic, custom) == (name, 0, 10)
