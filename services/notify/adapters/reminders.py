@@ -19,13 +19,14 @@ from services.notify.domain.reminders import (
     ReminderState,
     case_of_key,
 )
-from services.notify.models import reminders
+from services.notify.models import PENDING, reminders
 from services.notify.ports import ReminderChangedElsewhere
 
 REMINDER_BY_KEY = office_rows(reminders, "cancel_key")
-PENDING_OF_CASE = office_rows(reminders, "case_id").where(
-    reminders.c.state == ReminderState.PENDING.value
-)
+# "Pending" is written as the partial indexes' own predicate, a literal: a plan that PostgreSQL
+# keeps for a prepared statement (one plan for any value of a parameter) cannot use an index
+# whose predicate names a value it only learns at execution, and read every reminder instead.
+PENDING_OF_CASE = office_rows(reminders, "case_id").where(PENDING)
 REMINDERS_OF_CASE = office_rows(reminders, "case_id").order_by(
     reminders.c.due_at, reminders.c.reminder_id
 )
@@ -36,7 +37,7 @@ DUE = (
     select(reminders)
     .where(
         reminders.c.office_id == bindparam("office_id"),
-        reminders.c.state == ReminderState.PENDING.value,
+        PENDING,
         reminders.c.due_at <= bindparam("now"),
     )
     .order_by(reminders.c.due_at)
@@ -47,7 +48,7 @@ DUE_LOCKED = DUE.with_for_update(skip_locked=True)
 OFFICES_WITH_DUE = (
     select(reminders.c.office_id)
     .where(
-        reminders.c.state == ReminderState.PENDING.value,
+        PENDING,
         reminders.c.due_at <= bindparam("now"),
     )
     .group_by(reminders.c.office_id)
@@ -250,9 +251,7 @@ def offices_with_due_reminders(db: Any, now: Any, limit: int) -> list[str]:
 
 
 # When the next pending reminder falls due (platform work: the partial index's first entry).
-NEXT_DUE = select(func.min(reminders.c.due_at)).where(
-    reminders.c.state == ReminderState.PENDING.value
-)
+NEXT_DUE = select(func.min(reminders.c.due_at)).where(PENDING)
 
 
 def next_due_reminder(db: Any) -> Any:
