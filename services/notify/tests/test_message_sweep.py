@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from services.chassis.db import utcnow
+from services.chassis.statement_log import statements_with
 from services.notify import sweeper
 from services.notify.adapters.deliveries import offices_with_messages_due
 from services.notify.domain.delivery import CASE_UPDATE, EMAIL, Cause, Delivery, DeliveryStatus
@@ -50,6 +51,20 @@ def test_the_platform_finds_the_offices_with_messages_due_longest_waiting_first(
     assert offices_with_messages_due(db, now, 10) == ["sen-okafor", "rep-lopez"]
     assert offices_with_messages_due(db, now, 1) == ["sen-okafor"]
     assert offices_with_messages_due(db, now + timedelta(hours=11), 10)[-1] == "rep-demo"
+
+
+def test_with_nothing_due_the_sweep_reads_only_the_earliest_moment(db: Any) -> None:
+    now = utcnow()
+    queue(db, "rep-demo", 3, now + timedelta(hours=10))  # held for quiet hours
+
+    with statements_with("FROM deliveries") as asked:
+        assert offices_with_messages_due(db, now, 10) == []
+    with statements_with("FROM deliveries") as due:
+        assert offices_with_messages_due(db, now + timedelta(hours=11), 10) == ["rep-demo"]
+
+    # Its plan, unlike grouping by office, never depends on the table's statistics.
+    assert len(asked) == 1 and "min(deliveries.send_after)" in asked[0]
+    assert len(due) == 2 and "GROUP BY deliveries.office_id" in due[1]
 
 
 def test_an_office_claims_only_its_own_due_messages_oldest_first(db: Any) -> None:
