@@ -8,6 +8,9 @@
 #   bench/before_after.sh 499b5b7 -n 2000 -c 16     # a revision, then intake_e2e.py's arguments
 #   bench/before_after.sh 499b5b7 -n 600 -c 8 --rate 20
 #   AFTER_FIRST=1 bench/before_after.sh HEAD ...       # the working tree first, then HEAD
+#   ROUNDS=6 bench/before_after.sh 269cf97 -n 1200 -c 8 --rate 40
+#                               # six runs on each system, without restarting it: what grows
+#                               # with the tables (the side by side shows the last round)
 #
 # The revision is checked out in a git worktree under var/bench/ with a virtualenv of its own.
 set -uo pipefail
@@ -16,6 +19,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BASE_REV="${1:-HEAD~1}"
 [ $# -gt 0 ] && shift
 BENCH_ARGS=("$@")
+ROUNDS="${ROUNDS:-1}"
 [ ${#BENCH_ARGS[@]} -gt 0 ] || BENCH_ARGS=(-n 2000 -c 16)
 
 WORK="$HERE/var/bench"
@@ -99,7 +103,13 @@ measure() {
   fi
   # Let the seed's events settle before the load starts.
   sleep 3
-  "$HERE/.venv/bin/python" "$HERE/bench/intake_e2e.py" "${BENCH_ARGS[@]}" | tee "$WORK/$name.txt"
+  local round
+  for round in $(seq 1 "$ROUNDS"); do
+    [ "$ROUNDS" -gt 1 ] && say "$name, round $round of $ROUNDS"
+    "$HERE/.venv/bin/python" "$HERE/bench/intake_e2e.py" "${BENCH_ARGS[@]}" |
+      tee "$WORK/$name.$round.txt"
+  done
+  cp "$WORK/$name.$ROUNDS.txt" "$WORK/$name.txt"
   stop_run "$pid"
   timeout 30 bash -c 'while curl -fsS http://127.0.0.1:8001/live >/dev/null 2>&1; do sleep 1; done'
 }
@@ -117,7 +127,18 @@ fi
 # Leave no benchmark events for the next ./scripts/run on this broker to consume.
 drop_queues
 
-say "side by side (${BENCH_ARGS[*]})"
+if [ "$ROUNDS" -gt 1 ]; then
+  say "CPU ms per submission, round by round on one running system"
+  for round in $(seq 1 "$ROUNDS"); do
+    for name in before after; do
+      printf 'round %-3s %-7s%s\n' "$round" "$name" \
+        "$(grep 'CPU ms per submission' "$WORK/$name.$round.txt" | cut -c25-)"
+    done
+  done
+fi
+last=""
+[ "$ROUNDS" -gt 1 ] && last=", the last of $ROUNDS rounds"
+say "side by side (${BENCH_ARGS[*]})$last"
 # intake_e2e.py prints a 24-character label, then the figures.
 printf '%-24s%-48s| %s\n' "" "before ($BASE_REV)" "after (working tree)"
 paste -d'|' "$WORK/before.txt" "$WORK/after.txt" |
