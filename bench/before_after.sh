@@ -20,11 +20,13 @@ BASE_REV="${1:-HEAD~1}"
 [ $# -gt 0 ] && shift
 BENCH_ARGS=("$@")
 ROUNDS="${ROUNDS:-1}"
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "ROUNDS must be a whole number from 1" >&2; exit 2; }
 [ ${#BENCH_ARGS[@]} -gt 0 ] || BENCH_ARGS=(-n 2000 -c 16)
 
 WORK="$HERE/var/bench"
 BASE_TREE="$WORK/base"
 mkdir -p "$WORK"
+rm -f "$WORK"/before*.txt "$WORK"/after*.txt # an earlier invocation's figures are not these
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -106,8 +108,12 @@ measure() {
   local round
   for round in $(seq 1 "$ROUNDS"); do
     [ "$ROUNDS" -gt 1 ] && say "$name, round $round of $ROUNDS"
-    "$HERE/.venv/bin/python" "$HERE/bench/intake_e2e.py" "${BENCH_ARGS[@]}" |
-      tee "$WORK/$name.$round.txt"
+    if ! "$HERE/.venv/bin/python" "$HERE/bench/intake_e2e.py" "${BENCH_ARGS[@]}" |
+      tee "$WORK/$name.$round.txt"; then
+      echo "$name: round $round failed" >&2
+      stop_run "$pid"
+      return 1
+    fi
   done
   cp "$WORK/$name.$ROUNDS.txt" "$WORK/$name.txt"
   stop_run "$pid"

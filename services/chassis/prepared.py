@@ -25,11 +25,12 @@ that forgot the name (DISCARD ALL), or a migration that changed a column a plan 
 of class 42), fails that statement once, as a transient error the caller retries; it then runs
 as text on that connection, and is prepared afresh when it comes again.
 
-A prepared statement is planned afresh once it is `REPLAN_SECONDS` old (the same name, prepared
-again). After five executions PostgreSQL may keep one generic plan for it, costed when the
-statement was prepared; where autovacuum lags (it is off on some machines) nothing tells the
-server that the tables grew since, and a sequential scan chosen while a table held a few rows
-went on reading all of it: notify's sweep read 6 million reminder rows in 4,000 submissions.
+A prepared statement is planned afresh once it is `REPLAN_SECONDS` old and has run
+`REPLAN_RUNS` times since (the same name, prepared again). From its sixth execution PostgreSQL
+may keep one generic plan for it, costed once when first built; where autovacuum lags (it is off
+on some machines) nothing tells the server that the tables grew since, and a sequential scan
+chosen while a table held a few rows went on reading all of it: notify's sweep read 6 million
+reminder rows in 4,000 submissions.
 
 `CASEWORK_DB_PREPARED_STATEMENTS=false` turns it off: behind a connection pooler in transaction
 mode (PgBouncer), a session's prepared statements are not the next transaction's.
@@ -63,6 +64,9 @@ MOST_SEEN = 2000
 # How long a connection keeps a statement's plan before preparing it again: the plan's costs
 # were reckoned on the tables as they were then.
 REPLAN_SECONDS = 60.0
+# ...and has run this many times since: a statement run now and then keeps its plan longer,
+# rather than paying a PREPARE at nearly every run.
+REPLAN_RUNS = 20
 # A prepared statement the server no longer has (26000), or whose plan a migration made stale:
 # "cached plan must not change result type" (0A000, told by the function that raises it, which
 # is never translated), or a parameter's type that no longer fits its column (class 42).
@@ -105,13 +109,14 @@ class _Prepared:
     """One prepared statement on one connection: its name, its parameters in order, their
     inferred types."""
 
-    __slots__ = ("execute", "name", "names", "types", "until")
+    __slots__ = ("execute", "name", "names", "runs", "types", "until")
 
     def __init__(self, name: str, names: list[str], types: list[str]) -> None:
         self.name = name
         self.names = names
         self.types = types
         self.until = plan_until()
+        self.runs = 0
         self.execute = f"EXECUTE {name} (" + ", ".join(f"%({n})s" for n in names) + ")"
 
     def fits(self, parameters: dict[str, Any]) -> bool:
@@ -216,12 +221,17 @@ def _do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> b
         prepared[body] = known
     if known is None or not known.fits(parameters):
         return False
-    if outlived(known.until) and (
-        cursor.connection.get_transaction_status() != TRANSACTION_STATUS_INERROR
+    known.runs += 1
+    if (
+        known.runs > REPLAN_RUNS
+        and outlived(known.until)
+        and cursor.connection.get_transaction_status() != TRANSACTION_STATUS_INERROR
     ):
         known = prepared[body] = _prepare(cursor, body, parameters, known.name, again=True)
         if known is None or known is _LATER:
-            del prepared[body]  # counted afresh, and prepared under a new name
+            # Gone from the server: counted afresh, and prepared under a new name next time.
+            del prepared[body]
+            info.setdefault(SEEN, {})[body] = PREPARE_AT - 1
             return False
     try:
         cursor.execute(setting + known.execute, parameters)

@@ -238,7 +238,7 @@ def test_a_plan_kept_from_when_the_table_was_small_is_made_again_once_old(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The trap this guards against: PostgreSQL keeps one generic plan for a prepared statement,
-    costed when it was made. Made on a table of a few rows, it reads the whole table by
+    costed once, when first built. Made on a table of a few rows, it reads the whole table by
     sequence long after the table grew, where nothing (a new ANALYZE) tells the server it grew.
     A partial index on a value the statement passes as a parameter makes it certain: no
     generic plan can use that index."""
@@ -257,7 +257,7 @@ def test_a_plan_kept_from_when_the_table_was_small_is_made_again_once_old(
         connection.exec_driver_sql("ANALYZE replan_probe")  # its last, while it was small
     try:
         with engine.connect() as connection:
-            for _ in range(PREPARE_AT + 8):
+            for _ in range(PREPARE_AT + prepared.REPLAN_RUNS):
                 connection.execute(due, {"state": "pending"}).scalar_one()
             name, generic, _ = plans_of(connection, "replan_probe")
             assert generic > 0  # a few rows: the one plan for every value looked cheap
@@ -277,3 +277,29 @@ def test_a_plan_kept_from_when_the_table_was_small_is_made_again_once_old(
     assert counts == [1] * 10
     # Made again under its name, and planned for each value: through the index, not the table.
     assert (again, generic, custom) == (name, 0, 10)
+
+
+def test_a_statement_run_now_and_then_keeps_its_plan_past_the_minute(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(prepared, "_clock", lambda: now[0])
+    made_at = text(
+        "SELECT prepare_time FROM pg_prepared_statements WHERE statement LIKE '%%FROM notes%%'"
+    )
+    with engine.connect() as connection:
+        for _ in range(PREPARE_AT):  # prepared, and run once by name
+            connection.execute(NOTES_OF).all()
+        first = connection.execute(made_at).scalar_one()
+        kept = []
+        for _ in range(prepared.REPLAN_RUNS - 1):
+            now[0] += prepared.REPLAN_SECONDS + 1
+            assert connection.execute(NOTES_OF).scalars().all() == ["n-1"]
+            kept.append(connection.execute(made_at).scalar_one())
+        now[0] += prepared.REPLAN_SECONDS + 1
+        connection.execute(NOTES_OF).all()
+        again = connection.execute(made_at).scalar_one()
+
+    # A PREPARE at every run would cost a round trip each: made again once its runs add up.
+    assert kept == [first] * (prepared.REPLAN_RUNS - 1)
+    assert again > first

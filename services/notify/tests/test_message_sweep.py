@@ -63,7 +63,8 @@ def test_with_nothing_due_the_sweep_reads_only_the_earliest_moment(db: Any) -> N
         assert offices_with_messages_due(db, now + timedelta(hours=11), 10) == ["rep-demo"]
 
     # Its plan, unlike grouping by office, never depends on the table's statistics.
-    assert len(asked) == 1 and "min(deliveries.send_after)" in asked[0]
+    assert len(asked) == 1 and asked[0].startswith("SELECT min(deliveries.send_after)")
+    assert "GROUP BY" not in asked[0]
     assert len(due) == 2 and "GROUP BY deliveries.office_id" in due[1]
 
 
