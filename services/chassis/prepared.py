@@ -109,14 +109,13 @@ class _Prepared:
     """One prepared statement on one connection: its name, its parameters in order, their
     inferred types."""
 
-    __slots__ = ("execute", "name", "names", "runs", "types", "until")
+    __slots__ = ("age", "execute", "name", "names", "types")
 
     def __init__(self, name: str, names: list[str], types: list[str]) -> None:
         self.name = name
         self.names = names
         self.types = types
-        self.until = plan_until()
-        self.runs = 0
+        self.age = PlanAge()
         self.execute = f"EXECUTE {name} (" + ", ".join(f"%({n})s" for n in names) + ")"
 
     def fits(self, parameters: dict[str, Any]) -> bool:
@@ -136,13 +135,20 @@ def prepare_repeated(engine: Engine) -> None:
         event.listen(engine, "do_execute", _do_execute)
 
 
-def plan_until() -> float:
-    """When a plan made now is to be made again (REPLAN_SECONDS)."""
-    return _clock() + REPLAN_SECONDS
+class PlanAge:
+    """When a plan made now is to be made again: once it is REPLAN_SECONDS old and has run
+    REPLAN_RUNS times since."""
 
+    __slots__ = ("runs", "until")
 
-def outlived(until: float) -> bool:
-    return until < _clock()
+    def __init__(self) -> None:
+        self.until = _clock() + REPLAN_SECONDS
+        self.runs = 0
+
+    def run(self) -> bool:
+        """Count a run of the plan; whether it is to be made again first."""
+        self.runs += 1
+        return self.runs > REPLAN_RUNS and self.until < _clock()
 
 
 def retry_plain(error: BaseException | None) -> bool:
@@ -221,12 +227,7 @@ def _do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> b
         prepared[body] = known
     if known is None or not known.fits(parameters):
         return False
-    known.runs += 1
-    if (
-        known.runs > REPLAN_RUNS
-        and outlived(known.until)
-        and cursor.connection.get_transaction_status() != TRANSACTION_STATUS_INERROR
-    ):
+    if known.age.run() and cursor.connection.get_transaction_status() != TRANSACTION_STATUS_INERROR:
         known = prepared[body] = _prepare(cursor, body, parameters, known.name, again=True)
         if known is None or known is _LATER:
             # Gone from the server: counted afresh, and prepared under a new name next time.

@@ -292,17 +292,16 @@ def _allocation(
 
 def prepare_turn(connection: Connection, *, again: bool = False) -> None:
     """Prepare the opening turn on this connection of the apart engine, unless it already
-    was; `again` forgets what the server held first. A turn prepared `REPLAN_SECONDS` ago is
-    prepared afresh, so that its plan is costed on the tables as they are (chassis prepared.py
-    says why)."""
+    was; `again` forgets what the server held first. A turn whose plan is old is prepared
+    afresh (`prepared.PlanAge`), so that its plan is costed on the tables as they are."""
     info = connection.info
-    until = info.get(_PREPARED)
-    if until is not None and not again and not prepared.outlived(until):
+    age = info.get(_PREPARED)
+    if age is not None and not again and not age.run():
         return
-    if until is not None or again:
+    if age is not None or again:
         connection.exec_driver_sql("DEALLOCATE ALL")  # the turn is all this connection holds
     connection.exec_driver_sql(PREPARE_TURN)
-    info[_PREPARED] = prepared.plan_until()
+    info[_PREPARED] = prepared.PlanAge()
 
 
 def lock_openings(connection: Connection, office_id: str) -> None:

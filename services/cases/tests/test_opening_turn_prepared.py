@@ -52,6 +52,7 @@ def test_a_turn_prepared_long_enough_ago_is_planned_afresh(
 ) -> None:
     now = [1000.0]
     monkeypatch.setattr(prepared, "_clock", lambda: now[0])
+    monkeypatch.setattr(prepared, "REPLAN_RUNS", 1)  # old enough after its second opening
     apart = apart_engine(roster.service_engine)
     with statements_with(target=apart) as sent:
         roster.open(opening())
