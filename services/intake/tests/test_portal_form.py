@@ -6,6 +6,7 @@ too-quick post, bad files, too much) leaves nothing behind."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 from typing import Any
 
@@ -461,3 +462,25 @@ def test_a_database_restarting_gets_a_503_page_with_retry_after_not_a_500(
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert "Something went wrong" in text_of(response)
+
+
+@pytest.mark.parametrize("length", [0, 16, 44, 64, 65, 200])
+def test_the_portals_signatures_are_hmac_sha256_of_the_secret(length: int) -> None:
+    key = bytes(range(256))[:length]
+    message = b"casework-intake-web/form-rendered\x1frep-demo\x1fnonce\x1f1765000000000"
+
+    assert guards._Keyed(key).digest(message) == hmac.digest(key, message, "sha256")
+
+
+@pytest.mark.parametrize(
+    "location", ["/o/rep-demo/submitted", "/portal é/o/rep-demo/submitted", "/a?b=c d"]
+)
+def test_the_confirmations_303_has_the_headers_werkzeug_would_give_it(location: str) -> None:
+    from werkzeug.wrappers import Response
+
+    from services.intake.portal.form_pages import SeeOther
+
+    expected = Response(status=303, headers={"Location": location}).get_wsgi_headers({})
+    given = SeeOther(location).get_wsgi_headers({})
+
+    assert sorted(given.to_wsgi_list()) == sorted(expected.to_wsgi_list())
