@@ -65,7 +65,9 @@ def office_schedule(uow: NotifyWork) -> tuple[OfficeClock, ReminderPolicy]:
 
 def schedule_case_opened(uow: NotifyWork, event: IncomingEvent[CaseOpened]) -> None:
     """First contact due after N business days; an escalation if nobody has taken the case
-    after one."""
+    after one, unless the routing gave it to someone as it opened. Its `case_assigned` would
+    cancel that reminder at once, and the two consumers, each batching, would write the same
+    reminder key, one waiting on the other's transaction."""
     opened = event.payload
     office, policy = office_schedule(uow)
     schedule_new(
@@ -82,6 +84,8 @@ def schedule_case_opened(uow: NotifyWork, event: IncomingEvent[CaseOpened]) -> N
             now=event.occurred_at,
         ),
     )
+    if opened.caseworker_id is not None:
+        return
     schedule_new(
         uow,
         Reminder.schedule(

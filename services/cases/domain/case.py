@@ -134,6 +134,7 @@ class Case(CaseNews):
                 agency_hint=submission.agency_hint,
                 urgent=submission.urgent,
                 opened_at=opened_at,
+                caseworker_id=turn.user_id if turn is not None else None,
             ),
         )
         if turn is not None:

@@ -140,6 +140,9 @@ def test_a_case_opened_on_someones_turn_is_theirs_and_says_so_after_the_opening(
     assert case.timeline[1].summary == "Assigned to Sam Rivera (round robin)"
     events = case.pull_events()
     assert [event.contract for event in events] == [CASE_OPENED, CASE_ASSIGNED]
+    # The opening says whom it went to: notify schedules no "unassigned" reminder for it.
+    assert events[0].payload.caseworker_id == "u-3"
+    assert CASE_OPENED.dump(events[0].payload)["caseworker_id"] == "u-3"
     assert events[1].payload == CaseAssigned(
         case_id=case.case_id,
         caseworker_id="u-3",

@@ -114,6 +114,7 @@ def test_case_opened_and_case_assigned_are_announced_with_the_case(
         "agency_hint": "SSA",
         "urgent": False,
         "opened_at": opened[0]["payload"]["opened_at"],
+        "caseworker_id": "u-3",
     }
     assert "constituent_name" not in opened[0]["payload"]
     assert assigned[0]["event_type"] == CASE_ASSIGNED.event_type

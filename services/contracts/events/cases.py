@@ -21,6 +21,7 @@ CASE_OPENED = EventContract(
         "agency_hint": "SSA",
         "urgent": False,
         "opened_at": "2026-11-23T14:05:01+00:00",
+        "caseworker_id": None,
     },
     payload_type=payloads.CaseOpened,
 )

@@ -29,6 +29,10 @@ class CaseOpenedV1(Schema):
     agency_hint = fields.String(required=True, allow_none=True)
     urgent = fields.Boolean(required=True)
     opened_at = fields.AwareDateTime(required=True)
+    # Whom the office's routing gave the case to as it opened (its `case_assigned` follows in
+    # the same transaction); None when it waits in the unassigned queue, and in events from
+    # before the field, which say nothing either way.
+    caseworker_id = fields.String(load_default=None, allow_none=True)
 
 
 class CaseAssignedV1(Schema):
@@ -116,6 +120,7 @@ class CaseOpened:
     agency_hint: str | None
     urgent: bool
     opened_at: datetime
+    caseworker_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,25 @@ def test_a_new_case_gets_first_contact_and_unassigned_reminders_in_the_office_zo
     assert unassigned is not None and unassigned.audience == "supervisor"
 
 
+def test_a_case_given_to_someone_as_it_opens_gets_no_unassigned_reminder(db: Db) -> None:
+    send(db, CASE_OPENED, opened_at=CHRISTMAS_EVE.isoformat(), caseworker_id="user-7")
+
+    assert list(pending(db)) == [case_key(CASE_ID, "first_contact")]
+    assert stored(db, case_key(CASE_ID, "unassigned")) is None
+    send(db, CASE_ASSIGNED)
+    assert list(pending(db)) == [case_key(CASE_ID, "first_contact")]
+
+
+def test_an_opening_from_before_the_caseworker_field_keeps_its_unassigned_reminder(
+    db: Db,
+) -> None:
+    payload = {**CASE_OPENED.example, "case_id": CASE_ID}
+    del payload["caseworker_id"]
+    consume(db, incoming(CASE_OPENED, payload, office_id=OFFICE), HANDLERS["cases.case_opened"])
+
+    assert case_key(CASE_ID, "unassigned") in pending(db)
+
+
 def test_assignment_cancels_the_escalation_even_when_heard_of_before_the_opening(
     db: Db,
 ) -> None:
