@@ -118,6 +118,24 @@ measure() {
   cp "$WORK/$name.$ROUNDS.txt" "$WORK/$name.txt"
   stop_run "$pid"
   timeout 30 bash -c 'while curl -fsS http://127.0.0.1:8001/live >/dev/null 2>&1; do sleep 1; done'
+  database_work "$name"
+}
+
+# database_work NAME: each service database's transactions and rows written per accepted
+# submission over the whole run (the demo seed's included), read once the system has stopped:
+# a backend hands its counters to pg_stat_database as it exits, so nothing is still pending.
+database_work() {
+  local name="$1" accepted
+  accepted="$(awk '/^accepted \(202\)/ { sum += $3 } END { print sum + 0 }' "$WORK/$name".[0-9]*.txt)"
+  [ "$accepted" -gt 0 ] || return 0
+  psql -qAt -F' ' -h 127.0.0.1 -U postgres -d postgres -c "
+    SELECT string_agg(format('%s %s/%s', substr(datname, 10),
+             round(xact_commit::numeric / $accepted, 1),
+             round((tup_inserted + tup_updated + tup_deleted)::numeric / $accepted, 1)),
+           ', ' ORDER BY datname)
+      FROM pg_stat_database WHERE datname LIKE 'casework\_%'" |
+    sed 's/^/commits\/rows written per submission  /' >"$WORK/$name.db.txt"
+  cat "$WORK/$name.db.txt"
 }
 
 # The second of two runs measures slower (an A/A run of one revision against itself: about
@@ -149,3 +167,6 @@ say "side by side (${BENCH_ARGS[*]})$last"
 printf '%-24s%-48s| %s\n' "" "before ($BASE_REV)" "after (working tree)"
 paste -d'|' "$WORK/before.txt" "$WORK/after.txt" |
   awk -F'|' '{ printf "%-24s%-48s| %s\n", substr($1, 1, 24), substr($1, 25), substr($2, 25) }'
+for name in before after; do
+  [ -f "$WORK/$name.db.txt" ] && printf '%-7s %s\n' "$name" "$(cat "$WORK/$name.db.txt")"
+done
