@@ -114,10 +114,9 @@ class SeeOther(Response):
 
     def __init__(self, location: str) -> None:
         super().__init__(status=303, headers={"Location": location})
-        self.location = location
 
     def get_wsgi_headers(self, environ: Any) -> Headers:
-        if not URI_PATH.fullmatch(self.location):
+        if not URI_PATH.fullmatch(self.location or ""):
             return super().get_wsgi_headers(environ)
         headers = Headers(self.headers)
         headers.add("Content-Length", "0")
