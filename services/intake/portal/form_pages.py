@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import (
+    Response,
     abort,
     current_app,
     redirect,
@@ -22,7 +23,6 @@ from flask import (
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from werkzeug.datastructures import Headers
-from werkzeug.wrappers import Response
 
 from services.chassis.errors import NotFound, ValidationFailed
 from services.chassis.http import header_token
@@ -110,7 +110,10 @@ class SeeOther(Response):
     """Post/Redirect/Get's 303 to a path of this site, with no body. Its path is made of an
     office slug, so werkzeug's pass over the headers (turning an IRI `Location` into a URI,
     counting the body's length) has nothing to do: about as much as the API spends writing its
-    JSON answer. Any other location still takes that pass."""
+    JSON answer. Any other location still takes that pass.
+
+    A Flask `Response`: Flask re-classes any other response it is handed (`force_type`), which
+    would drop this class's `get_wsgi_headers` on the way out."""
 
     def __init__(self, location: str) -> None:
         super().__init__(status=303, headers={"Location": location})

@@ -476,7 +476,7 @@ def test_the_portals_signatures_are_hmac_sha256_of_the_secret(length: int) -> No
     "location", ["/o/rep-demo/submitted", "/portal é/o/rep-demo/submitted", "/a?b=c d"]
 )
 def test_the_confirmations_303_has_the_headers_werkzeug_would_give_it(location: str) -> None:
-    from werkzeug.wrappers import Response
+    from flask import Response
 
     from services.intake.portal.form_pages import SeeOther
 
@@ -484,3 +484,15 @@ def test_the_confirmations_303_has_the_headers_werkzeug_would_give_it(location: 
     given = SeeOther(location).get_wsgi_headers({})
 
     assert sorted(given.to_wsgi_list()) == sorted(expected.to_wsgi_list())
+
+
+def test_the_confirmations_303_leaves_the_app_as_it_was_made(portal: Portal) -> None:
+    """Flask re-classes a response that is not its own (`force_type`): the 303's header
+    shortcut would then never run."""
+    from services.intake.portal.form_pages import SeeOther
+
+    made = SeeOther("/o/rep-demo/submitted")
+    with portal.app.test_request_context():
+        answered = portal.app.make_response(made)
+
+    assert type(answered) is SeeOther
