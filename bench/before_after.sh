@@ -163,10 +163,14 @@ fi
 last=""
 [ "$ROUNDS" -gt 1 ] && last=", the last of $ROUNDS rounds"
 say "side by side (${BENCH_ARGS[*]})$last"
-# intake_e2e.py prints a 24-character label, then the figures.
+# intake_e2e.py prints a 24-character label, then the figures; its --timeline rows a
+# 19-character one (the window and its count of submissions, the same in both runs).
 printf '%-24s%-48s| %s\n' "" "before ($BASE_REV)" "after (working tree)"
 paste -d'|' "$WORK/before.txt" "$WORK/after.txt" |
-  awk -F'|' '{ printf "%-24s%-48s| %s\n", substr($1, 1, 24), substr($1, 25), substr($2, 25) }'
+  awk -F'|' '
+    /^sent at/ { label = 19; printf "%-19s%-53s| %s\n", "sent at (s)    n", substr($1, 19), substr($2, 19); next }
+    { width = label ? label : 24
+      printf "%-" width "s%-" (72 - width) "s| %s\n", substr($1, 1, width), substr($1, width + 1), substr($2, width + 1) }'
 for name in before after; do
   [ -f "$WORK/$name.db.txt" ] && printf '%-7s %s\n' "$name" "$(cat "$WORK/$name.db.txt")"
 done

@@ -163,6 +163,9 @@ class Figures:
     opened: list[float]
     acknowledged: list[float]
     cpu: dict[str, float]  # CPU seconds per process kind during the run and its drain
+    # Per submission, in the order sent: seconds after the first was sent, and its latencies to
+    # case opened and to acknowledged (None if not seen).
+    sent: list[tuple[float, float | None, float | None]] = field(default_factory=list)
 
     @property
     def accepted_per_second(self) -> float:
@@ -243,6 +246,16 @@ def run_load(
         arrived = seen[event_type]
         return [arrived[s] - sent for s, sent in results.sent_at.items() if s in arrived]
 
+    def after(event_type: str, submission: str, sent: float) -> float | None:
+        arrived = seen[event_type].get(submission)
+        return None if arrived is None else arrived - sent
+
+    first = min(results.sent_at.values(), default=0.0)
+    timeline = sorted(
+        (sent - first, after(OPENED, s, sent), after(ACKNOWLEDGED, s, sent))
+        for s, sent in results.sent_at.items()
+    )
+
     return Figures(
         requests=requests,
         clients=clients,
@@ -254,6 +267,7 @@ def run_load(
         opened=latencies(OPENED),
         acknowledged=latencies(ACKNOWLEDGED),
         cpu={name: cpu_after[name] - cpu_before.get(name, 0.0) for name in sorted(cpu_after)},
+        sent=timeline,
     )
 
 
@@ -292,6 +306,27 @@ def print_figures(figures: Figures) -> None:
         )
 
 
+def print_timeline(figures: Figures, window: float) -> None:
+    """Latencies by when the submissions were sent, `window` seconds at a time: a system that
+    is slow only while it warms up shows it in its first windows."""
+    print("sent at (s)    n  opened p50 / max (ms)   acknowledged p50 / max (ms)")
+    windows: dict[int, list[tuple[float, float | None, float | None]]] = {}
+    for row in figures.sent:
+        windows.setdefault(int(row[0] // window), []).append(row)
+    for index, rows in sorted(windows.items()):
+        columns = []
+        for position in (1, 2):
+            seen = [row[position] for row in rows if row[position] is not None]
+            columns.append(
+                f"{percentile(seen, 50) * 1000:6.0f} / {max(seen) * 1000:6.0f}" if seen else "-"
+            )
+        digits = 0 if window >= 1 else 1
+        print(
+            f"{index * window:5.{digits}f}-{(index + 1) * window:<5.{digits}f} {len(rows):4d}   "
+            f"{columns[0]:<22}  {columns[1]}"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -310,6 +345,13 @@ def main() -> int:
     parser.add_argument(
         "--wait", type=float, default=60, help="seconds to wait for cases after posting"
     )
+    parser.add_argument(
+        "--timeline",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="also print latencies by when the submissions were sent, SECONDS at a time",
+    )
     args = parser.parse_args()
     figures = run_load(
         url=args.url,
@@ -321,6 +363,8 @@ def main() -> int:
         wait=args.wait,
     )
     print_figures(figures)
+    if args.timeline:
+        print_timeline(figures, args.timeline)
     complete = len(figures.opened) == len(figures.acknowledged) == figures.accepted
     return 0 if figures.accepted == args.requests and complete else 1
 

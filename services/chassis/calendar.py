@@ -24,6 +24,13 @@ def _holidays_of(country: str, subdivision: str | None, year: int) -> Mapping[da
     return {day: name for day, name in found.items() if day.year == year}
 
 
+def warm(country: str = "US", year: int | None = None) -> None:
+    """Load the holidays package's country registry and this year's holidays: its first use
+    imports every country's module, about a quarter of a second of one core, which a
+    service's first event would otherwise wait for (`services.chassis.warm`)."""
+    _holidays_of(country, None, year or date.today().year)
+
+
 class HolidayCalendar:
     """The working days of an installation or office: Monday to Friday, less the public
     holidays of a country (and optionally one of its subdivisions), observed days included."""

@@ -33,11 +33,16 @@ class EventPublisher:
         self._settled: dict[int, Exception | None] = {}
         self._tags_by_event: dict[str, int] = {}
 
-    def _ensure(self) -> Any:
+    def open(self, max_retries: int = 3) -> None:
+        """Connect and declare the topology now, rather than on the first publish (a
+        service's warm start)."""
+        self._ensure(max_retries)
+
+    def _ensure(self, max_retries: int = 1) -> Any:
         if self._channel is None:
             connection = Connection(self._amqp_uri, connect_timeout=5)
             try:
-                connection.ensure_connection(max_retries=1)
+                connection.ensure_connection(max_retries=max_retries)
                 channel = connection.channel()
                 declare_topology(channel)
                 channel.confirm_select()

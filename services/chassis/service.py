@@ -19,11 +19,12 @@ from werkzeug.wrappers import Request, Response
 from services.chassis.config import load_settings
 from services.chassis.db import create_db_engine
 from services.chassis.http import json_response
-from services.chassis.messaging import dead_letter_queue, declare_topology
+from services.chassis.messaging import dead_letter_queue
 from services.chassis.observability import Instrumentation, service_metric, setup_tracing
 from services.chassis.outbox import OutboxRelay
 from services.chassis.publisher import EventPublisher
 from services.chassis.uow import DatabaseAccess, UnitOfWork
+from services.chassis.warm import warm_start
 from services.contracts import SUBSCRIPTIONS
 
 log = logging.getLogger(__name__)
@@ -58,10 +59,11 @@ class Database(DependencyProvider):
                 settings.platform_database_url, pool_size=PLATFORM_POOL_SIZE
             )
         self.platform_sessions = sessionmaker(self.platform_engine, expire_on_commit=False)
+        publisher = EventPublisher(config.get(AMQP_URI_CONFIG_KEY, settings.amqp_uri))
         self.relay = OutboxRelay(
             self.platform_sessions,
             self.metadata.tables["outbox"],
-            EventPublisher(config.get(AMQP_URI_CONFIG_KEY, settings.amqp_uri)),
+            publisher,
             service=service,
             batch_size=settings.outbox_batch_size,
             interval_seconds=settings.outbox_interval_seconds,
@@ -74,14 +76,13 @@ class Database(DependencyProvider):
             unit_of_work_type=self.unit_of_work_type,
             platform_sessions=self.platform_sessions,
         )
+        # Every service declares the whole topology before consuming or publishing, so a
+        # consume-only service still has its dead-letter queues and early events have a queue:
+        # the warm start opens the relay's connection, which declares it. Here in `setup`,
+        # which every extension finishes before any starts: no consumer takes an event first.
+        warm_start(service, publisher)
 
     def start(self) -> None:
-        # Every service declares the whole topology before consuming or publishing, so a
-        # consume-only service still has its dead-letter queues and early events have a queue.
-        with Connection(config[AMQP_URI_CONFIG_KEY], connect_timeout=5) as connection:
-            connection.ensure_connection(max_retries=3)
-            with connection.channel() as channel:
-                declare_topology(channel)
         self.container.spawn_managed_thread(self.relay.run, identifier="outbox_relay")
 
     def stop(self) -> None:
