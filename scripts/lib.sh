@@ -117,6 +117,13 @@ ensure_venv() {
   fi
   export VIRTUAL_ENV="$VENV"
   export PATH="$VENV/bin:$PATH"
+  # eventlet announces its own deprecation (nameko runs on it) in every process that imports
+  # it: ten lines a process in the terminal, twenty times a start. `nameko run` imports it first
+  # in nameko.extensions; services/chassis/green_postgres.py silences it for our own processes.
+  case ",${PYTHONWARNINGS:-}," in
+  *",ignore::Warning:nameko.extensions,"*) ;;
+  *) export PYTHONWARNINGS="${PYTHONWARNINGS:+$PYTHONWARNINGS,}ignore::Warning:nameko.extensions" ;;
+  esac
   cd "$REPO_ROOT" || exit 1
   mkdir -p var
 }

@@ -17,11 +17,17 @@ callback, so such a listener is left over.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
-import eventlet.hubs
-from eventlet.support.psycopg2_patcher import eventlet_wait_callback
-from psycopg2 import extensions
+# eventlet's announcement that it is deprecated, ten lines printed by every process that
+# imports it first (the seeds, intake-web, the admin tools): nameko runs on it, so there is
+# nothing a reader of the terminal can do about it.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet.hubs  # noqa: E402 - after the filter above
+from eventlet.support.psycopg2_patcher import eventlet_wait_callback  # noqa: E402
+from psycopg2 import extensions  # noqa: E402
 
 
 def forget_stale_listeners(fileno: int) -> bool:

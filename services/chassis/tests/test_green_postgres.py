@@ -4,6 +4,8 @@ again (services/chassis/green_postgres.py says why)."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import eventlet
 import eventlet.hubs
@@ -53,3 +55,17 @@ def test_a_listener_left_on_a_recycled_descriptor_is_forgotten_and_its_waiter_wo
     finally:
         os.close(recycled)
         os.close(other)
+
+
+def test_a_process_that_imports_it_first_prints_no_eventlet_deprecation() -> None:
+    """The seeds, intake-web and the admin tools import eventlet here first: their output is
+    what a newcomer reads in the terminal."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONWARNINGS"}
+    finished = subprocess.run(
+        [sys.executable, "-c", "import services.chassis.green_postgres"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert "deprecated" not in finished.stderr.lower()
