@@ -242,10 +242,6 @@ def run_load(
     cleanup.close()
     cpu_after = service_cpu_seconds()
 
-    def latencies(event_type: str) -> list[float]:
-        arrived = seen[event_type]
-        return [arrived[s] - sent for s, sent in results.sent_at.items() if s in arrived]
-
     def after(event_type: str, submission: str, sent: float) -> float | None:
         arrived = seen[event_type].get(submission)
         return None if arrived is None else arrived - sent
@@ -264,8 +260,8 @@ def run_load(
         refused=dict(results.refused),
         seconds=posting_seconds,
         http=results.http_seconds,
-        opened=latencies(OPENED),
-        acknowledged=latencies(ACKNOWLEDGED),
+        opened=[opened for _, opened, _ in timeline if opened is not None],
+        acknowledged=[acked for _, _, acked in timeline if acked is not None],
         cpu={name: cpu_after[name] - cpu_before.get(name, 0.0) for name in sorted(cpu_after)},
         sent=timeline,
     )
@@ -316,7 +312,7 @@ def print_timeline(figures: Figures, window: float) -> None:
     for index, rows in sorted(windows.items()):
         columns = []
         for position in (1, 2):
-            seen = [row[position] for row in rows if row[position] is not None]
+            seen = [value for row in rows if (value := row[position]) is not None]
             columns.append(
                 f"{percentile(seen, 50) * 1000:6.0f} / {max(seen) * 1000:6.0f}" if seen else "-"
             )

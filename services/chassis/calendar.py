@@ -2,11 +2,14 @@
 and the date a moment falls on in an office's time zone. Shared by every service that counts
 days the way an office does (agencies' response clocks, notify's reminders).
 
-Pure: the public holidays come from the `holidays` package, one year at a time and cached.
+Pure: the public holidays come from the `holidays` package, one year at a time and cached. The
+installation's own calendar (notify's reminders, a new office's default in agencies) is named
+by the environment, read here only.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -24,11 +27,22 @@ def _holidays_of(country: str, subdivision: str | None, year: int) -> Mapping[da
     return {day: name for day, name in found.items() if day.year == year}
 
 
-def warm(country: str = "US", year: int | None = None) -> None:
-    """Load the holidays package's country registry and this year's holidays: its first use
-    imports every country's module, about a quarter of a second of one core, which a
-    service's first event would otherwise wait for (`services.chassis.warm`)."""
-    _holidays_of(country, None, year or date.today().year)
+def installation_country() -> str:
+    """The installation's holiday country (`CASEWORK_HOLIDAYS_COUNTRY`, default US)."""
+    return os.environ.get("CASEWORK_HOLIDAYS_COUNTRY", "US") or "US"
+
+
+def installation_subdivision() -> str | None:
+    """Its subdivision, if any (`CASEWORK_HOLIDAYS_SUBDIVISION`)."""
+    return os.environ.get("CASEWORK_HOLIDAYS_SUBDIVISION") or None
+
+
+def warm() -> None:
+    """Load the holidays package's country registry and this year's holidays of the
+    installation's country: its first use imports every country's module, about a quarter of
+    a second of one core, which a service's first event would otherwise wait for
+    (`services.chassis.warm`)."""
+    _holidays_of(installation_country(), None, date.today().year)
 
 
 class HolidayCalendar:

@@ -23,7 +23,6 @@ ten connections of PostgreSQL's default hundred) from the first second.
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import time
 
@@ -45,7 +44,7 @@ def warm_start(service: str, publisher: EventPublisher) -> float:
     configure_mappers()
     calendar = sys.modules.get("services.chassis.calendar")
     if calendar is not None:  # imported by this service's code: it counts working days
-        calendar.warm(os.environ.get("CASEWORK_HOLIDAYS_COUNTRY", "US") or "US")
+        calendar.warm()
     freeze_once()
     seconds = time.perf_counter() - started
     service_metric(

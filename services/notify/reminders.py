@@ -5,10 +5,13 @@ office; the sweep that fires those due is `firing.py`.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
-from services.chassis.calendar import HolidayCalendar
+from services.chassis.calendar import (
+    HolidayCalendar,
+    installation_country,
+    installation_subdivision,
+)
 from services.chassis.events import IncomingEvent
 from services.contracts import (
     CaseAssigned,
@@ -47,10 +50,7 @@ ESCALATED_LEVEL = "plus_5"
 
 
 def _calendar() -> HolidayCalendar:
-    return HolidayCalendar(
-        os.environ.get("CASEWORK_HOLIDAYS_COUNTRY", "US") or "US",
-        os.environ.get("CASEWORK_HOLIDAYS_SUBDIVISION") or None,
-    )
+    return HolidayCalendar(installation_country(), installation_subdivision())
 
 
 def office_schedule(uow: NotifyWork) -> tuple[OfficeClock, ReminderPolicy]:

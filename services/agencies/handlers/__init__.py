@@ -51,8 +51,6 @@ from services.agencies.handlers.roles import (
 from services.agencies.handlers.settings import (
     default_settings,
     ensure_settings,
-    holidays_country,
-    holidays_subdivision,
     liaison_settings,
     save_liaison_settings,
 )
@@ -71,8 +69,6 @@ __all__ = [
     "detect_overdue",
     "ensure_settings",
     "get_agency",
-    "holidays_country",
-    "holidays_subdivision",
     "liaison_settings",
     "list_agencies",
     "list_contacts",

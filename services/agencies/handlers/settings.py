@@ -3,7 +3,6 @@ per-agency targets), stored with the default letter templates on first use."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import replace
 from datetime import datetime
@@ -20,6 +19,7 @@ from services.agencies.domain.office import (
 from services.agencies.handlers.directory import current_directory
 from services.agencies.handlers.roles import require_member, require_office_admin
 from services.agencies.ports import AgenciesWork
+from services.chassis.calendar import installation_country, installation_subdivision
 from services.chassis.db import utcnow
 from services.chassis.domain import Actor
 from services.chassis.errors import ValidationFailed
@@ -27,20 +27,12 @@ from services.chassis.errors import ValidationFailed
 SYSTEM_APPROVER = "system"
 
 
-def holidays_country() -> str:
-    return os.environ.get("CASEWORK_HOLIDAYS_COUNTRY", "US") or "US"
-
-
-def holidays_subdivision() -> str | None:
-    return os.environ.get("CASEWORK_HOLIDAYS_SUBDIVISION") or None
-
-
 def default_settings(office_id: str) -> LiaisonSettings:
     return LiaisonSettings(
         office_id=office_id,
         timezone=DEFAULT_TIMEZONE,
-        holiday_country=holidays_country(),
-        holiday_subdivision=holidays_subdivision(),
+        holiday_country=installation_country(),
+        holiday_subdivision=installation_subdivision(),
         letterhead=Letterhead(office_name=office_id),
     )
 
