@@ -256,42 +256,57 @@ class EventHandler(Consumer):
     def _retry_later(self, message: Any, retries: int) -> None:
         headers = dict(message.headers or {})
         headers[RETRIES_HEADER] = retries + 1
-        try:
-            _raw_publish(
-                config[AMQP_URI_CONFIG_KEY],
-                message,
-                exchange="",
-                routing_key=self.subscription.queue,
-                headers=headers,
-            )
-        except Exception:
-            log.exception("could not re-publish for retry; requeueing instead")
-            self.consumer.requeue_message(message)
-            return
-        self._retried.labels(self.contract.event_type).inc()
-        self._consumed.labels(self.method_name, "retried").inc()
-        self.consumer.ack_message(message)
+        self._send_again(
+            message,
+            headers,
+            exchange="",
+            outcome="retried",
+            counter=self._retried,
+            on_failure="could not re-publish for retry; requeueing instead",
+        )
 
     def _dead_letter(self, message: Any, reason: str) -> None:
         headers = dict(message.headers or {})
         headers[REASON_HEADER] = reason
         headers["x-casework-failed-at"] = datetime.now(UTC).isoformat()
         headers["x-casework-queue"] = self.subscription.queue
+        # Never drop: if this fails it is put back; the delivery limit dead-letters it if this
+        # persists.
+        self._send_again(
+            message,
+            headers,
+            exchange=DEAD_LETTER_EXCHANGE.name,
+            outcome="dead_lettered",
+            counter=self._dead_lettered,
+            on_failure="could not dead-letter; requeueing",
+        )
+
+    def _send_again(
+        self,
+        message: Any,
+        headers: dict[str, Any],
+        *,
+        exchange: str,
+        outcome: str,
+        counter: Any,
+        on_failure: str,
+    ) -> None:
+        """Publish the message again with these headers (to its own queue, or the dead letters),
+        counted and acked only once the broker has it; a failed publish requeues it instead."""
         try:
             _raw_publish(
                 config[AMQP_URI_CONFIG_KEY],
                 message,
-                exchange=DEAD_LETTER_EXCHANGE.name,
+                exchange=exchange,
                 routing_key=self.subscription.queue,
                 headers=headers,
             )
         except Exception:
-            # Never drop: put it back; the delivery limit dead-letters it if this persists.
-            log.exception("could not dead-letter; requeueing")
+            log.exception(on_failure)
             self.consumer.requeue_message(message)
             return
-        self._dead_lettered.labels(self.contract.event_type).inc()
-        self._consumed.labels(self.method_name, "dead_lettered").inc()
+        counter.labels(self.contract.event_type).inc()
+        self._consumed.labels(self.method_name, outcome).inc()
         self.consumer.ack_message(message)
 
 

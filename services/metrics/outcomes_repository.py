@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import Boolean, Date, bindparam, delete, func, insert, select, text
 
 from services.chassis.db import UTCDateTime
-from services.chassis.uow import UnitOfWork
 from services.metrics.domain.caseload import CaseStatus
 from services.metrics.domain.outcomes import (
     Closure,
@@ -28,6 +27,7 @@ from services.metrics.models import (
     CaseOutcomeObtained,
     SatisfactionRating,
 )
+from services.metrics.office_repository import OfficeRepository, one_case
 from services.metrics.ports import (
     LifecyclesRepository,
     OutcomesRepository,
@@ -45,10 +45,7 @@ _FIRST_STATUS = text(
 ).bindparams(bindparam("finished", type_=Boolean()), bindparam("changed_at", type_=UTCDateTime()))
 _STATUS = (
     select(CaseLifecycle.status, CaseLifecycle.changed_at)
-    .where(
-        CaseLifecycle.office_id == bindparam("office_id"),
-        CaseLifecycle.case_id == bindparam("case_id"),
-    )
+    .where(one_case(CaseLifecycle))
     .with_for_update()
 )
 _RECORD_STATUS = text(
@@ -79,16 +76,10 @@ _OUTCOME = (
         CaseOutcome.opened_at,
         CaseOutcome.closed_at,
     )
-    .where(
-        CaseOutcome.office_id == bindparam("office_id"),
-        CaseOutcome.case_id == bindparam("case_id"),
-    )
+    .where(one_case(CaseOutcome))
     .with_for_update()
 )
-_OBTAINED = select(CaseOutcomeObtained.obtained).where(
-    CaseOutcomeObtained.office_id == bindparam("office_id"),
-    CaseOutcomeObtained.case_id == bindparam("case_id"),
-)
+_OBTAINED = select(CaseOutcomeObtained.obtained).where(one_case(CaseOutcomeObtained))
 _RECORD_OUTCOME = text(
     """
     UPDATE case_outcomes
@@ -102,10 +93,7 @@ _RECORD_OUTCOME = text(
     bindparam("closed_at", type_=UTCDateTime()),
     bindparam("day", type_=Date()),
 )
-_FORGET_OBTAINED = delete(CaseOutcomeObtained).where(
-    CaseOutcomeObtained.office_id == bindparam("office_id"),
-    CaseOutcomeObtained.case_id == bindparam("case_id"),
-)
+_FORGET_OBTAINED = delete(CaseOutcomeObtained).where(one_case(CaseOutcomeObtained))
 _OBTAIN = insert(Base.metadata.tables[CaseOutcomeObtained.__tablename__])
 _IN_OFFICE = CaseOutcome.office_id == bindparam("office_id")
 _CLOSED_BY_RESULT = (
@@ -138,10 +126,7 @@ _FIRST_RATING = text(
 ).bindparams(bindparam("rated_at", type_=UTCDateTime()))
 _RATING = (
     select(SatisfactionRating.rating, SatisfactionRating.rated_at)
-    .where(
-        SatisfactionRating.office_id == bindparam("office_id"),
-        SatisfactionRating.case_id == bindparam("case_id"),
-    )
+    .where(one_case(SatisfactionRating))
     .with_for_update()
 )
 _RECORD_RATING = text(
@@ -157,48 +142,32 @@ _RATINGS_BY_VALUE = (
 )
 
 
-class SqlLifecycles(LifecyclesRepository):
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._session = uow.session
-        self._office_id = uow.office_id
-
+class SqlLifecycles(OfficeRepository, LifecyclesRepository):
     def record_if_unknown(self, case_id: str, status: CaseStatus) -> bool:
-        result = self._session.execute(_FIRST_STATUS, self._row(case_id, status))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return self._inserted(_FIRST_STATUS, self._row(case_id, status))
 
     def known(self, case_id: str) -> CaseStatus:
-        status, changed_at = self._session.execute(
-            _STATUS, {"office_id": self._office_id, "case_id": case_id}
-        ).one()
+        status, changed_at = self._session.execute(_STATUS, self._case(case_id)).one()
         return CaseStatus(status, changed_at)
 
     def record(self, case_id: str, status: CaseStatus) -> None:
         self._session.execute(_RECORD_STATUS, self._row(case_id, status))
 
     def _row(self, case_id: str, status: CaseStatus) -> dict[str, Any]:
-        return {
-            "office_id": self._office_id,
-            "case_id": case_id,
-            "status": status.status,
-            "finished": status.finished,
-            "changed_at": status.changed_at,
-        }
+        return self._case(
+            case_id, status=status.status, finished=status.finished, changed_at=status.changed_at
+        )
 
 
-class SqlOutcomes(OutcomesRepository):
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._session = uow.session
-        self._office_id = uow.office_id
-
+class SqlOutcomes(OfficeRepository, OutcomesRepository):
     def record_if_unknown(self, case_id: str, closure: Closure) -> bool:
-        result = self._session.execute(_FIRST_OUTCOME, self._row(case_id, closure))
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not self._inserted(_FIRST_OUTCOME, self._row(case_id, closure)):
             return False
         self._obtain(case_id, closure)
         return True
 
     def known(self, case_id: str) -> Closure:
-        case = {"office_id": self._office_id, "case_id": case_id}
+        case = self._case(case_id)
         result, amount_minor, currency, opened_at, closed_at = self._session.execute(
             _OUTCOME, case
         ).one()
@@ -207,7 +176,7 @@ class SqlOutcomes(OutcomesRepository):
 
     def record(self, case_id: str, closure: Closure) -> None:
         self._session.execute(_RECORD_OUTCOME, self._row(case_id, closure))
-        self._session.execute(_FORGET_OBTAINED, {"office_id": self._office_id, "case_id": case_id})
+        self._session.execute(_FORGET_OBTAINED, self._case(case_id))
         self._obtain(case_id, closure)
 
     def report(self) -> OfficeOutcomes:
@@ -238,38 +207,28 @@ class SqlOutcomes(OutcomesRepository):
         if closure.obtained:
             self._session.execute(
                 _OBTAIN,
-                [
-                    {"office_id": self._office_id, "case_id": case_id, "obtained": obtained}
-                    for obtained in closure.obtained
-                ],
+                [self._case(case_id, obtained=obtained) for obtained in closure.obtained],
             )
 
     def _row(self, case_id: str, closure: Closure) -> dict[str, Any]:
-        return {
-            "office_id": self._office_id,
-            "case_id": case_id,
-            "result": closure.result,
-            "amount_minor": closure.amount_minor,
-            "currency": closure.currency,
-            "opened_at": closure.opened_at,
-            "closed_at": closure.closed_at,
-            "day": closure.day,
-            "seconds_to_close": closure.seconds_to_close,
-        }
+        return self._case(
+            case_id,
+            result=closure.result,
+            amount_minor=closure.amount_minor,
+            currency=closure.currency,
+            opened_at=closure.opened_at,
+            closed_at=closure.closed_at,
+            day=closure.day,
+            seconds_to_close=closure.seconds_to_close,
+        )
 
 
-class SqlSatisfaction(SatisfactionRepository):
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._session = uow.session
-        self._office_id = uow.office_id
-
+class SqlSatisfaction(OfficeRepository, SatisfactionRepository):
     def record_if_unknown(self, case_id: str, rating: Rating) -> bool:
-        result = self._session.execute(_FIRST_RATING, self._row(case_id, rating))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return self._inserted(_FIRST_RATING, self._row(case_id, rating))
 
     def known(self, case_id: str) -> Rating:
-        case = {"office_id": self._office_id, "case_id": case_id}
-        rating, rated_at = self._session.execute(_RATING, case).one()
+        rating, rated_at = self._session.execute(_RATING, self._case(case_id)).one()
         return Rating(int(rating), rated_at)
 
     def record(self, case_id: str, rating: Rating) -> None:
@@ -280,9 +239,4 @@ class SqlSatisfaction(SatisfactionRepository):
         return summarise({int(rating): int(n) for rating, n in counts})
 
     def _row(self, case_id: str, rating: Rating) -> dict[str, Any]:
-        return {
-            "office_id": self._office_id,
-            "case_id": case_id,
-            "rating": rating.rating,
-            "rated_at": rating.rated_at,
-        }
+        return self._case(case_id, rating=rating.rating, rated_at=rating.rated_at)

@@ -54,6 +54,7 @@ from services.metrics.models import (
     OfficeEventFact,
     SatisfactionRating,
 )
+from services.metrics.office_repository import OfficeRepository, one_case
 from services.metrics.outcomes_repository import SqlLifecycles, SqlOutcomes, SqlSatisfaction
 from services.metrics.ports import (
     AssignmentsRepository,
@@ -121,10 +122,7 @@ _FIRST_ASSIGNMENT = text(
 # them never both read the same previous holder.
 _HELD = (
     select(CaseAssignment.caseworker_id, CaseAssignment.caseworker_name, CaseAssignment.assigned_at)
-    .where(
-        CaseAssignment.office_id == bindparam("office_id"),
-        CaseAssignment.case_id == bindparam("case_id"),
-    )
+    .where(one_case(CaseAssignment))
     .with_for_update()
 )
 _HOLD = text(
@@ -150,11 +148,10 @@ class MetricsUnitOfWork(UnitOfWork):
         self.satisfaction = SqlSatisfaction(self)
 
 
-class SqlCounts(CountsRepository):
+class SqlCounts(OfficeRepository, CountsRepository):
     def __init__(self, uow: UnitOfWork) -> None:
+        super().__init__(uow)
         self._uow = uow
-        self._session = uow.session
-        self._office_id = uow.office_id
 
     def count(self, fact: EventFact) -> None:
         """A new row, so workers counting events of the same office and day never wait for
@@ -178,11 +175,7 @@ class SqlCounts(CountsRepository):
         return [DailyCounts(day, *(int(value) for value in sums)) for day, *sums in rows]
 
 
-class SqlTimings(TimingsRepository):
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._session = uow.session
-        self._office_id = uow.office_id
-
+class SqlTimings(OfficeRepository, TimingsRepository):
     def received(self, submission_id: str, received_at: datetime) -> None:
         self._session.execute(
             _RECEIVED,
@@ -220,19 +213,12 @@ class SqlTimings(TimingsRepository):
         return SubmissionTiming(submission_id, case_id, received_at, acknowledged_at)
 
 
-class SqlAssignments(AssignmentsRepository):
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._session = uow.session
-        self._office_id = uow.office_id
-
+class SqlAssignments(OfficeRepository, AssignmentsRepository):
     def hold_if_unassigned(self, case_id: str, assignment: Assignment) -> bool:
-        result = self._session.execute(_FIRST_ASSIGNMENT, self._row(case_id, assignment))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return self._inserted(_FIRST_ASSIGNMENT, self._row(case_id, assignment))
 
     def held(self, case_id: str) -> Assignment:
-        caseworker_id, name, assigned_at = self._session.execute(
-            _HELD, {"office_id": self._office_id, "case_id": case_id}
-        ).one()
+        caseworker_id, name, assigned_at = self._session.execute(_HELD, self._case(case_id)).one()
         return Assignment(caseworker_id, name, assigned_at)
 
     def hold(self, case_id: str, assignment: Assignment) -> None:
@@ -272,13 +258,12 @@ class SqlAssignments(AssignmentsRepository):
         return [CaseworkerLoad(caseworker_id, name, int(n)) for caseworker_id, name, n in rows]
 
     def _row(self, case_id: str, assignment: Assignment) -> dict[str, Any]:
-        return {
-            "office_id": self._office_id,
-            "case_id": case_id,
-            "caseworker_id": assignment.caseworker_id,
-            "caseworker_name": assignment.caseworker_name,
-            "assigned_at": assignment.assigned_at,
-        }
+        return self._case(
+            case_id,
+            caseworker_id=assignment.caseworker_id,
+            caseworker_name=assignment.caseworker_name,
+            assigned_at=assignment.assigned_at,
+        )
 
 
 class SqlCountsAcrossOffices(CountsAcrossOffices):

@@ -6,6 +6,16 @@ from __future__ import annotations
 from services.contracts.events.contract import EventContract
 from services.contracts.payloads import agencies as payloads
 
+# The examples' inquiry, as every event about an inquiry names it first
+# (`payloads.InquiryEventV1`).
+_INQUIRY = {
+    "inquiry_id": "7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+    "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
+    "reference": "CW-2026-000042",
+    "agency_code": "SSA",
+    "agency_name": "Social Security Administration",
+}
+
 AGENCY_SUGGESTED = EventContract(
     "agencies.agency_suggested",
     1,
@@ -30,11 +40,7 @@ INQUIRY_SENT = EventContract(
     "marked as sent by fax, portal or post) behind a valid privacy release; its response clock "
     "runs to `due_on`. Cases moves the case to waiting_on_agency; reminders follow up.",
     {
-        "inquiry_id": "7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
-        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
-        "reference": "CW-2026-000042",
-        "agency_code": "SSA",
-        "agency_name": "Social Security Administration",
+        **_INQUIRY,
         "channel": "email",
         "sent_by": "u-3",
         "sent_at": "2026-12-12T15:00:00+00:00",
@@ -52,11 +58,7 @@ REPLY_LOGGED = EventContract(
     "An agency's reply to an inquiry was logged: a final one stops the clock and its "
     "follow-ups; an interim one keeps the due date and restarts the follow-up clock.",
     {
-        "inquiry_id": "7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
-        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
-        "reference": "CW-2026-000042",
-        "agency_code": "SSA",
-        "agency_name": "Social Security Administration",
+        **_INQUIRY,
         "kind": "interim",
         "logged_by": "u-3",
         "received_on": "2026-12-20",
@@ -74,11 +76,7 @@ INQUIRY_OVERDUE = EventContract(
     "An inquiry has no final reply at a threshold: announced once at the due date, once 5 "
     "and once 10 business days later (reminders and the supervisor's escalation follow).",
     {
-        "inquiry_id": "7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
-        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
-        "reference": "CW-2026-000042",
-        "agency_code": "SSA",
-        "agency_name": "Social Security Administration",
+        **_INQUIRY,
         "level": "plus_5",
         "due_on": "2027-01-01",
         "business_days_late": 5,
@@ -95,11 +93,7 @@ INQUIRY_WITHDRAWN = EventContract(
     "Staff withdrew a sent inquiry: its clock and follow-ups end, and the case no longer "
     "waits on that agency.",
     {
-        "inquiry_id": "7f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
-        "case_id": "9e7c1b1d-8d43-4f83-a6f5-1f1d7d0f2c11",
-        "reference": "CW-2026-000042",
-        "agency_code": "SSA",
-        "agency_name": "Social Security Administration",
+        **_INQUIRY,
         "withdrawn_by": "u-3",
         "withdrawn_at": "2026-12-20T10:00:00+00:00",
     },

@@ -42,6 +42,15 @@ SUBMISSION_RECEIVED = EventContract(
     payload_type=payloads.SubmissionReceived,
 )
 
+# The examples' privacy release, as both its events name it first
+# (`payloads.PrivacyReleaseEventV1`).
+_RELEASE = {
+    "release_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+    "submission_id": "5b0c9a4e-3f0e-4a8e-9a53-0c7f7b6f6d11",
+    "constituent_id": "0d6f3c1e-2a55-4a8b-8f8e-6a4ac2f5b1a0",
+    "agencies": ["SSA"],
+}
+
 PRIVACY_RELEASE_SIGNED = EventContract(
     "intake.privacy_release_signed",
     1,
@@ -51,10 +60,7 @@ PRIVACY_RELEASE_SIGNED = EventContract(
     "office may act for them with the named agencies until it expires or is revoked. Ids, "
     "scope and expiry only; the identifiers stay encrypted in intake.",
     {
-        "release_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
-        "submission_id": "5b0c9a4e-3f0e-4a8e-9a53-0c7f7b6f6d11",
-        "constituent_id": "0d6f3c1e-2a55-4a8b-8f8e-6a4ac2f5b1a0",
-        "agencies": ["SSA"],
+        **_RELEASE,
         "kind": "e_signed",
         "signed_at": "2026-11-23T14:05:00+00:00",
         "expires_at": "2027-11-23T14:05:00+00:00",
@@ -70,10 +76,7 @@ PRIVACY_RELEASE_REVOKED = EventContract(
     "A privacy release was revoked by the constituent or by staff (the reason stays in "
     "intake): no further inquiry may rely on it.",
     {
-        "release_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
-        "submission_id": "5b0c9a4e-3f0e-4a8e-9a53-0c7f7b6f6d11",
-        "constituent_id": "0d6f3c1e-2a55-4a8b-8f8e-6a4ac2f5b1a0",
-        "agencies": ["SSA"],
+        **_RELEASE,
         "revoked_by": "constituent",
         "revoked_at": "2026-12-01T09:30:00+00:00",
     },

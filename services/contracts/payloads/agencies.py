@@ -28,15 +28,21 @@ REPLY_KINDS = ("interim", "final")
 OVERDUE_LEVELS = ("due", "plus_5", "plus_10")
 
 
-class InquirySentV1(Schema):
-    """A caseworker's letter went to an agency (by email from the system, or marked as sent by
-    fax, the agency's portal or post): its response clock started."""
+class InquiryEventV1(Schema):
+    """What every event about one sent inquiry names first, in this order: the inquiry, its
+    case and the agency it went to. Each event's own fields follow."""
 
     inquiry_id = fields.String(required=True)
     case_id = fields.String(required=True)
     reference = fields.String(required=True)
     agency_code = fields.String(required=True, validate=AGENCY_CODES)
     agency_name = fields.String(required=True)
+
+
+class InquirySentV1(InquiryEventV1):
+    """A caseworker's letter went to an agency (by email from the system, or marked as sent by
+    fax, the agency's portal or post): its response clock started."""
+
     channel = fields.String(required=True, validate=validate.OneOf(INQUIRY_CHANNELS))
     sent_by = fields.String(required=True)
     sent_at = fields.AwareDateTime(required=True)
@@ -44,16 +50,11 @@ class InquirySentV1(Schema):
     follow_up_on = fields.Date(load_default=None, allow_none=True)
 
 
-class ReplyLoggedV1(Schema):
+class ReplyLoggedV1(InquiryEventV1):
     """The agency answered an inquiry: `final` stops its clock (and its follow-ups); `interim`
     keeps the final deadline and restarts the follow-up clock (`follow_up_on`). The reply's
     text stays in agencies."""
 
-    inquiry_id = fields.String(required=True)
-    case_id = fields.String(required=True)
-    reference = fields.String(required=True)
-    agency_code = fields.String(required=True, validate=AGENCY_CODES)
-    agency_name = fields.String(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(REPLY_KINDS))
     logged_by = fields.String(required=True)
     received_on = fields.Date(required=True)
@@ -61,30 +62,20 @@ class ReplyLoggedV1(Schema):
     follow_up_on = fields.Date(load_default=None, allow_none=True)
 
 
-class InquiryOverdueV1(Schema):
+class InquiryOverdueV1(InquiryEventV1):
     """An inquiry passed a threshold without a final reply: once at its due date (`due`), once
     5 and once 10 business days after it."""
 
-    inquiry_id = fields.String(required=True)
-    case_id = fields.String(required=True)
-    reference = fields.String(required=True)
-    agency_code = fields.String(required=True, validate=AGENCY_CODES)
-    agency_name = fields.String(required=True)
     level = fields.String(required=True, validate=validate.OneOf(OVERDUE_LEVELS))
     due_on = fields.Date(required=True)
     business_days_late = fields.Integer(required=True)
     detected_at = fields.AwareDateTime(required=True)
 
 
-class InquiryWithdrawnV1(Schema):
+class InquiryWithdrawnV1(InquiryEventV1):
     """Staff withdrew a sent inquiry (the case was resolved another way, the letter went to
     the wrong office): nobody waits for its answer any more. The reason stays in agencies."""
 
-    inquiry_id = fields.String(required=True)
-    case_id = fields.String(required=True)
-    reference = fields.String(required=True)
-    agency_code = fields.String(required=True, validate=AGENCY_CODES)
-    agency_name = fields.String(required=True)
     withdrawn_by = fields.String(required=True)
     withdrawn_at = fields.AwareDateTime(required=True)
 
@@ -139,12 +130,18 @@ class AgencySuggested:
 
 
 @dataclass(frozen=True)
-class InquirySent:
+class InquiryEvent:
+    """An event about one sent inquiry, as far as every such event goes (`InquiryEventV1`)."""
+
     inquiry_id: str
     case_id: str
     reference: str
     agency_code: str
     agency_name: str
+
+
+@dataclass(frozen=True)
+class InquirySent(InquiryEvent):
     channel: str
     sent_by: str
     sent_at: datetime
@@ -153,12 +150,7 @@ class InquirySent:
 
 
 @dataclass(frozen=True)
-class ReplyLogged:
-    inquiry_id: str
-    case_id: str
-    reference: str
-    agency_code: str
-    agency_name: str
+class ReplyLogged(InquiryEvent):
     kind: str
     logged_by: str
     received_on: date
@@ -167,12 +159,7 @@ class ReplyLogged:
 
 
 @dataclass(frozen=True)
-class InquiryOverdue:
-    inquiry_id: str
-    case_id: str
-    reference: str
-    agency_code: str
-    agency_name: str
+class InquiryOverdue(InquiryEvent):
     level: str
     due_on: date
     business_days_late: int
@@ -180,12 +167,7 @@ class InquiryOverdue:
 
 
 @dataclass(frozen=True)
-class InquiryWithdrawn:
-    inquiry_id: str
-    case_id: str
-    reference: str
-    agency_code: str
-    agency_name: str
+class InquiryWithdrawn(InquiryEvent):
     withdrawn_by: str
     withdrawn_at: datetime
 

@@ -4,8 +4,10 @@ wire schema per version (`<Event>V1`) and the dataclass handlers work with."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 
@@ -64,23 +66,25 @@ class SubmissionReceivedV1(Schema):
     )
 
 
-class PrivacyReleaseSignedV1(Schema):
-    """Ids, scope and expiry only: never the identifiers the release carries."""
+class PrivacyReleaseEventV1(Schema):
+    """What every event about one privacy release names first: the release, the request it
+    came with, the constituent and the agencies it covers."""
 
     release_id = fields.String(required=True)
     submission_id = fields.String(required=True)
     constituent_id = fields.String(required=True)
     agencies = fields.List(fields.String(validate=AGENCY_CODES), required=True)
+
+
+class PrivacyReleaseSignedV1(PrivacyReleaseEventV1):
+    """Ids, scope and expiry only: never the identifiers the release carries."""
+
     kind = fields.String(required=True, validate=validate.OneOf(RELEASE_KINDS))
     signed_at = fields.AwareDateTime(required=True)
     expires_at = fields.AwareDateTime(required=True)
 
 
-class PrivacyReleaseRevokedV1(Schema):
-    release_id = fields.String(required=True)
-    submission_id = fields.String(required=True)
-    constituent_id = fields.String(required=True)
-    agencies = fields.List(fields.String(validate=AGENCY_CODES), required=True)
+class PrivacyReleaseRevokedV1(PrivacyReleaseEventV1):
     revoked_by = fields.String(required=True, validate=validate.OneOf(REVOKED_BY))
     revoked_at = fields.AwareDateTime(required=True)
 
@@ -168,15 +172,7 @@ class SubmissionReceived:
     contact_phone: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        # From the wire a list of dicts; one value, whichever side built it.
-        object.__setattr__(
-            self,
-            "attachments",
-            tuple(
-                item if isinstance(item, Attachment) else Attachment(**item)
-                for item in self.attachments
-            ),
-        )
+        object.__setattr__(self, "attachments", _as_attachments(self.attachments))
 
 
 @dataclass(frozen=True)
@@ -186,6 +182,11 @@ class Attachment:
     content_type: str
     size_bytes: int
     sha256: str
+
+
+def _as_attachments(items: Iterable[Attachment | Mapping[str, Any]]) -> tuple[Attachment, ...]:
+    """From the wire a list of dicts; one value, whichever side built the payload."""
+    return tuple(item if isinstance(item, Attachment) else Attachment(**item) for item in items)
 
 
 @dataclass(frozen=True)
@@ -198,41 +199,34 @@ class DocumentsReceived:
     received_at: datetime
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self,
-            "attachments",
-            tuple(
-                item if isinstance(item, Attachment) else Attachment(**item)
-                for item in self.attachments
-            ),
-        )
+        object.__setattr__(self, "attachments", _as_attachments(self.attachments))
 
 
 @dataclass(frozen=True)
-class PrivacyReleaseSigned:
+class PrivacyReleaseEvent:
+    """An event about one privacy release, as far as every such event goes
+    (`PrivacyReleaseEventV1`)."""
+
     release_id: str
     submission_id: str
     constituent_id: str
     agencies: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "agencies", tuple(self.agencies))
+
+
+@dataclass(frozen=True)
+class PrivacyReleaseSigned(PrivacyReleaseEvent):
     kind: str
     signed_at: datetime
     expires_at: datetime
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "agencies", tuple(self.agencies))
-
 
 @dataclass(frozen=True)
-class PrivacyReleaseRevoked:
-    release_id: str
-    submission_id: str
-    constituent_id: str
-    agencies: tuple[str, ...]
+class PrivacyReleaseRevoked(PrivacyReleaseEvent):
     revoked_by: str
     revoked_at: datetime
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "agencies", tuple(self.agencies))
 
 
 @dataclass(frozen=True)
