@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from services.agencies.adapters.inquiries import SqlInquiries, SqlReferrals
 from services.agencies.adapters.office import SqlContacts, SqlPartners, SqlSettings, SqlTemplates
+from services.agencies.adapters.office_scope import OfficeRepository
 from services.agencies.adapters.projections import SqlCaseProjections, SqlReleases
 from services.agencies.domain.directory import Agency, AgencyDirectory
 from services.agencies.domain.suggestions import CaseSuggestion
@@ -184,17 +185,11 @@ DIRECTORY_TTL_SECONDS = 60.0
 directories = DirectoryCache(DIRECTORY_TTL_SECONDS)
 
 
-class SuggestionRepository:
+class SuggestionRepository(OfficeRepository):
     """The agency suggested for each of this office's cases (one row per case)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
     def exists_for(self, case_id: str) -> bool:
-        found = self._uow.session.execute(
-            SUGGESTED_FOR_CASE, {"office_id": self._uow.office_id, "case_id": case_id}
-        ).first()
-        return found is not None
+        return self._row(SUGGESTED_FOR_CASE, case_id=case_id) is not None
 
     def add(self, suggestion: CaseSuggestion) -> CaseSuggestion:
         """Insert at once, so a second worker's row for the same case clashes here."""

@@ -167,9 +167,7 @@ def record_inquiry_sent(uow: CasesWork, event: IncomingEvent[InquirySent]) -> No
     unless a person set another."""
     sent = event.payload
     with _changing_inquiries(uow, event.event_type, sent.case_id) as (case, inquiries):
-        inquiry = _inquiry(
-            uow, inquiries, case.case_id, sent.inquiry_id, sent.agency_code, sent.agency_name
-        )
+        inquiry = _inquiry(uow, inquiries, sent)
         inquiry.sent(at=sent.sent_at, due_on=sent.due_on)
         case.note_inquiry_sent(
             agency_name=sent.agency_name,
@@ -186,9 +184,7 @@ def record_reply_logged(uow: CasesWork, event: IncomingEvent[ReplyLogged]) -> No
     agencies back to open, unless it still waits on another."""
     reply = event.payload
     with _changing_inquiries(uow, event.event_type, reply.case_id) as (case, inquiries):
-        inquiry = _inquiry(
-            uow, inquiries, case.case_id, reply.inquiry_id, reply.agency_code, reply.agency_name
-        )
+        inquiry = _inquiry(uow, inquiries, reply)
         final = reply.kind == "final"
         if final:
             inquiry.answered(at=reply.logged_at)
@@ -257,14 +253,7 @@ def record_deadline_extended(uow: CasesWork, event: IncomingEvent[DeadlineExtend
 def record_inquiry_withdrawn(uow: CasesWork, event: IncomingEvent[InquiryWithdrawn]) -> None:
     withdrawn = event.payload
     with _changing_inquiries(uow, event.event_type, withdrawn.case_id) as (case, inquiries):
-        inquiry = _inquiry(
-            uow,
-            inquiries,
-            case.case_id,
-            withdrawn.inquiry_id,
-            withdrawn.agency_code,
-            withdrawn.agency_name,
-        )
+        inquiry = _inquiry(uow, inquiries, withdrawn)
         inquiry.withdrawn(at=withdrawn.withdrawn_at)
         case.note_inquiry_withdrawn(
             agency_name=withdrawn.agency_name,
@@ -302,17 +291,14 @@ def record_reminder_due(uow: CasesWork, event: IncomingEvent[ReminderDue]) -> No
 def _inquiry(
     uow: CasesWork,
     inquiries: list[AgencyInquiry],
-    case_id: str,
-    inquiry_id: str,
-    agency_code: str,
-    agency_name: str,
+    about: InquirySent | ReplyLogged | InquiryWithdrawn,
 ) -> AgencyInquiry:
-    """The case's inquiry, kept from now on when this is the first word of it (its sending and
-    its reply travel apart); added to `inquiries` too."""
+    """The case's inquiry an event is `about`, kept from now on when this is the first word of
+    it (its sending and its reply travel apart); added to `inquiries` too."""
     for inquiry in inquiries:
-        if inquiry.inquiry_id == inquiry_id:
+        if inquiry.inquiry_id == about.inquiry_id:
             return inquiry
-    inquiry = AgencyInquiry(inquiry_id, case_id, agency_code, agency_name)
+    inquiry = AgencyInquiry(about.inquiry_id, about.case_id, about.agency_code, about.agency_name)
     uow.inquiries.add(inquiry)
     inquiries.append(inquiry)
     return inquiry

@@ -73,11 +73,9 @@ def add_note(uow: CasesWork, command: AddNote) -> CaseView:
         visibility=command.visibility,
     )
     uow.audit("case.note_added", "case", case.case_id)
-    uow.commit()
+    view = _committed(uow, case, was)
     NOTES.labels(command.kind.value).inc()
-    if case.status is not was:
-        TRANSITIONS.labels(case.status.value).inc()
-    return _view(uow, case)
+    return view
 
 
 def request_documents(uow: CasesWork, command: RequestDocuments) -> CaseView:
@@ -86,11 +84,9 @@ def request_documents(uow: CasesWork, command: RequestDocuments) -> CaseView:
     was = case.status
     case.request_documents(command.documents, command.note, by=_author(uow), at=utcnow())
     uow.audit("case.documents_requested", "case", case.case_id)
-    uow.commit()
+    view = _committed(uow, case, was)
     DOCUMENT_REQUESTS.inc()
-    if case.status is not was:
-        TRANSITIONS.labels(case.status.value).inc()
-    return _view(uow, case)
+    return view
 
 
 def change_status(uow: CasesWork, command: ChangeStatus) -> CaseView:
@@ -167,6 +163,15 @@ def _author(uow: CasesWork) -> Author:
     """The acting staff member with the name the office's roster knows them by."""
     member = uow.staff.find(uow.actor.user_id)
     return Author(uow.actor.user_id, member.display_name if member else uow.actor.user_id)
+
+
+def _committed(uow: CasesWork, case: Case, was: CaseStatus) -> CaseView:
+    """Commit a command that may also have moved the case (a note or a request for documents
+    can), counting the move like a status change; the case as it then stands."""
+    uow.commit()
+    if case.status is not was:
+        TRANSITIONS.labels(case.status.value).inc()
+    return _view(uow, case)
 
 
 def _view(uow: CasesWork, case: Case) -> CaseView:

@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.sql.elements import BindParameter
 
+from services.agencies.adapters.office_scope import OfficeRepository
 from services.agencies.domain.clock import DayBasis, Extension, OverdueLevel, Pause, ResponseTarget
 from services.agencies.domain.inquiry import Inquiry, InquiryState, Reply
 from services.agencies.domain.office import Referral
@@ -205,25 +206,19 @@ def _values(inquiry: Inquiry, schedule: Schedule) -> dict[str, Any]:
     }
 
 
-class SqlInquiries:
+class SqlInquiries(OfficeRepository):
     """The office's inquiries; an inquiry handed out is tracked, so the events it records
     go to the outbox when the unit of work commits."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+        super().__init__(uow)
         self._stored_replies: dict[str, set[str]] = {}
-
-    @property
-    def _office(self) -> dict[str, str]:
-        return {"office_id": self._uow.office_id}
 
     def _load(self, rows: list[Any]) -> list[Inquiry]:
         if not rows:
             return []
         replies: dict[str, list[Reply]] = {}
-        for reply in self._uow.session.execute(
-            REPLIES_OF, {**self._office, "ids": [row.id for row in rows]}
-        ):
+        for reply in self._rows(REPLIES_OF, ids=[row.id for row in rows]):
             replies.setdefault(reply.inquiry_id, []).append(_reply(reply))
         loaded = []
         for row in rows:
@@ -234,38 +229,24 @@ class SqlInquiries:
 
     def get(self, inquiry_id: str, *, for_update: bool = False) -> Inquiry | None:
         statement = INQUIRY_TO_CHANGE if for_update else INQUIRY
-        rows = list(
-            self._uow.session.execute(statement, {**self._office, "inquiry_id": inquiry_id})
-        )
-        found = self._load(rows)
+        found = self._load(self._rows(statement, inquiry_id=inquiry_id))
         return found[0] if found else None
 
     def get_to_check(self, inquiry_id: str) -> Inquiry | None:
         """The inquiry, locked for this overdue check; None when another worker holds it
         (PostgreSQL) or it is gone."""
-        rows = list(
-            self._uow.session.execute(INQUIRY_TO_CHECK, {**self._office, "inquiry_id": inquiry_id})
-        )
-        found = self._load(rows)
+        found = self._load(self._rows(INQUIRY_TO_CHECK, inquiry_id=inquiry_id))
         return found[0] if found else None
 
     def for_case(self, case_id: str) -> list[Inquiry]:
-        return self._load(
-            list(self._uow.session.execute(OF_CASE, {**self._office, "case_id": case_id}))
-        )
+        return self._load(self._rows(OF_CASE, case_id=case_id))
 
     def in_state(self, state: InquiryState) -> list[Inquiry]:
-        return self._load(
-            list(
-                self._uow.session.execute(
-                    IN_STATE, {**self._office, "state": InquiryState(state).value}
-                )
-            )
-        )
+        return self._load(self._rows(IN_STATE, state=InquiryState(state).value))
 
     def ever_sent(self) -> list[tuple[Inquiry, date | None]]:
         """Every inquiry that went out, with its stored due date (the scorecard's facts)."""
-        rows = list(self._uow.session.execute(EVER_SENT, self._office))
+        rows = self._rows(EVER_SENT)
         due = {row.id: row.due_on for row in rows}
         return [(inquiry, due[inquiry.inquiry_id]) for inquiry in self._load(rows)]
 
@@ -336,9 +317,7 @@ class SqlInquiries:
         ).scalar()
 
     def reply_attachment(self, reply_id: str) -> Attachment | None:
-        row = self._uow.session.execute(
-            REPLY_ATTACHMENT, {**self._office, "reply_id": reply_id}
-        ).first()
+        row = self._row(REPLY_ATTACHMENT, reply_id=reply_id)
         if row is None or row.attachment is None:
             return None
         return Attachment(row.attachment_filename, row.attachment_content_type, row.attachment)
@@ -358,11 +337,8 @@ def _referral(row: Any) -> Referral:
     )
 
 
-class SqlReferrals:
+class SqlReferrals(OfficeRepository):
     """The office's referrals of cases to partner organisations."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
 
     def add(self, referral: Referral, letter: bytes | None = None) -> Referral:
         self._uow.session.execute(
@@ -383,16 +359,11 @@ class SqlReferrals:
         return self._uow.track(referral)
 
     def for_case(self, case_id: str) -> list[Referral]:
-        rows = self._uow.session.execute(
-            REFERRALS_OF_CASE, {"office_id": self._uow.office_id, "case_id": case_id}
-        )
-        return [_referral(row) for row in rows]
+        return [_referral(row) for row in self._rows(REFERRALS_OF_CASE, case_id=case_id)]
 
     def letter(self, referral_id: str) -> tuple[Referral, bytes] | None:
         """The referral and its letter; None when there is no such referral or no letter."""
-        row = self._uow.session.execute(
-            REFERRAL_LETTER, {"office_id": self._uow.office_id, "referral_id": referral_id}
-        ).first()
+        row = self._row(REFERRAL_LETTER, referral_id=referral_id)
         if row is None or row.letter_pdf is None:
             return None
         return _referral(row), bytes(row.letter_pdf)

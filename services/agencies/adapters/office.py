@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.sql.elements import BindParameter
 
+from services.agencies.adapters.office_scope import OfficeRepository
 from services.agencies.domain.letter_fields import Letterhead
 from services.agencies.domain.office import (
     AgencyOverride,
@@ -27,7 +28,6 @@ from services.agencies.models import (
     OfficeLiaisonSettings,
     PartnerOrganisation,
 )
-from services.chassis.uow import UnitOfWork
 
 OFFICE: BindParameter[str] = bindparam("office_id")
 CONTACTS = cast(Table, LiaisonContact.__table__)
@@ -110,22 +110,27 @@ def _template(row: Any) -> TemplateVersion:
     )
 
 
-class _OfficeRepository:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+class _OfficeDirectory(OfficeRepository):
+    """The office's own directory rows (contacts, partners), written in place."""
 
-    @property
-    def _office(self) -> dict[str, str]:
-        return {"office_id": self._uow.office_id}
+    def _update_or_insert(
+        self, table: Table, row_id: str, values: dict[str, Any], at: datetime
+    ) -> bool:
+        """Change the office's row `row_id`, or insert it; True when it was new."""
+        changed = self._uow.session.execute(
+            update(table)
+            .where(table.c.office_id == self._uow.office_id, table.c.id == row_id)
+            .values(values)
+        )
+        if changed.rowcount:  # type: ignore[attr-defined]
+            return False
+        self._uow.session.execute(
+            table.insert().values(id=row_id, office_id=self._uow.office_id, created_at=at, **values)
+        )
+        return True
 
-    def _rows(self, statement: Any, **parameters: Any) -> list[Any]:
-        return list(self._uow.session.execute(statement, {**self._office, **parameters}))
 
-    def _row(self, statement: Any, **parameters: Any) -> Any:
-        return self._uow.session.execute(statement, {**self._office, **parameters}).first()
-
-
-class SqlContacts(_OfficeRepository):
+class SqlContacts(_OfficeDirectory):
     """The office's liaison contacts; a removed one stays (letters name it) but is hidden."""
 
     def list(self, agency_code: str | None = None) -> list[Contact]:
@@ -148,22 +153,10 @@ class SqlContacts(_OfficeRepository):
             "active": contact.active,
             "updated_at": at,
         }
-        changed = self._uow.session.execute(
-            update(CONTACTS)
-            .where(CONTACTS.c.office_id == self._uow.office_id, CONTACTS.c.id == contact.contact_id)
-            .values(values)
-        )
-        if changed.rowcount:  # type: ignore[attr-defined]
-            return False
-        self._uow.session.execute(
-            CONTACTS.insert().values(
-                id=contact.contact_id, office_id=self._uow.office_id, created_at=at, **values
-            )
-        )
-        return True
+        return self._update_or_insert(CONTACTS, contact.contact_id, values, at)
 
 
-class SqlPartners(_OfficeRepository):
+class SqlPartners(_OfficeDirectory):
     """The office's partner organisations; a removed one stays (referrals name it), hidden."""
 
     def list(self) -> list[Partner]:
@@ -174,6 +167,7 @@ class SqlPartners(_OfficeRepository):
         return _partner(row) if row is not None else None
 
     def save(self, partner: Partner, at: datetime) -> bool:
+        """Insert or change the partner; True when it was new."""
         values = {
             "name": partner.name,
             "kind": partner.kind,
@@ -184,22 +178,10 @@ class SqlPartners(_OfficeRepository):
             "active": partner.active,
             "updated_at": at,
         }
-        changed = self._uow.session.execute(
-            update(PARTNERS)
-            .where(PARTNERS.c.office_id == self._uow.office_id, PARTNERS.c.id == partner.partner_id)
-            .values(values)
-        )
-        if changed.rowcount:  # type: ignore[attr-defined]
-            return False
-        self._uow.session.execute(
-            PARTNERS.insert().values(
-                id=partner.partner_id, office_id=self._uow.office_id, created_at=at, **values
-            )
-        )
-        return True
+        return self._update_or_insert(PARTNERS, partner.partner_id, values, at)
 
 
-class SqlSettings(_OfficeRepository):
+class SqlSettings(OfficeRepository):
     """The office's liaison settings (one row) and its per-agency overrides."""
 
     def get(self) -> LiaisonSettings | None:
@@ -269,7 +251,7 @@ class SqlSettings(_OfficeRepository):
             )
 
 
-class SqlTemplates(_OfficeRepository):
+class SqlTemplates(OfficeRepository):
     """The office's letter templates, every version of each."""
 
     def list(self) -> list[TemplateVersion]:

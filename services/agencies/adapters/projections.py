@@ -10,11 +10,11 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.sql.elements import BindParameter
 
+from services.agencies.adapters.office_scope import OfficeRepository
 from services.agencies.domain.consent import ReleaseRecord
 from services.agencies.domain.office import CaseFacts
 from services.agencies.models import CaseProjection, PrivacyReleaseRow
 from services.chassis.db import insert_on_conflict
-from services.chassis.uow import UnitOfWork
 
 OFFICE: BindParameter[str] = bindparam("office_id")
 RELEASES = cast(Table, PrivacyReleaseRow.__table__)
@@ -42,17 +42,11 @@ def _release(row: Any) -> ReleaseRecord:
     )
 
 
-class SqlReleases:
+class SqlReleases(OfficeRepository):
     """The office's privacy releases as intake announced them."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
     def for_submission(self, submission_id: str) -> list[ReleaseRecord]:
-        rows = self._uow.session.execute(
-            RELEASES_OF_SUBMISSION,
-            {"office_id": self._uow.office_id, "submission_id": submission_id},
-        )
+        rows = self._rows(RELEASES_OF_SUBMISSION, submission_id=submission_id)
         return [_release(row) for row in rows if row.kind != UNKNOWN_KIND]
 
     def signed(self, release: ReleaseRecord, constituent_id: str) -> None:
@@ -125,16 +119,11 @@ def _case(row: Any) -> CaseFacts:
     )
 
 
-class SqlCaseProjections:
+class SqlCaseProjections(OfficeRepository):
     """Where each of the office's cases stands, as cases announced it."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
     def get(self, case_id: str) -> CaseFacts | None:
-        row = self._uow.session.execute(
-            CASE, {"office_id": self._uow.office_id, "case_id": case_id}
-        ).first()
+        row = self._row(CASE, case_id=case_id)
         return _case(row) if row is not None else None
 
     def save(self, case: CaseFacts) -> None:

@@ -5,6 +5,8 @@ asks."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 from services.agencies.domain.inquiry import Inquiry, InquiryState
@@ -20,7 +22,7 @@ from services.agencies.liaison.particulars import LetterRequest
 from services.agencies.liaison.rendering import letter_document, prepare, release_document
 from services.agencies.liaison.views import InquiryView, LetterPreview, view_of
 from services.agencies.ports import AgenciesWork, CaseParticulars
-from services.chassis.calendar import local_date
+from services.chassis.calendar import HolidayCalendar, local_date
 from services.chassis.db import utcnow
 from services.chassis.domain import Actor
 from services.chassis.errors import NotFound
@@ -98,6 +100,28 @@ def find_inquiry(uow: AgenciesWork, inquiry_id: str, *, for_update: bool = True)
     return inquiry
 
 
+# What a staff move does to a letter, given the time, the office's calendar and its local day.
+LetterMove = Callable[[Inquiry, datetime, HolidayCalendar, date], None]
+
+
+def move_inquiry(
+    db: Any, office_id: str, actor: Actor, inquiry_id: str, action: str, move: LetterMove
+) -> InquiryView:
+    """One staff move on a letter in its own unit of work: the letter changed, its schedule
+    saved, the move audited as `action`; the letter as it then stands."""
+    now = utcnow()
+    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
+        settings = ensure_settings(uow, now)
+        inquiry = find_inquiry(uow, inquiry_id)
+        calendar, today = settings.calendar, local_date(now, settings.timezone)
+        move(inquiry, now, calendar, today)
+        uow.inquiries.save(inquiry, schedule_of(inquiry, calendar, today))
+        uow.audit(action, "inquiry", inquiry_id)
+        (view,) = view_of(uow, [inquiry], settings, now)
+        uow.commit()
+        return view
+
+
 def approval_queue(db: Any, office_id: str, actor: Actor) -> list[InquiryView]:
     require_member(actor)
     now = utcnow()
@@ -110,14 +134,8 @@ def approval_queue(db: Any, office_id: str, actor: Actor) -> list[InquiryView]:
 
 def approve_inquiry(db: Any, office_id: str, actor: Actor, inquiry_id: str) -> InquiryView:
     require_approver(actor)
-    now = utcnow()
-    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        settings = ensure_settings(uow, now)
-        inquiry = find_inquiry(uow, inquiry_id)
+
+    def approve(inquiry: Inquiry, now: datetime, _calendar: HolidayCalendar, _today: date) -> None:
         inquiry.approve(by=actor.user_id, role=actor.role or "", at=now)
-        today = local_date(now, settings.timezone)
-        uow.inquiries.save(inquiry, schedule_of(inquiry, settings.calendar, today))
-        uow.audit("inquiry.approved", "inquiry", inquiry_id)
-        (view,) = view_of(uow, [inquiry], settings, now)
-        uow.commit()
-        return view
+
+    return move_inquiry(db, office_id, actor, inquiry_id, "inquiry.approved", approve)

@@ -4,15 +4,15 @@ extended, or the letter withdrawn."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from services.agencies.adapters.inquiries import Attachment
-from services.agencies.domain.inquiry import Reply
+from services.agencies.domain.inquiry import Inquiry, Reply
 from services.agencies.handlers import ensure_settings, require_writer, schedule_of
-from services.agencies.liaison.drafting import find_inquiry
+from services.agencies.liaison.drafting import find_inquiry, move_inquiry
 from services.agencies.liaison.views import Document, InquiryView, view_of
-from services.chassis.calendar import local_date
+from services.chassis.calendar import HolidayCalendar, local_date
 from services.chassis.db import utcnow
 from services.chassis.domain import Actor
 from services.chassis.observability import service_metric
@@ -77,33 +77,21 @@ def extend_deadline(
     db: Any, office_id: str, actor: Actor, inquiry_id: str, *, days: int, reason: str
 ) -> InquiryView:
     require_writer(actor, "extend a due date")
-    now = utcnow()
-    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        settings = ensure_settings(uow, now)
-        inquiry = find_inquiry(uow, inquiry_id)
-        calendar, today = settings.calendar, local_date(now, settings.timezone)
+
+    def extend(inquiry: Inquiry, now: datetime, calendar: HolidayCalendar, today: date) -> None:
         inquiry.extend(
             days=days, reason=reason, by=actor.user_id, at=now, calendar=calendar, today=today
         )
-        uow.inquiries.save(inquiry, schedule_of(inquiry, calendar, today))
-        uow.audit("inquiry.extended", "inquiry", inquiry_id)
-        (view,) = view_of(uow, [inquiry], settings, now)
-        uow.commit()
-        return view
+
+    return move_inquiry(db, office_id, actor, inquiry_id, "inquiry.extended", extend)
 
 
 def withdraw_inquiry(
     db: Any, office_id: str, actor: Actor, inquiry_id: str, *, reason: str
 ) -> InquiryView:
     require_writer(actor, "withdraw a letter")
-    now = utcnow()
-    with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        settings = ensure_settings(uow, now)
-        inquiry = find_inquiry(uow, inquiry_id)
+
+    def withdraw(inquiry: Inquiry, now: datetime, _calendar: HolidayCalendar, _today: date) -> None:
         inquiry.withdraw(by=actor.user_id, reason=reason, at=now)
-        today = local_date(now, settings.timezone)
-        uow.inquiries.save(inquiry, schedule_of(inquiry, settings.calendar, today))
-        uow.audit("inquiry.withdrawn", "inquiry", inquiry_id)
-        (view,) = view_of(uow, [inquiry], settings, now)
-        uow.commit()
-        return view
+
+    return move_inquiry(db, office_id, actor, inquiry_id, "inquiry.withdrawn", withdraw)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Row
 
-from services.cases.adapters.tracking import State, Tracked
+from services.cases.adapters.tracking import State, Tracked, TrackedRepository
 from services.cases.domain.inquiries import AgencyInquiry
 from services.cases.models import Base
 from services.chassis.uow import UnitOfWork
@@ -52,15 +52,14 @@ def inquiry_from(row: Row[Any]) -> AgencyInquiry:
     )
 
 
-class SqlInquiryRepository:
+class SqlInquiryRepository(TrackedRepository[AgencyInquiry]):
     """Inquiries handed out or added are tracked; `flush` (on commit) inserts the new ones and
     writes the columns that changed of the others. Two first announcements of one inquiry at
     once (its sending and its reply, on two queues) clash on the key, and the consume wrapper
     runs the second again, which then finds the inquiry."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-        self._tracked = Tracked(
+        tracked: Tracked[AgencyInquiry] = Tracked(
             uow,
             state=state,
             identity=lambda inquiry: {
@@ -70,13 +69,10 @@ class SqlInquiryRepository:
             insert=INSERT_INQUIRY,
             update=UPDATE_INQUIRY,
         )
+        super().__init__(uow, tracked)
 
     def get(self, inquiry_id: str) -> AgencyInquiry | None:
-        tracked = self._tracked.get(inquiry_id)
-        if tracked is not None:
-            return tracked
-        row = self._uow.session.execute(INQUIRY, self._params(inquiry_id=inquiry_id)).first()
-        return None if row is None else self._tracked.loaded(inquiry_id, inquiry_from(row))
+        return self._get(inquiry_id, INQUIRY, inquiry_from, inquiry_id=inquiry_id)
 
     def add(self, inquiry: AgencyInquiry) -> None:
         self._tracked.add(inquiry.inquiry_id, inquiry)
@@ -95,9 +91,3 @@ class SqlInquiryRepository:
             for inquiry in self._tracked.added()
             if inquiry.case_id == case_id and inquiry.inquiry_id not in seen
         ]
-
-    def flush(self) -> None:
-        self._tracked.flush()
-
-    def _params(self, **params: Any) -> dict[str, Any]:
-        return {"office_id": self._uow.office_id, **params}

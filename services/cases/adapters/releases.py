@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Row
 
-from services.cases.adapters.tracking import State, Tracked
+from services.cases.adapters.tracking import State, Tracked, TrackedRepository
 from services.cases.domain.releases import PrivacyRelease, Revocation, Signing
 from services.cases.models import Base
 from services.chassis.uow import UnitOfWork
@@ -57,7 +57,7 @@ def release_from(row: Row[Any]) -> PrivacyRelease:
     )
 
 
-class SqlReleaseRepository:
+class SqlReleaseRepository(TrackedRepository[PrivacyRelease]):
     """Releases handed out or added are tracked; `flush` (on commit) inserts the new ones
     and writes the columns that changed of the others. Signing and revocation change
     different columns, so their two events, handled at once, cannot undo each other; two
@@ -65,8 +65,7 @@ class SqlReleaseRepository:
     again, which then finds the release."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-        self._tracked = Tracked(
+        tracked: Tracked[PrivacyRelease] = Tracked(
             uow,
             state=state,
             identity=lambda release: {
@@ -76,13 +75,10 @@ class SqlReleaseRepository:
             insert=INSERT_RELEASE,
             update=UPDATE_RELEASE,
         )
+        super().__init__(uow, tracked)
 
     def get(self, release_id: str) -> PrivacyRelease | None:
-        tracked = self._tracked.get(release_id)
-        if tracked is not None:
-            return tracked
-        row = self._uow.session.execute(RELEASE, self._params(release_id=release_id)).first()
-        return None if row is None else self._tracked.loaded(release_id, release_from(row))
+        return self._get(release_id, RELEASE, release_from, release_id=release_id)
 
     def add(self, release: PrivacyRelease) -> None:
         self._tracked.add(release.release_id, release)
@@ -90,9 +86,3 @@ class SqlReleaseRepository:
     def for_submission(self, submission_id: str) -> list[PrivacyRelease]:
         rows = self._uow.session.execute(OF_SUBMISSION, self._params(submission_id=submission_id))
         return [release_from(row) for row in rows]
-
-    def flush(self) -> None:
-        self._tracked.flush()
-
-    def _params(self, **params: Any) -> dict[str, Any]:
-        return {"office_id": self._uow.office_id, **params}

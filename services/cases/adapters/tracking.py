@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy.engine import Row
+
 from services.chassis.uow import UnitOfWork
 
 State = dict[str, Any]
@@ -65,3 +67,27 @@ class Tracked(Generic[A]):
                     key = {"in_office": office_id, "tracked_id": tracked_id}
                     session.execute(self._update, {**key, **changed})
             self._tracked[tracked_id] = (aggregate, now)
+
+
+class TrackedRepository(Generic[A]):
+    """What the projections' repositories do alike: hand out an aggregate this unit of work
+    already holds instead of reading it again, and write the tracked ones on `flush`."""
+
+    def __init__(self, uow: UnitOfWork, tracked: Tracked[A]) -> None:
+        self._uow = uow
+        self._tracked = tracked
+
+    def _get(
+        self, tracked_id: str, statement: Any, from_row: Callable[[Row[Any]], A], **params: Any
+    ) -> A | None:
+        tracked = self._tracked.get(tracked_id)
+        if tracked is not None:
+            return tracked
+        row = self._uow.session.execute(statement, self._params(**params)).first()
+        return None if row is None else self._tracked.loaded(tracked_id, from_row(row))
+
+    def flush(self) -> None:
+        self._tracked.flush()
+
+    def _params(self, **params: Any) -> dict[str, Any]:
+        return {"office_id": self._uow.office_id, **params}

@@ -19,7 +19,6 @@ from services.cases.domain.lifecycle import (
 )
 from services.cases.domain.news import CaseNews
 from services.cases.domain.record import (
-    FILENAME_LENGTH,
     MANUAL,
     NORMAL,
     PUBLIC_NOTE_LENGTH,
@@ -109,16 +108,7 @@ class Case(CaseNews):
             contact_email=submission.contact_email,
             preferred_language=submission.preferred_language,
             channel=submission.channel,
-            attachments=tuple(
-                CaseAttachment(
-                    attachment.attachment_id,
-                    attachment.filename[:FILENAME_LENGTH],
-                    attachment.content_type,
-                    attachment.size_bytes,
-                    attachment.sha256,
-                )
-                for attachment in submission.attachments
-            ),
+            attachments=tuple(CaseAttachment.kept(sent) for sent in submission.attachments),
         )
         case._note(opened_at, TimelineKind.OPENED, opened_summary(submission.tracking_code))
         # Consumers never see the constituent's name: it stays with the case.

@@ -48,24 +48,18 @@ TAKES_OUTCOME = frozenset({CaseStatus.CLOSED, CaseStatus.WITHDRAWN})
 
 _S = CaseStatus
 _WAITING_MOVES = (_S.OPEN, _S.RESOLVED, _S.CLOSED, _S.WITHDRAWN)
+# An open case can go anywhere but back to new; a new one can also simply be opened.
+_OPEN_MOVES = (
+    _S.WAITING_ON_AGENCY,
+    _S.WAITING_ON_CONSTITUENT,
+    _S.RESOLVED,
+    _S.CLOSED,
+    _S.WITHDRAWN,
+    _S.TRANSFERRED,
+)
 MOVES: Mapping[CaseStatus, tuple[CaseStatus, ...]] = {
-    _S.NEW: (
-        _S.OPEN,
-        _S.WAITING_ON_AGENCY,
-        _S.WAITING_ON_CONSTITUENT,
-        _S.RESOLVED,
-        _S.CLOSED,
-        _S.WITHDRAWN,
-        _S.TRANSFERRED,
-    ),
-    _S.OPEN: (
-        _S.WAITING_ON_AGENCY,
-        _S.WAITING_ON_CONSTITUENT,
-        _S.RESOLVED,
-        _S.CLOSED,
-        _S.WITHDRAWN,
-        _S.TRANSFERRED,
-    ),
+    _S.NEW: (_S.OPEN, *_OPEN_MOVES),
+    _S.OPEN: _OPEN_MOVES,
     _S.WAITING_ON_AGENCY: (_S.WAITING_ON_CONSTITUENT, *_WAITING_MOVES),
     _S.WAITING_ON_CONSTITUENT: (_S.WAITING_ON_AGENCY, *_WAITING_MOVES),
     # Resolved: the problem is solved, the file not yet closed (a last letter, a survey).

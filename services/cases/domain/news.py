@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from services.cases.domain.lifecycle import CaseStatus
-from services.cases.domain.record import FILENAME_LENGTH, CaseAttachment, CaseRecord
+from services.cases.domain.record import CaseAttachment, CaseRecord
 from services.cases.domain.timeline import (
     PUBLIC,
     Author,
@@ -130,15 +130,7 @@ class CaseNews(CaseRecord):
         but is not reopened by them (a person decides that), and its timeline says so."""
         known = {attachment.attachment_id for attachment in self.attachments}
         added = tuple(
-            CaseAttachment(
-                attachment.attachment_id,
-                attachment.filename[:FILENAME_LENGTH],
-                attachment.content_type,
-                attachment.size_bytes,
-                attachment.sha256,
-            )
-            for attachment in attachments
-            if attachment.attachment_id not in known
+            CaseAttachment.kept(sent) for sent in attachments if sent.attachment_id not in known
         )
         self.attachments = (*self.attachments, *added)
         summary = documents_received_summary(tuple(a.filename for a in attachments))

@@ -35,6 +35,7 @@ from services.contracts import (
     CaseStatusChanged,
     PublicNoteAdded,
 )
+from services.contracts.payloads import Attachment
 
 NORMAL = "normal"
 URGENT = "urgent"
@@ -79,6 +80,17 @@ class CaseAttachment:
     content_type: str
     size_bytes: int
     sha256: str
+
+    @classmethod
+    def kept(cls, sent: Attachment | CaseAttachment) -> CaseAttachment:
+        """The file as the case keeps it, its name no longer than intake keeps one."""
+        return cls(
+            sent.attachment_id,
+            sent.filename[:FILENAME_LENGTH],
+            sent.content_type,
+            sent.size_bytes,
+            sent.sha256,
+        )
 
 
 @dataclass
