@@ -4,11 +4,11 @@ the default; only the office admin saves (release_texts.py checks)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from nameko.rpc import rpc
 
-from services.chassis.schemas import load_arguments
 from services.contracts.rpc.common import OfficeRequest
 from services.contracts.rpc.intake_release_texts import (
     OfficeReleaseText,
@@ -20,6 +20,7 @@ from services.intake import release_texts
 from services.intake.domain.release_texts import MAX_RELEASE_TEXT_CHARS, PLACEHOLDER_MEANINGS
 from services.intake.domain.release_texts import OfficeReleaseText as ReleaseText
 from services.intake.domain.signed_text import DEFAULT_RELEASE_TEXTS
+from services.intake.staff_calls import staff_arguments
 from services.intake.staff_releases import STAFF_ERRORS
 
 OFFICE_REQUEST = OfficeRequest()
@@ -27,6 +28,8 @@ RELEASE_TEXT_KEY = ReleaseTextKey()
 RELEASE_TEXT_CHANGE = ReleaseTextChange()
 OFFICE_RELEASE_TEXT = OfficeReleaseText()
 RELEASE_TEXT_PREVIEW = ReleaseTextPreview()
+
+Answer = TypeVar("Answer")
 
 
 class ReleaseTextEntrypoints:
@@ -38,24 +41,14 @@ class ReleaseTextEntrypoints:
     @rpc(expected_exceptions=STAFF_ERRORS)
     def release_texts(self, office_id: str) -> list[dict[str, Any]]:
         """The office's release text in each language, with every version it saved."""
-        arguments = load_arguments(OFFICE_REQUEST, {"office_id": office_id})
-        office = self.caller.office(arguments["office_id"])
-        found = release_texts.list_release_texts(self.db, office, self.caller.actor)
+        office, actor, _ = staff_arguments(self.caller, OFFICE_REQUEST, office_id=office_id)
+        found = release_texts.list_release_texts(self.db, office, actor)
         return [release_text_answer(text) for text in found]
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def preview_release_text(self, office_id: str, language: str, text: str) -> dict[str, Any]:
         """A text filled in for a sample constituent as the form would show it; nothing kept."""
-        arguments = load_arguments(
-            RELEASE_TEXT_CHANGE, {"office_id": office_id, "language": language, "text": text}
-        )
-        preview = release_texts.preview_release_text(
-            self.db,
-            self.caller.office(arguments["office_id"]),
-            self.caller.actor,
-            arguments["language"],
-            arguments["text"],
-        )
+        preview = self._text_change(release_texts.preview_release_text, office_id, language, text)
         return dict(
             RELEASE_TEXT_PREVIEW.dump(
                 {
@@ -72,29 +65,26 @@ class ReleaseTextEntrypoints:
     @rpc(expected_exceptions=STAFF_ERRORS)
     def save_release_text(self, office_id: str, language: str, text: str) -> dict[str, Any]:
         """A new version of the office's text in `language` (office admin only)."""
-        arguments = load_arguments(
-            RELEASE_TEXT_CHANGE, {"office_id": office_id, "language": language, "text": text}
-        )
-        saved = release_texts.save_release_text(
-            self.db,
-            self.caller.office(arguments["office_id"]),
-            self.caller.actor,
-            arguments["language"],
-            arguments["text"],
-        )
+        saved = self._text_change(release_texts.save_release_text, office_id, language, text)
         return release_text_answer(saved)
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def reset_release_text(self, office_id: str, language: str) -> dict[str, Any]:
         """Back to the default text, as a new version (office admin only)."""
-        arguments = load_arguments(RELEASE_TEXT_KEY, {"office_id": office_id, "language": language})
-        reset = release_texts.reset_release_text(
-            self.db,
-            self.caller.office(arguments["office_id"]),
-            self.caller.actor,
-            arguments["language"],
+        office, actor, arguments = staff_arguments(
+            self.caller, RELEASE_TEXT_KEY, office_id=office_id, language=language
         )
+        reset = release_texts.reset_release_text(self.db, office, actor, arguments["language"])
         return release_text_answer(reset)
+
+    def _text_change(
+        self, handle: Callable[..., Answer], office_id: str, language: str, text: str
+    ) -> Answer:
+        """A preview or a save, handed the text its contract checked."""
+        office, actor, arguments = staff_arguments(
+            self.caller, RELEASE_TEXT_CHANGE, office_id=office_id, language=language, text=text
+        )
+        return handle(self.db, office, actor, arguments["language"], arguments["text"])
 
 
 def release_text_answer(text: ReleaseText) -> dict[str, Any]:

@@ -57,6 +57,7 @@ from services.intake.domain.submissions import ConsentEvidence, Idempotency
 from services.intake.domain.unsubscribe import ContactPreferences as Preferences
 from services.intake.models import Base
 from services.intake.schemas import ReceiptSchema, SubmissionSchema
+from services.intake.staff_calls import staff_arguments
 from services.intake.staff_releases import STAFF_ERRORS
 from services.intake.uow import IntakeUnitOfWork
 
@@ -160,23 +161,19 @@ class IntakeService(release_text_entrypoints.ReleaseTextEntrypoints, ServiceBase
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def releases(self, office_id: str, submission_id: str) -> list[dict[str, Any]]:
-        arguments = load_arguments(
-            SUBMISSION_RELEASES, {"office_id": office_id, "submission_id": submission_id}
+        office, actor, arguments = staff_arguments(
+            self.caller, SUBMISSION_RELEASES, office_id=office_id, submission_id=submission_id
         )
-        office = self.caller.office(arguments["office_id"])
         now = utcnow()
-        found = staff_releases.staff_releases(
-            self.db, office, self.caller.actor, arguments["submission_id"]
-        )
+        found = staff_releases.staff_releases(self.db, office, actor, arguments["submission_id"])
         return [release_summary(release, now) for release in found]
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def reveal_identifiers(self, office_id: str, release_id: str) -> dict[str, str]:
-        arguments = load_arguments(RELEASE, {"office_id": office_id, "release_id": release_id})
-        office = self.caller.office(arguments["office_id"])
-        return staff_releases.reveal_identifiers(
-            self.db, office, self.caller.actor, arguments["release_id"]
+        office, actor, arguments = staff_arguments(
+            self.caller, RELEASE, office_id=office_id, release_id=release_id
         )
+        return staff_releases.reveal_identifiers(self.db, office, actor, arguments["release_id"])
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def letter_particulars(
@@ -184,37 +181,35 @@ class IntakeService(release_text_entrypoints.ReleaseTextEntrypoints, ServiceBase
     ) -> dict[str, Any]:
         """What a letter to an agency says of the constituent (agencies asks as the acting
         staff member); with `release_id`, that release's identifiers, decrypted and audited."""
-        arguments = load_arguments(
+        office, actor, arguments = staff_arguments(
+            self.caller,
             LETTER_PARTICULARS_REQUEST,
-            {"office_id": office_id, "submission_id": submission_id, "release_id": release_id},
+            office_id=office_id,
+            submission_id=submission_id,
+            release_id=release_id,
         )
-        office = self.caller.office(arguments["office_id"])
         particulars = staff_releases.letter_particulars(
-            self.db,
-            office,
-            self.caller.actor,
-            arguments["submission_id"],
-            arguments["release_id"],
+            self.db, office, actor, arguments["submission_id"], arguments["release_id"]
         )
         return dict(LETTER_PARTICULARS.dump(particulars))
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def release_pdf(self, office_id: str, release_id: str) -> dict[str, str]:
-        arguments = load_arguments(RELEASE, {"office_id": office_id, "release_id": release_id})
-        office = self.caller.office(arguments["office_id"])
+        office, actor, arguments = staff_arguments(
+            self.caller, RELEASE, office_id=office_id, release_id=release_id
+        )
         document = staff_releases.staff_release_document(
-            self.db, office, self.caller.actor, arguments["release_id"]
+            self.db, office, actor, arguments["release_id"]
         )
         return staff_releases.encode_document(document)
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def revoke_release(self, office_id: str, release_id: str, reason: str) -> dict[str, Any]:
-        arguments = load_arguments(
-            REVOKE_RELEASE, {"office_id": office_id, "release_id": release_id, "reason": reason}
+        office, actor, arguments = staff_arguments(
+            self.caller, REVOKE_RELEASE, office_id=office_id, release_id=release_id, reason=reason
         )
-        office = self.caller.office(arguments["office_id"])
         release = staff_releases.revoke_release_by_staff(
-            self.db, office, self.caller.actor, arguments["release_id"], arguments["reason"]
+            self.db, office, actor, arguments["release_id"], arguments["reason"]
         )
         return release_summary(release, utcnow())
 
@@ -227,21 +222,19 @@ class IntakeService(release_text_entrypoints.ReleaseTextEntrypoints, ServiceBase
         signed_on: str,
         scan: dict[str, Any],
     ) -> dict[str, Any]:
-        arguments = load_arguments(
+        office, actor, arguments = staff_arguments(
+            self.caller,
             FILE_WET_SIGNED,
-            {
-                "office_id": office_id,
-                "submission_id": submission_id,
-                "agencies": agencies,
-                "signed_on": signed_on,
-                "scan": scan,
-            },
+            office_id=office_id,
+            submission_id=submission_id,
+            agencies=agencies,
+            signed_on=signed_on,
+            scan=scan,
         )
-        office = self.caller.office(arguments["office_id"])
         release = staff_releases.file_wet_signed_release(
             self.db,
             office,
-            self.caller.actor,
+            actor,
             arguments["submission_id"],
             agencies=arguments["agencies"],
             signed_on=arguments["signed_on"],
@@ -251,12 +244,11 @@ class IntakeService(release_text_entrypoints.ReleaseTextEntrypoints, ServiceBase
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def attachment(self, office_id: str, attachment_id: str) -> dict[str, str]:
-        arguments = load_arguments(
-            ATTACHMENT, {"office_id": office_id, "attachment_id": attachment_id}
+        office, actor, arguments = staff_arguments(
+            self.caller, ATTACHMENT, office_id=office_id, attachment_id=attachment_id
         )
-        office = self.caller.office(arguments["office_id"])
         document = staff_releases.staff_attachment(
-            self.db, office, self.caller.actor, arguments["attachment_id"]
+            self.db, office, actor, arguments["attachment_id"]
         )
         return staff_releases.encode_document(document)
 
@@ -264,12 +256,11 @@ class IntakeService(release_text_entrypoints.ReleaseTextEntrypoints, ServiceBase
 
     @rpc(expected_exceptions=STAFF_ERRORS)
     def contact_preferences(self, office_id: str, constituent_id: str) -> dict[str, Any]:
-        arguments = load_arguments(
-            CONSTITUENT_REQUEST, {"office_id": office_id, "constituent_id": constituent_id}
+        office, actor, arguments = staff_arguments(
+            self.caller, CONSTITUENT_REQUEST, office_id=office_id, constituent_id=constituent_id
         )
-        office = self.caller.office(arguments["office_id"])
         preferences = unsubscribe.contact_preferences(
-            self.db, office, self.caller.actor, arguments["constituent_id"]
+            self.db, office, actor, arguments["constituent_id"]
         )
         return preferences_answer(preferences, changed=False)
 
@@ -277,17 +268,15 @@ class IntakeService(release_text_entrypoints.ReleaseTextEntrypoints, ServiceBase
     def set_email_opt_out(
         self, office_id: str, constituent_id: str, opted_out: bool
     ) -> dict[str, Any]:
-        arguments = load_arguments(
+        office, actor, arguments = staff_arguments(
+            self.caller,
             EMAIL_OPT_OUT,
-            {"office_id": office_id, "constituent_id": constituent_id, "opted_out": opted_out},
+            office_id=office_id,
+            constituent_id=constituent_id,
+            opted_out=opted_out,
         )
-        office = self.caller.office(arguments["office_id"])
         preferences, changed = unsubscribe.set_email_opt_out(
-            self.db,
-            office,
-            self.caller.actor,
-            arguments["constituent_id"],
-            arguments["opted_out"],
+            self.db, office, actor, arguments["constituent_id"], arguments["opted_out"]
         )
         return preferences_answer(preferences, changed=changed)
 

@@ -102,13 +102,9 @@ def revoke_release_by_constituent(
     db: OpensUnitsOfWork[Any], office_id: str, submission_id: str, release_id: str
 ) -> None:
     with db.unit_of_work(office_id=office_id, actor=CONSTITUENT) as uow:
-        release = uow.releases.get(release_id)
-        if release is None or release.submission_id != submission_id:
-            raise NotFound("there is no such release for this request")
+        release = release_of_request(uow, submission_id, release_id)
         release.revoke(by="constituent", user_id=None, reason=None, at=utcnow())
-        uow.releases.save_revocation(release)
-        uow.audit("release.revoked", "privacy_release", release.id)
-        uow.commit()
+        record_revocation(uow, release)
 
 
 def constituent_release_pdf(
@@ -116,13 +112,26 @@ def constituent_release_pdf(
 ) -> bytes:
     """The constituent's own copy of a release they signed (identifiers masked)."""
     with db.unit_of_work(office_id=office_id, actor=CONSTITUENT) as uow:
-        release = uow.releases.get(release_id)
-        if release is None or release.submission_id != submission_id:
-            raise NotFound("there is no such release for this request")
+        release = release_of_request(uow, submission_id, release_id)
         document = release_document(uow, release)
         uow.audit("release.pdf_read", "privacy_release", release.id)
         uow.commit()
     return document.content
+
+
+def release_of_request(uow: IntakeWork, submission_id: str, release_id: str) -> Release:
+    """The release, when it is one of this request's: a constituent reaches only their own."""
+    release = uow.releases.get(release_id)
+    if release is None or release.submission_id != submission_id:
+        raise NotFound("there is no such release for this request")
+    return release
+
+
+def record_revocation(uow: IntakeWork, release: Release) -> None:
+    """Keep a revocation, whoever made it, with its audit row, and commit."""
+    uow.releases.save_revocation(release)
+    uow.audit("release.revoked", "privacy_release", release.id)
+    uow.commit()
 
 
 def template_signed_under(uow: IntakeWork, release: Release) -> ReleaseTextTemplate:

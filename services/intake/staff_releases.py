@@ -30,7 +30,8 @@ from services.intake.handlers import (
     known_office,
     owner_of,
 )
-from services.intake.signing import release_document
+from services.intake.signing import record_revocation, release_document
+from services.intake.uow import IntakeWork
 
 # What a staff caller may get back as itself; anything else is a bug, logged with its trace.
 STAFF_ERRORS = (ValidationFailed, NotFound, Forbidden, Conflict)
@@ -39,6 +40,13 @@ STAFF_ERRORS = (ValidationFailed, NotFound, Forbidden, Conflict)
 def may_act(actor: Actor, what: str) -> None:
     if actor.role not in ACTING_ROLES:
         raise Forbidden(f"your role cannot {what}")
+
+
+def known_release(uow: IntakeWork, release_id: str) -> Release:
+    release = uow.releases.get(release_id)
+    if release is None:
+        raise NotFound("there is no such release")
+    return release
 
 
 def staff_releases(
@@ -118,10 +126,7 @@ def staff_release_document(
     db: OpensUnitsOfWork[Any], office_id: str, actor: Actor, release_id: str
 ) -> Document:
     with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        release = uow.releases.get(release_id)
-        if release is None:
-            raise NotFound("there is no such release")
-        document = release_document(uow, release)
+        document = release_document(uow, known_release(uow, release_id))
         uow.audit("release.pdf_read", "privacy_release", release_id)
         uow.commit()
         return document
@@ -132,13 +137,9 @@ def revoke_release_by_staff(
 ) -> Release:
     may_act(actor, "revoke a privacy release")
     with db.unit_of_work(office_id=office_id, actor=actor) as uow:
-        release = uow.releases.get(release_id)
-        if release is None:
-            raise NotFound("there is no such release")
+        release = known_release(uow, release_id)
         release.revoke(by="staff", user_id=actor.user_id, reason=reason, at=utcnow())
-        uow.releases.save_revocation(release)
-        uow.audit("release.revoked", "privacy_release", release_id)
-        uow.commit()
+        record_revocation(uow, release)
         return release
 
 

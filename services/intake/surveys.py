@@ -20,6 +20,14 @@ TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 NO_SUCH_SURVEY = "this survey link is not known"
 
 
+def link_digest(token: str, not_known: str) -> str:
+    """The digest a one-click link is kept by; NotFound (`not_known`) for a token that is no
+    secret notify makes."""
+    if not TOKEN.match(token):
+        raise NotFound(not_known)
+    return token_digest(token)
+
+
 def record_survey_offer(uow: IntakeWork, event: IncomingEvent[SurveyOffered]) -> None:
     offered = event.payload
     uow.surveys.offer(
@@ -37,10 +45,9 @@ def answer_survey(
 ) -> SurveyAnswer:
     """Record `rating` (None: only show the question) for the survey `token` opens; what the
     page shows. NotFound for a link nobody offered (or not yet known to intake)."""
-    if not TOKEN.match(token):
-        raise NotFound(NO_SUCH_SURVEY)
+    digest = link_digest(token, NO_SUCH_SURVEY)
     with db.unit_of_work(office_id=office_id, actor=CONSTITUENT) as uow:
-        survey = uow.surveys.by_digest(token_digest(token))
+        survey = uow.surveys.by_digest(digest)
         if survey is None:
             raise NotFound(NO_SUCH_SURVEY)
         language = uow.surveys.language_of_case(survey.case_id) or "en"

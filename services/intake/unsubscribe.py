@@ -12,7 +12,6 @@ from services.chassis.domain import Actor
 from services.chassis.errors import NotFound
 from services.chassis.events import IncomingEvent
 from services.contracts import UnsubscribeOffered
-from services.intake.domain.surveys import token_digest
 from services.intake.domain.unsubscribe import (
     ContactPreferences,
     UnsubscribeAnswer,
@@ -20,7 +19,7 @@ from services.intake.domain.unsubscribe import (
 )
 from services.intake.handlers import CONSTITUENT
 from services.intake.staff_releases import may_act
-from services.intake.surveys import TOKEN
+from services.intake.surveys import link_digest
 from services.intake.uow import IntakeWork
 
 NO_SUCH_LINK = "this unsubscribe link is not known"
@@ -44,9 +43,7 @@ def answer_unsubscribe(
     """Stop (`opted_out`) or start email again for the constituent the link `token` is of
     (None: only show where they stand); what the page shows. NotFound for a link nobody
     offered (or not yet known to intake), or whose constituent intake does not know."""
-    if not TOKEN.match(token):
-        raise NotFound(NO_SUCH_LINK)
-    digest = token_digest(token)
+    digest = link_digest(token, NO_SUCH_LINK)
 
     def attempt() -> UnsubscribeAnswer:
         with db.unit_of_work(office_id=office_id, actor=CONSTITUENT) as uow:

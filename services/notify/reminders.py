@@ -26,6 +26,7 @@ from services.contracts import (
 )
 from services.notify import notifications
 from services.notify.domain.reminders import (
+    CASEWORKER,
     SUPERVISOR,
     OfficeClock,
     Reminder,
@@ -70,37 +71,27 @@ def schedule_case_opened(uow: NotifyWork, event: IncomingEvent[CaseOpened]) -> N
     reminder key, one waiting on the other's transaction."""
     opened = event.payload
     office, policy = office_schedule(uow)
-    schedule_new(
-        uow,
-        Reminder.schedule(
-            cancel_key=case_key(opened.case_id, ReminderKind.FIRST_CONTACT),
-            case_id=opened.case_id,
-            reference=opened.reference,
-            kind=ReminderKind.FIRST_CONTACT,
-            summary=first_contact_summary(policy.first_contact_business_days),
-            due_at=office.after_business_days(
-                opened.opened_at, policy.first_contact_business_days, policy.hour
+
+    def after_opening(kind: ReminderKind, business_days: int, summary: str, audience: str) -> None:
+        schedule_new(
+            uow,
+            Reminder.schedule(
+                cancel_key=case_key(opened.case_id, kind),
+                case_id=opened.case_id,
+                reference=opened.reference,
+                kind=kind,
+                audience=audience,
+                summary=summary,
+                due_at=office.after_business_days(opened.opened_at, business_days, policy.hour),
+                now=event.occurred_at,
             ),
-            now=event.occurred_at,
-        ),
-    )
-    if opened.caseworker_id is not None:
-        return
-    schedule_new(
-        uow,
-        Reminder.schedule(
-            cancel_key=case_key(opened.case_id, ReminderKind.UNASSIGNED),
-            case_id=opened.case_id,
-            reference=opened.reference,
-            kind=ReminderKind.UNASSIGNED,
-            audience=SUPERVISOR,
-            summary=unassigned_summary(policy.unassigned_business_days),
-            due_at=office.after_business_days(
-                opened.opened_at, policy.unassigned_business_days, policy.hour
-            ),
-            now=event.occurred_at,
-        ),
-    )
+        )
+
+    days = policy.first_contact_business_days
+    after_opening(ReminderKind.FIRST_CONTACT, days, first_contact_summary(days), CASEWORKER)
+    if opened.caseworker_id is None:
+        days = policy.unassigned_business_days
+        after_opening(ReminderKind.UNASSIGNED, days, unassigned_summary(days), SUPERVISOR)
 
 
 def follow_assignment(uow: NotifyWork, event: IncomingEvent[CaseAssigned]) -> None:

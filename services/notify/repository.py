@@ -111,8 +111,7 @@ class RecipientRepository(Repository):
         self._upsert(recipients, ("office_id", "submission_id"), dataclasses.asdict(recipient))
 
     def get(self, submission_id: str) -> Recipient | None:
-        row = self._one(RECIPIENT, submission_id=submission_id)
-        return projected(Recipient, row) if row else None
+        return self._one_projected(Recipient, RECIPIENT, submission_id=submission_id)
 
 
 class OpenedCaseRepository(Repository):
@@ -120,12 +119,10 @@ class OpenedCaseRepository(Repository):
         self._upsert(opened_cases, ("office_id", "case_id"), dataclasses.asdict(case))
 
     def for_submission(self, submission_id: str) -> OpenedCase | None:
-        row = self._one(CASE_FOR_SUBMISSION, submission_id=submission_id)
-        return projected(OpenedCase, row) if row else None
+        return self._one_projected(OpenedCase, CASE_FOR_SUBMISSION, submission_id=submission_id)
 
     def get(self, case_id: str) -> OpenedCase | None:
-        row = self._one(CASE_BY_ID, case_id=case_id)
-        return projected(OpenedCase, row) if row else None
+        return self._one_projected(OpenedCase, CASE_BY_ID, case_id=case_id)
 
 
 class NotifyUnitOfWork(UnitOfWork, NotifyWork):

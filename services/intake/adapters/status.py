@@ -10,7 +10,11 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import bindparam, select
 
 from services.chassis.db import insert_on_conflict
-from services.intake.adapters.submissions import CONSTITUENTS, SUBMISSIONS
+from services.intake.adapters.submissions import (
+    CONSTITUENT_CONTACT,
+    CONSTITUENTS,
+    SUBMISSIONS,
+)
 from services.intake.domain.public_status import (
     PublicUpdateView,
     RequestOwner,
@@ -38,12 +42,7 @@ SUBMISSION_OWNER = (
         SUBMISSIONS.c.description,
         SUBMISSIONS.c.received_at,
         SUBMISSIONS.c.constituent_id,
-        CONSTITUENTS.c.first_name,
-        CONSTITUENTS.c.last_name,
-        CONSTITUENTS.c.email,
-        CONSTITUENTS.c.phone,
-        CONSTITUENTS.c.address,
-        CONSTITUENTS.c.preferred_language,
+        *CONSTITUENT_CONTACT,
     )
     .join(CONSTITUENTS, CONSTITUENTS.c.id == SUBMISSIONS.c.constituent_id)
     .where(SUBMISSIONS.c.office_id == bindparam("office_id"))

@@ -36,14 +36,19 @@ RELEASES = Base.metadata.tables["privacy_releases"]
 
 OFFICE_EXISTS = select(OFFICES.c.office_id).where(OFFICES.c.office_id == bindparam("office_id"))
 
-_CONSTITUENT = (
-    CONSTITUENTS.c.id,
+# Who the constituent is and how to reach them, as the status page reads them too.
+CONSTITUENT_CONTACT = (
     CONSTITUENTS.c.first_name,
     CONSTITUENTS.c.last_name,
     CONSTITUENTS.c.email,
     CONSTITUENTS.c.phone,
     CONSTITUENTS.c.address,
     CONSTITUENTS.c.preferred_language,
+)
+
+_CONSTITUENT = (
+    CONSTITUENTS.c.id,
+    *CONSTITUENT_CONTACT,
     CONSTITUENTS.c.created_at,
     CONSTITUENTS.c.preferred_channel,
 )

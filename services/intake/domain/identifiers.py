@@ -58,13 +58,6 @@ def _ssn(value: str, today: date) -> str:
     return f"{area}-{group}-{serial}"
 
 
-def _ssn_last4(value: str, today: date) -> str:
-    digits = _compact(value)
-    if not re.fullmatch(r"[0-9]{4}", digits):
-        raise IdentifierRefused("4 digits: the last 4 of the Social Security number")
-    return digits
-
-
 def _date_of_birth(value: str, today: date) -> str:
     text = value.strip()
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
@@ -87,15 +80,6 @@ def _claim_number(value: str, today: date) -> str:
     return text
 
 
-def _receipt_number(value: str, today: date) -> str:
-    text = _compact(value)
-    if not re.fullmatch(r"[A-Z]{3}[0-9]{10}", text):
-        raise IdentifierRefused(
-            "a USCIS receipt number is 3 letters and 10 digits, like IOE0123456789"
-        )
-    return text
-
-
 def _a_number(value: str, today: date) -> str:
     text = _compact(value)
     digits = text.removeprefix("A")
@@ -105,11 +89,26 @@ def _a_number(value: str, today: date) -> str:
     return f"A{digits.zfill(9)}"
 
 
-def _va_file_number(value: str, today: date) -> str:
-    digits = _compact(value)
-    if not re.fullmatch(r"[0-9]{8,9}", digits):
-        raise IdentifierRefused("a VA file number is 8 or 9 digits")
-    return digits
+def _compact_and_matching(pattern: str, refusal: str) -> Callable[[str, date], str]:
+    """The rule of an identifier whose written form is just what was typed, compacted, when
+    it has `pattern`'s shape."""
+
+    def normalise(value: str, today: date) -> str:
+        text = _compact(value)
+        if not re.fullmatch(pattern, text):
+            raise IdentifierRefused(refusal)
+        return text
+
+    return normalise
+
+
+_ssn_last4 = _compact_and_matching(
+    r"[0-9]{4}", "4 digits: the last 4 of the Social Security number"
+)
+_receipt_number = _compact_and_matching(
+    r"[A-Z]{3}[0-9]{10}", "a USCIS receipt number is 3 letters and 10 digits, like IOE0123456789"
+)
+_va_file_number = _compact_and_matching(r"[0-9]{8,9}", "a VA file number is 8 or 9 digits")
 
 
 IDENTIFIER_KINDS: Mapping[str, IdentifierRule] = MappingProxyType(

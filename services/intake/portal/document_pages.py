@@ -25,7 +25,7 @@ from services.intake.portal import guards
 from services.intake.portal.forms import too_many_files, uploads
 from services.intake.portal.metrics import documents_upload
 from services.intake.portal.multipart import posted_form
-from services.intake.portal.pages import blueprint, db, office_or_404, page
+from services.intake.portal.pages import blueprint, db, office_or_404, page, to_status_page
 from services.intake.portal.problems import form_problems
 from services.intake.portal.status_pages import in_their_language, show_status
 from services.intake.schemas import DocumentsMessageSchema
@@ -41,7 +41,7 @@ def upload_documents(office_id: str) -> Any:
     submission_id = guards.verified_submission(office.office_id)
     if submission_id is None:
         documents_upload("not_verified")
-        return redirect(url_for("pages.status", office_id=office.office_id), 303)
+        return to_status_page(office)
     posted = posted_form(request)
     form = posted.first_values()
     if not guards.csrf_ok(form.get("csrf_token")):
@@ -70,10 +70,10 @@ def upload_documents(office_id: str) -> Any:
         )
     except Conflict:
         documents_upload("not_awaited")
-        return redirect(url_for("pages.status", office_id=office.office_id), 303)
+        return to_status_page(office)
     except NotFound:
         guards.forget_verified()
-        return redirect(url_for("pages.status", office_id=office.office_id), 303)
+        return to_status_page(office)
     except ValidationFailed as exc:
         return again(exc.fields, refusal_reason(exc.fields))
     documents_upload("accepted")
@@ -109,7 +109,7 @@ def documents_sent(office_id: str) -> Any:
         or not isinstance(receipt, dict)
         or receipt.get("office") != office.office_id
     ):
-        return redirect(url_for("pages.status", office_id=office.office_id), 303)
+        return to_status_page(office)
     files = [(str(name), file_size(int(size))) for name, size in receipt.get("files", [])]
     return shown(office, submission_id, files)
 

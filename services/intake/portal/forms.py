@@ -27,8 +27,8 @@ IDENTIFIER_FIELDS = (
     "a_number",
     "va_file_number",
 )
-# What the form keeps when it is shown again after an error (never identifiers or files).
-KEPT_FIELDS = (
+# The form's sections in page order, named once for what it keeps and the order it reports in.
+CONTACT_FIELDS = (
     "first_name",
     "last_name",
     "email",
@@ -38,8 +38,8 @@ KEPT_FIELDS = (
     "address_city",
     "address_state",
     "address_postal_code",
-    "preferred_language",
-    "preferred_channel",
+)
+REQUEST_FIELDS = (
     "category",
     "agency",
     "subject",
@@ -47,6 +47,13 @@ KEPT_FIELDS = (
     "outcome",
     "urgent",
     "urgency_reason",
+)
+# What the form keeps when it is shown again after an error (never identifiers or files).
+KEPT_FIELDS = (
+    *CONTACT_FIELDS,
+    "preferred_language",
+    "preferred_channel",
+    *REQUEST_FIELDS,
     "release_wanted",
     "signature_name",
 )
@@ -131,25 +138,11 @@ FIELD_LABELS = {
 
 FIELD_ORDER = (
     "general",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "address_city",
-    "address_state",
-    "address_postal_code",
+    *CONTACT_FIELDS,
     "postal_code",
     "preferred_language",
     "preferred_channel",
-    "category",
-    "agency",
-    "subject",
-    "description",
-    "outcome",
-    "urgent",
-    "urgency_reason",
+    *REQUEST_FIELDS,
     "attachments",
     "release_wanted",
     "release_agencies",

@@ -17,10 +17,13 @@ from flask import (
     Flask,
     abort,
     current_app,
+    redirect,
     render_template,
     request,
+    url_for,
 )
 from flask_limiter import Limiter
+from werkzeug.wrappers import Response
 
 from services.chassis.errors import CaseworkError
 from services.chassis.schemas import is_office_id
@@ -108,6 +111,12 @@ def office_or_404(office_id: str) -> PortalOffice:
         abort(404)
     known[office_id] = (now, office)
     return office
+
+
+def to_status_page(office: PortalOffice) -> Response:
+    """See Other: the office's status page, where a constituent proves a request is theirs
+    and, once they have, sees it."""
+    return redirect(url_for("pages.status", office_id=office.office_id), 303)
 
 
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:

@@ -12,9 +12,7 @@ from flask import (
     abort,
     flash,
     get_flashed_messages,
-    redirect,
     request,
-    url_for,
 )
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -59,6 +57,7 @@ from services.intake.portal.pages import (
     db,
     office_or_404,
     page,
+    to_status_page,
 )
 from services.intake.portal.problems import Problems, form_problems
 from services.intake.unsubscribe import answer_unsubscribe
@@ -90,7 +89,7 @@ def status_step(office: PortalOffice) -> Any:
         if guards.csrf_ok(form.get("csrf_token")):
             guards.forget_verified()
             flash("signed_out")
-        return redirect(url_for("pages.status", office_id=office.office_id), 303)
+        return to_status_page(office)
     if handlers.normalise_tracking_code(tracking) is None:
         problems = Problems()
         problems.add(
@@ -106,13 +105,7 @@ def status_step(office: PortalOffice) -> Any:
                 correlation_id=header_token(request, "X-Correlation-ID"),
             )
         except ValidationFailed as exc:
-            return page(
-                "status_start.html",
-                422,
-                office=office,
-                tracking=tracking,
-                problems=form_problems(exc.fields),
-            )
+            return _step_refused("status_start.html", office, tracking, exc)
         # The same page whether or not the code is known, or has an email: nobody learns
         # which tracking codes exist from it.
         return page("status_code.html", office=office, tracking=tracking, problems=Problems())
@@ -122,36 +115,38 @@ def status_step(office: PortalOffice) -> Any:
                 db(), office.office_id, tracking, form.get("code", "").strip()[:12]
             )
         except ValidationFailed as exc:
-            return page(
-                "status_code.html",
-                422,
-                office=office,
-                tracking=tracking,
-                problems=form_problems(exc.fields),
-            )
-        guards.remember_verified(office.office_id, submission_id)
-        return redirect(url_for("pages.status", office_id=office.office_id), 303)
+            return _step_refused("status_code.html", office, tracking, exc)
+        return _verified(office, submission_id)
     if action == "name_and_zip":
+        last_name = form.get("last_name", "")[:100]
         try:
             submission_id = status_page.verify_name_and_zip(
-                db(),
-                office.office_id,
-                tracking,
-                form.get("last_name", "")[:100],
-                form.get("postal_code", "")[:12],
+                db(), office.office_id, tracking, last_name, form.get("postal_code", "")[:12]
             )
         except ValidationFailed as exc:
-            return page(
-                "status_code.html",
-                422,
-                office=office,
-                tracking=tracking,
-                problems=form_problems(exc.fields),
-                last_name=form.get("last_name", "")[:100],
-            )
-        guards.remember_verified(office.office_id, submission_id)
-        return redirect(url_for("pages.status", office_id=office.office_id), 303)
+            return _step_refused("status_code.html", office, tracking, exc, last_name=last_name)
+        return _verified(office, submission_id)
     abort(400)
+
+
+def _step_refused(
+    template: str, office: PortalOffice, tracking: str, exc: ValidationFailed, **context: Any
+) -> Any:
+    """The step's page again, with what was refused and the tracking code kept."""
+    return page(
+        template,
+        422,
+        office=office,
+        tracking=tracking,
+        problems=form_problems(exc.fields),
+        **context,
+    )
+
+
+def _verified(office: PortalOffice, submission_id: str) -> Response:
+    """The browser now holds the request it proved it owns; the status page shows it."""
+    guards.remember_verified(office.office_id, submission_id)
+    return to_status_page(office)
 
 
 def show_status(
@@ -168,7 +163,7 @@ def show_status(
         found = status_page.public_status(db(), office.office_id, submission_id)
     except NotFound:
         guards.forget_verified()
-        return redirect(url_for("pages.status", office_id=office.office_id), 303)
+        return to_status_page(office)
     notices = [key for key in get_flashed_messages() if key in NOTICES]
     context: dict[str, Any] = {
         "office": office,
@@ -210,7 +205,7 @@ def release(office_id: str) -> Any:
     office = office_or_404(office_id)
     submission_id = guards.verified_submission(office.office_id)
     if submission_id is None:
-        return redirect(url_for("pages.status", office_id=office.office_id), 303)
+        return to_status_page(office)
     if request.method == "GET":
         return render_release(office, {}, Problems())
     form = request.form
@@ -243,7 +238,7 @@ def release(office_id: str) -> Any:
     except ValidationFailed as exc:
         return render_release(office, values, form_problems(exc.fields), agencies, 422)
     flash("release_signed")
-    return redirect(url_for("pages.status", office_id=office.office_id), 303)
+    return to_status_page(office)
 
 
 def render_release(
@@ -270,7 +265,7 @@ def release_pdf(office_id: str, release_id: str) -> Any:
     office = office_or_404(office_id)
     submission_id = guards.verified_submission(office.office_id)
     if submission_id is None:
-        return redirect(url_for("pages.status", office_id=office.office_id), 303)
+        return to_status_page(office)
     try:
         pdf = signing.constituent_release_pdf(db(), office.office_id, submission_id, release_id)
     except (NotFound, ValidationFailed):
@@ -290,7 +285,7 @@ def revoke(office_id: str, release_id: str) -> Any:
     office = office_or_404(office_id)
     submission_id = guards.verified_submission(office.office_id)
     if submission_id is None:
-        return redirect(url_for("pages.status", office_id=office.office_id), 303)
+        return to_status_page(office)
     if not guards.csrf_ok(request.form.get("csrf_token")):
         abort(400)
     if request.form.get("confirm") != "yes":
@@ -312,7 +307,7 @@ def revoke(office_id: str, release_id: str) -> Any:
         flash("release_already_revoked")
     except NotFound:
         abort(404)
-    return redirect(url_for("pages.status", office_id=office.office_id), 303)
+    return to_status_page(office)
 
 
 # -- The satisfaction survey, one click from the closure message --------------------------------

@@ -8,7 +8,16 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import RowMapping, Table
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    RowMapping,
+    Select,
+    Table,
+    bindparam,
+    func,
+    select,
+)
 
 from services.chassis.db import insert_on_conflict
 from services.chassis.uow import UnitOfWork
@@ -35,6 +44,36 @@ def upsert(
     )
 
 
+def due_in_office(
+    table: Table, due: ColumnElement[Any], waiting: ColumnExpressionArgument[bool]
+) -> Select[Any]:
+    """The office's `waiting` rows whose `due` moment has come by `now`, oldest first, at
+    most `limit`: read through the table's partial index on `due`."""
+    return (
+        select(table)
+        .where(table.c.office_id == bindparam("office_id"), waiting, due <= bindparam("now"))
+        .order_by(due)
+        .limit(bindparam("limit"))
+    )
+
+
+def offices_with_due(
+    table: Table, due: ColumnElement[Any], waiting: ColumnExpressionArgument[bool]
+) -> Select[Any]:
+    """Which offices have such rows, the longest waiting first (platform work: no tenant;
+    each office's rows are claimed in its own unit of work)."""
+    return (
+        select(table.c.office_id)
+        .where(waiting, due <= bindparam("now"))
+        .group_by(table.c.office_id)
+        .order_by(func.min(due))
+        .limit(bindparam("limit"))
+    )
+
+
+P = TypeVar("P")
+
+
 class Repository:
     """Scoped to its unit of work's office: every statement binds `office_id` from it."""
 
@@ -46,6 +85,11 @@ class Repository:
     def _one(self, statement: Any, **params: Any) -> RowMapping | None:
         row = self._session.execute(statement, {"office_id": self._office_id, **params}).first()
         return row._mapping if row is not None else None
+
+    def _one_projected(self, kind: type[P], statement: Any, **params: Any) -> P | None:
+        """The projection's value object the statement finds, or None."""
+        row = self._one(statement, **params)
+        return projected(kind, row) if row else None
 
     def _rows(self, statement: Any, **params: Any) -> Iterable[RowMapping]:
         return self._session.execute(statement, {"office_id": self._office_id, **params}).mappings()
@@ -60,9 +104,6 @@ class Repository:
     ) -> None:
         statement = upsert(self._uow.dialect, table, tuple(keys), newest_by, tuple(kept))
         self._session.execute(statement, {"office_id": self._office_id, **values})
-
-
-P = TypeVar("P")
 
 
 def projected(kind: type[P], row: Mapping[Any, Any]) -> P:

@@ -12,7 +12,12 @@ from sqlalchemy.exc import IntegrityError
 
 from services.chassis.db import office_rows
 from services.chassis.uow import UnitOfWork
-from services.notify.adapters.base import Repository, projected
+from services.notify.adapters.base import (
+    Repository,
+    due_in_office,
+    offices_with_due,
+    projected,
+)
 from services.notify.domain.acknowledgements import OpenedCase, Recipient
 from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.models import deliveries, opened_cases, recipients
@@ -47,24 +52,11 @@ MUTABLE = (
 # Swept messages whose moment has come, oldest first, through the partial index on
 # `send_after` (only deliveries the sweep still has work on hold one). On PostgreSQL another
 # sweeper skips the rows this one holds; the compare-and-set on save still guards SQLite.
-SWEPT_DUE = (
-    select(deliveries)
-    .where(
-        deliveries.c.office_id == bindparam("office_id"),
-        deliveries.c.send_after.is_not(None),
-        deliveries.c.send_after <= bindparam("now"),
-    )
-    .order_by(deliveries.c.send_after)
-    .limit(bindparam("limit"))
-)
+SWEPT_DUE = due_in_office(deliveries, deliveries.c.send_after, deliveries.c.send_after.is_not(None))
 SWEPT_DUE_LOCKED = SWEPT_DUE.with_for_update(skip_locked=True)
 # Which offices have messages to send (platform work: two columns, no tenant).
-OFFICES_WITH_SWEPT_DUE = (
-    select(deliveries.c.office_id)
-    .where(deliveries.c.send_after.is_not(None), deliveries.c.send_after <= bindparam("now"))
-    .group_by(deliveries.c.office_id)
-    .order_by(func.min(deliveries.c.send_after))
-    .limit(bindparam("limit"))
+OFFICES_WITH_SWEPT_DUE = offices_with_due(
+    deliveries, deliveries.c.send_after, deliveries.c.send_after.is_not(None)
 )
 
 # When the earliest swept message falls due (the partial index's first entry).

@@ -10,7 +10,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import Column, Update, bindparam, or_, update
 
 from services.chassis.db import insert_on_conflict, office_rows
 from services.chassis.uow import UnitOfWork
@@ -19,32 +19,26 @@ from services.notify.domain.preferences import ContactPreference
 from services.notify.models import contact_preferences
 
 PREFERENCE = office_rows(contact_preferences, "constituent_id")
-# An UPDATE's parameters may not share its columns' names. PostgreSQL checks the WHERE again
-# on the row as another transaction left it, so of two changes applied at once the later wins.
-CHANGE = (
-    update(contact_preferences)
-    .where(
+
+
+def _later_than_kept(kept: Column[Any]) -> Update:
+    """An UPDATE of one constituent's row that only a change later than its `kept` time
+    writes. PostgreSQL checks the WHERE again on the row as another transaction left it, so of
+    two changes applied at once the later wins. (An UPDATE's parameters may not share its
+    columns' names.)"""
+    return update(contact_preferences).where(
         contact_preferences.c.office_id == bindparam("of_office"),
         contact_preferences.c.constituent_id == bindparam("of_constituent"),
-        or_(
-            contact_preferences.c.changed_at.is_(None),
-            contact_preferences.c.changed_at < bindparam("at"),
-        ),
+        or_(kept.is_(None), kept < bindparam("at")),
     )
-    .values(email_opted_out=bindparam("opted_out"), changed_at=bindparam("at"))
+
+
+CHANGE = _later_than_kept(contact_preferences.c.changed_at).values(
+    email_opted_out=bindparam("opted_out"), changed_at=bindparam("at")
 )
 # A STOP reported later than the one kept moves it on; an earlier one changes nothing.
-STOP_TEXTS = (
-    update(contact_preferences)
-    .where(
-        contact_preferences.c.office_id == bindparam("of_office"),
-        contact_preferences.c.constituent_id == bindparam("of_constituent"),
-        or_(
-            contact_preferences.c.texts_stopped_at.is_(None),
-            contact_preferences.c.texts_stopped_at < bindparam("at"),
-        ),
-    )
-    .values(texts_stopped_at=bindparam("at"))
+STOP_TEXTS = _later_than_kept(contact_preferences.c.texts_stopped_at).values(
+    texts_stopped_at=bindparam("at")
 )
 
 

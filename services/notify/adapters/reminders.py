@@ -12,7 +12,7 @@ from sqlalchemy import RowMapping, bindparam, func, select, text, update
 
 from services.chassis.db import insert_on_conflict, office_rows
 from services.chassis.uow import UnitOfWork
-from services.notify.adapters.base import Repository
+from services.notify.adapters.base import Repository, due_in_office, offices_with_due
 from services.notify.domain.reminders import (
     Reminder,
     ReminderKind,
@@ -33,28 +33,10 @@ REMINDERS_OF_CASE = office_rows(reminders, "case_id").order_by(
 # The office's due reminders, oldest first, through its partial index. On PostgreSQL another
 # claimer (a second notify) skips the rows this one holds instead of waiting for them; the
 # row's state is checked again under the lock, so a reminder fired meanwhile is not taken.
-DUE = (
-    select(reminders)
-    .where(
-        reminders.c.office_id == bindparam("office_id"),
-        PENDING,
-        reminders.c.due_at <= bindparam("now"),
-    )
-    .order_by(reminders.c.due_at)
-    .limit(bindparam("limit"))
-)
+DUE = due_in_office(reminders, reminders.c.due_at, PENDING)
 DUE_LOCKED = DUE.with_for_update(skip_locked=True)
 # Which offices have something due (platform work: three columns, no tenant).
-OFFICES_WITH_DUE = (
-    select(reminders.c.office_id)
-    .where(
-        PENDING,
-        reminders.c.due_at <= bindparam("now"),
-    )
-    .group_by(reminders.c.office_id)
-    .order_by(func.min(reminders.c.due_at))
-    .limit(bindparam("limit"))
-)
+OFFICES_WITH_DUE = offices_with_due(reminders, reminders.c.due_at, PENDING)
 # Compare-and-set on (state, occurrence): two claimers can never fire one occurrence twice,
 # on SQLite (no SKIP LOCKED) as on PostgreSQL.
 UPDATE_REMINDER = update(reminders).where(

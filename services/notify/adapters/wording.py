@@ -39,8 +39,7 @@ class WordingRepository(Repository):
         return [projected(Wording, row) for row in self._rows(ALL_WORDING)]
 
     def get(self, message: str, language: str) -> Wording | None:
-        row = self._one(ONE_WORDING, message=message, language=language)
-        return projected(Wording, row) if row else None
+        return self._one_projected(Wording, ONE_WORDING, message=message, language=language)
 
     def save(self, wording: Wording) -> bool:
         """Keep the office's wording of a message; False if notify has not heard of the office

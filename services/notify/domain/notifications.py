@@ -92,20 +92,15 @@ def notifications_for(
     reminder: ReminderDue, assignee: str | None, roster: Iterable[Colleague], now: datetime
 ) -> list[StaffNotification]:
     """One notification per person who should hear that `reminder` fired."""
-    cause = f"{reminder.reminder_id}:{reminder.occurrence}"
-    return [
-        StaffNotification(
-            notification_id=str(uuid.uuid4()),
-            user_id=user_id,
-            case_id=reminder.case_id,
-            reference=reminder.reference,
-            kind=reminder.kind,
-            summary=reminder.summary,
-            cause=cause,
-            created_at=now,
-        )
-        for user_id in recipients(reminder.audience, assignee, roster)
-    ]
+    return _each_hears(
+        recipients(reminder.audience, assignee, roster),
+        case_id=reminder.case_id,
+        reference=reminder.reference,
+        kind=reminder.kind,
+        summary=reminder.summary,
+        cause=f"{reminder.reminder_id}:{reminder.occurrence}",
+        now=now,
+    )
 
 
 def documents_notifications(
@@ -120,16 +115,38 @@ def documents_notifications(
     id, so a replayed event notifies nobody twice. The files' names stay off the bell."""
     count = len(received.attachments)
     summary = f"The constituent sent {count} document{'s' if count != 1 else ''}"
+    return _each_hears(
+        recipients(CASEWORKER, assignee, roster),
+        case_id=received.case_id,
+        reference=received.reference,
+        kind=DOCUMENTS_RECEIVED,
+        summary=summary,
+        cause=f"documents:{cause}",
+        now=now,
+    )
+
+
+def _each_hears(
+    user_ids: Iterable[str],
+    *,
+    case_id: str,
+    reference: str,
+    kind: str,
+    summary: str,
+    cause: str,
+    now: datetime,
+) -> list[StaffNotification]:
+    """The same news on each person's bell, as a notification of their own."""
     return [
         StaffNotification(
             notification_id=str(uuid.uuid4()),
             user_id=user_id,
-            case_id=received.case_id,
-            reference=received.reference,
-            kind=DOCUMENTS_RECEIVED,
+            case_id=case_id,
+            reference=reference,
+            kind=kind,
             summary=summary,
-            cause=f"documents:{cause}",
+            cause=cause,
             created_at=now,
         )
-        for user_id in recipients(CASEWORKER, assignee, roster)
+        for user_id in user_ids
     ]
