@@ -26,6 +26,12 @@ def office_staff(db: GatewayDatabase, office_id: str) -> list[StaffMember]:
         return uow.staff.all()
 
 
+def staff_names(db: GatewayDatabase, office_id: str) -> dict[str, str]:
+    """Who did something (saved, approved), by user id: the office's staff, active or not, by
+    name."""
+    return {member.user_id: member.display_name for member in office_staff(db, office_id)}
+
+
 def takes_cases(members: list[StaffMember]) -> list[StaffMember]:
     """Whom a case can be given to: active caseworkers and supervisors."""
     return [m for m in members if m.active and m.role in TAKES_CASES]

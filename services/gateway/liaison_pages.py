@@ -129,7 +129,7 @@ class LiaisonPages:
             for t in pending.result(liaison.TEMPLATES)
             if not t["usable"] and t["requires_approval"] and t["approved_by"] is None
         ]
-        names = {m.user_id: m.display_name for m in casework.office_staff(self.db, office_id)}
+        names = casework.staff_names(self.db, office_id)
         return office_page(
             "approvals.html",
             "approvals",
@@ -155,7 +155,7 @@ class LiaisonPages:
         versions: dict[str, list[dict[str, Any]]] = {}
         for template in sorted(templates, key=lambda t: (t["name"], -t["version"])):
             versions.setdefault(template["name"], []).append(template)
-        names = {m.user_id: m.display_name for m in casework.office_staff(self.db, office_id)}
+        names = casework.staff_names(self.db, office_id)
         return office_page(
             "letter_templates.html",
             "templates",

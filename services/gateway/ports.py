@@ -69,11 +69,8 @@ class Staff(Protocol):
         ...
 
 
-class GatewayWork(Protocol):
-    """A gateway unit of work, real or fake."""
-
-    @property
-    def offices(self) -> Offices: ...
+class OfficeWork(Protocol):
+    """What every unit of work for one office offers: its staff, the audit trail, commit."""
 
     @property
     def staff(self) -> Staff: ...
@@ -83,6 +80,13 @@ class GatewayWork(Protocol):
     ) -> None: ...
 
     def commit(self) -> None: ...
+
+
+class GatewayWork(OfficeWork, Protocol):
+    """A gateway unit of work, real or fake."""
+
+    @property
+    def offices(self) -> Offices: ...
 
 
 class GatewayDatabase(Protocol):
@@ -99,7 +103,7 @@ class PlatformDatabase(Protocol):
     def platform_work(self) -> AbstractContextManager[Any]: ...
 
 
-class SigninWork(Protocol):
+class SigninWork(OfficeWork, Protocol):
     """An office's unit of work as signing in uses it: the SQL credentials (no fake holds
     passwords or sessions; their tests run on the databases)."""
 
@@ -108,15 +112,6 @@ class SigninWork(Protocol):
 
     @property
     def credentials(self) -> OfficeCredentials: ...
-
-    @property
-    def staff(self) -> Staff: ...
-
-    def audit(
-        self, action: str, subject_type: str, subject_id: str, *, actor: Actor | None = None
-    ) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 class SigninDatabase(PlatformDatabase, Protocol):

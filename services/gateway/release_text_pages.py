@@ -13,10 +13,15 @@ from werkzeug.wrappers import Request, Response
 
 from services.chassis.errors import NotFound
 from services.contracts.rpc import intake_release_texts as release_rpc
-from services.gateway import accounts, handlers
+from services.gateway import casework, handlers
 from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.liaison_forms import Problem
-from services.gateway.settings_editor import LANGUAGE_NAMES, answer_or_problem, settings_page
+from services.gateway.settings_editor import (
+    LANGUAGE_NAMES,
+    answer_or_problem,
+    editor_page,
+    settings_page,
+)
 
 RELEASE = "/offices/<string:office_id>/settings/release"
 ONE = RELEASE + "/<string:language>"
@@ -46,7 +51,7 @@ class ReleaseTextPages:
             visit,
             office,
             texts=texts,
-            names=self._release_text_editors(office_id),
+            names=casework.staff_names(self.db, office_id),
             languages=LANGUAGE_NAMES,
         )
 
@@ -103,11 +108,6 @@ class ReleaseTextPages:
                 return dict(text)
         raise NotFound("there is no release text in that language")
 
-    def _release_text_editors(self, office_id: str) -> dict[str, str]:
-        """Who saved a version, by user id: the office's staff by name."""
-        staff, _ = accounts.office_accounts(self.db, office_id)
-        return {member.user_id: member.display_name for member in staff}
-
     def _release_editor(
         self,
         visit: Visit,
@@ -119,25 +119,22 @@ class ReleaseTextPages:
         problem: Problem | None = None,
         preview: dict[str, Any] | None = None,
     ) -> Response:
-        if problem is None and preview is None:
-            preview, problem = answer_or_problem(
-                lambda: self.intake.call(
-                    "preview_release_text",
-                    PREVIEW,
-                    office_id=office_id,
-                    language=current["language"],
-                    text=text,
-                )
-            )
-        return settings_page(
+        return editor_page(
             "release_text_edit.html",
             visit,
             handlers.find_office(self.db, office_id),
+            lambda: self.intake.call(
+                "preview_release_text",
+                PREVIEW,
+                office_id=office_id,
+                language=current["language"],
+                text=text,
+            ),
+            done=done,
             problem=problem,
+            preview=preview,
             current=current,
             language_name=LANGUAGE_NAMES[current["language"]],
             text=text,
-            preview=preview,
-            done=done,
-            names=self._release_text_editors(office_id),
+            names=casework.staff_names(self.db, office_id),
         )

@@ -41,3 +41,23 @@ def settings_page(
         problem=problem,
         **shown,
     )
+
+
+def editor_page(
+    template: str,
+    visit: Visit,
+    office: Any,
+    preview_typed: Callable[[], Any],
+    *,
+    done: str | None = None,
+    problem: Problem | None = None,
+    preview: dict[str, Any] | None = None,
+    **shown: Any,
+) -> Response:
+    """An editor's page with the typed text beside its preview: the one asked for, or, when
+    neither a preview nor a refusal is at hand (the page was opened or saved), a new one."""
+    if problem is None and preview is None:
+        preview, problem = answer_or_problem(preview_typed)
+    return settings_page(
+        template, visit, office, problem=problem, preview=preview, done=done, **shown
+    )

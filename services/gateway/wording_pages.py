@@ -17,7 +17,12 @@ from services.contracts.rpc import notify as notify_rpc
 from services.gateway import handlers
 from services.gateway.access import Visit, redirect, staff_page
 from services.gateway.liaison_forms import Problem
-from services.gateway.settings_editor import LANGUAGE_NAMES, answer_or_problem, settings_page
+from services.gateway.settings_editor import (
+    LANGUAGE_NAMES,
+    answer_or_problem,
+    editor_page,
+    settings_page,
+)
 
 MESSAGES = "/offices/<string:office_id>/settings/messages"
 ONE = MESSAGES + "/<string:message>/<string:language>"
@@ -117,25 +122,22 @@ class WordingPages:
         problem: Problem | None = None,
         preview: dict[str, Any] | None = None,
     ) -> Response:
-        if problem is None and preview is None:
-            preview, problem = answer_or_problem(
-                lambda: self.notify.call(
-                    "preview_message_wording",
-                    PREVIEW,
-                    office_id=office_id,
-                    message=item["message"],
-                    language=item["language"],
-                    **form,
-                )
-            )
-        return settings_page(
+        return editor_page(
             "message_wording_edit.html",
             visit,
             handlers.find_office(self.db, office_id),
+            lambda: self.notify.call(
+                "preview_message_wording",
+                PREVIEW,
+                office_id=office_id,
+                message=item["message"],
+                language=item["language"],
+                **form,
+            ),
+            done=done,
             problem=problem,
+            preview=preview,
             item=item,
             language_name=LANGUAGE_NAMES.get(item["language"], item["language"]),
             form=form,
-            preview=preview,
-            done=done,
         )
