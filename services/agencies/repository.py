@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 
 from services.agencies.adapters.inquiries import SqlInquiries, SqlReferrals
 from services.agencies.adapters.office import SqlContacts, SqlPartners, SqlSettings, SqlTemplates
-from services.agencies.adapters.office_scope import OfficeRepository
 from services.agencies.adapters.projections import SqlCaseProjections, SqlReleases
 from services.agencies.domain.directory import Agency, AgencyDirectory
 from services.agencies.domain.suggestions import CaseSuggestion
 from services.agencies.models import Agency as AgencyRow
 from services.agencies.models import AgencyCategory, AgencySuggestion, InquiryRow
 from services.chassis.db import insert_on_conflict
+from services.chassis.repository import OfficeScopedRepository
 from services.chassis.uow import DatabaseAccess, UnitOfWork
 
 AGENCY_TABLE = cast(Table, AgencyRow.__table__)
@@ -185,7 +185,7 @@ DIRECTORY_TTL_SECONDS = 60.0
 directories = DirectoryCache(DIRECTORY_TTL_SECONDS)
 
 
-class SuggestionRepository(OfficeRepository):
+class SuggestionRepository(OfficeScopedRepository):
     """The agency suggested for each of this office's cases (one row per case)."""
 
     def exists_for(self, case_id: str) -> bool:

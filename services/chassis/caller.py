@@ -28,6 +28,11 @@ class Caller:
             raise NotFound(f"there is no such record in office {office_id}")
         return office_id
 
+    def acting(self, office_id: str) -> tuple[str, Actor]:
+        """The office a staff call is about (`office`: not found for a caller of another
+        office) and who acts in it."""
+        return self.office(office_id), self.actor
+
 
 class RpcCaller(DependencyProvider):
     """The `Caller` of the current worker, from its RPC context."""

@@ -16,4 +16,5 @@ def staff_arguments(caller: Caller, schema: Schema, **wire: Any) -> tuple[str, A
     """The office, the actor and the loaded arguments; NotFound when the caller acts for
     another office (as far as they know, there is nothing there)."""
     arguments = load_arguments(schema, wire)
-    return caller.office(arguments["office_id"]), caller.actor, arguments
+    office, actor = caller.acting(arguments["office_id"])
+    return office, actor, arguments

@@ -1,6 +1,6 @@
-"""What each of metrics' repositories for one office starts from: its unit of work's session and
-office, the condition and parameters that pin a statement to one case of that office, and the
-insert of a case's first fact."""
+"""What each of metrics' repositories for one office adds to the chassis' office-scoped base: the
+condition and parameters that pin a statement to one case of that office, and the insert of a
+case's first fact."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Executable, and_, bindparam
 
-from services.chassis.uow import UnitOfWork
+from services.chassis.repository import OfficeScopedRepository
 
 
 def one_case(model: Any) -> ColumnElement[bool]:
@@ -17,17 +17,13 @@ def one_case(model: Any) -> ColumnElement[bool]:
     return and_(model.office_id == bindparam("office_id"), model.case_id == bindparam("case_id"))
 
 
-class OfficeRepository:
-    """SQL over one office's rows, inside that office's unit of work."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._session = uow.session
-        self._office_id = uow.office_id
+class CaseFactsRepository(OfficeScopedRepository):
+    """SQL over one office's per-case facts, inside that office's unit of work."""
 
     def _case(self, case_id: str, **values: Any) -> dict[str, Any]:
         """A statement's parameters for one case of this office, and what it writes there: a
         metrics write touches only its own case's rows."""
-        return {"office_id": self._office_id, "case_id": case_id, **values}
+        return self._params(case_id=case_id, **values)
 
     def _inserted(self, statement: Executable, parameters: dict[str, Any]) -> bool:
         """Run an insert that does nothing on conflict: whether it wrote the row (False: the case

@@ -27,7 +27,7 @@ from services.metrics.models import (
     CaseOutcomeObtained,
     SatisfactionRating,
 )
-from services.metrics.office_repository import OfficeRepository, one_case
+from services.metrics.office_repository import CaseFactsRepository, one_case
 from services.metrics.ports import (
     LifecyclesRepository,
     OutcomesRepository,
@@ -142,26 +142,26 @@ _RATINGS_BY_VALUE = (
 )
 
 
-class SqlLifecycles(OfficeRepository, LifecyclesRepository):
+class SqlLifecycles(CaseFactsRepository, LifecyclesRepository):
     def record_if_unknown(self, case_id: str, status: CaseStatus) -> bool:
-        return self._inserted(_FIRST_STATUS, self._row(case_id, status))
+        return self._inserted(_FIRST_STATUS, self._case_row(case_id, status))
 
     def known(self, case_id: str) -> CaseStatus:
         status, changed_at = self._session.execute(_STATUS, self._case(case_id)).one()
         return CaseStatus(status, changed_at)
 
     def record(self, case_id: str, status: CaseStatus) -> None:
-        self._session.execute(_RECORD_STATUS, self._row(case_id, status))
+        self._session.execute(_RECORD_STATUS, self._case_row(case_id, status))
 
-    def _row(self, case_id: str, status: CaseStatus) -> dict[str, Any]:
+    def _case_row(self, case_id: str, status: CaseStatus) -> dict[str, Any]:
         return self._case(
             case_id, status=status.status, finished=status.finished, changed_at=status.changed_at
         )
 
 
-class SqlOutcomes(OfficeRepository, OutcomesRepository):
+class SqlOutcomes(CaseFactsRepository, OutcomesRepository):
     def record_if_unknown(self, case_id: str, closure: Closure) -> bool:
-        if not self._inserted(_FIRST_OUTCOME, self._row(case_id, closure)):
+        if not self._inserted(_FIRST_OUTCOME, self._case_row(case_id, closure)):
             return False
         self._obtain(case_id, closure)
         return True
@@ -175,7 +175,7 @@ class SqlOutcomes(OfficeRepository, OutcomesRepository):
         return Closure(result, obtained, amount_minor, currency, opened_at, closed_at)
 
     def record(self, case_id: str, closure: Closure) -> None:
-        self._session.execute(_RECORD_OUTCOME, self._row(case_id, closure))
+        self._session.execute(_RECORD_OUTCOME, self._case_row(case_id, closure))
         self._session.execute(_FORGET_OBTAINED, self._case(case_id))
         self._obtain(case_id, closure)
 
@@ -210,7 +210,7 @@ class SqlOutcomes(OfficeRepository, OutcomesRepository):
                 [self._case(case_id, obtained=obtained) for obtained in closure.obtained],
             )
 
-    def _row(self, case_id: str, closure: Closure) -> dict[str, Any]:
+    def _case_row(self, case_id: str, closure: Closure) -> dict[str, Any]:
         return self._case(
             case_id,
             result=closure.result,
@@ -223,20 +223,20 @@ class SqlOutcomes(OfficeRepository, OutcomesRepository):
         )
 
 
-class SqlSatisfaction(OfficeRepository, SatisfactionRepository):
+class SqlSatisfaction(CaseFactsRepository, SatisfactionRepository):
     def record_if_unknown(self, case_id: str, rating: Rating) -> bool:
-        return self._inserted(_FIRST_RATING, self._row(case_id, rating))
+        return self._inserted(_FIRST_RATING, self._case_row(case_id, rating))
 
     def known(self, case_id: str) -> Rating:
         rating, rated_at = self._session.execute(_RATING, self._case(case_id)).one()
         return Rating(int(rating), rated_at)
 
     def record(self, case_id: str, rating: Rating) -> None:
-        self._session.execute(_RECORD_RATING, self._row(case_id, rating))
+        self._session.execute(_RECORD_RATING, self._case_row(case_id, rating))
 
     def report(self) -> Satisfaction:
         counts = self._session.execute(_RATINGS_BY_VALUE, {"office_id": self._office_id})
         return summarise({int(rating): int(n) for rating, n in counts})
 
-    def _row(self, case_id: str, rating: Rating) -> dict[str, Any]:
+    def _case_row(self, case_id: str, rating: Rating) -> dict[str, Any]:
         return self._case(case_id, rating=rating.rating, rated_at=rating.rated_at)

@@ -54,7 +54,7 @@ from services.metrics.models import (
     OfficeEventFact,
     SatisfactionRating,
 )
-from services.metrics.office_repository import OfficeRepository, one_case
+from services.metrics.office_repository import CaseFactsRepository, one_case
 from services.metrics.outcomes_repository import SqlLifecycles, SqlOutcomes, SqlSatisfaction
 from services.metrics.ports import (
     AssignmentsRepository,
@@ -148,7 +148,7 @@ class MetricsUnitOfWork(UnitOfWork):
         self.satisfaction = SqlSatisfaction(self)
 
 
-class SqlCounts(OfficeRepository, CountsRepository):
+class SqlCounts(CaseFactsRepository, CountsRepository):
     def __init__(self, uow: UnitOfWork) -> None:
         super().__init__(uow)
         self._uow = uow
@@ -175,7 +175,7 @@ class SqlCounts(OfficeRepository, CountsRepository):
         return [DailyCounts(day, *(int(value) for value in sums)) for day, *sums in rows]
 
 
-class SqlTimings(OfficeRepository, TimingsRepository):
+class SqlTimings(CaseFactsRepository, TimingsRepository):
     def received(self, submission_id: str, received_at: datetime) -> None:
         self._session.execute(
             _RECEIVED,
@@ -213,16 +213,16 @@ class SqlTimings(OfficeRepository, TimingsRepository):
         return SubmissionTiming(submission_id, case_id, received_at, acknowledged_at)
 
 
-class SqlAssignments(OfficeRepository, AssignmentsRepository):
+class SqlAssignments(CaseFactsRepository, AssignmentsRepository):
     def hold_if_unassigned(self, case_id: str, assignment: Assignment) -> bool:
-        return self._inserted(_FIRST_ASSIGNMENT, self._row(case_id, assignment))
+        return self._inserted(_FIRST_ASSIGNMENT, self._case_row(case_id, assignment))
 
     def held(self, case_id: str) -> Assignment:
         caseworker_id, name, assigned_at = self._session.execute(_HELD, self._case(case_id)).one()
         return Assignment(caseworker_id, name, assigned_at)
 
     def hold(self, case_id: str, assignment: Assignment) -> None:
-        self._session.execute(_HOLD, self._row(case_id, assignment))
+        self._session.execute(_HOLD, self._case_row(case_id, assignment))
 
     def caseload(self) -> list[CaseworkerLoad]:
         table, lifecycle = CaseAssignment, CaseLifecycle
@@ -257,7 +257,7 @@ class SqlAssignments(OfficeRepository, AssignmentsRepository):
         )
         return [CaseworkerLoad(caseworker_id, name, int(n)) for caseworker_id, name, n in rows]
 
-    def _row(self, case_id: str, assignment: Assignment) -> dict[str, Any]:
+    def _case_row(self, case_id: str, assignment: Assignment) -> dict[str, Any]:
         return self._case(
             case_id,
             caseworker_id=assignment.caseworker_id,

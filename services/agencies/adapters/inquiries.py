@@ -10,13 +10,13 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.sql.elements import BindParameter
 
-from services.agencies.adapters.office_scope import OfficeRepository
 from services.agencies.domain.clock import DayBasis, Extension, OverdueLevel, Pause, ResponseTarget
 from services.agencies.domain.inquiry import Inquiry, InquiryState, Reply
 from services.agencies.domain.office import Referral
 from services.agencies.models import InquiryReplyRow, InquiryRow
 from services.agencies.models import Referral as ReferralRow
 from services.chassis.db import utcnow
+from services.chassis.repository import OfficeScopedRepository
 from services.chassis.uow import UnitOfWork
 
 OFFICE: BindParameter[str] = bindparam("office_id")
@@ -206,7 +206,7 @@ def _values(inquiry: Inquiry, schedule: Schedule) -> dict[str, Any]:
     }
 
 
-class SqlInquiries(OfficeRepository):
+class SqlInquiries(OfficeScopedRepository):
     """The office's inquiries; an inquiry handed out is tracked, so the events it records
     go to the outbox when the unit of work commits."""
 
@@ -313,7 +313,7 @@ class SqlInquiries(OfficeRepository):
 
     def letter(self, inquiry_id: str) -> bytes | None:
         return self._uow.session.execute(  # type: ignore[no-any-return]
-            LETTER, {**self._office, "inquiry_id": inquiry_id}
+            LETTER, self._params(inquiry_id=inquiry_id)
         ).scalar()
 
     def reply_attachment(self, reply_id: str) -> Attachment | None:
@@ -337,7 +337,7 @@ def _referral(row: Any) -> Referral:
     )
 
 
-class SqlReferrals(OfficeRepository):
+class SqlReferrals(OfficeScopedRepository):
     """The office's referrals of cases to partner organisations."""
 
     def add(self, referral: Referral, letter: bytes | None = None) -> Referral:

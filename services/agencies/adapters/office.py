@@ -10,7 +10,6 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.sql.elements import BindParameter
 
-from services.agencies.adapters.office_scope import OfficeRepository
 from services.agencies.domain.letter_fields import Letterhead
 from services.agencies.domain.office import (
     AgencyOverride,
@@ -28,6 +27,7 @@ from services.agencies.models import (
     OfficeLiaisonSettings,
     PartnerOrganisation,
 )
+from services.chassis.repository import OfficeScopedRepository
 
 OFFICE: BindParameter[str] = bindparam("office_id")
 CONTACTS = cast(Table, LiaisonContact.__table__)
@@ -110,7 +110,7 @@ def _template(row: Any) -> TemplateVersion:
     )
 
 
-class _OfficeDirectory(OfficeRepository):
+class _OfficeDirectory(OfficeScopedRepository):
     """The office's own directory rows (contacts, partners), written in place."""
 
     def _update_or_insert(
@@ -181,7 +181,7 @@ class SqlPartners(_OfficeDirectory):
         return self._update_or_insert(PARTNERS, partner.partner_id, values, at)
 
 
-class SqlSettings(OfficeRepository):
+class SqlSettings(OfficeScopedRepository):
     """The office's liaison settings (one row) and its per-agency overrides."""
 
     def get(self) -> LiaisonSettings | None:
@@ -251,7 +251,7 @@ class SqlSettings(OfficeRepository):
             )
 
 
-class SqlTemplates(OfficeRepository):
+class SqlTemplates(OfficeScopedRepository):
     """The office's letter templates, every version of each."""
 
     def list(self) -> list[TemplateVersion]:
@@ -264,9 +264,7 @@ class SqlTemplates(OfficeRepository):
 
     def latest_version(self, name: str) -> int:
         """The newest version number of `name` (0 when there is none)."""
-        return int(
-            self._uow.session.execute(LATEST_VERSION, {**self._office, "name": name}).scalar() or 0
-        )
+        return int(self._uow.session.execute(LATEST_VERSION, self._params(name=name)).scalar() or 0)
 
     def add(self, template: TemplateVersion) -> None:
         self._uow.session.execute(

@@ -10,11 +10,11 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.sql.elements import BindParameter
 
-from services.agencies.adapters.office_scope import OfficeRepository
 from services.agencies.domain.consent import ReleaseRecord
 from services.agencies.domain.office import CaseFacts
 from services.agencies.models import CaseProjection, PrivacyReleaseRow
 from services.chassis.db import insert_on_conflict
+from services.chassis.repository import OfficeScopedRepository
 
 OFFICE: BindParameter[str] = bindparam("office_id")
 RELEASES = cast(Table, PrivacyReleaseRow.__table__)
@@ -42,7 +42,7 @@ def _release(row: Any) -> ReleaseRecord:
     )
 
 
-class SqlReleases(OfficeRepository):
+class SqlReleases(OfficeScopedRepository):
     """The office's privacy releases as intake announced them."""
 
     def for_submission(self, submission_id: str) -> list[ReleaseRecord]:
@@ -119,7 +119,7 @@ def _case(row: Any) -> CaseFacts:
     )
 
 
-class SqlCaseProjections(OfficeRepository):
+class SqlCaseProjections(OfficeScopedRepository):
     """Where each of the office's cases stands, as cases announced it."""
 
     def get(self, case_id: str) -> CaseFacts | None:

@@ -40,5 +40,4 @@ class Entrypoints:
     def _acting(self, arguments: dict[str, Any]) -> tuple[str, Any]:
         """The office the call is about (not found for a caller of another office) and who
         acts."""
-        caller = self._caller
-        return caller.office(arguments["office_id"]), caller.actor
+        return self._caller.acting(arguments["office_id"])

@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Row
 
+from services.chassis.repository import OfficeScopedRepository
 from services.chassis.uow import UnitOfWork
 
 State = dict[str, Any]
@@ -69,12 +70,12 @@ class Tracked(Generic[A]):
             self._tracked[tracked_id] = (aggregate, now)
 
 
-class TrackedRepository(Generic[A]):
+class TrackedRepository(OfficeScopedRepository, Generic[A]):
     """What the projections' repositories do alike: hand out an aggregate this unit of work
     already holds instead of reading it again, and write the tracked ones on `flush`."""
 
     def __init__(self, uow: UnitOfWork, tracked: Tracked[A]) -> None:
-        self._uow = uow
+        super().__init__(uow)
         self._tracked = tracked
 
     def _get(
@@ -83,11 +84,8 @@ class TrackedRepository(Generic[A]):
         tracked = self._tracked.get(tracked_id)
         if tracked is not None:
             return tracked
-        row = self._uow.session.execute(statement, self._params(**params)).first()
+        row = self._row(statement, **params)
         return None if row is None else self._tracked.loaded(tracked_id, from_row(row))
 
     def flush(self) -> None:
         self._tracked.flush()
-
-    def _params(self, **params: Any) -> dict[str, Any]:
-        return {"office_id": self._uow.office_id, **params}

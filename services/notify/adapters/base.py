@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 
 from services.chassis.db import insert_on_conflict
-from services.chassis.uow import UnitOfWork
+from services.chassis.repository import OfficeScopedRepository
 
 
 @functools.cache
@@ -74,16 +74,11 @@ def offices_with_due(
 P = TypeVar("P")
 
 
-class Repository:
-    """Scoped to its unit of work's office: every statement binds `office_id` from it."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-        self._session = uow.session
-        self._office_id = uow.office_id
+class Repository(OfficeScopedRepository):
+    """Scoped to its unit of work's office (the chassis base): rows are read as mappings."""
 
     def _one(self, statement: Any, **params: Any) -> RowMapping | None:
-        row = self._session.execute(statement, {"office_id": self._office_id, **params}).first()
+        row = self._row(statement, **params)
         return row._mapping if row is not None else None
 
     def _one_projected(self, kind: type[P], statement: Any, **params: Any) -> P | None:
@@ -91,8 +86,8 @@ class Repository:
         row = self._one(statement, **params)
         return projected(kind, row) if row else None
 
-    def _rows(self, statement: Any, **params: Any) -> Iterable[RowMapping]:
-        return self._session.execute(statement, {"office_id": self._office_id, **params}).mappings()
+    def _rows(self, statement: Any, **params: Any) -> list[RowMapping]:
+        return list(self._session.execute(statement, self._params(**params)).mappings())
 
     def _upsert(
         self,
@@ -103,7 +98,7 @@ class Repository:
         kept: Sequence[str] = (),
     ) -> None:
         statement = upsert(self._uow.dialect, table, tuple(keys), newest_by, tuple(kept))
-        self._session.execute(statement, {"office_id": self._office_id, **values})
+        self._session.execute(statement, self._params(**values))
 
 
 def projected(kind: type[P], row: Mapping[Any, Any]) -> P:
