@@ -195,9 +195,8 @@ class SuggestionRepository(OfficeScopedRepository):
         """Insert at once, so a second worker's row for the same case clashes here."""
         self._uow.session.execute(
             self._uow.table("agency_suggestions").insert(),
-            dict(
+            self._params(
                 id=str(uuid.uuid4()),
-                office_id=self._uow.office_id,
                 case_id=suggestion.case_id,
                 agency_code=suggestion.agency_code,
                 reason=suggestion.reason,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from services.chassis.uow import UnitOfWork
+from services.chassis.repository import OfficeScopedRepository
 from services.gateway.domain.identity import PLATFORM_ADMIN, LoginState, Principal
 from services.gateway.models import Base
 
@@ -110,27 +110,17 @@ class TokenListing:
     revoked_at: datetime | None
 
 
-class OfficeCredentials:
+class OfficeCredentials(OfficeScopedRepository):
     """The passwords, sessions and tokens of the office this unit of work is for."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
-    @property
-    def _session(self) -> Session:
-        return self._uow.session
-
-    def _office(self, **params: Any) -> dict[str, Any]:
-        return {"office_id": self._uow.office_id, **params}
 
     # Accounts --------------------------------------------------------------------------------
 
     def account_by_email(self, email: str) -> Account | None:
-        row = self._session.execute(ACCOUNT_BY_EMAIL, self._office(email=email)).first()
+        row = self._row(ACCOUNT_BY_EMAIL, email=email)
         return None if row is None else _account(row)
 
     def account(self, user_id: str) -> Account | None:
-        row = self._session.execute(ACCOUNT_BY_ID, self._office(user_id=user_id)).first()
+        row = self._row(ACCOUNT_BY_ID, user_id=user_id)
         return None if row is None else _account(row)
 
     def set_login_state(
@@ -139,7 +129,7 @@ class OfficeCredentials:
         self._session.execute(
             SET_LOGIN_STATE,
             {
-                "in_office": self._uow.office_id,
+                "in_office": self._office_id,
                 "user": user_id,
                 "failed": state.failed_logins,
                 "until": state.locked_until,
@@ -156,7 +146,7 @@ class OfficeCredentials:
     def _update_user(self, user_id: str, **values: Any) -> None:
         self._session.execute(
             update(USERS)
-            .where(USERS.c.office_id == self._uow.office_id, USERS.c.id == user_id)
+            .where(USERS.c.office_id == self._office_id, USERS.c.id == user_id)
             .values(**values)
         )
 
@@ -174,7 +164,7 @@ class OfficeCredentials:
             SESSIONS.insert(),
             dict(
                 id_hash=id_hash,
-                office_id=self._uow.office_id,
+                office_id=self._office_id,
                 user_id=user_id,
                 created_at=now,
                 last_seen_at=now,
@@ -187,7 +177,7 @@ class OfficeCredentials:
         """The second factor is in: the session opens the office's pages."""
         self._session.execute(
             update(SESSIONS)
-            .where(SESSIONS.c.office_id == self._uow.office_id, SESSIONS.c.id_hash == id_hash)
+            .where(SESSIONS.c.office_id == self._office_id, SESSIONS.c.id_hash == id_hash)
             .values(pending=None)
         )
 
@@ -196,14 +186,14 @@ class OfficeCredentials:
     def office_requires_totp(self) -> bool:
         return bool(
             self._session.execute(
-                select(OFFICES.c.require_totp).where(OFFICES.c.office_id == self._uow.office_id)
+                select(OFFICES.c.require_totp).where(OFFICES.c.office_id == self._office_id)
             ).scalar()
         )
 
     def require_totp(self, required: bool) -> None:
         self._session.execute(
             update(OFFICES)
-            .where(OFFICES.c.office_id == self._uow.office_id)
+            .where(OFFICES.c.office_id == self._office_id)
             .values(require_totp=required)
         )
 
@@ -211,30 +201,28 @@ class OfficeCredentials:
         self._update_user(user_id, totp_secret=secret)
 
     def find_session(self, id_hash: str) -> SessionFound | None:
-        row = self._session.execute(SESSION_PRINCIPAL, self._office(id_hash=id_hash)).first()
+        row = self._row(SESSION_PRINCIPAL, id_hash=id_hash)
         if row is None:
             return None
-        principal = Principal(
-            row.id, row.display_name, row.email, row.role, self._uow.office_id, "web"
-        )
+        principal = Principal(row.id, row.display_name, row.email, row.role, self._office_id, "web")
         return SessionFound(principal, row.created_at, row.last_seen_at, row.pending)
 
     def touch_session(self, id_hash: str, now: datetime) -> None:
         self._session.execute(
-            TOUCH_SESSION, {"in_office": self._uow.office_id, "id": id_hash, "seen": now}
+            TOUCH_SESSION, {"in_office": self._office_id, "id": id_hash, "seen": now}
         )
 
     def end_session(self, id_hash: str) -> None:
         self._session.execute(
             delete(SESSIONS).where(
-                SESSIONS.c.office_id == self._uow.office_id, SESSIONS.c.id_hash == id_hash
+                SESSIONS.c.office_id == self._office_id, SESSIONS.c.id_hash == id_hash
             )
         )
 
     def end_sessions_of(self, user_id: str) -> None:
         self._session.execute(
             delete(SESSIONS).where(
-                SESSIONS.c.office_id == self._uow.office_id, SESSIONS.c.user_id == user_id
+                SESSIONS.c.office_id == self._office_id, SESSIONS.c.user_id == user_id
             )
         )
 
@@ -246,7 +234,7 @@ class OfficeCredentials:
             TOKENS.insert(),
             dict(
                 id=token_id,
-                office_id=self._uow.office_id,
+                office_id=self._office_id,
                 user_id=user_id,
                 name=name,
                 token_hash=token_hash,
@@ -256,21 +244,21 @@ class OfficeCredentials:
         return token_id
 
     def token_principal(self, token_hash: str, now: datetime) -> Principal | None:
-        row = self._session.execute(TOKEN_PRINCIPAL, self._office(token_hash=token_hash)).first()
+        row = self._row(TOKEN_PRINCIPAL, token_hash=token_hash)
         if row is None:
             return None
         self._session.execute(
             update(TOKENS)
-            .where(TOKENS.c.office_id == self._uow.office_id, TOKENS.c.id == row.token_id)
+            .where(TOKENS.c.office_id == self._office_id, TOKENS.c.id == row.token_id)
             .values(last_used_at=now)
         )
-        return Principal(row.id, row.display_name, row.email, row.role, self._uow.office_id, "api")
+        return Principal(row.id, row.display_name, row.email, row.role, self._office_id, "api")
 
     def revoke_token(self, token_id: str, now: datetime) -> bool:
         result = self._session.execute(
             update(TOKENS)
             .where(
-                TOKENS.c.office_id == self._uow.office_id,
+                TOKENS.c.office_id == self._office_id,
                 TOKENS.c.id == token_id,
                 TOKENS.c.revoked_at.is_(None),
             )
@@ -289,7 +277,7 @@ class OfficeCredentials:
                 TOKENS.c.revoked_at,
             )
             .join(USERS, USERS.c.id == TOKENS.c.user_id)
-            .where(TOKENS.c.office_id == self._uow.office_id)
+            .where(TOKENS.c.office_id == self._office_id)
             .order_by(TOKENS.c.created_at.desc())
         )
         return [TokenListing(*row) for row in rows]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.chassis.db import utcnow
 from services.chassis.errors import Conflict
+from services.chassis.repository import OfficeScopedRepository
 from services.chassis.uow import UnitOfWork
 from services.gateway.credentials import OfficeCredentials
 from services.gateway.domain.staff import (
@@ -111,15 +112,12 @@ EVERY_OFFICE = (
 )
 
 
-class OfficeRepository:
+class OfficeRepository(OfficeScopedRepository):
     """The office this unit of work is for."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
 
     def get(self, *, for_update: bool = False) -> Office | None:
         statement = OFFICE_FOR_UPDATE if for_update else OFFICE
-        row = self._uow.session.execute(statement, {"office_id": self._uow.office_id}).first()
+        row = self._row(statement)
         if row is None:
             return None
         intervals = ReminderIntervals(**{name: getattr(row, name) for name in INTERVALS})
@@ -136,10 +134,10 @@ class OfficeRepository:
         """Insert at once, so a registration racing this one clashes here."""
         _same_office(self._uow, office.office_id)
         try:
-            self._uow.session.execute(
+            self._session.execute(
                 OFFICES.insert(),
                 dict(
-                    office_id=self._uow.office_id,
+                    office_id=self._office_id,
                     name=office.name,
                     reply_to_email=office.reply_to_email,
                     timezone=office.timezone,
@@ -148,40 +146,36 @@ class OfficeRepository:
                 ),
             )
         except IntegrityError:
-            raise Conflict(
-                f"office {self._uow.office_id} was registered at the same time"
-            ) from None
+            raise Conflict(f"office {self._office_id} was registered at the same time") from None
         return self._uow.track(office)
 
     def save(self, office: Office) -> None:
         _same_office(self._uow, office.office_id)
-        self._uow.session.execute(
+        self._session.execute(
             UPDATE_OFFICE,
             {
-                "office": self._uow.office_id,
+                "office": self._office_id,
                 "new_name": office.name,
                 "new_reply_to_email": office.reply_to_email,
             },
         )
 
     def set_timezone(self, timezone: str) -> None:
-        self._uow.session.execute(
-            update(OFFICES)
-            .where(OFFICES.c.office_id == self._uow.office_id)
-            .values(timezone=timezone)
+        self._session.execute(
+            update(OFFICES).where(OFFICES.c.office_id == self._office_id).values(timezone=timezone)
         )
 
     def set_reminder_intervals(self, intervals: ReminderIntervals) -> None:
-        self._uow.session.execute(
+        self._session.execute(
             update(OFFICES)
-            .where(OFFICES.c.office_id == self._uow.office_id)
+            .where(OFFICES.c.office_id == self._office_id)
             .values(**dataclasses.asdict(intervals))
         )
 
     def set_sending_hours(self, hours: SendingHours | None) -> None:
-        self._uow.session.execute(
+        self._session.execute(
             update(OFFICES)
-            .where(OFFICES.c.office_id == self._uow.office_id)
+            .where(OFFICES.c.office_id == self._office_id)
             .values(
                 sending_from=hours.start if hours else None,
                 sending_until=hours.end if hours else None,
@@ -190,7 +184,7 @@ class OfficeRepository:
 
     def summary(self) -> OfficeSummary | None:
         """The office with its active staff count, in one statement (every page asks)."""
-        row = self._uow.session.execute(SUMMARY, {"office_id": self._uow.office_id}).first()
+        row = self._row(SUMMARY)
         if row is None:
             return None
         return OfficeSummary(
@@ -198,27 +192,22 @@ class OfficeRepository:
         )
 
 
-class StaffRepository:
+class StaffRepository(OfficeScopedRepository):
     """The staff of the office this unit of work is for."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
     def by_email(self, email: str) -> StaffMember | None:
-        row = self._uow.session.execute(
-            STAFF_BY_EMAIL, {"office_id": self._uow.office_id, "email": email}
-        ).first()
+        row = self._row(STAFF_BY_EMAIL, email=email)
         return None if row is None else self._uow.track(_member(row))
 
     def add(self, member: StaffMember) -> StaffMember:
         """Insert at once: the same email added meanwhile clashes on the unique key here."""
         _same_office(self._uow, member.office_id)
         try:
-            self._uow.session.execute(
+            self._session.execute(
                 USERS.insert(),
                 dict(
                     id=member.user_id,
-                    office_id=self._uow.office_id,
+                    office_id=self._office_id,
                     display_name=member.display_name,
                     email=member.email,
                     role=member.role,
@@ -229,23 +218,21 @@ class StaffRepository:
                 ),
             )
         except IntegrityError:
-            raise DuplicateEmail(self._uow.office_id, member.email) from None
+            raise DuplicateEmail(self._office_id, member.email) from None
         return self._uow.track(member)
 
     def get(self, user_id: str) -> StaffMember | None:
-        row = self._uow.session.execute(
-            STAFF_BY_ID, {"office_id": self._uow.office_id, "user_id": user_id}
-        ).first()
+        row = self._row(STAFF_BY_ID, user_id=user_id)
         return None if row is None else self._uow.track(_member(row))
 
     def save(self, member: StaffMember) -> None:
         """Write the member's role, specialties and whether they are active; a deactivated
         member's sessions end with their account."""
         _same_office(self._uow, member.office_id)
-        self._uow.session.execute(
+        self._session.execute(
             UPDATE_MEMBER,
             {
-                "in_office": self._uow.office_id,
+                "in_office": self._office_id,
                 "user": member.user_id,
                 "new_role": member.role,
                 "new_active": member.active,
@@ -253,13 +240,11 @@ class StaffRepository:
             },
         )
         if not member.active:
-            self._uow.session.execute(
-                END_SESSIONS, {"office_id": self._uow.office_id, "user_id": member.user_id}
-            )
+            self._session.execute(END_SESSIONS, self._params(user_id=member.user_id))
 
     def all(self) -> list[StaffMember]:
         """Every member, each tracked (what one records is kept when the unit commits)."""
-        rows = self._uow.session.execute(ALL_STAFF, {"office_id": self._uow.office_id})
+        rows = self._rows(ALL_STAFF)
         return [self._uow.track(_member(row)) for row in rows]
 
 

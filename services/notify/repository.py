@@ -83,7 +83,7 @@ class OfficeRepository(Repository):
 
     def forget(self) -> None:
         """The row changed: read it again when next asked."""
-        self._read_rows().pop(self._uow.office_id, None)
+        self._read_rows().pop(self._office_id, None)
 
     def schedule(self) -> tuple[str | None, ReminderPolicy]:
         row = self._office()
@@ -97,7 +97,7 @@ class OfficeRepository(Repository):
 
     def _office(self) -> RowMapping | None:
         read = self._read_rows()
-        office_id = self._uow.office_id
+        office_id = self._office_id
         if office_id not in read:
             read[office_id] = self._one(OFFICE)
         return read[office_id]

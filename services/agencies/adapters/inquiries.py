@@ -253,7 +253,7 @@ class SqlInquiries(OfficeScopedRepository):
     def add(self, inquiry: Inquiry, schedule: Schedule) -> Inquiry:
         self._uow.session.execute(
             INQUIRIES.insert().values(
-                id=inquiry.inquiry_id, office_id=self._uow.office_id, **_values(inquiry, schedule)
+                id=inquiry.inquiry_id, office_id=self._office_id, **_values(inquiry, schedule)
             )
         )
         self._stored_replies[inquiry.inquiry_id] = set()
@@ -271,7 +271,7 @@ class SqlInquiries(OfficeScopedRepository):
         self._uow.session.execute(
             update(INQUIRIES)
             .where(
-                INQUIRIES.c.office_id == self._uow.office_id,
+                INQUIRIES.c.office_id == self._office_id,
                 INQUIRIES.c.id == inquiry.inquiry_id,
             )
             .values(_values(inquiry, schedule))
@@ -289,7 +289,7 @@ class SqlInquiries(OfficeScopedRepository):
             rows.append(
                 {
                     "id": reply.reply_id,
-                    "office_id": self._uow.office_id,
+                    "office_id": self._office_id,
                     "inquiry_id": inquiry.inquiry_id,
                     "kind": reply.kind,
                     "text": reply.text,
@@ -307,7 +307,7 @@ class SqlInquiries(OfficeScopedRepository):
     def store_letter(self, inquiry_id: str, pdf: bytes) -> None:
         self._uow.session.execute(
             update(INQUIRIES)
-            .where(INQUIRIES.c.office_id == self._uow.office_id, INQUIRIES.c.id == inquiry_id)
+            .where(INQUIRIES.c.office_id == self._office_id, INQUIRIES.c.id == inquiry_id)
             .values(letter_pdf=pdf)
         )
 
@@ -344,7 +344,7 @@ class SqlReferrals(OfficeScopedRepository):
         self._uow.session.execute(
             REFERRALS.insert().values(
                 id=referral.referral_id,
-                office_id=self._uow.office_id,
+                office_id=self._office_id,
                 case_id=referral.case_id,
                 reference=referral.reference,
                 partner_id=referral.partner_id,

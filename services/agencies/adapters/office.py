@@ -119,13 +119,13 @@ class _OfficeDirectory(OfficeScopedRepository):
         """Change the office's row `row_id`, or insert it; True when it was new."""
         changed = self._uow.session.execute(
             update(table)
-            .where(table.c.office_id == self._uow.office_id, table.c.id == row_id)
+            .where(table.c.office_id == self._office_id, table.c.id == row_id)
             .values(values)
         )
         if changed.rowcount:  # type: ignore[attr-defined]
             return False
         self._uow.session.execute(
-            table.insert().values(id=row_id, office_id=self._uow.office_id, created_at=at, **values)
+            table.insert().values(id=row_id, office_id=self._office_id, created_at=at, **values)
         )
         return True
 
@@ -228,7 +228,7 @@ class SqlSettings(OfficeScopedRepository):
             "approval_roles": ",".join(settings.approval_roles),
             "updated_at": at,
         }
-        office = self._uow.office_id
+        office = self._office_id
         session = self._uow.session
         changed = session.execute(
             update(SETTINGS).where(SETTINGS.c.office_id == office).values(values)
@@ -270,7 +270,7 @@ class SqlTemplates(OfficeScopedRepository):
         self._uow.session.execute(
             TEMPLATES.insert().values(
                 id=template.template_id,
-                office_id=self._uow.office_id,
+                office_id=self._office_id,
                 name=template.name,
                 version=template.version,
                 subject=template.subject,
@@ -287,7 +287,7 @@ class SqlTemplates(OfficeScopedRepository):
         self._uow.session.execute(
             update(TEMPLATES)
             .where(
-                TEMPLATES.c.office_id == self._uow.office_id,
+                TEMPLATES.c.office_id == self._office_id,
                 TEMPLATES.c.id == template.template_id,
             )
             .values(approved_by=template.approved_by, approved_at=template.approved_at)

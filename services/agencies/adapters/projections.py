@@ -53,7 +53,7 @@ class SqlReleases(OfficeScopedRepository):
         """Record a signed release; one already known keeps its revocation (the revocation
         may have arrived first)."""
         values = {
-            "office_id": self._uow.office_id,
+            "office_id": self._office_id,
             "submission_id": release.submission_id,
             "constituent_id": constituent_id,
             "agencies": ",".join(release.agencies),
@@ -88,7 +88,7 @@ class SqlReleases(OfficeScopedRepository):
         gate never counts it: its kind is unknown)."""
         statement = insert_on_conflict(self._uow.dialect, RELEASES).values(
             id=release_id,
-            office_id=self._uow.office_id,
+            office_id=self._office_id,
             submission_id=submission_id,
             constituent_id=constituent_id,
             agencies=",".join(agencies),
@@ -138,7 +138,7 @@ class SqlCaseProjections(OfficeScopedRepository):
             "closed_at": case.closed_at,
         }
         statement = insert_on_conflict(self._uow.dialect, CASES).values(
-            office_id=self._uow.office_id, case_id=case.case_id, **values
+            office_id=self._office_id, case_id=case.case_id, **values
         )
         self._uow.session.execute(
             statement.on_conflict_do_update(
@@ -154,6 +154,6 @@ class SqlCaseProjections(OfficeScopedRepository):
     def set_status(self, case_id: str, status: str, closed_at: datetime | None) -> None:
         self._uow.session.execute(
             update(CASES)
-            .where(CASES.c.office_id == self._uow.office_id, CASES.c.case_id == case_id)
+            .where(CASES.c.office_id == self._office_id, CASES.c.case_id == case_id)
             .values(status=status, closed_at=closed_at)
         )

@@ -11,6 +11,7 @@ from services.cases.adapters.rotation import take_turn_apart
 from services.cases.adapters.staff import SqlRoster
 from services.cases.models import Base
 from services.cases.ports import Allocation
+from services.chassis.repository import OfficeScopedRepository
 from services.chassis.uow import UnitOfWork
 
 CASES = Base.metadata.tables["cases"]
@@ -32,9 +33,9 @@ RELEASE_PENDING = PENDING.delete().where(
 )
 
 
-class SqlAllocations:
+class SqlAllocations(OfficeScopedRepository):
     def __init__(self, uow: UnitOfWork, roster: SqlRoster) -> None:
-        self._uow = uow
+        super().__init__(uow)
         self._roster = roster
 
     def take(self, submission_id: str, now: datetime, category: str) -> Allocation | None:
@@ -48,32 +49,24 @@ class SqlAllocations:
         # this very transaction, for ever; one of another office could wait for a connection
         # of the apart pool that other workers hold waiting for this transaction's lock. Inline
         # is safe: a batch takes offices in one order, so batches lock them in one order.
-        session = self._uow.session
         # The office's lock before its counter row, as the apart statement takes them.
         self._roster.lock()
-        params = {"office_id": self._uow.office_id, "submission_id": submission_id}
-        if session.execute(HAS_CASE, params).first() is not None:
+        if self._row(HAS_CASE, submission_id=submission_id) is not None:
             return None
-        number = session.execute(
-            NEXT_NUMBER, {"office_id": self._uow.office_id, "year": now.year}
-        ).scalar_one()
+        number = self._session.execute(NEXT_NUMBER, self._params(year=now.year)).scalar_one()
         return Allocation(int(number), self._roster.take_turn(now, category))
 
     def number(self, year: int) -> int:
         """The office's next reference number of `year` alone, for a case that comes from no
         submission of intake (the demo seed): later openings carry on after it."""
         self._roster.lock()
-        return int(
-            self._uow.session.execute(
-                NEXT_NUMBER, {"office_id": self._uow.office_id, "year": year}
-            ).scalar_one()
-        )
+        return int(self._session.execute(NEXT_NUMBER, self._params(year=year)).scalar_one())
 
     def _take_apart(self, submission_id: str, now: datetime, category: str) -> Allocation | None:
-        bind = self._uow.session.get_bind()
+        bind = self._session.get_bind()
         taken = take_turn_apart(
             bind,  # type: ignore[arg-type]
-            office_id=self._uow.office_id,
+            office_id=self._office_id,
             submission_id=submission_id,
             category=category,
             now=now,
@@ -82,10 +75,7 @@ class SqlAllocations:
             return None
         if taken.turn is not None:
             # Pending until this opening commits its case, which then counts instead.
-            self._uow.session.execute(
-                RELEASE_PENDING,
-                {"office_id": self._uow.office_id, "submission_id": submission_id},
-            )
+            self._session.execute(RELEASE_PENDING, self._params(submission_id=submission_id))
             return taken
         # Nobody took cases a moment ago. Look again holding the office's lock until this
         # opening commits: a first caseworker being added meanwhile is either seen now, or

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 
 from services.cases.domain.queue import AuditEntry
 from services.cases.models import Base
-from services.chassis.uow import UnitOfWork
+from services.chassis.repository import OfficeScopedRepository
 
 AUDIT_LOG = Base.metadata.tables["audit_log"]
 TRAIL = (
@@ -24,14 +24,9 @@ TRAIL = (
 )
 
 
-class SqlAuditTrail:
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
+class SqlAuditTrail(OfficeScopedRepository):
     def for_case(self, case_id: str, limit: int) -> list[AuditEntry]:
-        rows = self._uow.session.execute(
-            TRAIL, {"office_id": self._uow.office_id, "case_id": case_id, "limit": limit}
-        )
+        rows = self._rows(TRAIL, case_id=case_id, limit=limit)
         return [
             AuditEntry(row.occurred_at.astimezone(UTC), row.actor, row.action, row.origin)
             for row in rows

@@ -25,6 +25,7 @@ from services.cases.domain.case import UNFINISHED, Case, CaseAttachment, Timelin
 from services.cases.domain.queue import CasePage, CaseQuery
 from services.cases.domain.workload import AgeBuckets, AssigneeCount, bucket_cutoffs
 from services.cases.models import Base
+from services.chassis.repository import OfficeScopedRepository
 from services.chassis.uow import UnitOfWork
 
 CASES = Base.metadata.tables["cases"]
@@ -108,25 +109,25 @@ def _conditions(query: CaseQuery) -> list[Any]:
     return conditions
 
 
-class SqlCaseRepository:
+class SqlCaseRepository(OfficeScopedRepository):
     """Cases handed out or added are tracked; `flush` (on commit) writes what their methods
     changed: one UPDATE of the columns that changed, one INSERT of the notes they added, one
     of the files they were given."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+        super().__init__(uow)
         # Each case with its state, notes and attachments as last written.
         self._tracked: dict[str, tuple[Case, State, int, int]] = {}
 
     def add(self, case: Case) -> None:
-        assert case.office_id == self._uow.office_id, "a case belongs to its unit of work's office"
-        self._uow.session.execute(INSERT_CASE, new_row(case))
+        assert case.office_id == self._office_id, "a case belongs to its unit of work's office"
+        self._session.execute(INSERT_CASE, new_row(case))
         self._write_notes(case, case.timeline)
         self._write_attachments(case, case.attachments)
         self._track(case)
 
     def get(self, case_id: str) -> Case | None:
-        row = self._uow.session.execute(CASE, self._params(case_id=case_id)).first()
+        row = self._row(CASE, case_id=case_id)
         return None if row is None else self._track(case_from(row))
 
     def get_with_timeline(self, case_id: str) -> Case | None:
@@ -137,29 +138,28 @@ class SqlCaseRepository:
         return self._with_timeline(CASE_BY_REFERENCE, reference=reference)
 
     def _with_timeline(self, statement: Select[Any], **params: Any) -> Case | None:
-        row = self._uow.session.execute(statement, self._params(**params)).first()
+        row = self._row(statement, **params)
         if row is None:
             return None
         if row.id in self._tracked:
             return self._tracked[row.id][0]
         self._uow.write_held(INSERT_NOTES)
-        notes = self._uow.session.execute(NOTES, self._params(case_id=row.id))
+        notes = self._rows(NOTES, case_id=row.id)
         case = case_from(row, [note_from(note) for note in notes])
-        attachments = self._uow.session.execute(ATTACHMENTS_OF_CASE, self._params(case_id=row.id))
+        attachments = self._rows(ATTACHMENTS_OF_CASE, case_id=row.id)
         case.attachments = tuple(attachment_from(attachment) for attachment in attachments)
         return self._track(case)
 
     def awaiting_caseworker(self) -> list[Case]:
-        rows = self._uow.session.execute(AWAITING_CASEWORKER, self._params())
+        rows = self._rows(AWAITING_CASEWORKER)
         return [self._track(case_from(row)) for row in rows]
 
     def page(self, query: CaseQuery) -> CasePage:
-        conditions = [CASES.c.office_id == self._uow.office_id, *_conditions(query)]
-        session = self._uow.session
-        total = session.execute(
+        conditions = [CASES.c.office_id == self._office_id, *_conditions(query)]
+        total = self._session.execute(
             select(func.count()).select_from(CASES).where(*conditions)
         ).scalar_one()
-        rows = session.execute(
+        rows = self._session.execute(
             select(CASES)
             .where(*conditions)
             .order_by(CASES.c.opened_at.desc(), CASES.c.reference.desc())
@@ -171,10 +171,7 @@ class SqlCaseRepository:
     def workload(self, now: datetime) -> dict[str | None, AssigneeCount]:
         """The office's active cases per assignee (None: nobody) by age at `now`."""
         under_7, under_30, under_90 = bucket_cutoffs(now)
-        rows = self._uow.session.execute(
-            WORKLOAD,
-            self._params(under_7=under_7, under_30=under_30, under_90=under_90),
-        )
+        rows = self._rows(WORKLOAD, under_7=under_7, under_30=under_30, under_90=under_90)
         return {row.assigned_to_id: _count(row) for row in rows}
 
     def flush(self) -> None:
@@ -184,8 +181,8 @@ class SqlCaseRepository:
             # one read it (an agency suggestion must not undo an assignment).
             changed = {column: value for column, value in now.items() if before[column] != value}
             if changed:
-                self._uow.session.execute(
-                    UPDATE_CASE, {"in_office": self._uow.office_id, "case": case_id, **changed}
+                self._session.execute(
+                    UPDATE_CASE, {"in_office": self._office_id, "case": case_id, **changed}
                 )
             self._write_notes(case, case.timeline[written:])
             self._write_attachments(case, case.attachments[filed:])
@@ -207,18 +204,15 @@ class SqlCaseRepository:
         # A batch's notes go in one statement at its end: a case is read with its timeline
         # only after the notes held for it are written (`_with_timeline`).
         self._uow.insert_later(
-            INSERT_NOTES, [note_row(self._uow.office_id, case.case_id, note) for note in notes]
+            INSERT_NOTES, [note_row(self._office_id, case.case_id, note) for note in notes]
         )
 
     def _write_attachments(self, case: Case, attachments: tuple[CaseAttachment, ...]) -> None:
         if attachments:
-            self._uow.session.execute(
+            self._session.execute(
                 INSERT_ATTACHMENTS,
-                [attachment_row(self._uow.office_id, case.case_id, a) for a in attachments],
+                [attachment_row(self._office_id, case.case_id, a) for a in attachments],
             )
-
-    def _params(self, **params: Any) -> dict[str, Any]:
-        return {"office_id": self._uow.office_id, **params}
 
 
 def _count(row: Row[Any]) -> AssigneeCount:

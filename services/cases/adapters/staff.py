@@ -14,7 +14,7 @@ from services.cases.domain.lifecycle import UNFINISHED
 from services.cases.domain.routing import RosterMember, Turn, route, specialists
 from services.cases.models import Base
 from services.chassis.db import insert_on_conflict
-from services.chassis.uow import UnitOfWork
+from services.chassis.repository import OfficeScopedRepository
 
 STAFF = Base.metadata.tables["staff_members"]
 CASES = Base.metadata.tables["cases"]
@@ -45,20 +45,17 @@ CASELOADS = (
 )
 
 
-class SqlRoster:
+class SqlRoster(OfficeScopedRepository):
     """On PostgreSQL, reading a member for a change and taking a turn hold the office's
     openings lock until the unit of work ends: a roster change and the openings of its office
     take turns, so no opening can miss a caseworker who is being added, and no waiting case can
     be missed by the caseworker's arrival (see `SqlAllocations`)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
     @property
     def holds_lock(self) -> bool:
         """Whether this transaction holds the office's openings lock already (kept on the
         session: a batch's units of work share one transaction, and so its locks)."""
-        return self._uow.office_id in self._locked_offices()
+        return self._office_id in self._locked_offices()
 
     @property
     def holds_any_lock(self) -> bool:
@@ -66,30 +63,25 @@ class SqlRoster:
         return bool(self._locked_offices())
 
     def _locked_offices(self) -> set[str]:
-        return self._uow.session.info.setdefault("openings_locked", set())  # type: ignore[no-any-return]
+        return self._session.info.setdefault("openings_locked", set())  # type: ignore[no-any-return]
 
     def get(self, user_id: str) -> RosterMember | None:
         self.lock()
-        row = self._uow.session.execute(
-            MEMBER, {"office_id": self._uow.office_id, "user_id": user_id}
-        ).first()
+        row = self._row(MEMBER, user_id=user_id)
         return None if row is None else _member(row)
 
     def find(self, user_id: str) -> RosterMember | None:
         """The member as the roster has them, to name or check them (takes no lock: for
         reading, not for changing the roster)."""
-        row = self._uow.session.execute(
-            MEMBER, {"office_id": self._uow.office_id, "user_id": user_id}
-        ).first()
+        row = self._row(MEMBER, user_id=user_id)
         return None if row is None else _member(row)
 
     def members(self) -> list[RosterMember]:
-        rows = self._uow.session.execute(ROSTER, {"office_id": self._uow.office_id})
-        return [_member(row) for row in rows]
+        return [_member(row) for row in self._rows(ROSTER)]
 
     def put(self, member: RosterMember) -> None:
         upsert = insert_on_conflict(self._uow.dialect, STAFF).values(
-            office_id=self._uow.office_id,
+            office_id=self._office_id,
             user_id=member.user_id,
             display_name=member.display_name,
             role=member.role,
@@ -98,7 +90,7 @@ class SqlRoster:
             active=member.active,
             specialties=json.dumps(list(member.specialties)),
         )
-        self._uow.session.execute(
+        self._session.execute(
             upsert.on_conflict_do_update(
                 index_elements=[STAFF.c.office_id, STAFF.c.user_id],
                 set_={
@@ -116,22 +108,17 @@ class SqlRoster:
         # count in their caseloads: write them first.
         self._uow.flush()
         if self._uow.dialect == "postgresql":
-            self._locked_offices().add(self._uow.office_id)  # the statement takes it itself
-            return take_turn_inline(
-                self._uow.session.connection(), self._uow.office_id, category, now
-            )
+            self._locked_offices().add(self._office_id)  # the statement takes it itself
+            return take_turn_inline(self._session.connection(), self._office_id, category, now)
         # SQLite lets one transaction write at a time, so turns are taken one after another
         # already; the rule runs here on the roster and caseloads as read.
-        session = self._uow.session
-        roster = [
-            _member(row) for row in session.execute(ROSTER, {"office_id": self._uow.office_id})
-        ]
+        roster = [_member(row) for row in self._rows(ROSTER)]
         turn = route(roster, category, self._caseloads(specialists(roster, category)), now)
         if turn is not None:
-            session.execute(
+            self._session.execute(
                 SET_TURN,
                 {
-                    "in_office": self._uow.office_id,
+                    "in_office": self._office_id,
                     "member": turn.user_id,
                     "last_assigned_at": turn.assigned_at,
                 },
@@ -141,17 +128,14 @@ class SqlRoster:
     def _caseloads(self, members: list[RosterMember]) -> dict[str, int]:
         if not members:
             return {}
-        rows = self._uow.session.execute(
-            CASELOADS,
-            {"office_id": self._uow.office_id, "members": [m.user_id for m in members]},
-        )
+        rows = self._rows(CASELOADS, members=[m.user_id for m in members])
         return {row.assigned_to_id: int(row.caseload) for row in rows}
 
     def lock(self) -> None:
         """Hold the office's openings lock until the transaction ends (PostgreSQL)."""
         if not self.holds_lock and self._uow.dialect == "postgresql":
-            lock_openings(self._uow.session.connection(), self._uow.office_id)
-            self._locked_offices().add(self._uow.office_id)
+            lock_openings(self._session.connection(), self._office_id)
+            self._locked_offices().add(self._office_id)
 
 
 def _member(row: Any) -> RosterMember:

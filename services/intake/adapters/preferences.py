@@ -9,14 +9,13 @@ from sqlalchemy import bindparam, select
 
 from services.chassis.db import insert_on_conflict
 from services.chassis.errors import ChangedElsewhere
+from services.chassis.repository import OfficeScopedRepository
 from services.intake.adapters.submissions import CONSTITUENTS
 from services.intake.domain.unsubscribe import ContactPreferences, UnsubscribeLink
 from services.intake.models import Base
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
-
-    from services.chassis.uow import UnitOfWork
 
 UNSUBSCRIBE_LINKS = Base.metadata.tables["unsubscribe_links"]
 
@@ -54,12 +53,9 @@ RESUME_EMAIL = CONSTITUENTS.update().where(
 )
 
 
-class UnsubscribeRepository:
+class UnsubscribeRepository(OfficeScopedRepository):
     """The office's unsubscribe links, known by their digests, and its constituents' contact
     preferences (kept on `constituents`)."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
 
     def offer(self, link: UnsubscribeLink) -> None:
         """Keep the link notify offered for a constituent. The same offer again (a replayed
@@ -67,12 +63,12 @@ class UnsubscribeRepository:
         replaces it (notify makes one per constituent, so only a notify that lost its secret
         would): the links in their newest emails are the ones that work."""
         statement = insert_on_conflict(self._uow.dialect, UNSUBSCRIBE_LINKS).values(
-            office_id=self._uow.office_id,
+            office_id=self._office_id,
             constituent_id=link.constituent_id,
             token_sha256=link.token_sha256,
             offered_at=link.offered_at,
         )
-        self._uow.session.execute(
+        self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=[UNSUBSCRIBE_LINKS.c.office_id, UNSUBSCRIBE_LINKS.c.constituent_id],
                 set_={
@@ -84,17 +80,11 @@ class UnsubscribeRepository:
         )
 
     def by_digest(self, token_sha256: str) -> UnsubscribeLink | None:
-        row = self._uow.session.execute(
-            UNSUBSCRIBE_LINK_BY_DIGEST,
-            {"office_id": self._uow.office_id, "token_sha256": token_sha256},
-        ).first()
+        row = self._row(UNSUBSCRIBE_LINK_BY_DIGEST, token_sha256=token_sha256)
         return UnsubscribeLink(**row._mapping) if row else None
 
     def preferences(self, constituent_id: str) -> ContactPreferences | None:
-        row = self._uow.session.execute(
-            CONTACT_PREFERENCES,
-            {"office_id": self._uow.office_id, "constituent_id": constituent_id},
-        ).first()
+        row = self._row(CONTACT_PREFERENCES, constituent_id=constituent_id)
         if row is None:
             return None
         return self._uow.track(ContactPreferences(**row._mapping))
@@ -105,10 +95,10 @@ class UnsubscribeRepository:
         statement = RESUME_EMAIL if preferences.email_opted_out_at is None else STOP_EMAIL
         result = cast(
             "CursorResult[Any]",
-            self._uow.session.execute(
+            self._session.execute(
                 statement,
                 {
-                    "constituent_office_id": self._uow.office_id,
+                    "constituent_office_id": self._office_id,
                     "the_constituent_id": preferences.constituent_id,
                     "email_opted_out_at": preferences.email_opted_out_at,
                 },

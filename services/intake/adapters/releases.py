@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import bindparam, select
 
 from services.chassis.db import insert_on_conflict
+from services.chassis.repository import OfficeScopedRepository
 from services.intake.adapters.submissions import OFFICES, RELEASES
 from services.intake.domain.attachments import StoredAttachment
 from services.intake.domain.documents import DocumentsSent
@@ -24,8 +25,6 @@ from services.intake.models import Base
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
-
-    from services.chassis.uow import UnitOfWork
 
 INSERT_RELEASE = RELEASES.insert()
 
@@ -139,24 +138,19 @@ class ReleaseSecrets:
     scan_filename: str | None
 
 
-class AttachmentRepository:
+class AttachmentRepository(OfficeScopedRepository):
     """The files constituents sent with their requests (bytes kept in intake's database)."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
 
     def add_all(
         self, submission_id: str, attachments: Sequence[StoredAttachment], received_at: datetime
     ) -> None:
         if not attachments:
             return
-        office_id = self._uow.office_id
-        self._uow.session.execute(
+        self._session.execute(
             INSERT_ATTACHMENT,
             [
-                dict(
+                self._params(
                     id=item.id,
-                    office_id=office_id,
                     submission_id=submission_id,
                     filename=item.filename,
                     content_type=item.content_type,
@@ -176,40 +170,33 @@ class AttachmentRepository:
         self._uow.track(sent)
 
     def get(self, attachment_id: str) -> StoredAttachment | None:
-        row = self._uow.session.execute(
-            ATTACHMENT_BY_ID, {"office_id": self._uow.office_id, "id": attachment_id}
-        ).first()
+        row = self._row(ATTACHMENT_BY_ID, id=attachment_id)
         if row is None:
             return None
         return StoredAttachment(**row._mapping)
 
 
-class OfficePortalRepository:
+class OfficePortalRepository(OfficeScopedRepository):
     """What the portal shows of an office, the release text it uses, and its data key."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
 
     @property
     def office_id(self) -> str:
-        return self._uow.office_id
+        return self._office_id
 
     def portal(self) -> PortalOffice | None:
-        row = self._uow.session.execute(OFFICE_PORTAL, {"office_id": self._uow.office_id}).first()
+        row = self._row(OFFICE_PORTAL)
         if row is None:
             return None
-        return PortalOffice(self._uow.office_id, row.name, row.release_valid_days)
+        return PortalOffice(self._office_id, row.name, row.release_valid_days)
 
     def own_release_text(self, language: str) -> tuple[str, str] | None:
         """The office's own wording of the release in `language` (version, text), if any."""
-        row = self._uow.session.execute(
-            LATEST_RELEASE_TEXT, {"office_id": self._uow.office_id, "language": language}
-        ).first()
+        row = self._row(LATEST_RELEASE_TEXT, language=language)
         return (row.version, row.text) if row else None
 
     def release_text_history(self) -> list[ReleaseTextVersion]:
         """Every version of the office's own release texts, by language, newest first."""
-        rows = self._uow.session.execute(RELEASE_TEXT_HISTORY, {"office_id": self._uow.office_id})
+        rows = self._rows(RELEASE_TEXT_HISTORY)
         return [
             ReleaseTextVersion(
                 version=row.version,
@@ -224,20 +211,19 @@ class OfficePortalRepository:
     def add_release_text(self, text: ReleaseTextVersion) -> None:
         """A new version; one of the same office, language and version (a save at the same
         moment) fails on the primary key, and the caller tries again."""
-        self._uow.session.execute(
+        self._session.execute(
             INSERT_RELEASE_TEXT,
-            {
-                "office_id": self._uow.office_id,
-                "language": text.language,
-                "version": text.version,
-                "text": text.text,
-                "created_at": text.created_at,
-                "created_by": text.created_by,
-            },
+            self._params(
+                language=text.language,
+                version=text.version,
+                text=text.text,
+                created_at=text.created_at,
+                created_by=text.created_by,
+            ),
         )
 
     def wrapped_key(self) -> tuple[bytes, str] | None:
-        row = self._uow.session.execute(OFFICE_KEY, {"office_id": self._uow.office_id}).first()
+        row = self._row(OFFICE_KEY)
         return (bytes(row.wrapped_key), row.master_key_id) if row else None
 
     def add_wrapped_key(self, wrapped: bytes, master_key_id: str, created_at: datetime) -> bool:
@@ -246,23 +232,20 @@ class OfficePortalRepository:
         statement = (
             insert_on_conflict(self._uow.dialect, OFFICE_KEYS)
             .values(
-                office_id=self._uow.office_id,
+                office_id=self._office_id,
                 wrapped_key=wrapped,
                 master_key_id=master_key_id,
                 created_at=created_at,
             )
             .on_conflict_do_nothing(index_elements=[OFFICE_KEYS.c.office_id])
         )
-        result = cast("CursorResult[Any]", self._uow.session.execute(statement))
+        result = cast("CursorResult[Any]", self._session.execute(statement))
         return bool(result.rowcount)
 
 
-class ReleaseRepository:
+class ReleaseRepository(OfficeScopedRepository):
     """The office's privacy releases: scope, evidence, expiry, revocation, and the sealed
     identifiers and scans (read only through `secrets`, which callers audit)."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
 
     def add(
         self,
@@ -273,11 +256,10 @@ class ReleaseRepository:
         scan: StoredAttachment | None = None,
     ) -> None:
         self._uow.track(release)
-        self._uow.session.execute(
+        self._session.execute(
             INSERT_RELEASE,
-            dict(
+            self._params(
                 id=release.id,
-                office_id=self._uow.office_id,
                 constituent_id=release.constituent_id,
                 submission_id=release.submission_id,
                 kind=release.kind,
@@ -300,22 +282,15 @@ class ReleaseRepository:
         )
 
     def get(self, release_id: str) -> Release | None:
-        row = self._uow.session.execute(
-            RELEASE_BY_ID, {"office_id": self._uow.office_id, "id": release_id}
-        ).first()
+        row = self._row(RELEASE_BY_ID, id=release_id)
         return self._uow.track(release_from_row(row)) if row else None
 
     def of_submission(self, submission_id: str) -> list[Release]:
-        rows = self._uow.session.execute(
-            RELEASES_OF_SUBMISSION,
-            {"office_id": self._uow.office_id, "submission_id": submission_id},
-        ).all()
+        rows = self._rows(RELEASES_OF_SUBMISSION, submission_id=submission_id)
         return [self._uow.track(release_from_row(row)) for row in rows]
 
     def secrets(self, release_id: str) -> ReleaseSecrets | None:
-        row = self._uow.session.execute(
-            RELEASE_SECRETS, {"office_id": self._uow.office_id, "id": release_id}
-        ).first()
+        row = self._row(RELEASE_SECRETS, id=release_id)
         if row is None:
             return None
         return ReleaseSecrets(
@@ -327,10 +302,10 @@ class ReleaseRepository:
         )
 
     def save_revocation(self, release: Release) -> None:
-        self._uow.session.execute(
+        self._session.execute(
             REVOKE_RELEASE,
             dict(
-                release_office_id=self._uow.office_id,
+                release_office_id=self._office_id,
                 release_id=release.id,
                 revoked_at=release.revoked_at,
                 revoked_by=release.revoked_by,

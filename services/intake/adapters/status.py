@@ -5,11 +5,12 @@ closing survey (the unsubscribe links are preferences.py's)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from sqlalchemy import bindparam, select
 
 from services.chassis.db import insert_on_conflict
+from services.chassis.repository import OfficeScopedRepository
 from services.intake.adapters.submissions import (
     CONSTITUENT_CONTACT,
     CONSTITUENTS,
@@ -23,9 +24,6 @@ from services.intake.domain.public_status import (
 )
 from services.intake.domain.surveys import Survey
 from services.intake.models import Base
-
-if TYPE_CHECKING:
-    from services.chassis.uow import UnitOfWork
 
 PUBLIC_CASES = Base.metadata.tables["public_cases"]
 
@@ -111,11 +109,8 @@ UPDATE_STATUS_CODE = STATUS_CODES.update().where(
 )
 
 
-class PublicStatusRepository:
+class PublicStatusRepository(OfficeScopedRepository):
     """Intake's projection of cases for the status page, and the one-time codes that open it."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
 
     def owner_by_tracking_code(self, tracking_code: str) -> SubmissionOwner | None:
         return self._owner(SUBMISSION_BY_TRACKING, {"tracking_code": tracking_code})
@@ -124,9 +119,7 @@ class PublicStatusRepository:
         return self._owner(SUBMISSION_BY_ID, {"submission_id": submission_id})
 
     def _owner(self, statement: Any, params: dict[str, str]) -> SubmissionOwner | None:
-        row = self._uow.session.execute(
-            statement, {"office_id": self._uow.office_id, **params}
-        ).first()
+        row = self._row(statement, **params)
         if row is None:
             return None
         address = row.address or {}
@@ -150,14 +143,10 @@ class PublicStatusRepository:
         )
 
     def case_of(self, submission_id: str) -> Any:
-        return self._uow.session.execute(
-            PUBLIC_CASE, {"office_id": self._uow.office_id, "submission_id": submission_id}
-        ).first()
+        return self._row(PUBLIC_CASE, submission_id=submission_id)
 
     def updates(self, submission_id: str) -> list[PublicUpdateView]:
-        rows = self._uow.session.execute(
-            PUBLIC_UPDATES_OF, {"office_id": self._uow.office_id, "submission_id": submission_id}
-        ).all()
+        rows = self._rows(PUBLIC_UPDATES_OF, submission_id=submission_id)
         return [PublicUpdateView(**row._mapping) for row in rows]
 
     def case_opened(
@@ -165,20 +154,18 @@ class PublicStatusRepository:
     ) -> None:
         statement = insert_on_conflict(self._uow.dialect, PUBLIC_CASES).values(
             submission_id=submission_id,
-            office_id=self._uow.office_id,
+            office_id=self._office_id,
             case_id=case_id,
             reference=reference,
             status=status,
             updated_at=at,
         )
-        self._uow.session.execute(
+        self._session.execute(
             statement.on_conflict_do_nothing(index_elements=[PUBLIC_CASES.c.submission_id])
         )
 
     def submission_of_case(self, case_id: str) -> str | None:
-        return self._uow.session.execute(
-            SUBMISSION_OF_CASE, {"office_id": self._uow.office_id, "case_id": case_id}
-        ).scalar()
+        return self._session.execute(SUBMISSION_OF_CASE, self._params(case_id=case_id)).scalar()
 
     def case_changed(
         self, case_id: str, *, status: str, at: datetime, result: str | None = None
@@ -186,9 +173,9 @@ class PublicStatusRepository:
         values: dict[str, Any] = {"status": status, "updated_at": at}
         if result is not None:
             values["result"] = result
-        self._uow.session.execute(
+        self._session.execute(
             UPDATE_PUBLIC_CASE.values(**values),
-            {"case_office_id": self._uow.office_id, "the_case_id": case_id},
+            {"case_office_id": self._office_id, "the_case_id": case_id},
         )
 
     def add_update(
@@ -199,7 +186,7 @@ class PublicStatusRepository:
     ) -> None:
         statement = insert_on_conflict(self._uow.dialect, PUBLIC_UPDATES).values(
             id=update_id,
-            office_id=self._uow.office_id,
+            office_id=self._office_id,
             submission_id=submission_id,
             kind=update.kind,
             status=update.status,
@@ -207,24 +194,20 @@ class PublicStatusRepository:
             occurred_at=update.occurred_at,
             documents=update.documents,
         )
-        self._uow.session.execute(
+        self._session.execute(
             statement.on_conflict_do_nothing(index_elements=[PUBLIC_UPDATES.c.id])
         )
 
     def live_codes(self, submission_id: str, now: datetime) -> list[StatusCode]:
-        rows = self._uow.session.execute(
-            LIVE_STATUS_CODES,
-            {"office_id": self._uow.office_id, "submission_id": submission_id, "now": now},
-        ).all()
+        rows = self._rows(LIVE_STATUS_CODES, submission_id=submission_id, now=now)
         return [StatusCode(**row._mapping) for row in rows]
 
     def add_code(self, code: StatusCode) -> None:
         self._uow.track(code)
-        self._uow.session.execute(
+        self._session.execute(
             STATUS_CODES.insert(),
-            dict(
+            self._params(
                 id=code.id,
-                office_id=self._uow.office_id,
                 submission_id=code.submission_id,
                 code_sha256=code.code_sha256,
                 expires_at=code.expires_at,
@@ -233,10 +216,10 @@ class PublicStatusRepository:
         )
 
     def save_code(self, code: StatusCode) -> None:
-        self._uow.session.execute(
+        self._session.execute(
             UPDATE_STATUS_CODE,
             dict(
-                code_office_id=self._uow.office_id,
+                code_office_id=self._office_id,
                 code_id=code.id,
                 attempts=code.attempts,
                 used_at=code.used_at,
@@ -277,39 +260,34 @@ LANGUAGE_OF_CASE = (
 )
 
 
-class SurveyRepository:
+class SurveyRepository(OfficeScopedRepository):
     """The satisfaction surveys of one office's closure messages, known by their links'
     digests."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
 
     def offer(self, survey: Survey) -> None:
         """Keep a survey notify offered; one already kept (a replayed event) stays as it is."""
         statement = insert_on_conflict(self._uow.dialect, SURVEYS).values(
             survey_id=survey.survey_id,
-            office_id=self._uow.office_id,
+            office_id=self._office_id,
             case_id=survey.case_id,
             token_sha256=survey.token_sha256,
             offered_at=survey.offered_at,
         )
-        self._uow.session.execute(
+        self._session.execute(
             statement.on_conflict_do_nothing(index_elements=[SURVEYS.c.survey_id])
         )
 
     def by_digest(self, token_sha256: str) -> Survey | None:
-        row = self._uow.session.execute(
-            SURVEY_BY_DIGEST, {"office_id": self._uow.office_id, "token_sha256": token_sha256}
-        ).first()
+        row = self._row(SURVEY_BY_DIGEST, token_sha256=token_sha256)
         if row is None:
             return None
         return self._uow.track(Survey(**row._mapping))
 
     def save_rating(self, survey: Survey) -> None:
-        self._uow.session.execute(
+        self._session.execute(
             RATE_SURVEY,
             {
-                "survey_office_id": self._uow.office_id,
+                "survey_office_id": self._office_id,
                 "the_survey_id": survey.survey_id,
                 "rating": survey.rating,
                 "rated_at": survey.rated_at,
@@ -321,7 +299,5 @@ class SurveyRepository:
         seen opened)."""
         return cast(
             "str | None",
-            self._uow.session.execute(
-                LANGUAGE_OF_CASE, {"office_id": self._uow.office_id, "case_id": case_id}
-            ).scalar(),
+            self._session.execute(LANGUAGE_OF_CASE, self._params(case_id=case_id)).scalar(),
         )

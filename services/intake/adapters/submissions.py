@@ -15,6 +15,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import bindparam, exists, select
 
 from services.chassis.db import insert_on_conflict
+from services.chassis.repository import OfficeScopedRepository
 from services.intake.domain.constituents import Constituent
 from services.intake.domain.submissions import (
     EarlierSubmission,
@@ -95,40 +96,35 @@ EARLIER_SUBMISSION = select(
 _known_offices: WeakKeyDictionary[object, set[str]] = WeakKeyDictionary()
 
 
-class OfficeRepository:
+class OfficeRepository(OfficeScopedRepository):
     """Intake's projection of the offices gateway registers: who it accepts work for."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
     def accepts_work(self) -> bool:
-        session = self._uow.session
-        known = _known_offices.setdefault(session.get_bind(), set())
-        office_id = self._uow.office_id
-        if office_id in known:
+        known = _known_offices.setdefault(self._session.get_bind(), set())
+        if self._office_id in known:
             return True
-        if session.execute(OFFICE_EXISTS, {"office_id": office_id}).first() is None:
+        if self._row(OFFICE_EXISTS) is None:
             return False
-        known.add(office_id)
+        known.add(self._office_id)
         return True
 
     def record(self, name: str, registered_at: datetime) -> None:
         """Add the office, or rename it (it keeps the time it was first registered)."""
         statement = insert_on_conflict(self._uow.dialect, OFFICES).values(
-            office_id=self._uow.office_id, name=name, registered_at=registered_at
+            office_id=self._office_id, name=name, registered_at=registered_at
         )
-        self._uow.session.execute(
+        self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=[OFFICES.c.office_id], set_={"name": statement.excluded.name}
             )
         )
 
 
-class ConstituentRepository:
+class ConstituentRepository(OfficeScopedRepository):
     """The office's constituents, found by normalised email or phone (`KnownConstituents`)."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+        super().__init__(uow)
         self._loaded: set[str] = set()
 
     def with_email(self, email_normalised: str) -> Constituent | None:
@@ -138,9 +134,7 @@ class ConstituentRepository:
         return self._first(CONSTITUENT_BY_PHONE, {"phone": phone_normalised})
 
     def _first(self, statement: Any, params: dict[str, str]) -> Constituent | None:
-        row = self._uow.session.execute(
-            statement, {"office_id": self._uow.office_id, **params}
-        ).first()
+        row = self._row(statement, **params)
         if row is None:
             return None
         self._loaded.add(row.id)
@@ -158,21 +152,20 @@ class ConstituentRepository:
             preferred_channel=constituent.preferred_channel,
         )
         if constituent.id in self._loaded:
-            self._uow.session.execute(
+            self._session.execute(
                 UPDATE_CONSTITUENT,
                 dict(
                     contact,
                     constituent_id=constituent.id,
-                    constituent_office_id=self._uow.office_id,
+                    constituent_office_id=self._office_id,
                 ),
             )
             return
-        self._uow.session.execute(
+        self._session.execute(
             INSERT_CONSTITUENT,
-            dict(
-                contact,
+            self._params(
+                **contact,
                 id=constituent.id,
-                office_id=self._uow.office_id,
                 first_name=constituent.first_name,
                 last_name=constituent.last_name,
                 email=constituent.email,
@@ -183,16 +176,11 @@ class ConstituentRepository:
         self._loaded.add(constituent.id)
 
 
-class SubmissionRepository:
+class SubmissionRepository(OfficeScopedRepository):
     """The office's submissions and the privacy releases signed with them."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
-
     def with_idempotency_key(self, key: str) -> EarlierSubmission | None:
-        row = self._uow.session.execute(
-            EARLIER_SUBMISSION, {"office_id": self._uow.office_id, "key": key}
-        ).first()
+        row = self._row(EARLIER_SUBMISSION, key=key)
         if row is None:
             return None
         return EarlierSubmission(
@@ -208,15 +196,12 @@ class SubmissionRepository:
     def add(self, submission: Submission) -> None:
         """Store a new submission and its release; its recorded event goes out on commit."""
         self._uow.track(submission)
-        session = self._uow.session
-        office_id = self._uow.office_id
         request = submission.request
         idempotency = submission.idempotency
-        session.execute(
+        self._session.execute(
             INSERT_SUBMISSION,
-            dict(
+            self._params(
                 id=submission.id,
-                office_id=office_id,
                 tracking_code=submission.tracking_code,
                 constituent_id=submission.constituent_id,
                 channel=request.channel,
