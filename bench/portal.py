@@ -192,8 +192,9 @@ def settled_cpu_seconds(quiet_ms: float = 2.0, window: float = 0.3, limit: float
 
 def submissions(base: str, office: str, n: int, block: int = 50) -> None:
     """`n` through each path, in alternating blocks of `block` after one warm-up block of
-    each, every block's CPU read once intake-web went quiet: neither path pays for the
-    other's relay work, a cold cache, or the machine getting busier through the run."""
+    each (each path first in every other round), every block's CPU read once intake-web went
+    quiet: neither path pays for the other's relay work, a cold cache, or the machine getting
+    busier through the run."""
     client = Client(base)
     # Tokens first (the form's minimum fill time counts from the page being served).
     tokens = []
@@ -239,7 +240,12 @@ def submissions(base: str, office: str, n: int, block: int = 50) -> None:
     done = 0
     while done < n:
         size = min(block, n - done)
-        for label, post in paths.items():
+        # Each path goes first in every other round: the second finds the database, the
+        # relay and the allocator as the first left them.
+        order = list(paths.items())
+        if (done // block) % 2:
+            order.reverse()
+        for label, post in order:
             before, started = settled_cpu_seconds(), time.perf_counter()
             for _ in range(size):
                 latencies[label].append(post())
